@@ -1,0 +1,86 @@
+/**
+ * One DNS look-up as a fact: the records of one type for one name, the CNAMEs followed to
+ * reach them, the rcode and the DNSSEC AD flag. Never throws: a failed look-up is a fact too.
+ */
+import dns from 'node:dns';
+import type * as dnsPacket from 'dns-packet';
+import type { DnsQueryFacts } from '../model/result.js';
+import { DnsTransportError, parseServer, queryServers, type DnsServer, type WireAnswer } from './transport.js';
+
+export type MxRecord = { preference: number; exchange: string };
+
+export interface LookupResult<T> {
+  facts: DnsQueryFacts;
+  records: T[];
+}
+
+const MAX_CNAME_HOPS = 8;
+
+export interface DnsResolverOptions {
+  /** Servers as "IP" or "IP:PORT" / "[IPv6]:PORT"; default the system's (resolv.conf). */
+  servers?: readonly string[];
+  /** Per attempt, in ms. */
+  timeoutMs?: number;
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, '');
+
+export class DnsResolver {
+  readonly servers: DnsServer[];
+  private readonly timeoutMs: number;
+
+  constructor(options: DnsResolverOptions = {}) {
+    const texts = options.servers ?? dns.getServers();
+    this.servers = texts.map((text) => parseServer(text)).filter((s): s is DnsServer => s !== null);
+    this.timeoutMs = options.timeoutMs ?? 3000;
+  }
+
+  async mx(name: string): Promise<LookupResult<MxRecord>> {
+    return this.lookup(name, 'MX', (a) =>
+      a.type === 'MX' ? { preference: a.data.preference ?? 0, exchange: a.data.exchange.replace(/\.$/, '').toLowerCase() } : null,
+    );
+  }
+
+  async addresses(name: string, type: 'A' | 'AAAA'): Promise<LookupResult<string>> {
+    return this.lookup(name, type, (a) => (a.type === type ? String(a.data) : null));
+  }
+
+  private async lookup<T>(name: string, type: 'MX' | 'A' | 'AAAA', pick: (a: dnsPacket.Answer) => T | null): Promise<LookupResult<T>> {
+    const started = performance.now();
+    const facts: DnsQueryFacts = { name, type, rcode: 'NOERROR', authenticated: true, cnames: [], answers: [], server: null, ms: 0 };
+    const records: T[] = [];
+    let owner = name;
+    for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
+      let answer: WireAnswer;
+      try {
+        answer = await queryServers(this.servers, owner, type, this.timeoutMs);
+      } catch (err) {
+        facts.rcode = err instanceof DnsTransportError ? err.kind : 'NETWORK_ERROR';
+        facts.authenticated = false;
+        break;
+      }
+      facts.server = answer.server;
+      facts.rcode = answer.rcode;
+      facts.authenticated &&= answer.authenticated;
+      if (answer.rcode !== 'NOERROR') break;
+      // A recursive resolver puts the CNAME chain first, then the records of its target (RFC 1034 §3.6.2).
+      for (let guard = 0; guard < MAX_CNAME_HOPS; guard++) {
+        const alias = answer.answers.find((a) => a.type === 'CNAME' && sameName(a.name, owner));
+        if (alias === undefined || alias.type !== 'CNAME') break;
+        owner = String(alias.data).replace(/\.$/, '').toLowerCase();
+        facts.cnames.push(owner);
+      }
+      for (const a of answer.answers) {
+        if (a.type !== type || !sameName(a.name, owner)) continue;
+        const record = pick(a);
+        if (record !== null) records.push(record);
+      }
+      const endsInAlias = records.length === 0 && facts.cnames.length > 0 && !answer.answers.some((a) => a.type === type);
+      if (!endsInAlias) break;
+      // The resolver stopped at an alias: ask for its target ourselves.
+    }
+    facts.answers = records.map((r) => (typeof r === 'string' ? r : `${(r as MxRecord).preference} ${(r as MxRecord).exchange || '.'}`));
+    facts.ms = Math.round(performance.now() - started);
+    return { facts, records };
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * mxprobe's library API: gather facts about a mail domain, judge them, render them.
+ * @example
+ * const facts = await probeDomain('example.com', 'example.com', options);
+ * const result = judgeDomain(facts, { required: 'encrypt', warnDays: 30 }, new Date());
+ */
+export * from './model/result.js';
+export * from './model/levels.js';
+export { normalizeDomain } from './input/normalize-domain.js';
+export { DnsResolver } from './dns/resolver.js';
+export { resolveMailHosts } from './dns/resolve-mail-hosts.js';
+export { probeAddress, type ProbeOptions, type AddressTarget } from './probe/probe-address.js';
+export { probeDomain, probeServer, type DomainProbeOptions } from './probe/probe-domain.js';
+export { makeTrustStore, readCaFile } from './cert/trust-store.js';
+export { matchHostName } from './cert/name-match.js';
+export { judgeDomain, senderPolicies } from './judge/judge-domain.js';
+export { judgeAddress } from './judge/judge-address.js';
+export { PROBLEMS } from './judge/problem-catalogue.js';
+export { renderJson } from './render/json.js';
+export { renderText } from './render/text.js';
+export { sanitize } from './render/sanitize.js';

@@ -1,0 +1,173 @@
+/**
+ * Judges what one address probe found: its level (none < encrypt < verify) and its problems.
+ * Pure: the time is a parameter, so a test can pin it.
+ */
+import type { AddressFacts, AddressResult, CertificateFacts, CertificateInfo, CertificateVerdict, Problem, ProblemCode } from '../model/result.js';
+import type { Level } from '../model/levels.js';
+import { matchHostName } from '../cert/name-match.js';
+import { isWeakSignature } from '../cert/signature-algorithm.js';
+import { PROBLEMS } from './problem-catalogue.js';
+
+export interface JudgePolicy {
+  /** Level each domain must reach. */
+  required: Level;
+  /** CERT_EXPIRES_SOON below this many days left. */
+  warnDays: number;
+}
+
+const DAY_MS = 86_400_000;
+const LEGACY_PROTOCOLS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
+/** Key sizes below these are WEAK_KEY (NIST SP 800-131A; Debian's OpenSSL default security level 2). */
+const MIN_KEY_BITS: Record<string, number> = { rsa: 2048, 'rsa-pss': 2048, dsa: 2048, dh: 2048, ec: 224 };
+
+export function problem(code: ProblemCode, message: string, where: { host?: string; ip?: string } = {}): Problem {
+  const kind = PROBLEMS[code];
+  return { code, severity: kind.severity, message, hint: kind.hint, ...where };
+}
+
+const replyText = (reply: { code: number; lines: string[] }) => `${reply.code} ${reply.lines.join(' ').trim()}`;
+
+export function daysLeft(notAfter: string, now: Date): number {
+  return Math.floor((Date.parse(notAfter) - now.getTime()) / DAY_MS);
+}
+
+/** Time, trust-independent judgements on a certificate chain. */
+export function certificateVerdict(certificate: CertificateFacts, host: string, now: Date): CertificateVerdict {
+  const leaf = certificate.chain[0];
+  if (leaf === undefined) {
+    return { nameMatch: false, matchedName: null, expired: false, notYetValid: false, daysLeft: 0, chainDaysLeft: [] };
+  }
+  const name = matchHostName(host, leaf.san, leaf.commonNames);
+  return {
+    nameMatch: name.match,
+    matchedName: name.matchedName,
+    expired: now.getTime() > Date.parse(leaf.notAfter),
+    notYetValid: now.getTime() < Date.parse(leaf.notBefore),
+    daysLeft: daysLeft(leaf.notAfter, now),
+    chainDaysLeft: certificate.chain.map((c) => daysLeft(c.notAfter, now)),
+  };
+}
+
+function certificateProblems(
+  cert: CertificateFacts & CertificateVerdict,
+  host: string,
+  at: { host: string; ip: string },
+  policy: JudgePolicy,
+  now: Date,
+): Problem[] {
+  const problems: Problem[] = [];
+  const where = `${host} [${at.ip}]`;
+  const leaf = cert.chain[0] as CertificateInfo;
+  const day = (iso: string) => iso.slice(0, 10);
+
+  if (cert.expired) problems.push(problem('CERT_EXPIRED', `The certificate of ${where} expired on ${day(leaf.notAfter)} (${-cert.daysLeft} days ago).`, at));
+  else if (cert.notYetValid) problems.push(problem('CERT_NOT_YET_VALID', `The certificate of ${where} is not valid before ${day(leaf.notBefore)}.`, at));
+  else if (cert.daysLeft < policy.warnDays) {
+    problems.push(problem('CERT_EXPIRES_SOON', `The certificate of ${where} expires on ${day(leaf.notAfter)}, in ${cert.daysLeft} days.`, at));
+  }
+  cert.chain.slice(1).forEach((ca, i) => {
+    if (ca.inTrustStore) return; // an anchor from the local store is not the server's to renew
+    if (now.getTime() > Date.parse(ca.notAfter)) {
+      problems.push(problem('CERT_EXPIRED', `The CA certificate "${ca.subject}" sent by ${where} expired on ${day(ca.notAfter)} (chain position ${i + 1}).`, at));
+    }
+  });
+
+  if (!cert.trusted) {
+    const last = cert.chain[cert.chain.length - 1] as CertificateInfo;
+    const reason = cert.trustError !== null ? ` (${cert.trustError})` : '';
+    if (cert.chain.length === 1 && leaf.selfSigned) {
+      problems.push(problem('CERT_SELF_SIGNED', `The certificate of ${where} is self-signed${reason}.`, at));
+    } else if (!last.selfSigned && !last.inTrustStore) {
+      problems.push(
+        problem('CERT_CHAIN_INCOMPLETE', `The chain sent by ${where} ends at "${last.subject}", issued by "${last.issuer}", whose certificate was not sent${reason}.`, at),
+      );
+    } else {
+      problems.push(problem('CERT_UNTRUSTED', `The chain of ${where} leads to "${last.subject}", which is not a trusted root${reason}.`, at));
+    }
+  }
+
+  if (!cert.nameMatch) {
+    const names = leaf.san.length > 0 ? leaf.san.join(', ') : leaf.commonNames.map((cn) => `CN=${cn}`).join(', ') || 'no names';
+    problems.push(problem('CERT_NAME_MISMATCH', `The certificate of ${where} does not name ${host}; it names ${names}.`, at));
+  }
+
+  for (const c of cert.chain) {
+    const min = MIN_KEY_BITS[c.keyType];
+    if (c.inTrustStore || min === undefined || c.keyBits === null || c.keyBits >= min) continue;
+    problems.push(problem('WEAK_KEY', `The certificate "${c.subject}" of ${where} has a ${c.keyBits}-bit ${c.keyType.toUpperCase()} key.`, at));
+  }
+  for (const c of cert.chain) {
+    if (c.selfSigned || !isWeakSignature(c.signatureAlgorithm)) continue; // a root's self-signature is never checked
+    problems.push(problem('WEAK_SIGNATURE', `The certificate "${c.subject}" of ${where} is signed with ${c.signatureAlgorithm}.`, at));
+  }
+  return problems;
+}
+
+/** Codes that keep an established TLS session from reaching `verify`. */
+const BLOCKS_VERIFY = new Set<ProblemCode>([
+  'CERT_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_SELF_SIGNED',
+  'CERT_CHAIN_INCOMPLETE',
+  'CERT_NAME_MISMATCH',
+  'WEAK_KEY',
+  'WEAK_SIGNATURE',
+]);
+
+/** Stages after which an address counts as reachable: its TLS capability was learned. */
+const DETERMINED_STAGES = new Set(['handshake', 'ehlo-tls', 'quit']);
+
+function failureProblem(facts: AddressFacts, where: string, at: { host: string; ip: string }): Problem | null {
+  const failure = facts.failure;
+  if (failure === null) return null;
+  const message = `${where}: ${failure.message}.`;
+  if (failure.stage === 'connect') return problem(failure.kind === 'timeout' ? 'TIMEOUT' : 'CONNECT_FAILED', message, at);
+  if (failure.kind === 'timeout') return problem('TIMEOUT', message, at);
+  if (failure.stage === 'handshake') return problem('TLS_HANDSHAKE_FAILED', message, at);
+  if (failure.kind === 'rejected') return problem('SMTP_REJECTED', message, at);
+  return problem('SMTP_PROTOCOL_ERROR', message, at);
+}
+
+/**
+ * @example judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, new Date('2026-01-01'))
+ */
+export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date): AddressResult {
+  const at = { host: facts.host, ip: facts.ip };
+  const where = `${facts.host} [${facts.ip}]`;
+  const problems: Problem[] = [];
+  const failed = failureProblem(facts, where, at);
+  if (failed !== null) problems.push(failed);
+
+  if (facts.tlsRequiredReply !== null) {
+    problems.push(problem('TLS_REQUIRED_BY_SERVER', `${where} requires STARTTLS first: ${replyText(facts.tlsRequiredReply)}.`, at));
+  }
+  const talked = facts.failure === null || DETERMINED_STAGES.has(facts.failure.stage);
+  if (talked && !facts.starttls) {
+    problems.push(problem('STARTTLS_NOT_OFFERED', `${where} does not offer STARTTLS${facts.ehlo === null ? ' (it does not support EHLO)' : ''}.`, at));
+  }
+  if (facts.starttlsReply !== null && facts.starttlsReply.code !== 220) {
+    problems.push(problem('STARTTLS_REJECTED', `${where} refused STARTTLS: ${replyText(facts.starttlsReply)}.`, at));
+  }
+  if (facts.injectedBytes > 0) {
+    problems.push(
+      problem('STARTTLS_INJECTION', `${where} sent ${facts.injectedBytes} bytes of plaintext after its 220 to STARTTLS; they were discarded.`, at),
+    );
+  }
+
+  let certificate: AddressResult['certificate'] = null;
+  let level: Level | null = talked ? 'none' : null;
+  if (facts.tls !== null) {
+    level = 'encrypt';
+    if (LEGACY_PROTOCOLS.has(facts.tls.protocol)) {
+      problems.push(problem('TLS_LEGACY_PROTOCOL', `${where} negotiated ${facts.tls.protocol}.`, at));
+    }
+    if (facts.certificate !== null && facts.certificate.chain.length > 0) {
+      certificate = { ...facts.certificate, ...certificateVerdict(facts.certificate, facts.host, now) };
+      const found = certificateProblems(certificate, facts.host, at, policy, now);
+      problems.push(...found);
+      if (!found.some((p) => BLOCKS_VERIFY.has(p.code))) level = 'verify';
+    }
+  }
+  return { ...facts, certificate, level, problems };
+}

@@ -1,0 +1,98 @@
+/**
+ * Judges a whole domain: DNS outcome, each address, the domain's level (the lowest over all
+ * reachable addresses of all MX hosts), pass/fail against the required level, and what the
+ * seed FAQ's four sender policies would do. Pure: the time is a parameter.
+ */
+import type { AddressResult, DomainFacts, DomainResult, MxHostFacts, PolicyOutcome, Problem } from '../model/result.js';
+import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
+import { judgeAddress, problem, type JudgePolicy } from './judge-address.js';
+
+const FAILED_RCODE = (rcode: string) => rcode !== 'NOERROR' && rcode !== 'NXDOMAIN';
+
+function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): Problem[] {
+  const problems: Problem[] = [];
+  const mxQuery = facts.dns[0];
+  const rcode = mxQuery?.rcode ?? 'no answer';
+  switch (facts.outcome) {
+    case 'nxdomain':
+      return [problem('DNS_NXDOMAIN', `${facts.domain} does not exist (NXDOMAIN).`)];
+    case 'null-mx':
+      return [problem('NULL_MX', `${facts.domain} publishes a null MX ("MX 0 ."): it accepts no mail.`)];
+    case 'dns-failure':
+      if (mxQuery !== undefined && FAILED_RCODE(mxQuery.rcode)) {
+        return [problem('DNS_FAILURE', `The MX look-up for ${facts.domain} failed: ${rcode}.`)];
+      }
+      break;
+    default:
+      break;
+  }
+  for (const host of hosts) {
+    if (host.implicit) {
+      problems.push(problem('IMPLICIT_MX', `${facts.domain} has no MX record; mail goes to ${host.host} itself.`, { host: host.host }));
+    }
+    if (host.cnames.length > 0) {
+      problems.push(problem('MX_CNAME', `The MX host ${host.host} is an alias for ${host.cnames.join(' → ')}.`, { host: host.host }));
+    }
+    if (host.addresses.length > 0) continue;
+    const failed = facts.dns.find((q) => q.name === host.host && FAILED_RCODE(q.rcode));
+    problems.push(
+      failed !== undefined
+        ? problem('DNS_FAILURE', `The ${failed.type} look-up for MX host ${host.host} failed: ${failed.rcode}.`, { host: host.host })
+        : problem('MX_HOST_NO_ADDRESS', `The MX host ${host.host} has no ${host.implicit ? 'A/AAAA record' : 'address'}.`, { host: host.host }),
+    );
+  }
+  return problems;
+}
+
+type Share = 'yes' | 'partly' | 'no';
+function share(count: number, total: number): Share {
+  return count === 0 ? 'no' : count === total ? 'yes' : 'partly';
+}
+
+/** What senders with the seed FAQ's policies (a)–(d) would do with this domain's MX hosts. */
+export function senderPolicies(levels: readonly (Level | null)[], reachableDomain: boolean | null): PolicyOutcome[] {
+  const names = {
+    a: 'plain (no TLS)',
+    b: 'TLS if offered',
+    c: 'TLS required',
+    d: 'TLS required, name verified',
+  } as const;
+  if (reachableDomain !== true) {
+    const delivered = reachableDomain === false ? 'no' : 'unknown';
+    return (['a', 'b', 'c', 'd'] as const).map((policy) => ({ policy, name: names[policy], delivered, encrypted: delivered === 'no' ? 'n/a' : 'unknown' }));
+  }
+  const reached = levels.filter((l): l is Level => l !== null);
+  const atLeast = (level: Level) => reached.filter((l) => meetsLevel(l, level)).length;
+  const strict = (level: Level): Pick<PolicyOutcome, 'delivered' | 'encrypted'> => {
+    const delivered = share(atLeast(level), reached.length);
+    return { delivered, encrypted: delivered === 'no' ? 'n/a' : 'yes' };
+  };
+  return [
+    { policy: 'a', name: names.a, delivered: 'yes', encrypted: 'no' },
+    { policy: 'b', name: names.b, delivered: 'yes', encrypted: share(atLeast('encrypt'), reached.length) },
+    { policy: 'c', name: names.c, ...strict('encrypt') },
+    { policy: 'd', name: names.d, ...strict('verify') },
+  ];
+}
+
+/**
+ * @example judgeDomain(facts, { required: 'verify', warnDays: 30 }, new Date())
+ */
+export function judgeDomain(facts: DomainFacts, policy: JudgePolicy, now: Date): DomainResult {
+  const mx = facts.mx.map((host) => ({ ...host, addresses: host.addresses.map((a) => judgeAddress(a, policy, now)) }));
+  const addresses = mx.flatMap((host) => host.addresses);
+  const levels = addresses.map((a) => a.level);
+  const level = lowestLevel(levels.filter((l): l is Level => l !== null));
+  const problems = [...dnsProblems(facts, mx), ...addresses.flatMap((a) => a.problems)];
+  const noMail = facts.outcome === 'nxdomain' || facts.outcome === 'null-mx' || facts.outcome === 'no-mail-host';
+  const pass = level !== null ? meetsLevel(level, policy.required) : noMail ? false : null;
+  return {
+    ...facts,
+    mx,
+    level,
+    required: policy.required,
+    pass,
+    problems,
+    policies: senderPolicies(levels, level !== null ? true : noMail ? false : null),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Every problem mxprobe reports: its stable code, severity and what to do about it.
+ * Codes are a public contract (README "Problem codes"): add, never rename.
+ */
+import type { ProblemCode, Severity } from '../model/result.js';
+
+export interface ProblemKind {
+  severity: Severity;
+  /** What the partner's mail administrator should do. */
+  hint: string;
+}
+
+export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
+  INVALID_INPUT: { severity: 'error', hint: 'Give a domain name such as example.com or an e-mail address.' },
+  DNS_NXDOMAIN: {
+    severity: 'error',
+    hint: 'The domain does not exist in DNS: check the spelling, or register the domain and publish MX records.',
+  },
+  DNS_FAILURE: {
+    severity: 'error',
+    hint: "The DNS look-up failed (SERVFAIL or no answer): check the domain's name servers and DNSSEC signatures, then try again.",
+  },
+  NULL_MX: {
+    severity: 'error',
+    hint: 'The domain publishes a null MX (RFC 7505): it accepts no mail at all. Publish real MX records if it should receive mail.',
+  },
+  IMPLICIT_MX: {
+    severity: 'info',
+    hint: 'The domain has no MX record, so mail goes to its own address (RFC 5321 §5.1). Publish an MX record to make this explicit.',
+  },
+  MX_CNAME: {
+    severity: 'warning',
+    hint: 'The MX target is an alias (CNAME); RFC 5321 §5.1 and RFC 2181 §10.3 require the MX to name a host with A/AAAA records directly.',
+  },
+  MX_HOST_NO_ADDRESS: {
+    severity: 'error',
+    hint: 'The MX host has no A or AAAA record: publish its address or point the MX at a host that exists.',
+  },
+  CONNECT_FAILED: {
+    severity: 'error',
+    hint: 'Nothing accepts connections on this address and port: check the mail server is running and the firewall allows port 25 from the internet.',
+  },
+  TIMEOUT: {
+    severity: 'error',
+    hint: 'The server did not answer in time: check firewalls that drop packets, overloaded servers and greeting delays (tarpits).',
+  },
+  SMTP_REJECTED: {
+    severity: 'error',
+    hint: 'The server refused the session (421/554 or a refused EHLO): check whether it blocks the probing address or is out of service.',
+  },
+  SMTP_PROTOCOL_ERROR: {
+    severity: 'error',
+    hint: 'The server did not speak valid SMTP (malformed or oversized replies, or it closed the connection mid-dialogue): check what listens on this port.',
+  },
+  STARTTLS_NOT_OFFERED: {
+    severity: 'error',
+    hint: 'The server does not advertise STARTTLS: install a certificate and enable TLS (Postfix: smtpd_tls_security_level = may; Exchange: assign the certificate to the SMTP service).',
+  },
+  STARTTLS_REJECTED: {
+    severity: 'error',
+    hint: 'The server advertises STARTTLS but refuses it: check the TLS configuration and that the certificate and key files are readable by the mail server.',
+  },
+  STARTTLS_INJECTION: {
+    severity: 'error',
+    hint: 'Plaintext arrived after the 220 to STARTTLS (RFC 3207 §6); mxprobe discarded it. A middlebox may be tampering with the session, or the server software is broken: inspect the path and update it.',
+  },
+  TLS_REQUIRED_BY_SERVER: {
+    severity: 'info',
+    hint: 'The server refuses plaintext commands until STARTTLS (530): senders without TLS cannot deliver.',
+  },
+  TLS_HANDSHAKE_FAILED: {
+    severity: 'error',
+    hint: 'STARTTLS was accepted but no TLS session could be made: check the certificate and key, and that TLS 1.2 or later with current ciphers is enabled.',
+  },
+  TLS_LEGACY_PROTOCOL: {
+    severity: 'warning',
+    hint: 'Only an obsolete protocol was negotiated (SSLv3, TLS 1.0 or 1.1, deprecated by RFC 8996): enable TLS 1.2 and 1.3.',
+  },
+  CERT_EXPIRED: { severity: 'error', hint: 'The certificate has expired: renew it and install the new certificate with its intermediates.' },
+  CERT_NOT_YET_VALID: {
+    severity: 'error',
+    hint: "The certificate's validity starts in the future: check the server's clock and the certificate's notBefore date.",
+  },
+  CERT_EXPIRES_SOON: { severity: 'warning', hint: 'The certificate expires soon: renew it before then (automate renewal where possible).' },
+  CERT_UNTRUSTED: {
+    severity: 'error',
+    hint: 'The chain does not lead to a trusted root: use a certificate from a public CA, or give senders your private CA (mxprobe: --ca-file).',
+  },
+  CERT_SELF_SIGNED: {
+    severity: 'error',
+    hint: 'The certificate is self-signed: senders that verify certificates (policy d) will not deliver. Use a certificate from a public or agreed private CA.',
+  },
+  CERT_CHAIN_INCOMPLETE: {
+    severity: 'error',
+    hint: "The server does not send the intermediate certificate(s): configure the full chain file (Postfix: smtpd_tls_chain_files with the leaf followed by the CA's intermediates).",
+  },
+  CERT_NAME_MISMATCH: {
+    severity: 'error',
+    hint: 'The certificate does not name the MX host: add the MX host name to its subjectAltName, or point the MX at a name the certificate covers.',
+  },
+  WEAK_KEY: { severity: 'error', hint: 'The key is too small: use RSA of at least 2048 bits or an ECDSA P-256/P-384 key.' },
+  WEAK_SIGNATURE: {
+    severity: 'error',
+    hint: 'A certificate in the chain is signed with MD5 or SHA-1, which verifying senders reject: reissue it with SHA-256.',
+  },
+};

@@ -1,0 +1,269 @@
+/**
+ * The one result type of mxprobe. Gathering (dns/, smtp/, tls/, cert/, probe/) fills the
+ * `*Facts` parts; judging (judge/) adds levels and problems; rendering (render/) only reads.
+ * The JSON output is `DomainResult` under `{ schemaVersion, domains }`: field names here
+ * are a public contract (README "JSON format"): add fields freely, rename none.
+ */
+import type { Level } from './levels.js';
+
+/** Stable problem codes; the catalogue with severities and hints is judge/problem-catalogue.ts. */
+export type ProblemCode =
+  | 'INVALID_INPUT'
+  | 'DNS_NXDOMAIN'
+  | 'DNS_FAILURE'
+  | 'NULL_MX'
+  | 'IMPLICIT_MX'
+  | 'MX_CNAME'
+  | 'MX_HOST_NO_ADDRESS'
+  | 'CONNECT_FAILED'
+  | 'TIMEOUT'
+  | 'SMTP_REJECTED'
+  | 'SMTP_PROTOCOL_ERROR'
+  | 'STARTTLS_NOT_OFFERED'
+  | 'STARTTLS_REJECTED'
+  | 'STARTTLS_INJECTION'
+  | 'TLS_REQUIRED_BY_SERVER'
+  | 'TLS_HANDSHAKE_FAILED'
+  | 'TLS_LEGACY_PROTOCOL'
+  | 'CERT_EXPIRED'
+  | 'CERT_NOT_YET_VALID'
+  | 'CERT_EXPIRES_SOON'
+  | 'CERT_UNTRUSTED'
+  | 'CERT_SELF_SIGNED'
+  | 'CERT_CHAIN_INCOMPLETE'
+  | 'CERT_NAME_MISMATCH'
+  | 'WEAK_KEY'
+  | 'WEAK_SIGNATURE';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Problem {
+  code: ProblemCode;
+  severity: Severity;
+  /** One sentence naming the host and IP it concerns. May contain server text (sanitise before display). */
+  message: string;
+  /** What to fix. */
+  hint: string;
+  host?: string;
+  ip?: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// DNS facts
+
+/** One DNS query as it was asked and answered. */
+export interface DnsQueryFacts {
+  name: string;
+  type: 'MX' | 'A' | 'AAAA';
+  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... or TIMEOUT / NETWORK_ERROR when no answer came. */
+  rcode: string;
+  /** The DNSSEC AD (authentic data) flag of the answer: the resolver validated it. */
+  authenticated: boolean;
+  /** CNAMEs followed from `name` to the owner of the answer, in order. */
+  cnames: string[];
+  /** Answer data in presentation form ("10 mx.example.com", "192.0.2.1"). */
+  answers: string[];
+  /** The server that answered ("127.0.0.1:53"), or null when none did. */
+  server: string | null;
+  ms: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// SMTP and TLS facts of one address
+
+export interface SmtpReply {
+  code: number;
+  /** Text of each line without the code and separator. */
+  lines: string[];
+}
+
+export interface TranscriptEntry {
+  /** 'C' client, 'S' server, '*' event (TLS started, closed, timeout). */
+  dir: 'C' | 'S' | '*';
+  text: string;
+  /** Milliseconds since the connection attempt started. */
+  ms: number;
+}
+
+/** Where an address probe stopped, when it did not finish its dialogue. */
+export type ProbeStage = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'handshake' | 'ehlo-tls' | 'quit';
+
+export interface ProbeFailure {
+  stage: ProbeStage;
+  kind: 'timeout' | 'connect' | 'closed' | 'protocol' | 'rejected' | 'tls';
+  /** Human-readable, e.g. "timeout while reading server greeting"; may contain server text. */
+  message: string;
+}
+
+export interface TlsFacts {
+  /** 'TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', ... */
+  protocol: string;
+  /** IANA cipher suite name, e.g. TLS_AES_256_GCM_SHA384. */
+  cipher: string;
+  /** OpenSSL's name for the same suite. */
+  cipherOpenssl: string;
+  /** Ephemeral key exchange, e.g. { type: 'ECDH', name: 'X25519', size: 253 }; null for static RSA or unknown. */
+  keyExchange: { type: string; name: string | null; size: number } | null;
+  /** The SNI sent (the MX host name), or null for an IP literal. */
+  sni: string | null;
+}
+
+/** One certificate of the chain, as decoded; time-dependent judgements live in CertificateVerdict. */
+export interface CertificateInfo {
+  /** Distinguished names in one-line form, e.g. "CN=mx.example.com, O=Example". */
+  subject: string;
+  issuer: string;
+  /** Subject common name(s). */
+  commonNames: string[];
+  /** subjectAltName entries as "DNS:name" / "IP:addr" / other. */
+  san: string[];
+  /** ISO 8601. */
+  notBefore: string;
+  notAfter: string;
+  /** 'rsa', 'ec', 'ed25519', 'ed448', 'dsa', ... */
+  keyType: string;
+  /** Key size in bits (RSA modulus, EC curve order size). */
+  keyBits: number | null;
+  /** Named curve for EC keys (prime256v1, secp384r1, ...). */
+  curve: string | null;
+  /** e.g. sha256WithRSAEncryption, ecdsa-with-SHA256, ED25519. */
+  signatureAlgorithm: string;
+  /** Colon-separated upper-case hex. */
+  fingerprint256: string;
+  serialNumber: string;
+  selfSigned: boolean;
+  isCA: boolean;
+  /** This certificate is one of the trust anchors used (Node's roots plus --ca-file). */
+  inTrustStore: boolean;
+  pem: string;
+}
+
+export interface CertificateFacts {
+  /**
+   * Leaf first, then each issuer. Node rebuilds the chain the server sent: it orders it by
+   * issuer, drops certificates that certify nothing in it and appends the trust anchor
+   * from the store when it finds one (see `inTrustStore`). So a missing intermediate shows as
+   * a chain that ends in a certificate that is not self-signed.
+   */
+  chain: CertificateInfo[];
+  /** The chain leads to a trust anchor with valid signatures (time checks are separate: `expired`). */
+  trusted: boolean;
+  /** OpenSSL's verification error code when the verification failed, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE. */
+  trustError: string | null;
+}
+
+export interface CertificateVerdict {
+  nameMatch: boolean;
+  /** The SAN or CN entry that matched the MX host name. */
+  matchedName: string | null;
+  expired: boolean;
+  notYetValid: boolean;
+  /** Whole days until the leaf's notAfter (negative once expired). */
+  daysLeft: number;
+  /** Days left per chain element, same order as `chain`. */
+  chainDaysLeft: number[];
+}
+
+export type StageTimings = Partial<Record<ProbeStage, number>> & { total: number };
+
+/** What probing one IP address of one MX host found. */
+export interface AddressFacts {
+  ip: string;
+  family: 4 | 6;
+  port: number;
+  /** The MX host (or --server host) this address belongs to. */
+  host: string;
+  /** A TCP connection was made. */
+  connected: boolean;
+  /** The first reply (220 greeting, or 421/554 refusal). */
+  banner: SmtpReply | null;
+  /** EHLO reply before TLS: the extension keywords, upper-cased, with parameters. */
+  ehlo: string[] | null;
+  /** STARTTLS was advertised in EHLO. */
+  starttls: boolean;
+  /** The reply to STARTTLS, when sent. */
+  starttlsReply: SmtpReply | null;
+  /** Bytes the server sent after its 220 to STARTTLS and before the TLS handshake (RFC 3207 §6); discarded. */
+  injectedBytes: number;
+  /** A 530 reply ("must issue STARTTLS first") to a command sent in plaintext. */
+  tlsRequiredReply: SmtpReply | null;
+  tls: TlsFacts | null;
+  /** EHLO reply after TLS. */
+  ehloTls: string[] | null;
+  certificate: CertificateFacts | null;
+  failure: ProbeFailure | null;
+  timings: StageTimings;
+  /** The SMTP dialogue; dropped from JSON unless --transcript. */
+  transcript?: TranscriptEntry[];
+}
+
+export interface AddressResult extends Omit<AddressFacts, 'certificate'> {
+  certificate: (CertificateFacts & CertificateVerdict) | null;
+  /** Level reached at this address; null when it could not be determined (not reachable). */
+  level: Level | null;
+  problems: Problem[];
+}
+
+export interface MxHostFacts<A = AddressFacts> {
+  /** A-label host name without trailing dot. */
+  host: string;
+  preference: number;
+  /** No MX record: the domain itself is the mail host (RFC 5321 §5.1). */
+  implicit: boolean;
+  /** CNAMEs followed from `host` to its addresses (RFC 5321 §5.1 says an MX should not be an alias). */
+  cnames: string[];
+  addresses: A[];
+}
+
+export type DomainOutcome =
+  /** MX (or implicit MX) hosts found and probed. */
+  | 'probed'
+  | 'nxdomain'
+  | 'null-mx'
+  | 'dns-failure'
+  | 'no-mail-host';
+
+export interface DomainFacts {
+  /** Normalised A-label domain. */
+  domain: string;
+  /** As given by the user. */
+  input: string;
+  outcome: DomainOutcome;
+  /** The DNSSEC AD flag of the MX answer (false when none). */
+  mxAuthenticated: boolean;
+  mx: MxHostFacts[];
+  dns: DnsQueryFacts[];
+  /** ISO 8601 time the probe started. */
+  probedAt: string;
+}
+
+export type PolicyId = 'a' | 'b' | 'c' | 'd';
+
+/** Would mail be delivered, and encrypted, under one of the seed FAQ's sender policies. */
+export interface PolicyOutcome {
+  policy: PolicyId;
+  name: string;
+  /** 'yes' every reachable MX address, 'partly' some, 'no' none, 'unknown' nothing reachable. */
+  delivered: 'yes' | 'partly' | 'no' | 'unknown';
+  /** 'n/a' where the policy delivers nothing. */
+  encrypted: 'yes' | 'partly' | 'no' | 'unknown' | 'n/a';
+}
+
+export interface DomainResult extends Omit<DomainFacts, 'mx'> {
+  mx: MxHostFacts<AddressResult>[];
+  /** Lowest level over all reachable addresses; null when undetermined or no mail host. */
+  level: Level | null;
+  required: Level;
+  /** Level meets `required`; null when the level could not be determined (exit code 3). */
+  pass: boolean | null;
+  /** Every problem: the domain's own and each address's (with host and ip). */
+  problems: Problem[];
+  policies: PolicyOutcome[];
+}
+
+export const SCHEMA_VERSION = 1;
+
+export interface Report {
+  schemaVersion: typeof SCHEMA_VERSION;
+  domains: DomainResult[];
+}

@@ -1,0 +1,112 @@
+/**
+ * A numbered-reply line connection (like Go's net/textproto): write a command, read one
+ * reply, each read bounded by a deadline and by the parser's size limits. Everything said
+ * is kept in a transcript. Errors are StageError values with a kind the prober maps to facts.
+ */
+import type { Socket } from 'node:net';
+import type { ProbeFailure, SmtpReply, TranscriptEntry } from '../model/result.js';
+import { DEFAULT_REPLY_LIMITS, ReplyFormatError, ReplyParser, type ReplyLimits } from './reply-parser.js';
+
+export class StageError extends Error {
+  constructor(
+    readonly kind: ProbeFailure['kind'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Most bytes one connection may receive in plaintext SMTP before it is cut. */
+export const MAX_SESSION_BYTES = 1024 * 1024;
+
+export class SmtpConnection {
+  private readonly parser: ReplyParser;
+  private readonly replies: SmtpReply[] = [];
+  private failure: StageError | null = null;
+  private waiter: (() => void) | null = null;
+  private received = 0;
+  private readonly onData = (chunk: Buffer) => this.receive(chunk);
+  private readonly onEnd = () => this.fail(new StageError('closed', 'server closed the connection'));
+  private readonly onError = (err: Error) => this.fail(new StageError('closed', `connection error: ${err.message}`));
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly transcript: TranscriptEntry[],
+    private readonly clock: () => number,
+    limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
+  ) {
+    this.parser = new ReplyParser(limits, (line) => this.note('S', line));
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onEnd);
+    socket.on('error', this.onError);
+  }
+
+  note(dir: TranscriptEntry['dir'], text: string): void {
+    this.transcript.push({ dir, text, ms: this.clock() });
+  }
+
+  /** Reads the next reply; `what` names it for the timeout message ("server greeting"). */
+  async readReply(timeoutMs: number, what: string): Promise<SmtpReply> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const reply = this.replies.shift();
+      if (reply !== undefined) return reply;
+      if (this.failure !== null) throw this.failure;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new StageError('timeout', `timeout while reading ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = null;
+    }
+  }
+
+  /** Sends one command line and reads its reply. */
+  async command(line: string, timeoutMs: number, what = `reply to ${line.split(' ')[0]}`): Promise<SmtpReply> {
+    if (this.failure !== null && this.replies.length === 0) throw this.failure;
+    this.note('C', line);
+    this.socket.write(`${line}\r\n`);
+    return this.readReply(timeoutMs, what);
+  }
+
+  /**
+   * Stops reading and hands the socket over (for the TLS upgrade). Returns how many bytes
+   * had arrived beyond the last reply: after a 220 to STARTTLS they must be discarded,
+   * never read as replies (RFC 3207 §6).
+   */
+  detach(): number {
+    this.socket.pause();
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.off('close', this.onEnd);
+    this.socket.off('error', this.onError);
+    let extra = this.parser.pendingBytes;
+    for (const reply of this.replies) extra += reply.lines.reduce((n, l) => n + l.length + 6, 0);
+    this.replies.length = 0;
+    return extra;
+  }
+
+  private receive(chunk: Buffer): void {
+    this.received += chunk.length;
+    try {
+      if (this.received > MAX_SESSION_BYTES) throw new ReplyFormatError(`server sent more than ${MAX_SESSION_BYTES} bytes`);
+      this.parser.push(chunk);
+      for (let reply = this.parser.next(); reply !== null; reply = this.parser.next()) this.replies.push(reply);
+    } catch (err) {
+      if (!(err instanceof ReplyFormatError)) throw err;
+      this.socket.pause();
+      this.fail(new StageError('protocol', err.message));
+    }
+    this.waiter?.();
+  }
+
+  private fail(error: StageError): void {
+    this.failure ??= error;
+    this.waiter?.();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Upgrades an SMTP socket to TLS after the server's 220 to STARTTLS (RFC 3207) and reads
+ * what the handshake established: protocol, cipher, key exchange, the peer's chain and
+ * OpenSSL's verdict on it. The handshake is deliberately permissive (TLS 1.0 up, security
+ * level 0) so that weak servers yield facts to judge instead of a bare failure.
+ */
+import tls from 'node:tls';
+import { isIP, type Socket } from 'node:net';
+import type { CertificateFacts, TlsFacts } from '../model/result.js';
+import { chainReachesAnchor, describeCertificate, peerChain } from '../cert/describe-chain.js';
+import type { TrustStore } from '../cert/trust-store.js';
+import { StageError } from '../smtp/connection.js';
+
+export interface TlsSession {
+  socket: tls.TLSSocket;
+  tls: TlsFacts;
+  certificate: CertificateFacts | null;
+}
+
+/** OpenSSL verification errors about time only: the chain itself may still lead to an anchor. */
+const TIME_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+export function startTls(socket: Socket, host: string, trust: TrustStore, timeoutMs: number): Promise<TlsSession> {
+  // Passing an IP literal as servername is deprecated (DEP0123) and SNI is for names only.
+  const sni = isIP(host) === 0 ? host : null;
+  return new Promise((resolve, reject) => {
+    const secure = tls.connect({
+      socket,
+      ...(sni !== null ? { servername: sni } : {}),
+      ca: trust.pems,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT@SECLEVEL=0',
+      checkServerIdentity: () => undefined,
+    });
+    const timer = setTimeout(() => {
+      secure.destroy();
+      reject(new StageError('timeout', 'timeout during the TLS handshake'));
+    }, timeoutMs);
+    secure.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      secure.destroy();
+      reject(new StageError('tls', `TLS handshake failed: ${err.message}`));
+    });
+    secure.once('secureConnect', () => {
+      clearTimeout(timer);
+      secure.removeAllListeners('error');
+      try {
+        resolve({ socket: secure, tls: tlsFacts(secure, sni), certificate: certificateFacts(secure, trust) });
+      } catch (err) {
+        secure.destroy();
+        reject(new StageError('tls', `cannot read the TLS session: ${(err as Error).message}`));
+      }
+    });
+  });
+}
+
+function tlsFacts(secure: tls.TLSSocket, sni: string | null): TlsFacts {
+  const cipher = secure.getCipher();
+  const ephemeral = secure.getEphemeralKeyInfo() as { type?: string; name?: string; size?: number } | null;
+  return {
+    protocol: secure.getProtocol() ?? 'unknown',
+    cipher: cipher.standardName ?? cipher.name,
+    cipherOpenssl: cipher.name,
+    keyExchange:
+      ephemeral?.type !== undefined ? { type: ephemeral.type, name: ephemeral.name ?? null, size: ephemeral.size ?? 0 } : null,
+    sni,
+  };
+}
+
+function certificateFacts(secure: tls.TLSSocket, trust: TrustStore): CertificateFacts | null {
+  const peer = secure.getPeerCertificate(true);
+  if (peer === null || peer.raw === undefined) return null;
+  const chain = peerChain(peer);
+  const error = secure.authorized ? null : String(secure.authorizationError ?? 'UNKNOWN');
+  const trusted = secure.authorized || (error !== null && TIME_ERRORS.has(error) && chainReachesAnchor(chain, trust.fingerprints));
+  return {
+    chain: chain.map((cert) => describeCertificate(cert, trust.fingerprints)),
+    trusted,
+    trustError: error,
+  };
+}

@@ -1,0 +1,323 @@
+// Fake recursive DNS server on loopback for integration tests.
+// One UDP socket and one TCP server on the same port; answers from an in-memory zone.
+// Test helper only: never use outside tests, never bind anything but loopback.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket from 'dns-packet';
+import type { Answer, DecodedPacket, OptAnswer, Packet, Question } from 'dns-packet';
+
+export interface FakeRecordSet {
+  MX?: Array<{ preference: number; exchange: string }>; // exchange '.' or '' for a null MX (RFC 7505)
+  A?: string[];
+  AAAA?: string[];
+  CNAME?: string; // alias: answer with the CNAME, then follow it inside the zone
+  TXT?: string[]; // one TXT record per element; strings > 255 bytes are split into 255-byte chunks
+  authenticated?: boolean; // AD flag (only if every name along a CNAME chain is authenticated)
+  rcode?: 'SERVFAIL' | 'REFUSED' | 'NXDOMAIN'; // answer every query for this name with this rcode
+  drop?: boolean; // never answer queries for this name
+  truncate?: boolean; // UDP: TC=1 with no answers; TCP: the real answer
+  ttl?: number;
+}
+export type FakeZone = Record<string, FakeRecordSet>; // keys: names without trailing dot, lower-case
+
+export interface FakeQuery {
+  name: string; // lower-case, no trailing dot
+  type: string; // e.g. 'MX', 'A', 'TLSA'
+  transport: 'udp' | 'tcp';
+  flags: number; // header flags of the query (16 bits without QR: opcode, RD, AD, CD, ...)
+  ednsDo: boolean; // query had an OPT record with the DO bit set
+}
+
+export interface FakeDnsServer {
+  host: string;
+  port: number;
+  address: string; // 'host:port' (IPv6 as '[::1]:port') for --resolver
+  queries: FakeQuery[];
+  setZone(zone: FakeZone): void;
+  close(): Promise<void>;
+}
+
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+const QR = 0x8000;
+const OPCODE_MASK = 0x7800;
+const DEFAULT_TTL = 300;
+const MAX_CNAME_CHAIN = 8;
+const MAX_TCP_BUFFER = 65537; // one maximal framed message (2 + 65535)
+const TCP_IDLE_MS = 30_000;
+const RESPONSE_UDP_SIZE = 1232;
+
+function normName(name: string): string {
+  return name.replace(/\.+$/, '').toLowerCase();
+}
+
+function normZone(zone: FakeZone): Map<string, FakeRecordSet> {
+  const m = new Map<string, FakeRecordSet>();
+  for (const [k, v] of Object.entries(zone)) m.set(normName(k), v);
+  return m;
+}
+
+function txtChunks(s: string): Buffer[] {
+  const b = Buffer.from(s, 'utf8');
+  if (b.length === 0) return [b];
+  const out: Buffer[] = [];
+  for (let i = 0; i < b.length; i += 255) out.push(b.subarray(i, i + 255));
+  return out;
+}
+
+/** Records of `type` owned by `owner` from `rs` (no CNAME handling). */
+function recordsFor(owner: string, type: string, rs: FakeRecordSet): Answer[] {
+  const ttl = rs.ttl ?? DEFAULT_TTL;
+  switch (type) {
+    case 'A':
+      return (rs.A ?? []).map((ip) => ({ type: 'A', name: owner, ttl, data: ip }));
+    case 'AAAA':
+      return (rs.AAAA ?? []).map((ip) => ({ type: 'AAAA', name: owner, ttl, data: ip }));
+    case 'MX':
+      return (rs.MX ?? []).map((mx) => ({
+        type: 'MX',
+        name: owner,
+        ttl,
+        // dns-packet miscounts '' (encodingLength 2, writes 1); '.' encodes as the root label.
+        data: { preference: mx.preference, exchange: mx.exchange === '' ? '.' : mx.exchange },
+      }));
+    case 'TXT':
+      return (rs.TXT ?? []).map((t) => ({ type: 'TXT', name: owner, ttl, data: txtChunks(t) }));
+    case 'CNAME':
+      return rs.CNAME !== undefined ? [{ type: 'CNAME', name: owner, ttl, data: rs.CNAME }] : [];
+    default:
+      return []; // any other type: NODATA
+  }
+}
+
+interface Resolution {
+  drop: boolean;
+  truncate: boolean;
+  rcode: number;
+  ad: boolean;
+  answers: Answer[];
+}
+
+function resolve(zone: Map<string, FakeRecordSet>, qname: string, qtype: string): Resolution {
+  const answers: Answer[] = [];
+  let owner = qname.replace(/\.+$/, ''); // first owner keeps the case asked (0x20-safe echo)
+  let ad = true;
+  let truncate = false;
+  const seen = new Set<string>();
+  for (let depth = 0; ; depth++) {
+    const key = normName(owner);
+    const rs = zone.get(key);
+    if (rs === undefined) {
+      // Unknown name (or dangling CNAME target): NXDOMAIN, keep the chain like a resolver does.
+      return { drop: false, truncate, rcode: RCODE.NXDOMAIN, ad: false, answers };
+    }
+    if (rs.drop) return { drop: true, truncate: false, rcode: 0, ad: false, answers: [] };
+    if (rs.truncate) truncate = true;
+    if (rs.rcode !== undefined) {
+      const rcode = RCODE[rs.rcode];
+      return { drop: false, truncate, rcode, ad: false, answers: rcode === RCODE.NXDOMAIN ? answers : [] };
+    }
+    if (rs.authenticated !== true) ad = false;
+    if (rs.CNAME !== undefined && qtype !== 'CNAME') {
+      if (depth >= MAX_CNAME_CHAIN || seen.has(key)) {
+        return { drop: false, truncate, rcode: RCODE.SERVFAIL, ad: false, answers: [] };
+      }
+      seen.add(key);
+      answers.push(...recordsFor(owner, 'CNAME', rs));
+      owner = rs.CNAME.replace(/\.+$/, '');
+      continue;
+    }
+    answers.push(...recordsFor(owner, qtype, rs));
+    return { drop: false, truncate, rcode: RCODE.NOERROR, ad, answers };
+  }
+}
+
+function getOpt(p: DecodedPacket): OptAnswer | undefined {
+  for (const a of p.additionals ?? []) if (a && a.type === 'OPT') return a as OptAnswer;
+  return undefined;
+}
+
+/** Builds the wire response for one raw query, or null to stay silent. Throws on malformed input. */
+function handle(
+  raw: Buffer,
+  transport: 'udp' | 'tcp',
+  zone: Map<string, FakeRecordSet>,
+  queries: FakeQuery[],
+): Buffer | null {
+  const q = dnsPacket.decode(raw);
+  const rawFlags = raw.readUInt16BE(2);
+  if ((rawFlags & QR) !== 0) return null; // a response, not a query
+  const opt = getOpt(q);
+  const ednsDo = opt !== undefined && (opt.flags & dnsPacket.DNSSEC_OK) !== 0;
+  const questions: Question[] = (q.questions ?? []).filter((x): x is Question => x !== undefined);
+  const first = questions[0];
+
+  const reply = (rcode: number, extraFlags: number, answers: Answer[]): Buffer => {
+    const flags =
+      (rawFlags & dnsPacket.RECURSION_DESIRED) |
+      (rawFlags & dnsPacket.CHECKING_DISABLED) |
+      dnsPacket.RECURSION_AVAILABLE |
+      extraFlags |
+      (rcode & 0xf);
+    const additionals: Answer[] = [];
+    if (opt !== undefined) {
+      additionals.push({
+        type: 'OPT',
+        name: '.',
+        udpPayloadSize: RESPONSE_UDP_SIZE,
+        extendedRcode: 0,
+        ednsVersion: 0,
+        flags: ednsDo ? dnsPacket.DNSSEC_OK : 0,
+        flag_do: ednsDo,
+        options: [],
+      });
+    }
+    const packet: Packet = { type: 'response', id: q.id ?? 0, flags, questions, answers, additionals };
+    return dnsPacket.encode(packet);
+  };
+
+  if (first !== undefined) {
+    queries.push({ name: normName(first.name), type: String(first.type), transport, flags: rawFlags, ednsDo });
+  }
+  if ((rawFlags & OPCODE_MASK) !== 0) return reply(RCODE.NOTIMP, 0, []);
+  if (first === undefined || questions.length !== 1) return reply(RCODE.FORMERR, 0, []);
+
+  const r = resolve(zone, first.name, String(first.type).toUpperCase());
+  if (r.drop) return null;
+  const ad = r.ad ? dnsPacket.AUTHENTIC_DATA : 0;
+  if (transport === 'udp' && r.truncate) return reply(r.rcode, dnsPacket.TRUNCATED_RESPONSE, []);
+  const buf = reply(r.rcode, ad, r.answers);
+  if (transport === 'udp') {
+    const limit = opt !== undefined ? Math.max(512, Math.min(opt.udpPayloadSize, 4096)) : 512;
+    if (buf.length > limit) return reply(r.rcode, dnsPacket.TRUNCATED_RESPONSE | ad, []);
+  }
+  return buf;
+}
+
+export async function startFakeDns(zone: FakeZone, options?: { host?: string }): Promise<FakeDnsServer> {
+  const host = options?.host ?? '127.0.0.1';
+  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) && host !== '::1') {
+    throw new Error(`fake-dns: refusing to bind to non-loopback host ${host}`);
+  }
+  const ipv6 = net.isIPv6(host);
+  let current = normZone(zone);
+  const queries: FakeQuery[] = [];
+  const conns = new Set<net.Socket>();
+
+  const onTcpConnection = (sock: net.Socket): void => {
+    conns.add(sock);
+    sock.unref();
+    sock.setNoDelay(true);
+    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => conns.delete(sock));
+    let buf: Buffer = Buffer.alloc(0);
+    sock.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      if (buf.length > MAX_TCP_BUFFER) {
+        sock.destroy();
+        return;
+      }
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (buf.length < 2 + len) break;
+        const msg = buf.subarray(2, 2 + len);
+        buf = buf.subarray(2 + len);
+        let out: Buffer | null;
+        try {
+          if (len < 12) throw new Error('short');
+          out = handle(msg, 'tcp', current, queries);
+        } catch {
+          sock.destroy();
+          return;
+        }
+        if (out !== null && !sock.destroyed) {
+          const frame = Buffer.alloc(2 + out.length);
+          frame.writeUInt16BE(out.length, 0);
+          out.copy(frame, 2);
+          sock.write(frame);
+        }
+      }
+    });
+  };
+
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const udp = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4' });
+    await new Promise<void>((res, rej) => {
+      udp.once('error', rej);
+      udp.bind(0, host, () => {
+        udp.off('error', rej);
+        res();
+      });
+    });
+    const port = udp.address().port;
+    const tcp = net.createServer(onTcpConnection);
+    try {
+      await new Promise<void>((res, rej) => {
+        tcp.once('error', rej);
+        tcp.listen({ port, host, exclusive: true }, () => {
+          tcp.off('error', rej);
+          res();
+        });
+      });
+    } catch (err) {
+      lastErr = err;
+      await new Promise<void>((res) => udp.close(() => res()));
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
+      throw err;
+    }
+
+    udp.on('error', () => {}); // never crash the test process
+    tcp.on('error', () => {});
+    udp.on('message', (msg, rinfo) => {
+      let out: Buffer | null;
+      try {
+        if (msg.length < 12) return;
+        out = handle(msg, 'udp', current, queries);
+      } catch {
+        return; // malformed: ignore
+      }
+      if (out !== null) {
+        try {
+          udp.send(out, rinfo.port, rinfo.address);
+        } catch {
+          /* socket closed meanwhile */
+        }
+      }
+    });
+    // Do not keep the event loop alive on our own: a test that forgets close() must not hang.
+    udp.unref();
+    tcp.unref();
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        for (const s of conns) s.destroy();
+        conns.clear();
+        await Promise.all([
+          new Promise<void>((res) => {
+            try {
+              udp.close(() => res());
+            } catch {
+              res();
+            }
+          }),
+          new Promise<void>((res) => tcp.close(() => res())),
+        ]);
+      })();
+      return closing;
+    };
+
+    return {
+      host,
+      port,
+      address: ipv6 ? `[${host}]:${port}` : `${host}:${port}`,
+      queries,
+      setZone(z: FakeZone): void {
+        current = normZone(z);
+      },
+      close,
+    };
+  }
+  throw new Error(`fake-dns: could not bind UDP+TCP on one port: ${String(lastErr)}`);
+}
