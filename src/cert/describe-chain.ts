@@ -36,9 +36,10 @@ export function splitSubjectAltName(text: string | undefined): string[] {
   return text.split(/,\s*(?=[A-Za-z ]+:)/).map((entry) => entry.trim().replace(/^IP Address:/, 'IP:'));
 }
 
+/** Issued by itself and signed with its own key. (checkIssued() would also demand CA key usage, which self-signed leaves lack.) */
 function isSelfSigned(cert: X509Certificate): boolean {
   try {
-    return cert.checkIssued(cert) && cert.verify(cert.publicKey);
+    return cert.subject === cert.issuer && cert.verify(cert.publicKey);
   } catch {
     return false;
   }

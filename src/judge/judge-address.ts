@@ -75,14 +75,16 @@ function certificateProblems(
   if (!cert.trusted) {
     const last = cert.chain[cert.chain.length - 1] as CertificateInfo;
     const reason = cert.trustError !== null ? ` (${cert.trustError})` : '';
-    if (cert.chain.length === 1 && leaf.selfSigned) {
+    if (leaf.selfSigned) {
       problems.push(problem('CERT_SELF_SIGNED', `The certificate of ${where} is self-signed${reason}.`, at));
-    } else if (!last.selfSigned && !last.inTrustStore) {
+    } else if (cert.chain.length === 1) {
+      // Only the leaf was sent and its issuer is unknown here: almost always a missing intermediate.
       problems.push(
-        problem('CERT_CHAIN_INCOMPLETE', `The chain sent by ${where} ends at "${last.subject}", issued by "${last.issuer}", whose certificate was not sent${reason}.`, at),
+        problem('CERT_CHAIN_INCOMPLETE', `${where} sent only its own certificate, issued by "${leaf.issuer}", without the intermediate certificate(s)${reason}.`, at),
       );
     } else {
-      problems.push(problem('CERT_UNTRUSTED', `The chain of ${where} leads to "${last.subject}", which is not a trusted root${reason}.`, at));
+      const end = last.selfSigned ? `"${last.subject}"` : `"${last.subject}", issued by "${last.issuer}",`;
+      problems.push(problem('CERT_UNTRUSTED', `The chain of ${where} ends at ${end} which is not a trusted root${reason}.`, at));
     }
   }
 

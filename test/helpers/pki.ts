@@ -1,0 +1,279 @@
+// Test PKI generated at test time with the openssl CLI: a root, an intermediate and one leaf per
+// certificate fault the probe must recognise. Test helper only: nothing here is ever committed.
+// Dates are exact (`openssl ca -startdate/-enddate`); one generation per process (memoised).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface TestCert {
+  key: string; // PEM private key (PKCS#8)
+  cert: string; // PEM: leaf first, then the intermediates the server should SEND
+  leaf: string; // leaf PEM only
+}
+
+export interface TestPki {
+  dir: string; // temporary directory holding the files; removed at process exit
+  generatedAt: Date; // the "now" all dates are relative to (whole seconds)
+  rootPem: string; // root CA (RSA-2048, self-signed, CA:TRUE), not in Node's bundled roots
+  caFile: string; // path of a PEM file holding rootPem (what a user passes to --ca-file)
+  intermediatePem: string; // intermediate CA signed by root
+  untrustedRootPem: string; // the other root, which untrustedRoot chains to; NOT in caFile
+  certs: {
+    valid: TestCert; // RSA-2048, SAN mx.test + mail.test, CN mx.test, sha256, now-1d..now+300d, leaf+intermediate
+    expiresSoon: TestCert; // as valid, notAfter now+10d
+    expired: TestCert; // now-400d..now-5d
+    notYetValid: TestCert; // now+5d..now+400d
+    wrongName: TestCert; // SAN other.test only (CN other.test)
+    wildcard: TestCert; // SAN *.test.example (CN *.test.example)
+    cnOnly: TestCert; // no SAN extension, CN mx.test
+    selfSigned: TestCert; // self-signed leaf, CA:FALSE, SAN mx.test; cert = leaf only
+    missingIntermediate: TestCert; // signed by intermediate; cert = leaf only
+    ecdsa: TestCert; // EC P-256 key, signed by the (RSA) intermediate: sha256WithRSAEncryption
+    ed25519: TestCert; // Ed25519 key, signed by the (RSA) intermediate: sha256WithRSAEncryption
+    rsa1024: TestCert; // RSA-1024 key, signed by intermediate
+    sha1: TestCert; // RSA-2048, signed by intermediate with sha1WithRSAEncryption
+    untrustedRoot: TestCert; // leaf + other intermediate; other root (untrustedRootPem) not in caFile
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+type KeyKind = 'rsa2048' | 'rsa1024' | 'ec' | 'ed25519';
+
+const KEYGEN_ARGS: Record<KeyKind, string[]> = {
+  rsa2048: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
+  rsa1024: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'],
+  ec: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-pkeyopt', 'ec_param_enc:named_curve'],
+  ed25519: ['-algorithm', 'ED25519'],
+};
+
+/** ASN.1 UTCTime as `openssl ca -startdate/-enddate` take it: YYMMDDHHMMSSZ (years 1950..2049). */
+function utcTime(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return (
+    p(d.getUTCFullYear() % 100) + p(d.getUTCMonth() + 1) + p(d.getUTCDate()) +
+    p(d.getUTCHours()) + p(d.getUTCMinutes()) + p(d.getUTCSeconds()) + 'Z'
+  );
+}
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  try {
+    await run('/usr/bin/openssl', args, { cwd, timeout: 20_000 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`openssl ${args[0] ?? ''} failed: ${e.stderr ?? e.message}`);
+  }
+}
+
+async function genKey(dir: string, name: string, kind: KeyKind): Promise<string> {
+  const file = path.join(dir, `${name}.key`);
+  await openssl(['genpkey', ...KEYGEN_ARGS[kind], '-out', file], dir);
+  return file;
+}
+
+interface IssueSpec {
+  name: string; // file stem and job directory name
+  subject: string; // e.g. '/O=x/CN=y'
+  keyFile: string; // subject key
+  issuer: { certFile: string; keyFile: string } | 'self';
+  notBefore: Date;
+  notAfter: Date;
+  md: 'sha256' | 'sha1';
+  extensions: string[]; // lines of the x509 extension section
+}
+
+/** Issue one certificate with `openssl ca` in its own job directory (own database: jobs run in parallel). */
+async function issue(dir: string, spec: IssueSpec): Promise<{ file: string; pem: string }> {
+  const job = path.join(dir, `job-${spec.name}`);
+  await mkdir(job);
+  const cnf = [
+    '[ ca ]',
+    'default_ca = CA_default',
+    '[ CA_default ]',
+    `database = ${path.join(job, 'index.txt')}`,
+    `new_certs_dir = ${job}`,
+    'rand_serial = yes',
+    'policy = policy_any',
+    'unique_subject = no',
+    'email_in_dn = no',
+    'copy_extensions = none',
+    '[ policy_any ]',
+    'organizationName = optional',
+    'commonName = supplied',
+    '[ req ]',
+    'distinguished_name = req_dn',
+    '[ req_dn ]',
+    '[ ext ]',
+    ...spec.extensions,
+    '',
+  ].join('\n');
+  const cnfFile = path.join(job, 'ca.cnf');
+  const csrFile = path.join(job, 'req.csr');
+  const file = path.join(dir, `${spec.name}.pem`);
+  await writeFile(cnfFile, cnf);
+  await writeFile(path.join(job, 'index.txt'), '');
+  await openssl(['req', '-new', '-config', cnfFile, '-key', spec.keyFile, '-subj', spec.subject, '-out', csrFile], job);
+  const signer =
+    spec.issuer === 'self'
+      ? ['-selfsign', '-keyfile', spec.keyFile]
+      : ['-cert', spec.issuer.certFile, '-keyfile', spec.issuer.keyFile];
+  await openssl(
+    [
+      'ca', '-batch', '-config', cnfFile, '-preserveDN', '-notext', ...signer,
+      '-in', csrFile, '-out', file,
+      '-startdate', utcTime(spec.notBefore), '-enddate', utcTime(spec.notAfter),
+      '-md', spec.md, '-extensions', 'ext',
+    ],
+    job,
+  );
+  return { file, pem: await readFile(file, 'utf8') };
+}
+
+const CA_EXT = [
+  'basicConstraints = critical,CA:TRUE',
+  'keyUsage = critical,keyCertSign,cRLSign',
+  'subjectKeyIdentifier = hash',
+  'authorityKeyIdentifier = keyid:always',
+];
+
+function leafExt(opts: { san: string[] | null; keyEncipherment: boolean }): string[] {
+  const lines = [
+    'basicConstraints = critical,CA:FALSE',
+    `keyUsage = critical,digitalSignature${opts.keyEncipherment ? ',keyEncipherment' : ''}`,
+    'extendedKeyUsage = serverAuth',
+    'subjectKeyIdentifier = hash',
+    'authorityKeyIdentifier = keyid:always',
+  ];
+  if (opts.san) lines.push(`subjectAltName = ${opts.san.map((n) => `DNS:${n}`).join(',')}`);
+  return lines;
+}
+
+async function generate(): Promise<TestPki> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-pki-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const at = (days: number): Date => new Date(now.getTime() + days * DAY_MS);
+
+  // Keys, all at once: the RSA-2048 ones are the cost. One RSA-2048 leaf key is shared by every
+  // leaf whose key type does not matter.
+  const [rootKey, interKey, otherRootKey, otherInterKey, leafKey, rsa1024Key, ecKey, edKey] = await Promise.all([
+    genKey(dir, 'root', 'rsa2048'),
+    genKey(dir, 'intermediate', 'rsa2048'),
+    genKey(dir, 'other-root', 'rsa2048'),
+    genKey(dir, 'other-intermediate', 'rsa2048'),
+    genKey(dir, 'leaf', 'rsa2048'),
+    genKey(dir, 'rsa1024', 'rsa1024'),
+    genKey(dir, 'ecdsa', 'ec'),
+    genKey(dir, 'ed25519', 'ed25519'),
+  ]);
+
+  const caFrom = at(-800);
+  const caTo = at(3650);
+  const [root, otherRoot] = await Promise.all([
+    issue(dir, {
+      name: 'root', subject: '/O=mxprobe tests/CN=mxprobe Test Root CA', keyFile: rootKey, issuer: 'self',
+      notBefore: caFrom, notAfter: caTo, md: 'sha256', extensions: CA_EXT,
+    }),
+    issue(dir, {
+      name: 'other-root', subject: '/O=mxprobe untrusted/CN=mxprobe Untrusted Root CA', keyFile: otherRootKey,
+      issuer: 'self', notBefore: caFrom, notAfter: caTo, md: 'sha256', extensions: CA_EXT,
+    }),
+  ]);
+  const [inter, otherInter] = await Promise.all([
+    issue(dir, {
+      name: 'intermediate', subject: '/O=mxprobe tests/CN=mxprobe Test Intermediate CA', keyFile: interKey,
+      issuer: { certFile: root.file, keyFile: rootKey }, notBefore: caFrom, notAfter: caTo, md: 'sha256',
+      extensions: CA_EXT,
+    }),
+    issue(dir, {
+      name: 'other-intermediate', subject: '/O=mxprobe untrusted/CN=mxprobe Untrusted Intermediate CA',
+      keyFile: otherInterKey, issuer: { certFile: otherRoot.file, keyFile: otherRootKey }, notBefore: caFrom,
+      notAfter: caTo, md: 'sha256', extensions: CA_EXT,
+    }),
+  ]);
+
+  const byInter = { certFile: inter.file, keyFile: interKey };
+  const MX = ['mx.test', 'mail.test'];
+  interface LeafSpec {
+    keyFile: string;
+    cn?: string;
+    san?: string[] | null; // null: no SAN extension
+    from?: number; // days relative to now
+    to?: number;
+    md?: 'sha256' | 'sha1';
+    issuer?: IssueSpec['issuer'];
+    chain: string[]; // PEMs sent after the leaf
+    keyEncipherment?: boolean;
+  }
+  const leafSpecs: Record<keyof TestPki['certs'], LeafSpec> = {
+    valid: { keyFile: leafKey, chain: [inter.pem] },
+    expiresSoon: { keyFile: leafKey, to: 10, chain: [inter.pem] },
+    expired: { keyFile: leafKey, from: -400, to: -5, chain: [inter.pem] },
+    notYetValid: { keyFile: leafKey, from: 5, to: 400, chain: [inter.pem] },
+    wrongName: { keyFile: leafKey, cn: 'other.test', san: ['other.test'], chain: [inter.pem] },
+    wildcard: { keyFile: leafKey, cn: '*.test.example', san: ['*.test.example'], chain: [inter.pem] },
+    cnOnly: { keyFile: leafKey, san: null, chain: [inter.pem] },
+    selfSigned: { keyFile: leafKey, san: ['mx.test'], issuer: 'self', chain: [] },
+    missingIntermediate: { keyFile: leafKey, chain: [] },
+    ecdsa: { keyFile: ecKey, san: ['mx.test'], keyEncipherment: false, chain: [inter.pem] },
+    ed25519: { keyFile: edKey, san: ['mx.test'], keyEncipherment: false, chain: [inter.pem] },
+    rsa1024: { keyFile: rsa1024Key, san: ['mx.test'], chain: [inter.pem] },
+    sha1: { keyFile: leafKey, md: 'sha1', chain: [inter.pem] },
+    untrustedRoot: {
+      keyFile: leafKey, issuer: { certFile: otherInter.file, keyFile: otherInterKey }, chain: [otherInter.pem],
+    },
+  };
+
+  const names = Object.keys(leafSpecs) as Array<keyof TestPki['certs']>;
+  const keyPem = new Map<string, Promise<string>>();
+  const readKey = (f: string): Promise<string> => {
+    let p = keyPem.get(f);
+    if (!p) keyPem.set(f, (p = readFile(f, 'utf8')));
+    return p;
+  };
+  const built = await Promise.all(
+    names.map(async (name): Promise<[string, TestCert]> => {
+      const s = leafSpecs[name];
+      const { pem } = await issue(dir, {
+        name: `leaf-${name}`,
+        subject: `/CN=${s.cn ?? 'mx.test'}`,
+        keyFile: s.keyFile,
+        issuer: s.issuer ?? byInter,
+        notBefore: at(s.from ?? -1),
+        notAfter: at(s.to ?? 300),
+        md: s.md ?? 'sha256',
+        extensions: leafExt({ san: s.san === undefined ? MX : s.san, keyEncipherment: s.keyEncipherment ?? true }),
+      });
+      return [name, { key: await readKey(s.keyFile), cert: [pem, ...s.chain].join(''), leaf: pem }];
+    }),
+  );
+
+  const caFile = path.join(dir, 'ca.pem');
+  await writeFile(caFile, root.pem);
+  return {
+    dir,
+    generatedAt: now,
+    rootPem: root.pem,
+    caFile,
+    intermediatePem: inter.pem,
+    untrustedRootPem: otherRoot.pem,
+    certs: Object.fromEntries(built) as TestPki['certs'],
+  };
+}
+
+let memo: Promise<TestPki> | undefined;
+
+/**
+ * The test PKI, generated on first call (about 1 s) and shared by every later call in the process.
+ * @example const pki = await makeTestPki(); startFakeSmtp({ tls: pki.certs.valid });
+ */
+export async function makeTestPki(): Promise<TestPki> {
+  memo ??= generate();
+  return memo;
+}
