@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs (Debian/Ubuntu): postfix, openssl.
 #
-# - Idempotent and non-interactive; runs `apt-get update` only when a package is missing
-#   and apt has no candidate for it.
+# - Idempotent and non-interactive; runs `apt-get update` only when a package is missing.
 # - Postfix is preseeded with debconf "No configuration": no /etc/postfix/main.cf is
 #   written and the default instance is not started. The tests run their own private
 #   instance (test/helpers/postfix.ts) on 127.0.0.1 with a config dir in a temp dir.
@@ -52,15 +51,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
       || die "debconf-set-selections failed"
   fi
 
-  need_update=0
-  for p in "${missing[@]}"; do
-    cand=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')
-    if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then need_update=1; fi
-  done
-  if [ "$need_update" -eq 1 ]; then
-    log "apt-get update (no install candidate for some packages)"
-    as_root apt-get update -q || die "apt-get update failed"
-  fi
+  # Always refresh the lists before installing: a fresh machine's lists may be stale
+  # (a candidate whose .deb is no longer on the mirror), not only missing.
+  log "apt-get update"
+  as_root apt-get update -q || die "apt-get update failed"
 
   # Keep maintainer scripts from starting services during the install.
   if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judgeDomain, senderPolicies } from '../../src/judge/judge-domain.ts';
+import type { DnsQueryFacts } from '../../src/model/result.ts';
+import { addressFacts, domainFacts, mxHost, NOW, plainAddress } from '../helpers/facts.ts';
+
+const ENCRYPT = { required: 'encrypt' as const, warnDays: 30 };
+const VERIFY = { required: 'verify' as const, warnDays: 30 };
+const query = (q: Partial<DnsQueryFacts>): DnsQueryFacts => ({
+  name: 'example.com', type: 'MX', rcode: 'NOERROR', authenticated: false, cnames: [], answers: [], server: '127.0.0.1:53', ms: 1, ...q,
+});
+const unreachable = plainAddress({ connected: false, banner: null, ehlo: null, failure: { stage: 'connect', kind: 'connect', message: 'refused' } });
+
+test('one verify-grade MX: verify, passes encrypt and verify', () => {
+  const r = judgeDomain(domainFacts(), VERIFY, NOW);
+  assert.equal(r.level, 'verify');
+  assert.equal(r.pass, true);
+  assert.equal(r.required, 'verify');
+  assert.deepEqual(r.problems, []);
+});
+
+test('the domain level is the lowest over every address of every MX host', () => {
+  const facts = domainFacts({
+    mx: [mxHost('mx1.example.com', 10, [addressFacts()]), mxHost('mx2.example.com', 20, [addressFacts({ ip: '192.0.2.20' }), plainAddress({ ip: '192.0.2.21' })])],
+  });
+  const r = judgeDomain(facts, ENCRYPT, NOW);
+  assert.equal(r.level, 'none');
+  assert.equal(r.pass, false);
+  assert.deepEqual(r.mx.flatMap((h) => h.addresses.map((a) => a.level)), ['encrypt', 'encrypt', 'none']);
+  // mx2's addresses are judged against mx2's name, which the certificate does not cover
+  assert.ok(r.problems.some((p) => p.code === 'CERT_NAME_MISMATCH' && p.host === 'mx2.example.com'));
+  assert.ok(r.problems.some((p) => p.code === 'STARTTLS_NOT_OFFERED' && p.ip === '192.0.2.21'));
+});
+
+test('unreachable addresses are problems but do not set the level', () => {
+  const facts = domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts(), { ...unreachable, ip: '192.0.2.99' }])] });
+  const r = judgeDomain(facts, VERIFY, NOW);
+  assert.equal(r.level, 'verify');
+  assert.equal(r.pass, true);
+  assert.deepEqual(r.problems.map((p) => p.code), ['CONNECT_FAILED']);
+});
+
+test('nothing reachable: level unknown, pass null (exit 3)', () => {
+  const r = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [unreachable])] }), ENCRYPT, NOW);
+  assert.equal(r.level, null);
+  assert.equal(r.pass, null);
+  assert.ok(r.policies.every((p) => p.delivered === 'unknown'));
+});
+
+test('NXDOMAIN: fails with DNS_NXDOMAIN', () => {
+  const r = judgeDomain(domainFacts({ outcome: 'nxdomain', mx: [], dns: [query({ rcode: 'NXDOMAIN' })] }), ENCRYPT, NOW);
+  assert.deepEqual(r.problems.map((p) => p.code), ['DNS_NXDOMAIN']);
+  assert.equal(r.level, null);
+  assert.equal(r.pass, false);
+  assert.ok(r.policies.every((p) => p.delivered === 'no'));
+});
+
+test('null MX: fails with NULL_MX, even when only plaintext is required', () => {
+  const r = judgeDomain(domainFacts({ outcome: 'null-mx', mx: [], dns: [query({ answers: ['0 .'] })] }), { required: 'none', warnDays: 30 }, NOW);
+  assert.deepEqual(r.problems.map((p) => p.code), ['NULL_MX']);
+  assert.equal(r.pass, false);
+});
+
+test('SERVFAIL on MX: DNS_FAILURE, undetermined', () => {
+  const r = judgeDomain(domainFacts({ outcome: 'dns-failure', mx: [], dns: [query({ rcode: 'SERVFAIL' })] }), ENCRYPT, NOW);
+  assert.deepEqual(r.problems.map((p) => p.code), ['DNS_FAILURE']);
+  assert.match(r.problems[0]?.message ?? '', /SERVFAIL/);
+  assert.equal(r.pass, null);
+});
+
+test('implicit MX and an aliased MX host are reported; an MX host without address too', () => {
+  const facts = domainFacts({
+    mx: [
+      mxHost('example.com', 0, [addressFacts({ certificate: { chain: addressFacts().certificate!.chain.map((c, i) => (i === 0 ? { ...c, san: ['DNS:example.com'] } : c)), trusted: true, trustError: null } })], { implicit: true, cnames: ['real.example.net'] }),
+      mxHost('ghost.example.com', 20, []),
+    ],
+    dns: [query({}), query({ name: 'ghost.example.com', type: 'A', rcode: 'NXDOMAIN' })],
+  });
+  const r = judgeDomain(facts, VERIFY, NOW);
+  assert.deepEqual(r.problems.map((p) => p.code), ['IMPLICIT_MX', 'MX_CNAME', 'MX_HOST_NO_ADDRESS']);
+  assert.equal(r.level, 'verify');
+});
+
+test('an MX host whose address look-up failed is a DNS failure for that host', () => {
+  const facts = domainFacts({
+    mx: [mxHost('mx.example.com', 10, [addressFacts()]), mxHost('broken.example.com', 20, [])],
+    dns: [query({}), query({ name: 'broken.example.com', type: 'A', rcode: 'SERVFAIL' })],
+  });
+  const r = judgeDomain(facts, ENCRYPT, NOW);
+  assert.equal(r.problems[0]?.code, 'DNS_FAILURE');
+  assert.equal(r.problems[0]?.host, 'broken.example.com');
+});
+
+test('--require none passes a plaintext-only domain', () => {
+  const r = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: 'none', warnDays: 30 }, NOW);
+  assert.equal(r.level, 'none');
+  assert.equal(r.pass, true);
+});
+
+test('sender policies: all verify', () => {
+  assert.deepEqual(senderPolicies(['verify', 'verify'], true).map((p) => [p.policy, p.delivered, p.encrypted]), [
+    ['a', 'yes', 'no'],
+    ['b', 'yes', 'yes'],
+    ['c', 'yes', 'yes'],
+    ['d', 'yes', 'yes'],
+  ]);
+});
+
+test('sender policies: one MX encrypts, one is plaintext', () => {
+  assert.deepEqual(senderPolicies(['encrypt', 'none', null], true).map((p) => [p.policy, p.delivered, p.encrypted]), [
+    ['a', 'yes', 'no'],
+    ['b', 'yes', 'partly'],
+    ['c', 'partly', 'yes'],
+    ['d', 'no', 'n/a'],
+  ]);
+});
+
+test('sender policies: plaintext only', () => {
+  assert.deepEqual(senderPolicies(['none'], true).map((p) => [p.policy, p.delivered, p.encrypted]), [
+    ['a', 'yes', 'no'],
+    ['b', 'yes', 'no'],
+    ['c', 'no', 'n/a'],
+    ['d', 'no', 'n/a'],
+  ]);
+});
