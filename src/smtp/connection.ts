@@ -21,7 +21,6 @@ export const MAX_SESSION_BYTES = 1024 * 1024;
 
 export class SmtpConnection {
   private readonly parser: ReplyParser;
-  private readonly replies: SmtpReply[] = [];
   private failure: StageError | null = null;
   private waiter: (() => void) | null = null;
   private received = 0;
@@ -50,8 +49,8 @@ export class SmtpConnection {
   async readReply(timeoutMs: number, what: string): Promise<SmtpReply> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const reply = this.replies.shift();
-      if (reply !== undefined) return reply;
+      const reply = this.nextReply();
+      if (reply !== null) return reply;
       if (this.failure !== null) throw this.failure;
       const left = deadline - Date.now();
       if (left <= 0) throw new StageError('timeout', `timeout while reading ${what}`);
@@ -68,7 +67,7 @@ export class SmtpConnection {
 
   /** Sends one command line and reads its reply. */
   async command(line: string, timeoutMs: number, what = `reply to ${line.split(' ')[0]}`): Promise<SmtpReply> {
-    if (this.failure !== null && this.replies.length === 0) throw this.failure;
+    if (this.failure !== null && this.parser.pendingBytes === 0) throw this.failure;
     this.note('C', line);
     this.socket.write(`${line}\r\n`);
     return this.readReply(timeoutMs, what);
@@ -85,10 +84,9 @@ export class SmtpConnection {
     this.socket.off('end', this.onEnd);
     this.socket.off('close', this.onEnd);
     this.socket.off('error', this.onError);
-    let extra = this.parser.pendingBytes;
-    for (const reply of this.replies) extra += reply.lines.reduce((n, l) => n + l.length + 6, 0);
-    this.replies.length = 0;
-    return extra;
+    // Replies are parsed only when read (nextReply), so whatever followed the last reply read
+    // is still raw bytes here: counted exactly, and never written to the transcript as "S:" lines.
+    return this.parser.pendingBytes;
   }
 
   private receive(chunk: Buffer): void {
@@ -96,13 +94,31 @@ export class SmtpConnection {
     try {
       if (this.received > MAX_SESSION_BYTES) throw new ReplyFormatError(`server sent more than ${MAX_SESSION_BYTES} bytes`);
       this.parser.push(chunk);
-      for (let reply = this.parser.next(); reply !== null; reply = this.parser.next()) this.replies.push(reply);
     } catch (err) {
-      if (!(err instanceof ReplyFormatError)) throw err;
-      this.socket.pause();
-      this.fail(new StageError('protocol', err.message));
+      this.protocolError(err);
     }
     this.waiter?.();
+  }
+
+  /**
+   * Parses the next reply from the bytes received, or returns null when it is incomplete.
+   * Parsing lazily (not in receive) matters after STARTTLS: bytes pipelined behind the 220
+   * must stay unparsed so detach() discards them instead of transcribing them as replies.
+   */
+  private nextReply(): SmtpReply | null {
+    if (this.failure !== null && this.failure.kind === 'protocol') return null;
+    try {
+      return this.parser.next();
+    } catch (err) {
+      this.protocolError(err);
+      return null;
+    }
+  }
+
+  private protocolError(err: unknown): void {
+    if (!(err instanceof ReplyFormatError)) throw err;
+    this.socket.pause();
+    this.fail(new StageError('protocol', err.message));
   }
 
   private fail(error: StageError): void {

@@ -37,10 +37,10 @@ export function startTls(socket: Socket, host: string, trust: TrustStore, timeou
       secure.destroy();
       reject(new StageError('timeout', 'timeout during the TLS handshake'));
     }, timeoutMs);
-    secure.once('error', (err: NodeJS.ErrnoException) => {
+    secure.once('error', (err: NodeJS.ErrnoException & { reason?: string }) => {
       clearTimeout(timer);
       secure.destroy();
-      reject(new StageError('tls', `TLS handshake failed: ${err.message}`));
+      reject(new StageError('tls', `TLS handshake failed: ${handshakeError(err)}`));
     });
     secure.once('secureConnect', () => {
       clearTimeout(timer);
@@ -53,6 +53,16 @@ export function startTls(socket: Socket, host: string, trust: TrustStore, timeou
       }
     });
   });
+}
+
+/**
+ * One line for a handshake error. OpenSSL's own message is a multi-field dump with a source path
+ * and a trailing newline ("80AC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version
+ * number:../deps/openssl/…:350:\n"); its `reason` and `code` say the same in a readable line.
+ */
+function handshakeError(err: NodeJS.ErrnoException & { reason?: string }): string {
+  const text = typeof err.reason === 'string' && err.reason !== '' ? err.reason : (err.message.trim().split('\n')[0] ?? '');
+  return err.code !== undefined && !text.includes(err.code) ? `${text} (${err.code})` : text;
 }
 
 function tlsFacts(secure: tls.TLSSocket, sni: string | null): TlsFacts {

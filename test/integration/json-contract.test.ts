@@ -1,0 +1,257 @@
+// The JSON report is a public contract (src/model/result.ts, README "JSON format"): these tests
+// pin its shape as the real CLI writes it, for a verify-grade server, a server without STARTTLS,
+// an unreachable one and several domains in one run.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { startFakeDns } from '../helpers/fake-dns.ts';
+import { startFakeSmtp, type FakeSmtpOptions, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
+import { makeTestPki, type TestPki } from '../helpers/pki.ts';
+import { FAST, addressesOf, assertNeverSentMail, closedPort, runCli, serverArgs } from '../helpers/run-cli.ts';
+
+const LEVELS = ['none', 'encrypt', 'verify'];
+const SEVERITIES = ['error', 'warning', 'info'];
+const STAGES = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'quit'];
+
+let pki: TestPki;
+before(async () => {
+  pki = await makeTestPki();
+});
+
+/** Each test has its own fake server, so its sessions are its own (tests run concurrently). */
+async function withSmtp(options: FakeSmtpOptions, fn: (smtp: FakeSmtpServer) => Promise<void>): Promise<void> {
+  const smtp = await startFakeSmtp(options);
+  try {
+    await fn(smtp);
+  } finally {
+    await smtp.close();
+  }
+}
+
+const isInt = (v: unknown) => Number.isInteger(v);
+const isStringOrNull = (v: unknown) => v === null || typeof v === 'string';
+
+function checkProblem(p: any, where: { host?: string; ip?: string } | null): void {
+  assert.equal(typeof p.code, 'string');
+  assert.match(p.code, /^[A-Z][A-Z0-9_]+$/);
+  assert.ok(SEVERITIES.includes(p.severity), p.severity);
+  assert.equal(typeof p.message, 'string');
+  assert.ok(p.message.length > 0);
+  assert.equal(typeof p.hint, 'string');
+  assert.ok(p.hint.length > 0);
+  if (where?.host !== undefined) assert.equal(p.host, where.host);
+  if (where?.ip !== undefined) assert.equal(p.ip, where.ip);
+}
+
+function checkAddress(a: any, host: string, { transcript }: { transcript: boolean }): void {
+  assert.equal(typeof a.ip, 'string');
+  assert.ok(a.family === 4 || a.family === 6);
+  assert.ok(isInt(a.port) && a.port > 0);
+  assert.equal(a.host, host);
+  assert.equal(typeof a.connected, 'boolean');
+  assert.equal(typeof a.starttls, 'boolean');
+  assert.ok(isInt(a.injectedBytes));
+  assert.ok(a.level === null || LEVELS.includes(a.level), String(a.level));
+  assert.ok(Array.isArray(a.problems));
+  for (const p of a.problems) checkProblem(p, { host, ip: a.ip });
+  // timings: total plus the stages reached, whole milliseconds
+  assert.ok(isInt(a.timings.total) && a.timings.total >= 0);
+  for (const [stage, ms] of Object.entries(a.timings)) {
+    assert.ok(stage === 'total' || STAGES.includes(stage), stage);
+    assert.ok(isInt(ms) && (ms as number) >= 0);
+  }
+  for (const key of ['banner', 'ehlo', 'starttlsReply', 'tlsRequiredReply', 'ehloTls', 'failure', 'tls', 'certificate']) {
+    assert.ok(key in a, `address has "${key}" (null when not applicable)`);
+  }
+  if (a.tls !== null) {
+    assert.equal(typeof a.tls.protocol, 'string');
+    assert.equal(typeof a.tls.cipher, 'string');
+    assert.equal(typeof a.tls.cipherOpenssl, 'string');
+    assert.ok(isStringOrNull(a.tls.sni));
+    assert.ok(a.tls.keyExchange === null || typeof a.tls.keyExchange.type === 'string');
+  }
+  if (a.certificate !== null) {
+    const c = a.certificate;
+    assert.ok(Array.isArray(c.chain) && c.chain.length > 0);
+    assert.equal(typeof c.trusted, 'boolean');
+    assert.ok(isStringOrNull(c.trustError));
+    assert.equal(typeof c.nameMatch, 'boolean');
+    assert.ok(isStringOrNull(c.matchedName));
+    assert.equal(typeof c.expired, 'boolean');
+    assert.equal(typeof c.notYetValid, 'boolean');
+    assert.ok(isInt(c.daysLeft));
+    assert.equal(c.chainDaysLeft.length, c.chain.length);
+    for (const info of c.chain) {
+      for (const key of ['subject', 'issuer', 'notBefore', 'notAfter', 'keyType', 'signatureAlgorithm', 'fingerprint256', 'serialNumber', 'pem']) {
+        assert.equal(typeof info[key], 'string', key);
+      }
+      assert.ok(!Number.isNaN(Date.parse(info.notBefore)) && !Number.isNaN(Date.parse(info.notAfter)));
+      assert.ok(Array.isArray(info.san) && Array.isArray(info.commonNames));
+      for (const key of ['selfSigned', 'isCA', 'inTrustStore']) assert.equal(typeof info[key], 'boolean', key);
+      assert.ok(info.keyBits === null || isInt(info.keyBits));
+    }
+  }
+  if (transcript) {
+    assert.ok(Array.isArray(a.transcript) && a.transcript.length > 0, 'transcript kept with --transcript');
+    for (const e of a.transcript) {
+      assert.ok(['C', 'S', '*'].includes(e.dir));
+      assert.equal(typeof e.text, 'string');
+      assert.ok(isInt(e.ms));
+    }
+  } else {
+    assert.ok(!('transcript' in a), 'no transcript without --transcript');
+  }
+}
+
+function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
+  assert.equal(typeof d.domain, 'string');
+  assert.equal(typeof d.input, 'string');
+  assert.ok(['probed', 'nxdomain', 'null-mx', 'dns-failure', 'no-mail-host'].includes(d.outcome), d.outcome);
+  assert.ok(d.level === null || LEVELS.includes(d.level));
+  assert.ok(LEVELS.includes(d.required));
+  assert.ok(d.pass === null || typeof d.pass === 'boolean');
+  assert.equal(typeof d.mxAuthenticated, 'boolean');
+  assert.ok(!Number.isNaN(Date.parse(d.probedAt)));
+  assert.ok(Array.isArray(d.dns));
+  for (const q of d.dns) {
+    assert.equal(typeof q.name, 'string');
+    assert.ok(['MX', 'A', 'AAAA'].includes(q.type));
+    assert.equal(typeof q.rcode, 'string');
+    assert.ok(Array.isArray(q.answers) && Array.isArray(q.cnames));
+  }
+  assert.ok(Array.isArray(d.mx));
+  for (const h of d.mx) {
+    assert.equal(typeof h.host, 'string');
+    assert.ok(isInt(h.preference));
+    assert.equal(typeof h.implicit, 'boolean');
+    assert.ok(Array.isArray(h.cnames));
+    assert.ok(Array.isArray(h.addresses));
+    for (const a of h.addresses) checkAddress(a, h.host, { transcript });
+  }
+  assert.ok(Array.isArray(d.problems));
+  for (const p of d.problems) checkProblem(p, null);
+  // The domain lists every address problem too, with its host and IP.
+  for (const a of addressesOf(d)) {
+    for (const p of a.problems) {
+      assert.ok(
+        d.problems.some((q: any) => q.code === p.code && q.message === p.message && q.host === a.host && q.ip === a.ip),
+        `domain problems include ${p.code} of ${a.ip}`,
+      );
+    }
+  }
+  assert.deepEqual(d.policies.map((p: any) => p.policy), ['a', 'b', 'c', 'd']);
+  for (const p of d.policies) {
+    assert.equal(typeof p.name, 'string');
+    assert.ok(['yes', 'partly', 'no', 'unknown'].includes(p.delivered));
+    assert.ok(['yes', 'partly', 'no', 'unknown', 'n/a'].includes(p.encrypted));
+  }
+}
+
+function checkReport(stdout: string, { transcript }: { transcript: boolean }): any {
+  assert.ok(stdout.endsWith('\n'));
+  const report = JSON.parse(stdout);
+  assert.deepEqual(Object.keys(report), ['schemaVersion', 'domains']);
+  assert.equal(report.schemaVersion, 1);
+  assert.ok(Array.isArray(report.domains));
+  for (const d of report.domains) checkDomain(d, { transcript });
+  return report;
+}
+
+describe('JSON contract', { concurrency: true }, () => {
+  test('a verify-grade server, without and with --transcript', () =>
+    withSmtp({ tls: pki.certs.valid }, async (good) => {
+      const args = [...serverArgs(good), '--ca-file', pki.caFile, ...FAST, '--json'];
+      const [plainRun, withTranscript, formatJson] = await Promise.all([
+        runCli(args),
+        runCli([...args, '--transcript']),
+        runCli([...serverArgs(good), '--ca-file', pki.caFile, ...FAST, '--format', 'json']),
+      ]);
+      for (const run of [plainRun, withTranscript, formatJson]) assert.equal(run.code, 0, run.stderr);
+      const report = checkReport(plainRun.stdout, { transcript: false });
+      checkReport(formatJson.stdout, { transcript: false });
+      const d = report.domains[0];
+      assert.equal(d.domain, 'mx.test');
+      assert.equal(d.level, 'verify');
+      assert.equal(d.required, 'encrypt');
+      assert.equal(d.pass, true);
+      assert.deepEqual(d.mx.map((h: any) => [h.host, h.preference, h.implicit]), [['mx.test', 0, false]]);
+      const a = d.mx[0].addresses[0];
+      assert.equal(a.ip, '127.0.0.1');
+      assert.equal(a.port, good.port);
+      assert.equal(a.starttls, true);
+      assert.equal(a.level, 'verify');
+      assert.deepEqual(a.problems, []);
+      assert.equal(a.tls.protocol, 'TLSv1.3');
+      assert.equal(a.certificate.chain[0].subject, 'CN=mx.test');
+      for (const stage of ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'quit']) {
+        assert.ok(isInt(a.timings[stage]), `timing of ${stage}`);
+      }
+      const t = checkReport(withTranscript.stdout, { transcript: true }).domains[0].mx[0].addresses[0].transcript;
+      assert.deepEqual(
+        t.filter((e: any) => e.dir === 'C').map((e: any) => e.text.split(' ')[0]),
+        ['EHLO', 'STARTTLS', 'EHLO', 'QUIT'],
+      );
+      assert.ok(t.some((e: any) => e.dir === '*' && /TLS established/.test(e.text)));
+      assertNeverSentMail(good, { quitLast: true });
+    }),
+  );
+
+  test('no STARTTLS: tls and certificate are null, level none', () =>
+    withSmtp({}, async (plain) => {
+      const run = await runCli([...serverArgs(plain), ...FAST, '--json']);
+      assert.equal(run.code, 1);
+      const a = checkReport(run.stdout, { transcript: false }).domains[0].mx[0].addresses[0];
+      assert.equal(a.starttls, false);
+      assert.equal(a.tls, null);
+      assert.equal(a.certificate, null);
+      assert.equal(a.level, 'none');
+      assert.equal(a.failure, null);
+      assert.deepEqual(a.problems.map((p: any) => [p.code, p.host, p.ip]), [['STARTTLS_NOT_OFFERED', 'mx.test', '127.0.0.1']]);
+      assertNeverSentMail(plain, { quitLast: true });
+    }),
+  );
+
+  test('unreachable: level null, connected false, failure set', async () => {
+    const port = await closedPort();
+    const run = await runCli(['--server', `127.0.0.1:${port}`, ...FAST, '--json', '--transcript']);
+    assert.equal(run.code, 3);
+    const d = checkReport(run.stdout, { transcript: true }).domains[0];
+    assert.equal(d.domain, '127.0.0.1');
+    assert.equal(d.level, null);
+    assert.equal(d.pass, null);
+    const a = d.mx[0].addresses[0];
+    assert.equal(a.connected, false);
+    assert.deepEqual(Object.keys(a.failure).sort(), ['kind', 'message', 'stage']);
+    assert.equal(a.failure.stage, 'connect');
+    assert.equal(a.tls, null);
+  });
+
+  test('several domains in one run: input order, each judged; domain-level problems carry no IP', () =>
+    withSmtp({ tls: pki.certs.valid }, async (good) => {
+      const dns = await startFakeDns({
+        'good.test': { MX: [{ preference: 10, exchange: 'mx.test' }] },
+        'mx.test': { A: ['127.0.0.1'] },
+        'null.test': { MX: [{ preference: 0, exchange: '.' }] },
+      });
+      try {
+        const run = await runCli(['good.test', 'nx.test', 'user@null.test', '--resolver', dns.address, '--port', String(good.port), '--ca-file', pki.caFile, ...FAST, '--json']);
+        assert.equal(run.code, 1, 'one domain fails, so exit 1');
+        const report = checkReport(run.stdout, { transcript: false });
+        assert.deepEqual(
+          report.domains.map((d: any) => [d.domain, d.input, d.outcome, d.level, d.pass]),
+          [
+            ['good.test', 'good.test', 'probed', 'verify', true],
+            ['nx.test', 'nx.test', 'nxdomain', null, false],
+            ['null.test', 'user@null.test', 'null-mx', null, false],
+          ],
+        );
+        for (const d of report.domains.slice(1)) {
+          assert.equal(d.problems.length, 1);
+          assert.ok(!('ip' in d.problems[0]), 'a DNS problem concerns no IP');
+        }
+        assertNeverSentMail(good, { quitLast: true });
+      } finally {
+        await dns.close();
+      }
+    }),
+  );
+});

@@ -1,0 +1,284 @@
+// TLS sessions and certificates through the real CLI against fake servers on loopback that
+// serve the test PKI: every certificate problem code, the levels they allow, exit codes
+// against --require, key types, name matching and SNI.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { startFakeSmtp, type FakeSmtpOptions, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
+import { makeTestPki, type TestPki } from '../helpers/pki.ts';
+import { FAST, addressesOf, assertNeverSentMail, codesOf, onlyDomain, problemOf, runCli, serverArgs, type CliRun } from '../helpers/run-cli.ts';
+
+let pki: TestPki;
+before(async () => {
+  pki = await makeTestPki();
+});
+
+interface Probe {
+  run: CliRun;
+  smtp: FakeSmtpServer;
+  domain: any;
+  address: any;
+}
+
+/** Probes a fake server serving `tls` (or a full option set) as --server 127.0.0.1:PORT --name NAME, in JSON. */
+async function probe(
+  tls: FakeSmtpOptions['tls'] | FakeSmtpOptions,
+  extra: string[] = [],
+  { name = 'mx.test', caFile = true }: { name?: string | null; caFile?: boolean } = {},
+): Promise<Probe> {
+  const options: FakeSmtpOptions = tls !== undefined && 'key' in tls ? { tls } : (tls ?? {});
+  const smtp = await startFakeSmtp(options);
+  try {
+    const run = await runCli([...serverArgs(smtp, name), ...(caFile ? ['--ca-file', pki.caFile] : []), ...FAST, '--json', ...extra]);
+    const domain = onlyDomain(run);
+    const all = addressesOf(domain);
+    assert.equal(all.length, 1);
+    // Every dialogue here completes: it ends with QUIT and never sends mail.
+    assertNeverSentMail(smtp, { quitLast: true });
+    return { run, smtp, domain, address: all[0] };
+  } finally {
+    await smtp.close();
+  }
+}
+
+describe('levels and exit codes', { concurrency: true }, () => {
+  test('a valid chain with --ca-file reaches verify: exit 0 with --require verify', async () => {
+    const { run, domain, address, smtp } = await probe(pki.certs.valid, ['--require', 'verify']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(domain.level, 'verify');
+    assert.equal(domain.required, 'verify');
+    assert.equal(domain.pass, true);
+    assert.deepEqual(domain.problems, []);
+    assert.equal(address.level, 'verify');
+    const cert = address.certificate;
+    assert.equal(cert.trusted, true);
+    assert.equal(cert.trustError, null);
+    assert.equal(cert.nameMatch, true);
+    assert.equal(cert.matchedName, 'DNS:mx.test');
+    assert.equal(cert.expired, false);
+    assert.equal(cert.chain[0].keyType, 'rsa');
+    assert.equal(cert.chain[0].keyBits, 2048);
+    assert.equal(cert.chain[0].signatureAlgorithm, 'sha256WithRSAEncryption');
+    // Leaf, intermediate, then the root from --ca-file, marked as the trust anchor.
+    assert.deepEqual(
+      cert.chain.map((c: any) => [c.subject, c.inTrustStore]),
+      [
+        ['CN=mx.test', false],
+        ['O=mxprobe tests, CN=mxprobe Test Intermediate CA', false],
+        ['O=mxprobe tests, CN=mxprobe Test Root CA', true],
+      ],
+    );
+    // SNI is the MX host name, on both ends.
+    assert.equal(address.tls.sni, 'mx.test');
+    assert.equal(smtp.sessions[0]?.sni, 'mx.test');
+    assert.deepEqual(domain.policies.map((p: any) => [p.policy, p.delivered, p.encrypted]), [
+      ['a', 'yes', 'no'],
+      ['b', 'yes', 'yes'],
+      ['c', 'yes', 'yes'],
+      ['d', 'yes', 'yes'],
+    ]);
+  });
+
+  test('text output for a verify-grade server: PASS verdict and the table', async () => {
+    const smtp = await startFakeSmtp({ tls: pki.certs.valid });
+    try {
+      const run = await runCli([...serverArgs(smtp), '--ca-file', pki.caFile, '--require', 'verify', ...FAST]);
+      assert.equal(run.code, 0);
+      assert.match(run.stdout, /^PASS mx\.test: level verify \(required: verify\)$/m);
+      assert.match(run.stdout, /│ mx\.test +│ 127\.0\.0\.1 +│ yes +│ TLSv1\.3 +│ mx\.test +│ \d+ +│ trusted +│ match +│ verify +│/);
+      assert.doesNotMatch(run.stdout, /\u001b/, 'NO_COLOR: no escape sequences');
+      assert.doesNotMatch(run.stdout, /Problems/);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  test('an expired certificate: encrypt; exit 1 with --require verify, exit 0 with --require encrypt', async () => {
+    const [verify, encrypt] = await Promise.all([
+      probe(pki.certs.expired, ['--require', 'verify']),
+      probe(pki.certs.expired, ['--require', 'encrypt']),
+    ]);
+    assert.equal(verify.run.code, 1);
+    assert.equal(verify.domain.level, 'encrypt');
+    assert.equal(verify.domain.pass, false);
+    assert.equal(encrypt.run.code, 0);
+    assert.equal(encrypt.domain.pass, true);
+    assert.deepEqual(codesOf(verify.domain), ['CERT_EXPIRED']);
+    const p = problemOf(verify.domain, 'CERT_EXPIRED');
+    assert.equal(p.severity, 'error');
+    assert.equal(p.host, 'mx.test');
+    assert.equal(p.ip, '127.0.0.1');
+    assert.equal(verify.address.certificate.expired, true);
+    assert.ok(verify.address.certificate.daysLeft < 0);
+    // Only the time is wrong: the chain itself leads to the anchor.
+    assert.equal(verify.address.certificate.trusted, true);
+    assert.equal(verify.address.certificate.trustError, 'CERT_HAS_EXPIRED');
+  });
+
+  test('no STARTTLS: level none fails the default --require encrypt (exit 1) and passes --require none (exit 0)', async () => {
+    const [strict, lax] = await Promise.all([probe({}), probe({}, ['--require', 'none'])]);
+    assert.equal(strict.run.code, 1);
+    assert.equal(strict.domain.level, 'none');
+    assert.equal(strict.domain.pass, false);
+    assert.equal(lax.run.code, 0);
+    assert.equal(lax.domain.level, 'none');
+    assert.equal(lax.domain.pass, true);
+  });
+
+  test('text output for an expired certificate with --require verify: FAIL with the reason', async () => {
+    const smtp = await startFakeSmtp({ tls: pki.certs.expired });
+    try {
+      const run = await runCli([...serverArgs(smtp), '--ca-file', pki.caFile, '--require', 'verify', ...FAST]);
+      assert.equal(run.code, 1);
+      assert.match(run.stdout, /^FAIL mx\.test: level encrypt \(required: verify\) — The certificate of mx\.test \[127\.0\.0\.1\] expired on /m);
+      assert.match(run.stdout, /✘ CERT_EXPIRED/);
+      assert.match(run.stdout, /\(d\) TLS required, name verified +delivered: no/);
+    } finally {
+      await smtp.close();
+    }
+  });
+});
+
+describe('certificate problems', { concurrency: true }, () => {
+  test('CERT_NOT_YET_VALID', async () => {
+    const { domain, address } = await probe(pki.certs.notYetValid);
+    assert.deepEqual(codesOf(domain), ['CERT_NOT_YET_VALID']);
+    assert.equal(domain.level, 'encrypt');
+    assert.equal(address.certificate.notYetValid, true);
+  });
+
+  test('CERT_EXPIRES_SOON: a warning that keeps verify; --warn-days moves the threshold', async () => {
+    const [soon, soonQuiet, validLoud] = await Promise.all([
+      probe(pki.certs.expiresSoon),
+      probe(pki.certs.expiresSoon, ['--warn-days', '5']),
+      probe(pki.certs.valid, ['--warn-days', '365']),
+    ]);
+    assert.deepEqual(codesOf(soon.domain), ['CERT_EXPIRES_SOON']);
+    assert.equal(problemOf(soon.domain, 'CERT_EXPIRES_SOON').severity, 'warning');
+    assert.equal(soon.domain.level, 'verify');
+    assert.ok(soon.address.certificate.daysLeft >= 9 && soon.address.certificate.daysLeft <= 10, `${soon.address.certificate.daysLeft}`);
+    assert.deepEqual(codesOf(soonQuiet.domain), []);
+    assert.deepEqual(codesOf(validLoud.domain), ['CERT_EXPIRES_SOON']);
+    assert.equal(validLoud.domain.level, 'verify');
+  });
+
+  test('CERT_UNTRUSTED: a chain to a root that is not trusted', async () => {
+    const { run, domain, address } = await probe(pki.certs.untrustedRoot, ['--require', 'verify']);
+    assert.equal(run.code, 1);
+    assert.deepEqual(codesOf(domain), ['CERT_UNTRUSTED']);
+    assert.equal(domain.level, 'encrypt');
+    assert.equal(address.certificate.trusted, false);
+    assert.equal(typeof address.certificate.trustError, 'string');
+    assert.match(problemOf(domain, 'CERT_UNTRUSTED').message, /Untrusted/);
+  });
+
+  test('CERT_UNTRUSTED: a valid chain to a private root, without --ca-file', async () => {
+    const { domain, address } = await probe(pki.certs.valid, [], { caFile: false });
+    assert.deepEqual(codesOf(domain), ['CERT_UNTRUSTED']);
+    assert.equal(domain.level, 'encrypt');
+    assert.equal(address.certificate.trusted, false);
+    assert.equal(address.certificate.nameMatch, true);
+  });
+
+  test('CERT_SELF_SIGNED', async () => {
+    const { domain, address } = await probe(pki.certs.selfSigned);
+    assert.deepEqual(codesOf(domain), ['CERT_SELF_SIGNED']);
+    assert.equal(domain.level, 'encrypt');
+    assert.equal(address.certificate.chain[0].selfSigned, true);
+  });
+
+  test('CERT_CHAIN_INCOMPLETE: the leaf without its intermediate', async () => {
+    const { domain, address } = await probe(pki.certs.missingIntermediate);
+    assert.deepEqual(codesOf(domain), ['CERT_CHAIN_INCOMPLETE']);
+    assert.equal(domain.level, 'encrypt');
+    assert.equal(address.certificate.chain.length, 1);
+  });
+
+  test('CERT_NAME_MISMATCH: a certificate for another name', async () => {
+    const { domain, address } = await probe(pki.certs.wrongName);
+    assert.deepEqual(codesOf(domain), ['CERT_NAME_MISMATCH']);
+    assert.equal(domain.level, 'encrypt');
+    assert.equal(address.certificate.nameMatch, false);
+    assert.match(problemOf(domain, 'CERT_NAME_MISMATCH').message, /does not name mx\.test; it names DNS:other\.test/);
+  });
+
+  test('a wildcard certificate matches one label (--name mx.test.example), not another domain', async () => {
+    const [hit, miss, deep] = await Promise.all([
+      probe(pki.certs.wildcard, [], { name: 'mx.test.example' }),
+      probe(pki.certs.wildcard, [], { name: 'mx.test' }),
+      probe(pki.certs.wildcard, [], { name: 'a.mx.test.example' }),
+    ]);
+    assert.deepEqual(codesOf(hit.domain), []);
+    assert.equal(hit.domain.level, 'verify');
+    assert.equal(hit.address.certificate.matchedName, 'DNS:*.test.example');
+    assert.equal(hit.address.tls.sni, 'mx.test.example');
+    assert.equal(hit.smtp.sessions[0]?.sni, 'mx.test.example');
+    assert.deepEqual(codesOf(miss.domain), ['CERT_NAME_MISMATCH']);
+    assert.deepEqual(codesOf(deep.domain), ['CERT_NAME_MISMATCH']);
+  });
+
+  test('a certificate without subjectAltName matches on its CN', async () => {
+    const { domain, address } = await probe(pki.certs.cnOnly);
+    assert.deepEqual(codesOf(domain), []);
+    assert.equal(address.certificate.matchedName, 'CN=mx.test');
+    assert.equal(domain.level, 'verify');
+  });
+
+  test('WEAK_KEY: RSA-1024', async () => {
+    const { domain, address } = await probe(pki.certs.rsa1024);
+    assert.deepEqual(codesOf(domain), ['WEAK_KEY']);
+    assert.equal(domain.level, 'encrypt');
+    assert.equal(address.certificate.chain[0].keyBits, 1024);
+    assert.match(problemOf(domain, 'WEAK_KEY').message, /1024-bit RSA/);
+  });
+
+  test('WEAK_SIGNATURE: a SHA-1 signed leaf', async () => {
+    const { domain, address } = await probe(pki.certs.sha1);
+    assert.deepEqual(codesOf(domain), ['WEAK_SIGNATURE']);
+    assert.equal(domain.level, 'encrypt');
+    assert.equal(address.certificate.chain[0].signatureAlgorithm, 'sha1WithRSAEncryption');
+  });
+
+  test('ECDSA and Ed25519 certificates reach verify', async () => {
+    const [ec, ed] = await Promise.all([probe(pki.certs.ecdsa, ['--require', 'verify']), probe(pki.certs.ed25519, ['--require', 'verify'])]);
+    for (const p of [ec, ed]) {
+      assert.equal(p.run.code, 0, JSON.stringify(p.domain.problems));
+      assert.equal(p.domain.level, 'verify');
+      assert.deepEqual(codesOf(p.domain), []);
+    }
+    assert.equal(ec.address.certificate.chain[0].keyType, 'ec');
+    assert.equal(ec.address.certificate.chain[0].curve, 'prime256v1');
+    assert.equal(ec.address.certificate.chain[0].keyBits, 256);
+    assert.equal(ed.address.certificate.chain[0].keyType, 'ed25519');
+  });
+});
+
+describe('TLS protocol and SNI', { concurrency: true }, () => {
+  for (const version of ['TLSv1', 'TLSv1.1'] as const) {
+    test(`TLS_LEGACY_PROTOCOL: a server that speaks only ${version}`, async () => {
+      const tls = { ...pki.certs.valid, minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' };
+      const { domain, address, smtp } = await probe(tls);
+      assert.equal(address.tls.protocol, version);
+      assert.equal(smtp.sessions[0]?.tlsProtocol, version);
+      assert.deepEqual(codesOf(domain), ['TLS_LEGACY_PROTOCOL']);
+      assert.equal(problemOf(domain, 'TLS_LEGACY_PROTOCOL').severity, 'warning');
+      assert.match(problemOf(domain, 'TLS_LEGACY_PROTOCOL').message, new RegExp(`negotiated ${version.replace('.', '\\.')}\\.`));
+    });
+  }
+
+  test('a TLS 1.2 server is not legacy', async () => {
+    const { domain, address } = await probe({ ...pki.certs.valid, maxVersion: 'TLSv1.2' });
+    assert.equal(address.tls.protocol, 'TLSv1.2');
+    assert.deepEqual(codesOf(domain), []);
+    assert.equal(typeof address.tls.cipher, 'string');
+    assert.match(address.tls.cipher, /^TLS_/);
+  });
+
+  test('no SNI for an IP literal without --name (and the IP does not match the certificate)', async () => {
+    const { domain, address, smtp } = await probe(pki.certs.valid, [], { name: null });
+    assert.equal(smtp.sessions[0]?.sni, null);
+    assert.equal(address.tls.sni, null);
+    assert.equal(address.host, '127.0.0.1');
+    assert.ok(address.tls.protocol.startsWith('TLS'));
+    assert.deepEqual(codesOf(domain), ['CERT_NAME_MISMATCH']);
+  });
+});
