@@ -38,8 +38,12 @@ function program(): Command {
     .option('--json', 'same as --format json')
     .option('--transcript', 'show the SMTP dialogue of every address (in JSON: keep the transcript field)')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .option('--dns-timeout <seconds>', 'deadline for one DNS query attempt (two attempts per server)', '3')
     .addHelpText('after', HELP_AFTER)
-    .showHelpAfterError('(run mxprobe --help for every option)')
+    // One line, like every other usage error: "mxprobe: unknown option '--x' (see mxprobe --help)".
+    .configureOutput({
+      outputError: (text, write) => write(`mxprobe: ${text.trim().replace(/^error: /, '').replace(/\n+/g, ' ')} (see mxprobe --help)\n`),
+    })
     .exitOverride();
 }
 

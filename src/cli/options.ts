@@ -18,6 +18,7 @@ export interface RawOptions {
   ehloName?: string;
   timeout: string;
   connectTimeout: string;
+  dnsTimeout: string;
   caFile?: string;
   require: string;
   warnDays: string;
@@ -36,6 +37,7 @@ export interface Settings {
   ehloName: string | null;
   timeoutMs: number;
   connectTimeoutMs: number;
+  dnsTimeoutMs: number;
   caFile: string | null;
   required: Level;
   warnDays: number;
@@ -112,6 +114,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions): Settings
     ehloName: raw.ehloName ?? null,
     timeoutMs: seconds(raw.timeout, '--timeout'),
     connectTimeoutMs: seconds(raw.connectTimeout, '--connect-timeout'),
+    dnsTimeoutMs: seconds(raw.dnsTimeout, '--dns-timeout'),
     caFile: raw.caFile ?? null,
     required: raw.require,
     warnDays,

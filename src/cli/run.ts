@@ -37,7 +37,7 @@ export async function run(settings: Settings): Promise<number> {
     }
   }
   const options: DomainProbeOptions = {
-    resolver: new DnsResolver(settings.resolver !== null ? { servers: [settings.resolver] } : {}),
+    resolver: new DnsResolver({ ...(settings.resolver !== null ? { servers: [settings.resolver] } : {}), timeoutMs: settings.dnsTimeoutMs }),
     families: settings.families,
     port: settings.port,
     parallel: PARALLEL_ADDRESSES,

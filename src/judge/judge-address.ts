@@ -145,7 +145,7 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
     problems.push(problem('TLS_REQUIRED_BY_SERVER', `${where} requires STARTTLS first: ${replyText(facts.tlsRequiredReply)}.`, at));
   }
   const talked = facts.failure === null || DETERMINED_STAGES.has(facts.failure.stage);
-  if (talked && !facts.starttls) {
+  if (talked && !facts.starttls && facts.starttlsReply === null) {
     problems.push(problem('STARTTLS_NOT_OFFERED', `${where} does not offer STARTTLS${facts.ehlo === null ? ' (it does not support EHLO)' : ''}.`, at));
   }
   if (facts.starttlsReply !== null && facts.starttlsReply.code !== 220) {

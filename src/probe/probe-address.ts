@@ -97,15 +97,18 @@ export async function probeAddress(target: AddressTarget, options: ProbeOptions)
     enter('ehlo');
     const ehloName = options.ehloName ?? addressLiteral(socket);
     const ehlo = await smtp.command(`EHLO ${ehloName}`, left(options.stageTimeoutMs));
-    if (ehlo.code === 530) facts.tlsRequiredReply = ehlo;
-    if (ehlo.code !== 250) {
+    // A server that answers even EHLO with 530 "must issue STARTTLS first" wants TLS before
+    // anything else: try STARTTLS although nothing was advertised.
+    const demandsTls = ehlo.code === 530;
+    if (demandsTls) facts.tlsRequiredReply = ehlo;
+    if (ehlo.code !== 250 && !demandsTls) {
       await quit(smtp, left(QUIT_WAIT_MS));
       if (ehlo.code === 500 || ehlo.code === 502) return facts; // no ESMTP at all, so no STARTTLS: a fact, not a failure
       throw new StageError('rejected', `EHLO refused with ${ehlo.code} ${ehlo.lines.join(' ')}`);
     }
-    facts.ehlo = ehloKeywords(ehlo);
-    facts.starttls = facts.ehlo.some((keyword) => keyword === 'STARTTLS' || keyword.startsWith('STARTTLS '));
-    if (!facts.starttls) {
+    facts.ehlo = demandsTls ? null : ehloKeywords(ehlo);
+    facts.starttls = facts.ehlo?.some((keyword) => keyword === 'STARTTLS' || keyword.startsWith('STARTTLS ')) ?? false;
+    if (!facts.starttls && !demandsTls) {
       enter('quit');
       await quit(smtp, left(QUIT_WAIT_MS));
       return facts;

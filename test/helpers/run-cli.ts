@@ -93,7 +93,7 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
 }
 
 /** Short deadlines so hostile servers cost little test time. */
-export const FAST = ['--timeout', '1.5', '--connect-timeout', '1'] as const;
+export const FAST = ['--timeout', '1.5', '--connect-timeout', '1', '--dns-timeout', '0.5'] as const;
 
 /** Common CLI arguments to probe one fake server directly: `--server 127.0.0.1:PORT --name NAME`. */
 export function serverArgs(server: { host: string; port: number }, name: string | null = 'mx.test'): string[] {

@@ -243,6 +243,11 @@ describe('STARTTLS', { concurrency: true }, () => {
     assert.equal(p.severity, 'info');
     assert.ok(p.message.includes(reply), p.message);
     assert.equal(address(domain).tlsRequiredReply.code, 530);
+    // Nothing was advertised, but a server that demands TLS first is asked for it anyway.
+    assert.ok(smtp.sessions[0]!.commands.includes('STARTTLS'));
+    assert.equal(address(domain).tls?.protocol, 'TLSv1.3');
+    assert.equal(domain.level, 'verify');
+    assert.ok(!codesOf(domain).includes('STARTTLS_NOT_OFFERED'));
     assertNeverSentMail(smtp, { quitLast: true });
   });
 

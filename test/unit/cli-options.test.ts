@@ -5,7 +5,7 @@ import { colorLevel } from '../../src/cli/color-level.ts';
 import { exitCodeFor } from '../../src/cli/exit-codes.ts';
 import { defaultEhloName } from '../../src/cli/run.ts';
 
-const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', require: 'encrypt', warnDays: '30', format: 'text', color: true };
+const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', warnDays: '30', format: 'text', color: true };
 
 test('defaults', () => {
   const s = checkOptions(['Example.COM.'], DEFAULTS);
@@ -49,6 +49,7 @@ const BAD: Array<[string[], Partial<RawOptions>, RegExp]> = [
   [['a.example'], { port: '25x' }, /--port/],
   [['a.example'], { timeout: '0' }, /--timeout/],
   [['a.example'], { timeout: 'soon' }, /--timeout/],
+  [['a.example'], { dnsTimeout: '-3' }, /--dns-timeout/],
   [['a.example'], { require: 'dane' }, /--require/],
   [['a.example'], { warnDays: '-1' }, /--warn-days/],
   [['a.example'], { resolver: 'dns.example' }, /--resolver/],
