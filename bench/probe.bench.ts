@@ -1,0 +1,263 @@
+// Benchmark (`npm run bench`): the built CLI against a private loopback Postfix (test harness),
+// compared with `openssl s_client -starttls smtp` on the same target and with bare Node start-up.
+//
+//   probe:    mxprobe --server 127.0.0.1:PORT --name mx.test --ca-file CA --json
+//             vs openssl s_client (says QUIT, waits for the 221) + `node -e 0`.   Goal: median ratio ≤ 1.3
+//   start-up: mxprobe --version vs `node -e 0`.                                  Goal: median ratio ≤ 1.3
+//
+// Paired runs in alternating order; each time is wall time from spawn to exit of the child.
+// Env: BENCH_RUNS (pairs per comparison, default 20), BENCH_WARMUP (default 3).
+// Exit: 0 after reporting (PASS or MISS), 1 when the target could not be set up or a run failed.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPostfix, type PostfixInstance } from '../test/helpers/postfix.ts';
+import { makeTestPki } from '../test/helpers/pki.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'mxprobe.js');
+const GOAL = 1.3;
+const KILL_MS = 30_000;
+
+function intEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    process.stderr.write(`bench: ${name} must be a whole number ≥ ${min}, not ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const RUNS = intEnv('BENCH_RUNS', 20, 1);
+const WARMUP = intEnv('BENCH_WARMUP', 3, 0);
+
+// Children get a clean environment: no test-runner or tsx options, no colours, no spinner.
+const CHILD_ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+delete CHILD_ENV.NODE_OPTIONS;
+delete CHILD_ENV.FORCE_COLOR;
+
+interface Cmd {
+  label: string;
+  file: string;
+  args: string[];
+  stdin?: string;
+  /** Throws when the run did not do what it is supposed to measure. */
+  check(code: number | null, stdout: string, stderr: string): void;
+}
+
+interface Timed {
+  ms: number;
+  stdout: string;
+}
+
+class RunFailed extends Error {}
+
+/** Spawns one command; resolves with its wall time from spawn to exit. */
+function timeOnce(cmd: Cmd): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    let exitedAt = 0;
+    let exitCode: number | null = null;
+    const t0 = performance.now();
+    const child = spawn(cmd.file, cmd.args, { cwd: ROOT, env: CHILD_ENV, stdio: [cmd.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    child.once('exit', (code) => {
+      exitedAt = performance.now();
+      exitCode = code;
+    });
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    if (cmd.stdin !== undefined) child.stdin?.end(cmd.stdin);
+    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_MS);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      try {
+        cmd.check(exitCode ?? code, stdout, stderr);
+      } catch (err) {
+        reject(new RunFailed(`${cmd.label}: ${(err as Error).message}\n--- stderr\n${stderr.slice(0, 2000)}\n--- stdout\n${stdout.slice(0, 2000)}`));
+        return;
+      }
+      resolve({ ms: (exitedAt || performance.now()) - t0, stdout });
+    });
+  });
+}
+
+const expectExit = (want: number) => (code: number | null) => {
+  if (code !== want) throw new Error(`exit ${code}, expected ${want}`);
+};
+
+// ---------------------------------------------------------------------------------------
+// Statistics
+
+function quantile(values: readonly number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (pos - lo);
+}
+const median = (v: readonly number[]) => quantile(v, 0.5);
+const p90 = (v: readonly number[]) => quantile(v, 0.9);
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const ms = (v: number) => v.toFixed(1);
+const statsRow = (label: string, v: readonly number[]) => [label, ms(median(v)), ms(p90(v)), ms(Math.min(...v)), ms(Math.max(...v))];
+const verdict = (ratio: number) => (ratio <= GOAL ? 'PASS' : 'MISS');
+
+/**
+ * Runs `cmds` RUNS times each, as rounds in which every command runs once; the order
+ * alternates from round to round (forward, then reversed) so no command always runs first.
+ */
+async function paired(cmds: Cmd[]): Promise<{ times: number[][]; outputs: string[][] }> {
+  for (let i = 0; i < WARMUP; i++) for (const c of cmds) await timeOnce(c);
+  const times = cmds.map(() => [] as number[]);
+  const outputs = cmds.map(() => [] as string[]);
+  for (let round = 0; round < RUNS; round++) {
+    const order = cmds.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const r = await timeOnce(cmds[i] as Cmd);
+      (times[i] as number[]).push(r.ms);
+      (outputs[i] as string[]).push(r.stdout);
+    }
+  }
+  return { times, outputs };
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** Stage timings mxprobe measured inside the process (JSON `timings`), medians over the runs. */
+function stageMedians(outputs: readonly string[]): Array<[string, number]> {
+  const by = new Map<string, number[]>();
+  for (const out of outputs) {
+    const address = JSON.parse(out).domains[0].mx[0].addresses[0] as { timings: Record<string, number> };
+    for (const [stage, v] of Object.entries(address.timings)) by.set(stage, [...(by.get(stage) ?? []), v]);
+  }
+  const order = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'quit', 'total'];
+  return [...by.entries()].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0])).map(([k, v]) => [k, median(v)]);
+}
+
+async function benchProbe(pf: PostfixInstance, caFile: string): Promise<number> {
+  const target = `${pf.host}:${pf.tlsPort}`;
+  const mxprobe: Cmd = {
+    label: 'mxprobe probe',
+    file: process.execPath,
+    args: [BIN, '--server', target, '--name', 'mx.test', '--ca-file', caFile, '--json'],
+    check(code, stdout) {
+      expectExit(0)(code);
+      const level = JSON.parse(stdout).domains?.[0]?.level;
+      if (level !== 'verify') throw new Error(`level ${level}, expected verify`);
+    },
+  };
+  const openssl: Cmd = {
+    label: 'openssl s_client',
+    file: 'openssl',
+    // -quiet implies -ign_eof and no command letters: it sends "QUIT", waits for the 221 and the close.
+    args: ['s_client', '-starttls', 'smtp', '-connect', target, '-servername', 'mx.test', '-CAfile', caFile, '-quiet', '-crlf'],
+    stdin: 'QUIT\n',
+    check(code, stdout) {
+      expectExit(0)(code);
+      if (!/^221 /m.test(stdout)) throw new Error('no 221 reply to QUIT');
+    },
+  };
+  const nodeBare: Cmd = { label: 'node -e 0', file: process.execPath, args: ['-e', '0'], check: expectExit(0) };
+
+  const { times, outputs } = await paired([mxprobe, openssl, nodeBare]);
+  const [tm, to, tn] = times as [number[], number[], number[]];
+  const ratios = tm.map((m, i) => m / ((to[i] as number) + (tn[i] as number)));
+  const baseline = to.map((o, i) => o + (tn[i] as number));
+  const r = median(ratios);
+
+  console.log(`\n## Probe: one loopback Postfix target (${target}, STARTTLS, ${RUNS} paired rounds, ${WARMUP} warm-up)\n`);
+  console.log(
+    table(['wall time, ms', 'median', 'p90', 'min', 'max'], [
+      statsRow('mxprobe --server … --ca-file … --json', tm),
+      statsRow('openssl s_client -starttls smtp', to),
+      statsRow('node -e 0', tn),
+      statsRow('openssl + node -e 0 (same round)', baseline),
+    ]),
+  );
+  console.log(`\nper-round ratio mxprobe / (openssl + node -e 0): median ${r.toFixed(2)}×, p90 ${p90(ratios).toFixed(2)}×, min ${Math.min(...ratios).toFixed(2)}×`);
+  console.log(`goal ≤ ${GOAL}×: ${verdict(r)}   (budget at the median: ${ms(median(baseline) * GOAL)} ms, mxprobe median ${ms(median(tm))} ms)`);
+  const stages = stageMedians(outputs[0] as string[]);
+  console.log(`\nmxprobe's own stage timings (JSON timings, medians, ms): ${stages.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const total = stages.find(([k]) => k === 'total')?.[1] ?? 0;
+  console.log(`so outside the SMTP/TLS dialogue (process start, module load, setup, output): ~${ms(median(tm) - total)} ms median`);
+  return r;
+}
+
+async function benchVersion(): Promise<number> {
+  const version: Cmd = {
+    label: 'mxprobe --version',
+    file: process.execPath,
+    args: [BIN, '--version'],
+    check(code, stdout) {
+      expectExit(0)(code);
+      if (!/^\d+\.\d+\.\d+/.test(stdout)) throw new Error(`unexpected output ${JSON.stringify(stdout)}`);
+    },
+  };
+  const nodeBare: Cmd = { label: 'node -e 0', file: process.execPath, args: ['-e', '0'], check: expectExit(0) };
+  const { times } = await paired([version, nodeBare]);
+  const [tv, tn] = times as [number[], number[]];
+  const ratios = tv.map((v, i) => v / (tn[i] as number));
+  const r = median(ratios);
+  console.log(`\n## Start-up: mxprobe --version vs node -e 0 (${RUNS} paired rounds, ${WARMUP} warm-up)\n`);
+  console.log(table(['wall time, ms', 'median', 'p90', 'min', 'max'], [statsRow('mxprobe --version', tv), statsRow('node -e 0', tn)]));
+  console.log(`\nper-round ratio mxprobe --version / node -e 0: median ${r.toFixed(2)}×, p90 ${p90(ratios).toFixed(2)}×`);
+  console.log(`goal ≤ ${GOAL}×: ${verdict(r)}`);
+  return r;
+}
+
+async function main(): Promise<number> {
+  if (!existsSync(path.join(ROOT, 'dist', 'mxprobe.js'))) {
+    process.stderr.write('bench: dist/mxprobe.js is missing: run `npm run bench` (it builds first) or `node scripts/build.mjs`\n');
+    return 1;
+  }
+  const pki = await makeTestPki();
+  const started = await startPostfix({ certPem: pki.certs.valid.cert, keyPem: pki.certs.valid.key, myhostname: 'mx.test' });
+  if (!started.ok) {
+    process.stderr.write(`bench: cannot start the private Postfix target, so there is nothing to measure:\n${started.reason}\n`);
+    process.stderr.write('(Postfix must be installed (scripts/install-test-deps.sh) and the bench run as root on Linux.)\n');
+    return 1;
+  }
+  const pf = started.instance;
+  const stop = () => {
+    void pf.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    console.log(`# mxprobe benchmark — node ${process.version}, ${process.platform}/${process.arch}, Postfix on ${pf.host} (tls ${pf.tlsPort})`);
+    const probeRatio = await benchProbe(pf, pki.caFile);
+    const versionRatio = await benchVersion();
+    console.log('\n## Summary\n');
+    console.log(
+      table(['comparison', 'median ratio', 'goal', 'verdict'], [
+        ['probe: mxprobe / (openssl + node -e 0)', `${probeRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(probeRatio)],
+        ['start-up: mxprobe --version / node -e 0', `${versionRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(versionRatio)],
+      ]),
+    );
+    return 0;
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof RunFailed ? err.message : (err as Error).stack ?? String(err)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await pf.stop();
+  }
+}
+
+process.exitCode = await main();
