@@ -45,7 +45,7 @@ function isSelfSigned(cert: X509Certificate): boolean {
   }
 }
 
-export function describeCertificate(cert: X509Certificate, trustedFingerprints: ReadonlySet<string>): CertificateInfo {
+export function describeCertificate(cert: X509Certificate, isAnchor: (der: Buffer) => boolean): CertificateInfo {
   const key = cert.publicKey;
   const keyType = key.asymmetricKeyType ?? 'unknown';
   const details = key.asymmetricKeyDetails ?? {};
@@ -66,7 +66,7 @@ export function describeCertificate(cert: X509Certificate, trustedFingerprints: 
     serialNumber: cert.serialNumber,
     selfSigned: isSelfSigned(cert),
     isCA: cert.ca,
-    inTrustStore: trustedFingerprints.has(cert.fingerprint256),
+    inTrustStore: isAnchor(cert.raw),
     pem: cert.toString(),
   };
 }
@@ -85,9 +85,9 @@ export function peerChain(peer: DetailedPeerCertificate): X509Certificate[] {
 }
 
 /** Every certificate is issued and signed by the next one, and the last is a trust anchor. */
-export function chainReachesAnchor(chain: readonly X509Certificate[], trustedFingerprints: ReadonlySet<string>): boolean {
+export function chainReachesAnchor(chain: readonly X509Certificate[], isAnchor: (der: Buffer) => boolean): boolean {
   const last = chain[chain.length - 1];
-  if (last === undefined || !trustedFingerprints.has(last.fingerprint256)) return false;
+  if (last === undefined || !isAnchor(last.raw)) return false;
   for (let i = 0; i + 1 < chain.length; i++) {
     const cert = chain[i] as X509Certificate;
     const issuer = chain[i + 1] as X509Certificate;

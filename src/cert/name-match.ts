@@ -4,7 +4,7 @@
  * wildcard only as the whole left-most label, matching exactly one label, never in a
  * public-suffix-like position ("*.com"). An IP literal host matches IP SANs only.
  */
-import { isIP } from 'node:net';
+import { ipFamily } from '../input/ip-family.js';
 
 export interface NameMatch {
   match: boolean;
@@ -27,8 +27,8 @@ export function dnsNameMatches(host: string, presented: string): boolean {
 }
 
 function ipEqual(a: string, b: string): boolean {
-  if (isIP(a) !== isIP(b)) return false;
-  if (isIP(a) === 4) return a === b;
+  if (ipFamily(a) !== ipFamily(b)) return false;
+  if (ipFamily(a) === 4) return a === b;
   const expand = (ip: string) => {
     const [head = '', tail = ''] = ip.toLowerCase().split('::');
     const h = head === '' ? [] : head.split(':');
@@ -43,7 +43,7 @@ function ipEqual(a: string, b: string): boolean {
  * @example matchHostName('mx.example.com', ['DNS:*.example.com'], []) // { match: true, matchedName: 'DNS:*.example.com' }
  */
 export function matchHostName(host: string, san: readonly string[], commonNames: readonly string[]): NameMatch {
-  if (isIP(host) !== 0) {
+  if (ipFamily(host) !== 0) {
     const hit = san.find((entry) => entry.startsWith('IP:') && ipEqual(entry.slice(3), host));
     return { match: hit !== undefined, matchedName: hit ?? null };
   }

@@ -4,7 +4,7 @@
  */
 import { isLevel, type Level } from '../model/levels.js';
 import { normalizeDomain } from '../input/normalize-domain.js';
-import { parseServer } from '../dns/transport.js';
+import { parseServer } from '../dns/server-address.js';
 
 export class UsageError extends Error {}
 

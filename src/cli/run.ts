@@ -11,7 +11,6 @@ import { probeDomain, probeServer, type DomainProbeOptions } from '../probe/prob
 import { mapLimit } from '../probe/map-limit.js';
 import { judgeDomain } from '../judge/judge-domain.js';
 import { renderJson } from '../render/json.js';
-import { renderText } from '../render/text.js';
 import { colorLevel } from './color-level.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { startSpinner } from './spinner.js';
@@ -71,10 +70,11 @@ export async function run(settings: Settings): Promise<number> {
 
   const now = new Date();
   const results: DomainResult[] = facts.map((f) => judgeDomain(f, { required: settings.required, warnDays: settings.warnDays }, now));
+  // The table renderer (cli-table3, chalk) is loaded only for text output.
   const out =
     settings.format === 'json'
       ? renderJson(results, { transcript: settings.transcript })
-      : renderText(results, {
+      : (await import('../render/text.js')).renderText(results, {
           colorLevel: colorLevel(settings.color, process.env, process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1),
           transcript: settings.transcript,
         });

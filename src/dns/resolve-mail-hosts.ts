@@ -3,7 +3,7 @@
  * MX host's A and AAAA addresses; no MX → the domain itself (implicit MX); `MX 0 .` → the
  * domain accepts no mail (RFC 7505). Gathers facts only: judge/ decides what they mean.
  */
-import { isIP } from 'node:net';
+import { ipFamily as familyOf } from '../input/ip-family.js';
 import type { DnsQueryFacts, DomainOutcome } from '../model/result.js';
 import type { DnsResolver } from './resolver.js';
 
@@ -32,7 +32,7 @@ async function hostAddresses(
   families: AddressFamilies,
 ): Promise<Pick<MailHost, 'cnames' | 'addresses'> & { queries: DnsQueryFacts[] }> {
   const queries: DnsQueryFacts[] = [];
-  const ipFamily = isIP(host);
+  const ipFamily = familyOf(host);
   if (ipFamily !== 0) return { cnames: [], addresses: [{ ip: host, family: ipFamily as 4 | 6 }], queries };
   const [a, aaaa] = await Promise.all([
     families.ipv4 ? resolver.addresses(host, 'A') : null,

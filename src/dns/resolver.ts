@@ -5,7 +5,8 @@
 import dns from 'node:dns';
 import type * as dnsPacket from 'dns-packet';
 import type { DnsQueryFacts } from '../model/result.js';
-import { DnsTransportError, parseServer, queryServers, type DnsServer, type WireAnswer } from './transport.js';
+import { DnsTransportError, queryServers, type WireAnswer } from './transport.js';
+import { parseServer, type DnsServer } from './server-address.js';
 
 export type MxRecord = { preference: number; exchange: string };
 

@@ -8,11 +8,9 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import * as dnsPacket from 'dns-packet';
+import { formatServer, type DnsServer } from './server-address.js';
 
-export interface DnsServer {
-  host: string;
-  port: number;
-}
+export type { DnsServer } from './server-address.js';
 
 export interface WireAnswer {
   rcode: string;
@@ -32,19 +30,6 @@ export class DnsTransportError extends Error {
 }
 
 const MAX_TCP_ANSWER = 65535;
-
-/** "192.0.2.1", "192.0.2.1:5353", "::1", "[::1]:5353" → host and port. */
-export function parseServer(text: string): DnsServer | null {
-  const withPort = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([0-9.]+):(\d+)$/.exec(text);
-  const host = withPort ? (withPort[1] ?? '') : text;
-  const port = withPort?.[2] !== undefined ? Number(withPort[2]) : 53;
-  if (net.isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
-  return { host, port };
-}
-
-export function formatServer(server: DnsServer): string {
-  return net.isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
-}
 
 function buildQuery(id: number, name: string, type: dnsPacket.RecordType): Buffer {
   return dnsPacket.encode({

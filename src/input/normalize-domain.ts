@@ -3,7 +3,7 @@
  * domain that DNS is asked about, or says in one line why it cannot.
  */
 import { domainToASCII } from 'node:url';
-import { isIP } from 'node:net';
+import { ipFamily } from './ip-family.js';
 
 export type NormalizedDomain = { ok: true; domain: string } | { ok: false; error: string };
 
@@ -20,7 +20,7 @@ export function normalizeDomain(input: string): NormalizedDomain {
   if (name.endsWith('.')) name = name.slice(0, -1);
   const shown = JSON.stringify(input.length > 80 ? `${input.slice(0, 80)}…` : input);
   if (name === '') return { ok: false, error: `${shown} is not a domain name: it is empty` };
-  if (isIP(name) !== 0 || /^\[.*\]$/.test(name)) {
+  if (ipFamily(name) !== 0 || /^\[.*\]$/.test(name)) {
     return { ok: false, error: `${shown} is an IP address, not a domain; use --server ${name} to probe one server` };
   }
   const ascii = /^[\x00-\x7f]*$/.test(name) ? name : domainToASCII(name);

@@ -30,6 +30,9 @@ export interface ProbeOptions {
   trust: TrustStore;
 }
 
+/** Wait for a TLS 1.3 session ticket before EHLO only when connecting took less than this. */
+const TICKET_WAIT_MAX_RTT_MS = 10;
+
 /** Time to wait for the 221 to QUIT: politeness only, never worth a long wait. */
 const QUIT_WAIT_MS = 1000;
 
@@ -136,6 +139,11 @@ export async function probeAddress(target: AddressTarget, options: ProbeOptions)
     // RFC 3207 §4.2: what was learned before TLS is forgotten; ask again.
     enter('ehlo-tls');
     smtp = new SmtpConnection(socket, transcript, elapsed);
+    // On a short path, let the TLS 1.3 session ticket arrive before EHLO (see ticketArrived):
+    // it comes within about one round trip. On a long path the wait would cost more than the
+    // delayed-ACK stall it avoids, so there EHLO goes at once.
+    const rtt = facts.timings.connect ?? Infinity;
+    if (session.tls.protocol === 'TLSv1.3' && rtt < TICKET_WAIT_MAX_RTT_MS) await session.ticketArrived(Math.max(5, 4 * rtt));
     const ehloTls = await smtp.command(`EHLO ${ehloName}`, left(options.stageTimeoutMs));
     if (ehloTls.code === 250) facts.ehloTls = ehloKeywords(ehloTls);
 

@@ -4,7 +4,7 @@
  * (--server) without any MX look-up. Returns DomainFacts; judging happens elsewhere.
  */
 import dns from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { ipFamily } from '../input/ip-family.js';
 import type { DomainFacts, MxHostFacts } from '../model/result.js';
 import { resolveMailHosts, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { DnsResolver } from '../dns/resolver.js';
@@ -65,7 +65,7 @@ export async function probeServer(server: ServerTarget, options: DomainProbeOpti
   const name = server.name ?? server.host;
   const host: MailHost = { host: name, preference: 0, implicit: false, cnames: [], addresses: [] };
   const dnsFacts: DomainFacts['dns'] = [];
-  const family = isIP(server.host);
+  const family = ipFamily(server.host);
   if (family !== 0) {
     host.addresses.push({ ip: server.host, family: family as 4 | 6 });
   } else if (useDnsResolver) {

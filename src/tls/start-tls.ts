@@ -5,7 +5,8 @@
  * level 0) so that weak servers yield facts to judge instead of a bare failure.
  */
 import tls from 'node:tls';
-import { isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { ipFamily } from '../input/ip-family.js';
 import type { CertificateFacts, TlsFacts } from '../model/result.js';
 import { chainReachesAnchor, describeCertificate, peerChain } from '../cert/describe-chain.js';
 import type { TrustStore } from '../cert/trust-store.js';
@@ -15,6 +16,13 @@ export interface TlsSession {
   socket: tls.TLSSocket;
   tls: TlsFacts;
   certificate: CertificateFacts | null;
+  /**
+   * Resolves once the server's session ticket has arrived (TLS 1.3 sends it after the
+   * handshake), or after `capMs`. Sending the first command before the ticket is read costs
+   * a delayed-ACK stall (~40 ms on Linux) when the server uses Nagle: the reply waits for
+   * the ticket's ACK. Needs the socket to be read (a 'data' listener) to make progress.
+   */
+  ticketArrived(capMs: number): Promise<void>;
 }
 
 /** OpenSSL verification errors about time only: the chain itself may still lead to an anchor. */
@@ -22,21 +30,37 @@ const TIME_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
 export function startTls(socket: Socket, host: string, trust: TrustStore, timeoutMs: number): Promise<TlsSession> {
   // Passing an IP literal as servername is deprecated (DEP0123) and SNI is for names only.
-  const sni = isIP(host) === 0 ? host : null;
+  const sni = ipFamily(host) === 0 ? host : null;
   return new Promise((resolve, reject) => {
     const secure = tls.connect({
       socket,
       ...(sni !== null ? { servername: sni } : {}),
-      ca: trust.pems,
+      secureContext: trust.secureContext,
       rejectUnauthorized: false,
-      minVersion: 'TLSv1',
-      ciphers: 'DEFAULT@SECLEVEL=0',
       checkServerIdentity: () => undefined,
     });
     const timer = setTimeout(() => {
       secure.destroy();
       reject(new StageError('timeout', 'timeout during the TLS handshake'));
     }, timeoutMs);
+    let ticket = false;
+    let onTicket: (() => void) | null = null;
+    secure.once('session', () => {
+      ticket = true;
+      onTicket?.();
+    });
+    const ticketArrived = (capMs: number) =>
+      new Promise<void>((done) => {
+        // Resume on a later turn: writing from inside the 'session' callback gets no reply.
+        const later = () => setImmediate(done);
+        if (ticket) return later();
+        const cap = setTimeout(later, capMs);
+        cap.unref();
+        onTicket = () => {
+          clearTimeout(cap);
+          later();
+        };
+      });
     secure.once('error', (err: NodeJS.ErrnoException & { reason?: string }) => {
       clearTimeout(timer);
       secure.destroy();
@@ -46,7 +70,7 @@ export function startTls(socket: Socket, host: string, trust: TrustStore, timeou
       clearTimeout(timer);
       secure.removeAllListeners('error');
       try {
-        resolve({ socket: secure, tls: tlsFacts(secure, sni), certificate: certificateFacts(secure, trust) });
+        resolve({ socket: secure, tls: tlsFacts(secure, sni), certificate: certificateFacts(secure, trust), ticketArrived });
       } catch (err) {
         secure.destroy();
         reject(new StageError('tls', `cannot read the TLS session: ${(err as Error).message}`));
@@ -83,9 +107,9 @@ function certificateFacts(secure: tls.TLSSocket, trust: TrustStore): Certificate
   if (peer === null || peer.raw === undefined) return null;
   const chain = peerChain(peer);
   const error = secure.authorized ? null : String(secure.authorizationError ?? 'UNKNOWN');
-  const trusted = secure.authorized || (error !== null && TIME_ERRORS.has(error) && chainReachesAnchor(chain, trust.fingerprints));
+  const trusted = secure.authorized || (error !== null && TIME_ERRORS.has(error) && chainReachesAnchor(chain, trust.isAnchor));
   return {
-    chain: chain.map((cert) => describeCertificate(cert, trust.fingerprints)),
+    chain: chain.map((cert) => describeCertificate(cert, trust.isAnchor)),
     trusted,
     trustError: error,
   };
