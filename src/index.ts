@@ -19,3 +19,7 @@ export { PROBLEMS } from './judge/problem-catalogue.js';
 export { renderJson } from './render/json.js';
 export { renderText } from './render/text.js';
 export { sanitize } from './render/sanitize.js';
+export * from './model/headers.js';
+export { analyseMessages, headersExitStatus } from './headers/analyse.js';
+export { renderHeadersText } from './render/headers-text.js';
+export { renderHeadersJson } from './render/headers-json.js';

@@ -1,6 +1,7 @@
 /**
- * mxprobe's command line: parses and checks options, then hands over to run.ts, which is
- * loaded only when there is work to do so that --help and --version start fast.
+ * mxprobe's command line: parses and checks options, then hands over to run.ts (probe) or
+ * run-headers.ts (`mxprobe headers`), loaded only when there is work to do so that --help
+ * and --version start fast.
  */
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
@@ -15,7 +16,24 @@ Examples:
   mxprobe example.com                      probe every MX address, print a table and verdict
   mxprobe --require verify --json a.com b.com > report.json
   mxprobe --server mx.example.com:25 --transcript
+  mxprobe headers message.eml              did every hop of a delivered message use TLS?
 `;
+
+const HEADERS_HELP_AFTER = `
+Reads an RFC 5322 message (.eml), a bare header block or an mbox, and judges every
+Received: field, oldest hop first.
+
+Exit codes: 0 every network hop of every message used TLS; 1 some hop did not, or could
+not be told (unknown format); 2 unreadable input or no message header found.
+`;
+
+/** One line, like every other usage error: "mxprobe: unknown option '--x' (see mxprobe --help)". */
+const ONE_LINE_ERRORS = {
+  outputError: (text: string, write: (s: string) => void) =>
+    write(`mxprobe: ${text.trim().replace(/^error: /, '').replace(/\n+/g, ' ')} (see mxprobe --help)\n`),
+};
+
+type Task = () => Promise<number>;
 
 function program(): Command {
   return new Command('mxprobe')
@@ -40,31 +58,49 @@ function program(): Command {
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .option('--dns-timeout <seconds>', 'deadline for one DNS query attempt (two attempts per server)', '3')
     .addHelpText('after', HELP_AFTER)
-    // One line, like every other usage error: "mxprobe: unknown option '--x' (see mxprobe --help)".
-    .configureOutput({
-      outputError: (text, write) => write(`mxprobe: ${text.trim().replace(/^error: /, '').replace(/\n+/g, ' ')} (see mxprobe --help)\n`),
-    })
+    .configureOutput(ONE_LINE_ERRORS)
     .exitOverride();
 }
 
+function headersCommand(onRun: (task: Task) => void): Command {
+  return new Command('headers')
+    .description('prove from a delivered message that TLS was used on every hop (Received: fields)')
+    .argument('[file]', "message file (.eml, header block or mbox); '-' or nothing for standard input")
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--json', 'same as --format json')
+    .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .addHelpText('after', HEADERS_HELP_AFTER)
+    .configureOutput(ONE_LINE_ERRORS)
+    .exitOverride()
+    .action((file: string | undefined, opts: { format: string; json?: boolean; color: boolean }) => {
+      onRun(async () => {
+        const { runHeaders } = await import('./run-headers.js');
+        return runHeaders({ file: file ?? '-', format: opts.json === true ? 'json' : (opts.format as 'text' | 'json'), color: opts.color });
+      });
+    });
+}
+
 async function main(argv: string[]): Promise<number> {
-  const cli = program();
+  let task: Task | null = null;
+  // Positional options: `mxprobe headers --json` gives --json to headers, not to the probe.
+  const cli = program().enablePositionalOptions();
+  cli.addCommand(headersCommand((t) => (task = t)));
+  cli.action((domains: string[], opts: RawOptions) => {
+    task = async () => {
+      const settings = checkOptions(domains, opts);
+      const { run } = await import('./run.js');
+      return run(settings);
+    };
+  });
   try {
     cli.parse(argv);
+    return task === null ? EXIT.USAGE : await (task as Task)();
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    throw err;
-  }
-  let settings;
-  try {
-    settings = checkOptions(cli.args, cli.opts<RawOptions>());
-  } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`mxprobe: ${err.message}\n`);
     return EXIT.USAGE;
   }
-  const { run } = await import('./run.js');
-  return run(settings);
 }
 
 // `mxprobe ... | head` closes stdout early: that is the reader's choice, not an error.

@@ -1,0 +1,231 @@
+/**
+ * The result types of `mxprobe headers`: the hops a delivered message's Received fields record,
+ * the TLS facts each hop wrote down, their judgement and the verdict per message. Reading
+ * (headers/) fills the `*Facts` parts; judging (judge/judge-hops.ts) adds `local`, `grade` and
+ * problems; rendering only reads. The JSON output is HeadersReport: field names are a public
+ * contract, like result.ts: add fields freely, rename none.
+ */
+import type { Severity } from './result.js';
+
+/**
+ * The notation a hop's encryption was read from (whose software wrote it):
+ * - `postfix`: `(using TLSv1.3 with cipher … (256/256 bits) key-exchange …)` and `(Client CN …)`;
+ * - `sendmail`: `(version=… cipher=… bits=… verify=…)` or the old `(using … (168 bits) verified …)`;
+ * - `exim`: `with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384` (Exim 4.92 and later);
+ * - `exim-legacy`: `with esmtps (TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256)`;
+ * - `gmail`: `(version=TLS1_3 cipher=… bits=256/256)` or `(Google Transport Security)`;
+ * - `microsoft`: `with Microsoft SMTP Server (version=TLS1_2, cipher=…)`, its `(TLS)`, or `with mapi`;
+ * - `opensmtpd`: `(TLSv1.3:TLS_AES_256_GCM_SHA384:256:NO)`;
+ * - `qmail`: qmail-tls's `with (ECDHE-RSA-AES256-GCM-SHA384 encrypted) SMTP`;
+ * - `rfc3848-only`: no TLS notation; only the `with` keyword (RFC 3848, RFC 6531 §3.7.3) told;
+ * - `unknown`: nothing recognised: `encrypted` is null, never guessed.
+ */
+export type ReceivedFormat =
+  | 'postfix'
+  | 'sendmail'
+  | 'exim'
+  | 'exim-legacy'
+  | 'gmail'
+  | 'microsoft'
+  | 'opensmtpd'
+  | 'qmail'
+  | 'rfc3848-only'
+  | 'unknown';
+
+/** A TLS version in one spelling. `TLSv1/SSLv3` is old OpenSSL's label for "SSLv3 or TLS 1.0 (or later)". */
+export type TlsVersion = 'SSLv2' | 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | 'TLSv1/SSLv3';
+
+/**
+ * Whether the receiving server verified the *sending client's* certificate, as the hop recorded
+ * it: 'yes' verified OK, 'no' the client presented none, 'fail' presented but not verified,
+ * 'not-requested' the server did not ask. Between MTAs the client rarely has one: this says
+ * nothing about whether the sender verified the receiver's certificate.
+ */
+export type ClientCertVerified = 'yes' | 'no' | 'fail' | 'not-requested';
+
+/** The TLS facts one Received field recorded; fields it did not record are null. */
+export interface HopTls {
+  /** The protocol as written: 'TLSv1.3', 'TLS1_2', 'TLS1.3', 'TLSv1/SSLv3'. */
+  protocol: string | null;
+  /** `protocol` normalised; null when absent or unrecognised. */
+  version: TlsVersion | null;
+  /** The cipher as written (OpenSSL, IANA or GnuTLS name). */
+  cipher: string | null;
+  /** Secret key bits used ("256/256 bits" → 256); as written (older Exim with GnuTLS wrote bytes). */
+  bits: number | null;
+  /** Postfix's `key-exchange` group, e.g. X25519. */
+  keyExchange: string | null;
+  verified: ClientCertVerified | null;
+  /** The notation the facts were read from, e.g. "using TLSv1.3 with cipher …" (capped). */
+  raw: string;
+}
+
+/** The sending side, from the `from` clause and its TCP-info comment (RFC 5321 §4.4). */
+export interface HopFrom {
+  /** The EHLO/HELO name the client gave (Exim: `helo=`; qmail: `HELO x`), as written. */
+  helo: string | null;
+  /** The name the receiver found for the client's address (reverse DNS), without trailing dot. */
+  reverseName: string | null;
+  /** The client's IP address (IPv6 without the `IPv6:` tag). */
+  ip: string | null;
+  /** OpenSMTPD's `[local]`: a local socket, no IP at all. */
+  localSocket: boolean;
+}
+
+/** The receiving side, from the `by` clause. */
+export interface HopBy {
+  host: string | null;
+  ip: string | null;
+  /** Software as the field shows it: 'Postfix', '8.12.1/8.12.1', 'Exim 4.98', 'Microsoft SMTP Server'. */
+  software: string | null;
+}
+
+/** What one Received field says, read without judging (headers/parse-received.ts). */
+export interface ReceivedFacts {
+  /** null when the field has no `from` clause. */
+  from: HopFrom | null;
+  /** null when the field has no `by` clause. */
+  by: HopBy | null;
+  /** The `with` protocol keyword as written: 'ESMTPS', 'esmtpsa', 'LMTP', 'Microsoft SMTP Server'. */
+  with: string | null;
+  id: string | null;
+  /** The `for` recipient without angle brackets. */
+  for: string | null;
+  /** The time stamp after the last `;`, as written (capped). */
+  dateText: string | null;
+  /** The time stamp in ISO 8601 (UTC), or null when absent or unreadable (RFC 5322 §3.3, §4.3). */
+  date: string | null;
+  /** TLS notation found in the field, or null when none was. */
+  tls: HopTls | null;
+  format: ReceivedFormat;
+  /** true TLS was used, false it was not, null unknown (never guessed). */
+  encrypted: boolean | null;
+  /** How `encrypted` was decided, in words ("TLS details (postfix)", "with ESMTP (RFC 3848)"). */
+  evidence: string;
+}
+
+/** Letter grade of one hop; the table is in judge/judge-hops.ts. */
+export type HopGrade = 'A' | 'B' | 'C' | 'D' | 'F';
+
+/** Stable problem codes of `mxprobe headers`; the catalogue is judge/headers-problem-catalogue.ts. */
+export type HeaderProblemCode =
+  | 'NO_RECEIVED_FIELDS'
+  | 'NO_NETWORK_HOP'
+  | 'HEADER_TOO_LARGE'
+  | 'TOO_MANY_RECEIVED_FIELDS'
+  | 'HEADER_LINES_REPAIRED'
+  | 'HOP_PLAINTEXT'
+  | 'HOP_ENCRYPTION_UNKNOWN'
+  | 'HOP_LEGACY_PROTOCOL'
+  | 'HOP_WEAK_CIPHER'
+  | 'HOP_CLIENT_CERT_FAILED'
+  | 'HOP_TLS_DETAILS_MISSING'
+  | 'HOP_KEYWORD_CONTRADICTS_TLS'
+  | 'HOP_FIELD_TRUNCATED'
+  | 'HOP_DATE_INVALID'
+  | 'HOP_DATE_IN_FUTURE'
+  | 'HOP_DATE_ORDER';
+
+export interface HeaderProblem {
+  code: HeaderProblemCode;
+  severity: Severity;
+  /** One sentence naming the hop; contains header text (sanitise before display). */
+  message: string;
+  /** What to do. */
+  hint: string;
+  /** The hop's `order`, or null for a problem of the whole message. */
+  hop: number | null;
+}
+
+/** One Received field read from a message: its facts and where it stood. */
+export interface HopFacts extends ReceivedFacts {
+  /** 1 is the oldest hop (the bottom Received field), counting up to the newest. */
+  order: number;
+  /** Position of the field among the message's Received fields, 0 the top (newest). */
+  fieldIndex: number;
+  /** The unfolded field value (capped; see `truncated`). */
+  raw: string;
+  /** The field was longer than the cap and was read in part. */
+  truncated: boolean;
+}
+
+/** One hop: a Received field's facts and their judgement. */
+export interface Hop extends HopFacts {
+  /** The hop stayed inside one host or site (loopback, LMTP, local delivery): no verdict. */
+  local: boolean;
+  /** Why the hop is local, in words; null when it is a network hop. */
+  localReason: string | null;
+  /** null: not graded (encryption unknown, or a local hop without TLS). */
+  grade: HopGrade | null;
+  problems: HeaderProblem[];
+}
+
+/** The message's verdict, over its network hops (local hops excluded). */
+export interface HeadersVerdict {
+  /**
+   * true every network hop used TLS; false some did not; null when none was plain but some
+   * was unknown, or when there is no network hop at all.
+   */
+  allNetworkHopsEncrypted: boolean | null;
+  /** `allNetworkHopsEncrypted === true`: the exit-code rule (0 when every message passes, else 1). */
+  pass: boolean;
+  /** Orders of the network hops, of the local ones, of the plaintext ones and of the unknown ones. */
+  networkHops: number[];
+  localHops: number[];
+  unencryptedHops: number[];
+  unknownHops: number[];
+  /** The oldest network hop that was not encrypted, or null. */
+  firstUnencryptedHop: number | null;
+  /** The network hop with the lowest grade (the oldest on a tie), or null when none is graded. */
+  weakestHop: number | null;
+  weakestGrade: HopGrade | null;
+}
+
+/** What reading one message found (headers/read-message.ts, headers/parse-received.ts). */
+export interface MessageFacts {
+  /** 1-based position in the input (an mbox holds several). */
+  index: number;
+  /** The mbox `From ` line without `From `, or null. */
+  envelopeFrom: string | null;
+  /** Header fields to tell messages apart, as written (capped); null when absent. */
+  messageId: string | null;
+  subject: string | null;
+  dateHeader: string | null;
+  /** Characters of the header block read (capped at LIMITS.headerChars). */
+  headerChars: number;
+  headerTruncated: boolean;
+  /** The input had no empty line after the header (a bare header block). */
+  headerOnly: boolean;
+  /** Received fields in the header, before the cap. */
+  receivedCount: number;
+  receivedTruncated: boolean;
+  /** Valid header fields seen (a block with none is not a message). */
+  fieldCount: number;
+  /** Lines that neither started a field nor were indented, joined to the field before them. */
+  repairedLines: number;
+  /** Oldest first. */
+  hops: HopFacts[];
+}
+
+export interface MessageResult extends Omit<MessageFacts, 'hops'> {
+  /** Oldest first. */
+  hops: Hop[];
+  verdict: HeadersVerdict;
+  /** The message's own problems and every hop's (each with its `hop`). */
+  problems: HeaderProblem[];
+}
+
+export const HEADERS_SCHEMA_VERSION = 1;
+
+export interface HeadersReport {
+  schemaVersion: typeof HEADERS_SCHEMA_VERSION;
+  input: {
+    /** 'mbox' From_-separated messages; 'message' a header and a body; 'headers' a bare header block; 'empty' nothing. */
+    kind: 'mbox' | 'message' | 'headers' | 'empty';
+    /** Characters given. */
+    chars: number;
+    /** Messages found; `messages` holds those with a header, at most LIMITS.messages of them. */
+    messagesFound: number;
+  };
+  messages: MessageResult[];
+}
