@@ -65,7 +65,7 @@ function certificateProblems(
   else if (cert.daysLeft < policy.warnDays) {
     problems.push(problem('CERT_EXPIRES_SOON', `The certificate of ${where} expires on ${day(leaf.notAfter)}, in ${cert.daysLeft} days.`, at));
   }
-  cert.chain.slice(1).forEach((ca, i) => {
+  cert.path.slice(1).forEach((ca, i) => {
     if (ca.inTrustStore) return; // an anchor from the local store is not the server's to renew
     if (now.getTime() > Date.parse(ca.notAfter)) {
       problems.push(problem('CERT_EXPIRED', `The CA certificate "${ca.subject}" sent by ${where} expired on ${day(ca.notAfter)} (chain position ${i + 1}).`, at));
@@ -73,14 +73,14 @@ function certificateProblems(
   });
 
   if (!cert.trusted) {
-    const last = cert.chain[cert.chain.length - 1] as CertificateInfo;
+    const last = (cert.path[cert.path.length - 1] ?? leaf) as CertificateInfo;
     const reason = cert.trustError !== null ? ` (${cert.trustError})` : '';
     if (leaf.selfSigned) {
       problems.push(problem('CERT_SELF_SIGNED', `The certificate of ${where} is self-signed${reason}.`, at));
-    } else if (cert.chain.length === 1) {
-      // Only the leaf was sent and its issuer is unknown here: almost always a missing intermediate.
+    } else if (cert.path.length <= 1) {
+      // No issuer of the leaf was sent nor is one known here: almost always a missing intermediate.
       problems.push(
-        problem('CERT_CHAIN_INCOMPLETE', `${where} sent only its own certificate, issued by "${leaf.issuer}", without the intermediate certificate(s)${reason}.`, at),
+        problem('CERT_CHAIN_INCOMPLETE', `${where} did not send the issuer of its certificate, "${leaf.issuer}": the intermediate certificate(s) are missing${reason}.`, at),
       );
     } else {
       const end = last.selfSigned ? `"${last.subject}"` : `"${last.subject}", issued by "${last.issuer}",`;
@@ -93,12 +93,12 @@ function certificateProblems(
     problems.push(problem('CERT_NAME_MISMATCH', `The certificate of ${where} does not name ${host}; it names ${names}.`, at));
   }
 
-  for (const c of cert.chain) {
+  for (const c of cert.path) {
     const min = MIN_KEY_BITS[c.keyType];
     if (c.inTrustStore || min === undefined || c.keyBits === null || c.keyBits >= min) continue;
     problems.push(problem('WEAK_KEY', `The certificate "${c.subject}" of ${where} has a ${c.keyBits}-bit ${c.keyType.toUpperCase()} key.`, at));
   }
-  for (const c of cert.chain) {
+  for (const c of cert.path) {
     if (c.selfSigned || !isWeakSignature(c.signatureAlgorithm)) continue; // a root's self-signature is never checked
     problems.push(problem('WEAK_SIGNATURE', `The certificate "${c.subject}" of ${where} is signed with ${c.signatureAlgorithm}.`, at));
   }

@@ -140,13 +140,20 @@ export interface CertificateInfo {
 
 export interface CertificateFacts {
   /**
-   * Leaf first, then each issuer. Node rebuilds the chain the server sent: it orders it by
-   * issuer, drops certificates that certify nothing in it and appends the trust anchor
-   * from the store when it finds one (see `inTrustStore`). So a missing intermediate shows as
-   * a chain that ends in a certificate that is not self-signed.
+   * The certificates exactly as the server sent them, in its order, leaf first (read from
+   * the handshake records; for TLS 1.3 decrypted with the session's handshake secret).
+   * Falls back to the rebuilt `path` without its store anchor when they cannot be read
+   * (`chainSource: 'rebuilt'`).
    */
   chain: CertificateInfo[];
-  /** The chain leads to a trust anchor with valid signatures (time checks are separate: `expired`). */
+  chainSource: 'presented' | 'rebuilt';
+  /**
+   * The path Node verified: leaf, then each issuer found among the sent certificates, then
+   * the trust anchor from the store when one was found (`inTrustStore`). A missing
+   * intermediate shows as a path that ends in a certificate that is not self-signed.
+   */
+  path: CertificateInfo[];
+  /** The path leads to a trust anchor with valid signatures (time checks are separate: `expired`). */
   trusted: boolean;
   /** OpenSSL's verification error code when the verification failed, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE. */
   trustError: string | null;

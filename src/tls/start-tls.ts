@@ -8,7 +8,10 @@ import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import { ipFamily } from '../input/ip-family.js';
 import type { CertificateFacts, TlsFacts } from '../model/result.js';
+import { X509Certificate } from 'node:crypto';
 import { chainReachesAnchor, describeCertificate, peerChain } from '../cert/describe-chain.js';
+import { tapSocket, type SocketTap } from './socket-tap.js';
+import { presentedCertificates } from './presented-chain.js';
 import type { TrustStore } from '../cert/trust-store.js';
 import { StageError } from '../smtp/connection.js';
 
@@ -25,6 +28,9 @@ export interface TlsSession {
   ticketArrived(capMs: number): Promise<void>;
 }
 
+/** Most handshake bytes recorded to read the presented chain (chains are rarely over 10 KiB). */
+const MAX_HANDSHAKE_BYTES = 256 * 1024;
+
 /** OpenSSL verification errors about time only: the chain itself may still lead to an anchor. */
 const TIME_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
@@ -32,13 +38,18 @@ export function startTls(socket: Socket, host: string, trust: TrustStore, timeou
   // Passing an IP literal as servername is deprecated (DEP0123) and SNI is for names only.
   const sni = ipFamily(host) === 0 ? host : null;
   return new Promise((resolve, reject) => {
+    // Node reports only a rebuilt chain; to report what the server sent, the handshake's
+    // bytes are recorded on their way in and its key log kept (TLS 1.3 encrypts them).
+    const tap = tapSocket(socket, MAX_HANDSHAKE_BYTES);
+    const keylog: Buffer[] = [];
     const secure = tls.connect({
-      socket,
+      socket: tap.stream,
       ...(sni !== null ? { servername: sni } : {}),
       secureContext: trust.secureContext,
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,
     });
+    secure.on('keylog', (line: Buffer) => keylog.push(line));
     const timer = setTimeout(() => {
       secure.destroy();
       reject(new StageError('timeout', 'timeout during the TLS handshake'));
@@ -70,7 +81,11 @@ export function startTls(socket: Socket, host: string, trust: TrustStore, timeou
       clearTimeout(timer);
       secure.removeAllListeners('error');
       try {
-        resolve({ socket: secure, tls: tlsFacts(secure, sni), certificate: certificateFacts(secure, trust), ticketArrived });
+        const facts = tlsFacts(secure, sni);
+        const certificate = certificateFacts(secure, trust, tap, keylog, facts.cipher);
+        tap.stopRecording();
+        secure.removeAllListeners('keylog');
+        resolve({ socket: secure, tls: facts, certificate, ticketArrived });
       } catch (err) {
         secure.destroy();
         reject(new StageError('tls', `cannot read the TLS session: ${(err as Error).message}`));
@@ -102,14 +117,27 @@ function tlsFacts(secure: tls.TLSSocket, sni: string | null): TlsFacts {
   };
 }
 
-function certificateFacts(secure: tls.TLSSocket, trust: TrustStore): CertificateFacts | null {
+function certificateFacts(secure: tls.TLSSocket, trust: TrustStore, tap: SocketTap, keylog: readonly Buffer[], cipher: string): CertificateFacts | null {
   const peer = secure.getPeerCertificate(true);
   if (peer === null || peer.raw === undefined) return null;
-  const chain = peerChain(peer);
+  const path = peerChain(peer);
   const error = secure.authorized ? null : String(secure.authorizationError ?? 'UNKNOWN');
-  const trusted = secure.authorized || (error !== null && TIME_ERRORS.has(error) && chainReachesAnchor(chain, trust.isAnchor));
+  const trusted = secure.authorized || (error !== null && TIME_ERRORS.has(error) && chainReachesAnchor(path, trust.isAnchor));
+  const describe = (cert: X509Certificate) => describeCertificate(cert, trust.isAnchor);
+  const presented = presentedCertificates(tap.received(), keylog, cipher);
+  let chain: X509Certificate[] | null = null;
+  if ('certificates' in presented && presented.certificates.length > 0) {
+    try {
+      chain = presented.certificates.map((der) => new X509Certificate(der));
+    } catch {
+      chain = null; // OpenSSL accepted what X509Certificate cannot read: report the rebuilt chain
+    }
+  }
+  const describedPath = path.map(describe);
   return {
-    chain: chain.map((cert) => describeCertificate(cert, trust.isAnchor)),
+    chain: chain !== null ? chain.map(describe) : describedPath.filter((c, i) => i === 0 || !c.inTrustStore),
+    chainSource: chain !== null ? 'presented' : 'rebuilt',
+    path: describedPath,
     trusted,
     trustError: error,
   };

@@ -2,7 +2,7 @@
  * Builders of gathered facts for pure judge and render tests: a verify-grade address by
  * default, with overrides for the case under test. Dates are relative to NOW.
  */
-import type { AddressFacts, CertificateInfo, DomainFacts, MxHostFacts } from '../../src/model/result.ts';
+import type { AddressFacts, CertificateFacts, CertificateInfo, DomainFacts, MxHostFacts } from '../../src/model/result.ts';
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -58,6 +58,14 @@ export function root(overrides: Partial<CertificateInfo> = {}): CertificateInfo 
   });
 }
 
+/**
+ * Certificate facts from the verified path; the presented chain is the path without the
+ * store's anchors unless given.
+ */
+export function certFacts(path: CertificateInfo[], trusted: boolean, trustError: string | null, chain?: CertificateInfo[]): CertificateFacts {
+  return { chain: chain ?? path.filter((c, i) => i === 0 || !c.inTrustStore), chainSource: 'presented', path, trusted, trustError };
+}
+
 export function addressFacts(overrides: Partial<AddressFacts> = {}): AddressFacts {
   return {
     ip: '192.0.2.10',
@@ -79,7 +87,7 @@ export function addressFacts(overrides: Partial<AddressFacts> = {}): AddressFact
       sni: 'mx.example.com',
     },
     ehloTls: ['PIPELINING'],
-    certificate: { chain: [certInfo(), intermediate(), root()], trusted: true, trustError: null },
+    certificate: certFacts([certInfo(), intermediate(), root()], true, null),
     failure: null,
     timings: { connect: 1, banner: 2, ehlo: 1, starttls: 1, handshake: 10, 'ehlo-tls': 1, quit: 1, total: 17 },
     ...overrides,

@@ -159,12 +159,13 @@ test('STARTTLS to Postfix with the private CA: every fact matches Postfix, opens
   assert.equal(typeof a.tls.cipher, 'string');
   assert.equal(a.tls.sni, 'mx.test');
 
-  // Certificates: exactly what Postfix was given (leaf + intermediate), then the root from --ca-file.
+  // Certificates: exactly what Postfix was given (leaf + intermediate), in its order; the
+  // verified path adds the root from --ca-file.
   const cert = a.certificate;
-  assert.equal(cert.chain[0].fingerprint256, fingerprint(pki.certs.valid.leaf));
-  assert.equal(cert.chain[1].fingerprint256, fingerprint(pki.intermediatePem));
-  assert.equal(cert.chain.at(-1).fingerprint256, fingerprint(pki.rootPem));
-  assert.equal(cert.chain.at(-1).inTrustStore, true);
+  assert.equal(cert.chainSource, 'presented');
+  assert.deepEqual(cert.chain.map((c: any) => c.fingerprint256), [fingerprint(pki.certs.valid.leaf), fingerprint(pki.intermediatePem)]);
+  assert.deepEqual(cert.path.map((c: any) => c.fingerprint256), [fingerprint(pki.certs.valid.leaf), fingerprint(pki.intermediatePem), fingerprint(pki.rootPem)]);
+  assert.equal(cert.path.at(-1).inTrustStore, true);
   assert.equal(cert.chain[0].subject, 'CN=mx.test');
   assert.deepEqual(cert.chain[0].san, ['DNS:mx.test', 'DNS:mail.test']);
   assert.equal(cert.chain[0].signatureAlgorithm, 'sha256WithRSAEncryption');

@@ -2,6 +2,7 @@
 // serve the test PKI: every certificate problem code, the levels they allow, exit codes
 // against --require, key types, name matching and SNI.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { startFakeSmtp, type FakeSmtpOptions, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
@@ -58,9 +59,18 @@ describe('levels and exit codes', { concurrency: true }, () => {
     assert.equal(cert.chain[0].keyType, 'rsa');
     assert.equal(cert.chain[0].keyBits, 2048);
     assert.equal(cert.chain[0].signatureAlgorithm, 'sha256WithRSAEncryption');
-    // Leaf, intermediate, then the root from --ca-file, marked as the trust anchor.
+    // As presented: leaf and intermediate, what the server was configured with.
+    assert.equal(cert.chainSource, 'presented');
     assert.deepEqual(
       cert.chain.map((c: any) => [c.subject, c.inTrustStore]),
+      [
+        ['CN=mx.test', false],
+        ['O=mxprobe tests, CN=mxprobe Test Intermediate CA', false],
+      ],
+    );
+    // The verified path adds the root from --ca-file, marked as the trust anchor.
+    assert.deepEqual(
+      cert.path.map((c: any) => [c.subject, c.inTrustStore]),
       [
         ['CN=mx.test', false],
         ['O=mxprobe tests, CN=mxprobe Test Intermediate CA', false],
@@ -191,6 +201,17 @@ describe('certificate problems', { concurrency: true }, () => {
     assert.deepEqual(codesOf(domain), ['CERT_CHAIN_INCOMPLETE']);
     assert.equal(domain.level, 'encrypt');
     assert.equal(address.certificate.chain.length, 1);
+  });
+
+  test('the chain is reported as presented: order and extra certificates kept; the verified path apart', async () => {
+    // Leaf, an unrelated root, then the intermediate: Node's rebuilt chain would hide both quirks.
+    const sent = [pki.certs.missingIntermediate.leaf, pki.untrustedRootPem, pki.intermediatePem];
+    const { domain, address } = await probe({ key: pki.certs.missingIntermediate.key, cert: sent.join('\n') });
+    const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
+    assert.equal(address.certificate.chainSource, 'presented');
+    assert.deepEqual(address.certificate.chain.map((c: any) => c.fingerprint256), sent.map(fp));
+    assert.deepEqual(address.certificate.path.map((c: any) => c.fingerprint256), [pki.certs.missingIntermediate.leaf, pki.intermediatePem, pki.rootPem].map(fp));
+    assert.equal(domain.level, 'verify');
   });
 
   test('CERT_NAME_MISMATCH: a certificate for another name', async () => {

@@ -3,14 +3,10 @@ import assert from 'node:assert/strict';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
 import type { AddressFacts, ProblemCode } from '../../src/model/result.ts';
 import type { Level } from '../../src/model/levels.ts';
-import { addressFacts, certInfo, daysFromNow, intermediate, NOW, plainAddress, root } from '../helpers/facts.ts';
+import { addressFacts, certFacts, certInfo, daysFromNow, intermediate, NOW, plainAddress, root } from '../helpers/facts.ts';
 
 const POLICY = { required: 'encrypt' as Level, warnDays: 30 };
-const chainWith = (leaf: Partial<Parameters<typeof certInfo>[0]>, rest = [intermediate(), root()]) => ({
-  chain: [certInfo(leaf), ...rest],
-  trusted: true,
-  trustError: null,
-});
+const chainWith = (leaf: Partial<Parameters<typeof certInfo>[0]>, rest = [intermediate(), root()]) => certFacts([certInfo(leaf), ...rest], true, null);
 
 const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; codes: ProblemCode[]; warnDays?: number }> = [
   { name: 'trusted, valid, matching: verify', facts: addressFacts(), level: 'verify', codes: [] },
@@ -100,31 +96,31 @@ const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; cod
   { name: 'expires in 10 days with --warn-days 7: nothing', facts: addressFacts({ certificate: chainWith({ notAfter: daysFromNow(10.5) }) }), level: 'verify', codes: [], warnDays: 7 },
   {
     name: 'expired intermediate sent by the server',
-    facts: addressFacts({ certificate: { chain: [certInfo(), intermediate({ notAfter: daysFromNow(-1) }), root()], trusted: true, trustError: 'CERT_HAS_EXPIRED' } }),
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate({ notAfter: daysFromNow(-1) }), root()], true, 'CERT_HAS_EXPIRED') }),
     level: 'encrypt',
     codes: ['CERT_EXPIRED'],
   },
   {
     name: 'self-signed leaf',
-    facts: addressFacts({ certificate: { chain: [certInfo({ selfSigned: true, issuer: 'CN=mx.example.com' })], trusted: false, trustError: 'DEPTH_ZERO_SELF_SIGNED_CERT' } }),
+    facts: addressFacts({ certificate: certFacts([certInfo({ selfSigned: true, issuer: 'CN=mx.example.com' })], false, 'DEPTH_ZERO_SELF_SIGNED_CERT') }),
     level: 'encrypt',
     codes: ['CERT_SELF_SIGNED'],
   },
   {
     name: 'leaf only, issuer unknown: chain incomplete',
-    facts: addressFacts({ certificate: { chain: [certInfo()], trusted: false, trustError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } }),
+    facts: addressFacts({ certificate: certFacts([certInfo()], false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') }),
     level: 'encrypt',
     codes: ['CERT_CHAIN_INCOMPLETE'],
   },
   {
     name: 'chain to a root that is not trusted',
-    facts: addressFacts({ certificate: { chain: [certInfo(), intermediate()], trusted: false, trustError: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' } }),
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate()], false, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY') }),
     level: 'encrypt',
     codes: ['CERT_UNTRUSTED'],
   },
   {
     name: 'self-signed root sent but not trusted',
-    facts: addressFacts({ certificate: { chain: [certInfo(), intermediate(), root({ inTrustStore: false })], trusted: false, trustError: 'SELF_SIGNED_CERT_IN_CHAIN' } }),
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate(), root({ inTrustStore: false })], false, 'SELF_SIGNED_CERT_IN_CHAIN') }),
     level: 'encrypt',
     codes: ['CERT_UNTRUSTED'],
   },
@@ -136,7 +132,7 @@ const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; cod
   { name: 'SHA-1 signed leaf: weak signature', facts: addressFacts({ certificate: chainWith({ signatureAlgorithm: 'sha1WithRSAEncryption' }) }), level: 'encrypt', codes: ['WEAK_SIGNATURE'] },
   {
     name: "a trusted root's own SHA-1 self-signature does not count",
-    facts: addressFacts({ certificate: { chain: [certInfo(), intermediate(), root({ signatureAlgorithm: 'sha1WithRSAEncryption' })], trusted: true, trustError: null } }),
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate(), root({ signatureAlgorithm: 'sha1WithRSAEncryption' })], true, null) }),
     level: 'verify',
     codes: [],
   },
@@ -144,7 +140,7 @@ const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; cod
     name: 'several problems at once are all reported',
     facts: addressFacts({
       tls: { ...addressFacts().tls!, protocol: 'TLSv1.1' },
-      certificate: { chain: [certInfo({ selfSigned: true, san: ['DNS:localhost'], keyBits: 1024, notAfter: daysFromNow(-1), signatureAlgorithm: 'md5WithRSAEncryption' })], trusted: false, trustError: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
+      certificate: certFacts([certInfo({ selfSigned: true, san: ['DNS:localhost'], keyBits: 1024, notAfter: daysFromNow(-1), signatureAlgorithm: 'md5WithRSAEncryption' })], false, 'DEPTH_ZERO_SELF_SIGNED_CERT'),
     }),
     level: 'encrypt',
     codes: ['TLS_LEGACY_PROTOCOL', 'CERT_EXPIRED', 'CERT_SELF_SIGNED', 'CERT_NAME_MISMATCH', 'WEAK_KEY'],
@@ -168,7 +164,7 @@ for (const c of CASES) {
 test('certificate verdict: days left, name matched, expiry flags', () => {
   const result = judgeAddress(addressFacts(), POLICY, NOW);
   assert.equal(result.certificate?.daysLeft, 60);
-  assert.deepEqual(result.certificate?.chainDaysLeft, [60, 1000, 3000]);
+  assert.deepEqual(result.certificate?.chainDaysLeft, [60, 1000]); // the presented chain: no root
   assert.equal(result.certificate?.nameMatch, true);
   assert.equal(result.certificate?.matchedName, 'DNS:mx.example.com');
   assert.equal(result.certificate?.expired, false);

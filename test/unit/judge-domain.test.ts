@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeDomain, senderPolicies } from '../../src/judge/judge-domain.ts';
 import type { DnsQueryFacts } from '../../src/model/result.ts';
-import { addressFacts, domainFacts, mxHost, NOW, plainAddress } from '../helpers/facts.ts';
+import { addressFacts, certFacts, certInfo, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
 
 const ENCRYPT = { required: 'encrypt' as const, warnDays: 30 };
 const VERIFY = { required: 'verify' as const, warnDays: 30 };
@@ -71,7 +71,7 @@ test('SERVFAIL on MX: DNS_FAILURE, undetermined', () => {
 test('implicit MX and an aliased MX host are reported; an MX host without address too', () => {
   const facts = domainFacts({
     mx: [
-      mxHost('example.com', 0, [addressFacts({ certificate: { chain: addressFacts().certificate!.chain.map((c, i) => (i === 0 ? { ...c, san: ['DNS:example.com'] } : c)), trusted: true, trustError: null } })], { implicit: true, cnames: ['real.example.net'] }),
+      mxHost('example.com', 0, [addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:example.com'] }), intermediate(), root()], true, null) })], { implicit: true, cnames: ['real.example.net'] }),
       mxHost('ghost.example.com', 20, []),
     ],
     dns: [query({}), query({ name: 'ghost.example.com', type: 'A', rcode: 'NXDOMAIN' })],

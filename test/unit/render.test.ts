@@ -6,7 +6,7 @@ import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { renderText } from '../../src/render/text.ts';
 import { renderJson } from '../../src/render/json.ts';
 import type { DomainResult } from '../../src/model/result.ts';
-import { addressFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
+import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
 
 /** Golden files: run with UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff. */
 function golden(name: string, actual: string): void {
@@ -27,7 +27,7 @@ function results(): DomainResult[] {
         mxHost('mx1.partner.example', 10, [
           addressFacts({
             ip: '198.51.100.7',
-            certificate: { chain: [certInfo({ san: ['DNS:mx1.partner.example'], notAfter: daysFromNow(12.2) }), intermediate(), root()], trusted: true, trustError: null },
+            certificate: certFacts([certInfo({ san: ['DNS:mx1.partner.example'], notAfter: daysFromNow(12.2) }), intermediate(), root()], true, null),
           }),
         ]),
         mxHost('mx2.partner.example', 20, [
