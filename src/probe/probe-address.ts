@@ -46,7 +46,7 @@ function ehloKeywords(reply: SmtpReply): string[] {
 
 function addressLiteral(socket: net.Socket): string {
   const local = socket.localAddress ?? '127.0.0.1';
-  return net.isIPv6(local) ? `[IPv6:${local}]` : `[${local}]`;
+  return local.includes(':') ? `[IPv6:${local}]` : `[${local}]`;
 }
 
 export async function probeAddress(target: AddressTarget, options: ProbeOptions): Promise<AddressFacts> {
