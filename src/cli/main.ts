@@ -6,17 +6,20 @@
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from './exit-codes.js';
-import { checkOptions, UsageError, type RawOptions } from './options.js';
+import { checkOptions, FORMATS, UsageError, type RawOptions } from './options.js';
 
 const HELP_AFTER = `
 Exit codes: 0 every domain meets --require; 1 some domain is below it; 2 usage or input
-error; 3 some result could not be determined (DNS failure, nothing reachable) and none failed.
+error; 3 some result could not be determined (DNS failure, nothing reachable) and none
+failed; 130 a batch interrupted by SIGINT/SIGTERM (finished rows are kept).
 
 Examples:
   mxprobe example.com                      probe every MX address, print a table and verdict
   mxprobe --require verify --json a.com b.com > report.json
   mxprobe --server mx.example.com:25 --transcript
   mxprobe headers message.eml              did every hop of a delivered message use TLS?
+  mxprobe --input partners.csv --format csv --output audit.csv       batch audit
+  mxprobe --input partners.csv --format csv --output audit.csv --resume
 `;
 
 const HEADERS_HELP_AFTER = `
@@ -52,10 +55,19 @@ function program(): Command {
     .option('--ca-file <pem>', 'also trust the CA certificates in this PEM file (private CAs)')
     .option('--require <level>', 'level every domain must reach: none, encrypt or verify', 'encrypt')
     .option('--warn-days <days>', 'warn when a certificate expires within this many days', '30')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('--json', 'same as --format json')
+    .option('-o, --output <file>', 'write the report to this file instead of standard output')
     .option('--transcript', 'show the SMTP dialogue of every address (in JSON: keep the transcript field)')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .option('-i, --input <file>', "batch audit: a CSV with a domain or email column (or a plain list); '-' for standard input")
+    .option('--concurrency <n>', 'batch: domains probed at once', '32')
+    .option('--per-host <n>', 'batch: most simultaneous connections to one server IP', '2')
+    .option('--retries <n>', 'batch: extra attempts after a transient failure (4xx, reset, timeout)', '1')
+    .option('--retry-delay <seconds>', 'batch: first backoff before a retry, doubled each time', '1')
+    .option('--shard <k/n>', 'batch: probe only part K of N of the input (a stable hash of the domain)')
+    .option('--resume', 'batch: skip the domains already in --output (csv or ndjson) and append the rest')
+    .option('-q, --quiet', 'batch: no progress and no summary on stderr')
     .option('--dns-timeout <seconds>', 'deadline for one DNS query attempt (two attempts per server)', '3')
     .addHelpText('after', HELP_AFTER)
     .configureOutput(ONE_LINE_ERRORS)

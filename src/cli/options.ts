@@ -5,6 +5,7 @@
 import { isLevel, type Level } from '../model/levels.js';
 import { normalizeDomain } from '../input/normalize-domain.js';
 import { parseServer } from '../dns/server-address.js';
+import { parseShard, type Shard } from '../batch/shard.js';
 
 export class UsageError extends Error {}
 
@@ -26,6 +27,29 @@ export interface RawOptions {
   json?: boolean;
   transcript?: boolean;
   color: boolean;
+  input?: string;
+  output?: string;
+  concurrency: string;
+  perHost: string;
+  retries: string;
+  retryDelay: string;
+  shard?: string;
+  resume?: boolean;
+  quiet?: boolean;
+}
+
+export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface BatchOptions {
+  /** Path or '-'. */
+  input: string;
+  concurrency: number;
+  perHost: number;
+  retries: number;
+  retryDelayMs: number;
+  shard: Shard | null;
+  resume: boolean;
 }
 
 export interface Settings {
@@ -41,9 +65,20 @@ export interface Settings {
   caFile: string | null;
   required: Level;
   warnDays: number;
-  format: 'text' | 'json';
+  format: Format;
+  /** Write the report here instead of standard output. */
+  output: string | null;
   transcript: boolean;
   color: boolean;
+  quiet: boolean;
+  /** --input: a batch audit; null for domains given as arguments or --server. */
+  batch: BatchOptions | null;
+}
+
+function count(text: string, what: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${what} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text)}`);
+  return n;
 }
 
 function port(text: string, what: string): number {
@@ -74,8 +109,8 @@ export function parseServerOption(text: string, defaultPort: number): { host: st
 
 export function checkOptions(args: readonly string[], raw: RawOptions): Settings {
   const defaultPort = port(raw.port, '--port');
-  const format = raw.json === true ? 'json' : raw.format;
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not ${JSON.stringify(format)}`);
+  const format = (raw.json === true ? 'json' : raw.format) as Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(format)}`);
   if (!isLevel(raw.require)) throw new UsageError(`--require must be none, encrypt or verify, not ${JSON.stringify(raw.require)}`);
   const warnDays = Number(raw.warnDays);
   if (!/^\d+$/.test(raw.warnDays) || warnDays > 3650) throw new UsageError(`--warn-days must be a whole number of days from 0 to 3650, not ${JSON.stringify(raw.warnDays)}`);
@@ -104,7 +139,29 @@ export function checkOptions(args: readonly string[], raw: RawOptions): Settings
   } else if (raw.name !== undefined) {
     throw new UsageError('--name goes with --server');
   }
-  if (domains.length === 0 && server === null) throw new UsageError('give a domain to probe (mxprobe example.com) or a server (mxprobe --server mx.example.com)');
+  let batch: BatchOptions | null = null;
+  if (raw.input !== undefined) {
+    if (domains.length > 0 || server !== null) throw new UsageError('give domains, --server or --input, not several');
+    let shard: Shard | null = null;
+    if (raw.shard !== undefined) {
+      shard = parseShard(raw.shard);
+      if (shard === null) throw new UsageError(`--shard must be K/N with 1 ≤ K ≤ N (e.g. 2/8), not ${JSON.stringify(raw.shard)}`);
+    }
+    batch = {
+      input: raw.input,
+      concurrency: count(raw.concurrency, '--concurrency', 1, 1000),
+      perHost: count(raw.perHost, '--per-host', 1, 100),
+      retries: count(raw.retries, '--retries', 0, 10),
+      retryDelayMs: raw.retryDelay === '0' ? 0 : seconds(raw.retryDelay, '--retry-delay'),
+      shard,
+      resume: raw.resume === true,
+    };
+  } else if (raw.shard !== undefined || raw.resume === true) {
+    throw new UsageError(`${raw.shard !== undefined ? '--shard' : '--resume'} goes with --input`);
+  }
+  if (domains.length === 0 && server === null && batch === null) {
+    throw new UsageError('give a domain to probe (mxprobe example.com), a server (--server mx.example.com) or a list (--input domains.csv)');
+  }
   return {
     domains: [...new Map(domains.map((d) => [d.domain, d])).values()],
     server,
@@ -119,7 +176,10 @@ export function checkOptions(args: readonly string[], raw: RawOptions): Settings
     required: raw.require,
     warnDays,
     format,
+    output: raw.output ?? null,
     transcript: raw.transcript === true,
     color: raw.color,
+    quiet: raw.quiet === true,
+    batch,
   };
 }

@@ -3,10 +3,12 @@
  * with a spinner on stderr while gathering when stderr is a terminal.
  */
 import os from 'node:os';
-import type { Settings } from './options.js';
+import type { BatchOptions, Settings } from './options.js';
 import type { DomainFacts, DomainResult } from '../model/result.js';
 import { DnsResolver } from '../dns/resolver.js';
-import { makeTrustStore, readCaFile, TrustStoreError } from '../cert/trust-store.js';
+import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
+import type { ProbeOptions } from '../probe/probe-address.js';
+import { BatchWriter, fileSink, streamSink } from '../batch/batch-output.js';
 import { probeDomain, probeServer, type DomainProbeOptions } from '../probe/probe-domain.js';
 import { mapLimit } from '../probe/map-limit.js';
 import { judgeDomain } from '../judge/judge-domain.js';
@@ -25,6 +27,19 @@ export function defaultEhloName(hostname = os.hostname()): string | null {
 }
 
 export async function run(settings: Settings): Promise<number> {
+  const trust = loadTrust(settings);
+  if (trust === null) return EXIT.USAGE;
+  const probe: ProbeOptions = {
+    timeoutMs: settings.timeoutMs,
+    connectTimeoutMs: Math.min(settings.connectTimeoutMs, settings.timeoutMs),
+    stageTimeoutMs: settings.timeoutMs,
+    ehloName: settings.ehloName ?? defaultEhloName(),
+    trust,
+  };
+  return settings.batch !== null ? runBatchCommand(settings, settings.batch, probe) : runDomains(settings, probe);
+}
+
+function loadTrust(settings: Settings): TrustStore | null {
   let extraCas: string[] = [];
   if (settings.caFile !== null) {
     try {
@@ -32,21 +47,50 @@ export async function run(settings: Settings): Promise<number> {
     } catch (err) {
       if (!(err instanceof TrustStoreError)) throw err;
       process.stderr.write(`mxprobe: ${err.message}\n`);
-      return EXIT.USAGE;
+      return null;
     }
   }
+  return makeTrustStore(extraCas);
+}
+
+const stdoutColor = (settings: Settings) =>
+  colorLevel(settings.color, process.env, settings.output === null && process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1);
+const stderrColor = (settings: Settings) =>
+  colorLevel(settings.color, process.env, process.stderr.isTTY === true, process.stderr.isTTY ? process.stderr.getColorDepth() : 1);
+
+async function runBatchCommand(settings: Settings, batch: BatchOptions, probe: ProbeOptions): Promise<number> {
+  const { runBatch, BatchError } = await import('../batch/run-batch.js');
+  try {
+    return await runBatch({
+      ...batch,
+      output: settings.output,
+      format: settings.format,
+      quiet: settings.quiet,
+      required: settings.required,
+      warnDays: settings.warnDays,
+      transcript: settings.transcript,
+      colorLevel: stdoutColor(settings),
+      stderrColorLevel: stderrColor(settings),
+      resolverServers: settings.resolver !== null ? [settings.resolver] : null,
+      dnsTimeoutMs: settings.dnsTimeoutMs,
+      families: settings.families,
+      port: settings.port,
+      probe,
+    });
+  } catch (err) {
+    if (!(err instanceof BatchError)) throw err;
+    process.stderr.write(`mxprobe: ${err.message}\n`);
+    return EXIT.USAGE;
+  }
+}
+
+async function runDomains(settings: Settings, probe: ProbeOptions): Promise<number> {
   const options: DomainProbeOptions = {
     resolver: new DnsResolver({ ...(settings.resolver !== null ? { servers: [settings.resolver] } : {}), timeoutMs: settings.dnsTimeoutMs }),
     families: settings.families,
     port: settings.port,
     parallel: PARALLEL_ADDRESSES,
-    probe: {
-      timeoutMs: settings.timeoutMs,
-      connectTimeoutMs: Math.min(settings.connectTimeoutMs, settings.timeoutMs),
-      stageTimeoutMs: settings.timeoutMs,
-      ehloName: settings.ehloName ?? defaultEhloName(),
-      trust: makeTrustStore(extraCas),
-    },
+    probe,
   };
 
   const total = settings.server !== null ? 1 : settings.domains.length;
@@ -70,14 +114,24 @@ export async function run(settings: Settings): Promise<number> {
 
   const now = new Date();
   const results: DomainResult[] = facts.map((f) => judgeDomain(f, { required: settings.required, warnDays: settings.warnDays }, now));
-  // The table renderer (cli-table3, chalk) is loaded only for text output.
-  const out =
-    settings.format === 'json'
-      ? renderJson(results, { transcript: settings.transcript })
-      : (await import('../render/text.js')).renderText(results, {
-          colorLevel: colorLevel(settings.color, process.env, process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1),
-          transcript: settings.transcript,
-        });
-  process.stdout.write(out);
+  await writeReport(settings, results);
   return exitCodeFor(results.map((r) => r.pass));
+}
+
+/** Text and JSON are rendered whole; csv, ndjson and junit through the batch writers, one row per domain. */
+async function writeReport(settings: Settings, results: DomainResult[]): Promise<void> {
+  const sink = settings.output !== null ? fileSink(settings.output, false) : streamSink(process.stdout);
+  if (settings.format === 'json') {
+    sink.write(renderJson(results, { transcript: settings.transcript }));
+  } else if (settings.format === 'text') {
+    // The table renderer (cli-table3, chalk) is loaded only for text output.
+    const { renderText } = await import('../render/text.js');
+    sink.write(renderText(results, { colorLevel: stdoutColor(settings), transcript: settings.transcript }));
+  } else {
+    const writer = new BatchWriter(sink, { format: settings.format, extraColumns: [], header: true });
+    for (const result of results) writer.write(result);
+    writer.end({ startedAt: new Date(results[0]?.probedAt ?? Date.now()), durationMs: 0 });
+    return;
+  }
+  sink.close();
 }

@@ -22,6 +22,11 @@ export interface DnsResolverOptions {
   servers?: readonly string[];
   /** Per attempt, in ms. */
   timeoutMs?: number;
+  /**
+   * Remember this many answers (and share look-ups in flight) for the resolver's lifetime:
+   * in a batch, thousands of domains name the same few MX hosts. 0 (default): no cache.
+   */
+  cacheSize?: number;
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, '');
@@ -29,21 +34,39 @@ const sameName = (a: string, b: string) => a.toLowerCase().replace(/\.$/, '') ==
 export class DnsResolver {
   readonly servers: DnsServer[];
   private readonly timeoutMs: number;
+  private readonly cacheSize: number;
+  private readonly cache = new Map<string, Promise<LookupResult<unknown>>>();
 
   constructor(options: DnsResolverOptions = {}) {
     const texts = options.servers ?? dns.getServers();
     this.servers = texts.map((text) => parseServer(text)).filter((s): s is DnsServer => s !== null);
     this.timeoutMs = options.timeoutMs ?? 3000;
+    this.cacheSize = options.cacheSize ?? 0;
   }
 
   async mx(name: string): Promise<LookupResult<MxRecord>> {
-    return this.lookup(name, 'MX', (a) =>
+    return this.cached(name, 'MX', (a) =>
       a.type === 'MX' ? { preference: a.data.preference ?? 0, exchange: a.data.exchange.replace(/\.$/, '').toLowerCase() } : null,
     );
   }
 
   async addresses(name: string, type: 'A' | 'AAAA'): Promise<LookupResult<string>> {
-    return this.lookup(name, type, (a) => (a.type === type ? String(a.data) : null));
+    return this.cached(name, type, (a) => (a.type === type ? String(a.data) : null));
+  }
+
+  /** The answer from the cache when there is one; transport failures are not remembered. */
+  private cached<T>(name: string, type: 'MX' | 'A' | 'AAAA', pick: (a: dnsPacket.Answer) => T | null): Promise<LookupResult<T>> {
+    if (this.cacheSize === 0) return this.lookup(name, type, pick);
+    const key = `${type} ${name.toLowerCase()}`;
+    const hit = this.cache.get(key) as Promise<LookupResult<T>> | undefined;
+    if (hit !== undefined) return hit;
+    const answer = this.lookup(name, type, pick).then((result) => {
+      if (result.facts.rcode === 'TIMEOUT' || result.facts.rcode === 'NETWORK_ERROR') this.cache.delete(key);
+      return result;
+    });
+    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string); // oldest first
+    this.cache.set(key, answer);
+    return answer;
   }
 
   private async lookup<T>(name: string, type: 'MX' | 'A' | 'AAAA', pick: (a: dnsPacket.Answer) => T | null): Promise<LookupResult<T>> {

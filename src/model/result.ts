@@ -199,6 +199,8 @@ export interface AddressFacts {
   ehloTls: string[] | null;
   certificate: CertificateFacts | null;
   failure: ProbeFailure | null;
+  /** Connections it took (batch mode retries transient failures: --retries). */
+  attempts?: number;
   timings: StageTimings;
   /** The SMTP dialogue; dropped from JSON unless --transcript. */
   transcript?: TranscriptEntry[];
@@ -228,7 +230,9 @@ export type DomainOutcome =
   | 'nxdomain'
   | 'null-mx'
   | 'dns-failure'
-  | 'no-mail-host';
+  | 'no-mail-host'
+  /** Batch input row that is not a domain (problem INVALID_INPUT): nothing was probed. */
+  | 'invalid-input';
 
 export interface DomainFacts {
   /** Normalised A-label domain. */
@@ -266,6 +270,15 @@ export interface DomainResult extends Omit<DomainFacts, 'mx'> {
   /** Every problem: the domain's own and each address's (with host and ip). */
   problems: Problem[];
   policies: PolicyOutcome[];
+  /** Batch mode: where the domain came from (line of the input) and its other input columns, untouched. */
+  source?: BatchSource;
+}
+
+export interface BatchSource {
+  /** 1-based line of the input where the row starts. */
+  line: number;
+  /** The row's other columns by header name (none for a plain list). */
+  columns: Record<string, string>;
 }
 
 export const SCHEMA_VERSION = 1;

@@ -5,11 +5,11 @@
  */
 import dns from 'node:dns/promises';
 import { ipFamily } from '../input/ip-family.js';
-import type { DomainFacts, MxHostFacts } from '../model/result.js';
+import type { AddressFacts, DomainFacts, MxHostFacts } from '../model/result.js';
 import { resolveMailHosts, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { DnsResolver } from '../dns/resolver.js';
 import { mapLimit } from './map-limit.js';
-import { probeAddress, type ProbeOptions } from './probe-address.js';
+import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
 export interface DomainProbeOptions {
   resolver: DnsResolver;
@@ -18,11 +18,14 @@ export interface DomainProbeOptions {
   /** Addresses of one domain probed at the same time. */
   parallel: number;
   probe: ProbeOptions;
+  /** How one address is probed; default a fresh probeAddress. A batch shares probes (SharedProber). */
+  probeAddress?: (target: AddressTarget) => Promise<AddressFacts>;
 }
 
 async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOptions): Promise<MxHostFacts[]> {
   const targets = hosts.flatMap((h) => h.addresses.map((a) => ({ host: h.host, ip: a.ip, family: a.family, port: options.port })));
-  const probed = await mapLimit(targets, options.parallel, (target) => probeAddress(target, options.probe));
+  const probeOne = options.probeAddress ?? ((target: AddressTarget) => probeAddress(target, options.probe));
+  const probed = await mapLimit(targets, options.parallel, probeOne);
   let i = 0;
   return hosts.map((h) => ({
     host: h.host,

@@ -4,6 +4,7 @@
  * overrides, line separators) are written as \u escapes: the same data, safe to `cat`.
  */
 import { SCHEMA_VERSION, type DomainResult, type Report } from '../model/result.js';
+import { withoutTranscripts } from './without-transcripts.js';
 
 export interface JsonOptions {
   /** Keep each address's SMTP transcript. */
@@ -12,14 +13,14 @@ export interface JsonOptions {
 
 const RAW_BUT_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-function withoutTranscripts(domain: DomainResult): DomainResult {
-  return {
-    ...domain,
-    mx: domain.mx.map((host) => ({
-      ...host,
-      addresses: host.addresses.map(({ transcript: _dropped, ...address }) => address),
-    })),
-  };
+/** JSON text with the characters a terminal would act on written as \u escapes. */
+export function escapeUnsafeJson(json: string): string {
+  return json.replace(RAW_BUT_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** One domain on one line (batch JSON and NDJSON rows). */
+export function domainJson(domain: DomainResult): string {
+  return escapeUnsafeJson(JSON.stringify(domain));
 }
 
 /** @example renderJson([result], { transcript: false }) // '{\n  "schemaVersion": 1, ...' */
@@ -28,5 +29,5 @@ export function renderJson(domains: readonly DomainResult[], options: JsonOption
     schemaVersion: SCHEMA_VERSION,
     domains: options.transcript ? [...domains] : domains.map(withoutTranscripts),
   };
-  return `${JSON.stringify(report, null, 2).replace(RAW_BUT_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  return `${escapeUnsafeJson(JSON.stringify(report, null, 2))}\n`;
 }

@@ -34,6 +34,12 @@ export function verdictLine(result: DomainResult, c: ChalkInstance): string {
   return `${head} ${c.bold(sanitize(result.domain))}: ${level}${why}`;
 }
 
+/** verdictLine with a fixed colour level: one line per domain for batch text output. */
+export function verdictLineFor(colorLevel: 0 | 1 | 2 | 3): (result: DomainResult) => string {
+  const c = new Chalk({ level: colorLevel });
+  return (result) => verdictLine(result, c);
+}
+
 const cn = (subject: string) => /(?:^|, )CN=([^,]*)/.exec(subject)?.[1] ?? subject;
 
 function addressRow(host: string, preference: number, a: AddressResult, c: ChalkInstance): string[] {

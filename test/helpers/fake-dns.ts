@@ -193,7 +193,8 @@ function handle(
   return buf;
 }
 
-export async function startFakeDns(zone: FakeZone, options?: { host?: string }): Promise<FakeDnsServer> {
+/** `delayMs`: answer every UDP query this much later (to look like a resolver on the internet). */
+export async function startFakeDns(zone: FakeZone, options?: { host?: string; delayMs?: number }): Promise<FakeDnsServer> {
   const host = options?.host ?? '127.0.0.1';
   if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) && host !== '::1') {
     throw new Error(`fake-dns: refusing to bind to non-loopback host ${host}`);
@@ -278,11 +279,16 @@ export async function startFakeDns(zone: FakeZone, options?: { host?: string }):
         return; // malformed: ignore
       }
       if (out !== null) {
-        try {
-          udp.send(out, rinfo.port, rinfo.address);
-        } catch {
-          /* socket closed meanwhile */
-        }
+        const answer = out;
+        const send = () => {
+          try {
+            udp.send(answer, rinfo.port, rinfo.address);
+          } catch {
+            /* socket closed meanwhile */
+          }
+        };
+        if ((options?.delayMs ?? 0) > 0) setTimeout(send, options?.delayMs).unref();
+        else send();
       }
     });
     // Do not keep the event loop alive on our own: a test that forgets close() must not hang.

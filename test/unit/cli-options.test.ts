@@ -5,7 +5,7 @@ import { colorLevel } from '../../src/cli/color-level.ts';
 import { exitCodeFor } from '../../src/cli/exit-codes.ts';
 import { defaultEhloName } from '../../src/cli/run.ts';
 
-const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', warnDays: '30', format: 'text', color: true };
+const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', warnDays: '30', format: 'text', color: true, concurrency: '32', perHost: '2', retries: '1', retryDelay: '1' };
 
 test('defaults', () => {
   const s = checkOptions(['Example.COM.'], DEFAULTS);
@@ -24,6 +24,13 @@ test('duplicate domains are probed once', () => {
 test('-4 and -6 restrict the families', () => {
   assert.deepEqual(checkOptions(['a.example'], { ...DEFAULTS, '4': true }).families, { ipv4: true, ipv6: false });
   assert.deepEqual(checkOptions(['a.example'], { ...DEFAULTS, '6': true }).families, { ipv4: false, ipv6: true });
+});
+
+test('--input makes a batch with its defaults', () => {
+  const s = checkOptions([], { ...DEFAULTS, input: 'partners.csv', shard: '2/8', resume: true, output: 'out.csv', format: 'csv' });
+  assert.deepEqual(s.batch, { input: 'partners.csv', concurrency: 32, perHost: 2, retries: 1, retryDelayMs: 1000, shard: { index: 2, count: 8 }, resume: true });
+  assert.equal(s.output, 'out.csv');
+  assert.equal(s.format, 'csv');
 });
 
 test('--json is --format json', () => {
@@ -58,6 +65,14 @@ const BAD: Array<[string[], Partial<RawOptions>, RegExp]> = [
   [['a.example'], { ehloName: 'bad name\r\nMAIL FROM:<x>' }, /--ehlo-name/],
   [['a.example'], { server: 'mx.example' }, /not both/],
   [[], { server: 'mx.example:0' }, /port/],
+  [['a.example'], { input: 'list.csv' }, /not several/],
+  [[], { input: 'list.csv', concurrency: '0' }, /--concurrency/],
+  [[], { input: 'list.csv', perHost: '101' }, /--per-host/],
+  [[], { input: 'list.csv', retries: 'x' }, /--retries/],
+  [[], { input: 'list.csv', shard: '5/4' }, /--shard/],
+  [[], { input: 'list.csv', shard: '0/4' }, /--shard/],
+  [['a.example'], { shard: '1/4' }, /--shard goes with --input/],
+  [['a.example'], { resume: true }, /--resume goes with --input/],
   [['a.example'], { name: 'mx.example' }, /--name goes with --server/],
 ];
 for (const [args, raw, pattern] of BAD) {

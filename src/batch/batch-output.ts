@@ -1,0 +1,86 @@
+/**
+ * Where a batch's rows go, in the chosen format. CSV, NDJSON, JSON and text rows are
+ * written as each domain finishes, with a synchronous write to a file, so that a killed
+ * run keeps every finished row; JUnit needs the counts first and is written at the end.
+ */
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import type { DomainResult } from '../model/result.js';
+import { csvHeader, csvRow } from '../render/csv.js';
+import { ndjsonRow } from '../render/ndjson.js';
+import { junitReport } from '../render/junit.js';
+import { domainJson } from '../render/json.js';
+import { SCHEMA_VERSION } from '../model/result.js';
+
+export type BatchFormat = 'csv' | 'ndjson' | 'json' | 'junit' | 'text';
+
+/** Formats --resume can append to: one self-contained record per line. */
+export const APPENDABLE: ReadonlySet<BatchFormat> = new Set(['csv', 'ndjson']);
+
+export interface Sink {
+  write(text: string): void;
+  close(): void;
+}
+
+/** A file written with synchronous writes: each row reaches the kernel before the next starts. */
+export function fileSink(path: string, append: boolean): Sink {
+  const fd = openSync(path, append ? 'a' : 'w');
+  return {
+    write(text) {
+      writeSync(fd, text);
+    },
+    close() {
+      fsyncSync(fd);
+      closeSync(fd);
+    },
+  };
+}
+
+export function streamSink(stream: NodeJS.WritableStream): Sink {
+  return {
+    write(text) {
+      stream.write(text);
+    },
+    close() {},
+  };
+}
+
+export interface BatchWriterOptions {
+  format: BatchFormat;
+  extraColumns: readonly string[];
+  /** Write the format's header (false when appending to an earlier run's output). */
+  header: boolean;
+  /** Renders one text line per domain (loaded only for text). */
+  textLine?: (result: DomainResult) => string;
+}
+
+export class BatchWriter {
+  private rows = 0;
+  private readonly junit: DomainResult[] = [];
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly options: BatchWriterOptions,
+  ) {
+    if (!options.header) return;
+    if (options.format === 'csv') sink.write(csvHeader(options.extraColumns));
+    if (options.format === 'json') sink.write(`{"schemaVersion":${SCHEMA_VERSION},"domains":[\n`);
+  }
+
+  write(result: DomainResult): void {
+    const { format, extraColumns } = this.options;
+    if (format === 'csv') this.sink.write(csvRow(result, extraColumns));
+    else if (format === 'ndjson') this.sink.write(ndjsonRow(result));
+    else if (format === 'json') this.sink.write(`${this.rows > 0 ? ',\n' : ''}${domainJson(result)}`);
+    else if (format === 'text') this.sink.write(`${this.options.textLine?.(result) ?? result.domain}\n`);
+    else this.junit.push(result); // JUnit: its suite element carries the counts, so it is written at the end
+    this.rows += 1;
+  }
+
+  end(meta: { startedAt: Date; durationMs: number }): void {
+    if (this.options.format === 'json') this.sink.write('\n]}\n');
+    if (this.options.format === 'junit') {
+      this.sink.write(junitReport(this.junit, { name: 'mxprobe', timestamp: meta.startedAt, durationMs: meta.durationMs }));
+    }
+    this.sink.close();
+  }
+}

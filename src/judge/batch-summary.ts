@@ -1,0 +1,216 @@
+/**
+ * The end-of-batch summary, accumulated as results stream past: counts by level and against
+ * the requirement, the most frequent problems, and a renewal calendar of the certificates
+ * that expire soonest. Pure and bounded: memory does not grow with the number of domains
+ * (counters, one entry per problem code, at most `calendarCapacity` certificates).
+ */
+import type { DomainResult, ProblemCode, Severity } from '../model/result.js';
+
+export interface SummaryCounts {
+  /** By level; `unknown` is a valid domain whose level could not be established (level null). */
+  none: number;
+  encrypt: number;
+  verify: number;
+  unknown: number;
+  /** Against each row's required level; pass + fail + undetermined = total. */
+  pass: number;
+  /** Includes every invalid input row. */
+  fail: number;
+  undetermined: number;
+  /** Input rows that were not a domain (outcome 'invalid-input'): not in any level count, counted in `fail`. */
+  invalid: number;
+}
+
+export interface ProblemCount {
+  code: ProblemCode;
+  severity: Severity;
+  /** Domains that have this problem at least once (not addresses). */
+  count: number;
+}
+
+/** One leaf certificate, as served by one MX host, with the domains that rely on it. */
+export interface RenewalEntry {
+  /** The first domain seen using it (an example; `domains` says how many). */
+  domain: string;
+  /** MX host name (A-label) that served it. */
+  host: string;
+  /** The first address it was seen on. */
+  ip: string;
+  /** SHA-256 fingerprint of the leaf (colon-separated hex). */
+  fingerprint: string;
+  /** ISO 8601. */
+  notAfter: string;
+  /** Whole days left at judging time (negative once expired). */
+  daysLeft: number;
+  /** How many domains use this certificate on this MX host. */
+  domains: number;
+}
+
+export interface BatchSummary {
+  total: number;
+  byLevel: { none: number; encrypt: number; verify: number; unknown: number };
+  pass: number;
+  fail: number;
+  undetermined: number;
+  invalid: number;
+  /** Most frequent first (count descending, then code). */
+  topProblems: ProblemCount[];
+  /** Soonest expiry first; one entry per (MX host, leaf fingerprint). */
+  renewals: RenewalEntry[];
+}
+
+export interface SummaryOptions {
+  /** Certificates kept for the renewal calendar (the soonest ones); default 20. */
+  calendarCapacity?: number;
+}
+
+interface Tracked extends RenewalEntry {
+  /** Parsed notAfter, for ordering. */
+  time: number;
+  key: string;
+}
+
+const DEFAULT_CALENDAR = 20;
+const DEFAULT_TOP_PROBLEMS = 10;
+
+/** Total order of the calendar: soonest first, ties broken by host then fingerprint. */
+function earlier(a: { time: number; host: string; fingerprint: string }, b: { time: number; host: string; fingerprint: string }): boolean {
+  if (a.time !== b.time) return a.time < b.time;
+  if (a.host !== b.host) return a.host < b.host;
+  return a.fingerprint < b.fingerprint;
+}
+
+/**
+ * @example
+ * const acc = new SummaryAccumulator();
+ * for await (const result of results) acc.add(result);
+ * const summary = acc.summary(); // summary.renewals[0] expires soonest
+ */
+export class SummaryAccumulator {
+  private readonly c: SummaryCounts = { none: 0, encrypt: 0, verify: 0, unknown: 0, pass: 0, fail: 0, undetermined: 0, invalid: 0 };
+  private n = 0;
+  /** Domains per problem code: bounded by the closed list of codes. */
+  private readonly problems = new Map<ProblemCode, { severity: Severity; count: number }>();
+  /**
+   * The `capacity` soonest distinct certificates seen so far, by `${host}\n${fingerprint}`.
+   * A certificate outside them is later than `capacity` others already seen; since the
+   * cut-off only moves earlier as more arrive, it can never come back into the calendar, so
+   * dropping it loses nothing and the kept entries' domain counts stay exact.
+   */
+  private readonly calendar = new Map<string, Tracked>();
+  /** The latest kept entry (the one to evict), or null when not known (recomputed lazily). */
+  private latest: Tracked | null = null;
+  private readonly capacity: number;
+
+  constructor(options: SummaryOptions = {}) {
+    const capacity = options.calendarCapacity ?? DEFAULT_CALENDAR;
+    if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`calendarCapacity must be a whole number ≥ 0, not ${capacity}`);
+    this.capacity = capacity;
+  }
+
+  /** Results added so far. */
+  get total(): number {
+    return this.n;
+  }
+
+  /** A snapshot of the counters. */
+  get counts(): Readonly<SummaryCounts> {
+    return { ...this.c };
+  }
+
+  /** Certificates currently tracked for the calendar (at most `calendarCapacity`; for tests). */
+  get trackedCertificates(): number {
+    return this.calendar.size;
+  }
+
+  add(result: DomainResult): void {
+    this.n += 1;
+    const c = this.c;
+    if (result.outcome === 'invalid-input') {
+      c.invalid += 1;
+      c.fail += 1;
+    } else {
+      if (result.level === null) c.unknown += 1;
+      else c[result.level] += 1;
+      if (result.pass === true) c.pass += 1;
+      else if (result.pass === false) c.fail += 1;
+      else c.undetermined += 1;
+    }
+
+    const seen = new Set<ProblemCode>();
+    for (const p of result.problems) {
+      if (seen.has(p.code)) continue;
+      seen.add(p.code);
+      const entry = this.problems.get(p.code);
+      if (entry === undefined) this.problems.set(p.code, { severity: p.severity, count: 1 });
+      else entry.count += 1;
+    }
+
+    if (this.capacity === 0) return;
+    const counted = new Set<string>(); // a domain counts once per certificate, however many addresses serve it
+    for (const host of result.mx) {
+      for (const address of host.addresses) {
+        const cert = address.certificate;
+        const leaf = cert?.chain[0];
+        if (cert === null || cert === undefined || leaf === undefined) continue;
+        const key = `${host.host}\n${leaf.fingerprint256}`;
+        if (counted.has(key)) continue;
+        counted.add(key);
+        this.track(key, result.domain, host.host, address.ip, leaf.fingerprint256, leaf.notAfter, cert.daysLeft);
+      }
+    }
+  }
+
+  private track(key: string, domain: string, host: string, ip: string, fingerprint: string, notAfter: string, daysLeft: number): void {
+    const known = this.calendar.get(key);
+    if (known !== undefined) {
+      known.domains += 1;
+      return;
+    }
+    const parsed = Date.parse(notAfter);
+    const candidate = { time: Number.isNaN(parsed) ? Number.POSITIVE_INFINITY : parsed, host, fingerprint };
+    if (this.calendar.size >= this.capacity) {
+      const latest = this.latestEntry();
+      if (!earlier(candidate, latest)) return; // later than every kept one: never in the calendar
+      this.calendar.delete(latest.key);
+      this.latest = null;
+    }
+    const entry: Tracked = { ...candidate, key, domain, ip, notAfter, daysLeft, domains: 1 };
+    this.calendar.set(key, entry);
+    if (this.latest !== null && earlier(this.latest, entry)) this.latest = entry;
+  }
+
+  /** The latest kept certificate: a scan of at most `capacity` entries, only after an eviction. */
+  private latestEntry(): Tracked {
+    if (this.latest === null) {
+      for (const entry of this.calendar.values()) if (this.latest === null || earlier(this.latest, entry)) this.latest = entry;
+    }
+    return this.latest as Tracked;
+  }
+
+  /**
+   * @param topProblems how many problem codes to list (default 10)
+   * @param calendarSize how many certificates to list (default and at most `calendarCapacity`)
+   */
+  summary(topProblems = DEFAULT_TOP_PROBLEMS, calendarSize = this.capacity): BatchSummary {
+    const problems = [...this.problems.entries()]
+      .map(([code, { severity, count }]): ProblemCount => ({ code, severity, count }))
+      .sort((a, b) => b.count - a.count || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
+      .slice(0, Math.max(0, topProblems));
+    const renewals = [...this.calendar.values()]
+      .sort((a, b) => (earlier(a, b) ? -1 : earlier(b, a) ? 1 : 0))
+      .slice(0, Math.max(0, Math.min(calendarSize, this.capacity)))
+      .map(({ domain, host, ip, fingerprint, notAfter, daysLeft, domains }): RenewalEntry => ({ domain, host, ip, fingerprint, notAfter, daysLeft, domains }));
+    const c = this.c;
+    return {
+      total: this.n,
+      byLevel: { none: c.none, encrypt: c.encrypt, verify: c.verify, unknown: c.unknown },
+      pass: c.pass,
+      fail: c.fail,
+      undetermined: c.undetermined,
+      invalid: c.invalid,
+      topProblems: problems,
+      renewals,
+    };
+  }
+}

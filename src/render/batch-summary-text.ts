@@ -1,0 +1,152 @@
+/**
+ * Batch mode on stderr: the end-of-run summary block (counts by level, pass/fail against the
+ * requirements, the most frequent problems, the renewal calendar, speed) and the one-line
+ * progress report. Pure: colour, elapsed time and counts are parameters; host names and
+ * domains pass through sanitize().
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { BatchSummary, SummaryCounts } from '../judge/batch-summary.js';
+import type { Severity } from '../model/result.js';
+import { sanitize } from './sanitize.js';
+
+export interface SummaryTextOptions {
+  /** 0 no colour; 1 basic 16 colours or more. */
+  colorLevel: 0 | 1 | 2 | 3;
+  /** Wall time of the run. */
+  elapsedMs: number;
+  /** Address probes (SMTP sessions) made, retries included. */
+  probesMade: number;
+  /** The run was stopped (SIGINT/SIGTERM) before every domain was done. */
+  interrupted: boolean;
+}
+
+export interface ProgressState {
+  done: number;
+  /** null when the input is a stream of unknown length. */
+  total: number | null;
+  elapsedMs: number;
+  counts: Readonly<SummaryCounts>;
+  inFlight: number;
+}
+
+const SYMBOL: Record<Severity, string> = { error: '✘', warning: '!', info: 'i' };
+/** Host names longer than this are cut in the calendar (sanitize adds '…'). */
+const HOST_WIDTH = 60;
+
+/** "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(Math.floor(ms / 100) / 10).toFixed(1)} s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  const m = Math.floor(s / 60);
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** Domains per second with three significant-ish digits, or null when no time has passed. */
+function rate(done: number, elapsedMs: number): number | null {
+  return elapsedMs > 0 ? (done * 1000) / elapsedMs : null;
+}
+
+function formatRate(r: number | null): string {
+  if (r === null) return '— domains/s';
+  return `${r >= 100 ? Math.round(r) : r.toFixed(1)} domains/s`;
+}
+
+/** "verify 950  encrypt 30  none 10  unknown 8", plus invalid when there are any. */
+function levelCounts(c: ChalkInstance, counts: { verify: number; encrypt: number; none: number; unknown: number }, invalid: number): string {
+  const parts = [
+    `${c.green('verify')} ${counts.verify}`,
+    `${c.cyan('encrypt')} ${counts.encrypt}`,
+    `${c.red('none')} ${counts.none}`,
+    `${c.yellow('unknown')} ${counts.unknown}`,
+  ];
+  if (invalid > 0) parts.push(`${c.red('invalid')} ${invalid}`);
+  return parts.join('  ');
+}
+
+const isoDate = (iso: string) => (/^\d{4}-\d{2}-\d{2}/.exec(iso)?.[0] ?? sanitize(iso, 24));
+
+/**
+ * The end-of-run block for stderr.
+ * @example process.stderr.write(renderSummary(acc.summary(), { colorLevel: 0, elapsedMs: 12_300, probesMade: 50, interrupted: false }))
+ */
+export function renderSummary(summary: BatchSummary, options: SummaryTextOptions): string {
+  const c = new Chalk({ level: options.colorLevel });
+  const lines: string[] = [];
+  if (options.interrupted) {
+    lines.push(c.yellow.bold(`interrupted: partial results — ${summary.total} domains done; the rest were not probed`));
+  }
+  lines.push(c.bold('Summary'));
+  const speed = formatRate(rate(summary.total, options.elapsedMs));
+  lines.push(`  domains   ${summary.total} in ${formatDuration(options.elapsedMs)} (${speed}), ${options.probesMade} probes`);
+  lines.push(`  levels    ${levelCounts(c, summary.byLevel, summary.invalid)}`);
+  const invalid = summary.invalid > 0 ? ` (${summary.invalid} invalid input)` : '';
+  lines.push(
+    `  required  ${c.green('pass')} ${summary.pass}  ${c.red('fail')} ${summary.fail}${invalid}  ${c.yellow('undetermined')} ${summary.undetermined}`,
+  );
+
+  if (summary.topProblems.length > 0) {
+    lines.push(c.bold('Most frequent problems') + c.dim(' (domains)'));
+    const colour = { error: c.red, warning: c.yellow, info: c.blue };
+    const width = Math.max(...summary.topProblems.map((p) => p.code.length));
+    const countWidth = Math.max(...summary.topProblems.map((p) => String(p.count).length));
+    for (const p of summary.topProblems) {
+      lines.push(`  ${colour[p.severity](`${SYMBOL[p.severity]} ${p.code.padEnd(width)}`)}  ${String(p.count).padStart(countWidth)}`);
+    }
+  }
+
+  if (summary.renewals.length > 0) {
+    lines.push(c.bold('Renewal calendar') + c.dim(' (soonest first)'));
+    const rows = summary.renewals.map((r) => ({
+      r,
+      days: String(r.daysLeft),
+      date: isoDate(r.notAfter),
+      host: sanitize(r.host, HOST_WIDTH),
+      domains: String(r.domains),
+      example: sanitize(r.domain, HOST_WIDTH),
+    }));
+    const head = { days: 'days left', date: 'expires', host: 'MX host', domains: 'domains', example: 'e.g.' };
+    const w = {
+      days: Math.max(head.days.length, ...rows.map((x) => x.days.length)),
+      date: Math.max(head.date.length, ...rows.map((x) => x.date.length)),
+      host: Math.max(head.host.length, ...rows.map((x) => x.host.length)),
+      domains: Math.max(head.domains.length, ...rows.map((x) => x.domains.length)),
+    };
+    lines.push(
+      c.dim(`  ${head.days.padStart(w.days)}  ${head.date.padEnd(w.date)}  ${head.host.padEnd(w.host)}  ${head.domains.padStart(w.domains)}  ${head.example}`),
+    );
+    for (const x of rows) {
+      const days = x.days.padStart(w.days);
+      const paint = x.r.daysLeft < 0 ? c.red : x.r.daysLeft < 30 ? c.yellow : (s: string) => s;
+      lines.push(`  ${paint(days)}  ${x.date.padEnd(w.date)}  ${x.host.padEnd(w.host)}  ${x.domains.padStart(w.domains)}  ${x.example}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One progress line (no colour, no newline): for ora's text on a terminal or a periodic log line.
+ * @example renderProgressLine({ done: 500, total: 1000, elapsedMs: 10_000, counts, inFlight: 32 })
+ *   // '500/1000 (50%) · 50.0 domains/s · ETA 10.0 s · verify 480  encrypt 10  none 5  unknown 5 · 32 in flight'
+ */
+export function renderProgressLine(p: ProgressState): string {
+  const c = new Chalk({ level: 0 });
+  const r = rate(p.done, p.elapsedMs);
+  const parts: string[] = [];
+  if (p.total === null) {
+    parts.push(`${p.done} done`);
+  } else {
+    const pct = p.total > 0 ? Math.floor((Math.min(p.done, p.total) * 100) / p.total) : 100;
+    parts.push(`${p.done}/${p.total} (${pct}%)`);
+  }
+  parts.push(formatRate(r));
+  if (p.total !== null) {
+    const left = Math.max(0, p.total - p.done);
+    parts.push(left === 0 ? 'ETA 0 s' : r === null || r === 0 ? 'ETA —' : `ETA ${formatDuration((left / r) * 1000)}`);
+  }
+  parts.push(levelCounts(c, p.counts, p.counts.invalid));
+  parts.push(`${p.inFlight} in flight`);
+  return parts.join(' · ');
+}

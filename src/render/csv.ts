@@ -1,0 +1,166 @@
+/**
+ * CSV output of batch mode: one row per domain, written as each domain finishes. Pure.
+ *
+ * Public contract (README "CSV format"): columns may be added at the end of the fixed
+ * ones in a later version, none renamed or reordered. RFC 4180: UTF-8 without BOM,
+ * CRLF after every record (the header too), fields separated by commas.
+ *
+ * | column          | value |
+ * |-----------------|-------|
+ * | domain          | the normalised A-label domain; for an invalid input row, the raw input |
+ * | level           | none, encrypt or verify; empty when undetermined |
+ * | required        | the level the row had to reach (its `require` cell or --require) |
+ * | pass            | true or false; empty when undetermined |
+ * | mx_hosts        | MX host names in preference order, joined by `;` |
+ * | addresses       | every probed IP address, distinct, in MX order, joined by `;` |
+ * | starttls        | all, some or none: how many of the reached addresses (connected and greeted) offered STARTTLS; empty when none was reached |
+ * | min_protocol    | the oldest TLS protocol negotiated at any address (SSLv3 < TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3); empty without a TLS session |
+ * | earliest_expiry | the earliest notAfter of the leaf certificates of all addresses, YYYY-MM-DD (UTC); empty when none |
+ * | days_left       | that certificate's whole days left (negative once expired); empty when none |
+ * | problems        | distinct problem codes in first-seen order, joined by `;` |
+ *
+ * Then the input's other columns (its header order), under their input names; a name that
+ * equals a fixed column's (case-insensitively) gets the prefix `input_` (repeated until
+ * unique).
+ *
+ * Escaping: text from the input or a server is passed through sanitize() (control
+ * characters and bidi overrides written as \xNN / \uNNNN; domain, hosts and protocol cut
+ * at 1,000 characters; carried columns not cut). Against spreadsheet formula injection
+ * (OWASP "CSV Injection"), a cell starting with = + - @ TAB CR or LF gets a leading `'`;
+ * so that this stays reversible, a cell that already starts with `'` gets one too: a
+ * reader removes one leading `'` when the next character is one of = + - @ TAB CR LF '.
+ * Computed numbers (days_left) are not escaped ("-3" stays a number). A cell with a
+ * comma, a quote, CR or LF is quoted, its quotes doubled.
+ */
+import type { AddressResult, DomainResult } from '../model/result.js';
+import { sanitize } from './sanitize.js';
+
+/** The fixed columns, in order. */
+export const CSV_COLUMNS = [
+  'domain',
+  'level',
+  'required',
+  'pass',
+  'mx_hosts',
+  'addresses',
+  'starttls',
+  'min_protocol',
+  'earliest_expiry',
+  'days_left',
+  'problems',
+] as const;
+
+const FORMULA_START = /^[=+\-@\t\r\n']/;
+const NEEDS_QUOTES = /[",\r\n]/;
+/** Ranks for min_protocol; an unknown name ranks below all (it is suspicious, and shown). */
+const PROTOCOL_RANK: Record<string, number> = { SSLv2: 0, SSLv3: 1, TLSv1: 2, 'TLSv1.1': 3, 'TLSv1.2': 4, 'TLSv1.3': 5 };
+
+function quoted(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * One cell: formula-escaped, then quoted when needed. Does not sanitize (callers do, for
+ * text from the input or a server).
+ *
+ * @example csvCell('=HYPERLINK("x")') // `"'=HYPERLINK(""x"")"`
+ */
+export function csvCell(value: string): string {
+  return quoted(FORMULA_START.test(value) ? `'${value}` : value);
+}
+
+/**
+ * The header names of the output for these carried columns: the fixed ones, then the
+ * carried ones, renamed `input_…` where they collide with a fixed one.
+ *
+ * @example csvColumnNames(['partner', 'Level']) // [...CSV_COLUMNS, 'partner', 'input_Level']
+ */
+export function csvColumnNames(extraColumns: readonly string[]): string[] {
+  const taken = new Set<string>(CSV_COLUMNS);
+  const names: string[] = [...CSV_COLUMNS];
+  for (const column of extraColumns) {
+    let name = column;
+    while (taken.has(name.toLowerCase())) name = `input_${name}`;
+    taken.add(name.toLowerCase());
+    names.push(name);
+  }
+  return names;
+}
+
+/**
+ * The header line, CRLF-terminated.
+ *
+ * @example csvHeader(['partner']) // 'domain,level,…,problems,partner\r\n'
+ */
+export function csvHeader(extraColumns: readonly string[]): string {
+  return `${csvColumnNames(extraColumns)
+    .map((name) => csvCell(sanitize(name)))
+    .join(',')}\r\n`;
+}
+
+/**
+ * The text of the domain cell before csvCell: what resume reads back as a row's key.
+ *
+ * @example csvDomainText(result) // 'partner.example'
+ */
+export function csvDomainText(result: Pick<DomainResult, 'domain' | 'input' | 'outcome'>): string {
+  return sanitize(result.outcome === 'invalid-input' ? result.input : result.domain);
+}
+
+function starttlsShare(addresses: readonly AddressResult[]): string {
+  const reached = addresses.filter((a) => a.connected && a.banner !== null);
+  if (reached.length === 0) return '';
+  const offering = reached.filter((a) => a.starttls).length;
+  return offering === reached.length ? 'all' : offering === 0 ? 'none' : 'some';
+}
+
+function minProtocol(addresses: readonly AddressResult[]): string {
+  let lowest: string | null = null;
+  for (const address of addresses) {
+    const protocol = address.tls?.protocol;
+    if (protocol === undefined) continue;
+    if (lowest === null || (PROTOCOL_RANK[protocol] ?? -1) < (PROTOCOL_RANK[lowest] ?? -1)) lowest = protocol;
+  }
+  return lowest === null ? '' : sanitize(lowest);
+}
+
+function earliestExpiry(addresses: readonly AddressResult[]): { date: string; daysLeft: string } {
+  let best: { time: number; daysLeft: number } | null = null;
+  for (const address of addresses) {
+    const certificate = address.certificate;
+    const leaf = certificate?.chain[0];
+    if (certificate == null || leaf === undefined) continue;
+    const time = Date.parse(leaf.notAfter);
+    if (Number.isNaN(time)) continue;
+    if (best === null || time < best.time) best = { time, daysLeft: certificate.daysLeft };
+  }
+  return best === null ? { date: '', daysLeft: '' } : { date: new Date(best.time).toISOString().slice(0, 10), daysLeft: String(best.daysLeft) };
+}
+
+/**
+ * One result as a CSV record, CRLF-terminated; `extraColumns` is the input header's
+ * carried columns (InputHeader.extraColumns), read from `result.source.columns`.
+ *
+ * @example csvRow(result, ['partner']) // 'partner.example,none,encrypt,false,…,Acme\r\n'
+ */
+export function csvRow(result: DomainResult, extraColumns: readonly string[]): string {
+  const hosts = [...result.mx].sort((a, b) => a.preference - b.preference);
+  const addresses = hosts.flatMap((host) => host.addresses);
+  const expiry = earliestExpiry(addresses);
+  const columns = result.source?.columns ?? {};
+  const cells = [
+    csvCell(csvDomainText(result)),
+    csvCell(result.level ?? ''),
+    csvCell(result.required),
+    result.pass === null ? '' : String(result.pass),
+    csvCell(hosts.map((host) => sanitize(host.host)).join(';')),
+    csvCell([...new Set(addresses.map((a) => sanitize(a.ip)))].join(';')),
+    starttlsShare(addresses),
+    csvCell(minProtocol(addresses)),
+    expiry.date,
+    expiry.daysLeft,
+    csvCell([...new Set(result.problems.map((p) => p.code))].join(';')),
+    ...extraColumns.map((name) => csvCell(sanitize(Object.hasOwn(columns, name) ? (columns[name] ?? '') : '', Infinity))),
+  ];
+  return `${cells.join(',')}\r\n`;
+}

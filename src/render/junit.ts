@@ -1,0 +1,144 @@
+/**
+ * JUnit XML of a batch (the Ant/Surefire dialect Jenkins, GitLab and GitHub test reporters
+ * read): one <testsuite>, one <testcase classname="mxprobe" name="DOMAIN"> per domain.
+ * - below its required level, or accepts no mail: <failure type="BELOW_REQUIRED">;
+ * - an input row that is not a domain: <failure type="INVALID_INPUT">;
+ * - level undetermined (DNS failure, nothing reachable): <error type="UNDETERMINED">;
+ * each with the problem codes in `message` and one line per problem, with its fix, as text,
+ * and a <system-out> with the level and the MX hosts and addresses.
+ * Pure. Server and input text is sanitize()d, then XML-escaped; characters XML 1.0 forbids
+ * (C0 controls but TAB, LF, CR; U+FFFE, U+FFFF; lone surrogates) are dropped.
+ */
+import type { AddressResult, DomainResult } from '../model/result.js';
+import { sanitize } from './sanitize.js';
+
+export interface JunitOptions {
+  /** The suite's name. */
+  name: string;
+  /** When the run started (written as UTC, ISO 8601 without zone, as the JUnit schema wants). */
+  timestamp: Date;
+  durationMs: number;
+}
+
+const ILLEGAL_XML = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const MESSAGE_MAX = 1000;
+
+/** Character data: & < > escaped, CR as a reference (a parser would turn CRLF into LF). */
+export function xmlText(text: string): string {
+  return text.replace(ILLEGAL_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+}
+
+/** An attribute value (for "…"): also quotes, and TAB/LF/CR as references so they survive normalisation. */
+export function xmlAttr(text: string): string {
+  return xmlText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;');
+}
+
+const seconds = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
+
+type Verdict = { kind: 'pass' } | { kind: 'failure' | 'error'; type: 'BELOW_REQUIRED' | 'INVALID_INPUT' | 'UNDETERMINED'; message: string };
+
+function distinctCodes(result: DomainResult): string {
+  return [...new Set(result.problems.map((p) => p.code))].join('; ');
+}
+
+function verdict(result: DomainResult): Verdict {
+  const codes = distinctCodes(result);
+  const withCodes = (text: string) => (codes === '' ? text : `${text}: ${codes}`);
+  if (result.outcome === 'invalid-input') {
+    const reason = result.problems.find((p) => p.code === 'INVALID_INPUT')?.message;
+    const line = result.source !== undefined ? `line ${result.source.line}: ` : '';
+    return { kind: 'failure', type: 'INVALID_INPUT', message: `invalid input: ${reason !== undefined ? sanitize(reason) : `${line}not a domain`}` };
+  }
+  if (result.pass === true) return { kind: 'pass' };
+  if (result.pass === null) {
+    return { kind: 'error', type: 'UNDETERMINED', message: withCodes(`level undetermined (${result.outcome}), required ${result.required}`) };
+  }
+  const level = result.level !== null ? `level ${result.level}` : `no mail accepted (${result.outcome})`;
+  return { kind: 'failure', type: 'BELOW_REQUIRED', message: withCodes(`${level} below required ${result.required}`) };
+}
+
+function problemLines(result: DomainResult): string {
+  return result.problems
+    .map((p) => {
+      const where = p.host !== undefined ? ` ${p.host}${p.ip !== undefined ? ` [${p.ip}]` : ''}` : '';
+      return `${p.severity.toUpperCase()} ${p.code}${sanitize(where)}: ${sanitize(p.message)}\n  fix: ${sanitize(p.hint)}`;
+    })
+    .join('\n');
+}
+
+function addressLine(address: AddressResult): string {
+  const parts = [address.level ?? 'unreachable'];
+  if (address.failure !== null) parts.push(`stopped at ${address.failure.stage}: ${address.failure.message}`);
+  else if (!address.starttls) parts.push('no STARTTLS');
+  if (address.tls !== null) parts.push(`${address.tls.protocol} ${address.tls.cipher}`);
+  const cert = address.certificate;
+  const leaf = cert?.chain[0];
+  if (cert != null && leaf !== undefined) parts.push(`certificate ${leaf.subject}, ${cert.daysLeft} days left`);
+  return `  ${address.ip}: ${parts.join(', ')}`;
+}
+
+function systemOut(result: DomainResult): string {
+  const lines =
+    result.outcome === 'invalid-input'
+      ? [`${result.input}: not a domain, nothing probed`]
+      : [
+          `${result.input === result.domain ? result.domain : `${result.domain} (input ${result.input})`}: level ${result.level ?? 'undetermined'}, required ${result.required}, outcome ${result.outcome}`,
+        ];
+  if (result.source !== undefined) {
+    const columns = Object.entries(result.source.columns).map(([name, value]) => `${name}=${value}`);
+    lines.push(`input line ${result.source.line}${columns.length > 0 ? `: ${columns.join('; ')}` : ''}`);
+  }
+  for (const host of [...result.mx].sort((a, b) => a.preference - b.preference)) {
+    lines.push(`MX ${host.preference} ${host.host}${host.implicit ? ' (implicit)' : ''}`);
+    for (const address of host.addresses) lines.push(addressLine(address));
+  }
+  return lines.map((line) => sanitize(line, 2000)).join('\n');
+}
+
+function caseTime(result: DomainResult): number {
+  const dns = result.dns.reduce((sum, q) => sum + q.ms, 0);
+  const probe = result.mx.flatMap((h) => h.addresses).reduce((max, a) => Math.max(max, a.timings.total), 0);
+  return dns + probe;
+}
+
+function cut(text: string): string {
+  return text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX)}…` : text;
+}
+
+/**
+ * The whole report. A test case's time is approximate: its DNS look-ups plus its slowest
+ * address (probes are shared between domains and run in parallel).
+ *
+ * @example junitReport(results, { name: 'mxprobe', timestamp: new Date(), durationMs: 1234 })
+ */
+export function junitReport(results: Iterable<DomainResult>, options: JunitOptions): string {
+  let tests = 0;
+  let failures = 0;
+  let errors = 0;
+  const cases: string[] = [];
+  for (const result of results) {
+    tests += 1;
+    const v = verdict(result);
+    const name = sanitize(result.outcome === 'invalid-input' ? result.input : result.domain);
+    const head = `    <testcase classname="mxprobe" name="${xmlAttr(name)}" time="${seconds(caseTime(result))}">`;
+    const body: string[] = [];
+    if (v.kind !== 'pass') {
+      if (v.kind === 'failure') failures += 1;
+      else errors += 1;
+      body.push(`      <${v.kind} message="${xmlAttr(cut(v.message))}" type="${v.type}">${xmlText(problemLines(result))}</${v.kind}>`);
+    }
+    body.push(`      <system-out>${xmlText(systemOut(result))}</system-out>`);
+    cases.push(`${head}\n${body.join('\n')}\n    </testcase>`);
+  }
+  const counts = `tests="${tests}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds(options.durationMs)}"`;
+  const timestamp = options.timestamp.toISOString().slice(0, 19);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${xmlAttr(sanitize(options.name))}" ${counts}>`,
+    `  <testsuite name="${xmlAttr(sanitize(options.name))}" ${counts} timestamp="${timestamp}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

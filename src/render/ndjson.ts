@@ -1,0 +1,19 @@
+/**
+ * NDJSON output of batch mode: one DomainResult per line, written as each domain
+ * finishes, so that a killed run keeps every finished line and `--resume` can append.
+ * The same escaping as the JSON report (C1 controls, bidi overrides and line separators
+ * as \u escapes), so no line can hold a raw line break or act on a terminal. Pure.
+ */
+import type { DomainResult } from '../model/result.js';
+import { escapeUnsafeJson } from './json.js';
+import { withoutTranscripts } from './without-transcripts.js';
+
+export interface NdjsonOptions {
+  /** Keep each address's SMTP transcript (--transcript); default false. */
+  transcript?: boolean;
+}
+
+/** @example ndjsonRow(result) // '{"domain":"partner.example",…}\n' */
+export function ndjsonRow(result: DomainResult, options: NdjsonOptions = {}): string {
+  return `${escapeUnsafeJson(JSON.stringify(options.transcript === true ? result : withoutTranscripts(result)))}\n`;
+}
