@@ -22,18 +22,22 @@ import { csvColumnNames } from '../render/csv.js';
 import { inShard, type Shard } from './shard.js';
 import { APPENDABLE, BatchWriter, fileSink, streamSink, type BatchFormat } from './batch-output.js';
 
-export interface BatchSettings {
+/** What --input and its batch-only options ask for. */
+export interface BatchOptions {
   /** Path, or '-' for standard input. */
   input: string;
-  /** Path, or null for standard output. */
-  output: string | null;
-  format: BatchFormat;
   concurrency: number;
   perHost: number;
   retries: number;
   retryDelayMs: number;
   shard: Shard | null;
   resume: boolean;
+}
+
+export interface BatchSettings extends BatchOptions {
+  /** Path, or null for standard output. */
+  output: string | null;
+  format: BatchFormat;
   quiet: boolean;
   required: Level;
   warnDays: number;

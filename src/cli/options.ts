@@ -6,6 +6,7 @@ import { isLevel, type Level } from '../model/levels.js';
 import { normalizeDomain } from '../input/normalize-domain.js';
 import { parseServer } from '../dns/server-address.js';
 import { parseShard, type Shard } from '../batch/shard.js';
+import type { BatchOptions } from '../batch/run-batch.js';
 
 export class UsageError extends Error {}
 
@@ -40,17 +41,6 @@ export interface RawOptions {
 
 export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
-
-export interface BatchOptions {
-  /** Path or '-'. */
-  input: string;
-  concurrency: number;
-  perHost: number;
-  retries: number;
-  retryDelayMs: number;
-  shard: Shard | null;
-  resume: boolean;
-}
 
 export interface Settings {
   domains: Array<{ input: string; domain: string }>;

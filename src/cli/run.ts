@@ -3,7 +3,8 @@
  * with a spinner on stderr while gathering when stderr is a terminal.
  */
 import os from 'node:os';
-import type { BatchOptions, Settings } from './options.js';
+import type { Settings } from './options.js';
+import type { BatchOptions } from '../batch/run-batch.js';
 import type { DomainFacts, DomainResult } from '../model/result.js';
 import { DnsResolver } from '../dns/resolver.js';
 import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
