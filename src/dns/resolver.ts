@@ -23,8 +23,10 @@ export interface DnsResolverOptions {
   /** Per attempt, in ms. */
   timeoutMs?: number;
   /**
-   * Remember this many answers (and share look-ups in flight) for the resolver's lifetime:
-   * in a batch, thousands of domains name the same few MX hosts. 0 (default): no cache.
+   * Remember this many address answers (and share look-ups in flight) for the resolver's
+   * lifetime: in a batch, thousands of domains name the same few MX hosts. MX answers are
+   * not kept: a batch asks for each domain once, so they would only fill memory (about
+   * 1.5 KB each: 130 MB at 100,000 domains). 0 (default): no cache.
    */
   cacheSize?: number;
 }
@@ -45,7 +47,7 @@ export class DnsResolver {
   }
 
   async mx(name: string): Promise<LookupResult<MxRecord>> {
-    return this.cached(name, 'MX', (a) =>
+    return this.lookup(name, 'MX', (a) =>
       a.type === 'MX' ? { preference: a.data.preference ?? 0, exchange: a.data.exchange.replace(/\.$/, '').toLowerCase() } : null,
     );
   }
@@ -55,7 +57,7 @@ export class DnsResolver {
   }
 
   /** The answer from the cache when there is one; transport failures are not remembered. */
-  private cached<T>(name: string, type: 'MX' | 'A' | 'AAAA', pick: (a: dnsPacket.Answer) => T | null): Promise<LookupResult<T>> {
+  private cached<T>(name: string, type: 'A' | 'AAAA', pick: (a: dnsPacket.Answer) => T | null): Promise<LookupResult<T>> {
     if (this.cacheSize === 0) return this.lookup(name, type, pick);
     const key = `${type} ${name.toLowerCase()}`;
     const hit = this.cache.get(key) as Promise<LookupResult<T>> | undefined;
