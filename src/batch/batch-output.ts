@@ -21,9 +21,17 @@ export interface Sink {
   close(): void;
 }
 
+/** The output file cannot be opened: a one-line reason, raised before anything is probed. */
+export class OutputError extends Error {}
+
 /** A file written with synchronous writes: each row reaches the kernel before the next starts. */
 export function fileSink(path: string, append: boolean): Sink {
-  const fd = openSync(path, append ? 'a' : 'w');
+  let fd: number;
+  try {
+    fd = openSync(path, append ? 'a' : 'w');
+  } catch (err) {
+    throw new OutputError(`cannot write --output ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   return {
     write(text) {
       writeSync(fd, text);

@@ -20,7 +20,7 @@ import { openInput, countRecords, InputError, type InputRow } from './read-input
 import { readDone, resumeKey, ResumeError } from './resume.js';
 import { csvColumnNames } from '../render/csv.js';
 import { inShard, type Shard } from './shard.js';
-import { APPENDABLE, BatchWriter, fileSink, streamSink, type BatchFormat } from './batch-output.js';
+import { APPENDABLE, BatchWriter, fileSink, OutputError, streamSink, type BatchFormat } from './batch-output.js';
 
 /** What --input and its batch-only options ask for. */
 export interface BatchOptions {
@@ -117,7 +117,14 @@ export async function runBatch(settings: BatchSettings): Promise<number> {
   }
   const textLine =
     settings.format === 'text' ? await import('../render/text.js').then((m) => m.verdictLineFor(settings.colorLevel)) : undefined;
-  const writer = new BatchWriter(settings.output !== null ? fileSink(settings.output, append) : streamSink(process.stdout), {
+  let sink;
+  try {
+    sink = settings.output !== null ? fileSink(settings.output, append) : streamSink(process.stdout);
+  } catch (err) {
+    if (err instanceof OutputError) throw new BatchError(err.message);
+    throw err;
+  }
+  const writer = new BatchWriter(sink, {
     format: settings.format,
     extraColumns: header.extraColumns,
     header: !append,
@@ -157,9 +164,11 @@ export async function runBatch(settings: BatchSettings): Promise<number> {
 
   const summary = new SummaryAccumulator();
   const passes: Array<boolean | null> = [];
+  let progress: ProgressHandle | null = null;
   const finish = (result: DomainResult) => {
     if (writerClosed) return; // abandoned after a signal: its row is not written
-    writer.write(result);
+    if (progress !== null) progress.around(() => writer.write(result));
+    else writer.write(result);
     summary.add(result);
     passes.push(result.pass);
   };
@@ -168,7 +177,7 @@ export async function runBatch(settings: BatchSettings): Promise<number> {
   let totalKnown: number | null = null;
   void total.then((n: number | null) => (totalKnown = n));
   const inflight = new Set<Promise<void>>();
-  const progress = await startProgress(settings, () =>
+  progress = await startProgress(settings, () =>
     renderProgressLine({ done: summary.total, total: totalKnown, elapsedMs: performance.now() - started, counts: summary.counts, inFlight: inflight.size }),
   );
 
@@ -221,18 +230,25 @@ export async function runBatch(settings: BatchSettings): Promise<number> {
 }
 
 interface ProgressHandle {
+  /** Runs `write` with the spinner line cleared, so rows on the same terminal stay intact. */
+  around(write: () => void): void;
   stop(): void;
 }
 
 /** ora on a terminal, a plain line every few seconds otherwise, nothing with --quiet. */
 async function startProgress(settings: BatchSettings, line: () => string): Promise<ProgressHandle> {
-  if (settings.quiet) return { stop() {} };
+  if (settings.quiet) return { around: (write) => write(), stop() {} };
   if (process.stderr.isTTY === true && process.env.CI !== 'true') {
     const { default: ora } = await import('ora');
     const spinner = ora({ stream: process.stderr, text: line() }).start();
     const timer = setInterval(() => (spinner.text = line()), 250);
     timer.unref();
     return {
+      around(write) {
+        spinner.clear();
+        write();
+        spinner.render();
+      },
       stop() {
         clearInterval(timer);
         spinner.stop();
@@ -241,5 +257,5 @@ async function startProgress(settings: BatchSettings, line: () => string): Promi
   }
   const timer = setInterval(() => process.stderr.write(`${line()}\n`), PLAIN_PROGRESS_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return { around: (write) => write(), stop: () => clearInterval(timer) };
 }

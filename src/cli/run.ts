@@ -9,7 +9,7 @@ import type { DomainFacts, DomainResult } from '../model/result.js';
 import { DnsResolver } from '../dns/resolver.js';
 import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
 import type { ProbeOptions } from '../probe/probe-address.js';
-import { BatchWriter, fileSink, streamSink } from '../batch/batch-output.js';
+import { BatchWriter, fileSink, OutputError, streamSink, type Sink } from '../batch/batch-output.js';
 import { probeDomain, probeServer, type DomainProbeOptions } from '../probe/probe-domain.js';
 import { mapLimit } from '../probe/map-limit.js';
 import { judgeDomain } from '../judge/judge-domain.js';
@@ -86,6 +86,15 @@ async function runBatchCommand(settings: Settings, batch: BatchOptions, probe: P
 }
 
 async function runDomains(settings: Settings, probe: ProbeOptions): Promise<number> {
+  // Open the output first: a file that cannot be written must not cost the probes.
+  let sink: Sink;
+  try {
+    sink = settings.output !== null ? fileSink(settings.output, false) : streamSink(process.stdout);
+  } catch (err) {
+    if (!(err instanceof OutputError)) throw err;
+    process.stderr.write(`mxprobe: ${err.message}\n`);
+    return EXIT.USAGE;
+  }
   const options: DomainProbeOptions = {
     resolver: new DnsResolver({ ...(settings.resolver !== null ? { servers: [settings.resolver] } : {}), timeoutMs: settings.dnsTimeoutMs }),
     families: settings.families,
@@ -115,13 +124,12 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
 
   const now = new Date();
   const results: DomainResult[] = facts.map((f) => judgeDomain(f, { required: settings.required, warnDays: settings.warnDays }, now));
-  await writeReport(settings, results);
+  await writeReport(settings, results, sink);
   return exitCodeFor(results.map((r) => r.pass));
 }
 
 /** Text and JSON are rendered whole; csv, ndjson and junit through the batch writers, one row per domain. */
-async function writeReport(settings: Settings, results: DomainResult[]): Promise<void> {
-  const sink = settings.output !== null ? fileSink(settings.output, false) : streamSink(process.stdout);
+async function writeReport(settings: Settings, results: DomainResult[], sink: Sink): Promise<void> {
   if (settings.format === 'json') {
     sink.write(renderJson(results, { transcript: settings.transcript }));
   } else if (settings.format === 'text') {

@@ -134,6 +134,18 @@ describe('batch audits', () => {
     assert.ok(failed >= DOMAINS, 'the wildcard certificate does not name mxN.test: below verify');
   });
 
+  test('JSON: one document, one domain per line, the schema of single mode', async () => {
+    const run = await runCli(['--input', inputCsv, '--format', 'json', '--quiet', ...common()]);
+    const report = run.json();
+    assert.equal(report.schemaVersion, 1);
+    assert.equal(report.domains.length, DOMAINS + 2);
+    const d3 = report.domains.find((d: any) => d.domain === 'd3.test');
+    assert.deepEqual(d3.source, { line: 5, columns: { Partner: 'Partner 3, Inc.', Ticket: '=HYPERLINK("http://x")' } });
+    assert.equal(d3.mx[0].addresses[0].attempts, 1);
+    assert.equal(d3.mx[0].addresses[0].transcript, undefined, 'no transcripts in a batch unless --transcript');
+    assert.equal(run.stdout.split('\n').length, DOMAINS + 2 + 3);
+  });
+
   test('a plain list on standard input; text rows and the summary on stdout', async () => {
     const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [BIN, '--input', '-', ...common()], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });

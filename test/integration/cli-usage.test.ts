@@ -37,6 +37,10 @@ describe('usage errors exit 2 with a one-line message and no stack trace', { con
     ['--name without --server', ['--name', 'mx.test', 'example.test'], /--name goes with --server/],
     ['both domains and --server', ['--server', '127.0.0.1', 'example.test'], /either domains or --server/],
     ['a --server port of 0', ['--server', '127.0.0.1:0'], /--server port/],
+    ['an --output that cannot be written (before any probe)', ['--output', '/nonexistent/dir/report.json', '--json', 'example.test'], /cannot write --output .*ENOENT/],
+    ['a batch --output that cannot be written', ['--input', '/etc/hostname', '--output', '/nonexistent/dir/audit.csv', '--format', 'csv'], /cannot write --output .*ENOENT/],
+    ['a batch --input that does not exist', ['--input', '/nonexistent/partners.csv'], /cannot read --input .*ENOENT/],
+    ['--shard without --input', ['--shard', '1/2', 'example.test'], /--shard goes with --input/],
   ];
   for (const [what, args, mentions] of cases) {
     test(what, async () => {
