@@ -48,7 +48,8 @@ function addressRow(host: string, preference: number, a: AddressResult, c: Chalk
   const starttls = a.starttls
     ? a.starttlsReply?.code === 220 ? c.green('yes') : c.red(`refused ${a.starttlsReply?.code ?? ''}`.trim())
     : a.level === null ? c.yellow('?') : c.red('no');
-  const days = cert === null ? '' : cert.daysLeft < 0 ? c.red(`${cert.daysLeft}`) : cert.daysLeft < 30 ? c.yellow(`${cert.daysLeft}`) : `${cert.daysLeft}`;
+  const soon = a.problems.some((p) => p.code === 'CERT_EXPIRES_SOON'); // --warn-days decided it
+  const days = cert === null ? '' : cert.expired ? c.red(`${cert.daysLeft}`) : soon ? c.yellow(`${cert.daysLeft}`) : `${cert.daysLeft}`;
   const trust = cert === null ? '' : cert.trusted ? c.green('trusted') : c.red(sanitize(cert.trustError ?? 'untrusted'));
   const name = cert === null ? '' : cert.nameMatch ? c.green('match') : c.red('mismatch');
   return [
