@@ -1,7 +1,7 @@
 /**
  * mxprobe's library API: gather facts about a mail domain, judge them, render them.
  * @example
- * const facts = await probeDomain('example.com', 'example.com', options);
+ * const facts = await probeDomain('example.com', 'example.com', new DnsResolver(), options);
  * const result = judgeDomain(facts, { required: 'encrypt', warnDays: 30 }, new Date());
  */
 export * from './model/result.js';

@@ -1,56 +1,20 @@
 /**
- * Where a batch's rows go, in the chosen format. CSV, NDJSON, JSON and text rows are
- * written as each domain finishes, with a synchronous write to a file, so that a killed
- * run keeps every finished row; JUnit needs the counts first and is written at the end.
+ * A batch's rows in the chosen format. CSV, NDJSON, JSON and text rows are written to the
+ * sink as each domain finishes (a file sink writes synchronously, so a killed run keeps
+ * every finished row); JUnit needs the counts first and is written at the end.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { DomainResult } from '../model/result.js';
 import { csvHeader, csvRow } from '../render/csv.js';
 import { ndjsonRow } from '../render/ndjson.js';
 import { junitReport } from '../render/junit.js';
 import { domainJson } from '../render/json.js';
 import { SCHEMA_VERSION } from '../model/result.js';
+import type { Sink } from './sink.js';
 
 export type BatchFormat = 'csv' | 'ndjson' | 'json' | 'junit' | 'text';
 
 /** Formats --resume can append to: one self-contained record per line. */
 export const APPENDABLE: ReadonlySet<BatchFormat> = new Set(['csv', 'ndjson']);
-
-export interface Sink {
-  write(text: string): void;
-  close(): void;
-}
-
-/** The output file cannot be opened: a one-line reason, raised before anything is probed. */
-export class OutputError extends Error {}
-
-/** A file written with synchronous writes: each row reaches the kernel before the next starts. */
-export function fileSink(path: string, append: boolean): Sink {
-  let fd: number;
-  try {
-    fd = openSync(path, append ? 'a' : 'w');
-  } catch (err) {
-    throw new OutputError(`cannot write --output ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return {
-    write(text) {
-      writeSync(fd, text);
-    },
-    close() {
-      fsyncSync(fd);
-      closeSync(fd);
-    },
-  };
-}
-
-export function streamSink(stream: NodeJS.WritableStream): Sink {
-  return {
-    write(text) {
-      stream.write(text);
-    },
-    close() {},
-  };
-}
 
 export interface BatchWriterOptions {
   format: BatchFormat;

@@ -20,7 +20,8 @@ import { openInput, countRecords, InputError, type InputRow } from './read-input
 import { readDone, resumeKey, ResumeError } from './resume.js';
 import { csvColumnNames } from '../render/csv.js';
 import { inShard, type Shard } from './shard.js';
-import { APPENDABLE, BatchWriter, fileSink, OutputError, streamSink, type BatchFormat } from './batch-output.js';
+import { APPENDABLE, BatchWriter, type BatchFormat } from './batch-output.js';
+import { fileSink, OutputError, streamSink } from './sink.js';
 
 /** What --input and its batch-only options ask for. */
 export interface BatchOptions {
@@ -139,12 +140,12 @@ export async function runBatch(settings: BatchSettings): Promise<number> {
     transcript: settings.transcript,
     cacheSize: CACHE_ENTRIES,
   });
+  const resolver = new DnsResolver({
+    ...(settings.resolverServers !== null ? { servers: settings.resolverServers } : {}),
+    timeoutMs: settings.dnsTimeoutMs,
+    cacheSize: CACHE_ENTRIES,
+  });
   const domainOptions: DomainProbeOptions = {
-    resolver: new DnsResolver({
-      ...(settings.resolverServers !== null ? { servers: settings.resolverServers } : {}),
-      timeoutMs: settings.dnsTimeoutMs,
-      cacheSize: CACHE_ENTRIES,
-    }),
     families: settings.families,
     port: settings.port,
     parallel: 8,
@@ -183,7 +184,7 @@ export async function runBatch(settings: BatchSettings): Promise<number> {
 
   const seen = new Set<string>();
   const probeRow = async (row: InputRow & { domain: string }) => {
-    const facts = await probeDomain(row.input, row.domain, domainOptions);
+    const facts = await probeDomain(row.input, row.domain, resolver, domainOptions);
     const result = judgeDomain(facts, { required: row.required ?? settings.required, warnDays: settings.warnDays }, new Date());
     finish({ ...result, source: { line: row.line, columns: row.columns } });
   };

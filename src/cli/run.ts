@@ -6,10 +6,11 @@ import os from 'node:os';
 import type { Settings } from './options.js';
 import type { BatchOptions } from '../batch/run-batch.js';
 import type { DomainFacts, DomainResult } from '../model/result.js';
-import { DnsResolver } from '../dns/resolver.js';
 import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
 import type { ProbeOptions } from '../probe/probe-address.js';
-import { BatchWriter, fileSink, OutputError, streamSink, type Sink } from '../batch/batch-output.js';
+import type { DnsResolver } from '../dns/resolver.js';
+import { ipFamily } from '../input/ip-family.js';
+import { fileSink, OutputError, streamSink, type Sink } from '../batch/sink.js';
 import { probeDomain, probeServer, type DomainProbeOptions } from '../probe/probe-domain.js';
 import { mapLimit } from '../probe/map-limit.js';
 import { judgeDomain } from '../judge/judge-domain.js';
@@ -85,6 +86,11 @@ async function runBatchCommand(settings: Settings, batch: BatchOptions, probe: P
   }
 }
 
+async function makeResolver(settings: Settings): Promise<DnsResolver> {
+  const { DnsResolver } = await import('../dns/resolver.js');
+  return new DnsResolver({ ...(settings.resolver !== null ? { servers: [settings.resolver] } : {}), timeoutMs: settings.dnsTimeoutMs });
+}
+
 async function runDomains(settings: Settings, probe: ProbeOptions): Promise<number> {
   // Open the output first: a file that cannot be written must not cost the probes.
   let sink: Sink;
@@ -96,7 +102,6 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
     return EXIT.USAGE;
   }
   const options: DomainProbeOptions = {
-    resolver: new DnsResolver({ ...(settings.resolver !== null ? { servers: [settings.resolver] } : {}), timeoutMs: settings.dnsTimeoutMs }),
     families: settings.families,
     port: settings.port,
     parallel: PARALLEL_ADDRESSES,
@@ -109,11 +114,14 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
   try {
     if (settings.server !== null) {
       spinner.update(settings.server.host);
-      facts = [await probeServer(settings.server, options, settings.resolver !== null)];
+      // An IP literal needs no DNS, nor the DNS library: --server with an IP starts fastest.
+      const resolver = settings.resolver !== null && ipFamily(settings.server.host) === 0 ? await makeResolver(settings) : null;
+      facts = [await probeServer(settings.server, options, resolver)];
     } else {
+      const resolver = await makeResolver(settings);
       facts = await mapLimit(settings.domains, PARALLEL_DOMAINS, async ({ input, domain }) => {
         spinner.update(domain);
-        const result = await probeDomain(input, domain, options);
+        const result = await probeDomain(input, domain, resolver, options);
         spinner.done(domain);
         return result;
       });
@@ -137,6 +145,7 @@ async function writeReport(settings: Settings, results: DomainResult[], sink: Si
     const { renderText } = await import('../render/text.js');
     sink.write(renderText(results, { colorLevel: stdoutColor(settings), transcript: settings.transcript }));
   } else {
+    const { BatchWriter } = await import('../batch/batch-output.js');
     const writer = new BatchWriter(sink, { format: settings.format, extraColumns: [], header: true });
     for (const result of results) writer.write(result);
     writer.end({ startedAt: new Date(results[0]?.probedAt ?? Date.now()), durationMs: 0 });

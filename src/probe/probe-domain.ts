@@ -12,7 +12,6 @@ import { mapLimit } from './map-limit.js';
 import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
 export interface DomainProbeOptions {
-  resolver: DnsResolver;
   families: AddressFamilies;
   port: number;
   /** Addresses of one domain probed at the same time. */
@@ -36,10 +35,10 @@ async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOption
   }));
 }
 
-/** @example await probeDomain('example.com', 'example.com', options) */
-export async function probeDomain(input: string, domain: string, options: DomainProbeOptions): Promise<DomainFacts> {
+/** @example await probeDomain('example.com', 'example.com', new DnsResolver(), options) */
+export async function probeDomain(input: string, domain: string, resolver: DnsResolver, options: DomainProbeOptions): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();
-  const found = await resolveMailHosts(domain, options.resolver, options.families);
+  const found = await resolveMailHosts(domain, resolver, options.families);
   return {
     domain,
     input,
@@ -60,10 +59,11 @@ export interface ServerTarget {
 }
 
 /**
- * Probes one server with no MX look-up (--server). A host name is resolved through --resolver
- * when one is given, else through the system (getaddrinfo, so /etc/hosts applies).
+ * Probes one server with no MX look-up (--server). A host name is resolved through
+ * `resolver` (--resolver) when one is given, else through the system (getaddrinfo, so
+ * /etc/hosts applies); an IP literal needs neither.
  */
-export async function probeServer(server: ServerTarget, options: DomainProbeOptions, useDnsResolver: boolean): Promise<DomainFacts> {
+export async function probeServer(server: ServerTarget, options: DomainProbeOptions, resolver: DnsResolver | null): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();
   const name = server.name ?? server.host;
   const host: MailHost = { host: name, preference: 0, implicit: false, cnames: [], addresses: [] };
@@ -71,10 +71,10 @@ export async function probeServer(server: ServerTarget, options: DomainProbeOpti
   const family = ipFamily(server.host);
   if (family !== 0) {
     host.addresses.push({ ip: server.host, family: family as 4 | 6 });
-  } else if (useDnsResolver) {
+  } else if (resolver !== null) {
     for (const [type, fam, wanted] of [['A', 4, options.families.ipv4], ['AAAA', 6, options.families.ipv6]] as const) {
       if (!wanted) continue;
-      const result = await options.resolver.addresses(server.host, type);
+      const result = await resolver.addresses(server.host, type);
       dnsFacts.push(result.facts);
       host.addresses.push(...result.records.map((ip) => ({ ip, family: fam })));
     }
