@@ -4,7 +4,7 @@
  * domain accepts no mail (RFC 7505). Gathers facts only: judge/ decides what they mean.
  */
 import { ipFamily as familyOf } from '../input/ip-family.js';
-import type { DnsQueryFacts, DomainOutcome } from '../model/result.js';
+import { lookupFailed, type DnsQueryFacts, type DomainOutcome } from '../model/result.js';
 import type { DnsResolver } from './resolver.js';
 
 export type AddressFamilies = { ipv4: boolean; ipv6: boolean };
@@ -23,8 +23,6 @@ export interface MailHosts {
   hosts: MailHost[];
   queries: DnsQueryFacts[];
 }
-
-const FAILED = (rcode: string) => rcode !== 'NOERROR' && rcode !== 'NXDOMAIN';
 
 async function hostAddresses(
   resolver: DnsResolver,
@@ -55,7 +53,7 @@ export async function resolveMailHosts(domain: string, resolver: DnsResolver, fa
   const queries: DnsQueryFacts[] = [mx.facts];
   const base = { mxAuthenticated: mx.facts.authenticated && mx.facts.rcode === 'NOERROR', queries };
   if (mx.facts.rcode === 'NXDOMAIN') return { ...base, outcome: 'nxdomain', hosts: [] };
-  if (FAILED(mx.facts.rcode)) return { ...base, outcome: 'dns-failure', hosts: [] };
+  if (lookupFailed(mx.facts.rcode)) return { ...base, outcome: 'dns-failure', hosts: [] };
 
   // RFC 7505 §3: a null MX is the only MX of its domain; a '.' among real MX records is ignored.
   const real = mx.records.filter((r) => r.exchange !== '');
@@ -76,7 +74,7 @@ export async function resolveMailHosts(domain: string, resolver: DnsResolver, fa
   queries.push(...hostQueries);
   let outcome: DomainOutcome = 'probed';
   if (hosts.every((h) => h.addresses.length === 0)) {
-    outcome = hostQueries.some((q) => FAILED(q.rcode)) ? 'dns-failure' : 'no-mail-host';
+    outcome = hostQueries.some((q) => lookupFailed(q.rcode)) ? 'dns-failure' : 'no-mail-host';
   }
   return { ...base, outcome, hosts };
 }

@@ -3,11 +3,9 @@
  * reachable addresses of all MX hosts), pass/fail against the required level, and what the
  * seed FAQ's four sender policies would do. Pure: the time is a parameter.
  */
-import type { AddressResult, DomainFacts, DomainResult, MxHostFacts, PolicyOutcome, Problem } from '../model/result.js';
+import { lookupFailed, type AddressResult, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem } from '../model/result.js';
 import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
 import { judgeAddress, problem, type JudgePolicy } from './judge-address.js';
-
-const FAILED_RCODE = (rcode: string) => rcode !== 'NOERROR' && rcode !== 'NXDOMAIN';
 
 function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): Problem[] {
   const problems: Problem[] = [];
@@ -19,7 +17,7 @@ function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): P
     case 'null-mx':
       return [problem('NULL_MX', `${facts.domain} publishes a null MX ("MX 0 ."): it accepts no mail.`)];
     case 'dns-failure':
-      if (mxQuery !== undefined && FAILED_RCODE(mxQuery.rcode)) {
+      if (mxQuery !== undefined && lookupFailed(mxQuery.rcode)) {
         return [problem('DNS_FAILURE', `The MX look-up for ${facts.domain} failed: ${rcode}.`)];
       }
       break;
@@ -34,7 +32,7 @@ function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): P
       problems.push(problem('MX_CNAME', `The MX host ${host.host} is an alias for ${host.cnames.join(' → ')}.`, { host: host.host }));
     }
     if (host.addresses.length > 0) continue;
-    const failed = facts.dns.find((q) => q.name === host.host && FAILED_RCODE(q.rcode));
+    const failed = facts.dns.find((q) => q.name === host.host && lookupFailed(q.rcode));
     problems.push(
       failed !== undefined
         ? problem('DNS_FAILURE', `The ${failed.type} look-up for MX host ${host.host} failed: ${failed.rcode}.`, { host: host.host })

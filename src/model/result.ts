@@ -68,6 +68,14 @@ export interface DnsQueryFacts {
   ms: number;
 }
 
+/**
+ * The look-up failed (SERVFAIL, REFUSED, TIMEOUT, ...): nothing is known about the name.
+ * NOERROR and NXDOMAIN are answers, even when empty.
+ */
+export function lookupFailed(rcode: string): boolean {
+  return rcode !== 'NOERROR' && rcode !== 'NXDOMAIN';
+}
+
 // ---------------------------------------------------------------------------------------
 // SMTP and TLS facts of one address
 

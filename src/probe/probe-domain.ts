@@ -5,7 +5,7 @@
  */
 import dns from 'node:dns/promises';
 import { ipFamily } from '../input/ip-family.js';
-import type { AddressFacts, DomainFacts, MxHostFacts } from '../model/result.js';
+import { lookupFailed, type AddressFacts, type DomainFacts, type MxHostFacts } from '../model/result.js';
 import { resolveMailHosts, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { DnsResolver } from '../dns/resolver.js';
 import { mapLimit } from './map-limit.js';
@@ -100,7 +100,7 @@ export async function probeServer(server: ServerTarget, options: DomainProbeOpti
       });
     }
   }
-  const failed = dnsFacts.some((q) => q.rcode !== 'NOERROR' && q.rcode !== 'NXDOMAIN');
+  const failed = dnsFacts.some((q) => lookupFailed(q.rcode));
   return {
     domain: name,
     input: `${server.host}:${server.port}`,
