@@ -55,6 +55,16 @@ export interface BatchSettings extends BatchOptions {
 
 export class BatchError extends Error {}
 
+/** How a batch ended: the CLI turns it into an exit code. */
+export interface BatchOutcome {
+  /** Stopped by SIGINT/SIGTERM before the input was done. */
+  interrupted: boolean;
+  /** Rows below their required level, or invalid. */
+  fail: number;
+  /** Rows whose level could not be determined. */
+  undetermined: number;
+}
+
 /** Time the probes in flight get to finish after SIGINT/SIGTERM before they are abandoned. */
 const STOP_GRACE_MS = 3000;
 /** Probe results and DNS answers remembered in one run. */
@@ -62,11 +72,12 @@ const CACHE_ENTRIES = 100_000;
 /** A plain progress line this often when stderr is not a terminal. */
 const PLAIN_PROGRESS_MS = 5000;
 
+/** 128 + SIGINT: the conventional status of a run stopped by a signal. */
 const EXIT_INTERRUPTED = 130;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-export async function runBatch(settings: BatchSettings): Promise<number> {
+export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
   const startedAt = new Date();
   const started = performance.now();
   if (settings.resume && (settings.output === null || !APPENDABLE.has(settings.format))) {
@@ -164,14 +175,12 @@ export async function runBatch(settings: BatchSettings): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const summary = new SummaryAccumulator();
-  const passes: Array<boolean | null> = [];
   let progress: ProgressHandle | null = null;
   const finish = (result: DomainResult) => {
     if (writerClosed) return; // abandoned after a signal: its row is not written
     if (progress !== null) progress.around(() => writer.write(result));
     else writer.write(result);
     summary.add(result);
-    passes.push(result.pass);
   };
 
   const total = settings.input !== '-' && settings.shard === null && !settings.resume ? countRecords(settings.input).catch(() => null) : Promise.resolve(null);
@@ -225,9 +234,8 @@ export async function runBatch(settings: BatchSettings): Promise<number> {
     // Machine formats keep stdout clean: the summary goes to stderr.
     (settings.format === 'text' && settings.output === null ? process.stdout : process.stderr).write(text);
   }
-  if (stopping !== null) return EXIT_INTERRUPTED;
-  if (passes.some((p) => p === false)) return 1;
-  return passes.some((p) => p === null) ? 3 : 0;
+  const { fail, undetermined } = summary.counts;
+  return { interrupted: stopping !== null, fail, undetermined };
 }
 
 interface ProgressHandle {

@@ -8,13 +8,19 @@ export const EXIT = {
   USAGE: 2,
   /** Some result could not be determined (DNS failure, no address reachable) and none failed. */
   UNDETERMINED: 3,
+  /** A batch stopped by SIGINT/SIGTERM; the rows finished so far are in the output. */
+  INTERRUPTED: 130,
   /** A bug in mxprobe: please report it. */
   INTERNAL: 70,
 } as const;
 
 /** 1 if any domain failed, else 3 if any is undetermined, else 0. */
 export function exitCodeFor(passes: ReadonlyArray<boolean | null>): number {
-  if (passes.some((p) => p === false)) return EXIT.BELOW_REQUIRED;
-  if (passes.some((p) => p === null)) return EXIT.UNDETERMINED;
-  return EXIT.OK;
+  return exitCodeForCounts(passes.filter((p) => p === false).length, passes.filter((p) => p === null).length);
+}
+
+/** The same rule from counts, for a batch that keeps counts rather than every result. */
+export function exitCodeForCounts(fail: number, undetermined: number): number {
+  if (fail > 0) return EXIT.BELOW_REQUIRED;
+  return undetermined > 0 ? EXIT.UNDETERMINED : EXIT.OK;
 }

@@ -16,7 +16,7 @@ import { mapLimit } from '../probe/map-limit.js';
 import { judgeDomain } from '../judge/judge-domain.js';
 import { renderJson } from '../render/json.js';
 import { colorLevel } from './color-level.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT, exitCodeFor, exitCodeForCounts } from './exit-codes.js';
 import { startSpinner } from './spinner.js';
 
 /** Addresses of one domain probed at once; domains probed at once. */
@@ -63,7 +63,7 @@ const stderrColor = (settings: Settings) =>
 async function runBatchCommand(settings: Settings, batch: BatchOptions, probe: ProbeOptions): Promise<number> {
   const { runBatch, BatchError } = await import('../batch/run-batch.js');
   try {
-    return await runBatch({
+    const outcome = await runBatch({
       ...batch,
       output: settings.output,
       format: settings.format,
@@ -79,6 +79,7 @@ async function runBatchCommand(settings: Settings, batch: BatchOptions, probe: P
       port: settings.port,
       probe,
     });
+    return outcome.interrupted ? EXIT.INTERRUPTED : exitCodeForCounts(outcome.fail, outcome.undetermined);
   } catch (err) {
     if (!(err instanceof BatchError)) throw err;
     process.stderr.write(`mxprobe: ${err.message}\n`);

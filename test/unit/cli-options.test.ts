@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkOptions, parseServerOption, UsageError, type RawOptions } from '../../src/cli/options.ts';
 import { colorLevel } from '../../src/cli/color-level.ts';
-import { exitCodeFor } from '../../src/cli/exit-codes.ts';
+import { exitCodeFor, exitCodeForCounts } from '../../src/cli/exit-codes.ts';
 import { defaultEhloName } from '../../src/cli/run.ts';
 
 const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', warnDays: '30', format: 'text', color: true, concurrency: '32', perHost: '2', retries: '1', retryDelay: '1' };
@@ -105,4 +105,10 @@ test('EHLO name: this host when it is an FQDN, else none (the prober sends an ad
   assert.equal(defaultEhloName('Probe.Example.com'), 'probe.example.com');
   assert.equal(defaultEhloName('localhost'), null);
   assert.equal(defaultEhloName('box_1.lan'), null);
+});
+
+test('exit codes from counts follow the same rule', () => {
+  assert.equal(exitCodeForCounts(0, 0), 0);
+  assert.equal(exitCodeForCounts(0, 2), 3);
+  assert.equal(exitCodeForCounts(1, 2), 1);
 });
