@@ -16,6 +16,7 @@ import { judgeDomain } from '../judge/judge-domain.js';
 import { invalidInputResult } from '../judge/invalid-input.js';
 import { SummaryAccumulator } from '../judge/batch-summary.js';
 import { renderProgressLine, renderSummary } from '../render/batch-summary-text.js';
+import { startSpinner, type Spinner } from '../render/spinner.js';
 import { openInput, countRecords, InputError, type InputRow } from './read-input.js';
 import { readDone, resumeKey, ResumeError } from './resume.js';
 import { csvColumnNames } from '../render/csv.js';
@@ -238,33 +239,15 @@ export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
   return { interrupted: stopping !== null, fail, undetermined };
 }
 
-interface ProgressHandle {
-  /** Runs `write` with the spinner line cleared, so rows on the same terminal stay intact. */
-  around(write: () => void): void;
-  stop(): void;
-}
+type ProgressHandle = Spinner;
 
 /** ora on a terminal, a plain line every few seconds otherwise, nothing with --quiet. */
 async function startProgress(settings: BatchSettings, line: () => string): Promise<ProgressHandle> {
-  if (settings.quiet) return { around: (write) => write(), stop() {} };
-  if (process.stderr.isTTY === true && process.env.CI !== 'true') {
-    const { default: ora } = await import('ora');
-    const spinner = ora({ stream: process.stderr, text: line() }).start();
-    const timer = setInterval(() => (spinner.text = line()), 250);
-    timer.unref();
-    return {
-      around(write) {
-        spinner.clear();
-        write();
-        spinner.render();
-      },
-      stop() {
-        clearInterval(timer);
-        spinner.stop();
-      },
-    };
-  }
+  const plain = { around: (write: () => void) => write() };
+  if (settings.quiet) return { ...plain, stop() {} };
+  const spinner = await startSpinner(line);
+  if (spinner !== null) return spinner;
   const timer = setInterval(() => process.stderr.write(`${line()}\n`), PLAIN_PROGRESS_MS);
   timer.unref();
-  return { around: (write) => write(), stop: () => clearInterval(timer) };
+  return { ...plain, stop: () => clearInterval(timer) };
 }

@@ -17,7 +17,7 @@ import { judgeDomain } from '../judge/judge-domain.js';
 import { renderJson } from '../render/json.js';
 import { colorLevel } from './color-level.js';
 import { EXIT, exitCodeFor, exitCodeForCounts } from './exit-codes.js';
-import { startSpinner } from './spinner.js';
+import { startSpinner } from '../render/spinner.js';
 
 /** Addresses of one domain probed at once; domains probed at once. */
 const PARALLEL_ADDRESSES = 8;
@@ -110,25 +110,26 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
   };
 
   const total = settings.server !== null ? 1 : settings.domains.length;
-  const spinner = await startSpinner(process.stderr, total);
+  let current = settings.server?.host ?? '';
+  let finished = 0;
+  const spinner = await startSpinner(() => (total > 1 ? `probing ${current} (${finished}/${total} done)` : `probing ${current}`));
   let facts: DomainFacts[];
   try {
     if (settings.server !== null) {
-      spinner.update(settings.server.host);
       // An IP literal needs no DNS, nor the DNS library: --server with an IP starts fastest.
       const resolver = settings.resolver !== null && ipFamily(settings.server.host) === 0 ? await makeResolver(settings) : null;
       facts = [await probeServer(settings.server, options, resolver)];
     } else {
       const resolver = await makeResolver(settings);
       facts = await mapLimit(settings.domains, PARALLEL_DOMAINS, async ({ input, domain }) => {
-        spinner.update(domain);
+        current = domain;
         const result = await probeDomain(input, domain, resolver, options);
-        spinner.done(domain);
+        finished += 1;
         return result;
       });
     }
   } finally {
-    spinner.stop();
+    spinner?.stop();
   }
 
   const now = new Date();
