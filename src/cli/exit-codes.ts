@@ -12,6 +12,10 @@ export const EXIT = {
   INTERRUPTED: 130,
   /** A bug in mxprobe: please report it. */
   INTERNAL: 70,
+  /** The report could not be written (disk full, I/O error on --output or standard output). */
+  OUTPUT_ERROR: 74,
+  /** Standard output was closed by its reader (`mxprobe … | head`): the run stopped early (128 + SIGPIPE). */
+  BROKEN_PIPE: 141,
 } as const;
 
 /** 1 if any domain failed, else 3 if any is undetermined, else 0. */

@@ -5,6 +5,7 @@
  * (counters, one entry per problem code, at most `calendarCapacity` certificates).
  */
 import type { DomainResult, ProblemCode, Severity } from '../model/result.js';
+import { PROBLEMS } from './problem-catalogue.js';
 
 export interface SummaryCounts {
   /** By level; `unknown` is a valid domain whose level could not be established (level null). */
@@ -142,7 +143,8 @@ export class SummaryAccumulator {
       if (seen.has(p.code)) continue;
       seen.add(p.code);
       const entry = this.problems.get(p.code);
-      if (entry === undefined) this.problems.set(p.code, { severity: p.severity, count: 1 });
+      // The catalogue's severity: in one domain's result it is relative to that domain's requirement.
+      if (entry === undefined) this.problems.set(p.code, { severity: PROBLEMS[p.code].severity, count: 1 });
       else entry.count += 1;
     }
 

@@ -120,11 +120,39 @@ const BLOCKS_VERIFY = new Set<ProblemCode>([
 /** Stages after which an address counts as reachable: its TLS capability was learned. */
 const DETERMINED_STAGES = new Set(['handshake', 'ehlo-tls', 'quit']);
 
+/**
+ * Stages of the dialogue over TLS: a failure there means no mail goes over TLS at this
+ * address, whatever the handshake established (QUIT failures are never recorded).
+ */
+const AFTER_HANDSHAKE = new Set(['ehlo-tls']);
+
+/**
+ * The level an address's problems allow at most. Rules, each over the whole catalogue:
+ * - a failure of the dialogue after the handshake: no delivery over TLS, so at most `none`;
+ * - any other error-severity problem keeps the address below `verify` (a sender that
+ *   verifies, or the path, refuses or tampers with the session).
+ *
+ * @example capLevel('verify', [problem('STARTTLS_INJECTION', '…')]) // 'encrypt'
+ */
+export function capLevel(level: Level | null, problems: readonly Problem[]): Level | null {
+  if (level === null) return null;
+  if (problems.some((p) => p.code === 'TLS_DIALOGUE_FAILED')) return 'none';
+  if (level === 'verify' && problems.some((p) => p.severity === 'error')) return 'encrypt';
+  return level;
+}
+
 function failureProblem(facts: AddressFacts, where: string, at: { host: string; ip: string }): Problem | null {
   const failure = facts.failure;
   if (failure === null) return null;
   const message = `${where}: ${failure.message}.`;
   if (failure.stage === 'connect') return problem(failure.kind === 'timeout' ? 'TIMEOUT' : 'CONNECT_FAILED', message, at);
+  if (AFTER_HANDSHAKE.has(failure.stage)) {
+    return problem(
+      'TLS_DIALOGUE_FAILED',
+      `${where}: the TLS session was established, then ${failure.message}: no mail can be delivered over TLS here (a sender that requires TLS defers; an opportunistic one may retry in plaintext).`,
+      at,
+    );
+  }
   if (failure.kind === 'timeout') return problem('TIMEOUT', message, at);
   if (failure.stage === 'handshake') return problem('TLS_HANDSHAKE_FAILED', message, at);
   if (failure.kind === 'rejected') return problem('SMTP_REJECTED', message, at);
@@ -171,5 +199,5 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
       if (!found.some((p) => BLOCKS_VERIFY.has(p.code))) level = 'verify';
     }
   }
-  return { ...facts, certificate, level, problems };
+  return { ...facts, certificate, level: capLevel(level, problems), problems };
 }

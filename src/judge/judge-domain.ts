@@ -74,6 +74,18 @@ export function senderPolicies(levels: readonly (Level | null)[], reachableDomai
 }
 
 /**
+ * Severity is relative to the requirement: a domain that meets it carries no error. What
+ * does not keep it from passing (an expired certificate under `--require encrypt`, one
+ * unreachable address of several) is reported as a warning; the message is unchanged.
+ *
+ * @example relativeTo(true, [problem('CERT_EXPIRED', '…')])[0].severity // 'warning'
+ */
+export function relativeTo(pass: boolean | null, problems: Problem[]): Problem[] {
+  if (pass !== true) return problems;
+  return problems.map((p) => (p.severity === 'error' ? { ...p, severity: 'warning' } : p));
+}
+
+/**
  * @example judgeDomain(facts, { required: 'verify', warnDays: 30 }, new Date())
  */
 export function judgeDomain(facts: DomainFacts, policy: JudgePolicy, now: Date): DomainResult {
@@ -86,11 +98,11 @@ export function judgeDomain(facts: DomainFacts, policy: JudgePolicy, now: Date):
   const pass = level !== null ? meetsLevel(level, policy.required) : noMail ? false : null;
   return {
     ...facts,
-    mx,
+    mx: pass === true ? mx.map((host) => ({ ...host, addresses: host.addresses.map((a) => ({ ...a, problems: relativeTo(pass, a.problems) })) })) : mx,
     level,
     required: policy.required,
     pass,
-    problems,
+    problems: relativeTo(pass, problems),
     policies: senderPolicies(levels, level !== null ? true : noMail ? false : null),
   };
 }

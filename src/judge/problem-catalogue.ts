@@ -103,4 +103,68 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     severity: 'error',
     hint: 'A certificate in the chain is signed with MD5 or SHA-1, which verifying senders reject: reissue it with SHA-256.',
   },
+  CERT_CA_EXPIRED: {
+    severity: 'error',
+    hint: "A CA certificate of the chain (an intermediate the server sends, or the root it leads to) has expired: install your CA's current intermediate in the chain file, or move to a chain that ends at a root that is still valid.",
+  },
+  CERT_CA_NOT_YET_VALID: {
+    severity: 'error',
+    hint: "A CA certificate of the chain is not valid yet: check the server's chain file (a CA certificate issued for the future was installed too early) and the clocks involved.",
+  },
+  CERT_ISSUER_NOT_CA: {
+    severity: 'error',
+    hint: 'A certificate of the chain was issued by a certificate that is not a CA (basicConstraints without CA:TRUE): senders that verify refuse it. Install the leaf your CA issued with the intermediates it gave you.',
+  },
+  CERT_ISSUER_KEY_USAGE: {
+    severity: 'error',
+    hint: 'The key usage of a CA certificate in the chain does not allow signing certificates (keyCertSign): the chain is broken. Use the intermediates your CA publishes.',
+  },
+  CERT_PATH_TOO_LONG: {
+    severity: 'error',
+    hint: "The chain is longer than a CA's pathLenConstraint allows: install the chain your CA gives, without extra intermediates.",
+  },
+  CERT_WRONG_PURPOSE: {
+    severity: 'error',
+    hint: 'The certificate is not for TLS servers (its extendedKeyUsage lacks serverAuth, or its keyUsage does not fit): request a TLS server certificate.',
+  },
+  CERT_BAD_SIGNATURE: {
+    severity: 'error',
+    hint: "A certificate's signature does not verify with its issuer's key: the chain file holds the wrong intermediate, or a certificate is damaged. Reinstall the chain your CA gives.",
+  },
+  CERT_VERIFY_FAILED: {
+    severity: 'error',
+    hint: "OpenSSL refused the chain for a reason mxprobe does not check itself (the OpenSSL code is in the message): senders that verify refuse it too. Check the chain with `openssl verify -untrusted chain.pem leaf.pem`.",
+  },
+  TLS_MODERN_HANDSHAKE_FAILED: {
+    severity: 'error',
+    hint: 'A sender with current OpenSSL defaults (TLS 1.2 or later, security level 2) cannot complete a TLS handshake with this server: with TLS required it does not deliver, with opportunistic TLS it delivers in plaintext. Enable TLS 1.2 and 1.3 with current ciphers, signature algorithms and keys.',
+  },
+  TLS_DIALOGUE_FAILED: {
+    severity: 'error',
+    hint: 'The TLS handshake succeeded but the SMTP dialogue over TLS failed (no answer, a flood, a refusal or a close after the handshake), so no mail can be delivered over TLS: check the server software and anything in the path that inspects TLS.',
+  },
+  MX_IP_LITERAL: {
+    severity: 'error',
+    hint: 'The MX record names an IP address instead of a host name; RFC 5321 §5.1 and senders such as Postfix and Exim refuse it. Publish a host name with A/AAAA records as the MX target.',
+  },
+  MX_ADDRESS_SPECIAL: {
+    severity: 'error',
+    hint: 'The MX host resolves to a special-purpose address (loopback, private, link-local, documentation, multicast, …) that senders on the internet cannot or will not use; mxprobe does not connect to it (--allow-special-addresses does). Publish the public address of the mail server.',
+  },
+  MX_LIMIT_REACHED: {
+    severity: 'warning',
+    hint: 'The domain publishes more MX hosts or addresses than mxprobe probes (senders try only a few, e.g. Postfix 5 addresses): the least preferred ones were not probed. Publish fewer MX hosts.',
+  },
+  DNS_MALFORMED: {
+    severity: 'error',
+    hint: "The DNS answer was malformed (a record of the wrong size, a name that cannot be a host name): senders cannot use it. Check the domain's zone and its name servers.",
+  },
+  ADDRESSES_FILTERED: {
+    severity: 'warning',
+    hint: 'Addresses of a family the run excludes (-4 / -6) were not probed: run without the option to probe them.',
+  },
+  INPUT_EXTRA_FIELDS: {
+    severity: 'warning',
+    hint: 'The input row has more fields than the CSV header (a value with an unquoted comma?): the domain was probed, but the row\'s other cells may be shifted. Quote values that contain commas.',
+  },
 };

@@ -33,7 +33,28 @@ export type ProblemCode =
   | 'CERT_CHAIN_INCOMPLETE'
   | 'CERT_NAME_MISMATCH'
   | 'WEAK_KEY'
-  | 'WEAK_SIGNATURE';
+  | 'WEAK_SIGNATURE'
+  // Certificate path verification at the judged moment (cert/, judge/)
+  | 'CERT_CA_EXPIRED'
+  | 'CERT_CA_NOT_YET_VALID'
+  | 'CERT_ISSUER_NOT_CA'
+  | 'CERT_ISSUER_KEY_USAGE'
+  | 'CERT_PATH_TOO_LONG'
+  | 'CERT_WRONG_PURPOSE'
+  | 'CERT_BAD_SIGNATURE'
+  | 'CERT_VERIFY_FAILED'
+  // What a sender with current OpenSSL defaults gets (the probe itself handshakes at security level 0)
+  | 'TLS_MODERN_HANDSHAKE_FAILED'
+  // The SMTP dialogue failed after the TLS handshake: no mail can go over TLS there
+  | 'TLS_DIALOGUE_FAILED'
+  // MX targets senders refuse, caps, malformed DNS answers, filtered address families
+  | 'MX_IP_LITERAL'
+  | 'MX_ADDRESS_SPECIAL'
+  | 'MX_LIMIT_REACHED'
+  | 'DNS_MALFORMED'
+  | 'ADDRESSES_FILTERED'
+  // Batch input: a row with more fields than the header (probed, but its other cells may be shifted)
+  | 'INPUT_EXTRA_FIELDS';
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -28,6 +28,11 @@ export interface ProbeOptions {
   /** EHLO argument; default: this host's FQDN, or the address literal of the local end (RFC 5321 §4.1.4). */
   ehloName: string | null;
   trust: TrustStore;
+  /**
+   * Aborts the probe: the socket is destroyed at once and the facts so far are returned
+   * with a failure (a batch stopped by a signal, a domain past its deadline).
+   */
+  signal?: AbortSignal;
 }
 
 /** Wait for a TLS 1.3 session ticket before EHLO only when connecting took less than this. */

@@ -67,12 +67,24 @@ const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; cod
     codes: ['SMTP_PROTOCOL_ERROR'],
   },
   {
-    name: 'closed after TLS before EHLO: encrypt level kept, protocol error reported',
+    name: 'closed right after the handshake: no mail goes over TLS, none',
     facts: addressFacts({ ehloTls: null, failure: { stage: 'ehlo-tls', kind: 'closed', message: 'server closed the connection' } }),
-    level: 'verify',
-    codes: ['SMTP_PROTOCOL_ERROR'],
+    level: 'none',
+    codes: ['TLS_DIALOGUE_FAILED'],
   },
-  { name: 'plaintext injected after 220', facts: addressFacts({ injectedBytes: 14 }), level: 'verify', codes: ['STARTTLS_INJECTION'] },
+  {
+    name: 'no answer to EHLO over TLS: none',
+    facts: addressFacts({ ehloTls: null, failure: { stage: 'ehlo-tls', kind: 'timeout', message: 'timeout while reading reply to EHLO' } }),
+    level: 'none',
+    codes: ['TLS_DIALOGUE_FAILED'],
+  },
+  {
+    name: 'EHLO over TLS flooded: none',
+    facts: addressFacts({ ehloTls: null, failure: { stage: 'ehlo-tls', kind: 'protocol', message: 'reply longer than 100 lines' } }),
+    level: 'none',
+    codes: ['TLS_DIALOGUE_FAILED'],
+  },
+  { name: 'plaintext injected after 220: an error, so not verify', facts: addressFacts({ injectedBytes: 14 }), level: 'encrypt', codes: ['STARTTLS_INJECTION'] },
   {
     name: 'TLS 1.0: legacy protocol warning, still verify',
     facts: addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1' } }),

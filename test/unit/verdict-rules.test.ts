@@ -1,0 +1,114 @@
+// Rules of the verdict, tested over the whole problem catalogue and over many combinations of
+// facts rather than one case each:
+// - an error-severity problem on an address never leaves it at `verify`;
+// - a failure of the dialogue after the handshake leaves an address at `none` at most;
+// - an error-severity problem never sits under a PASS (severity is relative to --require).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { capLevel, judgeAddress, problem } from '../../src/judge/judge-address.ts';
+import { judgeDomain } from '../../src/judge/judge-domain.ts';
+import { PROBLEMS } from '../../src/judge/problem-catalogue.ts';
+import { LEVELS, type Level } from '../../src/model/levels.ts';
+import type { AddressFacts, ProbeStage, ProblemCode } from '../../src/model/result.ts';
+import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
+
+const CODES = Object.keys(PROBLEMS) as ProblemCode[];
+const ERRORS = CODES.filter((code) => PROBLEMS[code].severity === 'error');
+
+test('the catalogue has error codes to check (the rules below are not vacuous)', () => {
+  assert.ok(ERRORS.length >= 20, `only ${ERRORS.length} error codes`);
+});
+
+test('every error-severity code keeps an address below verify', () => {
+  for (const code of ERRORS) {
+    const capped = capLevel('verify', [problem(code, 'x')]);
+    assert.notEqual(capped, 'verify', code);
+  }
+});
+
+test('warnings and information alone leave verify alone', () => {
+  for (const code of CODES.filter((c) => PROBLEMS[c].severity !== 'error')) {
+    assert.equal(capLevel('verify', [problem(code, 'x')]), 'verify', code);
+  }
+});
+
+test('a failed dialogue after the handshake caps every level at none; unknown stays unknown', () => {
+  for (const level of LEVELS) assert.equal(capLevel(level, [problem('TLS_DIALOGUE_FAILED', 'x')]), 'none');
+  assert.equal(capLevel(null, [problem('TLS_DIALOGUE_FAILED', 'x')]), null);
+});
+
+/** Variations of one address, each a fact a hostile or broken server can produce. */
+function variants(): Array<{ name: string; facts: AddressFacts }> {
+  const stages: ProbeStage[] = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls'];
+  const kinds = ['timeout', 'connect', 'closed', 'protocol', 'rejected', 'tls'] as const;
+  const out: Array<{ name: string; facts: AddressFacts }> = [
+    { name: 'clean', facts: addressFacts() },
+    { name: 'plain', facts: plainAddress() },
+    { name: 'injection', facts: addressFacts({ injectedBytes: 9 }) },
+    { name: 'starttls 454', facts: addressFacts({ starttlsReply: { code: 454, lines: ['no'] }, tls: null, certificate: null, ehloTls: null }) },
+    { name: '530 first', facts: addressFacts({ tlsRequiredReply: { code: 530, lines: ['must'] } }) },
+    { name: 'TLS 1.0', facts: addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1' } }) },
+    { name: 'expired leaf', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(-2) }), intermediate(), root()], true, 'CERT_HAS_EXPIRED') }) },
+    { name: 'soon', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(3.5) }), intermediate(), root()], true, null) }) },
+    { name: 'expired CA', facts: addressFacts({ certificate: certFacts([certInfo(), intermediate({ notAfter: daysFromNow(-2) }), root()], true, 'CERT_HAS_EXPIRED') }) },
+    { name: 'self-signed', facts: addressFacts({ certificate: certFacts([certInfo({ selfSigned: true })], false, 'DEPTH_ZERO_SELF_SIGNED_CERT') }) },
+    { name: 'incomplete', facts: addressFacts({ certificate: certFacts([certInfo()], false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') }) },
+    { name: 'mismatch', facts: addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:other.example'] }), intermediate(), root()], true, null) }) },
+    { name: 'weak key', facts: addressFacts({ certificate: certFacts([certInfo({ keyBits: 1024 }), intermediate(), root()], true, null) }) },
+    { name: 'sha1', facts: addressFacts({ certificate: certFacts([certInfo({ signatureAlgorithm: 'sha1WithRSAEncryption' }), intermediate(), root()], true, null) }) },
+  ];
+  for (const stage of stages) {
+    for (const kind of kinds) {
+      const afterTls = stage === 'ehlo-tls';
+      const base = afterTls ? addressFacts({ ehloTls: null }) : stage === 'handshake' ? addressFacts({ tls: null, certificate: null, ehloTls: null }) : plainAddress({ connected: stage !== 'connect', banner: stage === 'connect' || stage === 'banner' ? null : plainAddress().banner });
+      out.push({ name: `${stage} ${kind}`, facts: { ...base, failure: { stage, kind, message: `${kind} at ${stage}` } } });
+      out.push({ name: `${stage} ${kind} + injection`, facts: { ...base, injectedBytes: 3, failure: { stage, kind, message: `${kind} at ${stage}` } } });
+    }
+  }
+  return out;
+}
+
+test('over every variant: an address with an error is never verify; one whose TLS dialogue failed is at most none', () => {
+  let checked = 0;
+  for (const { name, facts } of variants()) {
+    const result = judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, NOW);
+    if (result.problems.some((p) => PROBLEMS[p.code].severity === 'error')) {
+      assert.notEqual(result.level, 'verify', name);
+      checked += 1;
+    }
+    if (facts.failure?.stage === 'ehlo-tls') assert.ok(result.level === 'none', `${name}: ${result.level}`);
+  }
+  assert.ok(checked > 50, `only ${checked} variants had errors`);
+});
+
+test('over every pair of variants and every requirement: no error-severity problem under a PASS', () => {
+  const all = variants();
+  let passes = 0;
+  for (const required of LEVELS as readonly Level[]) {
+    for (let i = 0; i < all.length; i += 1) {
+      for (let j = i; j < all.length; j += 3) {
+        const a = { ...(all[i] as { facts: AddressFacts }).facts, ip: '192.0.2.1' };
+        const b = { ...(all[j] as { facts: AddressFacts }).facts, ip: '192.0.2.2' };
+        const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [a, b])] }), { required, warnDays: 30 }, NOW);
+        if (result.pass !== true) continue;
+        passes += 1;
+        const where = `${all[i]?.name} / ${all[j]?.name} at ${required}`;
+        assert.ok(!result.problems.some((p) => p.severity === 'error'), where);
+        for (const address of result.mx.flatMap((h) => h.addresses)) assert.ok(!address.problems.some((p) => p.severity === 'error'), where);
+      }
+    }
+  }
+  assert.ok(passes > 100, `only ${passes} passing combinations`);
+});
+
+test('a failing domain keeps its errors as errors', () => {
+  const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: 'encrypt', warnDays: 30 }, NOW);
+  assert.equal(result.pass, false);
+  assert.equal(result.problems.find((p) => p.code === 'STARTTLS_NOT_OFFERED')?.severity, 'error');
+});
+
+test('the injection case of the issue: PASS at verify is no longer possible', () => {
+  const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts({ injectedBytes: 14 })])] }), { required: 'verify', warnDays: 30 }, NOW);
+  assert.equal(result.level, 'encrypt');
+  assert.equal(result.pass, false);
+});
