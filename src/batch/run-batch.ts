@@ -50,6 +50,7 @@ export interface BatchSettings extends BatchOptions {
   resolverServers: string[] | null;
   dnsTimeoutMs: number;
   families: { ipv4: boolean; ipv6: boolean };
+  allowSpecialAddresses: boolean;
   port: number;
   probe: ProbeOptions;
 }
@@ -159,6 +160,7 @@ export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
   });
   const domainOptions: DomainProbeOptions = {
     families: settings.families,
+    allowSpecialAddresses: settings.allowSpecialAddresses,
     port: settings.port,
     parallel: 8,
     probe: settings.probe,

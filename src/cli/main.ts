@@ -3,6 +3,7 @@
  * run-headers.ts (`mxprobe headers`), loaded only when there is work to do so that --help
  * and --version start fast.
  */
+import { errorLine } from './error-line.js';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from './exit-codes.js';
@@ -49,6 +50,7 @@ function program(): Command {
     .option('-4', 'use IPv4 addresses only')
     .option('-6', 'use IPv6 addresses only')
     .option('--resolver <ip[:port]>', "send every DNS query to this server (default: the system's)")
+    .option('--allow-special-addresses', 'also probe MX addresses in special-purpose ranges (loopback, private, …): for labs and tests')
     .option('--ehlo-name <name>', "name to send in EHLO (default: this host's FQDN, or its address literal)")
     .option('--timeout <seconds>', 'overall deadline per address', '30')
     .option('--connect-timeout <seconds>', 'deadline for the TCP connection', '10')
@@ -110,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`mxprobe: ${err.message}\n`);
+    process.stderr.write(errorLine(err.message));
     return EXIT.USAGE;
   }
 }
@@ -126,7 +128,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`mxprobe: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(errorLine(`internal error: ${err instanceof Error ? err.message : String(err)}`));
     if (process.env.MXPROBE_DEBUG !== undefined && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = EXIT.INTERNAL;
   },

@@ -17,6 +17,7 @@ export interface RawOptions {
   '4'?: boolean;
   '6'?: boolean;
   resolver?: string;
+  allowSpecialAddresses?: boolean;
   ehloName?: string;
   timeout: string;
   connectTimeout: string;
@@ -48,6 +49,8 @@ export interface Settings {
   port: number;
   families: { ipv4: boolean; ipv6: boolean };
   resolver: string | null;
+  /** Probe MX addresses from DNS in IANA special-purpose ranges too (loopback, private, …); --server is never filtered. */
+  allowSpecialAddresses: boolean;
   ehloName: string | null;
   timeoutMs: number;
   connectTimeoutMs: number;
@@ -158,6 +161,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions): Settings
     port: defaultPort,
     families: { ipv4: raw['6'] !== true || raw['4'] === true, ipv6: raw['4'] !== true || raw['6'] === true },
     resolver: raw.resolver ?? null,
+    allowSpecialAddresses: raw.allowSpecialAddresses === true,
     ehloName: raw.ehloName ?? null,
     timeoutMs: seconds(raw.timeout, '--timeout'),
     connectTimeoutMs: seconds(raw.connectTimeout, '--connect-timeout'),

@@ -2,6 +2,7 @@
  * `mxprobe headers`: reads a message (file or standard input, bounded), analyses its
  * Received: fields (headers/, judge/) and renders the hops and the verdict (render/).
  */
+import { errorLine } from './error-line.js';
 import { open } from 'node:fs/promises';
 import { analyseMessages, headersExitStatus } from '../headers/analyse.js';
 import { renderHeadersJson } from '../render/headers-json.js';
@@ -53,7 +54,7 @@ export async function runHeaders(settings: HeadersSettings): Promise<number> {
   const report = analyseMessages(await readInput(settings.file), new Date());
   const status = headersExitStatus(report);
   if (status === 2) {
-    process.stderr.write(`mxprobe: no message header found in ${settings.file === '-' ? 'standard input' : settings.file}\n`);
+    process.stderr.write(errorLine(`no message header found in ${settings.file === '-' ? 'standard input' : settings.file}`));
     return EXIT.USAGE;
   }
   if (settings.format === 'json') {

@@ -2,6 +2,7 @@
  * Wires one CLI run through the pipeline: gather (probe/) → judge (judge/) → render (render/),
  * with a spinner on stderr while gathering when stderr is a terminal.
  */
+import { errorLine } from './error-line.js';
 import os from 'node:os';
 import type { Settings } from './options.js';
 import type { BatchOptions } from '../batch/run-batch.js';
@@ -48,7 +49,7 @@ function loadTrust(settings: Settings): TrustStore | null {
       extraCas = readCaFile(settings.caFile);
     } catch (err) {
       if (!(err instanceof TrustStoreError)) throw err;
-      process.stderr.write(`mxprobe: ${err.message}\n`);
+      process.stderr.write(errorLine(err.message));
       return null;
     }
   }
@@ -76,13 +77,14 @@ async function runBatchCommand(settings: Settings, batch: BatchOptions, probe: P
       resolverServers: settings.resolver !== null ? [settings.resolver] : null,
       dnsTimeoutMs: settings.dnsTimeoutMs,
       families: settings.families,
+      allowSpecialAddresses: settings.allowSpecialAddresses,
       port: settings.port,
       probe,
     });
     return outcome.interrupted ? EXIT.INTERRUPTED : exitCodeForCounts(outcome.fail, outcome.undetermined);
   } catch (err) {
     if (!(err instanceof BatchError)) throw err;
-    process.stderr.write(`mxprobe: ${err.message}\n`);
+    process.stderr.write(errorLine(err.message));
     return EXIT.USAGE;
   }
 }
@@ -99,11 +101,12 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
     sink = settings.output !== null ? fileSink(settings.output, false) : streamSink(process.stdout);
   } catch (err) {
     if (!(err instanceof OutputError)) throw err;
-    process.stderr.write(`mxprobe: ${err.message}\n`);
+    process.stderr.write(errorLine(err.message));
     return EXIT.USAGE;
   }
   const options: DomainProbeOptions = {
     families: settings.families,
+    allowSpecialAddresses: settings.allowSpecialAddresses,
     port: settings.port,
     parallel: PARALLEL_ADDRESSES,
     probe,

@@ -17,6 +17,10 @@ export interface DomainProbeOptions {
   /** Addresses of one domain probed at the same time. */
   parallel: number;
   probe: ProbeOptions;
+  /** Probe MX addresses from DNS in special-purpose ranges too (--allow-special-addresses). */
+  allowSpecialAddresses?: boolean;
+  /** Stops the domain's DNS queries and probes (a batch stopped by a signal). */
+  signal?: AbortSignal;
   /** How one address is probed; default a fresh probeAddress. A batch shares probes (SharedProber). */
   probeAddress?: (target: AddressTarget) => Promise<AddressFacts>;
 }
