@@ -18,7 +18,7 @@ import { judgeDomain } from '../judge/judge-domain.js';
 import { renderJson } from '../render/json.js';
 import { colorLevel } from './color-level.js';
 import { EXIT, exitCodeFor, exitCodeForCounts } from './exit-codes.js';
-import { startSpinner } from '../render/spinner.js';
+import { probingText, startSpinner } from '../render/spinner.js';
 
 /** Addresses of one domain probed at once; domains probed at once. */
 const PARALLEL_ADDRESSES = 8;
@@ -113,9 +113,10 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
   };
 
   const total = settings.server !== null ? 1 : settings.domains.length;
-  let current = settings.server?.host ?? '';
+  // The spinner names what is in flight (oldest first), never a domain that has finished.
+  const inFlight = new Set<string>(settings.server !== null ? [settings.server.host] : []);
   let finished = 0;
-  const spinner = await startSpinner(() => (total > 1 ? `probing ${current} (${finished}/${total} done)` : `probing ${current}`));
+  const spinner = await startSpinner(() => probingText([...inFlight], finished, total));
   let facts: DomainFacts[];
   try {
     if (settings.server !== null) {
@@ -125,10 +126,13 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
     } else {
       const resolver = await makeResolver(settings);
       facts = await mapLimit(settings.domains, PARALLEL_DOMAINS, async ({ input, domain }) => {
-        current = domain;
-        const result = await probeDomain(input, domain, resolver, options);
-        finished += 1;
-        return result;
+        inFlight.add(domain);
+        try {
+          return await probeDomain(input, domain, resolver, options);
+        } finally {
+          inFlight.delete(domain);
+          finished += 1;
+        }
       });
     }
   } finally {
