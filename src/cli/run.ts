@@ -58,6 +58,9 @@ function loadTrust(settings: Settings): TrustStore | null {
 
 const stdoutColor = (settings: Settings) =>
   colorLevel(settings.color, process.env, settings.output === null && process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1);
+/** The terminal's width for the text report; undefined (the renderer's default) for a file, a pipe or a terminal of unknown width. */
+const stdoutColumns = (settings: Settings): number | undefined =>
+  settings.output === null && process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined;
 const stderrColor = (settings: Settings) =>
   colorLevel(settings.color, process.env, process.stderr.isTTY === true, process.stderr.isTTY ? process.stderr.getColorDepth() : 1);
 
@@ -152,7 +155,8 @@ async function writeReport(settings: Settings, results: DomainResult[], sink: Si
   } else if (settings.format === 'text') {
     // The table renderer (cli-table3, chalk) is loaded only for text output.
     const { renderText } = await import('../render/text.js');
-    sink.write(renderText(results, { colorLevel: stdoutColor(settings), transcript: settings.transcript }));
+    const columns = stdoutColumns(settings);
+    sink.write(renderText(results, { colorLevel: stdoutColor(settings), transcript: settings.transcript, ...(columns !== undefined ? { columns } : {}) }));
   } else {
     const { BatchWriter } = await import('../batch/batch-output.js');
     const writer = new BatchWriter(sink, { format: settings.format, extraColumns: [], header: true });
