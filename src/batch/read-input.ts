@@ -36,7 +36,7 @@
 import { open } from 'node:fs/promises';
 import { normalizeDomain } from '../input/normalize-domain.js';
 import { isLevel, type Level } from '../model/levels.js';
-import { sanitize } from '../render/sanitize.js';
+import { quote } from '../render/sanitize.js';
 
 export interface InputRow {
   /** 1-based physical line where the record starts. */
@@ -328,7 +328,7 @@ function owned(input: string, domain: string | null): { input: string; domain: s
 }
 const isBlank = (text: string) => text.trim() === '';
 const isComment = (text: string) => text.trimStart().startsWith('#');
-const show = (text: string, max = 60) => `"${sanitize(text, max)}"`;
+const show = (text: string, max = 60) => quote(text, max);
 const unquoted = (name: string) => name.trim().replace(/^"(.*)"$/s, '$1').trim().toLowerCase();
 const isKeyName = (name: string) => {
   const n = unquoted(name);

@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
+import { quote } from '../render/sanitize.js';
 
 export interface TrustStore {
   /**
@@ -27,15 +28,15 @@ export function readCaFile(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new TrustStoreError(`cannot read --ca-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new TrustStoreError(`cannot read --ca-file ${quote(path, 200)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const pems = text.match(PEM_BLOCK) ?? [];
-  if (pems.length === 0) throw new TrustStoreError(`--ca-file ${path} holds no PEM certificate`);
+  if (pems.length === 0) throw new TrustStoreError(`--ca-file ${quote(path, 200)} holds no PEM certificate`);
   for (const pem of pems) {
     try {
       new X509Certificate(pem);
     } catch {
-      throw new TrustStoreError(`--ca-file ${path} holds a certificate that cannot be parsed`);
+      throw new TrustStoreError(`--ca-file ${quote(path, 200)} holds a certificate that cannot be parsed`);
     }
   }
   return pems;

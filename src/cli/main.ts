@@ -7,12 +7,30 @@ import { errorLine } from './error-line.js';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from './exit-codes.js';
-import { checkOptions, FORMATS, UsageError, type RawOptions } from './options.js';
+import {
+  checkOptions,
+  FORMATS,
+  MIN_RETRY_DELAY_SECONDS,
+  MIN_TIMEOUT_SECONDS,
+  OPTION_DEFAULTS as D,
+  UsageError,
+  type GivenOption,
+  type RawOptions,
+} from './options.js';
 
 const HELP_AFTER = `
-Exit codes: 0 every domain meets --require; 1 some domain is below it; 2 usage or input
-error; 3 some result could not be determined (DNS failure, nothing reachable) and none
-failed; 130 a batch interrupted by SIGINT/SIGTERM (finished rows are kept).
+Exit codes:
+  0    every domain meets --require
+  1    some domain is below it, or accepts no mail at all (NXDOMAIN, null MX)
+  2    usage or input error (bad option, invalid domain, unreadable file): nothing probed
+  3    some result could not be determined (DNS failure, nothing reachable), none failed
+  70   internal error in mxprobe (please report it; MXPROBE_DEBUG=1 prints the stack)
+  74   the report could not be written (disk full, I/O error on --output or stdout)
+  130  interrupted by SIGINT/SIGTERM (a batch keeps the rows it finished)
+  141  standard output was closed by its reader (mxprobe ... | head)
+
+Options that take seconds accept fractions; deadlines are at least ${MIN_TIMEOUT_SECONDS} s,
+--retry-delay 0 or at least ${MIN_RETRY_DELAY_SECONDS} s. Options marked "batch:" go with --input.
 
 Examples:
   mxprobe example.com                      probe every MX address, print a table and verdict
@@ -21,6 +39,7 @@ Examples:
   mxprobe headers message.eml              did every hop of a delivered message use TLS?
   mxprobe --input partners.csv --format csv --output audit.csv       batch audit
   mxprobe --input partners.csv --format csv --output audit.csv --resume
+  mxprobe help headers                     help on the headers command
 `;
 
 const HEADERS_HELP_AFTER = `
@@ -31,46 +50,52 @@ Exit codes: 0 every network hop of every message used TLS; 1 some hop did not, o
 not be told (unknown format); 2 unreadable input or no message header found.
 `;
 
-/** One line, like every other usage error: "mxprobe: unknown option '--x' (see mxprobe --help)". */
+/**
+ * Commander's own errors (unknown option, bad choice) as one sanitised line, like every other
+ * usage error: "mxprobe: unknown option '--x' (Did you mean --xy?) (see mxprobe --help)". They
+ * quote what was typed, so they pass through errorLine() (the one sanitiser) like the rest.
+ */
 const ONE_LINE_ERRORS = {
   outputError: (text: string, write: (s: string) => void) =>
-    write(`mxprobe: ${text.trim().replace(/^error: /, '').replace(/\n+/g, ' ')} (see mxprobe --help)\n`),
+    write(errorLine(`${text.trim().replace(/^error: /, '').replace(/\n(?=\(Did you mean)/, ' ')} (see mxprobe --help)`)),
 };
 
 type Task = () => Promise<number>;
 
 function program(): Command {
   return new Command('mxprobe')
-    .description('Is this mail domain ready for TLS? Probes every MX address with SMTP STARTTLS and judges the result.')
+    .description(
+      'Is this mail domain ready for TLS? Probes every MX address with SMTP STARTTLS and judges the result against the sender policies of the partner TLS FAQs.',
+    )
     .version(pkg.version, '-V, --version')
     .argument('[domains...]', 'domains or e-mail addresses to probe')
-    .option('--server <host[:port]>', 'probe one SMTP server directly, with no MX look-up')
+    .option('--server <host[:port]>', 'probe one SMTP server directly, with no MX look-up (an IP address or a host name; [IPv6]:port)')
     .option('--name <fqdn>', 'with --server: the name to send as SNI and match the certificate against')
-    .option('-p, --port <port>', 'SMTP port', '25')
+    .option('-p, --port <port>', 'SMTP port', D.port)
     .option('-4', 'use IPv4 addresses only')
     .option('-6', 'use IPv6 addresses only')
     .option('--resolver <ip[:port]>', "send every DNS query to this server (default: the system's)")
     .option('--allow-special-addresses', 'also probe MX addresses in special-purpose ranges (loopback, private, …): for labs and tests')
     .option('--ehlo-name <name>', "name to send in EHLO (default: this host's FQDN, or its address literal)")
-    .option('--timeout <seconds>', 'overall deadline per address', '30')
-    .option('--connect-timeout <seconds>', 'deadline for the TCP connection', '10')
+    .option('--timeout <seconds>', `overall deadline per address (at least ${MIN_TIMEOUT_SECONDS})`, D.timeout)
+    .option('--connect-timeout <seconds>', `deadline for the TCP connection (at least ${MIN_TIMEOUT_SECONDS})`, D.connectTimeout)
     .option('--ca-file <pem>', 'also trust the CA certificates in this PEM file (private CAs)')
-    .option('--require <level>', 'level every domain must reach: none, encrypt or verify', 'encrypt')
-    .option('--warn-days <days>', 'warn when a certificate expires within this many days', '30')
-    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
+    .option('--require <level>', 'level every domain must reach: none, encrypt or verify', D.require)
+    .option('--warn-days <days>', 'warn when a certificate expires within this many days', D.warnDays)
+    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default(D.format))
     .option('--json', 'same as --format json')
     .option('-o, --output <file>', 'write the report to this file instead of standard output')
     .option('--transcript', 'show the SMTP dialogue of every address (in JSON: keep the transcript field)')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .option('-i, --input <file>', "batch audit: a CSV with a domain or email column (or a plain list); '-' for standard input")
-    .option('--concurrency <n>', 'batch: domains probed at once', '32')
-    .option('--per-host <n>', 'batch: most simultaneous connections to one server IP', '2')
-    .option('--retries <n>', 'batch: extra attempts after a transient failure (4xx, reset, timeout)', '1')
-    .option('--retry-delay <seconds>', 'batch: first backoff before a retry, doubled each time', '1')
+    .option('--concurrency <n>', 'batch: domains probed at once', D.concurrency)
+    .option('--per-host <n>', 'batch: most simultaneous connections to one server IP', D.perHost)
+    .option('--retries <n>', 'batch: extra attempts after a transient failure (4xx, reset, timeout)', D.retries)
+    .option('--retry-delay <seconds>', `batch: first backoff before a retry, doubled each time (0, or at least ${MIN_RETRY_DELAY_SECONDS})`, D.retryDelay)
     .option('--shard <k/n>', 'batch: probe only part K of N of the input (a stable hash of the domain)')
     .option('--resume', 'batch: skip the domains already in --output (csv or ndjson) and append the rest')
     .option('-q, --quiet', 'batch: no progress and no summary on stderr')
-    .option('--dns-timeout <seconds>', 'deadline for one DNS query attempt (two attempts per server)', '3')
+    .option('--dns-timeout <seconds>', `deadline for one DNS query attempt (two attempts per server; at least ${MIN_TIMEOUT_SECONDS})`, D.dnsTimeout)
     .addHelpText('after', HELP_AFTER)
     .configureOutput(ONE_LINE_ERRORS)
     .exitOverride();
@@ -99,9 +124,16 @@ async function main(argv: string[]): Promise<number> {
   // Positional options: `mxprobe headers --json` gives --json to headers, not to the probe.
   const cli = program().enablePositionalOptions();
   cli.addCommand(headersCommand((t) => (task = t)));
+  // `mxprobe help [command]` shows help; without it, "help" would be probed as a domain.
+  cli.helpCommand(true);
   cli.action((domains: string[], opts: RawOptions) => {
+    // Given on the command line (or by the environment), not a default: batch-only options need --input.
+    const given: GivenOption = (key) => {
+      const source = cli.getOptionValueSource(key);
+      return source !== undefined && source !== 'default';
+    };
     task = async () => {
-      const settings = checkOptions(domains, opts);
+      const settings = checkOptions(domains, opts, given);
       const { run } = await import('./run.js');
       return run(settings);
     };

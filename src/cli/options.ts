@@ -4,6 +4,8 @@
  */
 import { isLevel, type Level } from '../model/levels.js';
 import { normalizeDomain } from '../input/normalize-domain.js';
+import { ipFamily } from '../input/ip-family.js';
+import { quote } from '../render/sanitize.js';
 import { parseServer } from '../dns/server-address.js';
 import { parseShard, type Shard } from '../batch/shard.js';
 import type { BatchOptions } from '../batch/run-batch.js';
@@ -40,6 +42,47 @@ export interface RawOptions {
   quiet?: boolean;
 }
 
+/** Defaults of the options that have one, as commander shows them in --help. */
+export const OPTION_DEFAULTS = {
+  port: '25',
+  timeout: '30',
+  connectTimeout: '10',
+  dnsTimeout: '3',
+  require: 'encrypt',
+  warnDays: '30',
+  format: 'text',
+  concurrency: '32',
+  perHost: '2',
+  retries: '1',
+  retryDelay: '1',
+} as const satisfies Partial<RawOptions>;
+
+/**
+ * Options that only a batch (--input) uses: given without --input they are refused, not
+ * silently ignored. Key in RawOptions → the flag a person typed.
+ */
+const BATCH_ONLY = {
+  concurrency: '--concurrency',
+  perHost: '--per-host',
+  retries: '--retries',
+  retryDelay: '--retry-delay',
+  shard: '--shard',
+  resume: '--resume',
+  quiet: '--quiet',
+} as const satisfies Partial<Record<keyof RawOptions, string>>;
+
+/** Did the person give this option (rather than it having its default)? */
+export type GivenOption = (key: keyof RawOptions) => boolean;
+
+/**
+ * Shortest deadlines, in seconds. Below them a deadline is no deadline at all (0.0004 s used
+ * to round to 0 ms, and everything timed out); a real SMTP or DNS round trip needs more.
+ */
+export const MIN_TIMEOUT_SECONDS = 0.1;
+/** Shortest retry backoff in seconds; 0 (retry at once) is allowed too. */
+export const MIN_RETRY_DELAY_SECONDS = 0.01;
+const MAX_SECONDS = 3600;
+
 export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
 
@@ -70,48 +113,79 @@ export interface Settings {
 
 function count(text: string, what: string, min: number, max: number): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${what} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${what} must be a whole number from ${min} to ${max}, not ${quote(text)}`);
   return n;
 }
 
 function port(text: string, what: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new UsageError(`${what} must be a port number from 1 to 65535, not ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new UsageError(`${what} must be a port number from 1 to 65535, not ${quote(text)}`);
   return n;
 }
 
-function seconds(text: string, what: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError(`${what} must be a number of seconds above 0 and at most 3600, not ${JSON.stringify(text)}`);
+/** Seconds to whole milliseconds, from `min` (or exactly 0 when `zero` allows it) to an hour. */
+function seconds(text: string, what: string, min: number, zero = false): number {
+  const n = /^\s*$/.test(text) ? Number.NaN : Number(text);
+  if (zero && n === 0) return 0;
+  if (!Number.isFinite(n) || n < min || n > MAX_SECONDS) {
+    const range = zero ? `0 or at least ${min}` : `at least ${min}`;
+    throw new UsageError(`${what} must be a number of seconds, ${range} and at most ${MAX_SECONDS}, not ${quote(text)}`);
+  }
   return Math.round(n * 1000);
 }
 
-/** "mx.example.com", "mx.example.com:2525", "192.0.2.1:25", "[2001:db8::1]:25", "2001:db8::1". */
+const SERVER_FORMS = 'HOST, HOST:PORT, IPv4:PORT or [IPv6]:PORT';
+
+/**
+ * "mx.example.com", "mx.example.com:2525", "192.0.2.1:25", "[2001:db8::1]:25", "2001:db8::1":
+ * an IP address or a host name (LDH labels, RFC 1123 §2.1; IDN as A-labels), else a UsageError.
+ * @example parseServerOption('[2001:db8::1]:2525', 25) // { host: '2001:db8::1', port: 2525 }
+ */
 export function parseServerOption(text: string, defaultPort: number): { host: string; port: number } {
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  if (bracket) return { host: bracket[1] ?? '', port: bracket[2] !== undefined ? port(bracket[2], '--server port') : defaultPort };
-  const colons = text.split(':').length - 1;
-  if (colons === 1) {
-    const [host = '', p = ''] = text.split(':');
-    if (host === '') throw new UsageError(`--server ${JSON.stringify(text)} has no host`);
-    return { host: host.toLowerCase(), port: port(p, '--server port') };
+  const bad = (why: string) => new UsageError(`--server ${quote(text)} ${why} (use ${SERVER_FORMS})`);
+  if (text === '') throw new UsageError(`--server needs a host (use ${SERVER_FORMS})`);
+  if (/[\s\x00-\x1f\x7f-\x9f]/.test(text)) throw bad('contains spaces or control characters');
+  const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+  if (bracket !== null) {
+    const host = (bracket[1] ?? '').toLowerCase();
+    if (ipFamily(host) !== 6) throw bad('has no IPv6 address between the brackets');
+    return { host, port: bracket[2] !== undefined ? port(bracket[2], '--server port') : defaultPort };
   }
-  if (text === '') throw new UsageError('--server needs a host');
-  return { host: text.toLowerCase(), port: defaultPort };
+  if (ipFamily(text) === 6) return { host: text.toLowerCase(), port: defaultPort };
+  const colon = text.lastIndexOf(':');
+  const host = colon >= 0 ? text.slice(0, colon) : text;
+  if (host === '') throw bad('has no host');
+  if (host.includes(':')) throw bad('is not an IP address or a host name: an IPv6 address with a port goes in brackets');
+  const portNumber = colon >= 0 ? port(text.slice(colon + 1), '--server port') : defaultPort;
+  if (ipFamily(host) === 4) return { host, port: portNumber };
+  const name = host.includes('@') || host.startsWith('[') ? null : normalizeDomain(host);
+  if (name === null || !name.ok) throw bad('is not an IP address or a host name');
+  return { host: name.domain, port: portNumber };
 }
 
-export function checkOptions(args: readonly string[], raw: RawOptions): Settings {
+/** The default `given`: an option counts as given when its value is not the default one. */
+const differsFromDefault =
+  (raw: RawOptions): GivenOption =>
+  (key) =>
+    raw[key] !== undefined && raw[key] !== false && raw[key] !== (OPTION_DEFAULTS as Partial<RawOptions>)[key];
+
+/**
+ * Checks the command line and returns typed settings, or throws a one-line UsageError.
+ * `given` tells which options the person gave (main.ts asks commander's value source).
+ * @example checkOptions(['example.com'], { ...OPTION_DEFAULTS, color: true }).domains // [{ input: 'example.com', domain: 'example.com' }]
+ */
+export function checkOptions(args: readonly string[], raw: RawOptions, given: GivenOption = differsFromDefault(raw)): Settings {
   const defaultPort = port(raw.port, '--port');
   const format = (raw.json === true ? 'json' : raw.format) as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(format)}`);
-  if (!isLevel(raw.require)) throw new UsageError(`--require must be none, encrypt or verify, not ${JSON.stringify(raw.require)}`);
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not ${quote(format)}`);
+  if (!isLevel(raw.require)) throw new UsageError(`--require must be none, encrypt or verify, not ${quote(raw.require)}`);
   const warnDays = Number(raw.warnDays);
-  if (!/^\d+$/.test(raw.warnDays) || warnDays > 3650) throw new UsageError(`--warn-days must be a whole number of days from 0 to 3650, not ${JSON.stringify(raw.warnDays)}`);
+  if (!/^\d+$/.test(raw.warnDays) || warnDays > 3650) throw new UsageError(`--warn-days must be a whole number of days from 0 to 3650, not ${quote(raw.warnDays)}`);
   if (raw.resolver !== undefined && parseServer(raw.resolver) === null) {
-    throw new UsageError(`--resolver must be an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:53), not ${JSON.stringify(raw.resolver)}`);
+    throw new UsageError(`--resolver must be an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:53), not ${quote(raw.resolver)}`);
   }
   if (raw.ehloName !== undefined && !/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|\[IPv6:[0-9A-Fa-f:.]+\])$/.test(raw.ehloName)) {
-    throw new UsageError(`--ehlo-name must be a domain name or an address literal such as [192.0.2.1], not ${JSON.stringify(raw.ehloName)}`);
+    throw new UsageError(`--ehlo-name must be a domain name or an address literal such as [192.0.2.1], not ${quote(raw.ehloName)}`);
   }
   const domains = args.map((input) => {
     const n = normalizeDomain(input);
@@ -138,19 +212,21 @@ export function checkOptions(args: readonly string[], raw: RawOptions): Settings
     let shard: Shard | null = null;
     if (raw.shard !== undefined) {
       shard = parseShard(raw.shard);
-      if (shard === null) throw new UsageError(`--shard must be K/N with 1 ≤ K ≤ N (e.g. 2/8), not ${JSON.stringify(raw.shard)}`);
+      if (shard === null) throw new UsageError(`--shard must be K/N with 1 ≤ K ≤ N (e.g. 2/8), not ${quote(raw.shard)}`);
     }
     batch = {
       input: raw.input,
       concurrency: count(raw.concurrency, '--concurrency', 1, 1000),
       perHost: count(raw.perHost, '--per-host', 1, 100),
       retries: count(raw.retries, '--retries', 0, 10),
-      retryDelayMs: raw.retryDelay === '0' ? 0 : seconds(raw.retryDelay, '--retry-delay'),
+      retryDelayMs: seconds(raw.retryDelay, '--retry-delay', MIN_RETRY_DELAY_SECONDS, true),
       shard,
       resume: raw.resume === true,
     };
-  } else if (raw.shard !== undefined || raw.resume === true) {
-    throw new UsageError(`${raw.shard !== undefined ? '--shard' : '--resume'} goes with --input`);
+  } else {
+    for (const [key, flag] of Object.entries(BATCH_ONLY) as Array<[keyof typeof BATCH_ONLY, string]>) {
+      if (given(key)) throw new UsageError(`${flag} goes with --input (it is for batch audits only)`);
+    }
   }
   if (domains.length === 0 && server === null && batch === null) {
     throw new UsageError('give a domain to probe (mxprobe example.com), a server (--server mx.example.com) or a list (--input domains.csv)');
@@ -163,9 +239,9 @@ export function checkOptions(args: readonly string[], raw: RawOptions): Settings
     resolver: raw.resolver ?? null,
     allowSpecialAddresses: raw.allowSpecialAddresses === true,
     ehloName: raw.ehloName ?? null,
-    timeoutMs: seconds(raw.timeout, '--timeout'),
-    connectTimeoutMs: seconds(raw.connectTimeout, '--connect-timeout'),
-    dnsTimeoutMs: seconds(raw.dnsTimeout, '--dns-timeout'),
+    timeoutMs: seconds(raw.timeout, '--timeout', MIN_TIMEOUT_SECONDS),
+    connectTimeoutMs: seconds(raw.connectTimeout, '--connect-timeout', MIN_TIMEOUT_SECONDS),
+    dnsTimeoutMs: seconds(raw.dnsTimeout, '--dns-timeout', MIN_TIMEOUT_SECONDS),
     caFile: raw.caFile ?? null,
     required: raw.require,
     warnDays,

@@ -18,7 +18,7 @@ import { judgeDomain } from '../judge/judge-domain.js';
 import { renderJson } from '../render/json.js';
 import { colorLevel } from './color-level.js';
 import { EXIT, exitCodeFor, exitCodeForCounts } from './exit-codes.js';
-import { startSpinner } from '../render/spinner.js';
+import { probingText, startSpinner } from '../render/spinner.js';
 
 /** Addresses of one domain probed at once; domains probed at once. */
 const PARALLEL_ADDRESSES = 8;
@@ -58,6 +58,9 @@ function loadTrust(settings: Settings): TrustStore | null {
 
 const stdoutColor = (settings: Settings) =>
   colorLevel(settings.color, process.env, settings.output === null && process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1);
+/** The terminal's width for the text report; undefined (the renderer's default) for a file, a pipe or a terminal of unknown width. */
+const stdoutColumns = (settings: Settings): number | undefined =>
+  settings.output === null && process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined;
 const stderrColor = (settings: Settings) =>
   colorLevel(settings.color, process.env, process.stderr.isTTY === true, process.stderr.isTTY ? process.stderr.getColorDepth() : 1);
 
@@ -113,9 +116,10 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
   };
 
   const total = settings.server !== null ? 1 : settings.domains.length;
-  let current = settings.server?.host ?? '';
+  // The spinner names what is in flight (oldest first), never a domain that has finished.
+  const inFlight = new Set<string>(settings.server !== null ? [settings.server.host] : []);
   let finished = 0;
-  const spinner = await startSpinner(() => (total > 1 ? `probing ${current} (${finished}/${total} done)` : `probing ${current}`));
+  const spinner = await startSpinner(() => probingText([...inFlight], finished, total));
   let facts: DomainFacts[];
   try {
     if (settings.server !== null) {
@@ -125,10 +129,13 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
     } else {
       const resolver = await makeResolver(settings);
       facts = await mapLimit(settings.domains, PARALLEL_DOMAINS, async ({ input, domain }) => {
-        current = domain;
-        const result = await probeDomain(input, domain, resolver, options);
-        finished += 1;
-        return result;
+        inFlight.add(domain);
+        try {
+          return await probeDomain(input, domain, resolver, options);
+        } finally {
+          inFlight.delete(domain);
+          finished += 1;
+        }
       });
     }
   } finally {
@@ -148,7 +155,8 @@ async function writeReport(settings: Settings, results: DomainResult[], sink: Si
   } else if (settings.format === 'text') {
     // The table renderer (cli-table3, chalk) is loaded only for text output.
     const { renderText } = await import('../render/text.js');
-    sink.write(renderText(results, { colorLevel: stdoutColor(settings), transcript: settings.transcript }));
+    const columns = stdoutColumns(settings);
+    sink.write(renderText(results, { colorLevel: stdoutColor(settings), transcript: settings.transcript, ...(columns !== undefined ? { columns } : {}) }));
   } else {
     const { BatchWriter } = await import('../batch/batch-output.js');
     const writer = new BatchWriter(sink, { format: settings.format, extraColumns: [], header: true });

@@ -4,6 +4,7 @@
  */
 import { domainToASCII } from 'node:url';
 import { ipFamily } from './ip-family.js';
+import { quote } from '../render/sanitize.js';
 
 export type NormalizedDomain = { ok: true; domain: string } | { ok: false; error: string };
 
@@ -18,10 +19,10 @@ export function normalizeDomain(input: string): NormalizedDomain {
   if (at >= 0) name = name.slice(at + 1);
   name = name.toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
-  const shown = JSON.stringify(input.length > 80 ? `${input.slice(0, 80)}…` : input);
+  const shown = quote(input);
   if (name === '') return { ok: false, error: `${shown} is not a domain name: it is empty` };
   if (ipFamily(name) !== 0 || /^\[.*\]$/.test(name)) {
-    return { ok: false, error: `${shown} is an IP address, not a domain; use --server ${name} to probe one server` };
+    return { ok: false, error: `${shown} is an IP address, not a domain; use --server ${ipFamily(name) !== 0 ? name : quote(name)} to probe one server` };
   }
   const ascii = /^[\x00-\x7f]*$/.test(name) ? name : domainToASCII(name);
   if (ascii === '') return { ok: false, error: `${shown} is not a valid internationalised domain name` };
@@ -29,7 +30,7 @@ export function normalizeDomain(input: string): NormalizedDomain {
   const labels = ascii.split('.');
   for (const label of labels) {
     if (!LABEL.test(label)) {
-      return { ok: false, error: `${shown} is not a valid domain name (bad label ${JSON.stringify(label)})` };
+      return { ok: false, error: `${shown} is not a valid domain name (bad label ${quote(label, 70)})` };
     }
   }
   if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) {

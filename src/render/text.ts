@@ -1,27 +1,38 @@
 /**
- * The human report: a verdict line per domain, a table of every MX address, the problems
- * with what to fix, and what the seed FAQ's four sender policies would do. Pure: colour is
- * a parameter, and every string that came from the network passes through sanitize().
+ * The human report: a verdict line per domain, a table of every MX address (one block per
+ * address on a terminal too narrow for the table), the problems with what to fix, and what
+ * the four sender policies of the partner TLS FAQs would do. Pure: colour and width are
+ * parameters, and every string that came from the network passes through sanitize().
  */
 import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AddressResult, DomainResult, PolicyOutcome, Problem, Severity, TranscriptEntry } from '../model/result.js';
 import type { Level } from '../model/levels.js';
 import { sanitize } from './sanitize.js';
+import { displayWidth, wrapWidth } from './text-width.js';
 
 export interface TextOptions {
   /** 0 no colour; 1 basic 16 colours or more. */
   colorLevel: 0 | 1 | 2 | 3;
   /** Print each address's SMTP dialogue. */
   transcript: boolean;
+  /**
+   * Width of the terminal the report is for (default TEXT_COLUMNS_NOT_A_TERMINAL): below the
+   * width the full table needs, each address is a block of `key: value` lines instead.
+   */
+  columns?: number;
 }
+
+/** The width assumed when the report does not go to a terminal (a file, a pipe, a CI log). */
+export const TEXT_COLUMNS_NOT_A_TERMINAL = 160;
+
+/** The heading of the policy matrix: the four sender policies (a)–(d) that the partner TLS FAQs describe. */
+const POLICIES_HEADING = 'Sender policies of the partner TLS FAQs';
 
 const SYMBOL: Record<Severity, string> = { error: '✘', warning: '!', info: 'i' };
 
 function levelText(c: ChalkInstance, level: Level | null): string {
-  if (level === null) return c.yellow('unknown');
-  if (level === 'verify') return c.green(level);
-  return level === 'encrypt' ? c.cyan(level) : c.red(level);
+  return paint(c, levelPiece(level));
 }
 
 /** One line: PASS/FAIL/UNKNOWN, the domain, its level against the required one, and the first error. */
@@ -42,38 +53,116 @@ export function verdictLineFor(colorLevel: 0 | 1 | 2 | 3): (result: DomainResult
 
 const cn = (subject: string) => /(?:^|, )CN=([^,]*)/.exec(subject)?.[1] ?? subject;
 
-function addressRow(host: string, preference: number, a: AddressResult, c: ChalkInstance): string[] {
+/** How a piece of a cell is coloured. */
+type Tone = 'plain' | 'good' | 'bad' | 'warn' | 'info' | 'dim';
+
+/** A piece of a cell: sanitised text and its colour. The table puts each piece on a line of its cell. */
+interface Piece {
+  text: string;
+  tone: Tone;
+}
+
+/** One column of the address table for one address: its head and the pieces of its cell. */
+interface Column {
+  head: string;
+  pieces: Piece[];
+}
+
+const piece = (text: string, tone: Tone = 'plain'): Piece => ({ text, tone });
+
+function paint(c: ChalkInstance, p: Piece): string {
+  const tone = { plain: (s: string) => s, good: c.green, bad: c.red, warn: c.yellow, info: c.cyan, dim: c.dim }[p.tone];
+  return tone(p.text);
+}
+
+function levelPiece(level: Level | null): Piece {
+  if (level === null) return piece('unknown', 'warn');
+  return piece(level, level === 'verify' ? 'good' : level === 'encrypt' ? 'info' : 'bad');
+}
+
+/** The columns of one address: the same facts for the table and for the narrow layout. */
+function addressColumns(host: string, preference: number, a: AddressResult): Column[] {
   const cert = a.certificate;
   const leaf = cert?.chain[0];
   const starttls = a.starttls
-    ? a.starttlsReply?.code === 220 ? c.green('yes') : c.red(`refused ${a.starttlsReply?.code ?? ''}`.trim())
-    : a.level === null ? c.yellow('?') : c.red('no');
+    ? a.starttlsReply?.code === 220 ? piece('yes', 'good') : piece(`refused ${a.starttlsReply?.code ?? ''}`.trim(), 'bad')
+    : a.level === null ? piece('?', 'warn') : piece('no', 'bad');
   const soon = a.problems.some((p) => p.code === 'CERT_EXPIRES_SOON'); // --warn-days decided it
-  const days = cert === null ? '' : cert.expired ? c.red(`${cert.daysLeft}`) : soon ? c.yellow(`${cert.daysLeft}`) : `${cert.daysLeft}`;
-  const trust = cert === null ? '' : cert.trusted ? c.green('trusted') : c.red(sanitize(cert.trustError ?? 'untrusted'));
-  const name = cert === null ? '' : cert.nameMatch ? c.green('match') : c.red('mismatch');
   return [
-    `${sanitize(host)}\n${c.dim(`pref ${preference}`)}`,
-    a.port === 25 ? a.ip : `${a.ip}\nport ${a.port}`,
-    starttls,
-    a.tls === null ? c.dim(a.failure?.stage === 'handshake' ? c.red('failed') : '—') : `${a.tls.protocol}\n${a.tls.cipher}`,
-    leaf === undefined ? '' : `${sanitize(cn(leaf.subject), 60)}\n${c.dim(`by ${sanitize(cn(leaf.issuer), 60)}`)}`,
-    days,
-    trust,
-    name,
-    levelText(c, a.level),
+    { head: 'MX host', pieces: [piece(sanitize(host)), piece(`pref ${preference}`, 'dim')] },
+    { head: 'IP', pieces: a.port === 25 ? [piece(a.ip)] : [piece(a.ip), piece(`port ${a.port}`)] },
+    { head: 'STARTTLS', pieces: [starttls] },
+    {
+      head: 'TLS',
+      pieces:
+        a.tls === null
+          ? [a.failure?.stage === 'handshake' ? piece('failed', 'bad') : piece('—', 'dim')]
+          : [piece(sanitize(a.tls.protocol, 40)), piece(sanitize(a.tls.cipher, 80))],
+    },
+    {
+      head: 'Certificate',
+      pieces: leaf === undefined ? [] : [piece(sanitize(cn(leaf.subject), 60)), piece(`by ${sanitize(cn(leaf.issuer), 60)}`, 'dim')],
+    },
+    { head: 'Days left', pieces: cert === null ? [] : [piece(`${cert.daysLeft}`, cert.expired ? 'bad' : soon ? 'warn' : 'plain')] },
+    { head: 'Trust', pieces: cert === null ? [] : [cert.trusted ? piece('trusted', 'good') : piece(sanitize(cert.trustError ?? 'untrusted'), 'bad')] },
+    { head: 'Name', pieces: cert === null ? [] : [cert.nameMatch ? piece('match', 'good') : piece('mismatch', 'bad')] },
+    { head: 'Level', pieces: [levelPiece(a.level)] },
   ];
 }
 
-function table(result: DomainResult, c: ChalkInstance): string | null {
-  const rows = result.mx.flatMap((host) => host.addresses.map((a) => addressRow(host.host, host.preference, a, c)));
-  if (rows.length === 0) return null;
+/** Every address of a domain, in MX then address order, as columns. */
+function addressRows(result: DomainResult): Column[][] {
+  return result.mx.flatMap((host) => host.addresses.map((a) => addressColumns(host.host, host.preference, a)));
+}
+
+/** The full table: one row per address, a column per fact (about 130 columns for usual names). */
+function table(rows: Column[][], c: ChalkInstance): string {
   const t = new Table({
-    head: ['MX host', 'IP', 'STARTTLS', 'TLS', 'Certificate', 'Days left', 'Trust', 'Name', 'Level'].map((h) => c.bold(h)),
+    head: (rows[0] ?? []).map((col) => c.bold(col.head)),
     style: { head: [], border: [] },
   });
-  t.push(...rows);
+  t.push(...rows.map((row) => row.map((col) => col.pieces.map((p) => paint(c, p)).join('\n'))));
   return t.toString();
+}
+
+/** Width of the key column of the narrow layout: "Certificate:" and a space. */
+const KEY_WIDTH = 13;
+/** Values are never squeezed below this many columns, however narrow the terminal. */
+const MIN_VALUE_WIDTH = 16;
+
+/**
+ * The narrow layout: one block per address, the MX host as its title and a `key: value` line
+ * per column that has a value; a value too wide goes on, piece by piece and wrapped, in the
+ * value column of the next lines.
+ */
+function blocks(rows: Column[][], c: ChalkInstance, columns: number): string {
+  const valueWidth = Math.max(MIN_VALUE_WIDTH, columns - 2 - KEY_WIDTH);
+  const indent = ' '.repeat(2 + KEY_WIDTH);
+  const lines: string[] = [];
+  for (const [title, ...rest] of rows) {
+    const [host, pref] = title?.pieces ?? [];
+    const heading = `${host?.text ?? ''} (${pref?.text ?? ''})`;
+    lines.push(...wrapWidth(heading, Math.max(MIN_VALUE_WIDTH, columns)).map((l) => c.bold(l)));
+    for (const col of rest) {
+      if (col.pieces.length === 0) continue;
+      const joined = col.pieces.map((p) => p.text).join(', ');
+      const values =
+        displayWidth(joined) <= valueWidth
+          ? [col.pieces.map((p) => paint(c, p)).join(', ')]
+          : col.pieces.flatMap((p) => wrapWidth(p.text, valueWidth).map((text) => paint(c, { ...p, text })));
+      values.forEach((value, i) => lines.push(`${i === 0 ? `  ${`${col.head}:`.padEnd(KEY_WIDTH)}` : indent}${value}`));
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The table when the terminal is wide enough for it, else the narrow layout; null without addresses. */
+function addresses(result: DomainResult, c: ChalkInstance, columns: number): string | null {
+  const rows = addressRows(result);
+  if (rows.length === 0) return null;
+  const full = table(rows, c);
+  const needed = Math.max(...full.split('\n').map(displayWidth));
+  return needed <= columns ? full : blocks(rows, c, columns);
 }
 
 function problemLines(problems: readonly Problem[], c: ChalkInstance): string[] {
@@ -101,15 +190,16 @@ export function transcriptLines(entries: readonly TranscriptEntry[], c: ChalkIns
   });
 }
 
-/** @example renderText([result], { colorLevel: 0, transcript: false }) */
+/** @example renderText([result], { colorLevel: 0, transcript: false, columns: process.stdout.columns }) */
 export function renderText(results: readonly DomainResult[], options: TextOptions): string {
   const c = new Chalk({ level: options.colorLevel });
-  const blocks = results.map((result) => {
+  const columns = options.columns ?? TEXT_COLUMNS_NOT_A_TERMINAL;
+  const domains = results.map((result) => {
     const lines = [verdictLine(result, c)];
-    const t = table(result, c);
+    const t = addresses(result, c, columns);
     if (t !== null) lines.push(t);
     if (result.problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(result.problems, c));
-    lines.push(c.bold('Sender policies (seed FAQ)'), ...policyLines(result.policies, c));
+    lines.push(c.bold(POLICIES_HEADING), ...policyLines(result.policies, c));
     if (options.transcript) {
       for (const a of result.mx.flatMap((h) => h.addresses)) {
         lines.push(c.bold(`Transcript ${sanitize(a.host)} [${a.ip}]:${a.port}`), ...transcriptLines(a.transcript ?? [], c));
@@ -117,5 +207,5 @@ export function renderText(results: readonly DomainResult[], options: TextOption
     }
     return lines.join('\n');
   });
-  return `${blocks.join('\n\n')}\n`;
+  return `${domains.join('\n\n')}\n`;
 }

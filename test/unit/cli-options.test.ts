@@ -73,13 +73,125 @@ const BAD: Array<[string[], Partial<RawOptions>, RegExp]> = [
   [[], { input: 'list.csv', shard: '0/4' }, /--shard/],
   [['a.example'], { shard: '1/4' }, /--shard goes with --input/],
   [['a.example'], { resume: true }, /--resume goes with --input/],
+  // Item 18: values below the floor used to round to 0 ms, so that everything timed out.
+  [['a.example'], { timeout: '0.0001' }, /--timeout .*at least 0\.1/],
+  [['a.example'], { connectTimeout: '0.05' }, /--connect-timeout .*at least 0\.1/],
+  [['a.example'], { dnsTimeout: '0.0004' }, /--dns-timeout .*at least 0\.1/],
+  [[], { input: 'list.csv', retryDelay: '0.0004' }, /--retry-delay .*0\.01/],
+  [[], { input: 'list.csv', retryDelay: '-1' }, /--retry-delay/],
+  // Item 18: a --server that is not an IP address or a host name is a usage error, not a probe.
+  [[], { server: '[]:25' }, /--server "\[\]:25"/],
+  [[], { server: '[]' }, /--server/],
+  [[], { server: 'a\r\nb' }, /--server "a\\x0d\\x0ab"/],
+  [[], { server: 'bad host!' }, /--server "bad host!"/],
+  [[], { server: 'bad_host!:25' }, /--server/],
+  [[], { server: ':25' }, /--server ":25" has no host/],
+  [[], { server: '' }, /--server/],
+  [[], { server: 'mx.example:' }, /--server port/],
+  [[], { server: 'mx.example:70000' }, /--server port/],
+  [[], { server: 'mx.example:25:26' }, /--server/],
+  [[], { server: '[mx.example]:25' }, /--server/],
+  [[], { server: '[192.0.2.1]:25' }, /--server/],
+  [[], { server: '[2001:db8::zz]:25' }, /--server/],
+  [[], { server: '[2001:db8::1]x' }, /--server/],
+  [[], { server: 'ops@mx.example' }, /--server/],
+  [[], { server: 'mx..example' }, /--server/],
+  [[], { server: '192.0.2' }, /--server/],
+  [[], { server: `${'a'.repeat(64)}.example` }, /--server/],
+  [[], { server: ' mx.example' }, /--server/],
   [['a.example'], { name: 'mx.example' }, /--name goes with --server/],
 ];
+// Batch-only options are refused without --input, as --shard always was: given in single
+// mode they would be silently ignored.
+const BATCH_ONLY: Array<[Partial<RawOptions>, string]> = [
+  [{ concurrency: '8' }, '--concurrency'],
+  [{ perHost: '4' }, '--per-host'],
+  [{ retries: '0' }, '--retries'],
+  [{ retryDelay: '2' }, '--retry-delay'],
+  [{ shard: '1/2' }, '--shard'],
+  [{ resume: true }, '--resume'],
+  [{ quiet: true }, '--quiet'],
+];
+for (const [raw, flag] of BATCH_ONLY) {
+  BAD.push([['a.example'], raw, new RegExp(`^${flag} goes with --input`)]);
+  BAD.push([[], { ...raw, server: 'mx.example' }, new RegExp(`^${flag} goes with --input`)]);
+}
 for (const [args, raw, pattern] of BAD) {
   test(`refuses ${JSON.stringify(args)} ${JSON.stringify(raw)}`, () => {
     assert.throws(() => checkOptions(args, { ...DEFAULTS, ...raw }), (err: unknown) => err instanceof UsageError && pattern.test(err.message) && !err.message.includes('\n'));
   });
 }
+
+test('--server: IP literals and host names are accepted, lower-cased, IDN as A-labels', () => {
+  assert.deepEqual(parseServerOption('localhost', 25), { host: 'localhost', port: 25 });
+  assert.deepEqual(parseServerOption('Mx.Example.', 25), { host: 'mx.example', port: 25 });
+  assert.deepEqual(parseServerOption('mx-1.b\u00fccher.example:2525', 25), { host: 'mx-1.xn--bcher-kva.example', port: 2525 });
+  assert.deepEqual(parseServerOption('::1', 25), { host: '::1', port: 25 });
+  assert.deepEqual(parseServerOption('[::1]', 587), { host: '::1', port: 587 });
+  assert.deepEqual(parseServerOption('[2001:DB8::1]:2525', 25), { host: '2001:db8::1', port: 2525 });
+  assert.deepEqual(parseServerOption('127.0.0.1', 26), { host: '127.0.0.1', port: 26 });
+});
+
+test('deadlines: floors of 0.1 s (0.01 s for --retry-delay, which may also be 0), in whole milliseconds', () => {
+  const s = checkOptions(['a.example'], { ...DEFAULTS, timeout: '0.1', connectTimeout: '0.1', dnsTimeout: '0.25' });
+  assert.deepEqual([s.timeoutMs, s.connectTimeoutMs, s.dnsTimeoutMs], [100, 100, 250]);
+  const batch = (retryDelay: string) => checkOptions([], { ...DEFAULTS, input: 'list.csv', retryDelay }).batch?.retryDelayMs;
+  assert.equal(batch('0'), 0);
+  assert.equal(batch('0.01'), 10);
+  assert.equal(batch('1.5'), 1500);
+});
+
+test('batch-only options at their default values are not "given": the CLI says which were (commander\'s value source)', () => {
+  assert.doesNotThrow(() => checkOptions(['a.example'], DEFAULTS));
+  assert.doesNotThrow(() => checkOptions(['a.example'], { ...DEFAULTS, concurrency: '8' }, () => false));
+  assert.throws(() => checkOptions(['a.example'], DEFAULTS, (key) => key === 'concurrency'), /^Error: --concurrency goes with --input/);
+});
+
+/** What a terminal must never receive raw: C0 (but the line end), DEL, C1, bidi controls and other invisible format characters. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+const HOSTILE = ['x\u001b[2J\u001b]0;t\u0007\u0085\u009b31m\u007f\u202e\u2066y\r\nz', `x${'\u009b\u001b\u202e'.repeat(1000)}${'y'.repeat(2000)}`];
+
+test('every option value and argument that a message quotes is sanitised and kept to one short line', () => {
+  // Each string option with what it needs around it to be checked at all.
+  const cases: Array<[string, (v: string) => [string[], Partial<RawOptions>]]> = [
+    ['DOMAIN', (v) => [[v], {}]],
+    ['DOMAIN (e-mail)', (v) => [[`ops@${v}`], {}]],
+    ['--server', (v) => [[], { server: v }]],
+    ['--server port', (v) => [[], { server: `mx.example:${v}` }]],
+    ['--name', (v) => [[], { server: 'mx.example', name: v }]],
+    ['--port', (v) => [['a.example'], { port: v }]],
+    ['--resolver', (v) => [['a.example'], { resolver: v }]],
+    ['--ehlo-name', (v) => [['a.example'], { ehloName: v }]],
+    ['--timeout', (v) => [['a.example'], { timeout: v }]],
+    ['--connect-timeout', (v) => [['a.example'], { connectTimeout: v }]],
+    ['--dns-timeout', (v) => [['a.example'], { dnsTimeout: v }]],
+    ['--require', (v) => [['a.example'], { require: v }]],
+    ['--warn-days', (v) => [['a.example'], { warnDays: v }]],
+    ['--format', (v) => [['a.example'], { format: v }]],
+    ['--concurrency', (v) => [[], { input: 'l.csv', concurrency: v }]],
+    ['--per-host', (v) => [[], { input: 'l.csv', perHost: v }]],
+    ['--retries', (v) => [[], { input: 'l.csv', retries: v }]],
+    ['--retry-delay', (v) => [[], { input: 'l.csv', retryDelay: v }]],
+    ['--shard', (v) => [[], { input: 'l.csv', shard: v }]],
+  ];
+  for (const [what, make] of cases) {
+    for (const value of HOSTILE) {
+      const [args, raw] = make(value);
+      let message = '';
+      assert.throws(
+        () => checkOptions(args, { ...DEFAULTS, ...raw }),
+        (err: unknown) => {
+          message = err instanceof Error ? err.message : '';
+          return err instanceof UsageError;
+        },
+        what,
+      );
+      assert.doesNotMatch(message, UNSAFE, `${what}: ${JSON.stringify(message.slice(0, 200))}`);
+      assert.ok(message.length < 400, `${what}: a message of ${message.length} characters`);
+      assert.match(message, /\\x1b|\\x9b|\\u202e/, `${what}: the value is shown escaped, not dropped: ${message.slice(0, 200)}`);
+    }
+  }
+});
 
 test('colour: --no-color and NO_COLOR win, FORCE_COLOR forces, otherwise only on a terminal', () => {
   assert.equal(colorLevel(false, { FORCE_COLOR: '1' }, true, 8), 0);

@@ -8,10 +8,14 @@ import { renderJson } from '../../src/render/json.ts';
 import type { DomainResult } from '../../src/model/result.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
 
-/** Golden files: run with UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff. */
+/**
+ * Golden files: run with UPDATE_GOLDEN=1 to write them after an intended change, then review
+ * the diff. A missing golden file is a failure, never silently created.
+ */
 function golden(name: string, actual: string): void {
   const path = fileURLToPath(new URL(`../fixtures/golden/${name}`, import.meta.url));
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) writeFileSync(path, actual);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, actual);
+  assert.ok(existsSync(path), `golden file ${name} is missing: write it with UPDATE_GOLDEN=1 and review it`);
   assert.equal(actual, readFileSync(path, 'utf8'));
 }
 
@@ -46,14 +50,96 @@ function results(): DomainResult[] {
   return [good, mixed, missing];
 }
 
+/**
+ * Server text at its worst: escape sequences, BEL, C1, bidi overrides in names, subjects and
+ * errors; with `longHost`, a 200-character MX host name (wider than any table would be).
+ */
+function hostileResult(longHost = false): DomainResult {
+  const second = longHost ? `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(50)}.hostile.example` : 'mx2.hostile.example';
+  return judgeDomain(
+    domainFacts({
+      domain: 'hostile.example',
+      input: 'hostile.example',
+      mx: [
+        mxHost('\u001b\u202emx.hostile.example', 10, [
+          addressFacts({
+            ip: '198.51.100.9',
+            certificate: certFacts(
+              [certInfo({ subject: 'CN=\u001b]0;x\u0007mx\u0085', issuer: 'CN=\u202eCA\u009b', san: ['DNS:other.example'], selfSigned: true })],
+              false,
+              'bad\u0007\n',
+            ),
+          }),
+        ]),
+        mxHost(second, 20, [
+          plainAddress({ ip: '2001:db8::25:1', family: 6, port: 2525, starttls: true, starttlsReply: { code: 220, lines: ['go ahead'] }, failure: { stage: 'handshake', kind: 'tls', message: 'handshake failed \u009b' } }),
+        ]),
+      ],
+    }),
+    POLICY,
+    NOW,
+  );
+}
+
+/** The widest line of the address section (the table, or the blocks of the narrow layout). */
+function addressSectionWidth(text: string): number {
+  const lines = text.split('\n');
+  let widest = 0;
+  let inside = false;
+  for (const line of lines) {
+    if (/^(PASS|FAIL|UNKNOWN) /.test(line)) inside = true;
+    else if (/^(Problems|Sender policies|Transcript)/.test(line)) inside = false;
+    else if (inside) widest = Math.max(widest, [...line].length);
+  }
+  return widest;
+}
+
 test('text report without colour matches the golden file', () => {
   golden('report.txt', renderText(results(), { colorLevel: 0, transcript: false }));
 });
 
-test('text report has no raw control characters from the network, even with colour', () => {
-  const text = renderText(results(), { colorLevel: 1, transcript: true });
-  const withoutSgr = text.replace(/\u001b\[[0-9;]*m/g, '');
-  assert.doesNotMatch(withoutSgr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+test('text report at 160 columns: the full table (golden, with hostile server text)', () => {
+  const text = renderText([results()[1]!, hostileResult()], { colorLevel: 0, transcript: false, columns: 160 });
+  golden('report-160.txt', text);
+  assert.equal(text.match(/┌/g)?.length, 2, 'a table for each domain');
+  assert.ok(addressSectionWidth(text) <= 160);
+});
+
+test('text report at 80 columns: one block per address, a line per column, nothing wider (golden, hostile text)', () => {
+  const text = renderText([results()[1]!, hostileResult(true)], { colorLevel: 0, transcript: false, columns: 80 });
+  golden('report-80.txt', text);
+  assert.doesNotMatch(text, /[┌│└]/, 'no table');
+  assert.ok(addressSectionWidth(text) <= 80, `widest line ${addressSectionWidth(text)}`);
+  assert.match(text, /^ {2}Level: +none$/m);
+});
+
+test('the layout follows the width, per domain: the full table down to the width it needs, blocks below', () => {
+  for (const result of [hostileResult(), hostileResult(true), ...results().slice(0, 2)]) {
+    const full = renderText([result], { colorLevel: 1, transcript: false, columns: 10_000 });
+    const needed = addressSectionWidth(full.replace(/\u001b\[[0-9;]*m/g, ''));
+    assert.match(renderText([result], { colorLevel: 1, transcript: false, columns: needed }), /┌/);
+    assert.doesNotMatch(renderText([result], { colorLevel: 1, transcript: true, columns: needed - 1 }), /┌/);
+    for (const columns of [40, 60, 80, 100, needed - 1]) {
+      const text = renderText([result], { colorLevel: 1, transcript: false, columns }).replace(/\u001b\[[0-9;]*m/g, '');
+      assert.ok(addressSectionWidth(text) <= columns, `${result.domain} at ${columns} columns: widest ${addressSectionWidth(text)}`);
+    }
+  }
+  // Without a width (not a terminal), the full table of a usual report.
+  assert.match(renderText(results(), { colorLevel: 0, transcript: false }), /┌/);
+});
+
+test('the report says which sender policies it means', () => {
+  const text = renderText(results(), { colorLevel: 0, transcript: false });
+  assert.doesNotMatch(text, /seed FAQ/);
+  assert.match(text, /^Sender policies of the partner TLS FAQs$/m);
+});
+
+test('text report has no raw control characters from the network, even with colour, in either layout', () => {
+  for (const columns of [80, 160]) {
+    const text = renderText([...results(), hostileResult()], { colorLevel: 1, transcript: true, columns });
+    const withoutSgr = text.replace(/\u001b\[[0-9;]*m/g, '');
+    assert.doesNotMatch(withoutSgr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  }
 });
 
 test('colour level 0 writes no escape sequence at all', () => {

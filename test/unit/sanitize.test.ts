@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sanitize } from '../../src/render/sanitize.ts';
+import { quote, sanitize } from '../../src/render/sanitize.ts';
 
 test('escape sequences and control characters are shown escaped', () => {
   assert.equal(sanitize('220 \x1b[2J\x1b]0;owned\x07 hi\r\n'), '220 \\x1b[2J\\x1b]0;owned\\x07 hi\\x0d\\x0a');
@@ -16,4 +16,22 @@ test('printable Unicode is kept', () => {
 
 test('long text is cut', () => {
   assert.equal(sanitize('x'.repeat(20), 5), 'xxxxx…');
+});
+
+test('quote: a value shown to a person, sanitised, between double quotes', () => {
+  assert.equal(quote('bad..name'), '"bad..name"');
+  assert.equal(quote('a\x1b[2J\x07\u0085\u009b\x7f\u202e\u2066\r\nb'), '"a\\x1b[2J\\x07\\x85\\x9b\\x7f\\u202e\\u2066\\x0d\\x0ab"');
+});
+
+test('quote: a long value is cut to about maxLength characters as shown, escapes never cut in half', () => {
+  const shown = quote('\u009b'.repeat(5000), 40);
+  assert.ok(shown.length <= 40 + 3, `${shown.length} characters`);
+  assert.match(shown, /^"(\\x9b)+…"$/);
+  assert.equal(quote('x'.repeat(5000), 10), `"${'x'.repeat(10)}…"`);
+  assert.equal(quote('x'.repeat(10), 10), `"${'x'.repeat(10)}"`);
+});
+
+test('quote replaces JSON.stringify in messages: no C1, DEL or bidi character left raw', () => {
+  assert.match(JSON.stringify('\u0085\u202e\x7f'), /[\u0085\u202e\x7f]/); // why: JSON.stringify keeps them
+  assert.doesNotMatch(quote('\u0085\u202e\x7f'), /[\u0085\u202e\x7f]/);
 });
