@@ -3,10 +3,10 @@
  * oldest first, and the problems with what to do. Pure: colour is a parameter, and every
  * string that came from the message passes through sanitize().
  */
-import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Severity } from '../model/result.js';
 import type { HeaderProblem, HeadersReport, Hop, HopGrade, MessageResult } from '../model/headers.js';
+import { boxTable } from './headers-table.js';
 import { sanitize } from './sanitize.js';
 
 export interface HeadersTextOptions {
@@ -91,14 +91,14 @@ function hopRow(hop: Hop, c: ChalkInstance): string[] {
   return [String(hop.order), `${from}\n${by}`, timeText(hop, c), `${protocol}${withLine}`, cipher, verified, `${grade}\n${c.dim(hop.format)}`];
 }
 
+const HEAD = ['#', 'From → By', 'Time (UTC)', 'Protocol', 'Cipher', 'Verified', 'Grade'];
+
 function hopTable(m: MessageResult, c: ChalkInstance): string | null {
   if (m.hops.length === 0) return null;
-  const t = new Table({
-    head: ['#', 'From → By', 'Time (UTC)', 'Protocol', 'Cipher', 'Verified', 'Grade'].map((h) => c.bold(h)),
-    style: { head: [], border: [] },
-  });
-  t.push(...m.hops.map((hop) => hopRow(hop, c)));
-  return t.toString();
+  return boxTable(
+    HEAD.map((h) => c.bold(h)),
+    m.hops.map((hop) => hopRow(hop, c)),
+  );
 }
 
 /** Each problem, and the fix the first time its code appears (a message may have many hops alike). */

@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { analyseMessages } from '../../src/headers/analyse.ts';
 import { renderHeadersText } from '../../src/render/headers-text.ts';
 import { renderHeadersJson } from '../../src/render/headers-json.ts';
+import { createRequire } from 'node:module';
+import { boxTable, displayWidth } from '../../src/render/headers-table.ts';
 import type { HeadersReport } from '../../src/model/headers.ts';
+
+const require = createRequire(import.meta.url);
+const CliTable = require('cli-table3') as new (options: object) => { push(...rows: string[][]): void; toString(): string };
 
 const NOW = new Date('2026-09-20T00:00:00Z');
 const dir = new URL('../fixtures/headers/', import.meta.url);
@@ -84,4 +89,22 @@ test('JSON: the same facts, schemaVersion 1, unsafe characters escaped', () => {
     firstUnencryptedHop: null, weakestHop: 1, weakestGrade: 'D',
   });
   assert.match(renderHeadersJson(report('garbage.eml')), /\\u001b\[31mevil/);
+});
+
+test('the hop table draws what cli-table3 draws, in one pass', () => {
+  const random = (() => {
+    let x = 7;
+    return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  })();
+  const pieces = ['a', 'mx.example', '[192.0.2.1]', '→', '—', 'ünï', '漢字', '\n', ' ', 'TLS_AES_256_GCM_SHA384', ''];
+  const cell = () => Array.from({ length: Math.floor(random() * 5) }, () => pieces[Math.floor(random() * pieces.length)]).join('');
+  for (let n = 0; n < 50; n++) {
+    const cols = 1 + Math.floor(random() * 7);
+    const head = Array.from({ length: cols }, (_, i) => `h${i}`);
+    const rows = Array.from({ length: 1 + Math.floor(random() * 6) }, () => Array.from({ length: cols }, cell));
+    const table = new CliTable({ head, style: { head: [], border: [] } });
+    table.push(...rows);
+    assert.equal(boxTable(head, rows), table.toString(), JSON.stringify(rows));
+  }
+  assert.equal(displayWidth('\u001b[1mTLS\u001b[22m 漢 e\u0301'), 8);
 });
