@@ -43,11 +43,15 @@ Examples:
 `;
 
 const HEADERS_HELP_AFTER = `
-Reads an RFC 5322 message (.eml), a bare header block or an mbox, and judges every
-Received: field, oldest hop first.
+Reads RFC 5322 messages (.eml), bare header blocks or mboxes, each file in turn, and judges
+every Received: field, oldest hop first. Caps: 64 MiB an input, 10,000 messages an input,
+1 MiB a header, 500 Received fields a header, 16 KiB a field; what a cap leaves unread is
+never a pass.
 
-Exit codes: 0 every network hop of every message used TLS; 1 some hop did not, or could
-not be told (unknown format); 2 unreadable input or no message header found.
+Exit codes: 0 every network hop of every message used TLS and everything was read; 1 some
+hop did not, could not be told (unknown format), or was left unread by a cap; 2 an input
+could not be read, or no input held a message header; 74 the report could not be written;
+141 standard output was closed early.
 `;
 
 /**
@@ -104,17 +108,17 @@ function program(): Command {
 function headersCommand(onRun: (task: Task) => void): Command {
   return new Command('headers')
     .description('prove from a delivered message that TLS was used on every hop (Received: fields)')
-    .argument('[file]', "message file (.eml, header block or mbox); '-' or nothing for standard input")
+    .argument('[files...]', "message files (.eml, header block or mbox), read in turn; '-' or nothing for standard input")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--json', 'same as --format json')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .addHelpText('after', HEADERS_HELP_AFTER)
     .configureOutput(ONE_LINE_ERRORS)
     .exitOverride()
-    .action((file: string | undefined, opts: { format: string; json?: boolean; color: boolean }) => {
+    .action((files: string[], opts: { format: string; json?: boolean; color: boolean }) => {
       onRun(async () => {
         const { runHeaders } = await import('./run-headers.js');
-        return runHeaders({ file: file ?? '-', format: opts.json === true ? 'json' : (opts.format as 'text' | 'json'), color: opts.color });
+        return runHeaders({ files, format: opts.json === true ? 'json' : (opts.format as 'text' | 'json'), color: opts.color });
       });
     });
 }

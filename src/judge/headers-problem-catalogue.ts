@@ -3,7 +3,27 @@
  * Codes are a public contract, like problem-catalogue.ts: add, never rename.
  */
 import type { HeaderProblemCode } from '../model/headers.js';
+import { HEADER_LIMITS } from '../headers/read-message.js';
 import type { ProblemKind } from './problem-catalogue.js';
+
+/**
+ * A size in words: '64 MiB', '16 KiB', else the number with its unit.
+ *
+ * @example sizeText(1048576, 'characters') // '1 MiB'; sizeText(1000, 'bytes') // '1000 bytes'
+ */
+export function sizeText(n: number, unit: 'bytes' | 'characters'): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / 1024 / 1024} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} ${unit}`;
+}
+
+const LIMIT = {
+  header: sizeText(HEADER_LIMITS.headerChars, 'characters'),
+  field: sizeText(HEADER_LIMITS.fieldChars, 'characters'),
+  input: sizeText(HEADER_LIMITS.inputBytes, 'bytes'),
+  received: HEADER_LIMITS.receivedFields.toLocaleString('en-US'),
+  messages: HEADER_LIMITS.messages.toLocaleString('en-US'),
+};
 
 export const HEADER_PROBLEMS: Record<HeaderProblemCode, ProblemKind> = {
   NO_RECEIVED_FIELDS: {
@@ -16,11 +36,11 @@ export const HEADER_PROBLEMS: Record<HeaderProblemCode, ProblemKind> = {
   },
   HEADER_TOO_LARGE: {
     severity: 'warning',
-    hint: 'The header is larger than mxprobe reads (1 MiB); only its first part was read. Give the message as delivered, or just its header block.',
+    hint: `The header is larger than mxprobe reads (${LIMIT.header}): only its first part was read, so the message cannot pass (hops below the cut are unknown). Give the message as delivered, or just its header block.`,
   },
   TOO_MANY_RECEIVED_FIELDS: {
     severity: 'warning',
-    hint: 'Only the newest Received fields were read (a mail loop, or a padded header): the oldest hops are not judged.',
+    hint: `Only the newest ${LIMIT.received} Received fields were read (a mail loop, or a padded header): the oldest hops, where the message entered, are not judged, so the message cannot pass.`,
   },
   HEADER_LINES_REPAIRED: {
     severity: 'info',
@@ -56,7 +76,7 @@ export const HEADER_PROBLEMS: Record<HeaderProblemCode, ProblemKind> = {
   },
   HOP_FIELD_TRUNCATED: {
     severity: 'warning',
-    hint: 'The Received field is longer than mxprobe reads (16 KiB) and was read in part: check it by hand.',
+    hint: `The Received field is longer than mxprobe reads (${LIMIT.field}) and was read in part: what the rest says is unknown, so the hop counts as unknown and the message cannot pass. Check it by hand.`,
   },
   HOP_DATE_INVALID: {
     severity: 'info',
@@ -69,5 +89,17 @@ export const HEADER_PROBLEMS: Record<HeaderProblemCode, ProblemKind> = {
   HOP_DATE_ORDER: {
     severity: 'info',
     hint: 'This hop is stamped earlier than the hop before it: the two servers\' clocks disagree, or a field was inserted by the sender (fields below the first hop of your own servers can be forged).',
+  },
+  INPUT_TOO_LARGE: {
+    severity: 'warning',
+    hint: `The input is larger than mxprobe reads (${LIMIT.input}): the messages after the cut were not read, so the input cannot pass. Give the test message alone (save it from the mail client), or split the mbox.`,
+  },
+  TOO_MANY_MESSAGES: {
+    severity: 'warning',
+    hint: `The input holds more messages than mxprobe judges (${LIMIT.messages}): the rest were counted but not read, so the input cannot pass. Give the test message alone, or split the mbox.`,
+  },
+  NO_MESSAGE_HEADER: {
+    severity: 'warning',
+    hint: "The input holds no header field, so nothing shows how a message travelled: give the message as delivered (the mail client's \"show original\" or \"view source\"), its header block, or an mbox.",
   },
 };

@@ -1,6 +1,7 @@
 /**
  * Judges the hops of a delivered message: which are local, whether each network hop was
- * encrypted and how well, and the verdict for the message. Pure: `now` is a parameter.
+ * encrypted and how well, and the verdict for the message and for the input. Pure: `now` is a
+ * parameter.
  *
  * Grades of a hop, best first (a local hop is graded only when it recorded TLS):
  *   A  TLS 1.2 or 1.3 with its cipher recorded, and nothing weak
@@ -14,13 +15,28 @@
  * Verdict and exit rule: a message passes only when every network hop is known to have used
  * TLS (`allNetworkHopsEncrypted === true`). A plaintext hop fails it (false); an unknown hop,
  * with no plaintext one, leaves it undetermined (null), and so does a message with no network
- * hop at all: the command promises proof, and an unknown hop proves nothing. The CLI exits 0
- * when every message passes, 1 otherwise, 2 when the input held no message (see analyse.ts).
- * A weak but encrypted hop still passes: its grade and HOP_WEAK_CIPHER say how weak.
+ * hop at all: the command promises proof, and an unknown hop proves nothing. A weak but
+ * encrypted hop still passes: its grade and HOP_WEAK_CIPHER say how weak.
+ *
+ * Nothing unread may pass (the one rule for every cap, HEADER_LIMITS in headers/read-message.ts).
+ * Whatever a cap leaves unread makes the verdict of what it touches unknown: never a pass, and
+ * false only when a plaintext hop was read in full.
+ *   - a Received field cut at its size cap: its hop is unknown (`encrypted` null, not local,
+ *     not graded), whatever its read part said: the TLS notation may be in the cut part, and a
+ *     "with ESMTP" may be followed by sendmail's "(using TLSv1.2 …)";
+ *   - Received fields past the cap, a header cut at its size cap, a header cut by the input cap:
+ *     the message's verdict is unknown (`complete` false);
+ *   - messages past the message cap, bytes past the input cap: the input does not pass
+ *     (`complete` false), whatever its messages' verdicts.
+ * The CLI exits 0 only when every input passes, 1 otherwise, 2 when an input could not be read or
+ * no input held a message header (headersExitStatus).
  */
 import type {
   HeaderProblem,
   HeaderProblemCode,
+  HeadersInput,
+  HeadersInputFacts,
+  HeadersReport,
   HeadersVerdict,
   Hop,
   HopFacts,
@@ -29,7 +45,7 @@ import type {
   MessageResult,
 } from '../model/headers.js';
 import { isLmtp, keywordClass } from '../headers/protocol-names.js';
-import { HEADER_PROBLEMS } from './headers-problem-catalogue.js';
+import { HEADER_PROBLEMS, sizeText } from './headers-problem-catalogue.js';
 
 /** Clocks of two servers may disagree this much before HOP_DATE_ORDER / HOP_DATE_IN_FUTURE. */
 const CLOCK_SKEW_MS = 15 * 60_000;
@@ -104,15 +120,26 @@ export function hopLabel(hop: HopFacts): string {
   return `hop ${hop.order} (${from} → ${hop.by?.host ?? '?'})`;
 }
 
-/** One hop's grade, problems and whether it is local; date checks are the message's (they need neighbours). */
+/**
+ * One hop's grade, problems and whether it is local; date checks are the message's (they need
+ * neighbours). A field cut at its size cap is an unknown network hop (see the module comment).
+ *
+ * @example judgeHop(hopFacts).grade // 'A' … 'F', or null
+ */
 export function judgeHop(hop: HopFacts): Hop {
-  const reason = localReason(hop);
+  const cut = hop.truncated;
+  const reason = cut ? null : localReason(hop);
   const local = reason !== null;
+  const encrypted = cut ? null : hop.encrypted;
   const label = hopLabel(hop);
   const problems: HeaderProblem[] = [];
   const at = hop.order;
-  if (!local && hop.encrypted === false) problems.push(problem('HOP_PLAINTEXT', `${label} was not encrypted (${hop.evidence}).`, at));
-  if (!local && hop.encrypted === null) problems.push(problem('HOP_ENCRYPTION_UNKNOWN', `${label}: cannot tell whether TLS was used (${hop.evidence}).`, at));
+  if (cut) {
+    problems.push(problem('HOP_FIELD_TRUNCATED', `${label}: the Received field was cut at its size limit and the rest was not read, so whether this hop used TLS is unknown.`, at));
+  } else {
+    if (!local && encrypted === false) problems.push(problem('HOP_PLAINTEXT', `${label} was not encrypted (${hop.evidence}).`, at));
+    if (!local && encrypted === null) problems.push(problem('HOP_ENCRYPTION_UNKNOWN', `${label}: cannot tell whether TLS was used (${hop.evidence}).`, at));
+  }
 
   let weak: string[] = [];
   let legacy = false;
@@ -131,31 +158,36 @@ export function judgeHop(hop: HopFacts): Hop {
     }
   }
   const detailed = tls !== null && tls.version !== null && tls.cipher !== null;
-  if (!local && hop.encrypted === true && !detailed) {
+  if (!local && encrypted === true && !detailed) {
     problems.push(problem('HOP_TLS_DETAILS_MISSING', `${label} used TLS but did not record ${tls?.version == null ? 'the version' : 'the cipher'} (${hop.evidence}).`, at));
   }
-  if (hop.truncated) problems.push(problem('HOP_FIELD_TRUNCATED', `${label}: the Received field was cut at its size limit.`, at));
 
   let grade: HopGrade | null;
-  if (hop.encrypted === null) grade = null;
-  else if (hop.encrypted === false) grade = local ? null : 'F';
+  if (encrypted === null) grade = null;
+  else if (encrypted === false) grade = local ? null : 'F';
   else if (weak.length > 0) grade = 'D';
   else if (legacy) grade = 'C';
   else if (!detailed) grade = 'B';
   else grade = 'A';
 
-  return { ...hop, local, localReason: reason, grade, problems };
+  const evidence = cut ? `${hop.evidence}; but the field was cut at its size limit` : hop.evidence;
+  return { ...hop, encrypted, evidence, local, localReason: reason, grade, problems };
 }
 
-/** The verdict over a message's network hops (local hops excluded); see the module comment. */
-export function verdictOf(hops: readonly Hop[]): HeadersVerdict {
+/**
+ * The verdict over a message's network hops (local hops excluded); see the module comment.
+ * `complete` false (a cap left part of the header unread) makes it unknown unless a plaintext
+ * hop was read.
+ *
+ * @example verdictOf(judgedHops, true).allNetworkHopsEncrypted // true | false | null
+ */
+export function verdictOf(hops: readonly Hop[], complete = true): HeadersVerdict {
   const network = hops.filter((h) => !h.local);
   const unencrypted = network.filter((h) => h.encrypted === false).map((h) => h.order);
   const unknown = network.filter((h) => h.encrypted === null).map((h) => h.order);
   let all: boolean | null;
-  if (network.length === 0) all = null;
-  else if (unencrypted.length > 0) all = false;
-  else if (unknown.length > 0) all = null;
+  if (unencrypted.length > 0) all = false;
+  else if (!complete || network.length === 0 || unknown.length > 0) all = null;
   else all = true;
   let weakest: Hop | null = null;
   for (const h of network) {
@@ -165,6 +197,7 @@ export function verdictOf(hops: readonly Hop[]): HeadersVerdict {
   return {
     allNetworkHopsEncrypted: all,
     pass: all === true,
+    complete: complete && !hops.some((h) => h.truncated),
     networkHops: network.map((h) => h.order),
     localHops: hops.filter((h) => h.local).map((h) => h.order),
     unencryptedHops: unencrypted,
@@ -173,6 +206,23 @@ export function verdictOf(hops: readonly Hop[]): HeadersVerdict {
     weakestHop: weakest?.order ?? null,
     weakestGrade: weakest?.grade ?? null,
   };
+}
+
+/**
+ * What a cap left unread of a message's header as a whole, in words ("the oldest 1 Received
+ * field"); empty when the header was read to its end. Fields cut at their cap are the hops' own.
+ *
+ * @example unreadParts({ ...facts, receivedTruncated: true, receivedCount: 501, hops }) // ['the oldest 1 Received field']
+ */
+export function unreadParts(message: MessageFacts): string[] {
+  const parts: string[] = [];
+  if (message.receivedTruncated) {
+    const left = message.receivedCount - message.hops.length;
+    parts.push(`the oldest ${left} Received field${left === 1 ? '' : 's'}`);
+  }
+  if (message.headerTruncated) parts.push(`the header past ${sizeText(message.headerChars, 'characters')}`);
+  if (message.inputCut) parts.push('the rest of the header (the input stopped inside it)');
+  return parts;
 }
 
 /** Time-stamp problems: unreadable, later than `now` (when given), earlier than the hop before. */
@@ -198,25 +248,76 @@ function dateProblems(hops: readonly Hop[], now: Date | undefined): void {
 /**
  * Judges one message: each hop, the time stamps, the message's own problems and the verdict.
  *
- * @example judgeMessage(readMessageFacts(raw), new Date()).verdict.allNetworkHopsEncrypted // true | false | null
+ * @example judgeMessage(messageFacts(raw, 'message.eml'), new Date()).verdict.allNetworkHopsEncrypted // true | false | null
  */
 export function judgeMessage(message: MessageFacts, now?: Date): MessageResult {
   const hops = message.hops.map(judgeHop);
   dateProblems(hops, now);
   const own: HeaderProblem[] = [];
-  if (message.headerTruncated) own.push(problem('HEADER_TOO_LARGE', `The header is larger than the ${message.headerChars} characters read.`, null));
+  if (message.headerTruncated) {
+    own.push(problem('HEADER_TOO_LARGE', `The header is larger than the ${sizeText(message.headerChars, 'characters')} read: the rest was not read.`, null));
+  }
+  if (message.inputCut) {
+    own.push(problem('INPUT_TOO_LARGE', 'The input stopped inside this header (at its size limit, or a read error): the rest of the header was not read.', null));
+  }
   if (message.repairedLines > 0) {
     own.push(problem('HEADER_LINES_REPAIRED', `${message.repairedLines} header line(s) were neither a field nor indented, and were joined to the field before.`, null));
   }
-  if (message.receivedCount === 0) own.push(problem('NO_RECEIVED_FIELDS', 'The message has no Received field.', null));
+  if (message.receivedCount === 0 && !message.headerTruncated && !message.inputCut) {
+    own.push(problem('NO_RECEIVED_FIELDS', 'The message has no Received field.', null));
+  }
   if (message.receivedTruncated) {
-    own.push(problem('TOO_MANY_RECEIVED_FIELDS', `The message has ${message.receivedCount} Received fields; the newest ${hops.length} were read.`, null));
+    own.push(problem('TOO_MANY_RECEIVED_FIELDS', `The message has ${message.receivedCount} Received fields; the newest ${hops.length} were read, the oldest ${message.receivedCount - hops.length} not.`, null));
   }
   if (hops.length > 0 && hops.every((h) => h.local)) own.push(problem('NO_NETWORK_HOP', 'Every Received field is a local hand-over: no hop between two hosts.', null));
   return {
     ...message,
     hops,
-    verdict: verdictOf(hops),
+    verdict: verdictOf(hops, unreadParts(message).length === 0),
     problems: [...own, ...hops.flatMap((h) => h.problems)],
   };
+}
+
+/**
+ * Judges one input as a whole: what the input and message caps left unread, whether it held a
+ * message at all, and whether it passes (every message read passes and nothing was left unread).
+ *
+ * @example judgeInput({ ...facts, inputCut: true }).pass // false, with INPUT_TOO_LARGE
+ */
+export function judgeInput(facts: HeadersInputFacts): HeadersInput {
+  const problems: HeaderProblem[] = [];
+  if (facts.inputCut) {
+    problems.push(problem('INPUT_TOO_LARGE', `The input is larger than the ${sizeText(facts.bytes, 'bytes')} read: the rest was not read.`, null));
+  }
+  if (facts.messagesCut) {
+    problems.push(problem('TOO_MANY_MESSAGES', `The input holds ${facts.messagesFound} messages; the first ${facts.messagesRead} were read, the rest only counted.`, null));
+  }
+  if (!facts.headerFound && facts.error === null) problems.push(problem('NO_MESSAGE_HEADER', 'No message header was found in the input.', null));
+  const complete = !facts.inputCut && !facts.messagesCut && facts.error === null;
+  return {
+    file: facts.file,
+    kind: facts.kind,
+    bytes: facts.bytes,
+    chars: facts.chars,
+    messagesFound: facts.messagesFound,
+    messagesRead: facts.messagesRead,
+    headerFound: facts.headerFound,
+    complete,
+    pass: complete && facts.headerFound && facts.messagesPass,
+    problems,
+    error: facts.error,
+  };
+}
+
+/**
+ * The exit status of `mxprobe headers`: 2 when an input could not be read, or when no input held
+ * a message header; 0 when every input passes (judgeInput: every message's network hops used
+ * TLS and nothing was left unread); else 1.
+ *
+ * @example headersExitStatus(analyseMessages(text, new Date())) // 0 | 1 | 2
+ */
+export function headersExitStatus(report: Pick<HeadersReport, 'inputs'>): 0 | 1 | 2 {
+  const inputs = report.inputs;
+  if (inputs.some((i) => i.error !== null) || !inputs.some((i) => i.headerFound)) return 2;
+  return inputs.every((i) => i.pass) ? 0 : 1;
 }

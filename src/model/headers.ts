@@ -124,7 +124,10 @@ export type HeaderProblemCode =
   | 'HOP_FIELD_TRUNCATED'
   | 'HOP_DATE_INVALID'
   | 'HOP_DATE_IN_FUTURE'
-  | 'HOP_DATE_ORDER';
+  | 'HOP_DATE_ORDER'
+  | 'INPUT_TOO_LARGE'
+  | 'TOO_MANY_MESSAGES'
+  | 'NO_MESSAGE_HEADER';
 
 export interface HeaderProblem {
   code: HeaderProblemCode;
@@ -133,7 +136,7 @@ export interface HeaderProblem {
   message: string;
   /** What to do. */
   hint: string;
-  /** The hop's `order`, or null for a problem of the whole message. */
+  /** The hop's `order`, or null for a problem of the whole message (or of the whole input). */
   hop: number | null;
 }
 
@@ -145,11 +148,14 @@ export interface HopFacts extends ReceivedFacts {
   fieldIndex: number;
   /** The unfolded field value (capped; see `truncated`). */
   raw: string;
-  /** The field was longer than the cap and was read in part. */
+  /** The field was longer than the cap and was read in part: its hop is judged unknown (judge/judge-hops.ts). */
   truncated: boolean;
 }
 
-/** One hop: a Received field's facts and their judgement. */
+/**
+ * One hop: a Received field's facts and their judgement. `encrypted` is the judged value: a
+ * field cut at its size cap is `null` (unknown) whatever its read part said.
+ */
 export interface Hop extends HopFacts {
   /** The hop stayed inside one host or site (loopback, LMTP, local delivery): no verdict. */
   local: boolean;
@@ -164,9 +170,15 @@ export interface Hop extends HopFacts {
 export interface HeadersVerdict {
   /**
    * true every network hop used TLS; false some did not; null when none was plain but some
-   * was unknown, or when there is no network hop at all.
+   * was unknown, when there is no network hop at all, or when a cap left part of the header
+   * unread (`complete` false).
    */
   allNetworkHopsEncrypted: boolean | null;
+  /**
+   * Every part of the header that bears on the verdict was read: no Received field past the
+   * cap, no header cut at its cap or by the input cap, no field cut at its cap.
+   */
+  complete: boolean;
   /** `allNetworkHopsEncrypted === true`: the exit-code rule (0 when every message passes, else 1). */
   pass: boolean;
   /** Orders of the network hops, of the local ones, of the plaintext ones and of the unknown ones. */
@@ -183,6 +195,8 @@ export interface HeadersVerdict {
 
 /** What reading one message found (headers/read-message.ts, headers/parse-received.ts). */
 export interface MessageFacts {
+  /** The input it came from as given on the command line ('-' standard input); null for text given to the library. */
+  file: string | null;
   /** 1-based position in the input (an mbox holds several). */
   index: number;
   /** The mbox `From ` line without `From `, or null. */
@@ -193,7 +207,10 @@ export interface MessageFacts {
   dateHeader: string | null;
   /** Characters of the header block read (capped at LIMITS.headerChars). */
   headerChars: number;
+  /** The header ran past LIMITS.headerChars: the rest was not read. */
   headerTruncated: boolean;
+  /** The input stopped inside this header (at its size cap LIMITS.inputBytes, or a read error): the rest was not read. */
+  inputCut: boolean;
   /** The input had no empty line after the header (a bare header block). */
   headerOnly: boolean;
   /** Received fields in the header, before the cap. */
@@ -217,15 +234,63 @@ export interface MessageResult extends Omit<MessageFacts, 'hops'> {
 
 export const HEADERS_SCHEMA_VERSION = 1;
 
+/** What one input was: 'several' only for the totals of several files (`HeadersReport.input`). */
+export type HeadersInputKind = 'mbox' | 'message' | 'headers' | 'empty' | 'several';
+
+/** One input (a file or standard input) as read and judged: its size, its messages, what was left unread. */
+export interface HeadersInput {
+  /** As given on the command line ('-' standard input); null for text given to the library, or for the totals. */
+  file: string | null;
+  /** 'mbox' From_-separated messages; 'message' a header and a body; 'headers' a bare header block; 'empty' no message. */
+  kind: HeadersInputKind;
+  /** Bytes read: at most LIMITS.inputBytes. */
+  bytes: number;
+  /** Characters read (UTF-16 code units after UTF-8 decoding). */
+  chars: number;
+  /** Messages found, also past the cap (and, when the input was cut, only up to the cut). */
+  messagesFound: number;
+  /** Messages judged and listed in `messages`: at most LIMITS.messages. */
+  messagesRead: number;
+  /** Some message has at least one header field (else the input holds no message: NO_MESSAGE_HEADER). */
+  headerFound: boolean;
+  /** Everything was read: no byte past the input cap, no message past the message cap, no read error. */
+  complete: boolean;
+  /** Every message read passes, a message header was found, and the input is complete. */
+  pass: boolean;
+  /** Problems of the input as a whole (INPUT_TOO_LARGE, TOO_MANY_MESSAGES, NO_MESSAGE_HEADER), `hop` null. */
+  problems: HeaderProblem[];
+  /** Why the input could not be read in full ('ENOENT', 'EISDIR', 'EIO'), or null. */
+  error: string | null;
+}
+
+/** What reading one input found (headers/analyse.ts), before judging (judge/judge-hops.ts judgeInput). */
+export interface HeadersInputFacts {
+  file: string | null;
+  kind: Exclude<HeadersInputKind, 'several'>;
+  bytes: number;
+  chars: number;
+  messagesFound: number;
+  messagesRead: number;
+  headerFound: boolean;
+  /** Bytes past LIMITS.inputBytes were left unread. */
+  inputCut: boolean;
+  /** Messages past LIMITS.messages were counted, not read. */
+  messagesCut: boolean;
+  /** Every message read passed (true when none was). */
+  messagesPass: boolean;
+  error: string | null;
+}
+
+/**
+ * The JSON document. The CLI writes it a piece at a time in this key order: `schemaVersion`,
+ * `messages` (one message at a time), `inputs`, `input`.
+ */
 export interface HeadersReport {
   schemaVersion: typeof HEADERS_SCHEMA_VERSION;
-  input: {
-    /** 'mbox' From_-separated messages; 'message' a header and a body; 'headers' a bare header block; 'empty' nothing. */
-    kind: 'mbox' | 'message' | 'headers' | 'empty';
-    /** Characters given. */
-    chars: number;
-    /** Messages found; `messages` holds those with a header, at most LIMITS.messages of them. */
-    messagesFound: number;
-  };
+  /** Every message of every input, in order; each names its `file`. */
   messages: MessageResult[];
+  /** One entry per input, in the order given. */
+  inputs: HeadersInput[];
+  /** The one input; with several files their totals (kind 'several', `file` null). */
+  input: HeadersInput;
 }

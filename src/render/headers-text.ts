@@ -1,12 +1,16 @@
 /**
  * The human report of `mxprobe headers`: per message a verdict line, a table of its hops
- * oldest first, and the problems with what to do. Pure: colour is a parameter, and every
- * string that came from the message passes through sanitize().
+ * oldest first, and the problems with what to do; per input what its caps left unread; with
+ * several files a heading per file. Written a piece at a time (HeadersTextStream), so a message
+ * is shown as soon as it is read. Pure: colour is a parameter, and every string that came from
+ * the message or the command line passes through sanitize().
  */
-import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Severity } from '../model/result.js';
-import type { HeaderProblem, HeadersReport, Hop, HopGrade, MessageResult } from '../model/headers.js';
+import type { HeaderProblem, HeadersInput, HeadersReport, Hop, HopGrade, MessageResult } from '../model/headers.js';
+import { unreadParts } from '../judge/judge-hops.js';
+import { sizeText } from '../judge/headers-problem-catalogue.js';
+import { boxTable } from './headers-table.js';
 import { sanitize } from './sanitize.js';
 
 export interface HeadersTextOptions {
@@ -54,10 +58,10 @@ export function headersVerdictLine(m: MessageResult, c: ChalkInstance): string {
     why = `${hopName(m, v.firstUnencryptedHop)} was not encrypted${more}`;
   } else {
     head = c.yellow.bold('UNKNOWN');
-    why =
-      v.networkHops.length === 0
-        ? m.hops.length === 0 ? 'no Received field' : 'no network hop recorded'
-        : `no hop was plaintext, but TLS is unknown on ${hopList(v.unknownHops)}`;
+    const unread = unreadParts(m);
+    if (unread.length > 0) why = `the header was not read in full (unread: ${unread.join('; ')}), so TLS cannot be proven`;
+    else if (v.networkHops.length === 0) why = m.hops.length === 0 ? 'no Received field' : 'no network hop recorded';
+    else why = `no hop was plaintext, but TLS is unknown on ${hopList(v.unknownHops)}`;
   }
   return `${head} ${c.bold(messageName(m))}: ${why}`;
 }
@@ -91,14 +95,14 @@ function hopRow(hop: Hop, c: ChalkInstance): string[] {
   return [String(hop.order), `${from}\n${by}`, timeText(hop, c), `${protocol}${withLine}`, cipher, verified, `${grade}\n${c.dim(hop.format)}`];
 }
 
+const HEAD = ['#', 'From → By', 'Time (UTC)', 'Protocol', 'Cipher', 'Verified', 'Grade'];
+
 function hopTable(m: MessageResult, c: ChalkInstance): string | null {
   if (m.hops.length === 0) return null;
-  const t = new Table({
-    head: ['#', 'From → By', 'Time (UTC)', 'Protocol', 'Cipher', 'Verified', 'Grade'].map((h) => c.bold(h)),
-    style: { head: [], border: [] },
-  });
-  t.push(...m.hops.map((hop) => hopRow(hop, c)));
-  return t.toString();
+  return boxTable(
+    HEAD.map((h) => c.bold(h)),
+    m.hops.map((hop) => hopRow(hop, c)),
+  );
 }
 
 /** Each problem, and the fix the first time its code appears (a message may have many hops alike). */
@@ -119,22 +123,118 @@ function hopList(orders: readonly number[]): string {
   return orders.length > 5 ? `${shown} and ${orders.length - 5} more` : shown;
 }
 
-/** @example renderHeadersText(analyseMessages(text, new Date()), { colorLevel: 0 }) */
-export function renderHeadersText(report: HeadersReport, options: HeadersTextOptions): string {
+/**
+ * One message: its verdict line, the From_ line of an mbox, the hop table, the local hops and
+ * the problems. No line break at the end.
+ *
+ * @example renderMessageText(report.messages[0], { colorLevel: 0 }).split('\n')[0] // 'PASS message 1 …'
+ */
+export function renderMessageText(m: MessageResult, options: HeadersTextOptions): string {
+  return messageBlock(m, new Chalk({ level: options.colorLevel }));
+}
+
+function messageBlock(m: MessageResult, c: ChalkInstance): string {
+  const lines = [headersVerdictLine(m, c)];
+  if (m.envelopeFrom !== null) lines.push(c.dim(`From ${sanitize(m.envelopeFrom, 200)}`));
+  const t = hopTable(m, c);
+  if (t !== null) lines.push(t);
+  const local = m.hops.filter((h) => h.local);
+  if (local.length > 0) lines.push(c.dim(`Local: ${local.map((h) => `hop ${h.order} ${sanitize(h.localReason ?? '', 120)}`).join('; ')}`));
+  if (m.problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(m.problems, c));
+  return lines.join('\n');
+}
+
+/** How an input is named to a person: 'standard input', its file name (sanitised), or 'the input'. */
+export function inputName(file: string | null): string {
+  if (file === null) return 'the input';
+  return file === '-' ? 'standard input' : sanitize(file, 200);
+}
+
+/**
+ * What an input's caps left unread, or that it held no message: a closing block; null when
+ * there is nothing to say (the input was read in full and held messages). No line break at the end.
+ *
+ * @example renderInputText(input, { colorLevel: 0 }) // 'UNKNOWN mbox: only the first 10000 of 10001 messages were read …'
+ */
+export function renderInputText(input: HeadersInput, options: HeadersTextOptions): string | null {
   const c = new Chalk({ level: options.colorLevel });
-  if (report.messages.length === 0) return `${c.yellow.bold('UNKNOWN')} no message header found in the input.\n`;
-  const blocks = report.messages.map((m) => {
-    const lines = [headersVerdictLine(m, c)];
-    if (m.envelopeFrom !== null) lines.push(c.dim(`From ${sanitize(m.envelopeFrom, 200)}`));
-    const t = hopTable(m, c);
-    if (t !== null) lines.push(t);
-    const local = m.hops.filter((h) => h.local);
-    if (local.length > 0) lines.push(c.dim(`Local: ${local.map((h) => `hop ${h.order} ${sanitize(h.localReason ?? '', 120)}`).join('; ')}`));
-    if (m.problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(m.problems, c));
-    return lines.join('\n');
-  });
-  if (report.input.messagesFound > report.messages.length) {
-    blocks.push(c.dim(`${report.messages.length} of ${report.input.messagesFound} messages shown (the rest had no header, or were past the limit).`));
+  if (input.error !== null) return null; // said on standard error, once
+  const name = inputName(input.file);
+  const lines: string[] = [];
+  const rest = input.problems.filter((p) => p.code !== 'NO_MESSAGE_HEADER');
+  if (input.messagesRead === 0) {
+    lines.push(`${c.yellow.bold('UNKNOWN')} no message header found in ${input.file === null ? 'the input' : name}.`);
+  } else if (rest.length > 0) {
+    const parts: string[] = [];
+    if (input.problems.some((p) => p.code === 'INPUT_TOO_LARGE')) parts.push(`only its first ${sizeText(input.bytes, 'bytes')} were read`);
+    if (input.problems.some((p) => p.code === 'TOO_MANY_MESSAGES')) parts.push(`only the first ${input.messagesRead} of ${input.messagesFound} messages were read`);
+    lines.push(`${c.yellow.bold('UNKNOWN')} ${c.bold(name)}: ${parts.join(', and ')}, so it cannot pass`);
+  } else {
+    return null;
   }
-  return `${blocks.join('\n\n')}\n`;
+  if (rest.length > 0) lines.push(c.bold('Problems'), ...problemLines(rest, c));
+  return lines.join('\n');
+}
+
+/**
+ * The text report written a piece at a time: each method returns the text to write next, blank
+ * lines between blocks. With `headings`, each input opens with `==> name <==` (as head(1) does).
+ *
+ * @example
+ * const text = new HeadersTextStream({ colorLevel: 0, headings: false });
+ * write(text.input('-')); for (const m of messages) write(text.message(m)); write(text.inputEnd(input));
+ */
+export class HeadersTextStream {
+  private blocks = 0;
+  private afterHeading = false;
+  private readonly c: ChalkInstance;
+
+  constructor(private readonly options: HeadersTextOptions & { headings: boolean }) {
+    this.c = new Chalk({ level: options.colorLevel });
+  }
+
+  /** The heading of the next input ('' without headings). */
+  input(file: string | null): string {
+    if (!this.options.headings) return '';
+    const text = `${this.blocks > 0 ? '\n' : ''}==> ${inputName(file)} <==\n`;
+    this.blocks += 1;
+    this.afterHeading = true;
+    return text;
+  }
+
+  message(m: MessageResult): string {
+    return this.block(messageBlock(m, this.c));
+  }
+
+  /** The input's closing block, when it has one ('' otherwise). */
+  inputEnd(input: HeadersInput): string {
+    const text = renderInputText(input, this.options);
+    return text === null ? '' : this.block(text);
+  }
+
+  private block(text: string): string {
+    const gap = this.blocks > 0 && !this.afterHeading ? '\n' : '';
+    this.blocks += 1;
+    this.afterHeading = false;
+    return `${gap}${text}\n`;
+  }
+}
+
+/**
+ * The whole text report at once (what HeadersTextStream writes piece by piece); headings when
+ * the report holds several inputs.
+ *
+ * @example renderHeadersText(analyseMessages(text, new Date()), { colorLevel: 0 })
+ */
+export function renderHeadersText(report: HeadersReport, options: HeadersTextOptions): string {
+  const stream = new HeadersTextStream({ ...options, headings: report.inputs.length > 1 });
+  let out = '';
+  let next = 0;
+  for (const input of report.inputs) {
+    out += stream.input(input.file);
+    for (const m of report.messages.slice(next, next + input.messagesRead)) out += stream.message(m);
+    next += input.messagesRead;
+    out += stream.inputEnd(input);
+  }
+  return out;
 }

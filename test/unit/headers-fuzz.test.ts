@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { analyseMessages } from '../../src/headers/analyse.ts';
+import { analyseMessages, HeadersAnalyser, headersExitStatus } from '../../src/headers/analyse.ts';
+import type { MessageResult } from '../../src/model/headers.ts';
+import { HEADER_LIMITS, type HeaderLimits } from '../../src/headers/read-message.ts';
 import { parseReceived } from '../../src/headers/parse-received.ts';
 import { renderHeadersText } from '../../src/render/headers-text.ts';
 import { renderHeadersJson } from '../../src/render/headers-json.ts';
@@ -59,25 +61,50 @@ function mutate(base: string, random: () => number): string {
   return text;
 }
 
-/** What must hold for every report, whatever the input. */
-function checkReport(report: HeadersReport): void {
+/** What must hold for every report, whatever the input and the caps. */
+function checkReport(report: HeadersReport, limits: HeaderLimits = HEADER_LIMITS): void {
   assert.equal(report.schemaVersion, 1);
-  assert.ok(report.messages.length <= 1000);
+  assert.ok(report.messages.length <= limits.messages);
+  assert.ok(report.input.bytes <= limits.inputBytes);
   for (const m of report.messages) {
-    assert.ok(m.hops.length <= 500);
+    assert.ok(m.hops.length <= limits.receivedFields);
     m.hops.forEach((h, i) => assert.equal(h.order, i + 1));
     const v = m.verdict;
     assert.equal(v.pass, v.allNetworkHopsEncrypted === true);
     if (v.allNetworkHopsEncrypted === true) assert.deepEqual([v.unencryptedHops, v.unknownHops], [[], []]);
     if (v.allNetworkHopsEncrypted === false) assert.ok(v.firstUnencryptedHop !== null);
+    // Nothing unread may pass: a cap that touched the message leaves it unknown, or false when a plaintext hop was read.
+    const unread = m.receivedTruncated || m.headerTruncated || m.inputCut || m.hops.some((h) => h.truncated);
+    assert.equal(v.complete, !unread);
+    if (unread) assert.equal(v.pass, false);
+    if (unread && v.unencryptedHops.length === 0) assert.equal(v.allNetworkHopsEncrypted, null);
     for (const h of m.hops) {
-      assert.ok(h.raw.length <= 16 * 1024);
+      assert.ok(h.raw.length <= limits.fieldChars);
+      if (h.truncated) assert.deepEqual([h.encrypted, h.local, h.grade], [null, false, null]);
       if (h.encrypted === false && !h.local) assert.equal(h.grade, 'F');
       if (h.encrypted === null) assert.equal(h.grade, null);
     }
   }
-  renderHeadersJson(report);
+  const input = report.input;
+  if (!input.complete) assert.equal(input.pass, false);
+  if (input.pass) assert.ok(report.messages.every((m) => m.verdict.pass) && report.messages.length > 0);
+  if (report.messages.some((m) => !m.verdict.complete) || !input.complete) assert.notEqual(headersExitStatus(report), 0);
+  const json = renderHeadersJson(report);
+  assert.deepEqual(JSON.parse(json), JSON.parse(JSON.stringify(report)));
   assert.doesNotMatch(renderHeadersText(report, { colorLevel: 0 }), /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+}
+
+/** Small caps, so that random inputs reach them; sometimes the real ones. */
+function randomLimits(random: () => number): HeaderLimits {
+  if (random() < 0.5) return HEADER_LIMITS;
+  const pick = (real: number, small: number) => (random() < 0.5 ? real : 1 + Math.floor(random() * small));
+  return {
+    headerChars: pick(HEADER_LIMITS.headerChars, 2000),
+    receivedFields: pick(HEADER_LIMITS.receivedFields, 6),
+    fieldChars: pick(HEADER_LIMITS.fieldChars, 300),
+    messages: pick(HEADER_LIMITS.messages, 3),
+    inputBytes: pick(HEADER_LIMITS.inputBytes, 3000),
+  };
 }
 
 test('read + parse + judge + render never throw: random bytes and mutated fixtures (2,000 cases)', () => {
@@ -95,18 +122,38 @@ test('read + parse + judge + render never throw: random bytes and mutated fixtur
       const base = corpus[Math.floor(random() * corpus.length)]?.toString('utf8') ?? '';
       input = mutate(base, random);
     }
+    const limits = randomLimits(random);
     const t0 = performance.now();
     try {
-      checkReport(analyseMessages(input, NOW));
+      checkReport(analyseMessages(input, NOW, limits), limits);
     } catch (error) {
       const shown = typeof input === 'string' ? JSON.stringify(input.slice(0, 300)) : `${input.length} random bytes`;
-      throw new Error(`case ${n} (seed ${seed}): ${String(error)}\ninput: ${shown}`, { cause: error });
+      throw new Error(`case ${n} (seed ${seed}, limits ${JSON.stringify(limits)}): ${String(error)}\ninput: ${shown}`, { cause: error });
     }
     slowest = Math.max(slowest, performance.now() - t0);
   }
   const total = performance.now() - started;
   console.log(`fuzz: 2000 cases in ${total.toFixed(0)} ms, slowest ${slowest.toFixed(1)} ms (seed ${seed})`);
   assert.ok(total < 60_000, `fuzzing took ${total} ms`);
+});
+
+test('streaming: the bytes cut into random chunks (UTF-8 sequences and CRLF split too) give the same report (500 cases)', () => {
+  const random = generator(Number(process.env.HEADERS_FUZZ_SEED ?? 20260920) + 1);
+  for (let n = 0; n < 500; n++) {
+    const base = corpus[Math.floor(random() * corpus.length)]?.toString('utf8') ?? '';
+    const bytes = Buffer.from(n % 2 === 0 ? mutate(base, random) : `${base}\n${mutate(base, random)}`, 'utf8');
+    const limits = randomLimits(random);
+    const whole = analyseMessages(bytes, NOW, limits);
+    const messages: MessageResult[] = [];
+    const analyser = new HeadersAnalyser({ now: NOW, limits, onMessage: (m) => messages.push(m) });
+    for (let at = 0; at < bytes.length; ) {
+      const size = 1 + Math.floor(random() * (random() < 0.5 ? 4 : 300));
+      if (!analyser.push(bytes.subarray(at, at + size))) break;
+      at += size;
+    }
+    const input = analyser.end();
+    assert.deepEqual({ messages, input }, { messages: whole.messages, input: whole.input }, `case ${n}: ${JSON.stringify(bytes.toString('utf8').slice(0, 200))}`);
+  }
 });
 
 test('parseReceived never throws on random field values', () => {

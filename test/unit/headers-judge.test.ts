@@ -34,7 +34,7 @@ function hop(more: Partial<HopFacts> = {}): HopFacts {
 
 function messageOf(hops: HopFacts[], more: Partial<MessageFacts> = {}): MessageFacts {
   return {
-    index: 1, envelopeFrom: null, messageId: null, subject: null, dateHeader: null, headerChars: 100, headerTruncated: false,
+    file: null, index: 1, envelopeFrom: null, messageId: null, subject: null, dateHeader: null, headerChars: 100, headerTruncated: false, inputCut: false,
     headerOnly: false, receivedCount: hops.length, receivedTruncated: false, fieldCount: hops.length, repairedLines: 0,
     hops: hops.map((h, i) => ({ ...h, order: i + 1, fieldIndex: hops.length - 1 - i })),
     ...more,
@@ -87,7 +87,8 @@ test('grades and problems of network hops', () => {
     ['client certificate failed', { tls: tls('TLSv1.3', 'TLS_AES_128_GCM_SHA256', { verified: 'fail' }) }, 'A', ['HOP_CLIENT_CERT_FAILED']],
     ['client certificate not requested', { tls: tls('TLSv1.3', 'TLS_AES_128_GCM_SHA256', { verified: 'not-requested' }) }, 'A', []],
     ['old sendmail: ESMTP with TLS', { with: 'ESMTP', tls: tls('TLSv1.2', 'AES256-SHA') }, 'A', ['HOP_KEYWORD_CONTRADICTS_TLS']],
-    ['cut field', { truncated: true, tls: tls('TLSv1.3', 'TLS_AES_128_GCM_SHA256') }, 'A', ['HOP_FIELD_TRUNCATED']],
+    ['cut field: unknown, whatever its read part says', { truncated: true, tls: tls('TLSv1.3', 'TLS_AES_128_GCM_SHA256') }, null, ['HOP_FIELD_TRUNCATED']],
+    ['cut field that read as plaintext: unknown too', { truncated: true, encrypted: false, with: 'ESMTP' }, null, ['HOP_FIELD_TRUNCATED']],
   ];
   for (const [name, facts, grade, codes] of cases) {
     const judged = judgeHop(hop(facts));
@@ -181,6 +182,8 @@ test('message problems: no Received field, capped, repaired, no network hop', ()
   const codes = (facts: MessageFacts) => judgeMessage(facts, NOW).problems.filter((p) => p.hop === null).map((p) => p.code);
   assert.deepEqual(codes(messageOf([])), ['NO_RECEIVED_FIELDS']);
   assert.deepEqual(codes(messageOf([hop()], { receivedCount: 600, receivedTruncated: true })), ['TOO_MANY_RECEIVED_FIELDS']);
+  assert.deepEqual(codes(messageOf([], { receivedCount: 0, inputCut: true })), ['INPUT_TOO_LARGE']);
+  assert.deepEqual(codes(messageOf([], { receivedCount: 0, headerTruncated: true })), ['HEADER_TOO_LARGE']);
   assert.deepEqual(codes(messageOf([hop()], { headerTruncated: true, repairedLines: 2 })), ['HEADER_TOO_LARGE', 'HEADER_LINES_REPAIRED']);
   assert.deepEqual(codes(messageOf([hop({ from: null })])), ['NO_NETWORK_HOP']);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readHeader, splitMessages } from '../../src/headers/read-message.ts';
+import { HeaderReader, MessageSplitter, readHeader, splitMessages, type RawMessage } from '../../src/headers/read-message.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/headers/${name}`, import.meta.url)), 'utf8');
 
@@ -10,7 +10,7 @@ test('a single message: header up to the first empty line, Received fields oldes
   const split = splitMessages(fixture('postfix.eml'));
   assert.equal(split.kind, 'single');
   assert.equal(split.messagesFound, 1);
-  const header = readHeader(split.messages[0]?.text ?? '');
+  const header = split.messages[0]?.header ?? readHeader('');
   assert.equal(header.receivedCount, 4);
   assert.deepEqual(
     header.received.map((r) => r.fieldIndex),
@@ -26,7 +26,7 @@ test('a single message: header up to the first empty line, Received fields oldes
 });
 
 test('unfolding removes only the line breaks (RFC 5322 §2.2.3), with CRLF line ends', () => {
-  const header = readHeader(splitMessages(fixture('folded.eml')).messages[0]?.text ?? '');
+  const header = readHeader(fixture('folded.eml'));
   assert.equal(header.receivedCount, 3);
   const top = header.received[2]?.value ?? '';
   assert.ok(!top.includes('\r') && !top.includes('\n'));
@@ -64,7 +64,7 @@ test('an mbox: messages start at From_ lines after an empty line', () => {
     ['alice@sender.example Mon Sep 14 08:11:12 2026', 'bob@sender.example Tue Sep 15 09:00:00 2026'],
   );
   assert.deepEqual(
-    split.messages.map((m) => readHeader(m.text).messageId),
+    split.messages.map((m) => m.header.messageId),
     ['<mbox-1@sender.example>', '<mbox-2@sender.example>'],
   );
 });
@@ -75,7 +75,7 @@ test('a bare header block, and empty input', () => {
   assert.equal(header.receivedCount, 1);
   assert.equal(splitMessages('').kind, 'empty');
   assert.equal(splitMessages(' \r\n\n\t').kind, 'empty');
-  assert.equal(splitMessages('\ufeffReceived: x').messages[0]?.text, 'Received: x');
+  assert.equal(splitMessages('\ufeffReceived: x').messages[0]?.header.received[0]?.value, 'x');
 });
 
 test('leading empty lines before a pasted header are skipped', () => {
@@ -104,5 +104,62 @@ test('caps: Received fields (newest kept), field length, header length, messages
   const split = splitMessages(mbox, { messages: 3 });
   assert.equal(split.messagesFound, 7);
   assert.equal(split.messages.length, 3);
-  assert.equal(readHeader(split.messages[2]?.text ?? '').subject, '2');
+  assert.equal(split.messages[2]?.header.subject, '2');
+});
+
+/** Feeds `text` to a splitter in pieces cut at the given sizes (cycled), as a stream would. */
+function splitInPieces(text: string, sizes: readonly number[]): { messages: RawMessage[]; found: number } {
+  const messages: RawMessage[] = [];
+  const splitter = new MessageSplitter({}, (m) => messages.push(m));
+  for (let at = 0, k = 0; at < text.length; k++) {
+    const size = sizes[k % sizes.length] ?? 1;
+    splitter.push(text.slice(at, at + size));
+    at += size;
+  }
+  return { messages, found: splitter.end({ inputCut: false }).messagesFound };
+}
+
+test('streaming: any cut of the text into pieces reads the same messages as the whole text', () => {
+  const corpus = ['two-messages.mbox', 'folded.eml', 'faq-002.eml', 'gmail.eml', 'garbage.eml', 'header-only.txt'].map(fixture);
+  corpus.push('From a\n\nFrom b\nSubject: b\n\nbody\r\n\r\nFrom c\r\nReceived: from x by y\r\n\tz; Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n');
+  for (const text of corpus) {
+    const whole = splitMessages(text);
+    for (const sizes of [[1], [2, 3], [7], [64], [1, 1000]]) {
+      const pieces = splitInPieces(text, sizes);
+      assert.equal(pieces.found, whole.messagesFound, `${JSON.stringify(sizes)} ${text.slice(0, 30)}`);
+      assert.deepEqual(pieces.messages, whole.messages, `${JSON.stringify(sizes)} ${text.slice(0, 30)}`);
+    }
+  }
+});
+
+test('streaming: an endless line or body is not kept; each message is handed on when its header ends', () => {
+  const handed: number[] = [];
+  const splitter = new MessageSplitter({ headerChars: 100 }, (m) => handed.push(m.index));
+  splitter.push('From a Mon Jan  1 00:00:00 2024\nSubject: one\n\n');
+  assert.deepEqual(handed, [1], 'handed on at the empty line, before any body');
+  for (let i = 0; i < 1000; i++) splitter.push('x'.repeat(10_000)); // 10 MB body line
+  splitter.push('\n\nFrom b\nSubject: ');
+  for (let i = 0; i < 1000; i++) splitter.push('y'.repeat(10_000)); // 10 MB header line: cut at 100
+  assert.deepEqual(handed, [1, 2], 'a header cut at its cap is handed on at the cap');
+  const summary = splitter.end({ inputCut: false });
+  assert.equal(summary.messagesFound, 2);
+});
+
+test('HeaderReader: the cap stops a header of endless blank lines or of one endless line', () => {
+  const blank = new HeaderReader({ headerChars: 10 });
+  let more = true;
+  for (let i = 0; i < 100 && more; i++) more = blank.line('', true, 1);
+  assert.equal(more, false);
+  assert.equal(blank.finish({ inputCut: false }).truncated, true);
+  const long = new HeaderReader({ headerChars: 10 });
+  assert.equal(long.line('Subject: 0123456789', false, 0), false);
+  const header = long.finish({ inputCut: false });
+  assert.deepEqual([header.truncated, header.subject, header.chars], [true, '0', 10]);
+});
+
+test('a header cut by the end of a capped input is marked, not taken for a bare header block', () => {
+  const reader = new HeaderReader();
+  reader.line('Received: from a by b with ESMTPS', true, 1);
+  const cut = reader.finish({ inputCut: true });
+  assert.deepEqual([cut.inputCut, cut.headerOnly], [true, false]);
 });
