@@ -47,7 +47,11 @@ export interface CertificateFields {
   authorityKeyId: AuthorityKeyId | null;
   /** OIDs of critical extensions OpenSSL does not handle: it refuses such a certificate. */
   unhandledCritical: string[];
-  /** Some part could not be read (it is reported absent). */
+  /**
+   * Some part could not be read (it is reported absent), or an extension OpenSSL decodes is
+   * unreadable or repeated: OpenSSL marks such a certificate invalid (EXFLAG_INVALID) and will
+   * neither take it as an issuer nor find one for it.
+   */
   malformed: boolean;
 }
 
@@ -83,6 +87,8 @@ const EXT_EXT_KEY_USAGE = '2.5.29.37';
 const EXT_SUBJECT_KEY_ID = '2.5.29.14';
 const EXT_AUTHORITY_KEY_ID = '2.5.29.35';
 const EXT_NETSCAPE_CERT_TYPE = '2.16.840.1.113730.1.1';
+/** Extensions read here, which OpenSSL decodes too (a repeated one makes the certificate invalid). */
+const DECODED = new Set([EXT_BASIC_CONSTRAINTS, EXT_KEY_USAGE, EXT_EXT_KEY_USAGE, EXT_SUBJECT_KEY_ID, EXT_AUTHORITY_KEY_ID, EXT_NETSCAPE_CERT_TYPE]);
 
 /**
  * Extensions OpenSSL 3.0 handles, so a critical one does not make it refuse the certificate
@@ -206,8 +212,12 @@ export function readCertificateFields(der: Buffer): CertificateFields {
     }
     const critical = parts.length === 3 && parts[1]?.tag === BOOLEAN && (der[parts[1].start] ?? 0) !== 0;
     const value = parts[parts.length - 1] as Tlv;
-    if (value.tag !== OCTET_STRING || seen.has(oid)) {
-      malformed = true; // OpenSSL too marks a certificate with a repeated extension invalid
+    if (value.tag !== OCTET_STRING) {
+      malformed = true;
+      continue;
+    }
+    if (seen.has(oid)) {
+      if (DECODED.has(oid)) malformed = true; // OpenSSL's X509_get_ext_d2i finds it twice: invalid
       continue;
     }
     seen.add(oid);

@@ -85,7 +85,7 @@ export function decodeOid(bytes: Buffer): string | null {
   return arcs.length >= 2 && (bytes[bytes.length - 1]! & 0x80) === 0 ? arcs.join('.') : null;
 }
 
-/** The OID of a TLV that must be one, or null. */
+/** The OID of a TLV that must be one, or null. @example oidOf(der, parts[0]) // '2.5.29.19' */
 export function oidOf(der: Buffer, tlv: Tlv | undefined): string | null {
   return tlv !== undefined && tlv.tag === OID ? decodeOid(der.subarray(tlv.start, tlv.end)) : null;
 }
@@ -93,6 +93,7 @@ export function oidOf(der: Buffer, tlv: Tlv | undefined): string | null {
 /**
  * A non-negative INTEGER as a JavaScript number, or null (negative, or too large to matter:
  * pathLenConstraint and version are small).
+ * @example smallInteger(der, pathLenTlv) // 0
  */
 export function smallInteger(der: Buffer, tlv: Tlv | undefined): number | null {
   if (tlv === undefined || tlv.tag !== INTEGER || tlv.end === tlv.start || tlv.end - tlv.start > 6) return null;

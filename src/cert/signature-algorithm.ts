@@ -61,7 +61,7 @@ export function keyCanSign(keyType: string, algorithm: string): boolean {
   return hit !== undefined && hit[1].includes(keyType);
 }
 
-/** OpenSSL's name of a signature algorithm OID, or the OID itself. */
+/** OpenSSL's name of a signature algorithm OID, or the OID itself. @example signatureName('1.2.840.10045.4.3.2') // 'ecdsa-with-SHA256' */
 export function signatureName(oid: string): string {
   return SIGNATURE_NAMES[oid] ?? oid;
 }

@@ -9,6 +9,8 @@ import { rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
 import { readCertificateFields, subjectKeyOf } from '../../src/cert/certificate-fields.ts';
 import { nameKey, readTlv } from '../../src/cert/der.ts';
+import { decodeCertificate } from '../../src/cert/parsed-certificate.ts';
+import { likelyIssued } from '../../src/cert/describe-chain.ts';
 import { makeTestPki } from '../helpers/pki.ts';
 
 const run = promisify(execFile);
@@ -74,13 +76,17 @@ test('key identifiers: a certificate\'s authority key identifier is its issuer\'
   assert.equal(leaf.tbsSignatureAlgorithm, 'sha256WithRSAEncryption');
 });
 
-test('the bundled roots all read, and their names are distinct keys', () => {
+test('the bundled roots all read, are self-signed CAs as OpenSSL sees them, and their names are distinct keys', () => {
   const keys = new Set<string>();
   for (const pem of rootCertificates) {
-    const f = readCertificateFields(new X509Certificate(pem).raw);
+    const der = new X509Certificate(pem).raw;
+    const f = readCertificateFields(der);
     assert.equal(f.malformed, false);
     assert.ok(f.subjectKey !== null);
     keys.add(f.subjectKey);
+    const parsed = decodeCertificate(der, der.toString('base64'), true);
+    assert.equal(parsed?.info.selfSigned, true, parsed?.info.subject);
+    assert.equal(parsed?.info.basicConstraints?.ca, true, parsed?.info.subject);
   }
   assert.ok(keys.size >= rootCertificates.length - 5, `${keys.size} of ${rootCertificates.length}`);
 });
@@ -117,4 +123,24 @@ test('never throws: truncated, mutated and random input give fields', async () =
     subjectKeyOf(copy);
     readCertificateFields(randomBytes(i % 200));
   }
+});
+
+test('an issuer must fit: name, authority key identifier, key type; an invalid certificate fits nothing', async () => {
+  const pki = await makeTestPki();
+  const read = (pem: string) => {
+    const der = new X509Certificate(pem).raw;
+    return decodeCertificate(der, der.toString('base64'), false)!;
+  };
+  const leaf = read(pki.certs.valid.leaf);
+  const inter = read(pki.intermediatePem);
+  assert.ok(likelyIssued(inter, leaf));
+  assert.ok(!likelyIssued(read(pki.rootPem), leaf), 'another name');
+  assert.ok(!likelyIssued({ ...inter, fields: { ...inter.fields, subjectKeyId: '00' } }, leaf), 'another key identifier');
+  assert.ok(!likelyIssued({ ...inter, keyType: 'ec' }, leaf), 'a key that cannot make an RSA signature');
+  assert.ok(!likelyIssued({ ...inter, fields: { ...inter.fields, malformed: true } }, leaf), 'an invalid issuer');
+  assert.ok(!likelyIssued(inter, { ...leaf, fields: { ...leaf.fields, malformed: true } }), 'an invalid subject');
+  // The cross-sign and the new root share name and key: both fit R3.
+  const r3 = read(pki.paths.crossSigned.sent[0] as string);
+  assert.ok(likelyIssued(read(pki.paths.crossSigned.sent[1] as string), r3));
+  assert.ok(likelyIssued(read(pki.paths.crossSigned.anchors[0] as string), r3));
 });
