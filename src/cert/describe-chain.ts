@@ -1,11 +1,12 @@
 /**
- * Decodes the peer's certificate chain into CertificateInfo facts with Node's
- * X509Certificate (RSA, EC and Ed25519 alike), plus the signature algorithm from the DER.
+ * Decodes certificates into CertificateInfo facts with Node's X509Certificate (RSA, EC and
+ * Ed25519 alike), plus what it does not expose (signature algorithm, extensions) from the DER.
  */
 import { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate } from 'node:tls';
 import type { CertificateInfo } from '../model/result.js';
-import { signatureAlgorithm } from './signature-algorithm.js';
+import type { CertificateFields } from './certificate-fields.js';
+import { keyCanSign, signatureAlgorithm } from './signature-algorithm.js';
 
 const CURVE_BITS: Record<string, number> = {
   prime256v1: 256,
@@ -36,21 +37,38 @@ export function splitSubjectAltName(text: string | undefined): string[] {
   return text.split(/,\s*(?=[A-Za-z ]+:)/).map((entry) => entry.trim().replace(/^IP Address:/, 'IP:'));
 }
 
-/** Issued by itself and signed with its own key. (checkIssued() would also demand CA key usage, which self-signed leaves lack.) */
-function isSelfSigned(cert: X509Certificate): boolean {
-  try {
-    return cert.subject === cert.issuer && cert.verify(cert.publicKey);
-  } catch {
-    return false;
+/**
+ * Could `issuer` have issued `subject`, by the tests OpenSSL's chain building applies
+ * (ossl_x509_likely_issued, RFC 5280 §6.1 and §4.2.1.1): the issuer's subject is the
+ * subject's issuer name, the subject's authority key identifier (if any) names the issuer's
+ * key (and serial, and issuer name), and the issuer's key type can make the subject's
+ * signature. The signature itself is not checked here.
+ * @example likelyIssued({ fields: interFields, keyType: 'rsa' }, { fields: leafFields })
+ */
+export function likelyIssued(issuer: { fields: CertificateFields; keyType: string }, subject: { fields: CertificateFields }): boolean {
+  const { fields } = subject;
+  if (fields.malformed || issuer.fields.malformed) return false; // OpenSSL: ossl_x509v3_cache_extensions fails
+  if (fields.issuerKey === null || fields.issuerKey !== issuer.fields.subjectKey) return false;
+  const akid = fields.authorityKeyId;
+  if (akid !== null) {
+    if (akid.keyId !== null && issuer.fields.subjectKeyId !== null && akid.keyId !== issuer.fields.subjectKeyId) return false;
+    if (akid.serial !== null && akid.serial !== issuer.fields.serial) return false;
+    if (akid.issuerNameKey !== null && akid.issuerNameKey !== issuer.fields.issuerKey) return false;
   }
+  return keyCanSign(issuer.keyType, fields.tbsSignatureAlgorithm);
 }
 
-export function describeCertificate(cert: X509Certificate, isAnchor: (der: Buffer) => boolean): CertificateInfo {
+/**
+ * The facts of one certificate. `fields` from readCertificateFields(cert.raw).
+ * @example describeCertificate(x509, readCertificateFields(x509.raw), false).keyUsage // ['digitalSignature']
+ */
+export function describeCertificate(cert: X509Certificate, fields: CertificateFields, inTrustStore: boolean): CertificateInfo {
   const key = cert.publicKey;
   const keyType = key.asymmetricKeyType ?? 'unknown';
   const details = key.asymmetricKeyDetails ?? {};
   const curve = details.namedCurve ?? null;
   const keyBits = details.modulusLength ?? (curve !== null ? (CURVE_BITS[curve] ?? null) : (EDWARDS_BITS[keyType] ?? null));
+  const selfIssued = fields.subjectKey !== null && fields.subjectKey === fields.issuerKey;
   return {
     subject: oneLine(cert.subject),
     issuer: oneLine(cert.issuer),
@@ -64,38 +82,29 @@ export function describeCertificate(cert: X509Certificate, isAnchor: (der: Buffe
     signatureAlgorithm: signatureAlgorithm(cert.raw),
     fingerprint256: cert.fingerprint256,
     serialNumber: cert.serialNumber,
-    selfSigned: isSelfSigned(cert),
+    selfSigned: selfIssued && likelyIssued({ fields, keyType }, { fields }),
+    selfIssued,
     isCA: cert.ca,
-    inTrustStore: isAnchor(cert.raw),
+    inTrustStore,
+    version: fields.version,
+    basicConstraints: fields.basicConstraints,
+    keyUsage: fields.keyUsage,
+    extendedKeyUsage: fields.extendedKeyUsage,
+    netscapeCertType: fields.netscapeCertType,
+    unhandledCriticalExtensions: fields.unhandledCritical,
     pem: cert.toString(),
   };
 }
 
-/** The leaf and its issuers from getPeerCertificate(true), each once, leaf first. */
-export function peerChain(peer: DetailedPeerCertificate): X509Certificate[] {
-  const chain: X509Certificate[] = [];
+/** The DER of the leaf and its issuers from getPeerCertificate(true), each once, leaf first. @example peerChain(socket.getPeerCertificate(true)).length // 3 */
+export function peerChain(peer: DetailedPeerCertificate): Buffer[] {
+  const chain: Buffer[] = [];
   const seen = new Set<string>();
   for (let cert: DetailedPeerCertificate | undefined = peer; cert?.raw !== undefined; cert = cert.issuerCertificate) {
-    const x509 = new X509Certificate(cert.raw);
-    if (seen.has(x509.fingerprint256)) break;
-    seen.add(x509.fingerprint256);
-    chain.push(x509);
+    const id = cert.raw.toString('base64');
+    if (seen.has(id) || chain.length >= 64) break;
+    seen.add(id);
+    chain.push(cert.raw);
   }
   return chain;
-}
-
-/** Every certificate is issued and signed by the next one, and the last is a trust anchor. */
-export function chainReachesAnchor(chain: readonly X509Certificate[], isAnchor: (der: Buffer) => boolean): boolean {
-  const last = chain[chain.length - 1];
-  if (last === undefined || !isAnchor(last.raw)) return false;
-  for (let i = 0; i + 1 < chain.length; i++) {
-    const cert = chain[i] as X509Certificate;
-    const issuer = chain[i + 1] as X509Certificate;
-    try {
-      if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) return false;
-    } catch {
-      return false;
-    }
-  }
-  return true;
 }

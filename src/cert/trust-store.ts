@@ -1,11 +1,14 @@
 /**
  * The trust anchors a probe verifies against: Node's bundled Mozilla roots plus the PEM
- * certificates of --ca-file (private CAs, as the seed FAQ's partners use).
+ * certificates of --ca-file (private CAs, as the seed FAQ's partners use), with an index of
+ * them by subject for building verification paths, and the run's certificate cache.
  */
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { quote } from '../render/sanitize.js';
+import { subjectKeyOf } from './certificate-fields.js';
+import { CertificateCache, decodeCertificate, type ParsedCertificate } from './parsed-certificate.js';
 
 export interface TrustStore {
   /**
@@ -16,6 +19,14 @@ export interface TrustStore {
   secureContext: SecureContext;
   /** Is this DER certificate one of the anchors? */
   isAnchor(der: Buffer): boolean;
+  /**
+   * The anchors whose subject has this name key (der.ts nameKey), in store order: Node's roots,
+   * then --ca-file. The index is built on first use (each anchor's subject read from its DER,
+   * ~1-2 ms for all); an anchor is fully parsed only when it is first a candidate issuer.
+   */
+  anchorsNamed(nameKey: string): readonly ParsedCertificate[];
+  /** The run's decoded certificates, by DER (anchors included). */
+  certificates: CertificateCache;
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -47,12 +58,37 @@ function derBase64(pem: string): string {
   return pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
 }
 
-let bundledAnchors: Set<string> | null = null;
+let bundledAnchors: string[] | null = null;
 
 /** Node's bundled Mozilla roots plus `extraPems` (from --ca-file). */
 export function makeTrustStore(extraPems: readonly string[] = []): TrustStore {
-  bundledAnchors ??= new Set(rootCertificates.map(derBase64));
-  const anchors = new Set([...bundledAnchors, ...extraPems.map(derBase64)]);
+  bundledAnchors ??= rootCertificates.map(derBase64);
+  const ordered = [...new Set([...bundledAnchors, ...extraPems.map(derBase64)])];
+  const anchors = new Set(ordered);
+  const certificates = new CertificateCache((id) => anchors.has(id));
+  let bySubject: Map<string, string[]> | null = null;
+  const parsedAnchors = new Map<string, ParsedCertificate | null>(); // each anchor parsed at most once
+  const anchorsNamed = (nameKey: string): ParsedCertificate[] => {
+    if (bySubject === null) {
+      bySubject = new Map();
+      for (const id of ordered) {
+        const key = subjectKeyOf(Buffer.from(id, 'base64'));
+        if (key === null) continue;
+        const list = bySubject.get(key);
+        if (list === undefined) bySubject.set(key, [id]);
+        else list.push(id);
+      }
+    }
+    const ids = bySubject.get(nameKey) ?? [];
+    const out: ParsedCertificate[] = [];
+    for (const id of ids) {
+      let parsed = parsedAnchors.get(id);
+      if (parsed === undefined) parsedAnchors.set(id, (parsed = decodeCertificate(Buffer.from(id, 'base64'), id, true)));
+      if (parsed !== null) out.push(parsed);
+    }
+    return out;
+  };
+  const common = { isAnchor: (der: Buffer) => anchors.has(der.toString('base64')), anchorsNamed, certificates };
   // Without `ca` the context uses Node's bundled roots, already parsed (~6 ms). Passing
   // `ca: [...rootCertificates, ...extra]` would parse all ~144 roots again (~18 ms), so the
   // extra anchors are added to the default store instead, through the same addCACert()
@@ -64,8 +100,8 @@ export function makeTrustStore(extraPems: readonly string[] = []): TrustStore {
   } else if (extraPems.length > 0) {
     return {
       secureContext: createSecureContext({ ca: [...rootCertificates, ...extraPems], minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }),
-      isAnchor: (der) => anchors.has(der.toString('base64')),
+      ...common,
     };
   }
-  return { secureContext, isAnchor: (der) => anchors.has(der.toString('base64')) };
+  return { secureContext, ...common };
 }

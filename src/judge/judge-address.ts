@@ -2,11 +2,12 @@
  * Judges what one address probe found: its level (none < encrypt < verify) and its problems.
  * Pure: the time is a parameter, so a test can pin it.
  */
-import type { AddressFacts, AddressResult, CertificateFacts, CertificateInfo, CertificateVerdict, Problem, ProblemCode } from '../model/result.js';
+import type { AddressFacts, AddressResult, CertificateFacts, CertificateInfo, CertificateVerdict, PathCertificate, Problem, ProblemCode } from '../model/result.js';
 import type { Level } from '../model/levels.js';
 import { matchHostName } from '../cert/name-match.js';
 import { isWeakSignature } from '../cert/signature-algorithm.js';
 import { PROBLEMS } from './problem-catalogue.js';
+import { judgePath, PATH_CHECKS, type PathCheck, type PathFailure } from './verify-path.js';
 
 export interface JudgePolicy {
   /** Level each domain must reach. */
@@ -31,21 +32,110 @@ export function daysLeft(notAfter: string, now: Date): number {
   return Math.floor((Date.parse(notAfter) - now.getTime()) / DAY_MS);
 }
 
-/** Time, trust-independent judgements on a certificate chain. */
+/**
+ * The judged certificate: the path verified at `now` (judge/verify-path.ts), the leaf's
+ * validity, and whether it names the host.
+ * @example certificateVerdict(facts.certificate, 'mx.example.com', new Date()).trusted
+ */
 export function certificateVerdict(certificate: CertificateFacts, host: string, now: Date): CertificateVerdict {
+  const failures = judgePath(certificate, now);
+  const trust = { trusted: failures.length === 0, trustError: failures[0]?.openssl ?? null, trustErrors: failures.map((f) => f.openssl) };
   const leaf = certificate.chain[0];
   if (leaf === undefined) {
-    return { nameMatch: false, matchedName: null, expired: false, notYetValid: false, daysLeft: 0, chainDaysLeft: [] };
+    return { ...trust, nameMatch: false, matchedName: null, expired: false, notYetValid: false, daysLeft: 0, chainDaysLeft: [] };
   }
   const name = matchHostName(host, leaf.san, leaf.commonNames);
+  const at = Math.floor(now.getTime() / 1000);
   return {
+    ...trust,
     nameMatch: name.match,
     matchedName: name.matchedName,
-    expired: now.getTime() > Date.parse(leaf.notAfter),
-    notYetValid: now.getTime() < Date.parse(leaf.notBefore),
+    expired: at > Math.floor(Date.parse(leaf.notAfter) / 1000),
+    notYetValid: at < Math.floor(Date.parse(leaf.notBefore) / 1000),
     daysLeft: daysLeft(leaf.notAfter, now),
     chainDaysLeft: certificate.chain.map((c) => daysLeft(c.notAfter, now)),
   };
+}
+
+/** The order problems are listed in: validity first, then the chain's end, then the rest. */
+const CHECK_ORDER: PathCheck[] = [
+  'leaf-expired',
+  'leaf-not-yet-valid',
+  'ca-expired',
+  'ca-not-yet-valid',
+  'self-signed-leaf',
+  'issuer-missing',
+  'untrusted-root',
+  'issuer-unknown',
+  'anchor-issuer-unknown',
+  'issuer-not-ca',
+  'issuer-key-usage',
+  'path-length',
+  'purpose',
+  'signature',
+  'critical-extension',
+  'openssl',
+];
+
+/** One sentence for one failure of the path (server text inside is sanitised by the renderers). */
+function failureMessage(f: PathFailure, path: readonly PathCertificate[], where: string, daysLeftOfLeaf: number): string {
+  const day = (iso: string) => iso.slice(0, 10);
+  const c = path[f.depth] as PathCertificate;
+  const below = path[f.depth - 1];
+  const ca = (x: PathCertificate) =>
+    x.inTrustStore
+      ? `The trust anchor "${x.subject}" (from the local store: Node's roots or --ca-file) that the chain of ${where} leads to`
+      : `The CA certificate "${x.subject}" in the chain of ${where}`;
+  const reason = ` (${f.openssl})`;
+  switch (f.check) {
+    case 'leaf-expired':
+      return `The certificate of ${where} expired on ${day(c.notAfter)} (${-daysLeftOfLeaf} days ago).`;
+    case 'leaf-not-yet-valid':
+      return `The certificate of ${where} is not valid before ${day(c.notBefore)}.`;
+    case 'ca-expired':
+      return `${ca(c)} expired on ${day(c.notAfter)} (chain position ${f.depth}).`;
+    case 'ca-not-yet-valid':
+      return `${ca(c)} is not valid before ${day(c.notBefore)} (chain position ${f.depth}).`;
+    case 'self-signed-leaf':
+      return `The certificate of ${where} is self-signed${reason}.`;
+    case 'issuer-missing':
+      return `${where} did not send the issuer of its certificate, "${c.issuer}": the intermediate certificate(s) are missing${reason}.`;
+    case 'untrusted-root':
+      return `The chain of ${where} ends at "${c.subject}" which is not a trusted root${reason}.`;
+    case 'issuer-unknown':
+      return `The chain of ${where} ends at "${c.subject}", issued by "${c.issuer}", which is not a trusted root${reason}.`;
+    case 'anchor-issuer-unknown':
+      return `The chain of ${where} ends at "${c.subject}" from the local trust store, which is not a root: its issuer "${c.issuer}" is not trusted${reason}.`;
+    case 'issuer-not-ca': {
+      const bc = c.basicConstraints === null ? 'no basicConstraints' : 'basicConstraints CA:FALSE';
+      return `The certificate "${below?.subject ?? '?'}" in the chain of ${where} is issued by "${c.subject}", which is not a CA (${bc})${reason}.`;
+    }
+    case 'issuer-key-usage':
+      return `The CA certificate "${c.subject}" in the chain of ${where} may not sign certificates: its keyUsage is ${(c.keyUsage ?? []).join(', ') || 'empty'}, without keyCertSign${reason}.`;
+    case 'path-length': {
+      const intermediates = path.slice(1, f.depth).filter((x) => !x.selfIssued).length;
+      const allowed = c.basicConstraints?.pathLength ?? 0;
+      return `The CA certificate "${c.subject}" in the chain of ${where} allows ${allowed} intermediate CA(s) below it (pathLenConstraint), but the path has ${intermediates}${reason}.`;
+    }
+    case 'purpose': {
+      const uses = [
+        c.extendedKeyUsage !== null ? `extendedKeyUsage ${c.extendedKeyUsage.join(', ') || 'empty'}` : null,
+        f.depth === 0 && c.keyUsage !== null ? `keyUsage ${c.keyUsage.join(', ') || 'empty'}` : null,
+        c.netscapeCertType !== null ? `Netscape cert type ${c.netscapeCertType.join(', ') || 'empty'}` : null,
+      ].filter((u) => u !== null);
+      return f.depth === 0
+        ? `The certificate of ${where} is not for a TLS server: ${uses.join('; ')}${reason}.`
+        : `The CA certificate "${c.subject}" in the chain of ${where} may not issue TLS server certificates: ${uses.join('; ')}${reason}.`;
+    }
+    case 'signature':
+      return `The signature of "${c.subject}" in the chain of ${where} does not verify with the key of its issuer "${path[f.depth + 1]?.subject ?? c.issuer}"${reason}.`;
+    case 'critical-extension':
+      return `The certificate "${c.subject}" of ${where} has a critical extension OpenSSL does not handle (${c.unhandledCriticalExtensions.join(', ')})${reason}.`;
+    case 'openssl': {
+      const unnamed = f.openssl === 'UNSPECIFIED' ? ' (Node does not name this OpenSSL error; `openssl verify -purpose sslserver` does)' : '';
+      return `OpenSSL refused the chain of ${where} with ${f.openssl}${unnamed}, for a reason mxprobe does not check itself.`;
+    }
+  }
 }
 
 function certificateProblems(
@@ -60,32 +150,12 @@ function certificateProblems(
   const leaf = cert.chain[0] as CertificateInfo;
   const day = (iso: string) => iso.slice(0, 10);
 
-  if (cert.expired) problems.push(problem('CERT_EXPIRED', `The certificate of ${where} expired on ${day(leaf.notAfter)} (${-cert.daysLeft} days ago).`, at));
-  else if (cert.notYetValid) problems.push(problem('CERT_NOT_YET_VALID', `The certificate of ${where} is not valid before ${day(leaf.notBefore)}.`, at));
-  else if (cert.daysLeft < policy.warnDays) {
-    problems.push(problem('CERT_EXPIRES_SOON', `The certificate of ${where} expires on ${day(leaf.notAfter)}, in ${cert.daysLeft} days.`, at));
-  }
-  cert.path.slice(1).forEach((ca, i) => {
-    if (ca.inTrustStore) return; // an anchor from the local store is not the server's to renew
-    if (now.getTime() > Date.parse(ca.notAfter)) {
-      problems.push(problem('CERT_EXPIRED', `The CA certificate "${ca.subject}" sent by ${where} expired on ${day(ca.notAfter)} (chain position ${i + 1}).`, at));
-    }
-  });
-
-  if (!cert.trusted) {
-    const last = (cert.path[cert.path.length - 1] ?? leaf) as CertificateInfo;
-    const reason = cert.trustError !== null ? ` (${cert.trustError})` : '';
-    if (leaf.selfSigned) {
-      problems.push(problem('CERT_SELF_SIGNED', `The certificate of ${where} is self-signed${reason}.`, at));
-    } else if (cert.path.length <= 1) {
-      // No issuer of the leaf was sent nor is one known here: almost always a missing intermediate.
-      problems.push(
-        problem('CERT_CHAIN_INCOMPLETE', `${where} did not send the issuer of its certificate, "${leaf.issuer}": the intermediate certificate(s) are missing${reason}.`, at),
-      );
-    } else {
-      const end = last.selfSigned ? `"${last.subject}"` : `"${last.subject}", issued by "${last.issuer}",`;
-      problems.push(problem('CERT_UNTRUSTED', `The chain of ${where} ends at ${end} which is not a trusted root${reason}.`, at));
-    }
+  const failures = [...judgePath(cert, now)].sort((a, b) => CHECK_ORDER.indexOf(a.check) - CHECK_ORDER.indexOf(b.check));
+  // The leaf's own validity comes from the presented leaf (the path starts with the same one).
+  const path = cert.path.length > 0 ? cert.path : [{ ...leaf, signatureValid: null }];
+  for (const f of failures) problems.push(problem(PATH_CHECKS[f.check].code, failureMessage(f, path, where, cert.daysLeft), at));
+  if (!cert.expired && !cert.notYetValid && cert.daysLeft < policy.warnDays) {
+    problems.unshift(problem('CERT_EXPIRES_SOON', `The certificate of ${where} expires on ${day(leaf.notAfter)}, in ${cert.daysLeft} days.`, at));
   }
 
   if (!cert.nameMatch) {
@@ -105,17 +175,10 @@ function certificateProblems(
   return problems;
 }
 
-/** Codes that keep an established TLS session from reaching `verify`. */
-const BLOCKS_VERIFY = new Set<ProblemCode>([
-  'CERT_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_SELF_SIGNED',
-  'CERT_CHAIN_INCOMPLETE',
-  'CERT_NAME_MISMATCH',
-  'WEAK_KEY',
-  'WEAK_SIGNATURE',
-]);
+/** Codes that keep an established TLS session from reaching `verify`: every certificate problem of error severity. */
+const BLOCKS_VERIFY = new Set<ProblemCode>(
+  (Object.keys(PROBLEMS) as ProblemCode[]).filter((code) => /^(CERT|WEAK)_/.test(code) && PROBLEMS[code].severity === 'error'),
+);
 
 /** Stages after which an address counts as reachable: its TLS capability was learned. */
 const DETERMINED_STAGES = new Set(['handshake', 'ehlo-tls', 'quit']);

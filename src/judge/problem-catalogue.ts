@@ -76,7 +76,7 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     severity: 'warning',
     hint: 'Only an obsolete protocol was negotiated (SSLv3, TLS 1.0 or 1.1, deprecated by RFC 8996): enable TLS 1.2 and 1.3.',
   },
-  CERT_EXPIRED: { severity: 'error', hint: 'The certificate has expired: renew it and install the new certificate with its intermediates.' },
+  CERT_EXPIRED: { severity: 'error', hint: "The server's certificate has expired: renew it and install the new certificate with its intermediates." },
   CERT_NOT_YET_VALID: {
     severity: 'error',
     hint: "The certificate's validity starts in the future: check the server's clock and the certificate's notBefore date.",
@@ -125,7 +125,7 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
   },
   CERT_WRONG_PURPOSE: {
     severity: 'error',
-    hint: 'The certificate is not for TLS servers (its extendedKeyUsage lacks serverAuth, or its keyUsage does not fit): request a TLS server certificate.',
+    hint: 'The certificate is not for TLS servers (its extendedKeyUsage lacks serverAuth, and anyExtendedKeyUsage alone does not do for OpenSSL; or its keyUsage allows no TLS key exchange), or a CA of its chain is restricted to other purposes: request a TLS server certificate from a chain that allows it.',
   },
   CERT_BAD_SIGNATURE: {
     severity: 'error',
@@ -133,7 +133,7 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
   },
   CERT_VERIFY_FAILED: {
     severity: 'error',
-    hint: "OpenSSL refused the chain for a reason mxprobe does not check itself (the OpenSSL code is in the message): senders that verify refuse it too. Check the chain with `openssl verify -untrusted chain.pem leaf.pem`.",
+    hint: "OpenSSL refuses the chain for a reason mxprobe does not check itself (the OpenSSL code is in the message; Node names some only UNSPECIFIED), such as a name constraint or a critical extension it does not handle: senders that verify refuse it too. See the reason with `openssl verify -purpose sslserver -untrusted chain.pem leaf.pem`.",
   },
   TLS_MODERN_HANDSHAKE_FAILED: {
     severity: 'error',

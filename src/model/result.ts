@@ -160,11 +160,41 @@ export interface CertificateInfo {
   /** Colon-separated upper-case hex. */
   fingerprint256: string;
   serialNumber: string;
+  /**
+   * Self-signed as OpenSSL decides it (EXFLAG_SS): subject and issuer are the same name, its
+   * authority key identifier (if any) names its own key, and its signature algorithm fits its
+   * own key. The self-signature itself is not checked, as OpenSSL does not check it either.
+   */
   selfSigned: boolean;
+  /** Subject and issuer are the same name (OpenSSL's comparison); such a CA does not count towards a pathLenConstraint. */
+  selfIssued: boolean;
+  /** basicConstraints cA (Node's X509Certificate.ca). */
   isCA: boolean;
   /** This certificate is one of the trust anchors used (Node's roots plus --ca-file). */
   inTrustStore: boolean;
+  /** X.509 version: 3, or 1 for old roots without extensions. */
+  version: number;
+  /** basicConstraints (RFC 5280 §4.2.1.9); null when absent. `pathLength` only on a CA. */
+  basicConstraints: { ca: boolean; pathLength: number | null } | null;
+  /** keyUsage bit names (RFC 5280 §4.2.1.3), e.g. ["digitalSignature", "keyEncipherment"]; null when absent. */
+  keyUsage: string[] | null;
+  /** extendedKeyUsage (RFC 5280 §4.2.1.12) by name ("serverAuth", "clientAuth", "anyExtendedKeyUsage") or OID; null when absent. */
+  extendedKeyUsage: string[] | null;
+  /** The legacy Netscape certificate type bits ("server", "sslCA", ...), which OpenSSL still honours; null when absent. */
+  netscapeCertType: string[] | null;
+  /** OIDs of critical extensions OpenSSL does not handle (it refuses such a certificate). */
+  unhandledCriticalExtensions: string[];
   pem: string;
+}
+
+/** A certificate of the verification path, with the check of its link to the next one. */
+export interface PathCertificate extends CertificateInfo {
+  /**
+   * Its signature verifies with the public key of the next certificate of the path. Null where
+   * nothing was checked: a self-signed last certificate (OpenSSL does not check that signature
+   * either) or a last certificate whose issuer is unknown.
+   */
+  signatureValid: boolean | null;
 }
 
 export interface CertificateFacts {
@@ -177,18 +207,36 @@ export interface CertificateFacts {
   chain: CertificateInfo[];
   chainSource: 'presented' | 'rebuilt';
   /**
-   * The path Node verified: leaf, then each issuer found among the sent certificates, then
-   * the trust anchor from the store when one was found (`inTrustStore`). A missing
-   * intermediate shows as a path that ends in a certificate that is not self-signed.
+   * The verification path, built as OpenSSL builds it by default (trusted first): the leaf,
+   * then at each step an issuer from the trust store when there is one (`inTrustStore`), else
+   * one of the sent certificates; an issuer's name and key identifier must fit, and among
+   * several the one valid at `verifiedAt` is taken. It ends at a self-signed certificate or
+   * where no issuer is known (a missing intermediate, an unknown root).
    */
-  path: CertificateInfo[];
-  /** The path leads to a trust anchor with valid signatures (time checks are separate: `expired`). */
-  trusted: boolean;
-  /** OpenSSL's verification error code when the verification failed, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE. */
-  trustError: string | null;
+  path: PathCertificate[];
+  /**
+   * OpenSSL's own verdict in the handshake, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE (Node's
+   * authorizationError: OpenSSL's last error only; "UNSPECIFIED" for codes Node does not
+   * name); null when OpenSSL accepted the chain.
+   */
+  opensslError: string | null;
+  /** ISO 8601: when the handshake verified the chain (the moment `opensslError` and the path's choice of issuers refer to). */
+  verifiedAt: string;
 }
 
 export interface CertificateVerdict {
+  /**
+   * The path verified at the judged moment as OpenSSL verifies it (`openssl verify -purpose
+   * sslserver` at that time): it ends at a trust anchor, every certificate (the anchor too) is
+   * within its validity period, each issuer is a CA allowed to sign certificates, no
+   * pathLenConstraint is exceeded, the leaf is fit for a TLS server, every signature verifies,
+   * and OpenSSL raised nothing else. Name match, key sizes and hash strength are apart.
+   */
+  trusted: boolean;
+  /** The first OpenSSL error code of that verification (OpenSSL's order), e.g. CERT_HAS_EXPIRED; null when trusted. */
+  trustError: string | null;
+  /** Every OpenSSL error code of that verification, in OpenSSL's order. */
+  trustErrors: string[];
   nameMatch: boolean;
   /** The SAN or CN entry that matched the MX host name. */
   matchedName: string | null;

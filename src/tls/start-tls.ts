@@ -8,8 +8,8 @@ import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import { ipFamily } from '../input/ip-family.js';
 import type { CertificateFacts, TlsFacts } from '../model/result.js';
-import { X509Certificate } from 'node:crypto';
-import { chainReachesAnchor, describeCertificate, peerChain } from '../cert/describe-chain.js';
+import { peerChain } from '../cert/describe-chain.js';
+import { certificateFactsOf } from '../cert/certificate-facts.js';
 import { tapSocket, type SocketTap } from './socket-tap.js';
 import { presentedCertificates } from './presented-chain.js';
 import type { TrustStore } from '../cert/trust-store.js';
@@ -30,9 +30,6 @@ export interface TlsSession {
 
 /** Most handshake bytes recorded to read the presented chain (chains are rarely over 10 KiB). */
 const MAX_HANDSHAKE_BYTES = 256 * 1024;
-
-/** OpenSSL verification errors about time only: the chain itself may still lead to an anchor. */
-const TIME_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
 export function startTls(socket: Socket, host: string, trust: TrustStore, timeoutMs: number): Promise<TlsSession> {
   // Passing an IP literal as servername is deprecated (DEP0123) and SNI is for names only.
@@ -117,28 +114,22 @@ function tlsFacts(secure: tls.TLSSocket, sni: string | null): TlsFacts {
   };
 }
 
+/**
+ * The certificate facts of the session (cert/certificate-facts.ts): the chain as the server
+ * presented it, else as Node rebuilt it, and OpenSSL's own verdict at this moment.
+ */
 function certificateFacts(secure: tls.TLSSocket, trust: TrustStore, tap: SocketTap, keylog: readonly Buffer[], cipher: string): CertificateFacts | null {
+  const session = {
+    opensslError: secure.authorized ? null : String(secure.authorizationError ?? 'UNKNOWN'),
+    at: new Date(),
+  };
+  const presented = presentedCertificates(tap.received(), keylog, cipher);
+  if ('certificates' in presented && presented.certificates.length > 0) {
+    const facts = certificateFactsOf({ ...session, certificates: presented.certificates, source: 'presented' }, trust);
+    if (facts !== null) return facts;
+  }
+  // The sent list could not be read (or Node cannot decode one of its certificates): report the rebuilt chain.
   const peer = secure.getPeerCertificate(true);
   if (peer === null || peer.raw === undefined) return null;
-  const path = peerChain(peer);
-  const error = secure.authorized ? null : String(secure.authorizationError ?? 'UNKNOWN');
-  const trusted = secure.authorized || (error !== null && TIME_ERRORS.has(error) && chainReachesAnchor(path, trust.isAnchor));
-  const describe = (cert: X509Certificate) => describeCertificate(cert, trust.isAnchor);
-  const presented = presentedCertificates(tap.received(), keylog, cipher);
-  let chain: X509Certificate[] | null = null;
-  if ('certificates' in presented && presented.certificates.length > 0) {
-    try {
-      chain = presented.certificates.map((der) => new X509Certificate(der));
-    } catch {
-      chain = null; // OpenSSL accepted what X509Certificate cannot read: report the rebuilt chain
-    }
-  }
-  const describedPath = path.map(describe);
-  return {
-    chain: chain !== null ? chain.map(describe) : describedPath.filter((c, i) => i === 0 || !c.inTrustStore),
-    chainSource: chain !== null ? 'presented' : 'rebuilt',
-    path: describedPath,
-    trusted,
-    trustError: error,
-  };
+  return certificateFactsOf({ ...session, certificates: peerChain(peer), source: 'rebuilt' }, trust);
 }

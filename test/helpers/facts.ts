@@ -2,7 +2,7 @@
  * Builders of gathered facts for pure judge and render tests: a verify-grade address by
  * default, with overrides for the case under test. Dates are relative to NOW.
  */
-import type { AddressFacts, CertificateFacts, CertificateInfo, DomainFacts, MxHostFacts } from '../../src/model/result.ts';
+import type { AddressFacts, CertificateFacts, CertificateInfo, DomainFacts, MxHostFacts, PathCertificate } from '../../src/model/result.ts';
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -23,12 +23,27 @@ export function certInfo(overrides: Partial<CertificateInfo> = {}): CertificateI
     fingerprint256: 'AA:BB',
     serialNumber: '01',
     selfSigned: false,
+    selfIssued: false,
     isCA: false,
     inTrustStore: false,
+    version: 3,
+    basicConstraints: { ca: false, pathLength: null },
+    keyUsage: ['digitalSignature', 'keyEncipherment'],
+    extendedKeyUsage: ['serverAuth', 'clientAuth'],
+    netscapeCertType: null,
+    unhandledCriticalExtensions: [],
     pem: '',
     ...overrides,
   };
 }
+
+/** What a CA certificate has: basicConstraints CA:TRUE, keyUsage keyCertSign and cRLSign, no extendedKeyUsage. */
+const CA_FIELDS = {
+  isCA: true,
+  basicConstraints: { ca: true, pathLength: null },
+  keyUsage: ['keyCertSign', 'cRLSign'],
+  extendedKeyUsage: null,
+} satisfies Partial<CertificateInfo>;
 
 export function intermediate(overrides: Partial<CertificateInfo> = {}): CertificateInfo {
   return certInfo({
@@ -37,7 +52,7 @@ export function intermediate(overrides: Partial<CertificateInfo> = {}): Certific
     commonNames: ['Example Intermediate'],
     san: [],
     notAfter: daysFromNow(1000),
-    isCA: true,
+    ...CA_FIELDS,
     fingerprint256: 'CC:DD',
     ...overrides,
   });
@@ -50,8 +65,9 @@ export function root(overrides: Partial<CertificateInfo> = {}): CertificateInfo 
     commonNames: ['Example Root'],
     san: [],
     notAfter: daysFromNow(3000),
-    isCA: true,
+    ...CA_FIELDS,
     selfSigned: true,
+    selfIssued: true,
     inTrustStore: true,
     fingerprint256: 'EE:FF',
     ...overrides,
@@ -59,11 +75,25 @@ export function root(overrides: Partial<CertificateInfo> = {}): CertificateInfo 
 }
 
 /**
- * Certificate facts from the verified path; the presented chain is the path without the
- * store's anchors unless given.
+ * Certificate facts from the verification path (each signature valid unless given, the last
+ * one unchecked); the presented chain is the path without the store's anchors unless given.
+ * `opensslError` is what OpenSSL said in the handshake, at NOW. The second argument, once the
+ * gathered `trusted`, is ignored: trust is judged now (judge/verify-path.ts).
  */
-export function certFacts(path: CertificateInfo[], trusted: boolean, trustError: string | null, chain?: CertificateInfo[]): CertificateFacts {
-  return { chain: chain ?? path.filter((c, i) => i === 0 || !c.inTrustStore), chainSource: 'presented', path, trusted, trustError };
+export function certFacts(
+  path: Array<CertificateInfo | PathCertificate>,
+  _formerlyTrusted: boolean,
+  opensslError: string | null,
+  chain?: CertificateInfo[],
+): CertificateFacts {
+  const verified = path.map((c, i): PathCertificate => ({ ...c, signatureValid: 'signatureValid' in c ? c.signatureValid : i < path.length - 1 ? true : null }));
+  return {
+    chain: chain ?? path.filter((c, i) => i === 0 || !c.inTrustStore),
+    chainSource: 'presented',
+    path: verified,
+    opensslError,
+    verifiedAt: NOW.toISOString(),
+  };
 }
 
 export function addressFacts(overrides: Partial<AddressFacts> = {}): AddressFacts {

@@ -39,7 +39,40 @@ export interface TestPki {
     sha1: TestCert; // RSA-2048, signed by intermediate with sha1WithRSAEncryption
     untrustedRoot: TestCert; // leaf + other intermediate; other root (untrustedRootPem) not in caFile
   };
+  /** Chains for certificate path verification, each with the anchors of its own --ca-file. */
+  paths: Record<PathScenarioName, PathScenario>;
 }
+
+/**
+ * One chain a server may serve, and the trust anchors a client is given (`openssl verify -CAfile`,
+ * mxprobe --ca-file). Dates relative to `generatedAt`, as everywhere here.
+ */
+export interface PathScenario {
+  key: string; // leaf private key (PEM)
+  leaf: string; // leaf PEM
+  sent: string[]; // the PEMs the server sends after its leaf, in order
+  cert: string; // leaf + sent, the server's chain file
+  anchors: string[]; // PEMs of the scenario's --ca-file
+  caFile: string; // path of a PEM file holding `anchors`
+}
+
+export type PathScenarioName =
+  | 'good' // leaf <- intermediate <- root: the plain valid chain
+  | 'goodRootSent' // as good, the server also sends the root
+  | 'intermediateNotYetValid' // intermediate valid from now+5d (leaf valid now)
+  | 'anchorExpired' // root expired at now-2d; the intermediate and leaf are valid
+  | 'anchorNotYetValid' // root valid from now+5d
+  | 'expiredLeafNonCaIssuer' // expired leaf (now-400d..now-5d) issued by a CA:FALSE server certificate
+  | 'caWithoutCertSign' // intermediate CA:TRUE whose keyUsage lacks keyCertSign
+  | 'pathLenExceeded' // root <- CA (pathlen:0) <- CA <- leaf
+  | 'clientAuthLeaf' // leaf extendedKeyUsage clientAuth only
+  | 'anyEkuLeaf' // leaf extendedKeyUsage anyExtendedKeyUsage only
+  | 'leafKeyCertSignOnly' // leaf keyUsage keyCertSign only (no TLS key usage)
+  | 'badSignature' // the leaf's signature damaged (last byte flipped)
+  | 'crossSigned' // leaf <- R <- new root (anchor); also sent: new root cross-signed by an expired old root (also an anchor)
+  | 'crossSignedOldStoreOnly' // the same chain, but the client trusts only the expired old root
+  | 'criticalUnknownExtension' // leaf with a critical extension OpenSSL does not know
+  | 'nameConstraintsViolated'; // intermediate permits DNS allowed.test only; leaf names mx.test (OpenSSL-only check)
 
 const DAY_MS = 86_400_000;
 
@@ -141,16 +174,25 @@ const CA_EXT = [
   'authorityKeyIdentifier = keyid:always',
 ];
 
-function leafExt(opts: { san: string[] | null; keyEncipherment: boolean }): string[] {
+function leafExt(opts: { san: string[] | null; keyEncipherment: boolean; keyUsage?: string; eku?: string; extra?: string[] }): string[] {
   const lines = [
     'basicConstraints = critical,CA:FALSE',
-    `keyUsage = critical,digitalSignature${opts.keyEncipherment ? ',keyEncipherment' : ''}`,
-    'extendedKeyUsage = serverAuth',
+    `keyUsage = critical,${opts.keyUsage ?? `digitalSignature${opts.keyEncipherment ? ',keyEncipherment' : ''}`}`,
+    `extendedKeyUsage = ${opts.eku ?? 'serverAuth'}`,
     'subjectKeyIdentifier = hash',
     'authorityKeyIdentifier = keyid:always',
+    ...(opts.extra ?? []),
   ];
   if (opts.san) lines.push(`subjectAltName = ${opts.san.map((n) => `DNS:${n}`).join(',')}`);
   return lines;
+}
+
+/** A PEM whose signature's last byte is flipped: still parseable, no longer verifiable. */
+function damageSignature(pem: string): string {
+  const der = Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), 'base64');
+  der[der.length - 1] = (der[der.length - 1] as number) ^ 0x01;
+  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
 async function generate(): Promise<TestPki> {
@@ -256,6 +298,7 @@ async function generate(): Promise<TestPki> {
 
   const caFile = path.join(dir, 'ca.pem');
   await writeFile(caFile, root.pem);
+  const paths = await generatePaths(dir, at, { root, rootKey, inter, interKey });
   return {
     dir,
     generatedAt: now,
@@ -264,7 +307,102 @@ async function generate(): Promise<TestPki> {
     intermediatePem: inter.pem,
     untrustedRootPem: otherRoot.pem,
     certs: Object.fromEntries(built) as TestPki['certs'],
+    paths,
   };
+}
+
+/** The chains of `TestPki.paths`: EC P-256 keys (fast to make), each CA with its own key. */
+async function generatePaths(
+  dir: string,
+  at: (days: number) => Date,
+  base: { root: { file: string; pem: string }; rootKey: string; inter: { file: string; pem: string }; interKey: string },
+): Promise<TestPki['paths']> {
+  const keyNames = ['p-leaf', 'p-inter-future', 'p-root-expired', 'p-inter-expired-root', 'p-root-future', 'p-inter-future-root',
+    'p-ee-issuer', 'p-inter-nosign', 'p-inter-pathlen0', 'p-inter-low', 'p-root-new', 'p-root-old', 'p-inter-r', 'p-inter-nc'] as const;
+  const keys = Object.fromEntries(
+    await Promise.all(keyNames.map(async (n) => [n, await genKey(dir, n, 'ec')] as const)),
+  ) as Record<(typeof keyNames)[number], string>;
+  const ca = (name: string, subject: string, keyFile: string, issuer: IssueSpec['issuer'], from: number, to: number, extensions = CA_EXT) =>
+    issue(dir, { name, subject, keyFile, issuer, notBefore: at(from), notAfter: at(to), md: 'sha256', extensions });
+  const by = (c: { file: string }, keyFile: string) => ({ certFile: c.file, keyFile });
+  const root = by(base.root, base.rootKey);
+
+  const [interFuture, rootExpired, rootFuture, rootNew, rootOld, interPathLen0, interNoSign, interNc] = await Promise.all([
+    ca('p-inter-future', '/O=mxprobe paths/CN=Future Intermediate', keys['p-inter-future'], root, 5, 3000),
+    ca('p-root-expired', '/O=mxprobe paths/CN=Expired Root', keys['p-root-expired'], 'self', -3000, -2),
+    ca('p-root-future', '/O=mxprobe paths/CN=Future Root', keys['p-root-future'], 'self', 5, 3000),
+    ca('p-root-new', '/O=mxprobe paths/CN=New Root X1', keys['p-root-new'], 'self', -1000, 3000),
+    ca('p-root-old', '/O=mxprobe paths/CN=Old Root X3', keys['p-root-old'], 'self', -5000, -100),
+    ca('p-inter-pathlen0', '/O=mxprobe paths/CN=PathLen0 CA', keys['p-inter-pathlen0'], root, -100, 3000,
+      ['basicConstraints = critical,CA:TRUE,pathlen:0', ...CA_EXT.slice(1)]),
+    ca('p-inter-nosign', '/O=mxprobe paths/CN=No CertSign CA', keys['p-inter-nosign'], root, -100, 3000,
+      ['basicConstraints = critical,CA:TRUE', 'keyUsage = critical,digitalSignature,cRLSign', ...CA_EXT.slice(2)]),
+    ca('p-inter-nc', '/O=mxprobe paths/CN=Constrained CA', keys['p-inter-nc'], root, -100, 3000,
+      [...CA_EXT, 'nameConstraints = critical,permitted;DNS:allowed.test']),
+  ]);
+  const [interExpiredRoot, interFutureRoot, interLow, interR, crossSign, eeIssuer] = await Promise.all([
+    ca('p-inter-expired-root', '/O=mxprobe paths/CN=Intermediate Under Expired Root', keys['p-inter-expired-root'], by(rootExpired, keys['p-root-expired']), -2000, 3000),
+    ca('p-inter-future-root', '/O=mxprobe paths/CN=Intermediate Under Future Root', keys['p-inter-future-root'], by(rootFuture, keys['p-root-future']), -100, 3000),
+    ca('p-inter-low', '/O=mxprobe paths/CN=Below PathLen0 CA', keys['p-inter-low'], by(interPathLen0, keys['p-inter-pathlen0']), -100, 3000),
+    ca('p-inter-r', '/O=mxprobe paths/CN=R3', keys['p-inter-r'], by(rootNew, keys['p-root-new']), -500, 1000),
+    // The new root's name and key, signed by the old root: the cross-sign, itself expired.
+    ca('p-cross-sign', '/O=mxprobe paths/CN=New Root X1', keys['p-root-new'], by(rootOld, keys['p-root-old']), -1500, -50),
+    issue(dir, {
+      name: 'p-ee-issuer', subject: '/CN=not-a-ca.test', keyFile: keys['p-ee-issuer'], issuer: by(base.inter, base.interKey),
+      notBefore: at(-500), notAfter: at(300), md: 'sha256', extensions: leafExt({ san: ['not-a-ca.test'], keyEncipherment: true }),
+    }),
+  ]);
+
+  const leafKey = keys['p-leaf'];
+  interface Spec {
+    issuer: { file: string };
+    issuerKey: string;
+    sent: string[];
+    anchors: string[];
+    from?: number;
+    to?: number;
+    ext?: Partial<Parameters<typeof leafExt>[0]>;
+    damage?: boolean;
+  }
+  const inter = base.inter;
+  const specs: Record<PathScenarioName, Spec> = {
+    good: { issuer: inter, issuerKey: base.interKey, sent: [inter.pem], anchors: [base.root.pem] },
+    goodRootSent: { issuer: inter, issuerKey: base.interKey, sent: [inter.pem, base.root.pem], anchors: [base.root.pem] },
+    intermediateNotYetValid: { issuer: interFuture, issuerKey: keys['p-inter-future'], sent: [interFuture.pem], anchors: [base.root.pem] },
+    anchorExpired: { issuer: interExpiredRoot, issuerKey: keys['p-inter-expired-root'], sent: [interExpiredRoot.pem], anchors: [rootExpired.pem] },
+    anchorNotYetValid: { issuer: interFutureRoot, issuerKey: keys['p-inter-future-root'], sent: [interFutureRoot.pem], anchors: [rootFuture.pem] },
+    expiredLeafNonCaIssuer: { issuer: eeIssuer, issuerKey: keys['p-ee-issuer'], sent: [eeIssuer.pem, inter.pem], anchors: [base.root.pem], from: -400, to: -5 },
+    caWithoutCertSign: { issuer: interNoSign, issuerKey: keys['p-inter-nosign'], sent: [interNoSign.pem], anchors: [base.root.pem] },
+    pathLenExceeded: { issuer: interLow, issuerKey: keys['p-inter-low'], sent: [interLow.pem, interPathLen0.pem], anchors: [base.root.pem] },
+    clientAuthLeaf: { issuer: inter, issuerKey: base.interKey, sent: [inter.pem], anchors: [base.root.pem], ext: { eku: 'clientAuth' } },
+    anyEkuLeaf: { issuer: inter, issuerKey: base.interKey, sent: [inter.pem], anchors: [base.root.pem], ext: { eku: 'anyExtendedKeyUsage' } },
+    leafKeyCertSignOnly: { issuer: inter, issuerKey: base.interKey, sent: [inter.pem], anchors: [base.root.pem], ext: { keyUsage: 'keyCertSign' } },
+    badSignature: { issuer: inter, issuerKey: base.interKey, sent: [inter.pem], anchors: [base.root.pem], damage: true },
+    crossSigned: { issuer: interR, issuerKey: keys['p-inter-r'], sent: [interR.pem, crossSign.pem], anchors: [rootNew.pem, rootOld.pem] },
+    crossSignedOldStoreOnly: { issuer: interR, issuerKey: keys['p-inter-r'], sent: [interR.pem, crossSign.pem], anchors: [rootOld.pem] },
+    criticalUnknownExtension: {
+      issuer: inter, issuerKey: base.interKey, sent: [inter.pem], anchors: [base.root.pem],
+      ext: { extra: ['1.3.6.1.4.1.55555.1.1 = critical,ASN1:UTF8String:mxprobe test'] },
+    },
+    nameConstraintsViolated: { issuer: interNc, issuerKey: keys['p-inter-nc'], sent: [interNc.pem], anchors: [base.root.pem] },
+  };
+  const names = Object.keys(specs) as PathScenarioName[];
+  const key = await readFile(leafKey, 'utf8');
+  const built = await Promise.all(
+    names.map(async (name): Promise<[PathScenarioName, PathScenario]> => {
+      const s = specs[name];
+      const issued = await issue(dir, {
+        name: `p-leaf-${name}`, subject: '/CN=mx.test', keyFile: leafKey, issuer: { certFile: s.issuer.file, keyFile: s.issuerKey },
+        notBefore: at(s.from ?? -1), notAfter: at(s.to ?? 300), md: 'sha256',
+        extensions: leafExt({ san: ['mx.test', 'mail.test'], keyEncipherment: false, ...s.ext }),
+      });
+      const leaf = s.damage === true ? damageSignature(issued.pem) : issued.pem;
+      const caFile = path.join(dir, `p-ca-${name}.pem`);
+      await writeFile(caFile, s.anchors.join(''));
+      return [name, { key, leaf, sent: s.sent, cert: [leaf, ...s.sent].join(''), anchors: s.anchors, caFile }];
+    }),
+  );
+  return Object.fromEntries(built) as TestPki['paths'];
 }
 
 let memo: Promise<TestPki> | undefined;

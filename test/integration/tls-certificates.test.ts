@@ -1,11 +1,12 @@
 // TLS sessions and certificates through the real CLI against fake servers on loopback that
 // serve the test PKI: every certificate problem code, the levels they allow, exit codes
-// against --require, key types, name matching and SNI.
+// against --require, key types, name matching and SNI; path verification at the judged
+// moment (each chain of pki.paths with its own --ca-file).
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { startFakeSmtp, type FakeSmtpOptions, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
-import { makeTestPki, type TestPki } from '../helpers/pki.ts';
+import { makeTestPki, type PathScenarioName, type TestPki } from '../helpers/pki.ts';
 import { FAST, addressesOf, assertNeverSentMail, codesOf, onlyDomain, problemOf, runCli, serverArgs, type CliRun } from '../helpers/run-cli.ts';
 
 let pki: TestPki;
@@ -119,9 +120,11 @@ describe('levels and exit codes', { concurrency: true }, () => {
     assert.equal(p.ip, '127.0.0.1');
     assert.equal(verify.address.certificate.expired, true);
     assert.ok(verify.address.certificate.daysLeft < 0);
-    // Only the time is wrong: the chain itself leads to the anchor.
-    assert.equal(verify.address.certificate.trusted, true);
+    // Judged now, as `openssl verify` judges it: not trusted, for the time alone.
+    assert.equal(verify.address.certificate.trusted, false);
     assert.equal(verify.address.certificate.trustError, 'CERT_HAS_EXPIRED');
+    assert.deepEqual(verify.address.certificate.trustErrors, ['CERT_HAS_EXPIRED']);
+    assert.equal(verify.address.certificate.opensslError, 'CERT_HAS_EXPIRED');
   });
 
   test('no STARTTLS: level none fails the default --require encrypt (exit 1) and passes --require none (exit 0)', async () => {
@@ -301,5 +304,109 @@ describe('TLS protocol and SNI', { concurrency: true }, () => {
     assert.equal(address.host, '127.0.0.1');
     assert.ok(address.tls.protocol.startsWith('TLS'));
     assert.deepEqual(codesOf(domain), ['CERT_NAME_MISMATCH']);
+  });
+});
+
+/** Probes a fake server serving one chain of pki.paths, with that chain's own --ca-file. */
+function probePath(name: PathScenarioName, extra: string[] = []): Promise<Probe> {
+  const s = pki.paths[name];
+  return probe({ key: s.key, cert: s.cert }, ['--ca-file', s.caFile, '--require', 'verify', ...extra], { caFile: false });
+}
+
+describe('path verification at the judged moment', { concurrency: true }, () => {
+  // The issue's four cases: each reached verify (and exit 0 with --require verify) before.
+  const ISSUE: Array<{ name: PathScenarioName; codes: string[]; what: string }> = [
+    { name: 'intermediateNotYetValid', codes: ['CERT_CA_NOT_YET_VALID'], what: 'an intermediate not yet valid' },
+    { name: 'anchorExpired', codes: ['CERT_CA_EXPIRED'], what: 'an expired trust anchor from --ca-file' },
+    { name: 'anchorNotYetValid', codes: ['CERT_CA_NOT_YET_VALID'], what: 'a trust anchor not yet valid' },
+    { name: 'expiredLeafNonCaIssuer', codes: ['CERT_EXPIRED', 'CERT_ISSUER_NOT_CA', 'CERT_ISSUER_KEY_USAGE'], what: 'an expired leaf issued by a certificate that is not a CA' },
+  ];
+  for (const c of ISSUE) {
+    test(`${c.what}: not trusted, below verify, exit 1 with --require verify`, async () => {
+      const { run, domain, address } = await probePath(c.name);
+      assert.equal(run.code, 1, run.stderr);
+      assert.equal(domain.level, 'encrypt');
+      assert.equal(address.level, 'encrypt');
+      assert.deepEqual(codesOf(domain), c.codes);
+      assert.equal(address.certificate.trusted, false);
+      assert.equal(typeof address.certificate.trustError, 'string');
+    });
+  }
+
+  test('each problem by its own code: key usage, path length, purpose, signature, critical extension', async () => {
+    const expected: Array<[PathScenarioName, string[]]> = [
+      ['caWithoutCertSign', ['CERT_ISSUER_KEY_USAGE']],
+      ['pathLenExceeded', ['CERT_PATH_TOO_LONG']],
+      ['clientAuthLeaf', ['CERT_WRONG_PURPOSE']],
+      ['anyEkuLeaf', ['CERT_WRONG_PURPOSE']],
+      ['leafKeyCertSignOnly', ['CERT_WRONG_PURPOSE']],
+      ['badSignature', ['CERT_BAD_SIGNATURE']],
+      ['criticalUnknownExtension', ['CERT_VERIFY_FAILED']],
+      ['crossSignedOldStoreOnly', ['CERT_CA_EXPIRED', 'CERT_CA_EXPIRED']],
+    ];
+    const probes = await Promise.all(expected.map(([name]) => probePath(name)));
+    probes.forEach((p, i) => {
+      const [name, codes] = expected[i]!;
+      assert.deepEqual(codesOf(p.domain), codes, name);
+      assert.equal(p.domain.level, 'encrypt', name);
+      assert.equal(p.address.certificate.trusted, false, name);
+      // What OpenSSL said in the handshake is kept, and explained by the codes above.
+      assert.equal(typeof p.address.certificate.opensslError, 'string', name);
+    });
+    const critical = problemOf(probes[6]!.domain, 'CERT_VERIFY_FAILED');
+    assert.match(critical.message, /critical extension OpenSSL does not handle \(1\.3\.6\.1\.4\.1\.55555\.1\.1\)/);
+  });
+
+  test('an OpenSSL refusal mxprobe does not check itself (name constraints) is CERT_VERIFY_FAILED, never verify', async () => {
+    const { run, domain, address } = await probePath('nameConstraintsViolated');
+    assert.equal(run.code, 1);
+    assert.deepEqual(codesOf(domain), ['CERT_VERIFY_FAILED']);
+    assert.equal(domain.level, 'encrypt');
+    assert.equal(address.certificate.opensslError, 'UNSPECIFIED');
+    assert.equal(address.certificate.trusted, false);
+    assert.match(problemOf(domain, 'CERT_VERIFY_FAILED').message, /OpenSSL refused the chain of mx\.test \[127\.0\.0\.1\] with UNSPECIFIED/);
+  });
+
+  test('a cross-signed chain whose expired cross-sign is sent verifies through the store\'s own root, as OpenSSL does', async () => {
+    const { run, domain, address } = await probePath('crossSigned');
+    assert.equal(run.code, 0, JSON.stringify(domain.problems));
+    assert.equal(domain.level, 'verify');
+    assert.equal(address.certificate.trusted, true);
+    assert.equal(address.certificate.opensslError, null);
+    assert.equal(address.certificate.chain.length, 3, 'the cross-sign was sent');
+    assert.deepEqual(address.certificate.path.map((c: any) => [c.subject, c.inTrustStore, c.signatureValid]), [
+      ['CN=mx.test', false, true],
+      ['O=mxprobe paths, CN=R3', false, true],
+      ['O=mxprobe paths, CN=New Root X1', true, null],
+    ]);
+  });
+
+  test('good chains verify, the root sent or not; the JSON carries each certificate\'s extensions', async () => {
+    const [good, rootSent] = await Promise.all([probePath('good'), probePath('goodRootSent')]);
+    for (const p of [good, rootSent]) {
+      assert.equal(p.run.code, 0, JSON.stringify(p.domain.problems));
+      assert.equal(p.address.certificate.trusted, true);
+      assert.deepEqual(p.address.certificate.trustErrors, []);
+    }
+    // The fields added by path verification, with their types (a public contract: README "JSON format").
+    const cert = good.address.certificate;
+    assert.equal(cert.opensslError, null);
+    assert.ok(!Number.isNaN(Date.parse(cert.verifiedAt)));
+    for (const info of [...cert.chain, ...cert.path]) {
+      assert.equal(typeof info.selfIssued, 'boolean');
+      assert.ok(Number.isInteger(info.version));
+      assert.ok(info.basicConstraints === null || (typeof info.basicConstraints.ca === 'boolean' && (info.basicConstraints.pathLength === null || Number.isInteger(info.basicConstraints.pathLength))));
+      for (const key of ['keyUsage', 'extendedKeyUsage', 'netscapeCertType']) assert.ok(info[key] === null || info[key].every((v: unknown) => typeof v === 'string'), key);
+      assert.ok(Array.isArray(info.unhandledCriticalExtensions));
+    }
+    for (const info of cert.path) assert.ok(info.signatureValid === null || typeof info.signatureValid === 'boolean');
+    const [leaf, inter, anchor] = good.address.certificate.path;
+    assert.deepEqual(leaf.basicConstraints, { ca: false, pathLength: null });
+    assert.deepEqual(leaf.keyUsage, ['digitalSignature']);
+    assert.deepEqual(leaf.extendedKeyUsage, ['serverAuth']);
+    assert.deepEqual(inter.keyUsage, ['keyCertSign', 'cRLSign']);
+    assert.equal(anchor.selfSigned, true);
+    assert.equal(anchor.version, 3);
+    assert.equal(rootSent.address.certificate.chain.length, 3);
   });
 });

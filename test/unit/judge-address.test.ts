@@ -94,7 +94,7 @@ const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; cod
   { name: 'TLS 1.2 is not legacy', facts: addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1.2' } }), level: 'verify', codes: [] },
   {
     name: 'expired leaf: encrypt',
-    facts: addressFacts({ certificate: { ...chainWith({ notAfter: daysFromNow(-3) }), trustError: 'CERT_HAS_EXPIRED' } }),
+    facts: addressFacts({ certificate: { ...chainWith({ notAfter: daysFromNow(-3) }), opensslError: 'CERT_HAS_EXPIRED' } }),
     level: 'encrypt',
     codes: ['CERT_EXPIRED'],
   },
@@ -107,10 +107,16 @@ const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; cod
   { name: 'expires in 10 days: warning, still verify', facts: addressFacts({ certificate: chainWith({ notAfter: daysFromNow(10.5) }) }), level: 'verify', codes: ['CERT_EXPIRES_SOON'] },
   { name: 'expires in 10 days with --warn-days 7: nothing', facts: addressFacts({ certificate: chainWith({ notAfter: daysFromNow(10.5) }) }), level: 'verify', codes: [], warnDays: 7 },
   {
-    name: 'expired intermediate sent by the server',
+    name: 'expired intermediate sent by the server: a CA code, CERT_EXPIRED is the leaf only',
     facts: addressFacts({ certificate: certFacts([certInfo(), intermediate({ notAfter: daysFromNow(-1) }), root()], true, 'CERT_HAS_EXPIRED') }),
     level: 'encrypt',
-    codes: ['CERT_EXPIRED'],
+    codes: ['CERT_CA_EXPIRED'],
+  },
+  {
+    name: 'expired trust anchor: CERT_CA_EXPIRED, not verify',
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate(), root({ notAfter: daysFromNow(-1) })], true, 'CERT_HAS_EXPIRED') }),
+    level: 'encrypt',
+    codes: ['CERT_CA_EXPIRED'],
   },
   {
     name: 'self-signed leaf',
