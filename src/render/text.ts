@@ -6,7 +6,7 @@
  */
 import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { AddressResult, DomainResult, PolicyOutcome, Problem, Severity, TranscriptEntry } from '../model/result.js';
+import type { AddressResult, DomainResult, PolicyOutcome, Problem, ProblemCode, Severity, TranscriptEntry } from '../model/result.js';
 import type { Level } from '../model/levels.js';
 import { sanitize } from './sanitize.js';
 import { displayWidth, wrapWidth } from './text-width.js';
@@ -80,6 +80,35 @@ function levelPiece(level: Level | null): Piece {
   return piece(level, level === 'verify' ? 'good' : level === 'encrypt' ? 'info' : 'bad');
 }
 
+/**
+ * The Trust cell of an untrusted chain: a word for its first path problem (the problems below
+ * the table say the rest), so that an OpenSSL code such as UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+ * does not widen the table.
+ */
+const TRUST_WORDS: Partial<Record<ProblemCode, string>> = {
+  CERT_SELF_SIGNED: 'self-signed',
+  CERT_CHAIN_INCOMPLETE: 'incomplete',
+  CERT_UNTRUSTED: 'untrusted',
+  CERT_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'not yet valid',
+  CERT_CA_EXPIRED: 'CA expired',
+  CERT_CA_NOT_YET_VALID: 'CA not yet valid',
+  CERT_ISSUER_NOT_CA: 'issuer not CA',
+  CERT_ISSUER_KEY_USAGE: 'CA key usage',
+  CERT_PATH_TOO_LONG: 'path too long',
+  CERT_WRONG_PURPOSE: 'wrong purpose',
+  CERT_BAD_SIGNATURE: 'bad signature',
+  CERT_VERIFY_FAILED: 'refused',
+};
+
+function trustWord(a: AddressResult): string {
+  for (const p of a.problems) {
+    const word = TRUST_WORDS[p.code];
+    if (word !== undefined) return word;
+  }
+  return 'untrusted';
+}
+
 /** The columns of one address: the same facts for the table and for the narrow layout. */
 function addressColumns(host: string, preference: number, a: AddressResult): Column[] {
   const cert = a.certificate;
@@ -104,7 +133,7 @@ function addressColumns(host: string, preference: number, a: AddressResult): Col
       pieces: leaf === undefined ? [] : [piece(sanitize(cn(leaf.subject), 60)), piece(`by ${sanitize(cn(leaf.issuer), 60)}`, 'dim')],
     },
     { head: 'Days left', pieces: cert === null ? [] : [piece(`${cert.daysLeft}`, cert.expired ? 'bad' : soon ? 'warn' : 'plain')] },
-    { head: 'Trust', pieces: cert === null ? [] : [cert.trusted ? piece('trusted', 'good') : piece(sanitize(cert.trustError ?? 'untrusted'), 'bad')] },
+    { head: 'Trust', pieces: cert === null ? [] : [cert.trusted ? piece('trusted', 'good') : piece(trustWord(a), 'bad')] },
     { head: 'Name', pieces: cert === null ? [] : [cert.nameMatch ? piece('match', 'good') : piece('mismatch', 'bad')] },
     { head: 'Level', pieces: [levelPiece(a.level)] },
   ];
