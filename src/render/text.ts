@@ -45,7 +45,10 @@ const cn = (subject: string) => /(?:^|, )CN=([^,]*)/.exec(subject)?.[1] ?? subje
 function addressRow(host: string, preference: number, a: AddressResult, c: ChalkInstance): string[] {
   const cert = a.certificate;
   const leaf = cert?.chain[0];
-  const starttls = a.starttls
+  // Implicit TLS (port 465) has no STARTTLS: the column says how TLS was reached.
+  const starttls = a.tlsMode === 'implicit'
+    ? a.tls !== null ? c.green('implicit') : c.red('implicit')
+    : a.starttls
     ? a.starttlsReply?.code === 220 ? c.green('yes') : c.red(`refused ${a.starttlsReply?.code ?? ''}`.trim())
     : a.level === null ? c.yellow('?') : c.red('no');
   const soon = a.problems.some((p) => p.code === 'CERT_EXPIRES_SOON'); // --warn-days decided it
