@@ -66,7 +66,7 @@ export function modernTlsProblem(facts: AddressFacts, where: string, at: { host:
     const error = modern.error ?? 'unknown error';
     return make(
       'TLS_MODERN_HANDSHAKE_FAILED',
-      `${where}: ${CURRENT} cannot make a TLS session here: ${modernFailureReason(error, facts)} (OpenSSL: ${error}). Such a sender delivers in plaintext where TLS is optional and does not deliver where TLS is required.`,
+      `${where}: ${CURRENT} cannot make a TLS session here: ${modernFailureReason(error, facts)}; OpenSSL says "${error}". Such a sender delivers in plaintext where TLS is optional and does not deliver where TLS is required.`,
       at,
     );
   }

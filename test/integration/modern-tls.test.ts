@@ -136,7 +136,7 @@ const CASES: Case[] = [
     level: 'none',
     codes: ['TLS_MODERN_HANDSHAKE_FAILED'],
     modern: false,
-    why: /its Diffie-Hellman group has 1024 bits, and current senders require 2048 \(OpenSSL: dh key too small/,
+    why: /its Diffie-Hellman group has 1024 bits, and current senders require 2048; OpenSSL says "dh key too small/,
     protocol: 'TLSv1.2',
     serverSignature: 'rsa_pss_rsae_sha256',
   },

@@ -62,7 +62,7 @@ test('a failed check: TLS_MODERN_HANDSHAKE_FAILED, level none, and the policies 
   assert.equal(p?.severity, 'error');
   assert.equal(
     p?.message,
-    'mx.example.com [192.0.2.10]: a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2) cannot make a TLS session here: the server speaks only TLSv1.1, and current senders require TLS 1.2 or later (RFC 8996 deprecates TLS 1.0 and 1.1) (OpenSSL: tlsv1 alert protocol version). Such a sender delivers in plaintext where TLS is optional and does not deliver where TLS is required.',
+    'mx.example.com [192.0.2.10]: a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2) cannot make a TLS session here: the server speaks only TLSv1.1, and current senders require TLS 1.2 or later (RFC 8996 deprecates TLS 1.0 and 1.1); OpenSSL says "tlsv1 alert protocol version". Such a sender delivers in plaintext where TLS is optional and does not deliver where TLS is required.',
   );
   const domain = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [legacy(failed)])] }), { required: 'encrypt', warnDays: 30 }, NOW);
   assert.equal(domain.pass, false);
