@@ -81,6 +81,7 @@ function program(): Command {
     .option('--resolver <ip[:port]>', "send every DNS query to this server (default: the system's)")
     .option('--allow-special-addresses', 'also probe MX addresses in special-purpose ranges (loopback, private, …): for labs and tests')
     .option('--ehlo-name <name>', "name to send in EHLO (default: this host's FQDN, or its address literal)")
+    .option('--tls <mode>', 'starttls or implicit (TLS from the first byte, RFC 8314); default: implicit on port 465, else starttls')
     .option('--timeout <seconds>', `overall deadline per address (at least ${MIN_TIMEOUT_SECONDS})`, D.timeout)
     .option('--connect-timeout <seconds>', `deadline for the TCP connection (at least ${MIN_TIMEOUT_SECONDS})`, D.connectTimeout)
     .option('--ca-file <pem>', 'also trust the CA certificates in this PEM file (private CAs)')

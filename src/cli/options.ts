@@ -9,6 +9,7 @@ import { quote } from '../render/sanitize.js';
 import { parseServer } from '../dns/server-address.js';
 import { parseShard, type Shard } from '../batch/shard.js';
 import type { BatchOptions } from '../batch/run-batch.js';
+import type { TlsMode } from '../model/result.js';
 
 export class UsageError extends Error {}
 
@@ -21,6 +22,7 @@ export interface RawOptions {
   resolver?: string;
   allowSpecialAddresses?: boolean;
   ehloName?: string;
+  tls?: string;
   timeout: string;
   connectTimeout: string;
   dnsTimeout: string;
@@ -95,6 +97,8 @@ export interface Settings {
   /** Probe MX addresses from DNS in IANA special-purpose ranges too (loopback, private, …); --server is never filtered. */
   allowSpecialAddresses: boolean;
   ehloName: string | null;
+  /** --tls: how TLS is reached; null: by the port (implicit on 465, else STARTTLS). */
+  tlsMode: TlsMode | null;
   timeoutMs: number;
   connectTimeoutMs: number;
   dnsTimeoutMs: number;
@@ -187,6 +191,9 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
   if (raw.ehloName !== undefined && !/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|\[IPv6:[0-9A-Fa-f:.]+\])$/.test(raw.ehloName)) {
     throw new UsageError(`--ehlo-name must be a domain name or an address literal such as [192.0.2.1], not ${quote(raw.ehloName)}`);
   }
+  if (raw.tls !== undefined && raw.tls !== 'starttls' && raw.tls !== 'implicit') {
+    throw new UsageError(`--tls must be starttls or implicit, not ${quote(raw.tls)}`);
+  }
   const domains = args.map((input) => {
     const n = normalizeDomain(input);
     if (!n.ok) throw new UsageError(n.error);
@@ -239,6 +246,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
     resolver: raw.resolver ?? null,
     allowSpecialAddresses: raw.allowSpecialAddresses === true,
     ehloName: raw.ehloName ?? null,
+    tlsMode: raw.tls ?? null,
     timeoutMs: seconds(raw.timeout, '--timeout', MIN_TIMEOUT_SECONDS),
     connectTimeoutMs: seconds(raw.connectTimeout, '--connect-timeout', MIN_TIMEOUT_SECONDS),
     dnsTimeoutMs: seconds(raw.dnsTimeout, '--dns-timeout', MIN_TIMEOUT_SECONDS),

@@ -38,6 +38,7 @@ export async function run(settings: Settings): Promise<number> {
     stageTimeoutMs: settings.timeoutMs,
     ehloName: settings.ehloName ?? defaultEhloName(),
     trust,
+    ...(settings.tlsMode !== null ? { tlsMode: settings.tlsMode } : {}),
   };
   return settings.batch !== null ? runBatchCommand(settings, settings.batch, probe) : runDomains(settings, probe);
 }

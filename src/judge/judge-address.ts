@@ -8,6 +8,7 @@ import { matchHostName } from '../cert/name-match.js';
 import { isWeakSignature } from '../cert/signature-algorithm.js';
 import { PROBLEMS } from './problem-catalogue.js';
 import { judgePath, PATH_CHECKS, type PathCheck, type PathFailure } from './verify-path.js';
+import { modernTlsProblem } from './modern-tls.js';
 
 export interface JudgePolicy {
   /** Level each domain must reach. */
@@ -190,8 +191,16 @@ const DETERMINED_STAGES = new Set(['handshake', 'ehlo-tls', 'quit']);
 const AFTER_HANDSHAKE = new Set(['ehlo-tls']);
 
 /**
+ * Codes that mean no mail goes over TLS at the address, whatever the probe's own handshake
+ * established: its dialogue over TLS failed, or a sender with current TLS defaults cannot
+ * make a TLS session there.
+ */
+const NO_TLS_DELIVERY = new Set<ProblemCode>(['TLS_DIALOGUE_FAILED', 'TLS_MODERN_HANDSHAKE_FAILED']);
+
+/**
  * The level an address's problems allow at most. Rules, each over the whole catalogue:
- * - a failure of the dialogue after the handshake: no delivery over TLS, so at most `none`;
+ * - no delivery over TLS (NO_TLS_DELIVERY): at most `none` (an opportunistic sender
+ *   delivers in plaintext, one that requires TLS does not deliver);
  * - any other error-severity problem keeps the address below `verify` (a sender that
  *   verifies, or the path, refuses or tampers with the session).
  *
@@ -199,20 +208,22 @@ const AFTER_HANDSHAKE = new Set(['ehlo-tls']);
  */
 export function capLevel(level: Level | null, problems: readonly Problem[]): Level | null {
   if (level === null) return null;
-  if (problems.some((p) => p.code === 'TLS_DIALOGUE_FAILED')) return 'none';
+  if (problems.some((p) => NO_TLS_DELIVERY.has(p.code))) return 'none';
   if (level === 'verify' && problems.some((p) => p.severity === 'error')) return 'encrypt';
   return level;
 }
 
 function failureProblem(facts: AddressFacts, where: string, at: { host: string; ip: string }): Problem | null {
   const failure = facts.failure;
-  if (failure === null) return null;
+  // An aborted probe (a stopped batch) says nothing about the server: no problem blames it.
+  if (failure === null || failure.kind === 'aborted') return null;
   const message = `${where}: ${failure.message}.`;
   if (failure.stage === 'connect') return problem(failure.kind === 'timeout' ? 'TIMEOUT' : 'CONNECT_FAILED', message, at);
-  if (AFTER_HANDSHAKE.has(failure.stage)) {
+  // With implicit TLS (port 465) the greeting, too, comes after the handshake.
+  if (AFTER_HANDSHAKE.has(failure.stage) || (facts.tlsMode === 'implicit' && facts.tls !== null)) {
     return problem(
       'TLS_DIALOGUE_FAILED',
-      `${where}: the TLS session was established, then ${failure.message}: no mail can be delivered over TLS here (a sender that requires TLS defers; an opportunistic one may retry in plaintext).`,
+      `${where}: the TLS handshake succeeded, but the SMTP dialogue over TLS failed (${failure.message}): no mail can be delivered over TLS here; a sender that requires TLS defers it, an opportunistic one may retry in plaintext.`,
       at,
     );
   }
@@ -235,8 +246,9 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
   if (facts.tlsRequiredReply !== null) {
     problems.push(problem('TLS_REQUIRED_BY_SERVER', `${where} requires STARTTLS first: ${replyText(facts.tlsRequiredReply)}.`, at));
   }
-  const talked = facts.failure === null || DETERMINED_STAGES.has(facts.failure.stage);
-  if (talked && !facts.starttls && facts.starttlsReply === null) {
+  const aborted = facts.failure?.kind === 'aborted';
+  const talked = !aborted && (facts.failure === null || DETERMINED_STAGES.has(facts.failure.stage));
+  if (talked && facts.tlsMode === 'starttls' && !facts.starttls && facts.starttlsReply === null) {
     problems.push(problem('STARTTLS_NOT_OFFERED', `${where} does not offer STARTTLS${facts.ehlo === null ? ' (it does not support EHLO)' : ''}.`, at));
   }
   if (facts.starttlsReply !== null && facts.starttlsReply.code !== 220) {
@@ -255,6 +267,9 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
     if (LEGACY_PROTOCOLS.has(facts.tls.protocol)) {
       problems.push(problem('TLS_LEGACY_PROTOCOL', `${where} negotiated ${facts.tls.protocol}.`, at));
     }
+    // What a sender with current TLS defaults gets (TLS_MODERN_HANDSHAKE_FAILED; capLevel caps it).
+    const modern = modernTlsProblem(facts, where, at);
+    if (modern !== null) problems.push(modern);
     if (facts.certificate !== null && facts.certificate.chain.length > 0) {
       certificate = { ...facts.certificate, ...certificateVerdict(facts.certificate, facts.host, now) };
       const found = certificateProblems(certificate, facts.host, at, policy, now);
@@ -262,5 +277,7 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
       if (!found.some((p) => BLOCKS_VERIFY.has(p.code))) level = 'verify';
     }
   }
-  return { ...facts, certificate, level: capLevel(level, problems), problems };
+  // Undetermined: the probe was aborted, or the check of what a current sender gets could not be made.
+  const unknown = aborted || facts.modernTls?.ok === null;
+  return { ...facts, certificate, level: unknown ? null : capLevel(level, problems), problems };
 }

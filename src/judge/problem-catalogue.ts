@@ -70,7 +70,7 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
   },
   TLS_HANDSHAKE_FAILED: {
     severity: 'error',
-    hint: 'STARTTLS was accepted but no TLS session could be made: check the certificate and key, and that TLS 1.2 or later with current ciphers is enabled.',
+    hint: 'STARTTLS was accepted (or, on an implicit-TLS port such as 465, the connection was made) but no TLS session could be made: check the certificate and key, and that TLS 1.2 or later with current ciphers is enabled.',
   },
   TLS_LEGACY_PROTOCOL: {
     severity: 'warning',
@@ -137,7 +137,7 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
   },
   TLS_MODERN_HANDSHAKE_FAILED: {
     severity: 'error',
-    hint: 'A sender with current OpenSSL defaults (TLS 1.2 or later, security level 2) cannot complete a TLS handshake with this server: with TLS required it does not deliver, with opportunistic TLS it delivers in plaintext. Enable TLS 1.2 and 1.3 with current ciphers, signature algorithms and keys.',
+    hint: 'A sender with current OpenSSL defaults (TLS 1.2 or later, security level 2: DH groups and RSA keys of 2048 bits, no SHA-1 or MD5 signatures) cannot complete a TLS handshake with this server: with TLS required it does not deliver, with opportunistic TLS it delivers in plaintext. Enable TLS 1.2 and 1.3 with current ciphers, signature algorithms and keys (check with `openssl s_client -starttls smtp -tls1_2 -connect HOST:25`).',
   },
   TLS_DIALOGUE_FAILED: {
     severity: 'error',

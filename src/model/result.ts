@@ -114,14 +114,47 @@ export interface TranscriptEntry {
   ms: number;
 }
 
-/** Where an address probe stopped, when it did not finish its dialogue. */
-export type ProbeStage = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'handshake' | 'ehlo-tls' | 'quit';
+/**
+ * Where an address probe stopped, when it did not finish its dialogue. With implicit TLS the
+ * handshake comes first and `banner` and `ehlo-tls` follow it. `modern-tls` is the second
+ * connection that checks what a sender with current TLS defaults gets (ModernTlsFacts).
+ */
+export type ProbeStage = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'handshake' | 'ehlo-tls' | 'quit' | 'modern-tls';
 
 export interface ProbeFailure {
   stage: ProbeStage;
-  kind: 'timeout' | 'connect' | 'closed' | 'protocol' | 'rejected' | 'tls';
+  /**
+   * `aborted`: the probe was stopped from outside (a batch interrupted by a signal, a domain
+   * past its deadline), not by the server: nothing is known about the rest of the dialogue.
+   */
+  kind: 'timeout' | 'connect' | 'closed' | 'protocol' | 'rejected' | 'tls' | 'aborted';
   /** Human-readable, e.g. "timeout while reading server greeting"; may contain server text. */
   message: string;
+}
+
+/**
+ * How TLS is reached: `starttls` upgrades a plaintext SMTP session (RFC 3207; ports 25 and
+ * 587), `implicit` starts TLS at once and speaks SMTP inside it (RFC 8314 §3; port 465).
+ */
+export type TlsMode = 'starttls' | 'implicit';
+
+/**
+ * What a sender with current TLS defaults gets from this address: a second handshake on a
+ * new connection with TLS 1.2 or later at OpenSSL security level 2 (the probe's own
+ * handshake accepts TLS 1.0 at level 0, to gather facts). Made only when the first
+ * handshake left doubt (an old protocol, a small DH group, a legacy signature algorithm).
+ */
+export interface ModernTlsFacts {
+  /** The handshake succeeded; false: it failed (`error`); null: the check stopped before it (`failure`). */
+  ok: boolean | null;
+  /** Negotiated by the check, when it succeeded. */
+  protocol: string | null;
+  /** IANA cipher suite name, when it succeeded. */
+  cipher: string | null;
+  /** OpenSSL's reason when the handshake failed, e.g. "dh key too small" (may contain server text). */
+  error: string | null;
+  /** Where the check's own dialogue stopped before its handshake (a refused or timed-out second connection). */
+  failure: ProbeFailure | null;
 }
 
 export interface TlsFacts {
@@ -135,6 +168,14 @@ export interface TlsFacts {
   keyExchange: { type: string; name: string | null; size: number } | null;
   /** The SNI sent (the MX host name), or null for an IP literal. */
   sni: string | null;
+  /**
+   * The signature scheme of the server's key exchange in TLS 1.0-1.2 (RFC 5246 §7.4.3, RFC 8446
+   * §4.2.3 names), e.g. 'rsa_pss_rsae_sha256', 'rsa_pkcs1_sha1'; TLS 1.0/1.1 sign with
+   * 'rsa_pkcs1_md5_sha1' or 'ecdsa_sha1'. Null when nothing was signed (RSA key transport),
+   * for TLS 1.3 (its CertificateVerify never uses SHA-1) or when it could not be read.
+   * Always set by the prober; optional only for facts recorded before it existed.
+   */
+  serverSignature?: string | null;
 }
 
 /** One certificate of the chain, as decoded; time-dependent judgements live in CertificateVerdict. */
@@ -257,13 +298,15 @@ export interface AddressFacts {
   port: number;
   /** The MX host (or --server host) this address belongs to. */
   host: string;
+  /** How TLS was reached: STARTTLS in plaintext SMTP, or implicit TLS from the first byte (port 465). */
+  tlsMode: TlsMode;
   /** A TCP connection was made. */
   connected: boolean;
   /** The first reply (220 greeting, or 421/554 refusal). */
   banner: SmtpReply | null;
-  /** EHLO reply before TLS: the extension keywords, upper-cased, with parameters. */
+  /** EHLO reply before TLS: the extension keywords, upper-cased, with parameters (null with implicit TLS). */
   ehlo: string[] | null;
-  /** STARTTLS was advertised in EHLO. */
+  /** STARTTLS was advertised in EHLO (never with implicit TLS). */
   starttls: boolean;
   /** The reply to STARTTLS, when sent. */
   starttlsReply: SmtpReply | null;
@@ -275,6 +318,8 @@ export interface AddressFacts {
   /** EHLO reply after TLS. */
   ehloTls: string[] | null;
   certificate: CertificateFacts | null;
+  /** What a sender with current TLS defaults gets; null when not checked (nothing in doubt, or no TLS). */
+  modernTls: ModernTlsFacts | null;
   failure: ProbeFailure | null;
   /** Connections it took (batch mode retries transient failures: --retries). */
   attempts?: number;

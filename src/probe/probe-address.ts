@@ -1,14 +1,22 @@
 /**
  * Probes one SMTP server address, in the stages of Postfix's posttls-finger:
- * connect → greeting → EHLO → STARTTLS → TLS handshake → EHLO over TLS → QUIT.
- * Each stage has its own deadline inside one overall deadline for the address. Never sends
- * mail and never throws for a remote problem: whatever happens becomes AddressFacts.
+ * - STARTTLS (RFC 3207; ports 25 and 587): connect → greeting → EHLO → STARTTLS → TLS
+ *   handshake → EHLO over TLS → QUIT;
+ * - implicit TLS (RFC 8314 §3; port 465): connect → TLS handshake → greeting → EHLO → QUIT.
+ * When the handshake's facts leave doubt about what a sender with current TLS defaults gets,
+ * a second connection makes that sender's handshake (modern-check.ts).
+ * Each stage has its own deadline inside one overall deadline for the address; an abort
+ * signal ends every wait at once and destroys the sockets. Never sends mail and never throws
+ * for a remote problem: whatever happens becomes AddressFacts.
  */
-import net from 'node:net';
-import type { AddressFacts, ProbeStage, SmtpReply, TranscriptEntry } from '../model/result.js';
+import type { Socket } from 'node:net';
+import type { AddressFacts, TlsMode } from '../model/result.js';
 import { SmtpConnection, StageError } from '../smtp/connection.js';
-import { startTls } from '../tls/start-tls.js';
+import { PlaintextReplyError, startTls, type TlsSession } from '../tls/start-tls.js';
 import type { TrustStore } from '../cert/trust-store.js';
+import { ProbeRun } from './probe-run.js';
+import { addressLiteral, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit } from './dialogue.js';
+import { checkModernTls, modernCheckNeeded } from './modern-check.js';
 
 export interface AddressTarget {
   /** MX host name: used for SNI and, later, the name match. */
@@ -28,9 +36,11 @@ export interface ProbeOptions {
   /** EHLO argument; default: this host's FQDN, or the address literal of the local end (RFC 5321 §4.1.4). */
   ehloName: string | null;
   trust: TrustStore;
+  /** How TLS is reached (--tls); default: by the port (defaultTlsMode). */
+  tlsMode?: TlsMode;
   /**
    * Aborts the probe: the socket is destroyed at once and the facts so far are returned
-   * with a failure (a batch stopped by a signal, a domain past its deadline).
+   * with a failure of kind `aborted` (a batch stopped by a signal, a domain past its deadline).
    */
   signal?: AbortSignal;
 }
@@ -38,160 +48,163 @@ export interface ProbeOptions {
 /** Wait for a TLS 1.3 session ticket before EHLO only when connecting took less than this. */
 const TICKET_WAIT_MAX_RTT_MS = 10;
 
-/** Time to wait for the 221 to QUIT: politeness only, never worth a long wait. */
-const QUIT_WAIT_MS = 1000;
+/** The port of submission over implicit TLS (RFC 8314 §7.3). */
+const SUBMISSIONS_PORT = 465;
 
-/** A 220 greeting (RFC 5321 §4.2); 421/554 mean "go away" (§3.1). */
-const isGreeting = (reply: SmtpReply) => reply.code === 220;
-
-function ehloKeywords(reply: SmtpReply): string[] {
-  // The first line is the server's domain and greeting; each later line is one extension (RFC 5321 §4.1.1.1).
-  return reply.lines.slice(1).map((line) => line.trim().toUpperCase());
+/**
+ * Implicit TLS on port 465 (RFC 8314 §3.3), STARTTLS on every other port (25, 587, …).
+ *
+ * @example defaultTlsMode(465) // 'implicit'
+ */
+export function defaultTlsMode(port: number): TlsMode {
+  return port === SUBMISSIONS_PORT ? 'implicit' : 'starttls';
 }
 
-function addressLiteral(socket: net.Socket): string {
-  const local = socket.localAddress ?? '127.0.0.1';
-  return local.includes(':') ? `[IPv6:${local}]` : `[${local}]`;
-}
-
+/** @example const facts = await probeAddress({ host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }, options); */
 export async function probeAddress(target: AddressTarget, options: ProbeOptions): Promise<AddressFacts> {
-  const started = performance.now();
-  const deadline = started + options.timeoutMs;
-  const elapsed = () => Math.round(performance.now() - started);
-  const left = (cap: number) => Math.max(0, Math.min(cap, deadline - performance.now()));
-  const transcript: TranscriptEntry[] = [];
-  const facts: AddressFacts = {
-    ip: target.ip,
-    family: target.family,
-    port: target.port,
-    host: target.host,
-    connected: false,
-    banner: null,
-    ehlo: null,
-    starttls: false,
-    starttlsReply: null,
-    injectedBytes: 0,
-    tlsRequiredReply: null,
-    tls: null,
-    ehloTls: null,
-    certificate: null,
-    failure: null,
-    timings: { total: 0 },
-    transcript,
-  };
-  let stage: ProbeStage = 'connect';
-  let stageStart = performance.now();
-  const enter = (next: ProbeStage) => {
-    facts.timings[stage] = Math.round(performance.now() - stageStart);
-    stage = next;
-    stageStart = performance.now();
-  };
-  const note = (text: string) => transcript.push({ dir: '*', text, ms: elapsed() });
-
-  let socket: net.Socket | null = null;
+  const run = new ProbeRun(target, options, options.tlsMode ?? defaultTlsMode(target.port));
   try {
-    socket = await connect(target, left(options.connectTimeoutMs));
-    facts.connected = true;
-    note(`connected to ${target.ip} port ${target.port}`);
-    let smtp = new SmtpConnection(socket, transcript, elapsed);
-
-    enter('banner');
-    facts.banner = await smtp.readReply(left(options.stageTimeoutMs), 'server greeting');
-    if (!isGreeting(facts.banner)) {
-      await quit(smtp, left(QUIT_WAIT_MS));
-      throw new StageError('rejected', `server refused the session with ${facts.banner.code} ${facts.banner.lines.join(' ')}`);
+    if (run.facts.tlsMode === 'implicit') await implicitDialogue(run, options);
+    else await starttlsDialogue(run, options);
+    const tls = run.facts.tls;
+    if (tls !== null && run.facts.failure === null && modernCheckNeeded(tls)) {
+      run.closeSockets(); // the first session is over (QUIT) before the second starts
+      run.facts.modernTls = await checkModernTls(run, options);
     }
-
-    enter('ehlo');
-    const ehloName = options.ehloName ?? addressLiteral(socket);
-    const ehlo = await smtp.command(`EHLO ${ehloName}`, left(options.stageTimeoutMs));
-    // A server that answers even EHLO with 530 "must issue STARTTLS first" wants TLS before
-    // anything else: try STARTTLS although nothing was advertised.
-    const demandsTls = ehlo.code === 530;
-    if (demandsTls) facts.tlsRequiredReply = ehlo;
-    if (ehlo.code !== 250 && !demandsTls) {
-      await quit(smtp, left(QUIT_WAIT_MS));
-      if (ehlo.code === 500 || ehlo.code === 502) return facts; // no ESMTP at all, so no STARTTLS: a fact, not a failure
-      throw new StageError('rejected', `EHLO refused with ${ehlo.code} ${ehlo.lines.join(' ')}`);
-    }
-    facts.ehlo = demandsTls ? null : ehloKeywords(ehlo);
-    facts.starttls = facts.ehlo?.some((keyword) => keyword === 'STARTTLS' || keyword.startsWith('STARTTLS ')) ?? false;
-    if (!facts.starttls && !demandsTls) {
-      enter('quit');
-      await quit(smtp, left(QUIT_WAIT_MS));
-      return facts;
-    }
-
-    enter('starttls');
-    facts.starttlsReply = await smtp.command('STARTTLS', left(options.stageTimeoutMs));
-    if (facts.starttlsReply.code !== 220) {
-      if (facts.starttlsReply.code === 530) facts.tlsRequiredReply = facts.starttlsReply;
-      enter('quit');
-      await quit(smtp, left(QUIT_WAIT_MS));
-      return facts;
-    }
-    // RFC 3207 §6: anything the server sent after its 220 and before the handshake is discarded.
-    facts.injectedBytes = smtp.detach();
-    if (facts.injectedBytes > 0) note(`discarded ${facts.injectedBytes} bytes sent in plaintext after the 220 to STARTTLS`);
-
-    enter('handshake');
-    const session = await startTls(socket, target.host, options.trust, left(options.stageTimeoutMs));
-    socket = session.socket;
-    facts.tls = session.tls;
-    facts.certificate = session.certificate;
-    note(`TLS established: ${session.tls.protocol} ${session.tls.cipher}`);
-
-    // RFC 3207 §4.2: what was learned before TLS is forgotten; ask again.
-    enter('ehlo-tls');
-    smtp = new SmtpConnection(socket, transcript, elapsed);
-    // On a short path, let the TLS 1.3 session ticket arrive before EHLO (see ticketArrived):
-    // it comes within about one round trip. On a long path the wait would cost more than the
-    // delayed-ACK stall it avoids, so there EHLO goes at once.
-    const rtt = facts.timings.connect ?? Infinity;
-    if (session.tls.protocol === 'TLSv1.3' && rtt < TICKET_WAIT_MAX_RTT_MS) await session.ticketArrived(Math.max(5, 4 * rtt));
-    const ehloTls = await smtp.command(`EHLO ${ehloName}`, left(options.stageTimeoutMs));
-    if (ehloTls.code === 250) facts.ehloTls = ehloKeywords(ehloTls);
-
-    enter('quit');
-    await quit(smtp, left(QUIT_WAIT_MS));
-    return facts;
   } catch (err) {
-    const error = err instanceof StageError ? err : new StageError('protocol', (err as Error).message);
-    facts.failure = { stage, kind: error.kind, message: error.message };
-    note(error.message);
-    return facts;
+    run.fail(err);
   } finally {
-    facts.timings[stage] ??= Math.round(performance.now() - stageStart);
-    facts.timings.total = elapsed();
-    socket?.destroy();
+    run.finish();
   }
+  return run.facts;
 }
 
-function connect(target: AddressTarget, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.ip, port: target.port, family: target.family });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new StageError('timeout', `timeout while connecting to ${target.ip} port ${target.port}`));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new StageError('connect', `cannot connect to ${target.ip} port ${target.port}: ${err.code ?? err.message}`));
-    });
-  });
-}
+/** RFC 3207: EHLO in plaintext, STARTTLS, the handshake on the same socket, EHLO again over TLS. */
+async function starttlsDialogue(run: ProbeRun, options: ProbeOptions): Promise<void> {
+  const { facts } = run;
+  const socket = await openSocket(run, options.connectTimeoutMs);
+  connected(run);
+  const smtp = new SmtpConnection(socket, run.transcript, () => run.elapsed());
 
-/** Says goodbye (RFC 5321 §4.1.1.10); failures here change no fact. */
-async function quit(smtp: SmtpConnection, timeoutMs: number): Promise<void> {
+  run.enter('banner');
   try {
-    await smtp.command('QUIT', timeoutMs);
-  } catch {
-    // the server may close without a 221
+    await greeting(run, smtp, options.stageTimeoutMs, 'server greeting', (reply) => (facts.banner = reply));
+  } catch (err) {
+    throw greetingTimeoutHint(run.target.port, err);
   }
+
+  run.enter('ehlo');
+  const ehloName = options.ehloName ?? addressLiteral(socket);
+  const ehlo = await run.guard(smtp.command(`EHLO ${ehloName}`, run.left(options.stageTimeoutMs)));
+  // A server that answers even EHLO with 530 "must issue STARTTLS first" wants TLS before
+  // anything else: try STARTTLS although nothing was advertised.
+  const demandsTls = ehlo.code === 530;
+  if (demandsTls) facts.tlsRequiredReply = ehlo;
+  if (ehlo.code !== 250 && !demandsTls) {
+    await quit(run, smtp);
+    if (ehlo.code === 500 || ehlo.code === 502) return; // no ESMTP at all, so no STARTTLS: a fact, not a failure
+    throw new StageError('rejected', `EHLO refused with ${ehlo.code} ${ehlo.lines.join(' ')}`);
+  }
+  facts.ehlo = demandsTls ? null : ehloKeywords(ehlo);
+  facts.starttls = facts.ehlo !== null && isStartTlsOffered(facts.ehlo);
+  if (!facts.starttls && !demandsTls) {
+    run.enter('quit');
+    await quit(run, smtp);
+    return;
+  }
+
+  run.enter('starttls');
+  facts.starttlsReply = await run.guard(smtp.command('STARTTLS', run.left(options.stageTimeoutMs)));
+  if (facts.starttlsReply.code !== 220) {
+    if (facts.starttlsReply.code === 530) facts.tlsRequiredReply = facts.starttlsReply;
+    run.enter('quit');
+    await quit(run, smtp);
+    return;
+  }
+  const plaintextBytes = smtp.bytesReceived;
+  // RFC 3207 §6: anything the server sent after its 220 and before the handshake is discarded.
+  facts.injectedBytes = smtp.detach();
+  if (facts.injectedBytes > 0) run.note(`discarded ${facts.injectedBytes} bytes sent in plaintext after the 220 to STARTTLS`);
+
+  run.enter('handshake');
+  const session = await handshake(run, socket, options);
+
+  // RFC 3207 §4.2: what was learned before TLS is forgotten; ask again.
+  run.enter('ehlo-tls');
+  const secure = new SmtpConnection(session.socket, run.transcript, () => run.elapsed(), undefined, plaintextBytes);
+  // On a short path, let the TLS 1.3 session ticket arrive before EHLO (see ticketArrived):
+  // it comes within about one round trip. On a long path the wait would cost more than the
+  // delayed-ACK stall it avoids, so there EHLO goes at once.
+  const rtt = facts.timings.connect ?? Infinity;
+  if (session.tls.protocol === 'TLSv1.3' && rtt < TICKET_WAIT_MAX_RTT_MS) await run.guard(session.ticketArrived(Math.max(5, 4 * rtt)));
+  facts.ehloTls = await ehloOverTls(run, secure, ehloName, options);
+
+  run.enter('quit');
+  await quit(run, secure);
+}
+
+/** RFC 8314 §3.3: the handshake right after connecting, then the greeting and EHLO over TLS. */
+async function implicitDialogue(run: ProbeRun, options: ProbeOptions): Promise<void> {
+  const { facts } = run;
+  const socket = await openSocket(run, options.connectTimeoutMs);
+  connected(run);
+
+  run.enter('handshake');
+  let session: TlsSession;
+  try {
+    session = await handshake(run, socket, options);
+  } catch (err) {
+    if (!(err instanceof PlaintextReplyError)) throw err;
+    throw new StageError('tls', `${err.message}: it speaks STARTTLS, not implicit TLS (--tls starttls)`);
+  }
+
+  run.enter('banner');
+  const smtp = new SmtpConnection(session.socket, run.transcript, () => run.elapsed());
+  await greeting(run, smtp, options.stageTimeoutMs, 'server greeting over TLS', (reply) => (facts.banner = reply));
+
+  run.enter('ehlo-tls');
+  facts.ehloTls = await ehloOverTls(run, smtp, options.ehloName ?? addressLiteral(socket), options);
+
+  run.enter('quit');
+  await quit(run, smtp);
+}
+
+function connected(run: ProbeRun): void {
+  run.facts.connected = true;
+  run.note(`connected to ${run.target.ip} port ${run.target.port}${run.facts.tlsMode === 'implicit' ? ' (implicit TLS)' : ''}`);
+}
+
+/** The permissive handshake that gathers the facts (start-tls.ts). */
+async function handshake(run: ProbeRun, socket: Socket, options: ProbeOptions): Promise<TlsSession> {
+  const session = await run.guard(startTls(socket, run.target.host, options.trust, run.left(options.stageTimeoutMs), run.abortSignal));
+  run.track(session.socket);
+  run.facts.tls = session.tls;
+  run.facts.certificate = session.certificate;
+  run.note(`TLS established: ${session.tls.protocol} ${session.tls.cipher}`);
+  return session;
+}
+
+/**
+ * EHLO over TLS: anything but 250 means no mail goes over TLS here, so it ends the dialogue
+ * as a failure (the judge: TLS_DIALOGUE_FAILED), as do a timeout, a flood or a close.
+ */
+async function ehloOverTls(run: ProbeRun, smtp: SmtpConnection, ehloName: string, options: ProbeOptions): Promise<string[]> {
+  const reply = await run.guard(smtp.command(`EHLO ${ehloName}`, run.left(options.stageTimeoutMs), 'reply to EHLO over TLS'));
+  if (reply.code !== 250) {
+    await quit(run, smtp);
+    throw new StageError('rejected', `EHLO over TLS refused with ${reply.code} ${reply.lines.join(' ')}`.trim());
+  }
+  return ehloKeywords(reply);
+}
+
+/**
+ * A greeting that never comes on port 465 (probed with STARTTLS) is almost always a server
+ * waiting for a ClientHello: the timeout says so.
+ *
+ * @example greetingTimeoutHint(465, new StageError('timeout', 'timeout while reading server greeting')).message
+ * // 'timeout while reading server greeting (port 465 usually speaks implicit TLS: --tls implicit)'
+ */
+export function greetingTimeoutHint(port: number, err: unknown): unknown {
+  if (!(err instanceof StageError) || err.kind !== 'timeout' || port !== SUBMISSIONS_PORT) return err;
+  return new StageError('timeout', `${err.message} (port ${SUBMISSIONS_PORT} usually speaks implicit TLS: --tls implicit)`);
 }

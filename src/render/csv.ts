@@ -13,7 +13,7 @@
  * | pass            | true or false; empty when undetermined |
  * | mx_hosts        | MX host names in preference order, joined by `;` |
  * | addresses       | every probed IP address, distinct, in MX order, joined by `;` |
- * | starttls        | all, some or none: how many of the reached addresses (connected and greeted) offered STARTTLS; empty when none was reached |
+ * | starttls        | all, some or none: how many of the reached addresses (connected and greeted) offered STARTTLS; empty when none was reached; implicit with implicit TLS (port 465) |
  * | min_protocol    | the oldest TLS protocol negotiated at any address (SSLv3 < TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3); empty without a TLS session |
  * | earliest_expiry | the earliest notAfter of the leaf certificates of all addresses, YYYY-MM-DD (UTC); empty when none |
  * | days_left       | that certificate's whole days left (negative once expired); empty when none |
@@ -108,6 +108,7 @@ export function csvDomainText(result: Pick<DomainResult, 'domain' | 'input' | 'o
 }
 
 function starttlsShare(addresses: readonly AddressResult[]): string {
+  if (addresses.length > 0 && addresses.every((a) => a.tlsMode === 'implicit')) return 'implicit'; // port 465: no STARTTLS
   const reached = addresses.filter((a) => a.connected && a.banner !== null);
   if (reached.length === 0) return '';
   const offering = reached.filter((a) => a.starttls).length;

@@ -69,6 +69,7 @@ function problemLines(result: DomainResult): string {
 function addressLine(address: AddressResult): string {
   const parts = [address.level ?? 'unreachable'];
   if (address.failure !== null) parts.push(`stopped at ${address.failure.stage}: ${address.failure.message}`);
+  else if (address.tlsMode === 'implicit') parts.push('implicit TLS');
   else if (!address.starttls) parts.push('no STARTTLS');
   if (address.tls !== null) parts.push(`${address.tls.protocol} ${address.tls.cipher}`);
   const cert = address.certificate;

@@ -113,9 +113,13 @@ function trustWord(a: AddressResult): string {
 function addressColumns(host: string, preference: number, a: AddressResult): Column[] {
   const cert = a.certificate;
   const leaf = cert?.chain[0];
-  const starttls = a.starttls
-    ? a.starttlsReply?.code === 220 ? piece('yes', 'good') : piece(`refused ${a.starttlsReply?.code ?? ''}`.trim(), 'bad')
-    : a.level === null ? piece('?', 'warn') : piece('no', 'bad');
+  // Implicit TLS (port 465) has no STARTTLS: the column says how TLS was reached.
+  const starttls =
+    a.tlsMode === 'implicit'
+      ? piece('implicit', a.tls !== null ? 'good' : 'bad')
+      : a.starttls
+        ? a.starttlsReply?.code === 220 ? piece('yes', 'good') : piece(`refused ${a.starttlsReply?.code ?? ''}`.trim(), 'bad')
+        : a.level === null ? piece('?', 'warn') : piece('no', 'bad');
   const soon = a.problems.some((p) => p.code === 'CERT_EXPIRES_SOON'); // --warn-days decided it
   return [
     { head: 'MX host', pieces: [piece(sanitize(host)), piece(`pref ${preference}`, 'dim')] },

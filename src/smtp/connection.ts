@@ -28,17 +28,30 @@ export class SmtpConnection {
   private readonly onEnd = () => this.fail(new StageError('closed', 'server closed the connection'));
   private readonly onError = (err: Error) => this.fail(new StageError('closed', `connection error: ${err.message}`));
 
+  /**
+   * `alreadyReceived`: bytes this session received before (in plaintext, before a TLS
+   * upgrade), so that MAX_SESSION_BYTES bounds the whole session, not each half.
+   */
   constructor(
     private readonly socket: Socket,
     private readonly transcript: TranscriptEntry[],
     private readonly clock: () => number,
     limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
+    alreadyReceived = 0,
   ) {
     this.parser = new ReplyParser(limits, (line) => this.note('S', line));
+    this.received = alreadyReceived;
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onEnd);
     socket.on('error', this.onError);
+    // A socket that ended before it was handed over emits no further 'end' or 'close'.
+    if (socket.destroyed || socket.readableEnded) this.fail(new StageError('closed', 'server closed the connection'));
+  }
+
+  /** Bytes received in this session so far (see `alreadyReceived`). */
+  get bytesReceived(): number {
+    return this.received;
   }
 
   note(dir: TranscriptEntry['dir'], text: string): void {

@@ -1,8 +1,10 @@
 /**
- * Upgrades an SMTP socket to TLS after the server's 220 to STARTTLS (RFC 3207) and reads
- * what the handshake established: protocol, cipher, key exchange, the peer's chain and
- * OpenSSL's verdict on it. The handshake is deliberately permissive (TLS 1.0 up, security
- * level 0) so that weak servers yield facts to judge instead of a bare failure.
+ * Upgrades an SMTP socket to TLS after the server's 220 to STARTTLS (RFC 3207), or right
+ * after connecting with implicit TLS (RFC 8314 §3), and reads what the handshake
+ * established: protocol, cipher, key exchange, the peer's chain and OpenSSL's verdict on it.
+ * The handshake is deliberately permissive (TLS 1.0 up, security level 0) so that weak
+ * servers yield facts to judge instead of a bare failure. `modernHandshake` is the other
+ * one: what a sender with current TLS defaults gets (TLS 1.2 up, security level 2).
  */
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
@@ -14,6 +16,7 @@ import { tapSocket, type SocketTap } from './socket-tap.js';
 import { presentedCertificates } from './presented-chain.js';
 import type { TrustStore } from '../cert/trust-store.js';
 import { StageError } from '../smtp/connection.js';
+import { serverKeyExchangeSignature, type KeyExchangeKind } from './server-signature.js';
 
 export interface TlsSession {
   socket: tls.TLSSocket;
@@ -31,10 +34,20 @@ export interface TlsSession {
 /** Most handshake bytes recorded to read the presented chain (chains are rarely over 10 KiB). */
 const MAX_HANDSHAKE_BYTES = 256 * 1024;
 
-export function startTls(socket: Socket, host: string, trust: TrustStore, timeoutMs: number): Promise<TlsSession> {
+/**
+ * The permissive handshake that gathers the facts. `signal` aborts it: the TLS socket is
+ * destroyed and the promise rejects with a StageError of kind `aborted`.
+ *
+ * @example const session = await startTls(socket, 'mx.example.com', trust, 10_000);
+ */
+export function startTls(socket: Socket, host: string, trust: TrustStore, timeoutMs: number, signal?: AbortSignal): Promise<TlsSession> {
   // Passing an IP literal as servername is deprecated (DEP0123) and SNI is for names only.
   const sni = ipFamily(host) === 0 ? host : null;
   return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(abortError());
+      return;
+    }
     // Node reports only a rebuilt chain; to report what the server sent, the handshake's
     // bytes are recorded on their way in and its key log kept (TLS 1.3 encrypts them).
     const tap = tapSocket(socket, MAX_HANDSHAKE_BYTES);
@@ -47,38 +60,55 @@ export function startTls(socket: Socket, host: string, trust: TrustStore, timeou
       checkServerIdentity: () => undefined,
     });
     secure.on('keylog', (line: Buffer) => keylog.push(line));
+    const onAbort = () => {
+      clearTimeout(timer);
+      secure.destroy();
+      reject(abortError());
+    };
+    const settled = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
     const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
       secure.destroy();
       reject(new StageError('timeout', 'timeout during the TLS handshake'));
     }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
     let ticket = false;
     let onTicket: (() => void) | null = null;
     secure.once('session', () => {
       ticket = true;
       onTicket?.();
     });
+    // A closed session sends no ticket: stop waiting (what follows sees the close).
+    secure.once('close', () => onTicket?.());
     const ticketArrived = (capMs: number) =>
       new Promise<void>((done) => {
         // Resume on a later turn: writing from inside the 'session' callback gets no reply.
         const later = () => setImmediate(done);
-        if (ticket) return later();
+        if (ticket || secure.destroyed) return later();
+        // Not unref'd: when the server has closed the connection, this timer is all that keeps
+        // the process alive, and an empty event loop would end the CLI silently with exit 0.
         const cap = setTimeout(later, capMs);
-        cap.unref();
         onTicket = () => {
+          onTicket = null;
           clearTimeout(cap);
           later();
         };
       });
     secure.once('error', (err: NodeJS.ErrnoException & { reason?: string }) => {
-      clearTimeout(timer);
+      settled();
       secure.destroy();
-      reject(new StageError('tls', `TLS handshake failed: ${handshakeError(err)}`));
+      const plaintext = plaintextReply(tap.received());
+      const message = `TLS handshake failed: ${handshakeError(err)}`;
+      reject(plaintext === null ? new StageError('tls', message) : new PlaintextReplyError(`${message} (the server answered in plaintext: "${plaintext}")`, plaintext));
     });
     secure.once('secureConnect', () => {
-      clearTimeout(timer);
+      settled();
       secure.removeAllListeners('error');
       try {
-        const facts = tlsFacts(secure, sni);
+        const facts = tlsFacts(secure, sni, () => tap.received());
         const certificate = certificateFacts(secure, trust, tap, keylog, facts.cipher);
         tap.stopRecording();
         secure.removeAllListeners('keylog');
@@ -101,17 +131,120 @@ function handshakeError(err: NodeJS.ErrnoException & { reason?: string }): strin
   return err.code !== undefined && !text.includes(err.code) ? `${text} (${err.code})` : text;
 }
 
-function tlsFacts(secure: tls.TLSSocket, sni: string | null): TlsFacts {
+const abortError = () => new StageError('aborted', 'probe aborted during the TLS handshake');
+
+/**
+ * The handshake failed because the server answered in plaintext SMTP (a greeting, or a
+ * reply to the ClientHello read as a command): with implicit TLS, a STARTTLS port.
+ *
+ * @example if (err instanceof PlaintextReplyError) console.log(err.reply) // '220 mx.example.com ESMTP'
+ */
+export class PlaintextReplyError extends StageError {
+  constructor(
+    message: string,
+    /** The server's first line, as sent (sanitised where displayed). */
+    readonly reply: string,
+  ) {
+    super('tls', message);
+    this.name = 'PlaintextReplyError';
+  }
+}
+
+/** The server's first line when it looks like an SMTP reply ("220 mx ESMTP"), else null. */
+function plaintextReply(received: Buffer): string | null {
+  const head = received.subarray(0, 120).toString('latin1');
+  return /^([2-5]\d\d(?:[ -][^\r\n]*)?)(?:\r?\n|$)/.exec(head)?.[1] ?? null;
+}
+
+function tlsFacts(secure: tls.TLSSocket, sni: string | null, received: () => Buffer): TlsFacts {
   const cipher = secure.getCipher();
   const ephemeral = secure.getEphemeralKeyInfo() as { type?: string; name?: string; size?: number } | null;
+  const protocol = secure.getProtocol() ?? 'unknown';
+  const kx = ephemeral?.type === 'ECDH' || ephemeral?.type === 'DH' ? (ephemeral.type as KeyExchangeKind) : null;
   return {
-    protocol: secure.getProtocol() ?? 'unknown',
+    protocol,
     cipher: cipher.standardName ?? cipher.name,
     cipherOpenssl: cipher.name,
     keyExchange:
       ephemeral?.type !== undefined ? { type: ephemeral.type, name: ephemeral.name ?? null, size: ephemeral.size ?? 0 } : null,
     sni,
+    // Only TLS 1.0-1.2 sign a ServerKeyExchange, and only with an ephemeral key exchange.
+    serverSignature: kx !== null && protocol !== 'TLSv1.3' ? serverKeyExchangeSignature(received(), protocol, cipher.name, kx) : null,
   };
+}
+
+/** What a current sender negotiates with this server: the handshake of `modernHandshake`. @example session.protocol // 'TLSv1.3' */
+export interface ModernSession {
+  socket: tls.TLSSocket;
+  protocol: string;
+  /** IANA name. */
+  cipher: string;
+}
+
+/**
+ * TLS settings of a sender with current OpenSSL defaults: Debian 12's OpenSSL is built for
+ * security level 2 (112-bit security: RSA and DH keys of 2048 bits, no SHA-1 or MD5
+ * handshake signatures, no RC4) and current clients require TLS 1.2 or later (RFC 8996).
+ * Built once; it needs no trust anchors (trust is judged from the first handshake).
+ */
+let modernContext: tls.SecureContext | null = null;
+const MODERN_OPTIONS = { minVersion: 'TLSv1.2', ciphers: 'DEFAULT@SECLEVEL=2' } as const;
+
+/**
+ * A handshake as a sender with current TLS defaults makes it (see MODERN_OPTIONS), over a
+ * socket just upgraded (STARTTLS's 220) or just connected (implicit TLS). Rejects with a
+ * StageError: kind `tls` and OpenSSL's reason when the handshake fails ("dh key too
+ * small"), `timeout`, or `aborted` when `signal` fires.
+ *
+ * @example const modern = await modernHandshake(socket, 'mx.example.com', 10_000); modern.protocol // 'TLSv1.3'
+ */
+export function modernHandshake(socket: Socket, host: string, timeoutMs: number, signal?: AbortSignal): Promise<ModernSession> {
+  const sni = ipFamily(host) === 0 ? host : null;
+  modernContext ??= tls.createSecureContext(MODERN_OPTIONS);
+  const context = modernContext;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(abortError());
+      return;
+    }
+    // Through a pass-through, as startTls does: the socket may arrive paused with bytes
+    // buffered (SmtpConnection.detach()); nothing is recorded.
+    const tap = tapSocket(socket, 0);
+    const secure = tls.connect({
+      socket: tap.stream,
+      ...(sni !== null ? { servername: sni } : {}),
+      secureContext: context,
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    });
+    const finish = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      finish();
+      secure.destroy();
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      finish();
+      secure.destroy();
+      reject(new StageError('timeout', 'timeout during the TLS handshake'));
+    }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    secure.once('error', (err: NodeJS.ErrnoException & { reason?: string }) => {
+      finish();
+      secure.destroy();
+      reject(new StageError('tls', handshakeError(err)));
+    });
+    secure.once('secureConnect', () => {
+      finish();
+      secure.removeAllListeners('error');
+      secure.on('error', () => {}); // a late reset must not crash the process; the caller's reads see the close
+      const cipher = secure.getCipher();
+      resolve({ socket: secure, protocol: secure.getProtocol() ?? 'unknown', cipher: cipher.standardName ?? cipher.name });
+    });
+  });
 }
 
 /**

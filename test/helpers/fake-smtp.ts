@@ -14,7 +14,11 @@ export type FakeSmtpBehaviour =
   | 'flood-lines' // endless '220-xxxxxxxx\r\n'; ends at 64 MiB without a final line
   | 'close-after-banner' // banner, then FIN
   | 'close-after-starttls' // normal until STARTTLS; its 220, then the socket is destroyed
-  | 'garbage-instead-of-tls'; // normal until STARTTLS; its 220, then non-TLS bytes in answer to the ClientHello
+  | 'garbage-instead-of-tls' // normal until STARTTLS; its 220, then non-TLS bytes in answer to the ClientHello
+  | 'mute-after-starttls' // normal until STARTTLS; its 220, then never a byte (the ClientHello is never answered)
+  | 'silent-after-tls' // normal until the TLS handshake; then record commands, never answer
+  | 'close-after-tls' // normal until the TLS handshake; then close at once (close_notify and FIN)
+  | 'flood-after-tls'; // normal until the TLS handshake; the first command over TLS gets endless '250-x…' lines (64 MiB)
 
 export interface FakeSmtpOptions {
   host?: string; // '127.0.0.1' (default) or '::1'
@@ -24,7 +28,11 @@ export interface FakeSmtpOptions {
     minVersion?: tls.SecureVersion;
     maxVersion?: tls.SecureVersion;
     ciphers?: string; // default `${tls.DEFAULT_CIPHERS}:@SECLEVEL=0`; e.g. 'DEFAULT@SECLEVEL=0' for TLS 1.0/1.1
+    dhparam?: string | 'auto'; // PEM DH parameters for DHE suites (e.g. a 1024-bit group), or 'auto'
+    ecdhCurve?: string; // e.g. 'P-256'; default Node's
+    sigalgs?: string; // signature algorithms the server accepts, e.g. 'RSA+SHA1'
   };
+  implicitTls?: boolean; // TLS from the first byte (port 465, RFC 8314): handshake, then the banner over TLS
   banner?: string[]; // raw greeting lines without CRLF; default ['220 fake.test ESMTP ready']
   ehloDomain?: string; // default 'fake.test'
   extensions?: string[]; // EHLO keywords; default PIPELINING, SIZE 10240000, 8BITMIME (+ STARTTLS, see below)
@@ -32,8 +40,11 @@ export interface FakeSmtpOptions {
   starttlsReply?: string; // default '220 2.0.0 Ready to start TLS' with tls, '454 4.7.0 TLS not available' without
   injectAfterStarttls?: string; // bytes appended to the 220 reply, in the same socket.write
   replies?: Record<string, string[]>; // reply lines per upper-case verb; the verb's action (TLS, close) still happens
+  tlsReplies?: Record<string, string[]>; // as `replies`, for commands received over TLS only (wins over `replies` there)
   replyDelayMs?: number; // delay before each reply, banner included
   behaviour?: FakeSmtpBehaviour; // default 'normal'
+  sessionBehaviours?: FakeSmtpBehaviour[]; // behaviour of the n-th connection (0-based), else `behaviour`; the
+  //                                          extensions and the STARTTLS reply still follow `behaviour`
 }
 
 export interface FakeSmtpSession {
@@ -49,6 +60,7 @@ export interface FakeSmtpServer {
   host: string;
   port: number;
   connections: number; // total accepted
+  open: number; // connections open now (the server side has not seen them close yet)
   peakConcurrent: number; // max simultaneous connections seen
   sessions: FakeSmtpSession[]; // one per accepted connection, in accept order
   close(): Promise<void>; // stop listening, destroy every socket, clear every timer
@@ -84,13 +96,18 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
     const ctx: tls.SecureContextOptions = { key: t.key, cert: t.cert };
     if (t.minVersion) ctx.minVersion = t.minVersion;
     if (t.maxVersion) ctx.maxVersion = t.maxVersion;
+    if (t.dhparam) ctx.dhparam = t.dhparam;
+    if (t.ecdhCurve) ctx.ecdhCurve = t.ecdhCurve;
+    if (t.sigalgs) ctx.sigalgs = t.sigalgs;
     // SECLEVEL=0 by default so the fake can serve SHA-1 signed and RSA-1024 certificates (OpenSSL 3
     // refuses to load them at level 1: 'ca md too weak'); the cipher list itself is Node's default.
     ctx.ciphers = t.ciphers ?? `${tls.DEFAULT_CIPHERS}:@SECLEVEL=0`;
     secureContext = tls.createSecureContext(ctx);
   }
+  if (options.implicitTls === true && secureContext === null) throw new Error('implicitTls needs tls');
   const starttlsPossible =
-    secureContext !== null || behaviour === 'close-after-starttls' || behaviour === 'garbage-instead-of-tls';
+    options.implicitTls !== true &&
+    (secureContext !== null || behaviour === 'close-after-starttls' || behaviour === 'garbage-instead-of-tls' || behaviour === 'mute-after-starttls');
   const extensions =
     options.extensions ??
     (starttlsPossible && options.advertiseStarttls !== false ? [...DEFAULT_EXTENSIONS, 'STARTTLS'] : DEFAULT_EXTENSIONS);
@@ -130,6 +147,9 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
     host,
     port: 0,
     connections: 0,
+    get open(): number {
+      return current;
+    },
     peakConcurrent: 0,
     sessions: [],
     close(): Promise<void> {
@@ -154,15 +174,34 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
     raw.once('close', () => current--);
     const session: FakeSmtpSession = { commands: [], tls: false, tlsProtocol: null, sni: null, tlsError: null };
     api.sessions.push(session);
-    converse(raw, session);
+    converse(raw, session, options.sessionBehaviours?.[api.connections - 1] ?? behaviour);
   });
 
-  function converse(raw: net.Socket, session: FakeSmtpSession): void {
+  /** Writes `head`, then `unit` repeated as fast as the client reads, up to FLOOD_LIMIT bytes, then ends. */
+  function flood(sock: net.Socket, unit: string, head: string): void {
+    const chunk = Buffer.from(unit.repeat(Math.floor(FLOOD_CHUNK / unit.length)), 'latin1');
+    let sent = 0;
+    const more = (): void => {
+      while (!sock.destroyed && sent < FLOOD_LIMIT) {
+        sent += chunk.length;
+        if (!sock.write(chunk)) {
+          sock.once('drain', more);
+          return;
+        }
+      }
+      if (!sock.destroyed) sock.end();
+    };
+    if (head) sock.write(head);
+    more();
+  }
+
+  function converse(raw: net.Socket, session: FakeSmtpSession, behaviour: FakeSmtpBehaviour): void {
     let sock: net.Socket = raw; // the current transport: raw, then the TLSSocket
     let secure = false;
     let buf = '';
     // dialogue: answer commands; mute: record, never answer; dead: ignore input
-    let mode: 'dialogue' | 'mute' | 'dead' = behaviour === 'normal' ||
+    const afterTls = behaviour === 'silent-after-tls' || behaviour === 'close-after-tls' || behaviour === 'flood-after-tls';
+    let mode: 'dialogue' | 'mute' | 'dead' = behaviour === 'normal' || afterTls || behaviour === 'mute-after-starttls' ||
       behaviour === 'close-after-starttls' || behaviour === 'garbage-instead-of-tls' ? 'dialogue' : 'mute';
     let garbagePending = false;
     const queue: string[] = [];
@@ -220,7 +259,11 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
 
     const command = (line: string): void => {
       const verb = (line.split(' ', 1)[0] ?? '').toUpperCase();
-      const override = options.replies?.[verb];
+      const override = (secure ? options.tlsReplies?.[verb] : undefined) ?? options.replies?.[verb];
+      if (secure && behaviour === 'flood-after-tls') {
+        mode = 'dead';
+        return flood(sock, '250-xxxxxxxx\r\n', '');
+      }
       switch (verb) {
         case 'EHLO':
           return send(crlf(override ?? ehloLines()));
@@ -258,6 +301,11 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
         send(text, () => raw.destroy());
         return;
       }
+      if (behaviour === 'mute-after-starttls') {
+        mode = 'dead';
+        send(text);
+        return;
+      }
       if (behaviour === 'garbage-instead-of-tls') {
         mode = 'dead';
         garbagePending = true;
@@ -272,7 +320,7 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
       // Synchronously: write the 220, stop reading plaintext, hand the socket to TLS. The client
       // cannot send its ClientHello before it has the 220, so no byte is lost in between.
       raw.removeListener('data', onData);
-      raw.write(text);
+      if (text !== '') raw.write(text);
       const t = new tls.TLSSocket(raw, {
         isServer: true,
         secureContext: ctx,
@@ -288,12 +336,19 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
         session.tlsError ??= err.message;
         t.destroy();
       });
+      // Whatever arrives over `t` comes after the handshake, even when it is read before the
+      // 'secure' event (a TLS 1.3 client may send EHLO right behind its Finished): the
+      // behaviours after TLS apply from here, not from 'secure'.
+      secure = true;
+      if (behaviour === 'silent-after-tls') mode = 'mute';
+      if (behaviour === 'close-after-tls') mode = 'dead';
       t.once('secure', () => {
-        secure = true;
         session.tls = true;
         session.tlsProtocol = t.getProtocol();
         const sn = (t as tls.TLSSocket & { servername?: string | false }).servername;
         if (session.sni === null && typeof sn === 'string' && sn !== '') session.sni = sn;
+        if (behaviour === 'close-after-tls') t.end(); // close_notify, then FIN
+        if (options.implicitTls === true && mode === 'dialogue') greet(); // RFC 8314 §3.3: the greeting comes over TLS
       });
       t.setEncoding('latin1');
       t.on('data', onData);
@@ -321,33 +376,21 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
           return;
         }
         case 'flood':
-        case 'flood-lines': {
-          const head = behaviour === 'flood' ? '220 ' : '';
-          const unit = behaviour === 'flood' ? 'x' : '220-xxxxxxxx\r\n';
-          const chunk = Buffer.from(unit.repeat(Math.floor(FLOOD_CHUNK / unit.length)), 'latin1');
-          let sent = 0;
-          const more = (): void => {
-            while (!raw.destroyed && sent < FLOOD_LIMIT) {
-              sent += chunk.length;
-              if (!raw.write(chunk)) {
-                raw.once('drain', more);
-                return;
-              }
-            }
-            if (!raw.destroyed) raw.end();
-          };
-          if (head) raw.write(head);
-          more();
-          return;
-        }
+          return flood(raw, 'x', '220 ');
+        case 'flood-lines':
+          return flood(raw, '220-xxxxxxxx\r\n', '');
         case 'close-after-banner':
           mode = 'dead';
           raw.end(crlf(banner));
           return;
         default:
-          send(crlf(banner));
-          void pump(); // commands sent before the banner (a client that does not wait)
+          if (options.implicitTls === true && secureContext !== null) return upgrade('', secureContext);
+          greet();
       }
+    };
+    const greet = (): void => {
+      send(crlf(options.banner ?? DEFAULT_BANNER));
+      void pump(); // commands sent before the banner (a client that does not wait)
     };
     if (delayMs > 0) later(delayMs, start);
     else start();

@@ -10,7 +10,7 @@ import { FAST, addressesOf, assertNeverSentMail, closedPort, runCli, serverArgs 
 
 const LEVELS = ['none', 'encrypt', 'verify'];
 const SEVERITIES = ['error', 'warning', 'info'];
-const STAGES = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'quit'];
+const STAGES = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'quit', 'modern-tls'];
 
 let pki: TestPki;
 before(async () => {
@@ -59,8 +59,14 @@ function checkAddress(a: any, host: string, { transcript }: { transcript: boolea
     assert.ok(stage === 'total' || STAGES.includes(stage), stage);
     assert.ok(isInt(ms) && (ms as number) >= 0);
   }
-  for (const key of ['banner', 'ehlo', 'starttlsReply', 'tlsRequiredReply', 'ehloTls', 'failure', 'tls', 'certificate']) {
+  for (const key of ['banner', 'ehlo', 'starttlsReply', 'tlsRequiredReply', 'ehloTls', 'failure', 'tls', 'certificate', 'modernTls']) {
     assert.ok(key in a, `address has "${key}" (null when not applicable)`);
+  }
+  assert.ok(['starttls', 'implicit'].includes(a.tlsMode), a.tlsMode);
+  if (a.modernTls !== null) {
+    assert.ok(a.modernTls.ok === null || typeof a.modernTls.ok === 'boolean');
+    for (const key of ['protocol', 'cipher', 'error']) assert.ok(isStringOrNull(a.modernTls[key]), key);
+    assert.ok(a.modernTls.failure === null || STAGES.includes(a.modernTls.failure.stage));
   }
   if (a.tls !== null) {
     assert.equal(typeof a.tls.protocol, 'string');
@@ -68,6 +74,7 @@ function checkAddress(a: any, host: string, { transcript }: { transcript: boolea
     assert.equal(typeof a.tls.cipherOpenssl, 'string');
     assert.ok(isStringOrNull(a.tls.sni));
     assert.ok(a.tls.keyExchange === null || typeof a.tls.keyExchange.type === 'string');
+    assert.ok(isStringOrNull(a.tls.serverSignature));
   }
   if (a.certificate !== null) {
     const c = a.certificate;

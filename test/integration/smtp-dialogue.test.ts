@@ -227,7 +227,9 @@ describe('STARTTLS', { concurrency: true }, () => {
 
   test('TLS_REQUIRED_BY_SERVER: 530 to EHLO', async () => {
     const reply = '530 5.7.0 Must issue a STARTTLS command first';
-    const { run, smtp } = await probe({ tls: pki.certs.valid, replies: { EHLO: [reply] } }, ['--json']);
+    // 530 to EHLO in plaintext only: over TLS the server greets EHLO with 250, as such servers do.
+    const tlsReplies = { EHLO: ['250-fake.test', '250 PIPELINING'] };
+    const { run, smtp } = await probe({ tls: pki.certs.valid, replies: { EHLO: [reply] }, tlsReplies }, ['--json']);
     const domain = onlyDomain(run);
     const p = problemOf(domain, 'TLS_REQUIRED_BY_SERVER');
     assert.equal(p.severity, 'info');
@@ -299,5 +301,79 @@ describe('what the server says cannot drive the terminal', { concurrency: true }
     assert.match(text.run.stdout, /SMTP_REJECTED .*\\x1b\[2J/);
     assert.doesNotMatch(json.run.stdout, RAW_UNSAFE);
     assert.ok(problemOf(onlyDomain(json.run), 'SMTP_REJECTED').message.includes('\u001b[2J'));
+  });
+});
+
+// Three at a time: each test runs two CLI processes, and this 2-core machine runs other suites too.
+describe('failures after the TLS handshake: no mail can go over TLS there', { concurrency: 3 }, () => {
+  // Each way the dialogue over TLS can fail, with STARTTLS and with implicit TLS (port 465). The
+  // handshake succeeded every time, so before these were failures the address stayed PASS verify.
+  const cases: Array<{ what: string; fake: FakeSmtpOptions; says: RegExp; protocol?: 'TLSv1.2' }> = [
+    { what: 'no answer over TLS', fake: { behaviour: 'silent-after-tls' }, says: /timeout while reading (reply to EHLO|server greeting) over TLS/ },
+    { what: 'a flood of reply lines over TLS', fake: { behaviour: 'flood-after-tls' }, says: /longer than \d+ lines|more than \d+ bytes/ },
+    { what: 'a close right after the handshake', fake: { behaviour: 'close-after-tls' }, says: /server closed the connection/ },
+    { what: 'a close right after a TLS 1.2 handshake', fake: { behaviour: 'close-after-tls' }, says: /server closed the connection/, protocol: 'TLSv1.2' },
+    { what: 'EHLO over TLS answered 554', fake: { tlsReplies: { EHLO: ['554 5.7.1 No TLS clients here'] } }, says: /EHLO over TLS refused with 554 5\.7\.1 No TLS clients here/ },
+    { what: 'EHLO over TLS answered 421', fake: { tlsReplies: { EHLO: ['421 4.7.0 Try again later'] } }, says: /EHLO over TLS refused with 421 4\.7\.0/ },
+    { what: 'EHLO over TLS answered 502 (no ESMTP after TLS)', fake: { tlsReplies: { EHLO: ['502 5.5.1 Not implemented'] } }, says: /EHLO over TLS refused with 502/ },
+  ];
+  for (const mode of ['starttls', 'implicit'] as const) {
+    for (const { what, fake, says, protocol = 'TLSv1.3' } of cases) {
+      test(`${mode}: ${what} → TLS_DIALOGUE_FAILED, level none, FAIL (exit 1), in JSON and text`, async () => {
+        const opts: FakeSmtpOptions = { tls: { ...pki.certs.valid, maxVersion: protocol }, ...(mode === 'implicit' ? { implicitTls: true } : {}), ...fake };
+        const args = ['--tls', mode];
+        const [json, text] = await Promise.all([probe(opts, [...args, '--json']), probe(opts, args)]);
+        const domain = onlyDomain(json.run);
+        if (fake.behaviour === 'silent-after-tls' || fake.behaviour === 'flood-after-tls') assertBounded(json.run);
+        assert.equal(json.run.code, 1, json.run.stderr);
+        assert.equal(domain.level, 'none');
+        assert.equal(domain.pass, false);
+        const a = address(domain);
+        assert.equal(a.tlsMode, mode);
+        assert.equal(a.tls?.protocol, protocol, 'the handshake itself succeeded');
+        assert.equal(a.level, 'none');
+        assert.equal(a.ehloTls, null);
+        assert.ok(mode === 'starttls' ? a.failure.stage === 'ehlo-tls' : ['banner', 'ehlo-tls'].includes(a.failure.stage), a.failure.stage);
+        const p = problemOf(domain, 'TLS_DIALOGUE_FAILED');
+        assert.equal(p.severity, 'error');
+        assert.match(p.message, says);
+        assert.match(p.message, /TLS handshake succeeded, but the SMTP dialogue over TLS failed/);
+        assert.match(p.message, /no mail can be delivered over TLS here/);
+        assert.deepEqual(domain.policies.map((x: any) => [x.policy, x.delivered]), [['a', 'yes'], ['b', 'yes'], ['c', 'no'], ['d', 'no']]);
+        // The text report says so too: the verdict line is FAIL and names the problem.
+        assert.equal(text.run.code, 1);
+        assert.match(text.run.stdout, /^FAIL mx\.test: level none \(required: encrypt\) — mx\.test \[127\.0\.0\.1\]: the TLS handshake succeeded/m);
+        assert.match(text.run.stdout, /✘ TLS_DIALOGUE_FAILED/);
+        assertNeverSentMail(json.smtp, { quitLast: false });
+      });
+    }
+  }
+
+  test('a close right after a TLS 1.3 handshake never ends the CLI silently (it did with exit 0 and no output in about 4 runs of 10)', async () => {
+    // The close came while the probe waited (at most a few ms) for the session ticket, on a
+    // timer that did not keep the process alive: the event loop emptied and Node exited 0.
+    const smtp = await startFakeSmtp({ tls: pki.certs.valid, behaviour: 'close-after-tls' });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const runs = await Promise.all([0, 1].map(() => runCli([...serverArgs(smtp), '--ca-file', pki.caFile, ...FAST, '--json'])));
+        for (const run of runs) {
+          assert.equal(run.code, 1, `exit ${run.code}, stdout ${JSON.stringify(run.stdout.slice(0, 200))}, stderr ${JSON.stringify(run.stderr)}`);
+          assert.ok(codesOf(onlyDomain(run)).includes('TLS_DIALOGUE_FAILED'));
+        }
+      }
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  test('a verify-grade server is unaffected: the dialogue over TLS completes, PASS verify', async () => {
+    for (const mode of ['starttls', 'implicit'] as const) {
+      const { run, smtp } = await probe({ tls: pki.certs.valid, ...(mode === 'implicit' ? { implicitTls: true } : {}) }, ['--tls', mode, '--json', '--require', 'verify']);
+      const domain = onlyDomain(run);
+      assert.equal(run.code, 0, JSON.stringify(domain.problems));
+      assert.equal(domain.level, 'verify');
+      assert.deepEqual(address(domain).ehloTls, ['PIPELINING', 'SIZE 10240000', '8BITMIME']);
+      assertNeverSentMail(smtp, { quitLast: true });
+    }
   });
 });

@@ -1,7 +1,9 @@
 // Rules of the verdict, tested over the whole problem catalogue and over many combinations of
 // facts rather than one case each:
 // - an error-severity problem on an address never leaves it at `verify`;
-// - a failure of the dialogue after the handshake leaves an address at `none` at most;
+// - a failure of the dialogue after the handshake, or a failed handshake of a sender with current
+//   TLS defaults, leaves an address at `none` at most;
+// - an aborted probe is undetermined and no problem blames the server for it;
 // - an error-severity problem never sits under a PASS (severity is relative to --require).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,15 +34,17 @@ test('warnings and information alone leave verify alone', () => {
   }
 });
 
-test('a failed dialogue after the handshake caps every level at none; unknown stays unknown', () => {
-  for (const level of LEVELS) assert.equal(capLevel(level, [problem('TLS_DIALOGUE_FAILED', 'x')]), 'none');
-  assert.equal(capLevel(null, [problem('TLS_DIALOGUE_FAILED', 'x')]), null);
+test('no delivery over TLS (a failed dialogue after the handshake, a failed current-defaults handshake) caps every level at none; unknown stays unknown', () => {
+  for (const code of ['TLS_DIALOGUE_FAILED', 'TLS_MODERN_HANDSHAKE_FAILED'] as const) {
+    for (const level of LEVELS) assert.equal(capLevel(level, [problem(code, 'x')]), 'none', `${code} at ${level}`);
+    assert.equal(capLevel(null, [problem(code, 'x')]), null);
+  }
 });
 
 /** Variations of one address, each a fact a hostile or broken server can produce. */
 function variants(): Array<{ name: string; facts: AddressFacts }> {
-  const stages: ProbeStage[] = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls'];
-  const kinds = ['timeout', 'connect', 'closed', 'protocol', 'rejected', 'tls'] as const;
+  const stages: ProbeStage[] = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'modern-tls'];
+  const kinds = ['timeout', 'connect', 'closed', 'protocol', 'rejected', 'tls', 'aborted'] as const;
   const out: Array<{ name: string; facts: AddressFacts }> = [
     { name: 'clean', facts: addressFacts() },
     { name: 'plain', facts: plainAddress() },
@@ -56,6 +60,9 @@ function variants(): Array<{ name: string; facts: AddressFacts }> {
     { name: 'mismatch', facts: addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:other.example'] }), intermediate(), root()], true, null) }) },
     { name: 'weak key', facts: addressFacts({ certificate: certFacts([certInfo({ keyBits: 1024 }), intermediate(), root()], true, null) }) },
     { name: 'sha1', facts: addressFacts({ certificate: certFacts([certInfo({ signatureAlgorithm: 'sha1WithRSAEncryption' }), intermediate(), root()], true, null) }) },
+    { name: 'current defaults fail', facts: addressFacts({ modernTls: { ok: false, protocol: null, cipher: null, error: 'dh key too small', failure: null } }) },
+    { name: 'current defaults unchecked', facts: addressFacts({ modernTls: { ok: null, protocol: null, cipher: null, error: null, failure: { stage: 'banner', kind: 'timeout', message: 't' } } }) },
+    { name: 'implicit TLS', facts: addressFacts({ tlsMode: 'implicit', ehlo: null, starttls: false, starttlsReply: null }) },
   ];
   for (const stage of stages) {
     for (const kind of kinds) {
@@ -76,7 +83,8 @@ test('over every variant: an address with an error is never verify; one whose TL
       assert.notEqual(result.level, 'verify', name);
       checked += 1;
     }
-    if (facts.failure?.stage === 'ehlo-tls') assert.ok(result.level === 'none', `${name}: ${result.level}`);
+    if (facts.failure?.stage === 'ehlo-tls' && facts.failure.kind !== 'aborted') assert.ok(result.level === 'none', `${name}: ${result.level}`);
+    if (facts.modernTls?.ok === false && facts.failure?.kind !== 'aborted') assert.equal(result.level, 'none', name);
   }
   assert.ok(checked > 50, `only ${checked} variants had errors`);
 });
@@ -111,4 +119,20 @@ test('the injection case of the issue: PASS at verify is no longer possible', ()
   const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts({ injectedBytes: 14 })])] }), { required: 'verify', warnDays: 30 }, NOW);
   assert.equal(result.level, 'encrypt');
   assert.equal(result.pass, false);
+});
+
+test('over every variant aborted at every stage: level unknown, and no problem comes from the abort', () => {
+  let checked = 0;
+  for (const { name, facts } of variants()) {
+    if (facts.failure?.kind !== 'aborted') continue;
+    const result = judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, NOW);
+    assert.equal(result.level, null, name);
+    const dialogue = new Set(['TIMEOUT', 'CONNECT_FAILED', 'SMTP_REJECTED', 'SMTP_PROTOCOL_ERROR', 'TLS_HANDSHAKE_FAILED', 'TLS_DIALOGUE_FAILED', 'STARTTLS_NOT_OFFERED']);
+    const blamed = result.problems.filter((p) => dialogue.has(p.code));
+    assert.deepEqual(blamed, [], `${name}: ${JSON.stringify(blamed)}`);
+    const domain = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [facts])] }), { required: 'encrypt', warnDays: 30 }, NOW);
+    assert.equal(domain.pass, null, name);
+    checked += 1;
+  }
+  assert.ok(checked >= 14, `only ${checked} aborted variants`);
 });

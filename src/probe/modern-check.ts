@@ -1,0 +1,96 @@
+/**
+ * What a sender with current TLS defaults gets from an address. The probe's own handshake is
+ * permissive (TLS 1.0 up, OpenSSL security level 0) so that weak servers yield facts; a
+ * current sender offers TLS 1.2 up at security level 2, and some servers that pass the first
+ * handshake fail that one. When the first handshake's facts leave doubt, a second connection
+ * makes the current sender's handshake (connect → greeting → EHLO → STARTTLS → handshake →
+ * QUIT, or connect → handshake → greeting → QUIT with implicit TLS) and records the outcome.
+ */
+import type { ModernTlsFacts, ProbeFailure, ProbeStage, TlsFacts } from '../model/result.js';
+import { SmtpConnection, StageError } from '../smtp/connection.js';
+import { modernHandshake } from '../tls/start-tls.js';
+import { isLegacySignatureScheme } from '../tls/server-signature.js';
+import type { ProbeRun } from './probe-run.js';
+import { addressLiteral, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
+
+/** At security level 2 (112-bit security): finite-field DH of 2048 bits, elliptic curves of 224. */
+const MIN_DH_BITS = 2048;
+const MIN_ECDH_BITS = 224;
+
+/**
+ * Whether the permissive handshake's facts leave doubt that a current sender's handshake
+ * succeeds: a protocol below TLS 1.2, a DH group or curve below security level 2, or a
+ * key exchange signed with SHA-1 or MD5 (or whose signature could not be read). TLS 1.3
+ * leaves none: its groups and CertificateVerify schemes all meet level 2. The cipher suite
+ * needs no check: both handshakes offer OpenSSL's DEFAULT list, and security level 2 removes
+ * no TLS 1.2 suite from it (OpenSSL 3.0: the same 27 suites at levels 0 and 2).
+ *
+ * @example modernCheckNeeded({ ...tls, protocol: 'TLSv1.1' }) // true
+ */
+export function modernCheckNeeded(tls: TlsFacts): boolean {
+  if (tls.protocol === 'TLSv1.3') return false;
+  if (tls.protocol !== 'TLSv1.2') return true;
+  const kx = tls.keyExchange;
+  if (kx === null) return false; // RSA key transport: nothing signed, nothing ephemeral
+  if (kx.type === 'DH' && kx.size < MIN_DH_BITS) return true;
+  if (kx.type === 'ECDH' && kx.size < MIN_ECDH_BITS) return true;
+  const signature = tls.serverSignature ?? null;
+  return signature === null || isLegacySignatureScheme(signature);
+}
+
+/**
+ * Makes the current sender's handshake on a new connection. Never throws for a remote
+ * problem: a failed handshake is `ok: false`; a check that stopped before its handshake is
+ * `ok: null` with where and why. Rethrows only an abort.
+ *
+ * @example if (modernCheckNeeded(facts.tls)) facts.modernTls = await checkModernTls(run, options);
+ */
+export async function checkModernTls(run: ProbeRun, options: DialogueOptions): Promise<ModernTlsFacts> {
+  const { target } = run;
+  let step: ProbeStage = 'connect';
+  run.enter('modern-tls');
+  run.note('second connection: the handshake of a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)');
+  try {
+    const socket = await openSocket(run, options.connectTimeoutMs);
+    const ehloName = options.ehloName ?? addressLiteral(socket);
+    if (run.facts.tlsMode === 'starttls') {
+      const smtp = new SmtpConnection(socket, run.transcript, () => run.elapsed());
+      step = 'banner';
+      await greeting(run, smtp, options.stageTimeoutMs, 'server greeting');
+      step = 'ehlo';
+      const ehlo = await run.guard(smtp.command(`EHLO ${ehloName}`, run.left(options.stageTimeoutMs)));
+      const keywords = ehlo.code === 250 ? ehlo.lines.slice(1).map((line) => line.trim().toUpperCase()) : [];
+      // The first dialogue saw STARTTLS offered (or a 530 asking for it); the check asks again.
+      if (ehlo.code !== 250 && ehlo.code !== 530) throw new StageError('rejected', `EHLO refused with ${ehlo.code} ${ehlo.lines.join(' ')}`);
+      if (ehlo.code === 250 && !isStartTlsOffered(keywords)) throw new StageError('protocol', 'STARTTLS no longer offered');
+      step = 'starttls';
+      const reply = await run.guard(smtp.command('STARTTLS', run.left(options.stageTimeoutMs)));
+      if (reply.code !== 220) throw new StageError('rejected', `STARTTLS refused with ${reply.code} ${reply.lines.join(' ')}`);
+      smtp.detach();
+    }
+    step = 'handshake';
+    const session = await run.guard(modernHandshake(socket, target.host, run.left(options.stageTimeoutMs), run.abortSignal));
+    run.track(session.socket);
+    run.note(`current defaults: TLS established: ${session.protocol} ${session.cipher}`);
+    const smtp = new SmtpConnection(session.socket, run.transcript, () => run.elapsed());
+    if (run.facts.tlsMode === 'implicit') {
+      try {
+        await greeting(run, smtp, options.stageTimeoutMs, 'server greeting over TLS');
+      } catch (err) {
+        if (err instanceof StageError && err.kind === 'aborted') throw err;
+        // the handshake is what was checked; a greeting that fails now changes nothing
+      }
+    }
+    await quit(run, smtp);
+    return { ok: true, protocol: session.protocol, cipher: session.cipher, error: null, failure: null };
+  } catch (err) {
+    const error = err instanceof StageError ? err : new StageError('protocol', (err as Error).message);
+    if (error.kind === 'aborted' || run.abortSignal?.aborted === true) throw error;
+    run.note(`current defaults: ${error.message}`);
+    if (step === 'handshake') return { ok: false, protocol: null, cipher: null, error: error.message, failure: null };
+    const failure: ProbeFailure = { stage: step, kind: error.kind, message: error.message };
+    return { ok: null, protocol: null, cipher: null, error: null, failure };
+  } finally {
+    run.closeSockets();
+  }
+}
