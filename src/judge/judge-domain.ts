@@ -3,23 +3,29 @@
  * reachable addresses of all MX hosts), pass/fail against the required level, and what the
  * seed FAQ's four sender policies would do. Pure: the time is a parameter.
  */
-import { lookupFailed, type AddressResult, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem } from '../model/result.js';
+import { lookupFailed, type AddressResult, type DnsQueryFacts, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem } from '../model/result.js';
 import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
 import { judgeAddress, problem, type JudgePolicy } from './judge-address.js';
+
+/** DNS_MALFORMED for a malformed answer, else DNS_FAILURE, naming what was asked and what went wrong. */
+function lookupProblem(query: DnsQueryFacts, what: string, host?: string): Problem {
+  const where = host !== undefined ? { host } : {};
+  if (query.rcode === 'MALFORMED') return problem('DNS_MALFORMED', `The ${what} gave a malformed answer: ${query.error ?? 'unreadable'}.`, where);
+  const why = query.error !== undefined ? ` (${query.error})` : '';
+  return problem('DNS_FAILURE', `The ${what} failed: ${query.rcode}${why}.`, where);
+}
 
 function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): Problem[] {
   const problems: Problem[] = [];
   const mxQuery = facts.dns[0];
-  const rcode = mxQuery?.rcode ?? 'no answer';
   switch (facts.outcome) {
     case 'nxdomain':
       return [problem('DNS_NXDOMAIN', `${facts.domain} does not exist (NXDOMAIN).`)];
     case 'null-mx':
       return [problem('NULL_MX', `${facts.domain} publishes a null MX ("MX 0 ."): it accepts no mail.`)];
     case 'dns-failure':
-      if (mxQuery !== undefined && lookupFailed(mxQuery.rcode)) {
-        return [problem('DNS_FAILURE', `The MX look-up for ${facts.domain} failed: ${rcode}.`)];
-      }
+      if (mxQuery === undefined) return [problem('DNS_FAILURE', `The MX look-up for ${facts.domain} failed: no answer.`)];
+      if (mxQuery.type === 'MX' && lookupFailed(mxQuery.rcode)) return [lookupProblem(mxQuery, `MX look-up for ${facts.domain}`)];
       break;
     default:
       break;
@@ -31,13 +37,13 @@ function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): P
     if (host.cnames.length > 0) {
       problems.push(problem('MX_CNAME', `The MX host ${host.host} is an alias for ${host.cnames.join(' → ')}.`, { host: host.host }));
     }
+    // A malformed answer is a problem of its own, even when the other family gave addresses.
+    const lookups = facts.dns.filter((q) => q.name === host.host && lookupFailed(q.rcode));
+    for (const query of lookups) if (query.rcode === 'MALFORMED') problems.push(lookupProblem(query, `${query.type} look-up for MX host ${host.host}`, host.host));
     if (host.addresses.length > 0) continue;
-    const failed = facts.dns.find((q) => q.name === host.host && lookupFailed(q.rcode));
-    problems.push(
-      failed !== undefined
-        ? problem('DNS_FAILURE', `The ${failed.type} look-up for MX host ${host.host} failed: ${failed.rcode}.`, { host: host.host })
-        : problem('MX_HOST_NO_ADDRESS', `The MX host ${host.host} has no ${host.implicit ? 'A/AAAA record' : 'address'}.`, { host: host.host }),
-    );
+    const failed = lookups.find((q) => q.rcode !== 'MALFORMED');
+    if (failed !== undefined) problems.push(lookupProblem(failed, `${failed.type} look-up for MX host ${host.host}`, host.host));
+    else if (lookups.length === 0) problems.push(problem('MX_HOST_NO_ADDRESS', `The MX host ${host.host} has no ${host.implicit ? 'A/AAAA record' : 'address'}.`, { host: host.host }));
   }
   return problems;
 }

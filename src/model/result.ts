@@ -76,7 +76,12 @@ export interface Problem {
 export interface DnsQueryFacts {
   name: string;
   type: 'MX' | 'A' | 'AAAA';
-  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... or TIMEOUT / NETWORK_ERROR when no answer came. */
+  /**
+   * The answer's rcode (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …), or why there is no usable
+   * answer: TIMEOUT (no answer in time, or the domain's deadline passed), NETWORK_ERROR,
+   * MALFORMED (the answer breaks the DNS format, or the name cannot be put in a query),
+   * ABORTED (the run was stopped).
+   */
   rcode: string;
   /** The DNSSEC AD (authentic data) flag of the answer: the resolver validated it. */
   authenticated: boolean;
@@ -87,11 +92,15 @@ export interface DnsQueryFacts {
   /** The server that answered ("127.0.0.1:53"), or null when none did. */
   server: string | null;
   ms: number;
+  /** With TIMEOUT, NETWORK_ERROR, MALFORMED or ABORTED: what went wrong, in words (for MALFORMED, what was malformed). */
+  error?: string;
 }
 
 /**
- * The look-up failed (SERVFAIL, REFUSED, TIMEOUT, ...): nothing is known about the name.
- * NOERROR and NXDOMAIN are answers, even when empty.
+ * The look-up failed (SERVFAIL, REFUSED, TIMEOUT, MALFORMED, ...): nothing is known about
+ * the name. NOERROR and NXDOMAIN are answers, even when empty.
+ *
+ * @example lookupFailed('MALFORMED') // true
  */
 export function lookupFailed(rcode: string): boolean {
   return rcode !== 'NOERROR' && rcode !== 'NXDOMAIN';

@@ -131,7 +131,8 @@ describe('domains through fake DNS', { concurrency: true }, () => {
       assert.equal(domain.dns[0].rcode, 'TIMEOUT');
       assert.match(problemOf(domain, 'DNS_FAILURE').message, /TIMEOUT/);
       assert.equal(queries.filter((q) => q.name === 'dropped.test' && q.type === 'MX').length, 2, 'asked twice');
-      assert.ok(run.ms < 1000 + 3000, `${Math.round(run.ms)} ms`);
+      // 1 s of DNS; the rest is start-up, generous for a loaded machine (the count above is the exact check).
+      assert.ok(run.ms < 1000 + 9000, `${Math.round(run.ms)} ms`);
     });
 
     test('DNS_FAILURE: SERVFAIL for the only MX host’s addresses, with the host named', async () => {
