@@ -259,7 +259,36 @@ export interface MxHostFacts<A = AddressFacts> {
   implicit: boolean;
   /** CNAMEs followed from `host` to its addresses (RFC 5321 §5.1 says an MX should not be an alias). */
   cnames: string[];
+  /** The addresses probed. */
   addresses: A[];
+  /** Addresses DNS gave that were not probed, and why; absent when none. */
+  skipped?: SkippedAddress[];
+  /** Set when the MX target was neither looked up nor probed: it is no host name a sender would use. */
+  unusable?: UnusableTarget;
+}
+
+/** An address found in DNS and not probed. */
+export interface SkippedAddress {
+  ip: string;
+  family: 4 | 6;
+  /**
+   * special-purpose: in an IANA special-purpose range a sender cannot use (MX_ADDRESS_SPECIAL;
+   * probed with --allow-special-addresses); family: of the family -4/-6 leaves out
+   * (ADDRESSES_FILTERED); limit: beyond the addresses probed per MX host (MX_LIMIT_REACHED).
+   */
+  reason: 'special-purpose' | 'family' | 'limit';
+  /** special-purpose: the range's name, e.g. "loopback", "private-use", "ipv4-mapped link-local". */
+  range?: string;
+  /** special-purpose: the registry's block, e.g. "127.0.0.0/8". */
+  block?: string;
+}
+
+/** An MX target that is not a host name a sender would use. */
+export interface UnusableTarget {
+  /** ip-literal: an IP address where a host name belongs (MX_IP_LITERAL); invalid-name: not a host name (DNS_MALFORMED). */
+  kind: 'ip-literal' | 'invalid-name';
+  /** What is wrong, in words, e.g. "an IP address (192.0.2.1) where a host name belongs". */
+  detail: string;
 }
 
 export type DomainOutcome =
@@ -269,6 +298,12 @@ export type DomainOutcome =
   | 'null-mx'
   | 'dns-failure'
   | 'no-mail-host'
+  /**
+   * Mail hosts found, but none of their addresses probed while some could be used: every
+   * address of the family -4/-6 leaves out, or every host probed unusable and more beyond
+   * the cap (MX_LIMIT_REACHED). Undetermined.
+   */
+  | 'not-probed'
   /** Batch input row that is not a domain (problem INVALID_INPUT): nothing was probed. */
   | 'invalid-input';
 
@@ -281,6 +316,8 @@ export interface DomainFacts {
   /** The DNSSEC AD flag of the MX answer (false when none). */
   mxAuthenticated: boolean;
   mx: MxHostFacts[];
+  /** Set when the domain publishes more MX hosts than mxprobe probes: how many it has, and how many (the most preferred) were probed. */
+  mxLimit?: { found: number; probed: number };
   dns: DnsQueryFacts[];
   /** ISO 8601 time the probe started. */
   probedAt: string;

@@ -87,6 +87,26 @@ describe('malformed answers are their own fact', { concurrency: true }, () => {
     assert.match(domain.dns[0].error, /claims 15 bytes of data, but the message ends 11 bytes later/);
   });
 
+  test('an MX exchange that is no host name: that MX record is unusable (DNS_MALFORMED), the others are probed', async () => {
+    const zone: FakeZone = {
+      'bad.test': { MX: [{ preference: 10, exchange: 'mx!1.bad.test' }, { preference: 20, exchange: 'mx2.bad.test' }] },
+      'mx2.bad.test': { A: ['127.0.0.1'] },
+    };
+    const { run, domain, smtp, queries } = await probe('bad.test', zone);
+    assert.equal(smtp.connections, 1);
+    assert.equal(run.code, 0);
+    assert.deepEqual(domain.mx[0].unusable, { kind: 'invalid-name', detail: 'the label "mx!1" has characters other than letters, digits, hyphens and underscores' });
+    assert.match(problemOf(domain, 'DNS_MALFORMED').message, /The MX record "10 mx!1\.bad\.test" of bad\.test does not name a valid host/);
+    assert.ok(!queries.some((q) => q.name === 'mx!1.bad.test'), 'not looked up');
+  });
+
+  test('the only MX exchange is no host name: the domain accepts no mail a sender would deliver, exit 1', async () => {
+    const { run, domain } = await probe('onlybad.test', { 'onlybad.test': mx('onlybad.test', '-mx.onlybad.test') });
+    assert.equal(run.code, 1);
+    assert.equal(domain.outcome, 'no-mail-host');
+    assert.deepEqual(codesOf(domain), ['DNS_MALFORMED']);
+  });
+
   test('a CNAME target that is no host name: the look-up is MALFORMED, exit 3', async () => {
     const zone: FakeZone = { 'alias.test': mx('alias.test', 'mx.alias.test'), 'mx.alias.test': { CNAME: 'bad name.alias.test' }, 'bad name.alias.test': { A: ['127.0.0.1'] } };
     const { run, domain, smtp } = await probe('alias.test', zone);
