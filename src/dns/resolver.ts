@@ -133,9 +133,15 @@ export class DnsResolver {
     return { facts: { name, type, rcode: exchange.rcode, authenticated: false, cnames: [], answers: [], server: null, ms: 0, error: exchange.error }, records: [] };
   }
 
-  /** One query on the wire, once a slot is free. */
-  private async ask(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> {
-    if (!(await this.slots.acquire(signal))) return stopped(signal as AbortSignal, null);
+  /** One query on the wire, once a slot is free (at once, without a wait, when one is). */
+  private ask(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> {
+    const slot = this.slots.acquire(signal);
+    if (slot === true) return this.send(name, type, signal);
+    if (slot === false) return Promise.resolve(stopped(signal as AbortSignal, null));
+    return slot.then((got) => (got ? this.send(name, type, signal) : stopped(signal as AbortSignal, null)));
+  }
+
+  private async send(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> {
     try {
       return await queryServers(this.servers, name, type, this.timeoutMs, signal);
     } finally {

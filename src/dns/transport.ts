@@ -127,8 +127,9 @@ function queryTcp(query: Query, message: Buffer, id: number): Promise<Exchange> 
  * @example await queryServers([{ host: '127.0.0.1', port: 53 }], 'example.com', 'MX', 3000)
  */
 export async function queryServers(servers: readonly DnsServer[], name: string, type: QueryType, timeoutMs: number, signal?: AbortSignal): Promise<Exchange> {
-  const check = encodeQuery(0, name, type);
-  if (typeof check === 'string') return failed('MALFORMED', `the name cannot be put in a query: ${check}`, null);
+  // One message for every attempt, with a fresh ID each time (the previous send is over by then).
+  const message = encodeQuery(0, name, type);
+  if (typeof message === 'string') return failed('MALFORMED', `the name cannot be put in a query: ${message}`, null);
   if (servers.length === 0) return failed('NETWORK_ERROR', 'no DNS server configured', null);
   let last: Exchange | null = null;
   let malformed: Exchange | null = null;
@@ -140,10 +141,12 @@ export async function queryServers(servers: readonly DnsServer[], name: string, 
       if (aborted()) return stopped(signal as AbortSignal, server);
       const query: Query = { server, name, type, timeoutMs, signal };
       let id = randomInt(0, 65536);
-      let result = await queryUdp(query, encodeQuery(id, name, type) as Buffer, id);
+      message.writeUInt16BE(id, 0);
+      let result = await queryUdp(query, message, id);
       if (result.ok && result.answer.truncated) {
         id = randomInt(0, 65536);
-        result = await queryTcp(query, encodeQuery(id, name, type) as Buffer, id);
+        message.writeUInt16BE(id, 0);
+        result = await queryTcp(query, message, id);
       }
       if (result.ok || aborted()) return result;
       if (result.rcode === 'MALFORMED') {

@@ -53,11 +53,8 @@ const rcodeName = (n: number) => RCODES[n] ?? (n === 16 ? 'BADVERS' : `RCODE${n}
 const TYPE_NAMES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 15: 'MX', 28: 'AAAA', 41: 'OPT', 46: 'RRSIG' };
 const typeName = (n: number) => TYPE_NAMES[n] ?? `TYPE${n}`;
 
-/** A name as a query may carry it: labels of 1–63 printable characters, 255 octets in all. */
-function nameOctets(name: string): Buffer | string {
-  const text = name.endsWith('.') ? name.slice(0, -1) : name;
-  if (text === '') return Buffer.from([0]);
-  const labels = text.split('.');
+/** Why a name cannot be carried by a query (labels of 1–63 printable characters, 255 octets in all), or its wire size. */
+function nameSize(name: string, labels: readonly string[]): number | string {
   let size = 1;
   for (const label of labels) {
     if (label === '') return `"${name}" has an empty label`;
@@ -66,37 +63,37 @@ function nameOctets(name: string): Buffer | string {
     size += label.length + 1;
   }
   if (size > MAX_NAME_OCTETS) return `"${name.slice(0, 40)}…" is ${size} octets long, more than ${MAX_NAME_OCTETS} (RFC 1035 §2.3.4)`;
-  const out = Buffer.alloc(size);
-  let at = 0;
-  for (const label of labels) {
-    out[at++] = label.length;
-    at += out.write(label, at, 'latin1');
-  }
-  out[at] = 0;
-  return out;
+  return size;
 }
 
 /**
  * The query for `name` and `type` with ID `id`: recursion desired, the AD bit set to ask
  * whether the resolver validated the answer (RFC 6840 §5.7), and an EDNS OPT record
  * offering 1232-byte UDP answers (RFC 6891). A string says why the name cannot be encoded.
+ * One buffer, written in place: a query is built for every look-up of a batch.
  *
  * @example encodeQuery(4242, 'example.com', 'MX') // Buffer of 40 bytes
  */
 export function encodeQuery(id: number, name: string, type: QueryType): Buffer | string {
-  const qname = nameOctets(name);
-  if (typeof qname === 'string') return qname;
-  const out = Buffer.alloc(HEADER + qname.length + 4 + 11);
+  const text = name.endsWith('.') ? name.slice(0, -1) : name;
+  const labels = text === '' ? [] : text.split('.');
+  const size = nameSize(name, labels);
+  if (typeof size === 'string') return size;
+  const out = Buffer.alloc(HEADER + size + 4 + 11);
   out.writeUInt16BE(id, 0);
   out.writeUInt16BE(FLAG_RD | FLAG_AD, 2);
   out.writeUInt16BE(1, 4); // one question
   out.writeUInt16BE(1, 10); // one additional record: OPT
-  let at = HEADER + qname.copy(out, HEADER);
+  let at = HEADER;
+  for (const label of labels) {
+    out[at++] = label.length;
+    at += out.write(label, at, 'latin1');
+  }
+  at += 1; // the root label
   out.writeUInt16BE(TYPE[type], at);
   out.writeUInt16BE(CLASS_IN, at + 2);
   at += 4;
   // OPT (RFC 6891 §6.1.2): root owner, type 41, class = UDP payload size, TTL = extended rcode, version, flags (DO clear), no options.
-  out[at] = 0;
   out.writeUInt16BE(TYPE.OPT, at + 1);
   out.writeUInt16BE(UDP_PAYLOAD, at + 3);
   return out;
@@ -128,7 +125,7 @@ const nameError = (error: string): NameRead => ({ text: '', end: 0, error });
 
 /** A (possibly compressed) name at `start`: its text and where it ends in the message (RFC 1035 §4.1.4). */
 function readName(buf: Buffer, start: number): NameRead {
-  const labels: string[] = [];
+  let text = '';
   let at = start;
   let end = -1;
   let octets = 1;
@@ -138,7 +135,7 @@ function readName(buf: Buffer, start: number): NameRead {
     const length = buf[at] as number;
     if (length === 0) {
       if (end < 0) end = at + 1;
-      return { text: labels.join('.'), end, error: null };
+      return { text, end, error: null };
     }
     const kind = length & 0xc0;
     if (kind === 0xc0) {
@@ -154,7 +151,8 @@ function readName(buf: Buffer, start: number): NameRead {
     if (at + 1 + length > buf.length) return nameError('a label runs past the end of the message');
     octets += length + 1;
     if (octets > MAX_NAME_OCTETS) return nameError(`a name is longer than ${MAX_NAME_OCTETS} octets (RFC 1035 §2.3.4)`);
-    labels.push(labelText(buf, at + 1, length));
+    const label = labelText(buf, at + 1, length);
+    text = text === '' ? label : `${text}.${label}`;
     at += 1 + length;
   }
 }

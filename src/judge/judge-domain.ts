@@ -3,7 +3,7 @@
  * reachable addresses of all MX hosts), pass/fail against the required level, and what the
  * seed FAQ's four sender policies would do. Pure: the time is a parameter.
  */
-import { lookupFailed, type AddressResult, type DnsQueryFacts, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem } from '../model/result.js';
+import { lookupFailed, type AddressResult, type DnsQueryFacts, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem, type SkippedAddress } from '../model/result.js';
 import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
 import { judgeAddress, problem, type JudgePolicy } from './judge-address.js';
 
@@ -19,18 +19,10 @@ function lookupProblem(query: DnsQueryFacts, what: string, host?: string): Probl
   return problem('DNS_FAILURE', `The ${what} failed: ${query.rcode}${why}.`, where);
 }
 
-function hostProblems(facts: DomainFacts, host: MxHostFacts<AddressResult>): Problem[] {
+/** What the addresses left out of a host's probes say: special-purpose ones, filtered families, the cap. */
+function skippedProblems(host: MxHostFacts<AddressResult>, skipped: readonly SkippedAddress[]): Problem[] {
   const problems: Problem[] = [];
   const at = { host: host.host };
-  if (host.implicit) problems.push(problem('IMPLICIT_MX', `${facts.domain} has no MX record; mail goes to ${host.host} itself.`, at));
-  if (host.cnames.length > 0) problems.push(problem('MX_CNAME', `The MX host ${host.host} is an alias for ${host.cnames.join(' → ')}.`, at));
-  if (host.unusable !== undefined) {
-    const record = `The MX record "${host.preference} ${host.host}" of ${facts.domain}`;
-    return host.unusable.kind === 'ip-literal'
-      ? [...problems, problem('MX_IP_LITERAL', `${record} names ${host.unusable.detail}; senders refuse it, and mxprobe did not probe it.`, at)]
-      : [...problems, problem('DNS_MALFORMED', `${record} does not name a valid host: ${host.unusable.detail}; senders skip it.`, at)];
-  }
-  const skipped = host.skipped ?? [];
   const special = skipped.filter((s) => s.reason === 'special-purpose');
   if (special.length > 0) {
     const addresses = listed(special.map((s) => `${s.ip} (${s.range ?? 'special-purpose'})`));
@@ -43,14 +35,30 @@ function hostProblems(facts: DomainFacts, host: MxHostFacts<AddressResult>): Pro
     const which = `${plural(filtered.length, `IPv${family} address`, `IPv${family} addresses`)} (${listed(filtered.map((s) => s.ip))})`;
     problems.push(problem('ADDRESSES_FILTERED', `${only ? `The MX host ${host.host} has only` : `The MX host ${host.host} has`} ${which}, not probed because of ${familyOption(family)}.`, at));
   }
-  // A malformed answer is a problem of its own, even when the other family gave addresses.
-  const lookups = facts.dns.filter((q) => q.name === host.host && lookupFailed(q.rcode));
-  for (const query of lookups) if (query.rcode === 'MALFORMED') problems.push(lookupProblem(query, `${query.type} look-up for MX host ${host.host}`, host.host));
   const capped = skipped.filter((s) => s.reason === 'limit');
   if (capped.length > 0) {
     const total = host.addresses.length + capped.length;
     problems.push(problem('MX_LIMIT_REACHED', `The MX host ${host.host} has ${total} addresses to probe; mxprobe probed ${host.addresses.length} and not ${listed(capped.map((s) => s.ip))}.`, at));
   }
+  return problems;
+}
+
+function hostProblems(facts: DomainFacts, host: MxHostFacts<AddressResult>): Problem[] {
+  const problems: Problem[] = [];
+  const at = { host: host.host };
+  if (host.implicit) problems.push(problem('IMPLICIT_MX', `${facts.domain} has no MX record; mail goes to ${host.host} itself.`, at));
+  if (host.cnames.length > 0) problems.push(problem('MX_CNAME', `The MX host ${host.host} is an alias for ${host.cnames.join(' → ')}.`, at));
+  if (host.unusable !== undefined) {
+    const record = `The MX record "${host.preference} ${host.host}" of ${facts.domain}`;
+    return host.unusable.kind === 'ip-literal'
+      ? [...problems, problem('MX_IP_LITERAL', `${record} names ${host.unusable.detail}; senders refuse it, and mxprobe did not probe it.`, at)]
+      : [...problems, problem('DNS_MALFORMED', `${record} does not name a valid host: ${host.unusable.detail}; senders skip it.`, at)];
+  }
+  const skipped = host.skipped ?? [];
+  if (skipped.length > 0) problems.push(...skippedProblems(host, skipped));
+  // A malformed answer is a problem of its own, even when the other family gave addresses.
+  const lookups = facts.dns.filter((q) => q.name === host.host && lookupFailed(q.rcode));
+  for (const query of lookups) if (query.rcode === 'MALFORMED') problems.push(lookupProblem(query, `${query.type} look-up for MX host ${host.host}`, host.host));
   if (host.addresses.length > 0) return problems;
   // No address to probe: a failed look-up says why (and leaves the outcome undetermined), else the host has none.
   const failed = lookups.find((q) => q.rcode !== 'MALFORMED');

@@ -46,23 +46,35 @@ const STOP_GRACE_MS = 250;
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 
 /**
- * A signal that aborts `ms` from now with a deadline reason, or when `outer` aborts (with
- * its reason); `dispose` clears the timer and the listener.
+ * The domain's clock: one AbortController for its phases (DNS, then probes), whose timer
+ * is re-armed for each phase, and which also aborts when `outer` does (with its reason).
+ * One controller and one timer per domain keep this cheap on the hot path of a batch.
  */
-function budget(outer: AbortSignal | undefined, ms: number, message: string): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const reason: StopReason = { kind: 'deadline', message };
-  const timer = setTimeout(() => controller.abort(reason), ms);
-  const onOuter = () => controller.abort(stopReason(outer as AbortSignal));
-  if (outer?.aborted === true) onOuter();
-  else outer?.addEventListener('abort', onOuter, { once: true });
-  return {
-    signal: controller.signal,
-    dispose() {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuter);
-    },
-  };
+class DomainClock {
+  private controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onOuter = () => this.controller.abort(stopReason(this.outer as AbortSignal));
+
+  constructor(private readonly outer: AbortSignal | undefined) {
+    if (outer?.aborted === true) this.onOuter();
+    else outer?.addEventListener('abort', this.onOuter, { once: true });
+  }
+
+  /** Starts a phase of `ms`, after which its signal aborts with the deadline reason `message()`. */
+  phase(ms: number, message: () => string): AbortSignal {
+    clearTimeout(this.timer);
+    const previous = this.controller.signal;
+    // A phase whose own time ran out does not take the next phase's time with it.
+    if (previous.aborted && this.outer?.aborted !== true) this.controller = new AbortController();
+    const controller = this.controller;
+    this.timer = setTimeout(() => controller.abort({ kind: 'deadline', message: message() } satisfies StopReason), ms);
+    return controller.signal;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onOuter);
+  }
 }
 
 /** Facts for an address the domain's deadline (or a stop) left unprobed or unfinished. */
@@ -90,21 +102,15 @@ function cutShort(facts: AddressFacts, signal: AbortSignal): AddressFacts {
   return { ...facts, failure: { stage: facts.failure.stage, kind: 'timeout', message: stopReason(signal).message } };
 }
 
-/** Waits for `probing` until `signal` aborts; then briefly for the facts the stopped probe still returns. */
-async function within(target: AddressTarget, probing: Promise<AddressFacts>, signal: AbortSignal): Promise<AddressFacts> {
+/**
+ * Waits for `probing` until the phase's signal aborts (`aborted` resolves, shared by every
+ * address of the phase); then briefly for the facts the stopped probe still returns.
+ */
+async function within(target: AddressTarget, probing: Promise<AddressFacts>, signal: AbortSignal, aborted: Promise<null>): Promise<AddressFacts> {
   const started = performance.now();
-  let onAbort: () => void = () => {};
-  const aborted = new Promise<null>((resolve) => {
-    onAbort = () => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    const facts = await Promise.race([probing, aborted]);
-    // A probe that honours the signal ends with a failure of its own at the same moment.
-    if (facts !== null) return signal.aborted ? cutShort(facts, signal) : facts;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  const facts = await Promise.race([probing, aborted]);
+  // A probe that honours the signal ends with a failure of its own at the same moment.
+  if (facts !== null) return signal.aborted ? cutShort(facts, signal) : facts;
   probing.catch(() => {}); // abandoned: a late failure must not go unhandled
   let graceTimer: NodeJS.Timeout | undefined;
   const late = await Promise.race([probing, new Promise<null>((resolve) => (graceTimer = setTimeout(() => resolve(null), STOP_GRACE_MS)))]);
@@ -113,12 +119,19 @@ async function within(target: AddressTarget, probing: Promise<AddressFacts>, sig
   return cutShort(late, signal);
 }
 
-async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOptions, signal: AbortSignal): Promise<MxHostFacts[]> {
+/** Probes every address of `hosts`, `parallel` at a time, within the probe phase of `clock`. */
+async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOptions, clock: DomainClock): Promise<MxHostFacts[]> {
   const targets = hosts.flatMap((h) => h.addresses.map((a) => ({ host: h.host, ip: a.ip, family: a.family, port: options.port })));
-  const run = options.probeAddress ?? ((target: AddressTarget, s: AbortSignal) => probeAddress(target, { ...options.probe, signal: s }));
-  const probed = await mapLimit(targets, options.parallel, (target) =>
-    signal.aborted ? Promise.resolve(stoppedFacts(target, stopReason(signal), 'not probed', 0)) : within(target, run(target, signal), signal),
-  );
+  let probed: AddressFacts[] = [];
+  if (targets.length > 0) {
+    const ms = PROBE_BUDGET_ROUNDS * options.probe.timeoutMs;
+    const signal = clock.phase(ms, () => `the domain's deadline of ${seconds(ms)} for its probes, ${PROBE_BUDGET_ROUNDS} × --timeout, passed`);
+    const aborted = new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }));
+    const run = options.probeAddress ?? ((target: AddressTarget, s: AbortSignal) => probeAddress(target, { ...options.probe, signal: s }));
+    probed = await mapLimit(targets, options.parallel, (target) =>
+      signal.aborted ? Promise.resolve(stoppedFacts(target, stopReason(signal), 'not probed', 0)) : within(target, run(target, signal), signal, aborted),
+    );
+  }
   let i = 0;
   return hosts.map((h) => {
     const host: MxHostFacts = {
@@ -134,42 +147,31 @@ async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOption
   });
 }
 
-/** The probe phase: its budget starts when DNS is done. */
-async function probePhase(hosts: readonly MailHost[], options: DomainProbeOptions): Promise<MxHostFacts[]> {
-  const ms = PROBE_BUDGET_ROUNDS * options.probe.timeoutMs;
-  const phase = budget(options.signal, ms, `the domain's deadline of ${seconds(ms)} for its probes, ${PROBE_BUDGET_ROUNDS} × --timeout, passed`);
-  try {
-    return await probeHosts(hosts, options, phase.signal);
-  } finally {
-    phase.dispose();
-  }
-}
-
 /** @example await probeDomain('example.com', 'example.com', new DnsResolver(), options) */
 export async function probeDomain(input: string, domain: string, resolver: DnsResolver, options: DomainProbeOptions): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();
-  const dnsMs = DNS_BUDGET_ATTEMPTS * resolver.timeoutMs;
-  const dnsPhase = budget(options.signal, dnsMs, `the domain's deadline of ${seconds(dnsMs)} for DNS look-ups, ${DNS_BUDGET_ATTEMPTS} × --dns-timeout, passed`);
-  let found;
+  const clock = new DomainClock(options.signal);
   try {
-    found = await resolveMailHosts(domain, resolver, options.families, {
-      signal: dnsPhase.signal,
+    const dnsMs = DNS_BUDGET_ATTEMPTS * resolver.timeoutMs;
+    const signal = clock.phase(dnsMs, () => `the domain's deadline of ${seconds(dnsMs)} for DNS look-ups, ${DNS_BUDGET_ATTEMPTS} × --dns-timeout, passed`);
+    const found = await resolveMailHosts(domain, resolver, options.families, {
+      signal,
       ...(options.allowSpecialAddresses !== undefined ? { allowSpecialAddresses: options.allowSpecialAddresses } : {}),
     });
+    const facts: DomainFacts = {
+      domain,
+      input,
+      outcome: found.outcome,
+      mxAuthenticated: found.mxAuthenticated,
+      mx: await probeHosts(found.hosts, options, clock),
+      dns: found.queries,
+      probedAt,
+    };
+    if (found.mxLimit !== null) facts.mxLimit = found.mxLimit;
+    return facts;
   } finally {
-    dnsPhase.dispose();
+    clock.dispose();
   }
-  const facts: DomainFacts = {
-    domain,
-    input,
-    outcome: found.outcome,
-    mxAuthenticated: found.mxAuthenticated,
-    mx: await probePhase(found.hosts, options),
-    dns: found.queries,
-    probedAt,
-  };
-  if (found.mxLimit !== null) facts.mxLimit = found.mxLimit;
-  return facts;
 }
 
 export interface ServerTarget {
@@ -224,13 +226,18 @@ export async function probeServer(server: ServerTarget, options: DomainProbeOpti
   const failed = dnsFacts.some((q) => lookupFailed(q.rcode));
   let outcome: DomainFacts['outcome'] = 'probed';
   if (host.addresses.length === 0) outcome = failed ? 'dns-failure' : host.skipped.length > 0 ? 'not-probed' : 'no-mail-host';
-  return {
-    domain: name,
-    input: `${server.host}:${server.port}`,
-    outcome,
-    mxAuthenticated: false,
-    mx: await probePhase([host], { ...options, port: server.port }),
-    dns: dnsFacts,
-    probedAt,
-  };
+  const clock = new DomainClock(options.signal);
+  try {
+    return {
+      domain: name,
+      input: `${server.host}:${server.port}`,
+      outcome,
+      mxAuthenticated: false,
+      mx: await probeHosts([host], { ...options, port: server.port }, clock),
+      dns: dnsFacts,
+      probedAt,
+    };
+  } finally {
+    clock.dispose();
+  }
 }
