@@ -3,7 +3,7 @@
 // to look like the internet.
 //
 //   mxprobe --input FILE --format csv --output OUT --resolver 127.0.0.1:P --port PORT
-//           --ca-file CA --concurrency C --quiet
+//           --ca-file CA --concurrency C --quiet --allow-special-addresses
 //
 // Set-up, all in this process, loopback only:
 //   - M SMTP servers (test/helpers/smtp-fleet.ts) on 127.0.0.2 … 127.0.0.(M+1), one port for all,
@@ -357,6 +357,7 @@ async function measure(n: number, tmp: string, caFile: string, tlsCert: { key: s
       '--input', input, '--format', 'csv', '--output', output,
       '--resolver', dns.address, '--port', String(fleet.port), '--ca-file', caFile,
       '--concurrency', String(C), '--quiet',
+      '--allow-special-addresses', // the fleet lives on 127.0.0.x
     ];
     const run = await runCli(args, tmp, Math.max(120_000, 10 * b.minMs + 60_000));
     const queries = { MX: 0, A: 0, AAAA: 0, other: 0 };

@@ -1,20 +1,46 @@
 /**
  * Finds where mail for a domain goes (RFC 5321 §5.1): MX records in preference order, each
  * MX host's A and AAAA addresses; no MX → the domain itself (implicit MX); `MX 0 .` → the
- * domain accepts no mail (RFC 7505). Gathers facts only: judge/ decides what they mean.
+ * domain accepts no mail (RFC 7505). Decides which addresses are probed: not an MX target
+ * that is an IP address or no host name, not an address in a special-purpose range (unless
+ * allowed), not one of the family -4/-6 leaves out, and no more than the caps below; every
+ * address left out stays in the facts with the reason. Gathers facts only: judge/ decides
+ * what they mean.
  */
-import { ipFamily as familyOf } from '../input/ip-family.js';
-import { lookupFailed, type DnsQueryFacts, type DomainOutcome } from '../model/result.js';
-import type { DnsResolver } from './resolver.js';
+import { lookupFailed, type DnsQueryFacts, type DomainOutcome, type SkippedAddress, type UnusableTarget } from '../model/result.js';
+import { specialPurpose } from '../input/special-addresses.js';
+import { mapLimit } from '../probe/map-limit.js';
+import { addressLiteral, hostNameProblem, isLocalhostName } from './host-name.js';
+import type { DnsResolver, LookupResult } from './resolver.js';
 
 export type AddressFamilies = { ipv4: boolean; ipv6: boolean };
+
+/**
+ * MX hosts looked up and probed per domain, most preferred first. Real domains publish up
+ * to about 5 (Google's five); 10 leaves room while bounding what a hostile zone can cost.
+ */
+export const MAX_MX_HOSTS = 10;
+/**
+ * Addresses probed per MX host, shared fairly between IPv4 and IPv6. Large providers
+ * publish 2–4 of each family; a sender tries fewer (Postfix: 5 in all, smtp_mx_address_limit).
+ */
+export const MAX_ADDRESSES_PER_HOST = 8;
+/** DNS queries of one domain in flight at once (the resolver also bounds the whole run). */
+export const MAX_DOMAIN_QUERIES = 8;
+
+export type Address = { ip: string; family: 4 | 6 };
 
 export interface MailHost {
   host: string;
   preference: number;
   implicit: boolean;
   cnames: string[];
-  addresses: Array<{ ip: string; family: 4 | 6 }>;
+  /** The addresses to probe. */
+  addresses: Address[];
+  /** Addresses found and left out, with the reason. */
+  skipped: SkippedAddress[];
+  /** Set when the target is not a host name a sender would use: neither looked up nor probed. */
+  unusable: UnusableTarget | null;
 }
 
 export interface MailHosts {
@@ -22,36 +48,83 @@ export interface MailHosts {
   mxAuthenticated: boolean;
   hosts: MailHost[];
   queries: DnsQueryFacts[];
+  /** Set when there were more MX hosts than MAX_MX_HOSTS. */
+  mxLimit: { found: number; probed: number } | null;
 }
 
-async function hostAddresses(
-  resolver: DnsResolver,
-  host: string,
-  families: AddressFamilies,
-): Promise<Pick<MailHost, 'cnames' | 'addresses'> & { queries: DnsQueryFacts[] }> {
-  const queries: DnsQueryFacts[] = [];
-  const ipFamily = familyOf(host);
-  if (ipFamily !== 0) return { cnames: [], addresses: [{ ip: host, family: ipFamily as 4 | 6 }], queries };
-  const [a, aaaa] = await Promise.all([
-    families.ipv4 ? resolver.addresses(host, 'A') : null,
-    families.ipv6 ? resolver.addresses(host, 'AAAA') : null,
-  ]);
-  const addresses: MailHost['addresses'] = [];
-  let cnames: string[] = [];
-  for (const [result, family] of [[a, 4], [aaaa, 6]] as const) {
-    if (result === null) continue;
-    queries.push(result.facts);
-    if (result.facts.cnames.length > cnames.length) cnames = result.facts.cnames;
-    for (const ip of result.records) addresses.push({ ip, family });
+export interface MailHostOptions {
+  /** Also probe addresses in special-purpose ranges (--allow-special-addresses). */
+  allowSpecialAddresses?: boolean;
+  /** Stops the look-ups: none is sent after it aborts, and those in flight end at once. */
+  signal?: AbortSignal;
+}
+
+export interface AddressChoice {
+  families: AddressFamilies;
+  /** Leave out addresses in special-purpose ranges (MX hosts from DNS); false for --server, the user's choice. */
+  filterSpecial: boolean;
+}
+
+/**
+ * Which of the addresses found are probed: duplicates dropped, special-purpose ones (when
+ * filtered) and those of a family left out recorded as skipped, then at most
+ * MAX_ADDRESSES_PER_HOST, taken in turn from each family, in DNS order within a family.
+ *
+ * @example chooseAddresses([{ ip: '10.0.0.1', family: 4 }], { families: { ipv4: true, ipv6: true }, filterSpecial: true }).skipped[0].range // 'private-use'
+ */
+export function chooseAddresses(found: readonly Address[], choice: AddressChoice): { addresses: Address[]; skipped: SkippedAddress[] } {
+  const seen = new Set<string>();
+  const eligible: Address[] = [];
+  const skipped: SkippedAddress[] = [];
+  for (const address of found) {
+    if (seen.has(address.ip)) continue;
+    seen.add(address.ip);
+    // A special-purpose address is the domain's defect whatever the run asks: judged before the family.
+    const range = choice.filterSpecial ? specialPurpose(address.ip) : null;
+    if (range !== null) skipped.push({ ...address, reason: 'special-purpose', range: range.name, block: range.block });
+    else if (!(address.family === 4 ? choice.families.ipv4 : choice.families.ipv6)) skipped.push({ ...address, reason: 'family' });
+    else eligible.push(address);
   }
-  return { cnames, addresses, queries };
+  if (eligible.length <= MAX_ADDRESSES_PER_HOST) return { addresses: eligible, skipped };
+  const v4 = eligible.filter((a) => a.family === 4);
+  const v6 = eligible.filter((a) => a.family === 6);
+  let n4 = 0;
+  let n6 = 0;
+  while (n4 + n6 < MAX_ADDRESSES_PER_HOST) {
+    if (n4 < v4.length && (n4 <= n6 || n6 >= v6.length)) n4++;
+    else n6++;
+  }
+  const rest = [...v4.slice(n4), ...v6.slice(n6)].map((a): SkippedAddress => ({ ...a, reason: 'limit' }));
+  return { addresses: [...v4.slice(0, n4), ...v6.slice(0, n6)], skipped: [...skipped, ...rest] };
 }
 
-/** @example await resolveMailHosts('example.com', new DnsResolver(), { ipv4: true, ipv6: true }) */
-export async function resolveMailHosts(domain: string, resolver: DnsResolver, families: AddressFamilies): Promise<MailHosts> {
-  const mx = await resolver.mx(domain);
+/** Why an MX target is no host name a sender would use (RFC 5321 §5.1; Postfix and Exim refuse both), or null. */
+function unusableTarget(name: string): UnusableTarget | null {
+  const literal = addressLiteral(name);
+  if (literal !== null) return { kind: 'ip-literal', detail: `an IP address (${literal}) where a host name belongs` };
+  const problem = hostNameProblem(name);
+  return problem === null ? null : { kind: 'invalid-name', detail: problem };
+}
+
+/** RFC 6761 §6.3: localhost names are the loopback addresses, and are not asked of DNS. */
+const LOOPBACK: readonly Address[] = [
+  { ip: '127.0.0.1', family: 4 },
+  { ip: '::1', family: 6 },
+];
+
+/**
+ * @example await resolveMailHosts('example.com', new DnsResolver(), { ipv4: true, ipv6: true })
+ */
+export async function resolveMailHosts(
+  domain: string,
+  resolver: DnsResolver,
+  families: AddressFamilies,
+  options: MailHostOptions = {},
+): Promise<MailHosts> {
+  const { signal } = options;
+  const mx = await resolver.mx(domain, signal);
   const queries: DnsQueryFacts[] = [mx.facts];
-  const base = { mxAuthenticated: mx.facts.authenticated && mx.facts.rcode === 'NOERROR', queries };
+  const base = { mxAuthenticated: mx.facts.authenticated && mx.facts.rcode === 'NOERROR', queries, mxLimit: null };
   if (mx.facts.rcode === 'NXDOMAIN') return { ...base, outcome: 'nxdomain', hosts: [] };
   if (lookupFailed(mx.facts.rcode)) return { ...base, outcome: 'dns-failure', hosts: [] };
 
@@ -60,21 +133,41 @@ export async function resolveMailHosts(domain: string, resolver: DnsResolver, fa
   if (mx.records.length > 0 && real.length === 0) return { ...base, outcome: 'null-mx', hosts: [] };
 
   const implicit = real.length === 0;
-  const targets = implicit
+  const all = implicit
     ? [{ preference: 0, exchange: domain }]
-    : [...new Map(real.map((r) => [r.exchange, r])).values()].sort(
-        (x, y) => x.preference - y.preference || x.exchange.localeCompare(y.exchange),
-      );
-  const found = await Promise.all(targets.map((t) => hostAddresses(resolver, t.exchange, families)));
-  const hosts = targets.map((t, i): MailHost => {
-    const { cnames = [], addresses = [] } = found[i] ?? {};
-    return { host: t.exchange, preference: t.preference, implicit, cnames, addresses };
+    : [...new Map(real.map((r) => [r.exchange, r])).values()].sort((x, y) => x.preference - y.preference || x.exchange.localeCompare(y.exchange));
+  const targets = all.slice(0, MAX_MX_HOSTS);
+  const mxLimit = all.length > targets.length ? { found: all.length, probed: targets.length } : null;
+
+  const hosts = targets.map(
+    (t): MailHost => ({ host: t.exchange, preference: t.preference, implicit, cnames: [], addresses: [], skipped: [], unusable: unusableTarget(t.exchange) }),
+  );
+  // Both families are asked whatever -4/-6 say, so that a host with only the other family
+  // is reported as filtered, not as having no address.
+  const asks = hosts.filter((h) => h.unusable === null && !isLocalhostName(h.host)).flatMap((h) => (['A', 'AAAA'] as const).map((type) => ({ host: h, type })));
+  const answers = await mapLimit(asks, MAX_DOMAIN_QUERIES, (ask) => resolver.addresses(ask.host.host, ask.type, signal));
+  const found = new Map<MailHost, Address[]>();
+  answers.forEach((answer: LookupResult<string>, i) => {
+    const { host, type } = asks[i] as (typeof asks)[number];
+    queries.push(answer.facts);
+    if (answer.facts.cnames.length > host.cnames.length) host.cnames = answer.facts.cnames;
+    const list = found.get(host) ?? [];
+    for (const ip of answer.records) list.push({ ip, family: type === 'A' ? 4 : 6 });
+    found.set(host, list);
   });
-  const hostQueries = found.flatMap((f) => f.queries);
-  queries.push(...hostQueries);
+  const choice: AddressChoice = { families, filterSpecial: options.allowSpecialAddresses !== true };
+  for (const host of hosts) {
+    if (host.unusable !== null) continue;
+    const chosen = chooseAddresses(isLocalhostName(host.host) ? LOOPBACK : (found.get(host) ?? []), choice);
+    host.addresses = chosen.addresses;
+    host.skipped = chosen.skipped;
+  }
+
   let outcome: DomainOutcome = 'probed';
   if (hosts.every((h) => h.addresses.length === 0)) {
-    outcome = hostQueries.some((q) => lookupFailed(q.rcode)) ? 'dns-failure' : 'no-mail-host';
+    if (queries.slice(1).some((q) => lookupFailed(q.rcode))) outcome = 'dns-failure';
+    else if (mxLimit !== null || hosts.some((h) => h.skipped.some((s) => s.reason === 'family'))) outcome = 'not-probed';
+    else outcome = 'no-mail-host';
   }
-  return { ...base, outcome, hosts };
+  return { ...base, mxLimit, outcome, hosts };
 }

@@ -1,14 +1,18 @@
 /**
  * One DNS look-up as a fact: the records of one type for one name, the CNAMEs followed to
- * reach them, the rcode and the DNSSEC AD flag. Never throws: a failed look-up is a fact too.
+ * reach them, the rcode and the DNSSEC AD flag. Never throws: a failed look-up is a fact
+ * too. Queries wait for one of a bounded number of slots (a run never fires thousands at
+ * once) and stop, sockets closed, when the caller's AbortSignal aborts.
  */
 import dns from 'node:dns';
-import type * as dnsPacket from 'dns-packet';
 import type { DnsQueryFacts } from '../model/result.js';
-import { DnsTransportError, queryServers, type WireAnswer } from './transport.js';
+import { queryServers, stopped, type Exchange } from './transport.js';
+import type { MxData, QueryType, WireRecord } from './wire.js';
 import { parseServer, type DnsServer } from './server-address.js';
+import { hostNameProblem } from './host-name.js';
+import { QuerySlots } from './query-slots.js';
 
-export type MxRecord = { preference: number; exchange: string };
+export type MxRecord = MxData;
 
 export interface LookupResult<T> {
   facts: DnsQueryFacts;
@@ -16,6 +20,9 @@ export interface LookupResult<T> {
 }
 
 const MAX_CNAME_HOPS = 8;
+
+/** Queries in flight at once over all domains of a run, unless DnsResolverOptions.maxInFlight says otherwise. */
+export const DEFAULT_MAX_IN_FLIGHT = 64;
 
 export interface DnsResolverOptions {
   /** Servers as "IP" or "IP:PORT" / "[IPv6]:PORT"; default the system's (resolv.conf). */
@@ -29,75 +36,154 @@ export interface DnsResolverOptions {
    * 1.5 KB each: 130 MB at 100,000 domains). 0 (default): no cache.
    */
   cacheSize?: number;
+  /** Most queries in flight at once; the rest wait their turn (default 64). */
+  maxInFlight?: number;
 }
 
-const sameName = (a: string, b: string) => a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, '');
+/** A look-up shared by every caller that asks for the same name and type while it runs. */
+interface Shared {
+  promise: Promise<LookupResult<string>>;
+  controller: AbortController;
+  /** Callers with a signal still waiting for it; when the last gives up, the look-up stops. */
+  waiters: number;
+  /** A caller without a signal waits for it: it is never stopped. */
+  pinned: boolean;
+  settled: boolean;
+}
+
+/** Outcomes worth asking again later: not remembered by the cache. */
+const TRANSIENT = new Set(['TIMEOUT', 'NETWORK_ERROR', 'ABORTED']);
 
 export class DnsResolver {
   readonly servers: DnsServer[];
-  private readonly timeoutMs: number;
+  /** Deadline of one query attempt, in ms (--dns-timeout). */
+  readonly timeoutMs: number;
   private readonly cacheSize: number;
-  private readonly cache = new Map<string, Promise<LookupResult<unknown>>>();
+  private readonly cache = new Map<string, Shared>();
+  private readonly slots: QuerySlots;
 
   constructor(options: DnsResolverOptions = {}) {
     const texts = options.servers ?? dns.getServers();
     this.servers = texts.map((text) => parseServer(text)).filter((s): s is DnsServer => s !== null);
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.cacheSize = options.cacheSize ?? 0;
+    this.slots = new QuerySlots(Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
   }
 
-  async mx(name: string): Promise<LookupResult<MxRecord>> {
-    return this.lookup(name, 'MX', (a) =>
-      a.type === 'MX' ? { preference: a.data.preference ?? 0, exchange: a.data.exchange.replace(/\.$/, '').toLowerCase() } : null,
-    );
+  /** Most queries that were in flight at once so far. */
+  get peakInFlight(): number {
+    return this.slots.peak;
   }
 
-  async addresses(name: string, type: 'A' | 'AAAA'): Promise<LookupResult<string>> {
-    return this.cached(name, type, (a) => (a.type === type ? String(a.data) : null));
+  /** @example (await resolver.mx('example.com')).records // [{ preference: 10, exchange: 'mx.example.com' }] */
+  mx(name: string, signal?: AbortSignal): Promise<LookupResult<MxRecord>> {
+    return this.lookup(name, 'MX', signal, (r) => (r.type === 'MX' ? r.data : null));
   }
 
-  /** The answer from the cache when there is one; transport failures are not remembered. */
-  private cached<T>(name: string, type: 'A' | 'AAAA', pick: (a: dnsPacket.Answer) => T | null): Promise<LookupResult<T>> {
-    if (this.cacheSize === 0) return this.lookup(name, type, pick);
+  /** @example (await resolver.addresses('mx.example.com', 'A')).records // ['192.0.2.25'] */
+  addresses(name: string, type: 'A' | 'AAAA', signal?: AbortSignal): Promise<LookupResult<string>> {
+    const pick = (r: WireRecord) => (r.type === type ? r.data : null);
+    if (this.cacheSize === 0) return this.lookup(name, type, signal, pick);
     const key = `${type} ${name.toLowerCase()}`;
-    const hit = this.cache.get(key) as Promise<LookupResult<T>> | undefined;
-    if (hit !== undefined) return hit;
-    const answer = this.lookup(name, type, pick).then((result) => {
-      if (result.facts.rcode === 'TIMEOUT' || result.facts.rcode === 'NETWORK_ERROR') this.cache.delete(key);
-      return result;
-    });
-    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string); // oldest first
-    this.cache.set(key, answer);
-    return answer;
+    let entry = this.cache.get(key);
+    if (entry === undefined) {
+      const controller = new AbortController();
+      const created: Shared = { promise: Promise.resolve(null as never), controller, waiters: 0, pinned: false, settled: false };
+      created.promise = this.lookup(name, type, controller.signal, pick).then((result) => {
+        created.settled = true;
+        if (TRANSIENT.has(result.facts.rcode) && this.cache.get(key) === created) this.cache.delete(key);
+        return result;
+      });
+      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string); // oldest first
+      this.cache.set(key, created);
+      entry = created;
+    }
+    if (entry.settled) return entry.promise;
+    if (signal === undefined) {
+      entry.pinned = true;
+      return entry.promise;
+    }
+    return this.join(key, entry, name, type, signal);
   }
 
-  private async lookup<T>(name: string, type: 'MX' | 'A' | 'AAAA', pick: (a: dnsPacket.Answer) => T | null): Promise<LookupResult<T>> {
+  /** Waits for a shared look-up until `signal` aborts; the last caller to give up stops it. */
+  private async join(key: string, entry: Shared, name: string, type: QueryType, signal: AbortSignal): Promise<LookupResult<string>> {
+    if (signal.aborted) return this.stoppedResult(name, type, signal);
+    entry.waiters += 1;
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<null>((resolve) => {
+      onAbort = () => resolve(null);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const result = await Promise.race([entry.promise, aborted]);
+      return result ?? this.stoppedResult(name, type, signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      entry.waiters -= 1;
+      if (signal.aborted && entry.waiters === 0 && !entry.pinned && !entry.settled) {
+        if (this.cache.get(key) === entry) this.cache.delete(key);
+        entry.controller.abort(signal.reason);
+      }
+    }
+  }
+
+  private stoppedResult(name: string, type: QueryType, signal: AbortSignal): LookupResult<string> {
+    const exchange = stopped(signal, null) as Extract<Exchange, { ok: false }>;
+    return { facts: { name, type, rcode: exchange.rcode, authenticated: false, cnames: [], answers: [], server: null, ms: 0, error: exchange.error }, records: [] };
+  }
+
+  /** One query on the wire, once a slot is free (at once, without a wait, when one is). */
+  private ask(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> {
+    const slot = this.slots.acquire(signal);
+    if (slot === true) return this.send(name, type, signal);
+    if (slot === false) return Promise.resolve(stopped(signal as AbortSignal, null));
+    return slot.then((got) => (got ? this.send(name, type, signal) : stopped(signal as AbortSignal, null)));
+  }
+
+  private async send(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> {
+    try {
+      return await queryServers(this.servers, name, type, this.timeoutMs, signal);
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private async lookup<T>(name: string, type: QueryType, signal: AbortSignal | undefined, pick: (r: WireRecord) => T | null): Promise<LookupResult<T>> {
     const started = performance.now();
     const facts: DnsQueryFacts = { name, type, rcode: 'NOERROR', authenticated: true, cnames: [], answers: [], server: null, ms: 0 };
     const records: T[] = [];
-    let owner = name;
-    for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
-      let answer: WireAnswer;
-      try {
-        answer = await queryServers(this.servers, owner, type, this.timeoutMs);
-      } catch (err) {
-        facts.rcode = err instanceof DnsTransportError ? err.kind : 'NETWORK_ERROR';
+    let owner = name.toLowerCase().replace(/\.$/, '');
+    hops: for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
+      const result = await this.ask(owner, type, signal);
+      facts.server = result.server;
+      if (!result.ok) {
+        facts.rcode = result.rcode;
+        facts.error = result.error;
         facts.authenticated = false;
         break;
       }
-      facts.server = answer.server;
+      const answer = result.answer;
       facts.rcode = answer.rcode;
       facts.authenticated &&= answer.authenticated;
       if (answer.rcode !== 'NOERROR') break;
       // A recursive resolver puts the CNAME chain first, then the records of its target (RFC 1034 §3.6.2).
       for (let guard = 0; guard < MAX_CNAME_HOPS; guard++) {
-        const alias = answer.answers.find((a) => a.type === 'CNAME' && sameName(a.name, owner));
+        const alias = answer.answers.find((a) => a.type === 'CNAME' && a.name === owner);
         if (alias === undefined || alias.type !== 'CNAME') break;
-        owner = String(alias.data).replace(/\.$/, '').toLowerCase();
+        const problem = hostNameProblem(alias.data);
+        if (problem !== null) {
+          facts.rcode = 'MALFORMED';
+          facts.error = `the CNAME target "${alias.data}" of ${owner} is not a host name: ${problem}`;
+          facts.authenticated = false;
+          records.length = 0;
+          break hops;
+        }
+        owner = alias.data;
         facts.cnames.push(owner);
       }
       for (const a of answer.answers) {
-        if (a.type !== type || !sameName(a.name, owner)) continue;
+        if (a.type !== type || a.name !== owner) continue;
         const record = pick(a);
         if (record !== null) records.push(record);
       }

@@ -1,156 +1,160 @@
 /**
- * DNS queries over UDP with TCP fallback on truncation (RFC 7766), encoded with dns-packet.
- * Node's own `dns` module hides the DNSSEC AD flag (NODE-FACTS), and a later DANE check
- * needs both the flag and TLSA records, so mxprobe speaks the wire format itself.
- * Every exchange is bounded: one timeout per attempt, answers capped at 64 KiB.
+ * DNS queries over UDP with TCP fallback on truncation (RFC 7766), in the wire format of
+ * wire.ts. Node's own `dns` module hides the DNSSEC AD flag (NODE-FACTS), and a later DANE
+ * check needs both the flag and TLSA records, so mxprobe speaks the wire format itself.
+ * Every exchange is bounded: one timeout per attempt, TCP answers capped at 64 KiB, and an
+ * AbortSignal that closes the socket at once. Never throws: every outcome is an Exchange.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
-import * as dnsPacket from 'dns-packet';
+import { encodeQuery, readAnswer, type QueryType, type ReadResult, type WireAnswer } from './wire.js';
 import { formatServer, type DnsServer } from './server-address.js';
+import { stopReason } from './stop-reason.js';
 
 export type { DnsServer } from './server-address.js';
+export type { WireAnswer } from './wire.js';
 
-export interface WireAnswer {
-  rcode: string;
-  authenticated: boolean;
-  truncated: boolean;
-  answers: dnsPacket.Answer[];
-  server: string;
+/** Pseudo-rcodes for a query that got no usable answer. */
+export type FailedRcode = 'TIMEOUT' | 'NETWORK_ERROR' | 'MALFORMED' | 'ABORTED';
+
+/** What one query came to: an answer from `server`, or why there is none (`error`, in words). */
+export type Exchange = { ok: true; answer: WireAnswer; server: string } | { ok: false; rcode: FailedRcode; error: string; server: string | null };
+
+/** A DNS message over TCP is at most 65535 bytes, after a 2-byte length (RFC 1035 §4.2.2). */
+const MAX_TCP_MESSAGE = 65535;
+
+const failed = (rcode: FailedRcode, error: string, server: DnsServer | null): Exchange => ({
+  ok: false,
+  rcode,
+  error,
+  server: server === null ? null : formatServer(server),
+});
+
+/**
+ * A stopped query: TIMEOUT when the domain's deadline passed, ABORTED when the run was stopped.
+ *
+ * @example stopped(AbortSignal.abort({ kind: 'deadline', message: 'the deadline passed' }), null).rcode // 'TIMEOUT'
+ */
+export function stopped(signal: AbortSignal, server: DnsServer | null): Exchange {
+  const reason = stopReason(signal);
+  return failed(reason.kind === 'deadline' ? 'TIMEOUT' : 'ABORTED', reason.message, server);
 }
 
-export class DnsTransportError extends Error {
-  constructor(
-    readonly kind: 'TIMEOUT' | 'NETWORK_ERROR',
-    message: string,
-  ) {
-    super(message);
-  }
+function fromRead(read: Exclude<ReadResult, { kind: 'not-ours' }>, server: DnsServer): Exchange {
+  if (read.kind === 'malformed') return failed('MALFORMED', read.what, server);
+  return { ok: true, answer: read.answer, server: formatServer(server) };
 }
 
-const MAX_TCP_ANSWER = 65535;
+interface Query {
+  server: DnsServer;
+  name: string;
+  type: QueryType;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+}
 
-function buildQuery(id: number, name: string, type: dnsPacket.RecordType): Buffer {
-  return dnsPacket.encode({
-    type: 'query',
-    id,
-    // AD in a query asks the resolver to report whether it validated the answer (RFC 6840 §5.7).
-    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA,
-    questions: [{ type, name, class: 'IN' }],
-    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0 } as dnsPacket.Answer],
+/** Runs `start` with a `done` that settles once: it clears the timer, drops the abort listener and closes via `close`. */
+function exchange(query: Query, what: string, start: (done: (result: Exchange) => void) => () => void): Promise<Exchange> {
+  const { server, timeoutMs, signal } = query;
+  if (signal?.aborted === true) return Promise.resolve(stopped(signal, server));
+  return new Promise((resolve) => {
+    let settled = false;
+    let close: () => void = () => {};
+    const done = (result: Exchange) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      close();
+      resolve(result);
+    };
+    const onAbort = () => done(stopped(signal as AbortSignal, server));
+    const timer = setTimeout(() => done(failed('TIMEOUT', `no ${what} from ${formatServer(server)} within ${timeoutMs} ms`, server)), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    close = start(done);
+    if (settled) close();
   });
 }
 
-function toAnswer(packet: dnsPacket.DecodedPacket, server: DnsServer): WireAnswer {
-  return {
-    rcode: (packet as { rcode?: string }).rcode ?? 'NOERROR',
-    authenticated: packet.flag_ad,
-    truncated: packet.flag_tc,
-    answers: packet.answers ?? [],
-    server: formatServer(server),
-  };
-}
-
-function matches(packet: dnsPacket.DecodedPacket, id: number, name: string, type: string): boolean {
-  const q = packet.questions?.[0];
-  return packet.id === id && packet.type === 'response' && q !== undefined && q.type === type && q.name.toLowerCase() === name.toLowerCase();
-}
-
-function queryUdp(server: DnsServer, name: string, type: dnsPacket.RecordType, timeoutMs: number): Promise<WireAnswer> {
-  return new Promise((resolve, reject) => {
-    const id = randomInt(0, 65536);
+function queryUdp(query: Query, message: Buffer, id: number): Promise<Exchange> {
+  const { server, name, type } = query;
+  return exchange(query, 'answer', (done) => {
     const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
-    let settled = false;
-    const done = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.close();
-      fn();
-    };
-    const timer = setTimeout(
-      () => done(() => reject(new DnsTransportError('TIMEOUT', `no answer from ${formatServer(server)} within ${timeoutMs} ms`))),
-      timeoutMs,
-    );
-    socket.on('error', (err) => done(() => reject(new DnsTransportError('NETWORK_ERROR', err.message))));
-    socket.on('message', (msg, rinfo) => {
-      if (rinfo.address !== server.host && !(rinfo.address === '::ffff:' + server.host)) return;
-      let packet: dnsPacket.DecodedPacket;
-      try {
-        packet = dnsPacket.decode(msg);
-      } catch {
-        return; // not a DNS answer: keep waiting for one
-      }
-      if (!matches(packet, id, name, type)) return;
-      done(() => resolve(toAnswer(packet, server)));
+    socket.on('error', (err) => done(failed('NETWORK_ERROR', err.message, server)));
+    socket.on('message', (msg, from) => {
+      // Only the server asked, from the port asked (RFC 5452 §9.1).
+      if ((from.address !== server.host && from.address !== `::ffff:${server.host}`) || from.port !== server.port) return;
+      const read = readAnswer(msg, id, name, type);
+      if (read.kind !== 'not-ours') done(fromRead(read, server));
     });
-    socket.send(buildQuery(id, name, type), server.port, server.host);
+    socket.send(message, server.port, server.host, (err) => {
+      if (err) done(failed('NETWORK_ERROR', err.message, server));
+    });
+    return () => socket.close();
   });
 }
 
-function queryTcp(server: DnsServer, name: string, type: dnsPacket.RecordType, timeoutMs: number): Promise<WireAnswer> {
-  return new Promise((resolve, reject) => {
-    const id = randomInt(0, 65536);
-    const query = buildQuery(id, name, type);
+function queryTcp(query: Query, message: Buffer, id: number): Promise<Exchange> {
+  const { server, name, type } = query;
+  return exchange(query, 'TCP answer', (done) => {
     const socket = net.connect({ host: server.host, port: server.port });
-    let buffer = Buffer.alloc(0);
-    let settled = false;
-    const done = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      fn();
-    };
-    const timer = setTimeout(
-      () => done(() => reject(new DnsTransportError('TIMEOUT', `no TCP answer from ${formatServer(server)} within ${timeoutMs} ms`))),
-      timeoutMs,
-    );
-    socket.on('error', (err) => done(() => reject(new DnsTransportError('NETWORK_ERROR', err.message))));
-    socket.on('close', () => done(() => reject(new DnsTransportError('NETWORK_ERROR', 'connection closed before an answer'))));
+    let buffer: Buffer = Buffer.alloc(0);
+    socket.on('error', (err) => done(failed('NETWORK_ERROR', err.message, server)));
+    socket.on('close', () => done(failed('NETWORK_ERROR', 'the connection closed before an answer', server)));
     socket.on('connect', () => {
       const length = Buffer.alloc(2);
-      length.writeUInt16BE(query.length);
-      socket.write(Buffer.concat([length, query]));
+      length.writeUInt16BE(message.length);
+      socket.write(Buffer.concat([length, message]));
     });
-    socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      if (buffer.length > MAX_TCP_ANSWER + 2) return done(() => reject(new DnsTransportError('NETWORK_ERROR', 'answer too large')));
+    socket.on('data', (chunk: Buffer) => {
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       if (buffer.length < 2) return;
       const size = buffer.readUInt16BE(0);
       if (buffer.length < size + 2) return;
-      try {
-        const packet = dnsPacket.decode(buffer.subarray(2, size + 2));
-        if (!matches(packet, id, name, type)) throw new Error('answer does not match the question');
-        done(() => resolve(toAnswer(packet, server)));
-      } catch (err) {
-        done(() => reject(new DnsTransportError('NETWORK_ERROR', `bad answer: ${(err as Error).message}`)));
-      }
+      const read = readAnswer(buffer.subarray(2, size + 2), id, name, type);
+      done(read.kind === 'not-ours' ? failed('NETWORK_ERROR', 'the TCP answer does not answer the query', server) : fromRead(read, server));
     });
+    return () => socket.destroy();
   });
 }
 
 /**
- * Asks each server in turn (two UDP tries each) until one answers; retries over TCP when
- * the UDP answer is truncated. Throws DnsTransportError when no server answers.
+ * Asks each server in turn (two UDP tries each) until one answers; asks again over TCP
+ * when the UDP answer is truncated. A server whose answer was malformed is not asked again
+ * (it would say the same). A name that cannot be put in a query is MALFORMED at once.
+ *
+ * @example await queryServers([{ host: '127.0.0.1', port: 53 }], 'example.com', 'MX', 3000)
  */
-export async function queryServers(
-  servers: readonly DnsServer[],
-  name: string,
-  type: dnsPacket.RecordType,
-  timeoutMs: number,
-): Promise<WireAnswer> {
-  let lastError: DnsTransportError = new DnsTransportError('NETWORK_ERROR', 'no DNS server configured');
+export async function queryServers(servers: readonly DnsServer[], name: string, type: QueryType, timeoutMs: number, signal?: AbortSignal): Promise<Exchange> {
+  // One message for every attempt, with a fresh ID each time (the previous send is over by then).
+  const message = encodeQuery(0, name, type);
+  if (typeof message === 'string') return failed('MALFORMED', `the name cannot be put in a query: ${message}`, null);
+  if (servers.length === 0) return failed('NETWORK_ERROR', 'no DNS server configured', null);
+  let last: Exchange | null = null;
+  let malformed: Exchange | null = null;
+  const garbled = new Set<DnsServer>();
+  const aborted = () => signal?.aborted === true; // read afresh after each await
   for (let attempt = 0; attempt < 2; attempt++) {
     for (const server of servers) {
-      try {
-        const answer = await queryUdp(server, name, type, timeoutMs);
-        return answer.truncated ? await queryTcp(server, name, type, timeoutMs) : answer;
-      } catch (err) {
-        lastError = err instanceof DnsTransportError ? err : new DnsTransportError('NETWORK_ERROR', String(err));
+      if (garbled.has(server)) continue;
+      if (aborted()) return stopped(signal as AbortSignal, server);
+      const query: Query = { server, name, type, timeoutMs, signal };
+      let id = randomInt(0, 65536);
+      message.writeUInt16BE(id, 0);
+      let result = await queryUdp(query, message, id);
+      if (result.ok && result.answer.truncated) {
+        id = randomInt(0, 65536);
+        message.writeUInt16BE(id, 0);
+        result = await queryTcp(query, message, id);
       }
+      if (result.ok || aborted()) return result;
+      if (result.rcode === 'MALFORMED') {
+        garbled.add(server);
+        malformed = result;
+      }
+      last = result;
     }
   }
-  throw lastError;
+  return malformed ?? (last as Exchange);
 }

@@ -3,42 +3,90 @@
  * reachable addresses of all MX hosts), pass/fail against the required level, and what the
  * seed FAQ's four sender policies would do. Pure: the time is a parameter.
  */
-import { lookupFailed, type AddressResult, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem } from '../model/result.js';
+import { lookupFailed, type AddressResult, type DnsQueryFacts, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem, type SkippedAddress } from '../model/result.js';
 import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
 import { judgeAddress, problem, type JudgePolicy } from './judge-address.js';
 
-function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): Problem[] {
+const familyOption = (family: 4 | 6) => (family === 4 ? '-6' : '-4');
+const listed = (items: readonly string[], most = 5) => (items.length > most ? `${items.slice(0, most).join(', ')} and ${items.length - most} more` : items.join(', '));
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** DNS_MALFORMED for a malformed answer, else DNS_FAILURE, naming what was asked and what went wrong. */
+function lookupProblem(query: DnsQueryFacts, what: string, host?: string): Problem {
+  const where = host !== undefined ? { host } : {};
+  if (query.rcode === 'MALFORMED') return problem('DNS_MALFORMED', `The ${what} gave a malformed answer: ${query.error ?? 'unreadable'}.`, where);
+  const why = query.error !== undefined ? ` (${query.error})` : '';
+  return problem('DNS_FAILURE', `The ${what} failed: ${query.rcode}${why}.`, where);
+}
+
+/** What the addresses left out of a host's probes say: special-purpose ones, filtered families, the cap. */
+function skippedProblems(host: MxHostFacts<AddressResult>, skipped: readonly SkippedAddress[]): Problem[] {
   const problems: Problem[] = [];
+  const at = { host: host.host };
+  const special = skipped.filter((s) => s.reason === 'special-purpose');
+  if (special.length > 0) {
+    const addresses = listed(special.map((s) => `${s.ip} (${s.range ?? 'special-purpose'})`));
+    problems.push(problem('MX_ADDRESS_SPECIAL', `The MX host ${host.host} resolves to ${special.length === 1 ? 'a special-purpose address' : 'special-purpose addresses'} senders cannot use: ${addresses}; not probed.`, at));
+  }
+  for (const family of [4, 6] as const) {
+    const filtered = skipped.filter((s) => s.reason === 'family' && s.family === family);
+    if (filtered.length === 0) continue;
+    const only = host.addresses.length === 0 && !skipped.some((s) => s.reason !== 'family' || s.family !== family);
+    const which = `${plural(filtered.length, `IPv${family} address`, `IPv${family} addresses`)} (${listed(filtered.map((s) => s.ip))})`;
+    problems.push(problem('ADDRESSES_FILTERED', `${only ? `The MX host ${host.host} has only` : `The MX host ${host.host} has`} ${which}, not probed because of ${familyOption(family)}.`, at));
+  }
+  const capped = skipped.filter((s) => s.reason === 'limit');
+  if (capped.length > 0) {
+    const total = host.addresses.length + capped.length;
+    problems.push(problem('MX_LIMIT_REACHED', `The MX host ${host.host} has ${total} addresses to probe; mxprobe probed ${host.addresses.length} and not ${listed(capped.map((s) => s.ip))}.`, at));
+  }
+  return problems;
+}
+
+function hostProblems(facts: DomainFacts, host: MxHostFacts<AddressResult>): Problem[] {
+  const problems: Problem[] = [];
+  const at = { host: host.host };
+  if (host.implicit) problems.push(problem('IMPLICIT_MX', `${facts.domain} has no MX record; mail goes to ${host.host} itself.`, at));
+  if (host.cnames.length > 0) problems.push(problem('MX_CNAME', `The MX host ${host.host} is an alias for ${host.cnames.join(' → ')}.`, at));
+  if (host.unusable !== undefined) {
+    const record = `The MX record "${host.preference} ${host.host}" of ${facts.domain}`;
+    return host.unusable.kind === 'ip-literal'
+      ? [...problems, problem('MX_IP_LITERAL', `${record} names ${host.unusable.detail}; senders refuse it, and mxprobe did not probe it.`, at)]
+      : [...problems, problem('DNS_MALFORMED', `${record} does not name a valid host: ${host.unusable.detail}; senders skip it.`, at)];
+  }
+  const skipped = host.skipped ?? [];
+  if (skipped.length > 0) problems.push(...skippedProblems(host, skipped));
+  // A malformed answer is a problem of its own, even when the other family gave addresses.
+  const lookups = facts.dns.filter((q) => q.name === host.host && lookupFailed(q.rcode));
+  for (const query of lookups) if (query.rcode === 'MALFORMED') problems.push(lookupProblem(query, `${query.type} look-up for MX host ${host.host}`, host.host));
+  if (host.addresses.length > 0) return problems;
+  // No address to probe: a failed look-up says why (and leaves the outcome undetermined), else the host has none.
+  const failed = lookups.find((q) => q.rcode !== 'MALFORMED');
+  if (failed !== undefined) problems.push(lookupProblem(failed, `${failed.type} look-up for MX host ${host.host}`, host.host));
+  else if (skipped.length === 0 && lookups.length === 0) problems.push(problem('MX_HOST_NO_ADDRESS', `The MX host ${host.host} has no ${host.implicit ? 'A/AAAA record' : 'address'}.`, at));
+  return problems;
+}
+
+function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): Problem[] {
   const mxQuery = facts.dns[0];
-  const rcode = mxQuery?.rcode ?? 'no answer';
   switch (facts.outcome) {
     case 'nxdomain':
       return [problem('DNS_NXDOMAIN', `${facts.domain} does not exist (NXDOMAIN).`)];
     case 'null-mx':
       return [problem('NULL_MX', `${facts.domain} publishes a null MX ("MX 0 ."): it accepts no mail.`)];
     case 'dns-failure':
-      if (mxQuery !== undefined && lookupFailed(mxQuery.rcode)) {
-        return [problem('DNS_FAILURE', `The MX look-up for ${facts.domain} failed: ${rcode}.`)];
-      }
+      if (mxQuery === undefined) return [problem('DNS_FAILURE', `The MX look-up for ${facts.domain} failed: no answer.`)];
+      if (mxQuery.type === 'MX' && lookupFailed(mxQuery.rcode)) return [lookupProblem(mxQuery, `MX look-up for ${facts.domain}`)];
       break;
     default:
       break;
   }
-  for (const host of hosts) {
-    if (host.implicit) {
-      problems.push(problem('IMPLICIT_MX', `${facts.domain} has no MX record; mail goes to ${host.host} itself.`, { host: host.host }));
-    }
-    if (host.cnames.length > 0) {
-      problems.push(problem('MX_CNAME', `The MX host ${host.host} is an alias for ${host.cnames.join(' → ')}.`, { host: host.host }));
-    }
-    if (host.addresses.length > 0) continue;
-    const failed = facts.dns.find((q) => q.name === host.host && lookupFailed(q.rcode));
-    problems.push(
-      failed !== undefined
-        ? problem('DNS_FAILURE', `The ${failed.type} look-up for MX host ${host.host} failed: ${failed.rcode}.`, { host: host.host })
-        : problem('MX_HOST_NO_ADDRESS', `The MX host ${host.host} has no ${host.implicit ? 'A/AAAA record' : 'address'}.`, { host: host.host }),
-    );
+  const problems: Problem[] = [];
+  if (facts.mxLimit !== undefined) {
+    const { found, probed } = facts.mxLimit;
+    problems.push(problem('MX_LIMIT_REACHED', `${facts.domain} publishes ${found} MX hosts; mxprobe probed the ${probed} most preferred and not the other ${found - probed}.`));
   }
+  for (const host of hosts) problems.push(...hostProblems(facts, host));
   return problems;
 }
 

@@ -153,11 +153,11 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
   },
   MX_LIMIT_REACHED: {
     severity: 'warning',
-    hint: 'The domain publishes more MX hosts or addresses than mxprobe probes (senders try only a few, e.g. Postfix 5 addresses): the least preferred ones were not probed. Publish fewer MX hosts.',
+    hint: 'The domain publishes more MX hosts (over 10) or an MX host more addresses (over 8) than mxprobe probes; senders try even fewer (Postfix: 5 addresses in all). The least preferred hosts, or the extra addresses, were not probed: publish fewer.',
   },
   DNS_MALFORMED: {
     severity: 'error',
-    hint: "The DNS answer was malformed (a record of the wrong size, a name that cannot be a host name): senders cannot use it. Check the domain's zone and its name servers.",
+    hint: "A DNS answer was malformed (a record of the wrong size, a name too long or that is no host name): senders cannot use it. Check the domain's zone and its name servers, and any resolver or middlebox on the path that rewrites answers.",
   },
   ADDRESSES_FILTERED: {
     severity: 'warning',

@@ -76,7 +76,12 @@ export interface Problem {
 export interface DnsQueryFacts {
   name: string;
   type: 'MX' | 'A' | 'AAAA';
-  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... or TIMEOUT / NETWORK_ERROR when no answer came. */
+  /**
+   * The answer's rcode (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …), or why there is no usable
+   * answer: TIMEOUT (no answer in time, or the domain's deadline passed), NETWORK_ERROR,
+   * MALFORMED (the answer breaks the DNS format, or the name cannot be put in a query),
+   * ABORTED (the run was stopped).
+   */
   rcode: string;
   /** The DNSSEC AD (authentic data) flag of the answer: the resolver validated it. */
   authenticated: boolean;
@@ -87,11 +92,15 @@ export interface DnsQueryFacts {
   /** The server that answered ("127.0.0.1:53"), or null when none did. */
   server: string | null;
   ms: number;
+  /** With TIMEOUT, NETWORK_ERROR, MALFORMED or ABORTED: what went wrong, in words (for MALFORMED, what was malformed). */
+  error?: string;
 }
 
 /**
- * The look-up failed (SERVFAIL, REFUSED, TIMEOUT, ...): nothing is known about the name.
- * NOERROR and NXDOMAIN are answers, even when empty.
+ * The look-up failed (SERVFAIL, REFUSED, TIMEOUT, MALFORMED, ...): nothing is known about
+ * the name. NOERROR and NXDOMAIN are answers, even when empty.
+ *
+ * @example lookupFailed('MALFORMED') // true
  */
 export function lookupFailed(rcode: string): boolean {
   return rcode !== 'NOERROR' && rcode !== 'NXDOMAIN';
@@ -343,7 +352,36 @@ export interface MxHostFacts<A = AddressFacts> {
   implicit: boolean;
   /** CNAMEs followed from `host` to its addresses (RFC 5321 §5.1 says an MX should not be an alias). */
   cnames: string[];
+  /** The addresses probed. */
   addresses: A[];
+  /** Addresses DNS gave that were not probed, and why; absent when none. */
+  skipped?: SkippedAddress[];
+  /** Set when the MX target was neither looked up nor probed: it is no host name a sender would use. */
+  unusable?: UnusableTarget;
+}
+
+/** An address found in DNS and not probed. */
+export interface SkippedAddress {
+  ip: string;
+  family: 4 | 6;
+  /**
+   * special-purpose: in an IANA special-purpose range a sender cannot use (MX_ADDRESS_SPECIAL;
+   * probed with --allow-special-addresses); family: of the family -4/-6 leaves out
+   * (ADDRESSES_FILTERED); limit: beyond the addresses probed per MX host (MX_LIMIT_REACHED).
+   */
+  reason: 'special-purpose' | 'family' | 'limit';
+  /** special-purpose: the range's name, e.g. "loopback", "private-use", "ipv4-mapped link-local". */
+  range?: string;
+  /** special-purpose: the registry's block, e.g. "127.0.0.0/8". */
+  block?: string;
+}
+
+/** An MX target that is not a host name a sender would use. */
+export interface UnusableTarget {
+  /** ip-literal: an IP address where a host name belongs (MX_IP_LITERAL); invalid-name: not a host name (DNS_MALFORMED). */
+  kind: 'ip-literal' | 'invalid-name';
+  /** What is wrong, in words, e.g. "an IP address (192.0.2.1) where a host name belongs". */
+  detail: string;
 }
 
 export type DomainOutcome =
@@ -353,6 +391,12 @@ export type DomainOutcome =
   | 'null-mx'
   | 'dns-failure'
   | 'no-mail-host'
+  /**
+   * Mail hosts found, but none of their addresses probed while some could be used: every
+   * address of the family -4/-6 leaves out, or every host probed unusable and more beyond
+   * the cap (MX_LIMIT_REACHED). Undetermined.
+   */
+  | 'not-probed'
   /** Batch input row that is not a domain (problem INVALID_INPUT): nothing was probed. */
   | 'invalid-input';
 
@@ -365,6 +409,8 @@ export interface DomainFacts {
   /** The DNSSEC AD flag of the MX answer (false when none). */
   mxAuthenticated: boolean;
   mx: MxHostFacts[];
+  /** Set when the domain publishes more MX hosts than mxprobe probes: how many it has, and how many (the most preferred) were probed. */
+  mxLimit?: { found: number; probed: number };
   dns: DnsQueryFacts[];
   /** ISO 8601 time the probe started. */
   probedAt: string;

@@ -1,15 +1,22 @@
 /**
  * Gathers every fact about one mail domain: its mail hosts from DNS, then a probe of every
- * address of every host (in parallel, bounded). Also probes a single server directly
- * (--server) without any MX look-up. Returns DomainFacts; judging happens elsewhere.
+ * chosen address of every host (in parallel, bounded), all within the domain's deadline.
+ * Also probes a single server directly (--server) without any MX look-up. Returns
+ * DomainFacts; judging happens elsewhere.
+ *
+ * The domain's deadline (README "Limits"): its DNS look-ups get at most
+ * DNS_BUDGET_ATTEMPTS × --dns-timeout, then its probes at most PROBE_BUDGET_ROUNDS ×
+ * --timeout. When a budget runs out, look-ups and probes still running are stopped, none
+ * is started, and each address left unfinished is reported as a timeout.
  */
 import dns from 'node:dns/promises';
 import { ipFamily } from '../input/ip-family.js';
-import { lookupFailed, type AddressFacts, type DomainFacts, type MxHostFacts } from '../model/result.js';
-import { resolveMailHosts, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
+import { lookupFailed, type AddressFacts, type DomainFacts, type MxHostFacts, type TlsMode } from '../model/result.js';
+import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { DnsResolver } from '../dns/resolver.js';
+import { stopReason, type StopReason } from '../dns/stop-reason.js';
 import { mapLimit } from './map-limit.js';
-import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
+import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
 export interface DomainProbeOptions {
   families: AddressFamilies;
@@ -21,37 +28,162 @@ export interface DomainProbeOptions {
   allowSpecialAddresses?: boolean;
   /** Stops the domain's DNS queries and probes (a batch stopped by a signal). */
   signal?: AbortSignal;
-  /** How one address is probed; default a fresh probeAddress. A batch shares probes (SharedProber). */
-  probeAddress?: (target: AddressTarget) => Promise<AddressFacts>;
+  /**
+   * How one address is probed; default a fresh probeAddress given `signal` (the domain's
+   * deadline or stop). A batch shares probes between domains (SharedProber) and may ignore
+   * it: the domain then stops waiting for the probe, which ends by its own deadline.
+   */
+  probeAddress?: (target: AddressTarget, signal: AbortSignal) => Promise<AddressFacts>;
 }
 
-async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOptions): Promise<MxHostFacts[]> {
+/** The domain's DNS look-ups may take this many --dns-timeout: the MX query and the host look-ups, each with one retry. */
+export const DNS_BUDGET_ATTEMPTS = 4;
+/** The domain's probes may take this many --timeout: with `parallel` at a time, three rounds of silent servers. */
+export const PROBE_BUDGET_ROUNDS = 3;
+/** How long a stopped probe gets to hand back what it found so far before it is reported without it. */
+const STOP_GRACE_MS = 250;
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+
+/**
+ * The domain's clock: one AbortController for its phases (DNS, then probes), whose timer
+ * is re-armed for each phase, and which also aborts when `outer` does (with its reason).
+ * One controller and one timer per domain keep this cheap on the hot path of a batch.
+ */
+class DomainClock {
+  private controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onOuter = () => this.controller.abort(stopReason(this.outer as AbortSignal));
+
+  constructor(private readonly outer: AbortSignal | undefined) {
+    if (outer?.aborted === true) this.onOuter();
+    else outer?.addEventListener('abort', this.onOuter, { once: true });
+  }
+
+  /** Starts a phase of `ms`, after which its signal aborts with the deadline reason `message()`. */
+  phase(ms: number, message: () => string): AbortSignal {
+    clearTimeout(this.timer);
+    const previous = this.controller.signal;
+    // A phase whose own time ran out does not take the next phase's time with it.
+    if (previous.aborted && this.outer?.aborted !== true) this.controller = new AbortController();
+    const controller = this.controller;
+    this.timer = setTimeout(() => controller.abort({ kind: 'deadline', message: message() } satisfies StopReason), ms);
+    return controller.signal;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onOuter);
+  }
+}
+
+/** Facts for an address the domain's deadline (or a stop) left unprobed or unfinished. */
+function stoppedFacts(target: AddressTarget, reason: StopReason, what: 'not probed' | 'stopped', ms: number, tlsMode: TlsMode): AddressFacts {
+  return {
+    ...target,
+    tlsMode,
+    modernTls: null,
+    connected: false,
+    banner: null,
+    ehlo: null,
+    starttls: false,
+    starttlsReply: null,
+    injectedBytes: 0,
+    tlsRequiredReply: null,
+    tls: null,
+    ehloTls: null,
+    certificate: null,
+    failure: { stage: 'connect', kind: failureKind(reason), message: `${what}: ${reason.message}` },
+    timings: { total: ms },
+  };
+}
+
+/**
+ * How a stopped address's failure is told: the domain's own deadline is a timeout (the
+ * server was too slow); a stop from outside (a signal) is `aborted`, which blames no server.
+ */
+function failureKind(reason: StopReason): 'timeout' | 'aborted' {
+  return reason.kind === 'deadline' ? 'timeout' : 'aborted';
+}
+
+/** The facts of a probe that the stop cut short: its failure says why. */
+function cutShort(facts: AddressFacts, signal: AbortSignal): AddressFacts {
+  if (facts.failure === null) return facts; // it finished just in time
+  const reason = stopReason(signal);
+  return { ...facts, failure: { stage: facts.failure.stage, kind: failureKind(reason), message: reason.message } };
+}
+
+/**
+ * Waits for `probing` until the phase's signal aborts (`aborted` resolves, shared by every
+ * address of the phase); then briefly for the facts the stopped probe still returns.
+ */
+async function within(target: AddressTarget, probing: Promise<AddressFacts>, signal: AbortSignal, aborted: Promise<null>, mode: TlsMode): Promise<AddressFacts> {
+  const started = performance.now();
+  const facts = await Promise.race([probing, aborted]);
+  // A probe that honours the signal ends with a failure of its own at the same moment.
+  if (facts !== null) return signal.aborted ? cutShort(facts, signal) : facts;
+  probing.catch(() => {}); // abandoned: a late failure must not go unhandled
+  let graceTimer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([probing, new Promise<null>((resolve) => (graceTimer = setTimeout(() => resolve(null), STOP_GRACE_MS)))]);
+  clearTimeout(graceTimer);
+  if (late === null) return stoppedFacts(target, stopReason(signal), 'stopped', Math.round(performance.now() - started), mode);
+  return cutShort(late, signal);
+}
+
+/** Probes every address of `hosts`, `parallel` at a time, within the probe phase of `clock`. */
+async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOptions, clock: DomainClock): Promise<MxHostFacts[]> {
   const targets = hosts.flatMap((h) => h.addresses.map((a) => ({ host: h.host, ip: a.ip, family: a.family, port: options.port })));
-  const probeOne = options.probeAddress ?? ((target: AddressTarget) => probeAddress(target, options.probe));
-  const probed = await mapLimit(targets, options.parallel, probeOne);
+  let probed: AddressFacts[] = [];
+  if (targets.length > 0) {
+    const ms = PROBE_BUDGET_ROUNDS * options.probe.timeoutMs;
+    const signal = clock.phase(ms, () => `the domain's deadline of ${seconds(ms)} for its probes, ${PROBE_BUDGET_ROUNDS} × --timeout, passed`);
+    const aborted = new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }));
+    const run = options.probeAddress ?? ((target: AddressTarget, s: AbortSignal) => probeAddress(target, { ...options.probe, signal: s }));
+    const mode = options.probe.tlsMode ?? defaultTlsMode(options.port);
+    probed = await mapLimit(targets, options.parallel, (target) =>
+      signal.aborted ? Promise.resolve(stoppedFacts(target, stopReason(signal), 'not probed', 0, mode)) : within(target, run(target, signal), signal, aborted, mode),
+    );
+  }
   let i = 0;
-  return hosts.map((h) => ({
-    host: h.host,
-    preference: h.preference,
-    implicit: h.implicit,
-    cnames: h.cnames,
-    addresses: h.addresses.map(() => probed[i++] as (typeof probed)[number]),
-  }));
+  return hosts.map((h) => {
+    const host: MxHostFacts = {
+      host: h.host,
+      preference: h.preference,
+      implicit: h.implicit,
+      cnames: h.cnames,
+      addresses: h.addresses.map(() => probed[i++] as AddressFacts),
+    };
+    if (h.skipped.length > 0) host.skipped = h.skipped;
+    if (h.unusable !== null) host.unusable = h.unusable;
+    return host;
+  });
 }
 
 /** @example await probeDomain('example.com', 'example.com', new DnsResolver(), options) */
 export async function probeDomain(input: string, domain: string, resolver: DnsResolver, options: DomainProbeOptions): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();
-  const found = await resolveMailHosts(domain, resolver, options.families);
-  return {
-    domain,
-    input,
-    outcome: found.outcome,
-    mxAuthenticated: found.mxAuthenticated,
-    mx: await probeHosts(found.hosts, options),
-    dns: found.queries,
-    probedAt,
-  };
+  const clock = new DomainClock(options.signal);
+  try {
+    const dnsMs = DNS_BUDGET_ATTEMPTS * resolver.timeoutMs;
+    const signal = clock.phase(dnsMs, () => `the domain's deadline of ${seconds(dnsMs)} for DNS look-ups, ${DNS_BUDGET_ATTEMPTS} × --dns-timeout, passed`);
+    const found = await resolveMailHosts(domain, resolver, options.families, {
+      signal,
+      ...(options.allowSpecialAddresses !== undefined ? { allowSpecialAddresses: options.allowSpecialAddresses } : {}),
+    });
+    const facts: DomainFacts = {
+      domain,
+      input,
+      outcome: found.outcome,
+      mxAuthenticated: found.mxAuthenticated,
+      mx: await probeHosts(found.hosts, options, clock),
+      dns: found.queries,
+      probedAt,
+    };
+    if (found.mxLimit !== null) facts.mxLimit = found.mxLimit;
+    return facts;
+  } finally {
+    clock.dispose();
+  }
 }
 
 export interface ServerTarget {
@@ -65,31 +197,28 @@ export interface ServerTarget {
 /**
  * Probes one server with no MX look-up (--server). A host name is resolved through
  * `resolver` (--resolver) when one is given, else through the system (getaddrinfo, so
- * /etc/hosts applies); an IP literal needs neither.
+ * /etc/hosts applies); an IP literal needs neither. The server is the user's choice:
+ * special-purpose addresses are probed; -4/-6 still leave a family out.
  */
 export async function probeServer(server: ServerTarget, options: DomainProbeOptions, resolver: DnsResolver | null): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();
   const name = server.name ?? server.host;
-  const host: MailHost = { host: name, preference: 0, implicit: false, cnames: [], addresses: [] };
   const dnsFacts: DomainFacts['dns'] = [];
+  const found: Address[] = [];
   const family = ipFamily(server.host);
   if (family !== 0) {
-    host.addresses.push({ ip: server.host, family: family as 4 | 6 });
+    found.push({ ip: server.host, family });
   } else if (resolver !== null) {
-    for (const [type, fam, wanted] of [['A', 4, options.families.ipv4], ['AAAA', 6, options.families.ipv6]] as const) {
-      if (!wanted) continue;
-      const result = await resolver.addresses(server.host, type);
+    // Both families, filtered afterwards: a host with only the other family is reported as filtered.
+    for (const [type, fam] of [['A', 4], ['AAAA', 6]] as const) {
+      const result = await resolver.addresses(server.host, type, options.signal);
       dnsFacts.push(result.facts);
-      host.addresses.push(...result.records.map((ip) => ({ ip, family: fam })));
+      found.push(...result.records.map((ip) => ({ ip, family: fam })));
     }
   } else {
     try {
       const all = await dns.lookup(server.host, { all: true, verbatim: true });
-      for (const a of all) {
-        if ((a.family === 4 && options.families.ipv4) || (a.family === 6 && options.families.ipv6)) {
-          host.addresses.push({ ip: a.address, family: a.family });
-        }
-      }
+      for (const a of all) if (a.family === 4 || a.family === 6) found.push({ ip: a.address, family: a.family });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       dnsFacts.push({
@@ -104,14 +233,23 @@ export async function probeServer(server: ServerTarget, options: DomainProbeOpti
       });
     }
   }
+  const chosen = chooseAddresses(found, { families: options.families, filterSpecial: false });
+  const host: MailHost = { host: name, preference: 0, implicit: false, cnames: [], addresses: chosen.addresses, skipped: chosen.skipped, unusable: null };
   const failed = dnsFacts.some((q) => lookupFailed(q.rcode));
-  return {
-    domain: name,
-    input: `${server.host}:${server.port}`,
-    outcome: host.addresses.length > 0 ? 'probed' : failed ? 'dns-failure' : 'no-mail-host',
-    mxAuthenticated: false,
-    mx: await probeHosts([host], { ...options, port: server.port }),
-    dns: dnsFacts,
-    probedAt,
-  };
+  let outcome: DomainFacts['outcome'] = 'probed';
+  if (host.addresses.length === 0) outcome = failed ? 'dns-failure' : host.skipped.length > 0 ? 'not-probed' : 'no-mail-host';
+  const clock = new DomainClock(options.signal);
+  try {
+    return {
+      domain: name,
+      input: `${server.host}:${server.port}`,
+      outcome,
+      mxAuthenticated: false,
+      mx: await probeHosts([host], { ...options, port: server.port }, clock),
+      dns: dnsFacts,
+      probedAt,
+    };
+  } finally {
+    clock.dispose();
+  }
 }

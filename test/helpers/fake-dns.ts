@@ -17,6 +17,70 @@ export interface FakeRecordSet {
   drop?: boolean; // never answer queries for this name
   truncate?: boolean; // UDP: TC=1 with no answers; TCP: the real answer
   ttl?: number;
+  delayMs?: number; // answer queries for this name this much later (UDP and TCP)
+  raw?: (query: RawQuery) => Buffer | null; // answer with exactly these bytes (see craftResponse); null: stay silent
+}
+
+/** A query as the fake server received it, for `raw` responders. */
+export interface RawQuery {
+  id: number;
+  name: string; // lower-case, no trailing dot
+  type: string;
+  flags: number;
+  transport: 'udp' | 'tcp';
+  question: Buffer; // the question section exactly as sent (name, type, class)
+}
+
+/** One record of a crafted answer: the owner (raw wire bytes, or text; default a pointer to the question's name) and raw rdata. */
+export interface CraftedRecord {
+  name?: Buffer | string;
+  type: 'A' | 'AAAA' | 'MX' | 'CNAME' | number;
+  rdata: Buffer;
+  ttl?: number;
+}
+
+const TYPE_CODES = { A: 1, CNAME: 5, MX: 15, AAAA: 28 } as const;
+
+/**
+ * A name in wire form with no checks at all: labels of any length (a length over 63 sets
+ * the reserved label-type bits), any total length. For crafting malformed answers.
+ */
+export function wireName(name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter((l) => l !== '');
+  const parts: Buffer[] = [];
+  for (const label of labels) {
+    const bytes = Buffer.from(label, 'latin1');
+    parts.push(Buffer.from([bytes.length & 0xff]), bytes);
+  }
+  parts.push(Buffer.from([0]));
+  return Buffer.concat(parts);
+}
+
+/** MX rdata: preference, then the exchange (text through wireName, or raw bytes). */
+export function mxRdata(preference: number, exchange: string | Buffer): Buffer {
+  const pref = Buffer.alloc(2);
+  pref.writeUInt16BE(preference);
+  return Buffer.concat([pref, typeof exchange === 'string' ? wireName(exchange) : exchange]);
+}
+
+/** A response to `query` with exactly these records in the answer section (rcode NOERROR unless given). */
+export function craftResponse(query: RawQuery, records: CraftedRecord[], options: { rcode?: number; flags?: number } = {}): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(query.id, 0);
+  header.writeUInt16BE(QR | (query.flags & dnsPacket.RECURSION_DESIRED) | dnsPacket.RECURSION_AVAILABLE | (options.flags ?? 0) | ((options.rcode ?? 0) & 0xf), 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(records.length, 6);
+  const parts: Buffer[] = [header, query.question];
+  for (const r of records) {
+    const owner = r.name === undefined ? Buffer.from([0xc0, 12]) : typeof r.name === 'string' ? wireName(r.name) : r.name;
+    const fixed = Buffer.alloc(10);
+    fixed.writeUInt16BE(typeof r.type === 'number' ? r.type : TYPE_CODES[r.type], 0);
+    fixed.writeUInt16BE(1, 2); // IN
+    fixed.writeUInt32BE(r.ttl ?? DEFAULT_TTL, 4);
+    fixed.writeUInt16BE(r.rdata.length, 8);
+    parts.push(owner, fixed, r.rdata);
+  }
+  return Buffer.concat(parts);
 }
 export type FakeZone = Record<string, FakeRecordSet>; // keys: names without trailing dot, lower-case
 
@@ -33,6 +97,10 @@ export interface FakeDnsServer {
   port: number;
   address: string; // 'host:port' (IPv6 as '[::1]:port') for --resolver
   queries: FakeQuery[];
+  /** Queries received and not answered yet (a dropped query is not counted). */
+  inFlight: number;
+  /** Most queries in flight at once so far (raise delayMs to make overlaps visible). */
+  peakInFlight: number;
   setZone(zone: FakeZone): void;
   close(): Promise<void>;
 }
@@ -136,12 +204,37 @@ function getOpt(p: DecodedPacket): OptAnswer | undefined {
   return undefined;
 }
 
-/** Builds the wire response for one raw query, or null to stay silent. Throws on malformed input. */
+/** The question section of a raw query: from the header to the end of QTYPE/QCLASS. */
+function questionBytes(raw: Buffer): Buffer {
+  let at = 12;
+  while (at < raw.length && raw[at] !== 0) at += (raw[at] as number) + 1;
+  return raw.subarray(12, Math.min(raw.length, at + 5));
+}
+
+/** The answer to one raw query and how long to hold it; `answer` null to stay silent. Throws on malformed input. */
 function handle(
   raw: Buffer,
   transport: 'udp' | 'tcp',
   zone: Map<string, FakeRecordSet>,
   queries: FakeQuery[],
+): { answer: Buffer | null; delayMs: number } {
+  const rs = (() => {
+    try {
+      const name = dnsPacket.decode(raw).questions?.[0]?.name;
+      return name === undefined ? undefined : zone.get(normName(name));
+    } catch {
+      return undefined;
+    }
+  })();
+  return { answer: answerFor(raw, transport, zone, queries, rs), delayMs: rs?.delayMs ?? 0 };
+}
+
+function answerFor(
+  raw: Buffer,
+  transport: 'udp' | 'tcp',
+  zone: Map<string, FakeRecordSet>,
+  queries: FakeQuery[],
+  own: FakeRecordSet | undefined,
 ): Buffer | null {
   const q = dnsPacket.decode(raw);
   const rawFlags = raw.readUInt16BE(2);
@@ -180,6 +273,9 @@ function handle(
   }
   if ((rawFlags & OPCODE_MASK) !== 0) return reply(RCODE.NOTIMP, 0, []);
   if (first === undefined || questions.length !== 1) return reply(RCODE.FORMERR, 0, []);
+  if (own?.raw !== undefined) {
+    return own.raw({ id: q.id ?? 0, name: normName(first.name), type: String(first.type), flags: rawFlags, transport, question: questionBytes(raw) });
+  }
 
   const r = resolve(zone, first.name, String(first.type).toUpperCase());
   if (r.drop) return null;
@@ -203,6 +299,18 @@ export async function startFakeDns(zone: FakeZone, options?: { host?: string; de
   let current = normZone(zone);
   const queries: FakeQuery[] = [];
   const conns = new Set<net.Socket>();
+  const stats = { inFlight: 0, peakInFlight: 0 };
+  /** Sends an answer after `delayMs`, counting it as in flight until then. */
+  const later = (delayMs: number, send: () => void): void => {
+    stats.inFlight += 1;
+    stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
+    const go = () => {
+      stats.inFlight -= 1;
+      send();
+    };
+    if (delayMs > 0) setTimeout(go, delayMs).unref();
+    else go();
+  };
 
   const onTcpConnection = (sock: net.Socket): void => {
     conns.add(sock);
@@ -223,7 +331,7 @@ export async function startFakeDns(zone: FakeZone, options?: { host?: string; de
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        let out: Buffer | null;
+        let out: { answer: Buffer | null; delayMs: number };
         try {
           if (len < 12) throw new Error('short');
           out = handle(msg, 'tcp', current, queries);
@@ -231,12 +339,14 @@ export async function startFakeDns(zone: FakeZone, options?: { host?: string; de
           sock.destroy();
           return;
         }
-        if (out !== null && !sock.destroyed) {
-          const frame = Buffer.alloc(2 + out.length);
-          frame.writeUInt16BE(out.length, 0);
-          out.copy(frame, 2);
-          sock.write(frame);
-        }
+        const answer = out.answer;
+        if (answer === null) continue;
+        const frame = Buffer.alloc(2 + answer.length);
+        frame.writeUInt16BE(answer.length, 0);
+        answer.copy(frame, 2);
+        later(out.delayMs, () => {
+          if (!sock.destroyed) sock.write(frame);
+        });
       }
     });
   };
@@ -271,25 +381,22 @@ export async function startFakeDns(zone: FakeZone, options?: { host?: string; de
     udp.on('error', () => {}); // never crash the test process
     tcp.on('error', () => {});
     udp.on('message', (msg, rinfo) => {
-      let out: Buffer | null;
+      let out: { answer: Buffer | null; delayMs: number };
       try {
         if (msg.length < 12) return;
         out = handle(msg, 'udp', current, queries);
       } catch {
         return; // malformed: ignore
       }
-      if (out !== null) {
-        const answer = out;
-        const send = () => {
-          try {
-            udp.send(answer, rinfo.port, rinfo.address);
-          } catch {
-            /* socket closed meanwhile */
-          }
-        };
-        if ((options?.delayMs ?? 0) > 0) setTimeout(send, options?.delayMs).unref();
-        else send();
-      }
+      const answer = out.answer;
+      if (answer === null) return;
+      later(Math.max(out.delayMs, options?.delayMs ?? 0), () => {
+        try {
+          udp.send(answer, rinfo.port, rinfo.address);
+        } catch {
+          /* socket closed meanwhile */
+        }
+      });
     });
     // Do not keep the event loop alive on our own: a test that forgets close() must not hang.
     udp.unref();
@@ -319,6 +426,12 @@ export async function startFakeDns(zone: FakeZone, options?: { host?: string; de
       port,
       address: ipv6 ? `[${host}]:${port}` : `${host}:${port}`,
       queries,
+      get inFlight() {
+        return stats.inFlight;
+      },
+      get peakInFlight() {
+        return stats.peakInFlight;
+      },
       setZone(z: FakeZone): void {
         current = normZone(z);
       },

@@ -37,7 +37,8 @@ function zone(): FakeZone {
 }
 
 function common(): string[] {
-  return ['--resolver', dns.address, '--port', String(fleet.port), '--ca-file', pki.caFile, '--timeout', '5', '--dns-timeout', '1', '--retries', '0'];
+  // The fleet lives on 127.0.0.x, a special-purpose range: --allow-special-addresses probes it.
+  return ['--resolver', dns.address, '--port', String(fleet.port), '--ca-file', pki.caFile, '--timeout', '5', '--dns-timeout', '1', '--retries', '0', '--allow-special-addresses'];
 }
 
 /** Rows of a CSV output, read back with mxprobe's own CSV reader. */
@@ -180,7 +181,7 @@ describe('retries', () => {
     try {
       const list = path.join(dir, 'busy.txt');
       writeFileSync(list, 'busy.test\n');
-      const run = await runCli(['--input', list, '--format', 'ndjson', '--resolver', retryDns.address, '--port', String(smtp.port), '--retries', '2', '--retry-delay', '0.05', '--timeout', '2']);
+      const run = await runCli(['--input', list, '--format', 'ndjson', '--resolver', retryDns.address, '--port', String(smtp.port), '--retries', '2', '--retry-delay', '0.05', '--timeout', '2', '--allow-special-addresses']);
       assert.equal(run.code, 3, run.stderr);
       const row = JSON.parse(run.stdout.trim());
       assert.equal(row.mx[0].addresses[0].attempts, 3);

@@ -1,9 +1,9 @@
 // The JSON report is a public contract (src/model/result.ts, README "JSON format"): these tests
 // pin its shape as the real CLI writes it, for a verify-grade server, a server without STARTTLS,
-// an unreachable one and several domains in one run.
+// an unreachable one and several domains in one run, and the optional fields of the DNS side.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { startFakeDns } from '../helpers/fake-dns.ts';
+import { craftResponse, startFakeDns } from '../helpers/fake-dns.ts';
 import { startFakeSmtp, type FakeSmtpOptions, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { FAST, addressesOf, assertNeverSentMail, closedPort, runCli, serverArgs } from '../helpers/run-cli.ts';
@@ -112,7 +112,11 @@ function checkAddress(a: any, host: string, { transcript }: { transcript: boolea
 function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
   assert.equal(typeof d.domain, 'string');
   assert.equal(typeof d.input, 'string');
-  assert.ok(['probed', 'nxdomain', 'null-mx', 'dns-failure', 'no-mail-host'].includes(d.outcome), d.outcome);
+  assert.ok(['probed', 'nxdomain', 'null-mx', 'dns-failure', 'no-mail-host', 'not-probed'].includes(d.outcome), d.outcome);
+  if ('mxLimit' in d) {
+    assert.deepEqual(Object.keys(d.mxLimit), ['found', 'probed']);
+    assert.ok(isInt(d.mxLimit.found) && isInt(d.mxLimit.probed) && d.mxLimit.probed < d.mxLimit.found);
+  }
   assert.ok(d.level === null || LEVELS.includes(d.level));
   assert.ok(LEVELS.includes(d.required));
   assert.ok(d.pass === null || typeof d.pass === 'boolean');
@@ -124,6 +128,8 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
     assert.ok(['MX', 'A', 'AAAA'].includes(q.type));
     assert.equal(typeof q.rcode, 'string');
     assert.ok(Array.isArray(q.answers) && Array.isArray(q.cnames));
+    // Only when no usable answer came: what went wrong, in words.
+    if ('error' in q) assert.ok(typeof q.error === 'string' && ['TIMEOUT', 'NETWORK_ERROR', 'MALFORMED', 'ABORTED'].includes(q.rcode), q.rcode);
   }
   assert.ok(Array.isArray(d.mx));
   for (const h of d.mx) {
@@ -133,6 +139,20 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
     assert.ok(Array.isArray(h.cnames));
     assert.ok(Array.isArray(h.addresses));
     for (const a of h.addresses) checkAddress(a, h.host, { transcript });
+    if ('skipped' in h) {
+      assert.ok(Array.isArray(h.skipped) && h.skipped.length > 0, 'skipped: absent when empty');
+      for (const x of h.skipped) {
+        assert.equal(typeof x.ip, 'string');
+        assert.ok([4, 6].includes(x.family));
+        assert.ok(['special-purpose', 'family', 'limit'].includes(x.reason), x.reason);
+        if (x.reason === 'special-purpose') assert.ok(typeof x.range === 'string' && typeof x.block === 'string');
+      }
+    }
+    if ('unusable' in h) {
+      assert.ok(['ip-literal', 'invalid-name'].includes(h.unusable.kind));
+      assert.equal(typeof h.unusable.detail, 'string');
+      assert.deepEqual(h.addresses, [], 'an unusable MX target is not probed');
+    }
   }
   assert.ok(Array.isArray(d.problems));
   for (const p of d.problems) checkProblem(p, null);
@@ -240,7 +260,7 @@ describe('JSON contract', { concurrency: true }, () => {
         'null.test': { MX: [{ preference: 0, exchange: '.' }] },
       });
       try {
-        const run = await runCli(['good.test', 'nx.test', 'user@null.test', '--resolver', dns.address, '--port', String(good.port), '--ca-file', pki.caFile, ...FAST, '--json']);
+        const run = await runCli(['good.test', 'nx.test', 'user@null.test', '--resolver', dns.address, '--port', String(good.port), '--ca-file', pki.caFile, ...FAST, '--json', '--allow-special-addresses']);
         assert.equal(run.code, 1, 'one domain fails, so exit 1');
         const report = checkReport(run.stdout, { transcript: false });
         assert.deepEqual(
@@ -261,4 +281,42 @@ describe('JSON contract', { concurrency: true }, () => {
       }
     }),
   );
+
+  test('the optional fields of the DNS side: skipped, unusable, mxLimit, error, outcome not-probed', async () => {
+    // 11 MX hosts: an IP literal, a name that is no host name, and nine on loopback (filtered:
+    // special-purpose). Nothing here is probed, so no fake SMTP server is needed.
+    const mx = [
+      { preference: 1, exchange: '192.0.2.1' },
+      { preference: 2, exchange: 'bad!name.test' },
+      ...Array.from({ length: 9 }, (_, i) => ({ preference: 10 + i, exchange: `mx${i}.test` })),
+    ];
+    const zone: Record<string, any> = {
+      'odd.test': { MX: mx },
+      'broken.test': { MX: [{ preference: 10, exchange: 'short.test' }] },
+      'short.test': { raw: (q: any) => craftResponse(q, q.type === 'A' ? [{ type: 'A', rdata: Buffer.from([127, 0, 5]) }] : []) },
+      'v4only.test': { MX: [{ preference: 10, exchange: 'mx0.test' }] },
+    };
+    for (let i = 0; i < 9; i++) zone[`mx${i}.test`] = { A: ['127.0.0.1'] };
+    const dns = await startFakeDns(zone);
+    const port = await closedPort();
+    try {
+      const [run, six] = await Promise.all([
+        runCli(['odd.test', 'broken.test', '--resolver', dns.address, '--port', String(port), ...FAST, '--json']),
+        runCli(['v4only.test', '-6', '--allow-special-addresses', '--resolver', dns.address, '--port', String(port), ...FAST, '--json']),
+      ]);
+      const [odd, broken] = checkReport(run.stdout, { transcript: false }).domains;
+      assert.deepEqual(odd.mxLimit, { found: 11, probed: 10 });
+      assert.deepEqual(odd.mx.slice(0, 3).map((h: any) => [h.unusable?.kind, h.skipped?.[0]?.reason]), [
+        ['ip-literal', undefined],
+        ['invalid-name', undefined],
+        [undefined, 'special-purpose'],
+      ]);
+      assert.equal(broken.dns.find((q: any) => q.type === 'A').rcode, 'MALFORMED');
+      const [v4only] = checkReport(six.stdout, { transcript: false }).domains;
+      assert.equal(v4only.outcome, 'not-probed');
+      assert.deepEqual(v4only.mx[0].skipped, [{ ip: '127.0.0.1', family: 4, reason: 'family' }]);
+    } finally {
+      await dns.close();
+    }
+  });
 });
