@@ -186,9 +186,9 @@ describe('the resolver and the domain probe (in-process)', { concurrency: true }
       assert.deepEqual(
         addresses.map((a) => [a.failure?.stage, a.failure?.kind, a.failure?.message]),
         [
-          ['ehlo', 'timeout', 'the run was stopped'],
-          ['ehlo', 'timeout', 'the run was stopped'],
-          ...Array(4).fill(['connect', 'timeout', 'not probed: the run was stopped']),
+          ['ehlo', 'aborted', 'the run was stopped'],
+          ['ehlo', 'aborted', 'the run was stopped'],
+          ...Array(4).fill(['connect', 'aborted', 'not probed: the run was stopped']),
         ],
       );
       assert.equal(addresses[0]?.banner?.code, 220, 'the facts gathered before the signal are kept');
