@@ -40,7 +40,9 @@ export function verdictLine(result: DomainResult, c: ChalkInstance): string {
   const head =
     result.pass === true ? c.green.bold('PASS') : result.pass === false ? c.red.bold('FAIL') : c.yellow.bold('UNKNOWN');
   const level = `level ${levelText(c, result.level)} (required: ${result.required})`;
-  const first = result.problems.find((p) => p.severity === 'error');
+  // Why it did not pass: the first error, else (an undetermined domain, e.g. every address
+  // filtered by -4/-6) the first warning.
+  const first = result.problems.find((p) => p.severity === 'error') ?? result.problems.find((p) => p.severity === 'warning');
   const why = result.pass === true || first === undefined ? '' : ` — ${sanitize(first.message)}`;
   return `${head} ${c.bold(sanitize(result.domain))}: ${level}${why}`;
 }

@@ -186,3 +186,17 @@ test('JSON escapes C1 controls and bidi overrides that JSON.stringify leaves raw
   assert.match(json, /\\u202e/);
   assert.equal(JSON.parse(json).domains[1].mx[1].addresses[0].banner.lines[0], 'mx2 \u001b[31mEvil\u001b[0m ESMTP \u202eevil');
 });
+
+test('an undetermined domain with only warnings names the first one in its verdict line (every address filtered by -6)', () => {
+  const result = judgeDomain(
+    domainFacts({
+      outcome: 'not-probed',
+      mx: [mxHost('mx.example.com', 10, [], { skipped: [{ ip: '192.0.2.10', family: 4, reason: 'family' }] })],
+    }),
+    POLICY,
+    NOW,
+  );
+  assert.equal(result.pass, null);
+  const first = renderText([result], { colorLevel: 0, transcript: false, columns: 160 }).split('\n')[0] ?? '';
+  assert.match(first, /^UNKNOWN example\.com: level unknown \(required: encrypt\) — The MX host mx\.example\.com has only .*-6/);
+});
