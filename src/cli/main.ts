@@ -12,7 +12,8 @@ import { checkOptions, FORMATS, UsageError, type RawOptions } from './options.js
 const HELP_AFTER = `
 Exit codes: 0 every domain meets --require; 1 some domain is below it; 2 usage or input
 error; 3 some result could not be determined (DNS failure, nothing reachable) and none
-failed; 130 a batch interrupted by SIGINT/SIGTERM (finished rows are kept).
+failed; 74 the output could not be written; 130 a batch interrupted by SIGINT/SIGTERM
+(finished rows are kept); 141 standard output closed by its reader.
 
 Examples:
   mxprobe example.com                      probe every MX address, print a table and verdict
@@ -117,15 +118,29 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `mxprobe ... | head` closes stdout early: that is the reader's choice, not an error.
+// Standard output that fails outside a sink (help, version, `mxprobe headers`). A sink that
+// listens (batch/sink.ts streamSink) reports it itself, so the run can stop in order.
+// `mxprobe ... | head` closes stdout early: the reader's choice, so no message, exit 141
+// like a process ended by SIGPIPE; any other error is one line and exit 74.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit(process.exitCode ?? 0);
+  if (process.stdout.listenerCount('error') > 1) return;
+  if (err.code === 'EPIPE') process.exit(EXIT.BROKEN_PIPE);
+  process.stderr.write(errorLine(`cannot write to standard output: ${err.code ?? err.message}`));
+  process.exit(EXIT.OUTPUT_ERROR);
 });
+
+/**
+ * Exit at once for a run that ended early (interrupted, output closed or failed): probes
+ * abandoned after the grace period may still hold sockets and timers, which must not keep
+ * the process alive. Their rows are not written, and everything written went out with
+ * synchronous writes (files, and pipes and terminals on Linux).
+ */
+const EXIT_NOW: ReadonlySet<number> = new Set([EXIT.INTERRUPTED, EXIT.BROKEN_PIPE, EXIT.OUTPUT_ERROR]);
 
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
+    if (EXIT_NOW.has(code)) process.exit(code);
   },
   (err: unknown) => {
     process.stderr.write(errorLine(`internal error: ${err instanceof Error ? err.message : String(err)}`));
