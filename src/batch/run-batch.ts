@@ -219,13 +219,25 @@ export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
 
   // Stopping: the first signal stops new work; a second one exits at once. A failed output stops too.
   const stop = new RunStop();
+  // One wake-up for every wait of the loop: a row finished, or the run is stopping.
+  let wakeLoop: (() => void) | null = null;
+  const wake = () => {
+    const resume = wakeLoop;
+    wakeLoop = null;
+    resume?.();
+  };
+  const nap = () => new Promise<void>((resolve) => (wakeLoop = resolve));
+  stop.stopping.addEventListener('abort', wake, { once: true });
   const onSignal = () => {
     if (stop.requestedAt !== null) process.exit(EXIT_INTERRUPTED);
     stop.request('signal');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  sink.onFailure((failure) => stop.request(failure.kind === 'broken-pipe' ? 'broken-pipe' : 'output-error'));
+  sink.onFailure((failure) => {
+    stop.request(failure.kind === 'broken-pipe' ? 'broken-pipe' : 'output-error');
+    wake(); // a grace period in progress ends: nothing more can be written
+  });
 
   const probe: ProbeOptions = { ...settings.probe, signal: stop.abort };
   const prober = new SharedProber({
@@ -278,16 +290,6 @@ export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
     }),
   );
 
-  // One wake-up for every wait of the loop: a row finished, or the run is stopping.
-  let wakeLoop: (() => void) | null = null;
-  const wake = () => {
-    const resume = wakeLoop;
-    wakeLoop = null;
-    resume?.();
-  };
-  const nap = () => new Promise<void>((resolve) => (wakeLoop = resolve));
-  stop.stopping.addEventListener('abort', wake, { once: true });
-
   let unfinished = 0;
   let fatal: unknown = null;
   const probeRow = async (row: InputRow & { domain: string }) => {
@@ -334,10 +336,18 @@ export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
     }
     while (inflight.size > 0 && !stop.stopping.aborted) await nap();
     if (inflight.size > 0 && stop.reason === 'signal' && fatal === null) {
-      // The probes in flight get the rest of the grace period, counted from the signal.
-      const deadline = (stop.requestedAt ?? performance.now()) + STOP_GRACE_MS;
-      const timer = setTimeout(wake, Math.max(0, deadline - performance.now()));
-      while (inflight.size > 0 && performance.now() < deadline && stop.reason === 'signal') await nap();
+      // The probes in flight get the rest of the grace period, counted from the signal. The
+      // timer itself says when it is over: a timer may fire a fraction of a millisecond
+      // before performance.now() reaches its deadline, and a nap after it would never end.
+      let graceOver = false;
+      const timer = setTimeout(
+        () => {
+          graceOver = true;
+          wake();
+        },
+        Math.max(0, (stop.requestedAt ?? performance.now()) + STOP_GRACE_MS - performance.now()),
+      );
+      while (inflight.size > 0 && !graceOver && stop.reason === 'signal') await nap();
       clearTimeout(timer);
     }
   } catch (err) {
