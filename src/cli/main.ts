@@ -129,6 +129,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(EXIT.OUTPUT_ERROR);
 });
 
+// Standard error closed by its reader (`2>&1 | head`, a log collector gone): progress and
+// messages can no longer be shown, but the run and its report go on; an unhandled stream
+// error would kill it with a stack trace no one sees.
+process.stderr.on('error', () => undefined);
+
 /**
  * Exit at once for a run that ended early (interrupted, output closed or failed): probes
  * abandoned after the grace period may still hold sockets and timers, which must not keep

@@ -309,6 +309,22 @@ describe('a closed standard output', () => {
   });
 });
 
+describe('a closed standard error', () => {
+  test('progress and summary cannot be shown: the run and its report go on, the verdict decides the exit code', async () => {
+    // Long enough (about 6 s) for a plain progress line (every 5 s) to meet the closed pipe.
+    const slow = await startFakeDns(zone(), { delayMs: 500 });
+    try {
+      const input = write('stderr-closed.csv', `domain\n${Array.from({ length: 11 }, (_, i) => `d${i}.test`).join('\n')}\nnx.test\n`);
+      const out = path.join(dir, 'stderr-closed.out.csv');
+      const run = await spawnCli(['--input', input, '--format', 'csv', '--output', out, '--concurrency', '1', ...common(slow)], ['ignore', 'pipe', 'pipe'], (child) => child.stderr?.destroy());
+      assert.equal(run.code, 1);
+      assert.equal((await readCsv(out)).rows.length, 12);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
 describe('signals', () => {
   /** fast rows first, then rows whose MX is the tarpit (probes that hang), then more fast rows. */
   function tarpitInput(): string {
