@@ -381,6 +381,26 @@ describe('signals', () => {
     assert.match(run.stderr, /^Summary$/m);
   });
 
+  test('SIGINT while waiting for more input on standard input: the read is woken, exit 130 at once', async () => {
+    const out = path.join(dir, 'stdin-wait.csv');
+    let signalledAt = 0;
+    const run = await spawnCli(['--input', '-', '--format', 'csv', '--output', out, ...common()], ['pipe', 'pipe', 'pipe'], (child) => {
+      child.stdin?.write('domain\nd1.test\n'); // and then nothing more, the pipe left open
+      const poll = setInterval(() => {
+        if (existsSync(out) && readFileSync(out, 'utf8').split('\r\n').length >= 3) {
+          clearInterval(poll);
+          signalledAt = performance.now();
+          child.kill('SIGINT');
+        }
+      }, 20);
+      child.on('close', () => clearInterval(poll));
+    });
+    const ms = performance.now() - signalledAt;
+    assert.equal(run.code, 130, run.stderr);
+    assert.ok(ms < STOP_GRACE_MS, `${Math.round(ms)} ms: nothing in flight, no grace to wait for`);
+    assert.equal((await readCsv(out)).rows.length, 1);
+  });
+
   test('a second signal exits at once', async () => {
     const out = path.join(dir, 'sigint2.csv');
     const run = await signalled(out, [
