@@ -236,13 +236,14 @@ describe('every input row gives exactly one output row', () => {
     const out = path.join(dir, 'email.csv.out');
     const run = await runCli(['--input', input, '--format', 'csv', '--output', out, ...common()]);
     assert.equal(run.code, 0, run.stderr);
-    const { header, rows } = await readCsv(out);
+    const { header, rows: written } = await readCsv(out);
     assert.deepEqual(header.extraColumns.slice(-2), ['email', 'partner']);
+    const rows = written.sort((a, b) => Number(a.columns.line) - Number(b.columns.line)); // rows come as they finish
     assert.deepEqual(rows.map((r) => [r.input, r.columns.email, r.columns.partner, r.columns.level]), [['d1.test', 'ops@d1.test', 'A', 'encrypt'], ['d2.test', 'ops@d2.test', 'B', 'encrypt']]);
     assert.equal(rows[0]?.columns.problems, 'CERT_NAME_MISMATCH');
     assert.equal(rows[1]?.columns.problems, 'CERT_NAME_MISMATCH;INPUT_EXTRA_FIELDS');
     const json = await runCli(['--input', input, '--format', 'ndjson', '--quiet', ...common()]);
-    const second = JSON.parse(json.stdout.trim().split('\n')[1] ?? '{}');
+    const second = json.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((r: any) => r.source.line === 3);
     const warning = second.problems.find((p: any) => p.code === 'INPUT_EXTRA_FIELDS');
     assert.equal(warning.severity, 'warning');
     assert.match(warning.message, /^Line 3: 3 fields where the header has 2/);
