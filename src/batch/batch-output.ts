@@ -38,6 +38,7 @@ export class BatchWriter {
     if (options.format === 'json') sink.write(`{"schemaVersion":${SCHEMA_VERSION},"domains":[\n`);
   }
 
+  /** Writes one result's row (JUnit: keeps it for the end). A sink that failed drops it (see Sink.failure). */
   write(result: DomainResult): void {
     const { format, extraColumns } = this.options;
     if (format === 'csv') this.sink.write(csvRow(result, extraColumns));
@@ -48,11 +49,16 @@ export class BatchWriter {
     this.rows += 1;
   }
 
-  end(meta: { startedAt: Date; durationMs: number }): void {
+  /**
+   * Closes the document (JSON's brackets, JUnit's whole report), then `trailer` (the text
+   * format's summary when it goes to the same place), then flushes and closes the sink.
+   */
+  async end(meta: { startedAt: Date; durationMs: number; trailer?: string }): Promise<void> {
     if (this.options.format === 'json') this.sink.write('\n]}\n');
     if (this.options.format === 'junit') {
       this.sink.write(junitReport(this.junit, { name: 'mxprobe', timestamp: meta.startedAt, durationMs: meta.durationMs }));
     }
-    this.sink.close();
+    if (meta.trailer !== undefined) this.sink.write(meta.trailer);
+    await this.sink.close();
   }
 }

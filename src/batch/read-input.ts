@@ -12,18 +12,21 @@
  *   a plain list.
  * - Header names are trimmed and matched case-insensitively: `domain` is preferred, else
  *   `email` (the part after the last `@` is the domain); `require` is optional and sets the
- *   row's level (none|encrypt|verify, case-insensitive). Every other column is carried
- *   through under its trimmed header name; an empty header name becomes `column_N`
- *   (1-based position). Duplicate names (case-insensitive) make the file unusable.
+ *   row's level (none|encrypt|verify, case-insensitive). Every other column, and an
+ *   `email` column the domain is read from, is carried through under its trimmed header
+ *   name; an empty header name becomes `column_N` (1-based position). Duplicate names
+ *   (case-insensitive) make the file unusable.
  * - Quoted fields may hold commas, doubled quotes and line breaks; CRLF, LF and lone CR
  *   end records; a UTF-8 BOM is dropped; a record whose fields are all blank (an empty
  *   line, or `,,,` from a spreadsheet) is skipped. Blank and `#` lines before the header
  *   are skipped; after the header every non-blank record is data (a `#` row is an invalid
  *   row, so nothing is dropped silently). A quote inside an unquoted field is literal.
  * - Ragged rows: missing trailing fields are empty strings (spreadsheets drop trailing
- *   empty cells). Extra fields are ignored when all are blank (trailing commas) and make the
- *   row invalid otherwise: a value with an unquoted comma shifts every later column, so the
- *   row's `require` and carried values cannot be trusted.
+ *   empty cells). Extra fields are ignored when all are blank (trailing commas). Extra
+ *   values give the row a `warning` (a value with an unquoted comma shifts every later
+ *   column, so its carried values may be shifted) but a valid domain is still probed; a
+ *   `require` cell that is then not a level is ignored (the default applies) and named in
+ *   the warning.
  * - Bounds: a record (or list line) longer than {@link MAX_RECORD_CHARS} characters becomes
  *   an invalid row and the reader skips to the next physical line break, ignoring quotes,
  *   so a quote that is never closed costs at most that many characters of memory and
@@ -47,6 +50,8 @@ export interface InputRow {
   domain: string | null;
   /** One-line reason when the row is invalid; several reasons are joined by '; '. */
   error: string | null;
+  /** One-line doubt about a valid row (more fields than the header): reported as INPUT_EXTRA_FIELDS. */
+  warning: string | null;
   /** From the `require` column; null when the column is absent or the cell empty. */
   required: Level | null;
   /** Every other column by header name, values exactly as parsed (empty for a plain list). */
@@ -57,7 +62,7 @@ export interface InputHeader {
   kind: 'csv' | 'list';
   /** The header name of the column the domain is read from (as written, trimmed); null for a list. */
   domainColumn: string | null;
-  /** The carried-through columns in header order (not the domain or `require` column). */
+  /** The carried-through columns in header order (not a `domain` column, nor `require`; an `email` column is carried). */
   extraColumns: string[];
 }
 
@@ -372,8 +377,10 @@ function csvLayout(header: RawRecord): { layout: CsvLayout; header: InputHeader 
   }
   const requireIndex = lower.indexOf('require');
   const extras: Array<[number, string]> = [];
+  // The output's `domain` cell stands for a `domain` column; an `email` column is carried
+  // too, so the address itself is not lost.
   names.forEach((name, i) => {
-    if (i !== domainIndex && i !== requireIndex) extras.push([i, name]);
+    if (i !== requireIndex && !(i === domainIndex && lower[i] === 'domain')) extras.push([i, name]);
   });
   return {
     layout: { width: names.length, domainIndex, requireIndex, extras },
@@ -389,37 +396,49 @@ function checkDomain(input: string): { domain: string | null; error: string | nu
 
 function csvRow(record: RawRecord, layout: CsvLayout): InputRow {
   const { fields } = record;
-  const errors: string[] = [];
-  if (record.error !== null) errors.push(record.error);
-  if (fields.length > layout.width && fields.slice(layout.width).some((v) => !isBlank(v))) {
-    errors.push(`${fields.length} fields where the header has ${layout.width} (a value with an unquoted comma?)`);
-  }
   const input = (fields[layout.domainIndex] ?? '').trim();
-  // A structural error says the fields cannot be trusted: it is the one reason given.
-  const structural = errors.length > 0;
-  const checked = structural ? { domain: null, error: null } : checkDomain(input);
-  if (checked.error !== null) errors.push(checked.error);
+  // A broken record (a quote never closed, text after a closing quote, too long) cannot be
+  // trusted at all: that is the one reason given.
+  if (record.error !== null) {
+    return { line: record.line, ...owned(input, null), error: record.error, warning: null, required: null, columns: carried(fields, layout) };
+  }
+  const errors: string[] = [];
+  // Extra values: probably an unquoted comma, which shifts the cells after it. The domain
+  // cell is still worth probing; the row says it may be shifted (INPUT_EXTRA_FIELDS).
+  const shifted =
+    fields.length > layout.width && fields.slice(layout.width).some((v) => !isBlank(v))
+      ? `${fields.length} fields where the header has ${layout.width} (a value with an unquoted comma?): its other cells may be shifted`
+      : null;
+  const checked = checkDomain(input);
+  if (checked.error !== null) errors.push(shifted !== null ? `${shifted}; ${checked.error}` : checked.error);
   let required: Level | null = null;
-  if (layout.requireIndex >= 0 && !structural) {
+  let warning = shifted;
+  if (layout.requireIndex >= 0) {
     const raw = (fields[layout.requireIndex] ?? '').trim();
     const value = raw.toLowerCase();
     if (isLevel(value)) required = value;
-    else if (raw !== '') errors.push(`unknown required level ${show(raw, 40)} (use none, encrypt or verify)`);
+    else if (raw !== '' && shifted === null) errors.push(`unknown required level ${show(raw, 40)} (use none, encrypt or verify)`);
+    else if (raw !== '') warning = `${shifted}; its require cell ${show(raw, 40)} is not a level, so the default applies`;
   }
   return {
     line: record.line,
     ...owned(input, errors.length === 0 ? checked.domain : null),
     error: errors.length === 0 ? null : errors.join('; '),
+    warning: errors.length === 0 ? warning : null,
     required,
-    // fromEntries defines own properties, so a column named "__proto__" is kept like any other.
-    columns: Object.fromEntries(layout.extras.map(([i, name]) => [name, fields[i] ?? ''])),
+    columns: carried(fields, layout),
   };
+}
+
+/** The carried cells by header name. fromEntries defines own properties, so a column named "__proto__" is kept like any other. */
+function carried(fields: readonly string[], layout: CsvLayout): Record<string, string> {
+  return Object.fromEntries(layout.extras.map(([i, name]) => [name, fields[i] ?? '']));
 }
 
 function listRow(record: RawRecord): InputRow {
   const input = (record.fields[0] ?? '').trim();
   const checked = record.error !== null ? { domain: null, error: record.error } : checkDomain(input);
-  return { line: record.line, ...owned(input, checked.domain), error: checked.error, required: null, columns: {} };
+  return { line: record.line, ...owned(input, checked.domain), error: checked.error, warning: null, required: null, columns: {} };
 }
 
 /**

@@ -1,29 +1,42 @@
 /**
  * `--resume`: reads the output of an earlier, interrupted run (CSV or NDJSON) to learn which
- * rows it already holds, and where its last complete row ends: a killed run may leave a
- * partial last row, which the caller truncates (to `validBytes`) before appending.
- * Streams the file in bytes; memory is bounded except for the set of keys.
+ * input rows it already holds, and where its last complete row ends: a killed run may leave
+ * a partial last row, which the caller truncates (to `validBytes`) before appending.
+ * Streams the file in bytes; memory is bounded except for the set of line numbers.
  *
- * A row's key is what identifies it in both the input and the output (see
- * {@link resumeKey}): the normalised domain, or for an input row that is not a domain its
- * raw input (as the CSV domain cell shows it: sanitised).
+ * A row is identified by its input line (CSV column `line`, NDJSON `source.line`): stable
+ * over runs of the same input, one per input row, whatever the row holds (a domain listed
+ * twice, the same invalid text on several lines). Each complete row is also handed to
+ * `onRow` with what the summary needs (level, pass, problems, what became of it; NDJSON: the
+ * whole result), so that a resumed run's summary and exit code cover the whole output.
  */
 import { open } from 'node:fs/promises';
-import type { InputRow } from './read-input.js';
-import { CSV_COLUMNS } from '../render/csv.js';
-import { sanitize } from '../render/sanitize.js';
+import type { DomainResult, ProblemCode } from '../model/result.js';
+import { isLevel } from '../model/levels.js';
+import { PROBLEMS } from '../judge/problem-catalogue.js';
+import type { RecordedRow } from '../judge/batch-summary.js';
+import { CSV_COLUMNS, csvNeedsEscape } from '../render/csv.js';
 
 export interface DoneRows {
-  /** Keys of the complete rows (not the header). */
-  done: Set<string>;
+  /** Input lines of the complete rows (not the header). */
+  done: Set<number>;
   /** Byte length up to the end of the last complete row (0: nothing usable, write the header again). */
   validBytes: number;
   /** Complete rows read (not the header; blank lines not counted). */
   rows: number;
-  /** Keys written more than once, with how often (e.g. several invalid rows with the same raw input). */
-  repeated: Map<string, number>;
-  /** CSV: the header's cells (compare with the columns this run would write); null for NDJSON or no header. */
+  /** Lines written more than once, with how often (none in mxprobe's own output). */
+  repeated: Map<number, number>;
+  /** CSV: the header's cells, unescaped (compare with csvHeaderCells of this run); null for NDJSON or no header. */
   header: string[] | null;
+}
+
+/** One complete row of the earlier output, as the summary needs it. */
+export interface EarlierRow {
+  /** The input line it came from; null when the row does not say (not written by a batch). */
+  line: number | null;
+  record: RecordedRow;
+  /** NDJSON: the whole result (for the renewal calendar), when it has the expected shape; CSV: null. */
+  result: DomainResult | null;
 }
 
 /** The file exists but is not mxprobe output of that format: appending to it would corrupt it. */
@@ -35,52 +48,102 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
-/** A CSV cell longer than this is not a key (ours are at most ~1,000 characters, sanitised). */
+/** A CSV cell longer than this is not read (ours are at most ~6,000 characters: sanitised and cut). */
 const MAX_CELL_BYTES = 65_536;
 /** An NDJSON line longer than this is skipped (a result without transcripts is far smaller). */
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const READ_BYTES = 1 << 20;
+/** The fixed columns before `line` was added: a file that has only these was written by an earlier version. */
+const COLUMNS_BEFORE_LINE = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('line'));
 
 /**
- * The key `readDone` reports for the row this input row becomes.
- *
- * @example if (done.has(resumeKey(row, 'csv'))) continue;
- */
-export function resumeKey(row: Pick<InputRow, 'domain' | 'input'>, format: 'csv' | 'ndjson'): string {
-  if (row.domain !== null) return row.domain;
-  return format === 'csv' ? sanitize(row.input) : row.input;
-}
-
-/**
- * Undoes csvCell: the surrounding quotes and doubled quotes, then the formula-escape quote.
+ * Undoes csvCell: the surrounding quotes and doubled quotes, then the formula-escape quote
+ * (through the same rule csvCell applies, so the two cannot drift apart).
  *
  * @example csvCellValue(`"'=x,y"`) // '=x,y'
  */
 export function csvCellValue(raw: string): string {
   const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1).replace(/""/g, '"') : raw;
-  return /^'[=+\-@\t\r\n']/.test(value) ? value.slice(1) : value;
+  return value.startsWith("'") && csvNeedsEscape(value.slice(1)) ? value.slice(1) : value;
+}
+
+const isCode = (code: unknown): code is ProblemCode => typeof code === 'string' && Object.hasOwn(PROBLEMS, code);
+const lineNumber = (value: unknown): number | null => {
+  const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : null;
+};
+
+/** What a CSV row keeps of its result: `level`, `pass` and `problems` say what became of it. */
+function csvRecord(cells: readonly string[]): EarlierRow {
+  const at = (name: (typeof CSV_COLUMNS)[number]) => cells[CSV_COLUMNS.indexOf(name)] ?? '';
+  const levelText = at('level');
+  const level = isLevel(levelText) ? levelText : null;
+  const passText = at('pass');
+  const pass = passText === 'true' ? true : passText === 'false' ? false : null;
+  const codes = at('problems').split(';').filter(isCode);
+  const kind = level === null && codes.includes('INVALID_INPUT') ? 'invalid' : level === null && pass === false ? 'no-mail' : 'judged';
+  return { line: lineNumber(at('line')), record: { kind, level, pass, codes }, result: null };
+}
+
+/** The result's shape as far as the renewal calendar reads it (the file may be damaged). */
+function calendarReadable(row: Record<string, unknown>): boolean {
+  if (typeof row.domain !== 'string' || !Array.isArray(row.mx)) return false;
+  return row.mx.every((host: unknown) => {
+    const h = host as { host?: unknown; addresses?: unknown } | null;
+    if (typeof h !== 'object' || h === null || typeof h.host !== 'string' || !Array.isArray(h.addresses)) return false;
+    return h.addresses.every((address: unknown) => {
+      const a = address as { ip?: unknown; certificate?: { chain?: unknown; daysLeft?: unknown } | null } | null;
+      if (typeof a !== 'object' || a === null || typeof a.ip !== 'string') return false;
+      const cert = a.certificate;
+      if (cert === null || cert === undefined) return true;
+      if (typeof cert !== 'object' || !Array.isArray(cert.chain) || typeof cert.daysLeft !== 'number') return false;
+      const leaf = cert.chain[0] as { fingerprint256?: unknown; notAfter?: unknown } | undefined;
+      return leaf === undefined || (typeof leaf === 'object' && leaf !== null && typeof leaf.fingerprint256 === 'string' && typeof leaf.notAfter === 'string');
+    });
+  });
+}
+
+function ndjsonRecord(row: Record<string, unknown>): EarlierRow {
+  const level = typeof row.level === 'string' && isLevel(row.level) ? row.level : null;
+  const pass = typeof row.pass === 'boolean' ? row.pass : null;
+  const problems = Array.isArray(row.problems) ? row.problems : [];
+  const codes = [...new Set(problems.map((p: unknown) => (p as { code?: unknown } | null)?.code).filter(isCode))];
+  const outcome = row.outcome;
+  const kind =
+    outcome === 'invalid-input' ? 'invalid' : outcome === 'nxdomain' || outcome === 'null-mx' || outcome === 'no-mail-host' ? 'no-mail' : 'judged';
+  const source = row.source as { line?: unknown } | null | undefined;
+  return {
+    line: lineNumber(typeof source === 'object' && source !== null ? source.line : undefined),
+    record: { kind, level, pass, codes },
+    result: calendarReadable(row) ? (row as unknown as DomainResult) : null,
+  };
 }
 
 function emptyDone(): DoneRows {
   return { done: new Set(), validBytes: 0, rows: 0, repeated: new Map(), header: null };
 }
 
-function addKey(result: DoneRows, key: string): void {
-  if (result.done.has(key)) result.repeated.set(key, (result.repeated.get(key) ?? 1) + 1);
-  else result.done.add(key);
+function addRow(result: DoneRows, row: EarlierRow, onRow: ((row: EarlierRow) => void) | undefined): void {
+  const key = row.line;
+  if (key !== null) {
+    if (result.done.has(key)) result.repeated.set(key, (result.repeated.get(key) ?? 1) + 1);
+    else result.done.add(key);
+  }
   result.rows += 1;
+  onRow?.(row);
 }
 
 /**
- * Reads an earlier output. A missing file gives an empty set and `validBytes` 0.
- * Throws ResumeError when the file is not mxprobe output of that format (a CSV whose
- * header does not start with the fixed columns; an NDJSON whose first line is not a result).
+ * Reads an earlier output; `onRow` sees each complete row (not a partial last one). A
+ * missing file gives an empty set and `validBytes` 0. Throws ResumeError when the file is
+ * not mxprobe output of that format (a CSV whose header does not start with the fixed
+ * columns; an NDJSON whose first line is not a result).
  *
  * @example
- * const earlier = await readDone('audit.csv', 'csv');
+ * const earlier = await readDone('audit.csv', 'csv', (row) => summary.addRecorded(row.record));
  * truncateSync('audit.csv', earlier.validBytes);
  */
-export async function readDone(path: string, format: 'csv' | 'ndjson'): Promise<DoneRows> {
+export async function readDone(path: string, format: 'csv' | 'ndjson', onRow?: (row: EarlierRow) => void): Promise<DoneRows> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -89,7 +152,7 @@ export async function readDone(path: string, format: 'csv' | 'ndjson'): Promise<
     throw err;
   }
   try {
-    return format === 'csv' ? await readCsv(handle, path) : await readNdjson(handle, path);
+    return format === 'csv' ? await readCsv(handle, path, onRow) : await readNdjson(handle, path, onRow);
   } finally {
     await handle.close();
   }
@@ -97,43 +160,43 @@ export async function readDone(path: string, format: 'csv' | 'ndjson'): Promise<
 
 type Handle = Awaited<ReturnType<typeof open>>;
 
-async function readCsv(handle: Handle, path: string): Promise<DoneRows> {
+async function readCsv(handle: Handle, path: string, onRow: ((row: EarlierRow) => void) | undefined): Promise<DoneRows> {
   const result = emptyDone();
   const buffer = Buffer.alloc(READ_BYTES);
   let offset = 0; // file offset of buffer[0]
   let inQuotes = false;
   let isHeader = true;
-  const headerCells: string[] = [];
-  let collecting = true; // inside a cell we keep: the first one (every one, for the header)
+  /** The record's cells read so far: every one for the header, the fixed ones for a row. */
+  let cells: string[] = [];
   let parts: Buffer[] = [];
   let partsBytes = 0;
   let tooLong = false;
   let blank = true; // nothing but CR so far in this record
-  let firstCell: string | null = null;
+  const collecting = () => isHeader || cells.length < CSV_COLUMNS.length;
 
   const takeCell = (tail: Buffer) => {
     const raw = tooLong ? null : Buffer.concat([...parts, tail]).toString('utf8').replace(/\r$/, '');
     parts = [];
     partsBytes = 0;
     tooLong = false;
-    return raw === null ? null : csvCellValue(raw);
+    cells.push(raw === null ? '' : csvCellValue(raw));
   };
   const endRecord = (end: number) => {
     if (isHeader) {
       isHeader = false;
-      const fixed = headerCells.slice(0, CSV_COLUMNS.length);
-      if (fixed.join(',') !== CSV_COLUMNS.join(',')) {
+      if (cells.slice(0, CSV_COLUMNS.length).join(',') !== CSV_COLUMNS.join(',')) {
+        if (cells.slice(0, COLUMNS_BEFORE_LINE.length).join(',') === COLUMNS_BEFORE_LINE.join(',')) {
+          throw new ResumeError(`${path} was written by an earlier mxprobe (no "line" column), which --resume cannot continue: start a new output file`);
+        }
         throw new ResumeError(`${path} is not mxprobe CSV output (its header does not start with ${CSV_COLUMNS.slice(0, 3).join(',')},…): not appending to it`);
       }
-      result.header = headerCells;
+      result.header = cells;
     } else if (!blank) {
-      if (firstCell !== null) addKey(result, firstCell);
-      else result.rows += 1;
+      addRow(result, csvRecord(cells), onRow);
     }
     result.validBytes = end;
     blank = true;
-    firstCell = null;
-    collecting = true;
+    cells = [];
   };
 
   for (;;) {
@@ -150,25 +213,15 @@ async function readCsv(handle: Handle, path: string): Promise<DoneRows> {
       if (c === QUOTE) {
         inQuotes = true;
       } else if (c === COMMA) {
-        if (!collecting) continue;
-        const cell = takeCell(buffer.subarray(segStart, i));
-        if (isHeader) headerCells.push(cell ?? '');
-        else {
-          firstCell = cell;
-          collecting = false;
-        }
+        if (collecting()) takeCell(buffer.subarray(segStart, i));
         segStart = i + 1;
       } else if (c === LF) {
-        if (collecting) {
-          const cell = takeCell(buffer.subarray(segStart, i));
-          if (isHeader) headerCells.push(cell ?? '');
-          else firstCell = cell;
-        }
+        if (collecting()) takeCell(buffer.subarray(segStart, i));
         endRecord(offset + i + 1);
         segStart = i + 1;
       }
     }
-    if (collecting && segStart < bytesRead) {
+    if (collecting() && segStart < bytesRead) {
       partsBytes += bytesRead - segStart;
       if (partsBytes > MAX_CELL_BYTES) {
         tooLong = true;
@@ -185,7 +238,7 @@ async function readCsv(handle: Handle, path: string): Promise<DoneRows> {
   return result;
 }
 
-async function readNdjson(handle: Handle, path: string): Promise<DoneRows> {
+async function readNdjson(handle: Handle, path: string, onRow: ((row: EarlierRow) => void) | undefined): Promise<DoneRows> {
   const result = emptyDone();
   const buffer = Buffer.alloc(READ_BYTES);
   let offset = 0;
@@ -211,9 +264,8 @@ async function readNdjson(handle: Handle, path: string): Promise<DoneRows> {
       first = false;
       if (!ok) throw new ResumeError(`${path} is not mxprobe NDJSON output (its first line is not a domain result): not appending to it`);
     }
-    if (!ok) return; // a damaged line: not a key; dropped if nothing valid follows it
-    const { domain, input, outcome } = row as { domain: string; input?: unknown; outcome?: unknown };
-    addKey(result, outcome === 'invalid-input' && typeof input === 'string' ? input : domain);
+    if (!ok) return; // a damaged line: not a row; dropped if nothing valid follows it
+    addRow(result, ndjsonRecord(row as Record<string, unknown>), onRow);
     result.validBytes = end;
   };
 

@@ -154,15 +154,34 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `mxprobe ... | head` closes stdout early: that is the reader's choice, not an error.
+// Standard output that fails outside a sink (help, version, `mxprobe headers`). A sink that
+// listens (batch/sink.ts streamSink) reports it itself, so the run can stop in order.
+// `mxprobe ... | head` closes stdout early: the reader's choice, so no message, exit 141
+// like a process ended by SIGPIPE; any other error is one line and exit 74.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit(process.exitCode ?? 0);
+  if (process.stdout.listenerCount('error') > 1) return;
+  if (err.code === 'EPIPE') process.exit(EXIT.BROKEN_PIPE);
+  process.stderr.write(errorLine(`cannot write to standard output: ${err.code ?? err.message}`));
+  process.exit(EXIT.OUTPUT_ERROR);
 });
+
+// Standard error closed by its reader (`2>&1 | head`, a log collector gone): progress and
+// messages can no longer be shown, but the run and its report go on; an unhandled stream
+// error would kill it with a stack trace no one sees.
+process.stderr.on('error', () => undefined);
+
+/**
+ * Exit at once for a run that ended early (interrupted, output closed or failed): probes
+ * abandoned after the grace period may still hold sockets and timers, which must not keep
+ * the process alive. Their rows are not written, and everything written went out with
+ * synchronous writes (files, and pipes and terminals on Linux).
+ */
+const EXIT_NOW: ReadonlySet<number> = new Set([EXIT.INTERRUPTED, EXIT.BROKEN_PIPE, EXIT.OUTPUT_ERROR]);
 
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
+    if (EXIT_NOW.has(code)) process.exit(code);
   },
   (err: unknown) => {
     process.stderr.write(errorLine(`internal error: ${err instanceof Error ? err.message : String(err)}`));

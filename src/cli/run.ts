@@ -5,13 +5,13 @@
 import { errorLine } from './error-line.js';
 import os from 'node:os';
 import type { Settings } from './options.js';
-import type { BatchOptions } from '../batch/run-batch.js';
+import type { BatchOptions, BatchOutcome } from '../batch/run-batch.js';
 import type { DomainFacts, DomainResult } from '../model/result.js';
 import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
 import type { ProbeOptions } from '../probe/probe-address.js';
 import type { DnsResolver } from '../dns/resolver.js';
 import { ipFamily } from '../input/ip-family.js';
-import { fileSink, OutputError, streamSink, type Sink } from '../batch/sink.js';
+import { fileSink, OutputError, streamSink, type Sink, type SinkFailure } from '../batch/sink.js';
 import { probeDomain, probeServer, type DomainProbeOptions } from '../probe/probe-domain.js';
 import { mapLimit } from '../probe/map-limit.js';
 import { judgeDomain } from '../judge/judge-domain.js';
@@ -85,12 +85,29 @@ async function runBatchCommand(settings: Settings, batch: BatchOptions, probe: P
       port: settings.port,
       probe,
     });
-    return outcome.interrupted ? EXIT.INTERRUPTED : exitCodeForCounts(outcome.fail, outcome.undetermined);
+    return batchExitCode(outcome);
   } catch (err) {
     if (!(err instanceof BatchError)) throw err;
     process.stderr.write(errorLine(err.message));
     return EXIT.USAGE;
   }
+}
+
+/**
+ * A failed output first (exit 74, with its one line; a closed standard output is 141, quietly),
+ * then an interruption (130), then the verdict over every row of the output.
+ */
+function batchExitCode(outcome: BatchOutcome): number {
+  if (outcome.outputFailure !== null) return outputFailureCode(outcome.outputFailure);
+  if (outcome.stopped === 'signal') return EXIT.INTERRUPTED;
+  return exitCodeForCounts(outcome.fail, outcome.undetermined);
+}
+
+/** EXIT.BROKEN_PIPE for a closed standard output (no message: the reader chose to stop); else one line and EXIT.OUTPUT_ERROR. */
+function outputFailureCode(failure: SinkFailure): number {
+  if (failure.kind === 'broken-pipe') return EXIT.BROKEN_PIPE;
+  process.stderr.write(errorLine(failure.message));
+  return EXIT.OUTPUT_ERROR;
 }
 
 async function makeResolver(settings: Settings): Promise<DnsResolver> {
@@ -146,10 +163,13 @@ async function runDomains(settings: Settings, probe: ProbeOptions): Promise<numb
   const now = new Date();
   const results: DomainResult[] = facts.map((f) => judgeDomain(f, { required: settings.required, warnDays: settings.warnDays }, now));
   await writeReport(settings, results, sink);
-  return exitCodeFor(results.map((r) => r.pass));
+  return sink.failure !== null ? outputFailureCode(sink.failure) : exitCodeFor(results.map((r) => r.pass));
 }
 
-/** Text and JSON are rendered whole; csv, ndjson and junit through the batch writers, one row per domain. */
+/**
+ * Text and JSON are rendered whole; csv, ndjson and junit through the batch writers, one row
+ * per domain. Resolves once the sink is closed: a write error is then in `sink.failure`.
+ */
 async function writeReport(settings: Settings, results: DomainResult[], sink: Sink): Promise<void> {
   if (settings.format === 'json') {
     sink.write(renderJson(results, { transcript: settings.transcript }));
@@ -162,8 +182,8 @@ async function writeReport(settings: Settings, results: DomainResult[], sink: Si
     const { BatchWriter } = await import('../batch/batch-output.js');
     const writer = new BatchWriter(sink, { format: settings.format, extraColumns: [], header: true });
     for (const result of results) writer.write(result);
-    writer.end({ startedAt: new Date(results[0]?.probedAt ?? Date.now()), durationMs: 0 });
+    await writer.end({ startedAt: new Date(results[0]?.probedAt ?? Date.now()), durationMs: 0 });
     return;
   }
-  sink.close();
+  await sink.close();
 }

@@ -3,16 +3,24 @@
  * the requirement, the most frequent problems, and a renewal calendar of the certificates
  * that expire soonest. Pure and bounded: memory does not grow with the number of domains
  * (counters, one entry per problem code, at most `calendarCapacity` certificates).
+ * Rows read back from an earlier output (`--resume`) are added as {@link RecordedRow}s:
+ * what a CSV row keeps of a result.
  */
 import type { DomainResult, ProblemCode, Severity } from '../model/result.js';
+import type { Level } from '../model/levels.js';
 import { PROBLEMS } from './problem-catalogue.js';
 
 export interface SummaryCounts {
-  /** By level; `unknown` is a valid domain whose level could not be established (level null). */
+  /**
+   * By level; `unknown` is a valid domain whose level could not be established (level null,
+   * pass null); `noMail` one that accepts no mail at all (NXDOMAIN, null MX, no mail host:
+   * level null, pass false).
+   */
   none: number;
   encrypt: number;
   verify: number;
   unknown: number;
+  noMail: number;
   /** Against each row's required level; pass + fail + undetermined = total. */
   pass: number;
   /** Includes every invalid input row. */
@@ -20,6 +28,33 @@ export interface SummaryCounts {
   undetermined: number;
   /** Input rows that were not a domain (outcome 'invalid-input'): not in any level count, counted in `fail`. */
   invalid: number;
+}
+
+/** What the summary needs of one row: all a CSV row keeps of its result (see {@link recordOf}). */
+export interface RecordedRow {
+  /** What became of the row: judged with a level or not, no mail accepted, or not a domain. */
+  kind: 'judged' | 'no-mail' | 'invalid';
+  level: Level | null;
+  pass: boolean | null;
+  /** Distinct problem codes. */
+  codes: readonly ProblemCode[];
+}
+
+/**
+ * The summary's view of a result. The judge gives a level-less result `pass: false` exactly
+ * when the domain accepts no mail (judge-domain.ts), so a CSV row's level and pass cells
+ * say the same as the outcome.
+ *
+ * @example recordOf(result) // { kind: 'no-mail', level: null, pass: false, codes: ['DNS_NXDOMAIN'] }
+ */
+export function recordOf(result: Pick<DomainResult, 'outcome' | 'level' | 'pass' | 'problems'>): RecordedRow {
+  const kind =
+    result.outcome === 'invalid-input'
+      ? 'invalid'
+      : result.outcome === 'nxdomain' || result.outcome === 'null-mx' || result.outcome === 'no-mail-host'
+        ? 'no-mail'
+        : 'judged';
+  return { kind, level: result.level, pass: result.pass, codes: [...new Set(result.problems.map((p) => p.code))] };
 }
 
 export interface ProblemCount {
@@ -50,6 +85,8 @@ export interface RenewalEntry {
 export interface BatchSummary {
   total: number;
   byLevel: { none: number; encrypt: number; verify: number; unknown: number };
+  /** Domains that accept no mail (NXDOMAIN, null MX, no mail host): failures, not in byLevel. */
+  noMail: number;
   pass: number;
   fail: number;
   undetermined: number;
@@ -88,7 +125,7 @@ function earlier(a: { time: number; host: string; fingerprint: string }, b: { ti
  * const summary = acc.summary(); // summary.renewals[0] expires soonest
  */
 export class SummaryAccumulator {
-  private readonly c: SummaryCounts = { none: 0, encrypt: 0, verify: 0, unknown: 0, pass: 0, fail: 0, undetermined: 0, invalid: 0 };
+  private readonly c: SummaryCounts = { none: 0, encrypt: 0, verify: 0, unknown: 0, noMail: 0, pass: 0, fail: 0, undetermined: 0, invalid: 0 };
   private n = 0;
   /** Domains per problem code: bounded by the closed list of codes. */
   private readonly problems = new Map<ProblemCode, { severity: Severity; count: number }>();
@@ -125,29 +162,42 @@ export class SummaryAccumulator {
   }
 
   add(result: DomainResult): void {
+    this.addRecorded(recordOf(result));
+    this.addCertificates(result);
+  }
+
+  /**
+   * Counts a row known only by what a CSV row keeps (an earlier output read by `--resume`):
+   * everything but the renewal calendar. Codes not in the catalogue are ignored.
+   */
+  addRecorded(row: RecordedRow): void {
     this.n += 1;
     const c = this.c;
-    if (result.outcome === 'invalid-input') {
+    if (row.kind === 'invalid') {
       c.invalid += 1;
       c.fail += 1;
     } else {
-      if (result.level === null) c.unknown += 1;
-      else c[result.level] += 1;
-      if (result.pass === true) c.pass += 1;
-      else if (result.pass === false) c.fail += 1;
+      if (row.level !== null) c[row.level] += 1;
+      else if (row.kind === 'no-mail') c.noMail += 1;
+      else c.unknown += 1;
+      if (row.pass === true) c.pass += 1;
+      else if (row.pass === false || row.kind === 'no-mail') c.fail += 1;
       else c.undetermined += 1;
     }
 
     const seen = new Set<ProblemCode>();
-    for (const p of result.problems) {
-      if (seen.has(p.code)) continue;
-      seen.add(p.code);
-      const entry = this.problems.get(p.code);
+    for (const code of row.codes) {
+      if (seen.has(code) || !Object.hasOwn(PROBLEMS, code)) continue;
+      seen.add(code);
+      const entry = this.problems.get(code);
       // The catalogue's severity: in one domain's result it is relative to that domain's requirement.
-      if (entry === undefined) this.problems.set(p.code, { severity: PROBLEMS[p.code].severity, count: 1 });
+      if (entry === undefined) this.problems.set(code, { severity: PROBLEMS[code].severity, count: 1 });
       else entry.count += 1;
     }
+  }
 
+  /** Adds a result's leaf certificates to the renewal calendar (not to the counts). */
+  addCertificates(result: Pick<DomainResult, 'domain' | 'mx'>): void {
     if (this.capacity === 0) return;
     const counted = new Set<string>(); // a domain counts once per certificate, however many addresses serve it
     for (const host of result.mx) {
@@ -207,6 +257,7 @@ export class SummaryAccumulator {
     return {
       total: this.n,
       byLevel: { none: c.none, encrypt: c.encrypt, verify: c.verify, unknown: c.unknown },
+      noMail: c.noMail,
       pass: c.pass,
       fail: c.fail,
       undetermined: c.undetermined,

@@ -1,6 +1,7 @@
 /**
  * A batch input row that is not a domain becomes a result of its own (problem INVALID_INPUT,
  * with its line), so that it is reported, counted and kept in the output: it never aborts a run.
+ * A row that is a domain but was read with a doubt gets that warning added to its result.
  */
 import type { DomainResult } from '../model/result.js';
 import type { Level } from '../model/levels.js';
@@ -31,4 +32,16 @@ export function invalidInputResult(row: InvalidRow, required: Level, now: Date):
     policies: senderPolicies([], false),
     source: { line: row.line, columns: row.columns },
   };
+}
+
+/**
+ * A result with the input row's own warning added (INPUT_EXTRA_FIELDS: the row has more
+ * fields than the header, so its other cells may be shifted); a warning, so the verdict
+ * stands. `warning` is the reader's one-line reason (InputRow.warning).
+ *
+ * @example withInputWarning(result, 7, '5 fields where the header has 3').problems.at(-1)?.code // 'INPUT_EXTRA_FIELDS'
+ */
+export function withInputWarning(result: DomainResult, line: number, warning: string | null): DomainResult {
+  if (warning === null) return result;
+  return { ...result, problems: [...result.problems, problem('INPUT_EXTRA_FIELDS', `Line ${line}: ${warning}.`)] };
 }

@@ -3,6 +3,9 @@
  * shared by every domain that uses it; at most `perHost` connections to one IP at a time
  * (large providers rate-limit or tarpit scanners); transient failures are retried with
  * exponential backoff. Judging stays per domain: the facts are the same, the verdicts not.
+ * Once the run is stopping (`stop` aborted: SIGINT/SIGTERM, a closed output), no probe
+ * starts and none is retried: a wait for a free connection or a backoff gives up at once,
+ * with {@link ProbeStopped}, so the rows that needed it stay unfinished (and unwritten).
  */
 import type { AddressFacts } from '../model/result.js';
 import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
@@ -21,6 +24,16 @@ export interface SharedProberOptions {
   cacheSize: number;
   /** Injected for tests; default: probeAddress. */
   probeAddress?: (target: AddressTarget, options: ProbeOptions) => Promise<AddressFacts>;
+  /** Aborted when the run stops: no new attempt from then on. (Ending attempts in flight is `probe.signal`'s job.) */
+  stop?: AbortSignal;
+}
+
+/** The run stopped before this address was probed (or before its retry): it has no facts. */
+export class ProbeStopped extends Error {
+  override name = 'ProbeStopped';
+  constructor(target: AddressTarget) {
+    super(`not probed: the run stopped (${target.host} [${target.ip}])`);
+  }
 }
 
 /**
@@ -39,23 +52,36 @@ export function isTransient(facts: AddressFacts): boolean {
   return false;
 }
 
-/** A counting semaphore per key. */
+/** A counting semaphore per key; a waiter can give up (the run stopped). */
 class KeyedLimiter {
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, Array<() => void>>();
 
   constructor(private readonly limit: number) {}
 
-  async acquire(key: string): Promise<void> {
+  /** Resolves true with a slot, or false when `stop` is aborted first (then it holds no slot). */
+  async acquire(key: string, stop: AbortSignal | undefined): Promise<boolean> {
+    if (stop?.aborted === true) return false;
     const count = this.active.get(key) ?? 0;
     if (count < this.limit) {
       this.active.set(key, count + 1);
-      return;
+      return true;
     }
-    await new Promise<void>((resolve) => {
+    return new Promise<boolean>((resolve) => {
       const queue = this.waiting.get(key) ?? [];
-      queue.push(resolve);
+      const granted = () => {
+        stop?.removeEventListener('abort', giveUp);
+        resolve(true);
+      };
+      const giveUp = () => {
+        const at = queue.indexOf(granted);
+        if (at >= 0) queue.splice(at, 1);
+        if (queue.length === 0 && this.waiting.get(key) === queue) this.waiting.delete(key);
+        resolve(false);
+      };
+      queue.push(granted);
       this.waiting.set(key, queue);
+      stop?.addEventListener('abort', giveUp, { once: true });
     });
   }
 
@@ -73,7 +99,21 @@ class KeyedLimiter {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`; resolves false at once when `stop` is aborted (before or during the wait). */
+function sleep(ms: number, stop: AbortSignal | undefined): Promise<boolean> {
+  if (stop?.aborted === true) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      stop?.removeEventListener('abort', wake);
+      resolve(true);
+    }, ms);
+    stop?.addEventListener('abort', wake, { once: true });
+  });
+}
 
 export class SharedProber {
   private readonly cache = new Map<string, Promise<AddressFacts>>();
@@ -89,12 +129,16 @@ export class SharedProber {
     this.probeOne = options.probeAddress ?? probeAddress;
   }
 
-  /** The facts of one address, probed once per run whatever the number of domains asking. */
+  /**
+   * The facts of one address, probed once per run whatever the number of domains asking.
+   * Rejects with ProbeStopped when the run stops before the address is probed.
+   */
   probe(target: AddressTarget): Promise<AddressFacts> {
     const key = `${target.host}|${target.ip}|${target.port}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     const facts = this.withRetries(target);
+    facts.catch(() => undefined); // a stopped probe nobody awaits any more must not be an unhandled rejection
     if (this.cache.size >= this.options.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, facts);
     this.distinct += 1;
@@ -102,8 +146,9 @@ export class SharedProber {
   }
 
   private async withRetries(target: AddressTarget): Promise<AddressFacts> {
+    const stop = this.options.stop;
     for (let attempt = 1; ; attempt++) {
-      await this.limiter.acquire(target.ip);
+      if (!(await this.limiter.acquire(target.ip, stop))) throw new ProbeStopped(target);
       let facts: AddressFacts;
       try {
         this.connections += 1;
@@ -114,8 +159,10 @@ export class SharedProber {
       facts.attempts = attempt;
       if (!this.options.transcript) delete facts.transcript;
       if (attempt > this.options.retries || !isTransient(facts)) return facts;
+      // A retry was due: after a stop there is none, and the row is not finished.
+      if (stop?.aborted === true) throw new ProbeStopped(target);
       const backoff = this.options.retryDelayMs * 2 ** (attempt - 1);
-      await sleep(backoff * (0.8 + Math.random() * 0.4));
+      if (!(await sleep(backoff * (0.8 + Math.random() * 0.4), stop))) throw new ProbeStopped(target);
     }
   }
 }

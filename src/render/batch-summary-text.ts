@@ -18,10 +18,21 @@ export interface SummaryTextOptions {
   probesMade: number;
   /** The run was stopped (SIGINT/SIGTERM) before every domain was done. */
   interrupted: boolean;
+  /** Why it stopped when it did not finish: a signal (the default when `interrupted`), its standard output closed, or the output failed. */
+  stopReason?: 'signal' | 'broken-pipe' | 'output-error';
+  /** Rows whose probes were still running when the run stopped: not written (a `--resume` redoes them). */
+  unfinished?: number;
+  /** Rows counted from the earlier output (`--resume`); the rest were done in this run. */
+  earlier?: number;
+  /** The renewal calendar leaves out the earlier rows (a CSV keeps no certificate fingerprints). */
+  calendarWithoutEarlier?: boolean;
 }
 
 export interface ProgressState {
+  /** Rows done, those counted from an earlier output (`earlier`) included. */
   done: number;
+  /** Rows counted from the earlier output (`--resume`): not in the rate. */
+  earlier?: number;
   /** null when the input is a stream of unknown length. */
   total: number | null;
   elapsedMs: number;
@@ -54,17 +65,27 @@ function formatRate(r: number | null): string {
   return `${r >= 100 ? Math.round(r) : r.toFixed(1)} domains/s`;
 }
 
-/** "verify 950  encrypt 30  none 10  unknown 8", plus invalid when there are any. */
-function levelCounts(c: ChalkInstance, counts: { verify: number; encrypt: number; none: number; unknown: number }, invalid: number): string {
+/**
+ * "verify 950  encrypt 30  none 10  unknown 8", plus "no mail N" (domains that accept no
+ * mail: NXDOMAIN, null MX, no mail host) and "invalid N" when there are any.
+ */
+function levelCounts(c: ChalkInstance, counts: { verify: number; encrypt: number; none: number; unknown: number }, noMail: number, invalid: number): string {
   const parts = [
     `${c.green('verify')} ${counts.verify}`,
     `${c.cyan('encrypt')} ${counts.encrypt}`,
     `${c.red('none')} ${counts.none}`,
-    `${c.yellow('unknown')} ${counts.unknown}`,
   ];
+  if (noMail > 0) parts.push(`${c.red('no mail')} ${noMail}`);
+  parts.push(`${c.yellow('unknown')} ${counts.unknown}`);
   if (invalid > 0) parts.push(`${c.red('invalid')} ${invalid}`);
   return parts.join('  ');
 }
+
+const STOPPED: Record<NonNullable<SummaryTextOptions['stopReason']>, string> = {
+  signal: 'interrupted',
+  'broken-pipe': 'stopped: standard output was closed by its reader',
+  'output-error': 'stopped: the output could not be written',
+};
 
 const isoDate = (iso: string) => (/^\d{4}-\d{2}-\d{2}/.exec(iso)?.[0] ?? sanitize(iso, 24));
 
@@ -75,16 +96,21 @@ const isoDate = (iso: string) => (/^\d{4}-\d{2}-\d{2}/.exec(iso)?.[0] ?? sanitiz
 export function renderSummary(summary: BatchSummary, options: SummaryTextOptions): string {
   const c = new Chalk({ level: options.colorLevel });
   const lines: string[] = [];
-  if (options.interrupted) {
-    lines.push(c.yellow.bold(`interrupted: partial results — ${summary.total} domains done; the rest were not probed`));
+  const earlier = options.earlier ?? 0;
+  const unfinished = options.unfinished ?? 0;
+  if (options.interrupted || options.stopReason !== undefined) {
+    const unfinishedText = unfinished > 0 ? `, ${unfinished} unfinished (not written: --resume redoes them)` : '';
+    lines.push(c.yellow.bold(`${STOPPED[options.stopReason ?? 'signal']}: partial results — ${summary.total} domains done${unfinishedText}; the rest were not probed`));
   }
   lines.push(c.bold('Summary'));
-  const speed = formatRate(rate(summary.total, options.elapsedMs));
-  lines.push(`  domains   ${summary.total} in ${formatDuration(options.elapsedMs)} (${speed}), ${options.probesMade} probes`);
-  lines.push(`  levels    ${levelCounts(c, summary.byLevel, summary.invalid)}`);
-  const invalid = summary.invalid > 0 ? ` (${summary.invalid} invalid input)` : '';
+  const here = summary.total - earlier;
+  const speed = formatRate(rate(here, options.elapsedMs));
+  const done = earlier > 0 ? `${summary.total} (${earlier} from the earlier output, ${here} in this run)` : String(summary.total);
+  lines.push(`  domains   ${done} in ${formatDuration(options.elapsedMs)} (${speed}), ${options.probesMade} probes`);
+  lines.push(`  levels    ${levelCounts(c, summary.byLevel, summary.noMail, summary.invalid)}`);
+  const why = [summary.noMail > 0 ? `${summary.noMail} accept no mail` : '', summary.invalid > 0 ? `${summary.invalid} invalid input` : ''].filter((x) => x !== '');
   lines.push(
-    `  required  ${c.green('pass')} ${summary.pass}  ${c.red('fail')} ${summary.fail}${invalid}  ${c.yellow('undetermined')} ${summary.undetermined}`,
+    `  required  ${c.green('pass')} ${summary.pass}  ${c.red('fail')} ${summary.fail}${why.length > 0 ? ` (${why.join(', ')})` : ''}  ${c.yellow('undetermined')} ${summary.undetermined}`,
   );
 
   if (summary.topProblems.length > 0) {
@@ -98,7 +124,8 @@ export function renderSummary(summary: BatchSummary, options: SummaryTextOptions
   }
 
   if (summary.renewals.length > 0) {
-    lines.push(c.bold('Renewal calendar') + c.dim(' (soonest first)'));
+    const scope = options.calendarWithoutEarlier === true && earlier > 0 ? '; rows of this run only: a CSV keeps no certificates' : '';
+    lines.push(c.bold('Renewal calendar') + c.dim(` (soonest first${scope})`));
     const rows = summary.renewals.map((r) => ({
       r,
       days: String(r.daysLeft),
@@ -133,7 +160,7 @@ export function renderSummary(summary: BatchSummary, options: SummaryTextOptions
  */
 export function renderProgressLine(p: ProgressState): string {
   const c = new Chalk({ level: 0 });
-  const r = rate(p.done, p.elapsedMs);
+  const r = rate(p.done - (p.earlier ?? 0), p.elapsedMs);
   const parts: string[] = [];
   if (p.total === null) {
     parts.push(`${p.done} done`);
@@ -146,7 +173,7 @@ export function renderProgressLine(p: ProgressState): string {
     const left = Math.max(0, p.total - p.done);
     parts.push(left === 0 ? 'ETA 0 s' : r === null || r === 0 ? 'ETA —' : `ETA ${formatDuration((left / r) * 1000)}`);
   }
-  parts.push(levelCounts(c, p.counts, p.counts.invalid));
+  parts.push(levelCounts(c, p.counts, p.counts.noMail, p.counts.invalid));
   parts.push(`${p.inFlight} in flight`);
   return parts.join(' · ');
 }

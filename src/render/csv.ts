@@ -1,5 +1,5 @@
 /**
- * CSV output of batch mode: one row per domain, written as each domain finishes. Pure.
+ * CSV output of batch mode: one row per input row, written as each row finishes. Pure.
  *
  * Public contract (README "CSV format"): columns may be added at the end of the fixed
  * ones in a later version, none renamed or reordered. RFC 4180: UTF-8 without BOM,
@@ -18,19 +18,24 @@
  * | earliest_expiry | the earliest notAfter of the leaf certificates of all addresses, YYYY-MM-DD (UTC); empty when none |
  * | days_left       | that certificate's whole days left (negative once expired); empty when none |
  * | problems        | distinct problem codes in first-seen order, joined by `;` |
+ * | line            | the input line the row came from (batch); `--resume` keys rows by it; empty in single mode |
  *
  * Then the input's other columns (its header order), under their input names; a name that
  * equals a fixed column's (case-insensitively) gets the prefix `input_` (repeated until
  * unique).
  *
  * Escaping: text from the input or a server is passed through sanitize() (control
- * characters and bidi overrides written as \xNN / \uNNNN; domain, hosts and protocol cut
- * at 1,000 characters; carried columns not cut). Against spreadsheet formula injection
- * (OWASP "CSV Injection"), a cell starting with = + - @ TAB CR or LF gets a leading `'`;
- * so that this stays reversible, a cell that already starts with `'` gets one too: a
- * reader removes one leading `'` when the next character is one of = + - @ TAB CR LF '.
- * Computed numbers (days_left) are not escaped ("-3" stays a number). A cell with a
- * comma, a quote, CR or LF is quoted, its quotes doubled.
+ * characters and bidi overrides written as \xNN / \uNNNN; domain, hosts, protocol and
+ * header names cut at 1,000 characters; carried values not cut). Against spreadsheet
+ * formula injection (OWASP "CSV Injection"), a cell gets a leading `'` when a spreadsheet
+ * would evaluate it: when, after leading white space (spaces, TAB, NBSP, ideographic space
+ * and the other Unicode spaces, zero-width spaces), it starts with = + - @ or their
+ * fullwidth forms ＝ ＋ － ＠, or when it starts with TAB, CR or LF (see
+ * {@link csvNeedsEscape}). So that this stays reversible, a cell that already starts with
+ * `'` gets one too: a reader removes one leading `'` when the rest needs escaping or starts
+ * with `'` (resume's csvCellValue). Computed numbers (days_left, line) are not escaped
+ * ("-3" stays a number). A cell with a comma, a quote, CR or LF is quoted, its quotes
+ * doubled.
  */
 import type { AddressResult, DomainResult } from '../model/result.js';
 import { sanitize } from './sanitize.js';
@@ -48,9 +53,16 @@ export const CSV_COLUMNS = [
   'earliest_expiry',
   'days_left',
   'problems',
+  'line',
 ] as const;
 
-const FORMULA_START = /^[=+\-@\t\r\n']/;
+/**
+ * What a spreadsheet evaluates as a formula: after leading white space (\s covers TAB, LF,
+ * CR, NBSP, U+1680, U+2000–U+200A, U+2028/9, U+202F, U+205F, U+3000 and U+FEFF; the
+ * zero-width characters are added), = + - @ or their fullwidth forms; or a cell that starts
+ * with TAB, CR or LF.
+ */
+const FORMULA = /^[\s\u180e\u200b-\u200d\u2060]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 /** Ranks for min_protocol; an unknown name ranks below all (it is suspicious, and shown). */
 const PROTOCOL_RANK: Record<string, number> = { SSLv2: 0, SSLv3: 1, TLSv1: 2, 'TLSv1.1': 3, 'TLSv1.2': 4, 'TLSv1.3': 5 };
@@ -60,13 +72,24 @@ function quoted(value: string): string {
 }
 
 /**
+ * The value gets a leading `'` in a cell: a spreadsheet would evaluate it, or it starts
+ * with `'` itself (so that the escape can be undone exactly).
+ *
+ * @example csvNeedsEscape('  =1+1') // true
+ * @example csvNeedsEscape('a=1') // false
+ */
+export function csvNeedsEscape(value: string): boolean {
+  return value.startsWith("'") || FORMULA.test(value);
+}
+
+/**
  * One cell: formula-escaped, then quoted when needed. Does not sanitize (callers do, for
  * text from the input or a server).
  *
  * @example csvCell('=HYPERLINK("x")') // `"'=HYPERLINK(""x"")"`
  */
 export function csvCell(value: string): string {
-  return quoted(FORMULA_START.test(value) ? `'${value}` : value);
+  return quoted(csvNeedsEscape(value) ? `'${value}` : value);
 }
 
 /**
@@ -88,14 +111,22 @@ export function csvColumnNames(extraColumns: readonly string[]): string[] {
 }
 
 /**
+ * The header's cells as written (sanitised and cut, before csvCell): what `--resume`
+ * compares with the header it reads back, through this same function.
+ *
+ * @example csvHeaderCells(['x\ny']).at(-1) // 'x\\x0ay'
+ */
+export function csvHeaderCells(extraColumns: readonly string[]): string[] {
+  return csvColumnNames(extraColumns).map((name) => sanitize(name));
+}
+
+/**
  * The header line, CRLF-terminated.
  *
- * @example csvHeader(['partner']) // 'domain,level,…,problems,partner\r\n'
+ * @example csvHeader(['partner']) // 'domain,level,…,problems,line,partner\r\n'
  */
 export function csvHeader(extraColumns: readonly string[]): string {
-  return `${csvColumnNames(extraColumns)
-    .map((name) => csvCell(sanitize(name)))
-    .join(',')}\r\n`;
+  return `${csvHeaderCells(extraColumns).map(csvCell).join(',')}\r\n`;
 }
 
 /**
@@ -161,6 +192,7 @@ export function csvRow(result: DomainResult, extraColumns: readonly string[]): s
     expiry.date,
     expiry.daysLeft,
     csvCell([...new Set(result.problems.map((p) => p.code))].join(';')),
+    result.source !== undefined ? String(result.source.line) : '',
     ...extraColumns.map((name) => csvCell(sanitize(Object.hasOwn(columns, name) ? (columns[name] ?? '') : '', Infinity))),
   ];
   return `${cells.join(',')}\r\n`;

@@ -65,6 +65,31 @@ export function invalidResult(input: string, error: string, line = 5, columns: R
   return invalidInputResult({ line, input, error, columns }, 'encrypt', NOW);
 }
 
+/** A domain that accepts no mail: NXDOMAIN, a null MX, or MX hosts without an address. */
+export function noMailResult(outcome: 'nxdomain' | 'null-mx' | 'no-mail-host', line = 6): DomainResult {
+  const domain = `${outcome}.example`;
+  const mx = outcome === 'no-mail-host' ? [mxHost(`mx.${domain}`, 10, [])] : [];
+  const rcode = outcome === 'nxdomain' ? 'NXDOMAIN' : 'NOERROR';
+  const answers = outcome === 'null-mx' ? ['0 .'] : outcome === 'no-mail-host' ? [`10 mx.${domain}`] : [];
+  const facts = domainFacts({ domain, input: domain, outcome, mx, dns: [{ name: domain, type: 'MX', rcode, authenticated: false, cnames: [], answers, server: '127.0.0.1:53', ms: 1 }] });
+  return { ...judgeDomain(facts, POLICY, NOW), source: { line, columns: {} } };
+}
+
+/** One result of every kind a batch writes (each on its own line): for checks over all of them. */
+export function everyKindOfResult(): DomainResult[] {
+  return [
+    goodResult({}, 2),
+    mixedResult(),
+    undeterminedResult(),
+    invalidResult('bad..name', 'not a domain', 5),
+    noMailResult('nxdomain', 6),
+    noMailResult('null-mx', 7),
+    noMailResult('no-mail-host', 8),
+    { ...judgeDomain(domainFacts(), { required: 'verify', warnDays: 30 }, NOW), source: { line: 9, columns: {} } },
+    { ...judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: 'none', warnDays: 30 }, NOW), source: { line: 10, columns: {} } },
+  ];
+}
+
 let gcFunction: (() => void) | undefined;
 /** A full garbage collection (V8's gc, exposed at run time). */
 export function gc(): void {

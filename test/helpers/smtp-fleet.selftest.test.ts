@@ -96,3 +96,21 @@ test('counts connections and the peak of simultaneous ones per address', async (
 test('refuses addresses outside 127.0.0.1–254', async () => {
   await assert.rejects(startSmtpFleet({ count: 10, firstHost: 250, tls: pki.certs.wildcard }), /do not fit/);
 });
+
+test('a silent address accepts, counts the connection and never sends a byte', async () => {
+  const quiet = await startSmtpFleet({ count: 2, firstHost: 210, tls: pki.certs.wildcard, silent: ['127.0.0.211'] });
+  try {
+    const sock = net.connect(quiet.port, '127.0.0.211');
+    let received = 0;
+    sock.on('data', (c) => (received += c.length));
+    await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+    sock.write('EHLO client.test\r\n');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(received, 0);
+    assert.equal(quiet.byIp.get('127.0.0.211')?.connections, 1);
+    assert.equal(quiet.byIp.get('127.0.0.211')?.current, 1);
+    sock.destroy();
+  } finally {
+    await quiet.close();
+  }
+});

@@ -2,8 +2,8 @@
 // the SAME port (the CLI has one --port for every MX host), for batch tests and the batch benchmark.
 // Each speaks the normal dialogue only: banner, EHLO/HELO (with STARTTLS), STARTTLS with a real TLS
 // upgrade of the same socket, EHLO again, QUIT; `delayMs` before every reply, banner included (to
-// look like the internet). Each counts its connections and its peak of simultaneous connections,
-// so a test can check the per-IP cap (--per-host). Test helper only: binds 127.0.0.0/8 and nothing else
+// look like the internet); `silent` addresses accept and never answer. Each counts its connections
+// and its peak of simultaneous connections, so a test can check the per-IP cap (--per-host). Test helper only: binds 127.0.0.0/8 and nothing else
 // (on Linux all of it is loopback; macOS answers only 127.0.0.1 unless given aliases: ifconfig lo0 alias 127.0.0.2).
 import net from 'node:net';
 import tls from 'node:tls';
@@ -21,6 +21,8 @@ export interface SmtpFleetOptions {
   delayMs?: number;
   /** Domain in the banner and EHLO reply (default 'fleet.test'). */
   ehloDomain?: string;
+  /** Addresses of the fleet that accept connections and never send a byte (a tarpit: probes hang until their deadline). */
+  silent?: readonly string[];
 }
 
 export interface FleetServer {
@@ -74,6 +76,7 @@ export async function startSmtpFleet(options: SmtpFleetOptions): Promise<SmtpFle
     throw new Error(`smtp-fleet: ${options.count} servers from 127.0.0.${first} do not fit in 127.0.0.1–127.0.0.254`);
   }
   const delayMs = options.delayMs ?? 0;
+  const silent = new Set(options.silent ?? []);
   const domain = options.ehloDomain ?? 'fleet.test';
   const context = tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert, ciphers: `${tls.DEFAULT_CIPHERS}:@SECLEVEL=0` });
   const sockets = new Set<net.Socket>();
@@ -215,6 +218,7 @@ export async function startSmtpFleet(options: SmtpFleetOptions): Promise<SmtpFle
             open = false;
           };
           raw.once('close', endSession);
+          if (silent.has(ip)) return; // accepts, then says nothing: the client's deadline or abort ends it
           converse(raw, stats, endSession);
         });
         server.on('error', () => {});

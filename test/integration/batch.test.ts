@@ -68,15 +68,19 @@ after(async () => {
 });
 
 describe('batch audits', () => {
-  test('CSV in, CSV out: one row per distinct domain, carried columns, one probe per MX address', async () => {
+  test('CSV in, CSV out: one row per input row (a domain listed twice too), carried columns, one probe per MX address', async () => {
     const before = fleet.totalConnections();
     const out = path.join(dir, 'audit.csv');
     const run = await runCli(['--input', inputCsv, '--format', 'csv', '--output', out, ...common()]);
     assert.equal(run.code, 1, run.stderr); // the invalid row and NXDOMAIN fail
     const { header, rows } = await readCsv(out);
-    assert.deepEqual(header.extraColumns.slice(0, 10), ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems']);
-    assert.deepEqual(header.extraColumns.slice(10), ['Partner', 'Ticket']);
-    assert.equal(rows.length, DOMAINS + 2, 'every distinct domain once, plus the invalid row and nx.test');
+    assert.deepEqual(header.extraColumns.slice(0, 11), ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line']);
+    assert.deepEqual(header.extraColumns.slice(11), ['Partner', 'Ticket']);
+    assert.equal(rows.length, DOMAINS + 3, 'every input row once: the domains, the invalid row, D5.TEST. again and nx.test');
+    assert.deepEqual(rows.map((r) => Number(r.columns.line)).sort((a, b) => a - b), Array.from({ length: DOMAINS + 3 }, (_, i) => i + 2), 'each input line once');
+    // d5.test twice: each row with its own carried columns and line, the shared probe's facts.
+    const d5 = rows.filter((r) => r.input === 'd5.test').map((r) => r.columns);
+    assert.deepEqual(d5.map((c) => [c.line, c.Partner, c.Ticket, c.level]).sort((a, b) => Number(a[0]) - Number(b[0])), [['7', 'Partner 5, Inc.', 'T-5', 'encrypt'], [String(DOMAINS + 3), 'Again', 'T-dup', 'encrypt']]);
     const byDomain = new Map(rows.map((r) => [r.input, r.columns]));
     const d3 = byDomain.get('d3.test')!;
     assert.equal(d3.Partner, 'Partner 3, Inc.');
@@ -128,8 +132,8 @@ describe('batch audits', () => {
     const doc = parseXml(run.stdout);
     const suite = findAll(doc, 'testsuite')[0]!;
     const cases = findAll(doc, 'testcase');
-    assert.equal(cases.length, DOMAINS + 2);
-    assert.equal(Number(suite.attrs.tests), DOMAINS + 2);
+    assert.equal(cases.length, DOMAINS + 3);
+    assert.equal(Number(suite.attrs.tests), DOMAINS + 3);
     const failed = cases.filter((c) => findAll(c, 'failure').length > 0).length;
     assert.equal(Number(suite.attrs.failures), failed);
     assert.ok(failed >= DOMAINS, 'the wildcard certificate does not name mxN.test: below verify');
@@ -139,12 +143,12 @@ describe('batch audits', () => {
     const run = await runCli(['--input', inputCsv, '--format', 'json', '--quiet', ...common()]);
     const report = run.json();
     assert.equal(report.schemaVersion, 1);
-    assert.equal(report.domains.length, DOMAINS + 2);
+    assert.equal(report.domains.length, DOMAINS + 3);
     const d3 = report.domains.find((d: any) => d.domain === 'd3.test');
     assert.deepEqual(d3.source, { line: 5, columns: { Partner: 'Partner 3, Inc.', Ticket: '=HYPERLINK("http://x")' } });
     assert.equal(d3.mx[0].addresses[0].attempts, 1);
     assert.equal(d3.mx[0].addresses[0].transcript, undefined, 'no transcripts in a batch unless --transcript');
-    assert.equal(run.stdout.split('\n').length, DOMAINS + 2 + 3);
+    assert.equal(run.stdout.split('\n').length, DOMAINS + 3 + 3);
   });
 
   test('a plain list on standard input; text rows and the summary on stdout', async () => {
@@ -233,8 +237,8 @@ describe('interruption and resume', () => {
       assert.equal(resumed.code, 1, resumed.stderr);
       const clean = path.join(dir, 'clean.csv');
       await runCli(['--input', inputCsv, '--format', 'csv', '--output', clean, ...common()]);
-      const got = (await readCsv(out)).rows.map((r) => r.input);
-      const want = (await readCsv(clean)).rows.map((r) => r.input);
+      const got = (await readCsv(out)).rows.map((r) => `${r.columns.line} ${r.input}`);
+      const want = (await readCsv(clean)).rows.map((r) => `${r.columns.line} ${r.input}`);
       assert.equal(new Set(got).size, got.length, 'no row twice');
       assert.deepEqual([...got].sort(), [...want].sort());
       assert.equal(readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('domain,')).length, 1, 'one header');

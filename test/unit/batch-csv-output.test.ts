@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvCell, csvColumnNames, csvHeader, csvRow, CSV_COLUMNS } from '../../src/render/csv.ts';
+import { csvCell, csvColumnNames, csvHeader, csvNeedsEscape, csvRow, CSV_COLUMNS } from '../../src/render/csv.ts';
 import { ndjsonRow } from '../../src/render/ndjson.ts';
 import { withoutTranscripts } from '../../src/render/without-transcripts.ts';
 import { csvCellValue } from '../../src/batch/resume.ts';
@@ -12,7 +12,7 @@ import { goodResult, invalidResult, mixedResult, readAll, undeterminedResult } f
 test('the header: fixed columns, then carried ones, renamed input_… on a collision; CRLF', () => {
   assert.equal(
     csvHeader([]),
-    'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems\r\n',
+    'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line\r\n',
   );
   assert.deepEqual(csvColumnNames(['partner', 'Level', 'input_level', 'PASS']).slice(CSV_COLUMNS.length), ['partner', 'input_Level', 'input_input_level', 'input_PASS']);
   assert.equal(csvHeader(['=evil', 'a,b', 'x\ny']).split(',').length, CSV_COLUMNS.length + 4);
@@ -22,12 +22,15 @@ test('the header: fixed columns, then carried ones, renamed input_… on a colli
 test('cells: the fixed columns of a good, a mixed, an undetermined and an invalid row', () => {
   const rows = [goodResult(), mixedResult(), undeterminedResult(), invalidResult('=cmd|" /C calc"!A0', 'not a domain')].map((r) => csvRow(r, []));
   assert.deepEqual(rows, [
-    'example.com,verify,encrypt,true,mx.example.com,192.0.2.10,all,TLSv1.3,2026-08-01,60,\r\n',
+    'example.com,verify,encrypt,true,mx.example.com,192.0.2.10,all,TLSv1.3,2026-08-01,60,,2\r\n',
     // MX in preference order (mx1 before mx2), addresses in that order, the oldest protocol and the earliest (expired) leaf.
-    'partner.example,none,encrypt,false,mx1.partner.example;mx2.partner.example,198.51.100.7;198.51.100.8;2001:db8::25,some,TLSv1.2,2026-05-30,-3,STARTTLS_NOT_OFFERED;CERT_EXPIRED\r\n',
-    'flaky.example,,encrypt,,,,,,,,DNS_FAILURE\r\n',
-    `"'=cmd|"" /C calc""!A0",,encrypt,false,,,,,,,INVALID_INPUT\r\n`,
+    'partner.example,none,encrypt,false,mx1.partner.example;mx2.partner.example,198.51.100.7;198.51.100.8;2001:db8::25,some,TLSv1.2,2026-05-30,-3,STARTTLS_NOT_OFFERED;CERT_EXPIRED,3\r\n',
+    'flaky.example,,encrypt,,,,,,,,DNS_FAILURE,4\r\n',
+    `"'=cmd|"" /C calc""!A0",,encrypt,false,,,,,,,INVALID_INPUT,5\r\n`,
   ]);
+  // Single mode has no input line: the cell is empty.
+  const { source: _source, ...single } = goodResult();
+  assert.match(csvRow(single, []), /,60,,\r\n$/);
 });
 
 test('starttls is over reached addresses only; problems are distinct in first-seen order', () => {
@@ -68,6 +71,39 @@ test('formula injection: = + - @ TAB CR LF and a leading quote get a leading quo
   }
 });
 
+test('formula injection, the rule: every white-space prefix before = + - @ and their fullwidth forms is escaped; TAB/CR/LF first too; all read back', () => {
+  // What spreadsheets trim before deciding a cell is a formula (Excel, LibreOffice, Google Sheets).
+  const spaces = [' ', '  ', '\t', '\u00a0', '\u1680', '\u2000', '\u2003', '\u200a', '\u2028', '\u202f', '\u205f', '\u3000', '\ufeff', '\u200b', '\u200d', '\u2060', '\r', '\n', '\v', '\f'];
+  const prefixes = ['', ...spaces, ...spaces.flatMap((a) => spaces.slice(0, 6).map((b) => a + b))];
+  const triggers = ['=', '+', '-', '@', '\uff1d', '\uff0b', '\uff0d', '\uff20'];
+  const harmless = ['a', '1', '#', '"', 'é', '(', '.', '*', '\u2212', ''];
+  const tails = ['1+1', 'SUM(A1:A9)', 'HYPERLINK("http://x")', '', ' x, "y"'];
+  /** A spreadsheet's view: the first character after the white space it trims; TAB/CR/LF first always counts. */
+  const evaluated = (v: string) => /^[\t\r\n]/.test(v) || triggers.includes(v.replace(/^[\s\u200b-\u200d\u2060]+/, '').charAt(0));
+  let escaped = 0;
+  let checked = 0;
+  for (const prefix of prefixes) {
+    for (const first of [...triggers, ...harmless, "'"]) {
+      for (const tail of tails) {
+        const value = prefix + first + tail;
+        const cell = csvCell(value);
+        const inner = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+        const want = evaluated(value) || value.startsWith("'");
+        assert.equal(inner.startsWith("'") && inner.slice(1) === value, want, `${JSON.stringify(value)} → ${JSON.stringify(cell)}`);
+        if (!want) assert.equal(inner, value, JSON.stringify(value));
+        assert.equal(csvCellValue(cell), value, `round trip of ${JSON.stringify(value)}`);
+        if (want) escaped += 1;
+        checked += 1;
+      }
+    }
+  }
+  assert.ok(checked > 10_000 && escaped > 4_000, `${checked} values, ${escaped} escaped`);
+  // The issue's three: leading spaces and the fullwidth equals sign.
+  assert.equal(csvCell(' =1+1'), "' =1+1");
+  assert.equal(csvCell('  @x'), "'  @x");
+  assert.equal(csvCell('\uff1d1+1'), "'\uff1d1+1");
+});
+
 test('server and input text is sanitised: no control character reaches a cell; days_left stays a number', () => {
   const hostile = judgeDomain(
     domainFacts({
@@ -98,10 +134,10 @@ test('round trip: rows written with carried columns read back through openInput'
   const results: DomainResult[] = values.map((v, i) => goodResult(v, i + 2));
   const csv = csvHeader(columns) + results.map((r) => csvRow(r, columns)).join('') + csvRow(invalidResult('bad,name', 'x'), columns);
   const { header, rows } = await readAll(...csv.match(/[^]{1,7}/g)!);
-  assert.deepEqual(header.extraColumns, ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'partner', 'input_Level', 'notes']);
+  assert.deepEqual(header.extraColumns, ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line', 'partner', 'input_Level', 'notes']);
   assert.equal(rows.length, 5);
   // What a spreadsheet shows: the values exactly, formula-looking ones (and a leading quote) behind one more quote.
-  const shown = (value: string) => (/^[=+\-@\t\r\n']/.test(value) ? `'${value}` : value);
+  const shown = (value: string) => (csvNeedsEscape(value) ? `'${value}` : value);
   for (const [i, v] of values.entries()) {
     assert.deepEqual(rows[i]?.columns, { ...Object.fromEntries(header.extraColumns.map((c) => [c, rows[i]?.columns[c]])), partner: shown(v.partner ?? ''), input_Level: shown(v.Level ?? ''), notes: shown(v.notes ?? '') });
     assert.equal(rows[i]?.domain, 'example.com');

@@ -76,12 +76,13 @@ test('CSV: empty header names become column_N', async () => {
   assert.deepEqual(rows[0]?.columns, { column_2: '1', partner: 'P', column_4: '2' });
 });
 
-test('CSV: an email column gives the domain; domain is preferred and email then carried', async () => {
+test('CSV: an email column gives the domain and is carried (the address is kept); domain is preferred and email then carried', async () => {
   const byEmail = await readAll('Name,E-Mail,EMAIL\nA,x,ops@Bücher.Example.\n');
   assert.equal(byEmail.header.domainColumn, 'EMAIL');
+  assert.deepEqual(byEmail.header.extraColumns, ['Name', 'E-Mail', 'EMAIL']);
   assert.equal(byEmail.rows[0]?.domain, 'xn--bcher-kva.example');
   assert.equal(byEmail.rows[0]?.input, 'ops@Bücher.Example.');
-  assert.deepEqual(byEmail.rows[0]?.columns, { Name: 'A', 'E-Mail': 'x' });
+  assert.deepEqual(byEmail.rows[0]?.columns, { Name: 'A', 'E-Mail': 'x', EMAIL: 'ops@Bücher.Example.' });
   const both = await readAll('email,domain\nops@a.example,b.example\n');
   assert.equal(both.header.domainColumn, 'domain');
   assert.equal(both.rows[0]?.domain, 'b.example');
@@ -118,15 +119,31 @@ test('CSV: carried columns are kept exactly (spaces, unicode, formulas, __proto_
   assert.equal(row.columns.formula, '=SUM(A1:A2)');
 });
 
-test('CSV: ragged rows: missing fields are empty, extra blank fields ignored, extra values make the row invalid', async () => {
-  const { rows } = await readAll('domain,partner,owner\na.example\nb.example,B,O,,\nc.example,Acme, Inc.,ops\n');
+test('CSV: ragged rows: missing fields are empty, extra blank fields ignored, extra values warn but a valid domain is kept', async () => {
+  const { rows } = await readAll('domain,partner,owner\na.example\nb.example,B,O,,\nc.example,Acme, Inc.,ops\nbad..name,Acme, Inc.,ops\n');
   assert.deepEqual(rows[0]?.columns, { partner: '', owner: '' });
   assert.equal(rows[0]?.domain, 'a.example');
   assert.equal(rows[1]?.domain, 'b.example');
-  assert.equal(rows[2]?.domain, null);
-  assert.equal(rows[2]?.input, 'c.example');
-  assert.match(rows[2]?.error ?? '', /4 fields where the header has 3/);
+  assert.equal(rows[0]?.warning, null);
+  assert.equal(rows[1]?.warning, null, 'trailing blank fields are no doubt');
+  assert.equal(rows[2]?.domain, 'c.example');
+  assert.equal(rows[2]?.error, null);
+  assert.match(rows[2]?.warning ?? '', /^4 fields where the header has 3 \(a value with an unquoted comma\?\): its other cells may be shifted$/);
   assert.deepEqual(rows[2]?.columns, { partner: 'Acme', owner: ' Inc.' });
+  assert.equal(rows[3]?.domain, null, 'an invalid domain stays invalid');
+  assert.match(rows[3]?.error ?? '', /4 fields where the header has 3 .*; /);
+  assert.equal(rows[3]?.warning, null);
+});
+
+test('CSV: a shifted row whose require cell is then not a level keeps its domain; the default level applies and the warning says why', async () => {
+  const { rows } = await readAll('domain,partner,require\nc.example,Acme, Inc.,verify\nd.example,Acme,verify,extra\ne.example,Acme,dane\n');
+  assert.equal(rows[0]?.domain, 'c.example');
+  assert.equal(rows[0]?.required, null);
+  assert.match(rows[0]?.warning ?? '', /its require cell "Inc\." is not a level, so the default applies/);
+  assert.equal(rows[1]?.domain, 'd.example');
+  assert.equal(rows[1]?.required, 'verify');
+  assert.match(rows[1]?.warning ?? '', /4 fields where the header has 3/);
+  assert.equal(rows[2]?.domain, null, 'an unshifted row with a bad require is still invalid');
 });
 
 test('CSV: bad rows never abort the stream', async () => {

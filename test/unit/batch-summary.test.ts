@@ -7,6 +7,7 @@ import { SummaryAccumulator, type RenewalEntry } from '../../src/judge/batch-sum
 import { formatDuration, renderProgressLine, renderSummary } from '../../src/render/batch-summary-text.ts';
 import type { AddressFacts, DomainResult } from '../../src/model/result.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
+import { everyKindOfResult, noMailResult } from '../helpers/batch.ts';
 
 const POLICY = { required: 'encrypt' as const, warnDays: 30 };
 
@@ -45,16 +46,17 @@ function invalidRow(input: string, line: number): DomainResult {
   };
 }
 
-test('counts by level, against requirements, and invalid rows', () => {
+test('counts by level, against requirements, and invalid rows; a domain that accepts no mail is not undetermined', () => {
   const acc = new SummaryAccumulator();
   for (const r of [verifyDomain('a.example'), verifyDomain('b.example'), plainDomain('c.example'), nxDomain('d.example'), servfailDomain('e.example'), invalidRow('not a domain', 7)]) {
     acc.add(r);
   }
   assert.equal(acc.total, 6);
-  assert.deepEqual(acc.counts, { none: 1, encrypt: 0, verify: 2, unknown: 2, pass: 2, fail: 3, undetermined: 1, invalid: 1 });
+  assert.deepEqual(acc.counts, { none: 1, encrypt: 0, verify: 2, unknown: 1, noMail: 1, pass: 2, fail: 3, undetermined: 1, invalid: 1 });
   const s = acc.summary();
   assert.equal(s.total, 6);
-  assert.deepEqual(s.byLevel, { none: 1, encrypt: 0, verify: 2, unknown: 2 });
+  assert.deepEqual(s.byLevel, { none: 1, encrypt: 0, verify: 2, unknown: 1 });
+  assert.equal(s.noMail, 1);
   assert.equal(s.pass + s.fail + s.undetermined, s.total);
   assert.equal(s.invalid, 1);
 });
@@ -62,7 +64,7 @@ test('counts by level, against requirements, and invalid rows', () => {
 test('an invalid row counts as a failure even when its pass is not set to false', () => {
   const acc = new SummaryAccumulator();
   acc.add({ ...invalidRow('x', 2), pass: null });
-  assert.deepEqual(acc.counts, { none: 0, encrypt: 0, verify: 0, unknown: 0, pass: 0, fail: 1, undetermined: 0, invalid: 1 });
+  assert.deepEqual(acc.counts, { none: 0, encrypt: 0, verify: 0, unknown: 0, noMail: 0, pass: 0, fail: 1, undetermined: 0, invalid: 1 });
 });
 
 test('top problems: domains per code, most frequent first, then by code; a code counts once per domain', () => {
@@ -165,8 +167,8 @@ test('renderSummary without colour: no escape codes, the counts, problems and ca
   const lines = text.split('\n');
   assert.equal(lines[0], 'Summary');
   assert.equal(lines[1], '  domains   344 in 12.3 s (27.9 domains/s), 3 probes');
-  assert.equal(lines[2], '  levels    verify 340  encrypt 1  none 1  unknown 1  invalid 1');
-  assert.equal(lines[3], '  required  pass 341  fail 3 (1 invalid input)  undetermined 0');
+  assert.equal(lines[2], '  levels    verify 340  encrypt 1  none 1  no mail 1  unknown 0  invalid 1');
+  assert.equal(lines[3], '  required  pass 341  fail 3 (1 accept no mail, 1 invalid input)  undetermined 0');
   assert.equal(lines[4], 'Most frequent problems (domains)');
   assert.ok(lines.includes('  ! CERT_EXPIRES_SOON     340'), text);
   assert.ok(lines.includes('  ✘ CERT_EXPIRED            1'), text);
@@ -196,7 +198,7 @@ test('renderSummary of an empty run', () => {
 });
 
 test('renderProgressLine: done/total, rate, ETA and counts; deterministic', () => {
-  const counts = { none: 5, encrypt: 10, verify: 480, unknown: 5, pass: 490, fail: 10, undetermined: 0, invalid: 0 };
+  const counts = { none: 5, encrypt: 10, verify: 480, unknown: 5, noMail: 0, pass: 490, fail: 10, undetermined: 0, invalid: 0 };
   assert.equal(
     renderProgressLine({ done: 500, total: 1000, elapsedMs: 10_000, counts, inFlight: 32 }),
     '500/1000 (50%) · 50.0 domains/s · ETA 10.0 s · verify 480  encrypt 10  none 5  unknown 5 · 32 in flight',
@@ -248,4 +250,39 @@ test('200,000 results: memory stays flat (counters and a bounded calendar, not t
   assert.ok(acc.trackedCertificates <= 20);
   assert.equal(acc.summary().renewals.length, 20);
   assert.ok(growth < 2 * 1024 * 1024, `heap grew by ${growth} bytes`);
+});
+
+test('"accepts no mail" over every outcome: NXDOMAIN, null MX and no mail host apart from undetermined, in counts, text and progress', () => {
+  const acc = new SummaryAccumulator();
+  for (const outcome of ['nxdomain', 'null-mx', 'no-mail-host'] as const) acc.add(noMailResult(outcome));
+  acc.add(servfailDomain('e.example'));
+  assert.deepEqual(acc.counts, { none: 0, encrypt: 0, verify: 0, unknown: 1, noMail: 3, pass: 0, fail: 3, undetermined: 1, invalid: 0 });
+  const s = acc.summary();
+  const text = renderSummary(s, { colorLevel: 0, elapsedMs: 1000, probesMade: 0, interrupted: false }).split('\n');
+  assert.equal(text[2], '  levels    verify 0  encrypt 0  none 0  no mail 3  unknown 1');
+  assert.equal(text[3], '  required  pass 0  fail 3 (3 accept no mail)  undetermined 1');
+  assert.match(renderProgressLine({ done: 4, total: 4, elapsedMs: 1000, counts: acc.counts, inFlight: 0 }), / · verify 0 {2}encrypt 0 {2}none 0 {2}no mail 3 {2}unknown 1 · /);
+  // The rule is the judge's: a level-less result that fails accepts no mail; one that is undetermined does not.
+  for (const r of everyKindOfResult()) {
+    const one = new SummaryAccumulator();
+    one.add(r);
+    const noMail = r.outcome === 'nxdomain' || r.outcome === 'null-mx' || r.outcome === 'no-mail-host';
+    assert.equal(one.counts.noMail, noMail ? 1 : 0, r.domain);
+    assert.equal(one.counts.unknown, r.level === null && !noMail && r.outcome !== 'invalid-input' ? 1 : 0, r.domain);
+  }
+});
+
+test('renderSummary of a resumed, stopped run: earlier rows, unfinished rows, why it stopped, the rate over this run', () => {
+  const acc = new SummaryAccumulator();
+  for (let i = 0; i < 30; i++) acc.add(verifyDomain(`d${i}.example`));
+  const base = { colorLevel: 0 as const, elapsedMs: 10_000, probesMade: 4 };
+  const resumed = renderSummary(acc.summary(), { ...base, interrupted: true, unfinished: 2, earlier: 20, calendarWithoutEarlier: true }).split('\n');
+  assert.equal(resumed[0], 'interrupted: partial results — 30 domains done, 2 unfinished (not written: --resume redoes them); the rest were not probed');
+  assert.equal(resumed[2], '  domains   30 (20 from the earlier output, 10 in this run) in 10.0 s (1.0 domains/s), 4 probes');
+  assert.ok(resumed.includes('Renewal calendar (soonest first; rows of this run only: a CSV keeps no certificates)'), resumed.join('\n'));
+  const pipe = renderSummary(acc.summary(), { ...base, interrupted: false, stopReason: 'broken-pipe' });
+  assert.match(pipe.split('\n')[0] ?? '', /^stopped: standard output was closed by its reader: partial results — 30 domains done; the rest were not probed$/);
+  const full = renderSummary(acc.summary(), { ...base, interrupted: false, earlier: 20, calendarWithoutEarlier: false });
+  assert.ok(full.includes('Renewal calendar (soonest first)\n'));
+  assert.match(renderProgressLine({ done: 30, earlier: 20, total: 40, elapsedMs: 10_000, counts: acc.counts, inFlight: 0 }), /^30\/40 \(75%\) · 1\.0 domains\/s · ETA 10\.0 s/);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isTransient, SharedProber } from '../../src/probe/shared-prober.ts';
+import { isTransient, ProbeStopped, SharedProber } from '../../src/probe/shared-prober.ts';
 import type { AddressTarget, ProbeOptions } from '../../src/probe/probe-address.ts';
 import type { AddressFacts } from '../../src/model/result.ts';
 import { addressFacts, plainAddress } from '../helpers/facts.ts';
@@ -106,4 +106,87 @@ test('the cache forgets its oldest entries beyond its size', async () => {
   });
   for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.1']) await prober.probe(target(ip));
   assert.equal(calls, 4);
+});
+
+const busy = (ip: string) => plainAddress({ ip, banner: { code: 421, lines: ['busy'] }, failure: { stage: 'banner', kind: 'rejected', message: 'refused with 421' } });
+
+test('after a stop: a wait for a free connection gives up at once, and nothing new starts', async () => {
+  const stop = new AbortController();
+  let calls = 0;
+  let release = () => {};
+  const prober = new SharedProber({
+    probe: PROBE, perHost: 1, retries: 0, retryDelayMs: 0, transcript: false, cacheSize: 100, stop: stop.signal,
+    probeAddress: async (t) => {
+      calls += 1;
+      await new Promise<void>((r) => (release = r));
+      return addressFacts({ ip: t.ip });
+    },
+  });
+  const first = prober.probe(target('192.0.2.1', 'a.example'));
+  const waiting = prober.probe(target('192.0.2.1', 'b.example')); // same IP: waits for the slot
+  await tick(10);
+  assert.equal(calls, 1);
+  const asked = performance.now();
+  stop.abort();
+  await assert.rejects(waiting, ProbeStopped);
+  assert.ok(performance.now() - asked < 1000, 'woken at once');
+  await assert.rejects(prober.probe(target('192.0.2.2')), ProbeStopped, 'a probe asked for after the stop does not start');
+  release(); // the one in flight finishes normally (ending it is the probe signal's job)
+  assert.equal((await first).failure, null);
+  assert.equal(calls, 1);
+});
+
+test('after a stop: no retry; a backoff in progress is woken at once and gives up', async () => {
+  const stop = new AbortController();
+  let calls = 0;
+  const prober = new SharedProber({
+    probe: PROBE, perHost: 1, retries: 3, retryDelayMs: 60_000, transcript: false, cacheSize: 100, stop: stop.signal,
+    probeAddress: async (t) => {
+      calls += 1;
+      return busy(t.ip);
+    },
+  });
+  const sleeping = prober.probe(target('192.0.2.1'));
+  await tick(20); // the first attempt failed transiently: now in a 60 s backoff
+  const asked = performance.now();
+  stop.abort();
+  await assert.rejects(sleeping, ProbeStopped);
+  assert.ok(performance.now() - asked < 1000, 'woken at once, not after the backoff');
+  assert.equal(calls, 1, 'no retry');
+
+  // An attempt that ends after the stop with a transient failure is not retried either.
+  const stop2 = new AbortController();
+  let calls2 = 0;
+  let release = () => {};
+  const prober2 = new SharedProber({
+    probe: PROBE, perHost: 1, retries: 3, retryDelayMs: 0, transcript: false, cacheSize: 100, stop: stop2.signal,
+    probeAddress: async (t) => {
+      calls2 += 1;
+      await new Promise<void>((r) => (release = r));
+      return busy(t.ip);
+    },
+  });
+  const inFlight = prober2.probe(target('192.0.2.1'));
+  await tick(10);
+  stop2.abort();
+  release();
+  await assert.rejects(inFlight, ProbeStopped);
+  assert.equal(calls2, 1);
+});
+
+test('a stopped probe that nobody awaits is no unhandled rejection', async () => {
+  const stop = new AbortController();
+  stop.abort();
+  const prober = new SharedProber({ probe: PROBE, perHost: 1, retries: 0, retryDelayMs: 0, transcript: false, cacheSize: 100, stop: stop.signal });
+  let unhandled = 0;
+  const onUnhandled = () => (unhandled += 1);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    void prober.probe(target('192.0.2.1')).catch(() => undefined);
+    prober.probe(target('192.0.2.1')); // the cached, rejected promise: asked again and dropped
+    await tick(20);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.equal(unhandled, 0);
 });

@@ -1,0 +1,43 @@
+/**
+ * The facts of each domain of a batch, shared by every input row that names it (a partner
+ * listed twice, with another `require` or other carried columns): probed once while it is
+ * remembered, judged per row. Bounded: the least recently used domains are forgotten beyond
+ * `capacity` (a row naming one again is probed again; its addresses' probes are still shared
+ * by the SharedProber's own cache).
+ */
+import type { DomainFacts } from '../model/result.js';
+
+/**
+ * @example
+ * const cache = new DomainFactsCache(10_000);
+ * const facts = await cache.get('example.com', () => probeDomain(…));
+ */
+export class DomainFactsCache {
+  private readonly entries = new Map<string, Promise<DomainFacts>>();
+  /** Domains probed (each probe counted once, however many rows share it). */
+  probed = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  /** The facts of `domain`: the remembered (or in-flight) ones, else `probe()`'s, remembered. */
+  get(domain: string, probe: () => Promise<DomainFacts>): Promise<DomainFacts> {
+    const hit = this.entries.get(domain);
+    if (hit !== undefined) {
+      // Most recently used last: a Map keeps insertion order.
+      this.entries.delete(domain);
+      this.entries.set(domain, hit);
+      return hit;
+    }
+    const facts = probe();
+    facts.catch(() => undefined); // a stopped probe nobody awaits any more must not be an unhandled rejection
+    this.probed += 1;
+    if (this.capacity <= 0) return facts;
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(domain, facts);
+    return facts;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * How a batch stops before its input is done: SIGINT/SIGTERM, standard output closed by its
+ * reader (EPIPE), or an output that can no longer be written. Two steps, two signals:
+ * `stopping` (no new probe, no retry, every wait woken at once) and, after a grace period
+ * for a signal (at once for a dead output), `abort` (the probes still in flight are ended).
+ */
+
+export type StopReason = 'signal' | 'broken-pipe' | 'output-error';
+
+/** When several reasons come, the exit code follows the most serious: a lost write, a closed pipe, a signal. */
+const RANK: Record<StopReason, number> = { signal: 1, 'broken-pipe': 2, 'output-error': 3 };
+
+/**
+ * @example
+ * const stop = new RunStop();
+ * process.on('SIGINT', () => stop.request('signal'));
+ * await Promise.race([work, stop.whenStopping]);
+ */
+export class RunStop {
+  private readonly stopController = new AbortController();
+  private readonly abortController = new AbortController();
+  private wake: () => void = () => undefined;
+  /** Resolves when the first stop is requested: race it against any wait. */
+  readonly whenStopping: Promise<void> = new Promise<void>((resolve) => (this.wake = resolve));
+  /** The most serious reason requested so far, or null while running. */
+  reason: StopReason | null = null;
+  /** performance.now() of the first request. */
+  requestedAt: number | null = null;
+
+  /** Aborted at the first request: start nothing more. */
+  get stopping(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  /** Aborted when the work in flight must end (pass it to the probes). */
+  get abort(): AbortSignal {
+    return this.abortController.signal;
+  }
+
+  request(reason: StopReason): void {
+    if (this.reason === null || RANK[reason] > RANK[this.reason]) this.reason = reason;
+    if (this.requestedAt !== null) return;
+    this.requestedAt = performance.now();
+    this.stopController.abort();
+    this.wake();
+  }
+
+  /** Ends the work in flight (after the grace period). */
+  abortInFlight(): void {
+    this.abortController.abort();
+  }
+}
