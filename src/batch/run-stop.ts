@@ -5,6 +5,8 @@
  * for a signal (at once for a dead output), `abort` (the probes still in flight are ended).
  */
 
+import { setMaxListeners } from 'node:events';
+
 export type StopReason = 'signal' | 'broken-pipe' | 'output-error';
 
 /** When several reasons come, the exit code follows the most serious: a lost write, a closed pipe, a signal. */
@@ -19,6 +21,13 @@ const RANK: Record<StopReason, number> = { signal: 1, 'broken-pipe': 2, 'output-
 export class RunStop {
   private readonly stopController = new AbortController();
   private readonly abortController = new AbortController();
+
+  constructor() {
+    // Every probe and wait in flight listens (and stops listening when it ends): as many as
+    // the run's concurrency, far past EventTarget's default warning threshold of 10.
+    setMaxListeners(0, this.stopController.signal, this.abortController.signal);
+  }
+
   private wake: () => void = () => undefined;
   /** Resolves when the first stop is requested: race it against any wait. */
   readonly whenStopping: Promise<void> = new Promise<void>((resolve) => (this.wake = resolve));

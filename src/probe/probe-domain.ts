@@ -10,6 +10,7 @@
  * is started, and each address left unfinished is reported as a timeout.
  */
 import dns from 'node:dns/promises';
+import { setMaxListeners } from 'node:events';
 import { ipFamily } from '../input/ip-family.js';
 import { lookupFailed, type AddressFacts, type DomainFacts, type MxHostFacts, type TlsMode } from '../model/result.js';
 import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
@@ -67,6 +68,8 @@ class DomainClock {
     // A phase whose own time ran out does not take the next phase's time with it.
     if (previous.aborted && this.outer?.aborted !== true) this.controller = new AbortController();
     const controller = this.controller;
+    // Each address probed and each look-up of the phase listens: more than EventTarget's 10.
+    setMaxListeners(0, controller.signal);
     this.timer = setTimeout(() => controller.abort({ kind: 'deadline', message: message() } satisfies StopReason), ms);
     return controller.signal;
   }

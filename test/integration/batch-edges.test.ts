@@ -37,9 +37,20 @@ function zone(): FakeZone {
   return z;
 }
 
-function common(resolver = dns): string[] {
+/** Options of a probe against the fake fleet, single mode or batch. */
+function probeOptions(resolver = dns): string[] {
   // The MX hosts resolve to loopback, a special-purpose range: allowed for these tests.
-  return ['--resolver', resolver.address, '--port', String(fleet.port), '--ca-file', pki.caFile, '--timeout', '5', '--dns-timeout', '1', '--retries', '0', '--allow-special-addresses'];
+  return ['--resolver', resolver.address, '--port', String(fleet.port), '--ca-file', pki.caFile, '--timeout', '5', '--dns-timeout', '1', '--allow-special-addresses'];
+}
+
+/** Options of a batch against the fake fleet (--retries goes with --input only). */
+function common(resolver = dns): string[] {
+  return [...probeOptions(resolver), '--retries', '0'];
+}
+
+/** The fleet's options for these arguments: a batch's, or a single probe's. */
+function optionsFor(args: readonly string[]): string[] {
+  return args.includes('--input') ? common() : probeOptions();
 }
 
 /** Rows of a CSV output, read back with mxprobe's own CSV reader. */
@@ -316,7 +327,7 @@ describe('a closed standard output', () => {
 
   test('single mode: standard output closed before the report (`| true`): exit 141, nothing on stderr', { skip: !existsSync('/bin/bash') }, async () => {
     for (const format of ['text', 'json', 'csv']) {
-      const run = await shellPipe(['d1.test', '--format', format, ...common()], 'true');
+      const run = await shellPipe(['d1.test', '--format', format, ...probeOptions()], 'true');
       assert.equal(run.code, 141, `${format}: ${run.stderr}`);
       assert.equal(run.stderr, '');
     }
@@ -429,7 +440,7 @@ describe('signals', () => {
 
 describe('output errors', () => {
   const input = () => write('small.csv', 'domain\nd1.test\nd2.test\nnx.test\n');
-  const single = () => ['d1.test', ...common()];
+  const single = () => ['d1.test', ...probeOptions()];
 
   test('-o /dev/null: nothing to fsync on a device, the verdict decides the exit code', { skip: !existsSync('/dev/null') }, async () => {
     const batch = await runCli(['--input', input(), '--format', 'csv', '-o', '/dev/null', ...common()]);
@@ -452,7 +463,7 @@ describe('output errors', () => {
 
   test('-o /dev/full: ENOSPC stops the run with one line, exit 74', { skip: !existsSync('/dev/full') }, async () => {
     for (const args of [['--input', input(), '--format', 'csv', '--quiet'], [...single().slice(0, 1), '--format', 'csv'], [...single().slice(0, 1), '--format', 'text']]) {
-      const run = await runCli([...args, '-o', '/dev/full', ...common()]);
+      const run = await runCli([...args, '-o', '/dev/full', ...optionsFor(args)]);
       assert.equal(run.code, 74, run.stderr);
       assert.equal(run.stderr, 'mxprobe: cannot write --output /dev/full: ENOSPC (no space left on the device)\n');
     }
@@ -462,7 +473,7 @@ describe('output errors', () => {
     const full = openSync('/dev/full', 'w');
     try {
       for (const args of [['--input', input(), '--format', 'csv', '--quiet'], ['d1.test', '--format', 'json']]) {
-        const run = await spawnCli([...args, ...common()], ['ignore', full, 'pipe']);
+        const run = await spawnCli([...args, ...optionsFor(args)], ['ignore', full, 'pipe']);
         assert.equal(run.code, 74, run.stderr);
         assert.equal(run.stderr, 'mxprobe: cannot write to standard output: ENOSPC (no space left on the device)\n');
       }
@@ -479,7 +490,7 @@ describe('output errors', () => {
       writable = false;
     }
     for (const args of [['--input', input(), '--format', 'csv', '--quiet'], [...single().slice(0, 1), '--format', 'json']]) {
-      const run = await runCli([...args, '-o', '/proc/version', ...common()]);
+      const run = await runCli([...args, '-o', '/proc/version', ...optionsFor(args)]);
       assert.equal(run.code, writable ? 74 : 2, run.stderr);
       assert.match(run.stderr, writable ? /^mxprobe: cannot write --output \/proc\/version: EIO \(input\/output error\)\n$/ : /^mxprobe: cannot write --output \/proc\/version: E[A-Z]+/);
     }
@@ -490,7 +501,7 @@ describe('output errors', () => {
     mkdirSync(out, { recursive: true });
     for (const args of [['--input', input(), '--format', 'csv'], ['--input', input(), '--format', 'csv', '--resume'], ['--input', input(), '--format', 'ndjson', '--resume'], [...single().slice(0, 1)]]) {
       const before = fleet.totalConnections();
-      const run = await runCli([...args, '-o', out, ...common()]);
+      const run = await runCli([...args, '-o', out, ...optionsFor(args)]);
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, /^mxprobe: --output \S+ is a directory: give a file name\n$/);
       assert.equal(fleet.totalConnections(), before, 'nothing probed');
