@@ -7,6 +7,7 @@ import { errorLine } from './error-line.js';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from './exit-codes.js';
+import { guardUnsettled } from './unsettled-guard.js';
 import {
   checkOptions,
   FORMATS,
@@ -178,7 +179,9 @@ process.stderr.on('error', () => undefined);
  */
 const EXIT_NOW: ReadonlySet<number> = new Set([EXIT.INTERRUPTED, EXIT.BROKEN_PIPE, EXIT.OUTPUT_ERROR]);
 
-main(process.argv).then(
+const running = main(process.argv);
+guardUnsettled(running, EXIT.INTERNAL);
+running.then(
   (code) => {
     process.exitCode = code;
     if (EXIT_NOW.has(code)) process.exit(code);
