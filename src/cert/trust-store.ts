@@ -1,6 +1,6 @@
 /**
- * The trust anchors a probe verifies against: Node's bundled Mozilla roots plus the PEM
- * certificates of --ca-file (private CAs, as the seed FAQ's partners use), with an index of
+ * The trust anchors a probe verifies against: Node's bundled Mozilla roots (and those of
+ * NODE_EXTRA_CA_CERTS, which Node adds to them) plus the PEM certificates of --ca-file (private CAs, as the seed FAQ's partners use), with an index of
  * them by subject for building verification paths, and the run's certificate cache.
  */
 import { X509Certificate } from 'node:crypto';
@@ -60,10 +60,36 @@ function derBase64(pem: string): string {
 
 let bundledAnchors: string[] | null = null;
 
-/** Node's bundled Mozilla roots plus `extraPems` (from --ca-file). */
-export function makeTrustStore(extraPems: readonly string[] = []): TrustStore {
+/** Largest NODE_EXTRA_CA_CERTS file read (a system bundle is about 200 KiB). */
+const MAX_NODE_EXTRA_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The certificates of NODE_EXTRA_CA_CERTS, which Node adds to its default trust store at
+ * start-up, so the handshake's OpenSSL trusts them: the paths mxprobe builds must reach them
+ * too. Unreadable or empty: none (Node only warns about it, too).
+ *
+ * @example nodeExtraCaCerts({ NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' }).length // 140
+ */
+export function nodeExtraCaCerts(env: NodeJS.ProcessEnv = process.env): string[] {
+  const path = env.NODE_EXTRA_CA_CERTS;
+  if (path === undefined || path === '') return [];
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.length > MAX_NODE_EXTRA_BYTES ? [] : (text.match(PEM_BLOCK) ?? []);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Node's bundled Mozilla roots, the NODE_EXTRA_CA_CERTS Node has already added to the default
+ * store (`nodeExtraPems`), plus `extraPems` (from --ca-file).
+ *
+ * @example makeTrustStore(readCaFile('partner-ca.pem')).isAnchor(der)
+ */
+export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems: readonly string[] = nodeExtraCaCerts()): TrustStore {
   bundledAnchors ??= rootCertificates.map(derBase64);
-  const ordered = [...new Set([...bundledAnchors, ...extraPems.map(derBase64)])];
+  const ordered = [...new Set([...bundledAnchors, ...nodeExtraPems.map(derBase64), ...extraPems.map(derBase64)])];
   const anchors = new Set(ordered);
   const certificates = new CertificateCache((id) => anchors.has(id));
   let bySubject: Map<string, string[]> | null = null;

@@ -43,6 +43,21 @@ async function probe(
 }
 
 describe('levels and exit codes', { concurrency: true }, () => {
+  test('a root Node trusts through NODE_EXTRA_CA_CERTS is an anchor for mxprobe too: verify', async () => {
+    // Node adds these to the handshake's default store; a path built without them would end
+    // short of an anchor OpenSSL accepted (CERT_UNTRUSTED where OpenSSL says OK).
+    const smtp = await startFakeSmtp({ tls: pki.certs.valid });
+    try {
+      const run = await runCli([...serverArgs(smtp, 'mx.test'), ...FAST, '--json', '--require', 'verify'], { env: { NODE_EXTRA_CA_CERTS: pki.caFile } });
+      const domain = onlyDomain(run);
+      assert.equal(run.code, 0, JSON.stringify(domain.problems));
+      assert.equal(addressesOf(domain)[0].certificate.trusted, true);
+      assert.deepEqual(domain.problems, []);
+    } finally {
+      await smtp.close();
+    }
+  });
+
   test('a valid chain with --ca-file reaches verify: exit 0 with --require verify', async () => {
     const { run, domain, address, smtp } = await probe(pki.certs.valid, ['--require', 'verify']);
     assert.equal(run.code, 0, run.stderr);
