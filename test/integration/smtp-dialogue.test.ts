@@ -225,6 +225,22 @@ describe('STARTTLS', { concurrency: true }, () => {
     assertNeverSentMail(smtp, { quitLast: true });
   });
 
+  test('STARTTLS_INJECTION keeps the address below verify: --require verify fails, no error sits under a PASS', async () => {
+    const opts = { tls: pki.certs.valid, injectAfterStarttls: '250 PWNED-BY-MITM\r\n' };
+    const [strict, usual] = await Promise.all([probe(opts, ['--json', '--require', 'verify']), probe(opts, ['--json'])]);
+    const failed = onlyDomain(strict.run);
+    assert.equal(strict.run.code, 1, strict.run.stderr);
+    assert.equal(failed.level, 'encrypt');
+    assert.equal(failed.pass, false);
+    assert.equal(problemOf(failed, 'STARTTLS_INJECTION').severity, 'error');
+    // --require encrypt is met: the session is encrypted, and the injection is reported as a warning.
+    const passed = onlyDomain(usual.run);
+    assert.equal(usual.run.code, 0, usual.run.stderr);
+    assert.equal(passed.level, 'encrypt');
+    assert.equal(problemOf(passed, 'STARTTLS_INJECTION').severity, 'warning');
+    assert.ok(!passed.problems.some((p: any) => p.severity === 'error'), JSON.stringify(passed.problems));
+  });
+
   test('TLS_REQUIRED_BY_SERVER: 530 to EHLO', async () => {
     const reply = '530 5.7.0 Must issue a STARTTLS command first';
     // 530 to EHLO in plaintext only: over TLS the server greets EHLO with 250, as such servers do.
