@@ -14,17 +14,12 @@ import type { AddressFacts, TlsMode } from '../model/result.js';
 import { SmtpConnection, StageError } from '../smtp/connection.js';
 import { PlaintextReplyError, startTls, type TlsSession } from '../tls/start-tls.js';
 import type { TrustStore } from '../cert/trust-store.js';
-import { ProbeRun } from './probe-run.js';
+import { ProbeRun, type ProbeTarget } from './probe-run.js';
 import { addressLiteral, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit } from './dialogue.js';
 import { checkModernTls, modernCheckNeeded } from './modern-check.js';
 
-export interface AddressTarget {
-  /** MX host name: used for SNI and, later, the name match. */
-  host: string;
-  ip: string;
-  family: 4 | 6;
-  port: number;
-}
+/** The address to probe: MX host name (for SNI and the name match), IP, family, port. */
+export type AddressTarget = ProbeTarget;
 
 export interface ProbeOptions {
   /** Overall deadline for one address, in ms. */

@@ -17,6 +17,7 @@ import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, 
 import type { DnsResolver } from '../dns/resolver.js';
 import { stopReason, type StopReason } from '../dns/stop-reason.js';
 import { mapLimit } from './map-limit.js';
+import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
 export interface DomainProbeOptions {
@@ -83,19 +84,7 @@ class DomainClock {
 /** Facts for an address the domain's deadline (or a stop) left unprobed or unfinished. */
 function stoppedFacts(target: AddressTarget, reason: StopReason, what: 'not probed' | 'stopped', ms: number, tlsMode: TlsMode): AddressFacts {
   return {
-    ...target,
-    tlsMode,
-    modernTls: null,
-    connected: false,
-    banner: null,
-    ehlo: null,
-    starttls: false,
-    starttlsReply: null,
-    injectedBytes: 0,
-    tlsRequiredReply: null,
-    tls: null,
-    ehloTls: null,
-    certificate: null,
+    ...noFactsYet(target, tlsMode),
     failure: { stage: 'connect', kind: failureKind(reason), message: `${what}: ${reason.message}` },
     timings: { total: ms },
   };

@@ -10,6 +10,7 @@ import { StageError } from '../smtp/connection.js';
 
 /** The address probed. @example const target: ProbeTarget = { host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }; */
 export interface ProbeTarget {
+  /** MX host name: used for SNI and, later, the name match. */
   host: string;
   ip: string;
   family: 4 | 6;
@@ -21,6 +22,36 @@ export interface ProbeClock {
   /** Overall deadline for the address, in ms. */
   timeoutMs: number;
   signal?: AbortSignal;
+}
+
+/**
+ * The facts of an address before anything was learned (not connected, no reply, no TLS):
+ * the start of every probe, and what an address the domain's deadline or a stop left
+ * unprobed keeps, with its failure.
+ *
+ * @example noFactsYet({ host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }, 'starttls').connected // false
+ */
+export function noFactsYet(target: ProbeTarget, tlsMode: TlsMode): AddressFacts {
+  return {
+    ip: target.ip,
+    family: target.family,
+    port: target.port,
+    host: target.host,
+    tlsMode,
+    connected: false,
+    banner: null,
+    ehlo: null,
+    starttls: false,
+    starttlsReply: null,
+    injectedBytes: 0,
+    tlsRequiredReply: null,
+    tls: null,
+    ehloTls: null,
+    certificate: null,
+    modernTls: null,
+    failure: null,
+    timings: { total: 0 },
+  };
 }
 
 /**
@@ -52,27 +83,7 @@ export class ProbeRun {
     this.stageStart = this.started;
     this.deadline = this.started + clock.timeoutMs;
     this.signal = clock.signal;
-    this.facts = {
-      ip: target.ip,
-      family: target.family,
-      port: target.port,
-      host: target.host,
-      tlsMode: mode,
-      connected: false,
-      banner: null,
-      ehlo: null,
-      starttls: false,
-      starttlsReply: null,
-      injectedBytes: 0,
-      tlsRequiredReply: null,
-      tls: null,
-      ehloTls: null,
-      certificate: null,
-      modernTls: null,
-      failure: null,
-      timings: { total: 0 },
-      transcript: this.transcript,
-    };
+    this.facts = { ...noFactsYet(target, mode), transcript: this.transcript };
     this.aborted = new Promise<never>((_, reject) => {
       const signal = clock.signal;
       if (signal === undefined) return;
