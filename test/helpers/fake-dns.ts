@@ -440,3 +440,17 @@ export async function startFakeDns(zone: FakeZone, options?: { host?: string; de
   }
   throw new Error(`fake-dns: could not bind UDP+TCP on one port: ${String(lastErr)}`);
 }
+
+/**
+ * Runs `fn` with a fake DNS server for `zone`, closed afterwards whatever happens.
+ *
+ * @example await withFakeDns({ 'mx.test': { A: ['127.0.0.2'] } }, async (dns) => runCli(['--resolver', dns.address, 'x.test']))
+ */
+export async function withFakeDns<T>(zone: FakeZone, fn: (dns: FakeDnsServer) => Promise<T>, options: { delayMs?: number } = {}): Promise<T> {
+  const dns = await startFakeDns(zone, options);
+  try {
+    return await fn(dns);
+  } finally {
+    await dns.close();
+  }
+}

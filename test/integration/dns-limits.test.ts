@@ -7,7 +7,7 @@
 // from the unbounded behaviour of before (tens of seconds), never measure speed.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { startFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
+import { startFakeDns, withFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
 import { startFakeSmtp } from '../helpers/fake-smtp.ts';
 import { startSmtpFleet } from '../helpers/smtp-fleet.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
@@ -16,6 +16,7 @@ import { DnsResolver } from '../../src/dns/resolver.ts';
 import { MAX_ADDRESSES_PER_HOST, MAX_DOMAIN_QUERIES, MAX_MX_HOSTS } from '../../src/dns/resolve-mail-hosts.ts';
 import { probeDomain, type DomainProbeOptions } from '../../src/probe/probe-domain.ts';
 import type { AddressTarget } from '../../src/probe/probe-address.ts';
+import { noFactsYet } from '../../src/probe/probe-run.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
 import type { AddressFacts } from '../../src/model/result.ts';
 
@@ -33,20 +34,11 @@ function manyMx(domain: string, count: number, addresses: (i: number) => string[
   return zone;
 }
 
-async function withDns<T>(zone: FakeZone, fn: (dns: FakeDnsServer) => Promise<T>, options: { delayMs?: number } = {}): Promise<T> {
-  const dns = await startFakeDns(zone, options);
-  try {
-    return await fn(dns);
-  } finally {
-    await dns.close();
-  }
-}
-
 describe('caps per domain (CLI)', { concurrency: true }, () => {
   test(`200 MX hosts on a silent server: only the ${MAX_MX_HOSTS} most preferred probed, MX_LIMIT_REACHED says so, the run ends in bounded time`, async () => {
     const silent = await startFakeSmtp({ behaviour: 'silent' });
     try {
-      await withDns(manyMx('many.test', 200, () => ['127.0.0.1']), async (dns) => {
+      await withFakeDns(manyMx('many.test', 200, () => ['127.0.0.1']), async (dns) => {
         const run = await runCli(['many.test', '--resolver', dns.address, '--port', String(silent.port), '--timeout', '1', '--dns-timeout', '1', '--json', '--allow-special-addresses']);
         // Before: 200 probes, 8 at a time, 1 s each: 25 s and more. Now: 10 probes in two rounds.
         assert.ok(run.ms < 12_000, `${Math.round(run.ms)} ms`);
@@ -72,7 +64,7 @@ describe('caps per domain (CLI)', { concurrency: true }, () => {
   test(`1,000 MX hosts: at most ${MAX_DOMAIN_QUERIES} DNS queries of the domain in flight at once`, async () => {
     const port = await closedPort();
     // Every UDP answer waits 50 ms, so that queries sent at once overlap in the fake DNS.
-    await withDns(
+    await withFakeDns(
       manyMx('huge.test', 1000, () => ['127.0.0.1']),
       async (dns) => {
         const run = await runCli(['huge.test', '--resolver', dns.address, '--port', String(port), '--timeout', '1', '--dns-timeout', '2', '--json', '--allow-special-addresses']);
@@ -93,7 +85,7 @@ describe('caps per domain (CLI)', { concurrency: true }, () => {
       'wide.test': { MX: [{ preference: 10, exchange: 'mx.wide.test' }] },
       'mx.wide.test': { A: Array.from({ length: 10 }, (_, i) => `127.0.1.${i + 1}`), AAAA: ['::1', '::ffff:127.0.2.1'] },
     };
-    await withDns(zone, async (dns) => {
+    await withFakeDns(zone, async (dns) => {
       const run = await runCli(['wide.test', '--resolver', dns.address, '--port', String(port), '--timeout', '1', '--json', '--allow-special-addresses']);
       const host = run.json().domains[0].mx[0];
       assert.deepEqual(
@@ -116,7 +108,7 @@ describe('the domain deadline (CLI)', () => {
     const fleet = await startSmtpFleet({ count: 8, firstHost: 2, tls: pki.certs.wildcard, delayMs: 600_000 });
     try {
       const ips = Array.from({ length: 8 }, (_, k) => `127.0.0.${2 + k}`);
-      await withDns(manyMx('tarpit.test', 10, () => ips), async (dns) => {
+      await withFakeDns(manyMx('tarpit.test', 10, () => ips), async (dns) => {
         const run = await runCli(['tarpit.test', '--resolver', dns.address, '--port', String(fleet.port), '--timeout', '2', '--dns-timeout', '0.5', '--json', '--allow-special-addresses']);
         // 6 s of deadline, plus up to 2 s for probes in flight to end on their own, plus start-up; generous for busy cores.
         assert.ok(run.ms < 14_000, `${Math.round(run.ms)} ms`);
@@ -146,26 +138,16 @@ describe('the resolver and the domain probe (in-process)', { concurrency: true }
     ...(signal !== undefined ? { signal } : {}),
   });
   const fakeFacts = (target: AddressTarget, failure: AddressFacts['failure']): AddressFacts => ({
-    ...target,
-    tlsMode: 'starttls',
-    modernTls: null,
+    ...noFactsYet(target, 'starttls'),
     connected: true,
     banner: { code: 220, lines: ['hi'] },
-    ehlo: null,
-    starttls: false,
-    starttlsReply: null,
-    injectedBytes: 0,
-    tlsRequiredReply: null,
-    tls: null,
-    ehloTls: null,
-    certificate: null,
     failure,
     timings: { total: 1 },
   });
   const zone = manyMx('d.test', 3, (i) => [`127.0.0.${i + 1}`, `127.0.1.${i + 1}`]);
 
   test('probeDomain: no probe starts after the signal; those running hand back their facts; DNS stops too', async () => {
-    await withDns(zone, async (dns) => {
+    await withFakeDns(zone, async (dns) => {
       const resolver = new DnsResolver({ servers: [dns.address], timeoutMs: 5000 });
       const stop = new AbortController();
       const started: string[] = [];
@@ -202,7 +184,7 @@ describe('the resolver and the domain probe (in-process)', { concurrency: true }
   });
 
   test('probeDomain: the deadline (3 × --timeout) ends probes that ignore it; unfinished addresses are TIMEOUT', async () => {
-    await withDns(zone, async (dns) => {
+    await withFakeDns(zone, async (dns) => {
       const resolver = new DnsResolver({ servers: [dns.address], timeoutMs: 1000 });
       let calls = 0;
       // Like a shared batch probe: it does not take the domain's signal, and never ends here.
@@ -226,7 +208,7 @@ describe('the resolver and the domain probe (in-process)', { concurrency: true }
 
   test('probeDomain: the DNS deadline (4 × --dns-timeout) ends look-ups that never get an answer', async () => {
     const dropped: FakeZone = { 'd.test': { MX: [{ preference: 1, exchange: 'mx.d.test' }] }, 'mx.d.test': { drop: true } };
-    await withDns(dropped, async (dns) => {
+    await withFakeDns(dropped, async (dns) => {
       // Three servers that never answer the host look-ups: 2 attempts × 3 servers × 300 ms would be 1.8 s.
       const resolver = new DnsResolver({ servers: [dns.address, dns.address, dns.address], timeoutMs: 300 });
       const t0 = performance.now();

@@ -4,25 +4,16 @@
 // query after the signal, UDP and TCP sockets closed.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { craftResponse, startFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
+import { craftResponse, startFakeDns, withFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
 import { DnsResolver, DEFAULT_MAX_IN_FLIGHT } from '../../src/dns/resolver.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function withDns<T>(zone: FakeZone, fn: (dns: FakeDnsServer) => Promise<T>, options: { delayMs?: number } = {}): Promise<T> {
-  const dns = await startFakeDns(zone, options);
-  try {
-    return await fn(dns);
-  } finally {
-    await dns.close();
-  }
-}
 
 describe('bounds and sharing', { concurrency: true }, () => {
   test(`one resolver for a whole run: at most ${DEFAULT_MAX_IN_FLIGHT} queries in flight, the rest queued`, async () => {
     const names: FakeZone = {};
     for (let i = 0; i < 200; i++) names[`h${i}.test`] = { A: ['192.0.2.1'] };
-    await withDns(
+    await withFakeDns(
       names,
       async (dns) => {
         const resolver = new DnsResolver({ servers: [dns.address], timeoutMs: 5000 });
@@ -36,7 +27,7 @@ describe('bounds and sharing', { concurrency: true }, () => {
   });
 
   test('a cached look-up shared by two callers stops only when both give up', async () => {
-    await withDns({ 'slow.test': { A: ['192.0.2.7'], delayMs: 300 } }, async (dns) => {
+    await withFakeDns({ 'slow.test': { A: ['192.0.2.7'], delayMs: 300 } }, async (dns) => {
       const resolver = new DnsResolver({ servers: [dns.address], timeoutMs: 5000, cacheSize: 10 });
       const one = new AbortController();
       const two = new AbortController();
@@ -53,7 +44,7 @@ describe('bounds and sharing', { concurrency: true }, () => {
 // Counting open sockets of this process needs nothing else running in it: these two run alone.
 describe('sockets closed on abort (in-process)', () => {
   test('abort: queued queries are dropped, none is sent after the signal, the UDP socket is closed', async () => {
-    await withDns({ 'slow.test': { drop: true }, 'b.test': { A: ['192.0.2.1'] }, 'c.test': { MX: [{ preference: 1, exchange: 'x.test' }] } }, async (dns) => {
+    await withFakeDns({ 'slow.test': { drop: true }, 'b.test': { A: ['192.0.2.1'] }, 'c.test': { MX: [{ preference: 1, exchange: 'x.test' }] } }, async (dns) => {
       await sleep(100); // sockets of earlier tests finish closing
       const udpBefore = process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
       const resolver = new DnsResolver({ servers: [dns.address], timeoutMs: 10_000, maxInFlight: 1 });
@@ -82,7 +73,7 @@ describe('sockets closed on abort (in-process)', () => {
       // UDP: truncated at once; TCP: never answered.
       'tcp.test': { raw: (q) => (q.transport === 'udp' ? craftResponse(q, [], { flags: 0x0200 }) : null) },
     };
-    await withDns(zone, async (dns) => {
+    await withFakeDns(zone, async (dns) => {
       await sleep(100); // sockets of earlier tests finish closing
       const tcpBefore = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
       const resolver = new DnsResolver({ servers: [dns.address], timeoutMs: 10_000 });
