@@ -126,13 +126,7 @@ function hopList(orders: readonly number[]): string {
 /**
  * One message: its verdict line, the From_ line of an mbox, the hop table, the local hops and
  * the problems. No line break at the end.
- *
- * @example renderMessageText(report.messages[0], { colorLevel: 0 }).split('\n')[0] // 'PASS message 1 …'
  */
-export function renderMessageText(m: MessageResult, options: HeadersTextOptions): string {
-  return messageBlock(m, new Chalk({ level: options.colorLevel }));
-}
-
 function messageBlock(m: MessageResult, c: ChalkInstance): string {
   const lines = [headersVerdictLine(m, c)];
   if (m.envelopeFrom !== null) lines.push(c.dim(`From ${sanitize(m.envelopeFrom, 200)}`));
