@@ -86,8 +86,6 @@ export interface SplitSummary {
   kind: 'mbox' | 'single' | 'empty';
   /** Every message found, also past `limits.messages`. */
   messagesFound: number;
-  /** Messages handed on (at most `limits.messages`). */
-  messagesRead: number;
 }
 
 /**
@@ -328,7 +326,6 @@ export class MessageSplitter {
   private content = false;
   private previousEmpty = false;
   private found = 0;
-  private read = 0;
   private reader: HeaderReader | null = null;
   private envelopeFrom: string | null = null;
 
@@ -387,7 +384,7 @@ export class MessageSplitter {
     if (this.lineChars > 0 || this.line !== '') this.endLine(0);
     if (this.reader !== null) this.emit(end.inputCut);
     const kind = !this.content ? 'empty' : this.kind === 'mbox' ? 'mbox' : 'single';
-    return { kind, messagesFound: kind === 'empty' ? 0 : this.found, messagesRead: this.read };
+    return { kind, messagesFound: kind === 'empty' ? 0 : this.found };
   }
 
   private endLine(breakChars: number): void {
@@ -464,7 +461,6 @@ export class MessageSplitter {
     const reader = this.reader;
     if (reader === null) return;
     this.reader = null;
-    this.read += 1;
     this.onMessage({ index: this.found, envelopeFrom: this.envelopeFrom, header: reader.finish({ inputCut }) });
   }
 }
