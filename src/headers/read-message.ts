@@ -22,6 +22,8 @@ export interface HeaderLimits {
 /**
  * The caps (README "mxprobe headers"). Every cap that leaves something unread makes the verdict
  * of what it touches unknown, never a pass (judge/judge-hops.ts).
+ *
+ * @example HEADER_LIMITS.inputBytes // 67108864 (64 MiB)
  */
 export const HEADER_LIMITS: Readonly<HeaderLimits> = {
   headerChars: 1024 * 1024,

@@ -232,6 +232,11 @@ export interface MessageResult extends Omit<MessageFacts, 'hops'> {
   problems: HeaderProblem[];
 }
 
+/**
+ * The `schemaVersion` of the headers JSON report: it changes only for an incompatible change.
+ *
+ * @example JSON.parse(stdout).schemaVersion === HEADERS_SCHEMA_VERSION
+ */
 export const HEADERS_SCHEMA_VERSION = 1;
 
 /** What one input was: 'several' only for the totals of several files (`HeadersReport.input`). */

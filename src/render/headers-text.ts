@@ -42,7 +42,11 @@ function hopName(m: MessageResult, order: number | null): string {
   return `hop ${hop.order} (${sanitize(from, CELL)} → ${sanitize(hop.by?.host ?? '?', CELL)})`;
 }
 
-/** One line: PASS/FAIL/UNKNOWN, the message, and why. */
+/**
+ * One line: PASS/FAIL/UNKNOWN, the message, and why.
+ *
+ * @example headersVerdictLine(m, new Chalk({ level: 0 })) // 'PASS message 1: every network hop used TLS (1 network hop, 1 local); …'
+ */
 export function headersVerdictLine(m: MessageResult, c: ChalkInstance): string {
   const v = m.verdict;
   const counts = `${v.networkHops.length} network hop${v.networkHops.length === 1 ? '' : 's'}, ${v.localHops.length} local`;
