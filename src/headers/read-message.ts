@@ -67,7 +67,7 @@ export interface HeaderBlock {
   chars: number;
   /** The header block ran past `headerChars`: the rest was not read. */
   truncated: boolean;
-  /** The input stopped at its size cap inside this header: the rest was not read. */
+  /** The input stopped inside this header (at its size cap, or a read error): the rest was not read. */
   inputCut: boolean;
   /** No empty line ended the header: the input was a bare header block. */
   headerOnly: boolean;
@@ -141,7 +141,7 @@ const isEmptyLine = (line: string) => line === '' || line === '\r';
  * @example
  * const reader = new HeaderReader();
  * reader.line('Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000', true, 1); // true: go on
- * reader.finish({ ended: false, inputCut: false }).received[0]?.value // 'from a by b; Mon, 1 Jan 2024 00:00:00 +0000'
+ * reader.finish({ inputCut: false }).received[0]?.value // 'from a by b; Mon, 1 Jan 2024 00:00:00 +0000'
  */
 export class HeaderReader {
   private readonly limits: HeaderLimits;
@@ -250,7 +250,7 @@ export class HeaderReader {
     this.current = null;
   }
 
-  /** The header as read. `inputCut`: the input stopped at its size cap before the header ended. */
+  /** The header as read. `inputCut`: the input stopped (its size cap, a read error) before the header ended. */
   finish(end: { inputCut: boolean }): HeaderBlock {
     const open = !this.ended && !this.truncated;
     // The input stopped inside the header: the field being read may go on (a folded line, or the
@@ -380,7 +380,7 @@ export class MessageSplitter {
 
   /**
    * Ends the input: the last line, the message being read. `inputCut`: the input stopped at its
-   * size cap (a header being read then was cut).
+   * size cap or at a read error (a header being read then was cut).
    */
   end(end: { inputCut: boolean }): SplitSummary {
     if (this.lineChars > 0 || this.line !== '') this.endLine(0);
