@@ -5,7 +5,7 @@
 // every message passes and the whole report is drawn):
 //   3x500, 25x500, 1000x60   the shapes (item 15: text took 2 s, 12.6 s and 44 s)
 //   64MiB                    messages of 60 fields and a 4 KiB body, up to just under 64 MiB
-//                            (the input cap), ~4,000 messages, ~240,000 hops
+//                            (the input cap): ~2,400 messages, ~147,000 hops
 //
 // Measured per shape and format: wall time (spawn to exit), CPU time of the CLI (user + system),
 // peak RSS of the CLI (process.resourceUsage().maxRSS at exit, through a preloaded hook), and the

@@ -43,18 +43,30 @@ const KEYWORD_SOURCE: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['utf8smtp', 'utf8smtpa', 'utf8smtps', 'utf8smtpsa', 'utf8lmtp', 'utf8lmtpa', 'utf8lmtps', 'utf8lmtpsa'].map((k) => [k, 'RFC 6531'])),
 };
 
-/** Where a keyword's meaning comes from, for the `evidence` text: RFC 3848 unless listed. */
+/**
+ * Where a keyword's meaning comes from, for the `evidence` text: RFC 3848 unless listed.
+ *
+ * @example keywordSource('UTF8SMTPS') // 'RFC 6531'; keywordSource('ESMTPS') // 'RFC 3848'
+ */
 export function keywordSource(keyword: string | null): string {
   return KEYWORD_SOURCE[keyword?.toLowerCase() ?? ''] ?? 'RFC 3848';
 }
 
-/** What a `with` keyword says about TLS; null for a keyword outside the table. */
+/**
+ * What a `with` keyword says about TLS; null for a keyword outside the table.
+ *
+ * @example keywordClass('ESMTPSA') // 'tls'; keywordClass('esmtp') // 'plain'; keywordClass('x') // null
+ */
 export function keywordClass(keyword: string | null): KeywordClass | null {
   if (keyword === null) return null;
   return KEYWORD_CLASS[keyword.toLowerCase()] ?? null;
 }
 
-/** LMTP in any of its forms (RFC 2033, RFC 3848, RFC 6531): delivery into the mailbox store. */
+/**
+ * LMTP in any of its forms (RFC 2033, RFC 3848, RFC 6531): delivery into the mailbox store.
+ *
+ * @example isLmtp('LMTPS') // true
+ */
 export function isLmtp(keyword: string | null): boolean {
   const k = keyword?.toLowerCase() ?? '';
   return k.startsWith('lmtp') || k.startsWith('utf8lmtp');
@@ -71,7 +83,11 @@ const VERSION_NAMES: Readonly<Record<string, TlsVersion>> = {
   'tls1.3': 'TLSv1.3',
 };
 
-/** 'TLSv1.3', 'TLS1_3', 'tls1.3', 'SSLv3' → the TlsVersion; 'TLSv1/SSLv3' kept; else null. */
+/**
+ * 'TLSv1.3', 'TLS1_3', 'tls1.3', 'SSLv3' → the TlsVersion; 'TLSv1/SSLv3' kept; else null.
+ *
+ * @example normaliseVersion('TLS1_3') // 'TLSv1.3'
+ */
 export function normaliseVersion(protocol: string | null): TlsVersion | null {
   if (protocol === null || protocol.length > 16) return null;
   const lower = protocol.toLowerCase();

@@ -22,6 +22,8 @@ export interface HeaderLimits {
 /**
  * The caps (README "mxprobe headers"). Every cap that leaves something unread makes the verdict
  * of what it touches unknown, never a pass (judge/judge-hops.ts).
+ *
+ * @example HEADER_LIMITS.inputBytes // 67108864 (64 MiB)
  */
 export const HEADER_LIMITS: Readonly<HeaderLimits> = {
   headerChars: 1024 * 1024,
@@ -65,7 +67,7 @@ export interface HeaderBlock {
   chars: number;
   /** The header block ran past `headerChars`: the rest was not read. */
   truncated: boolean;
-  /** The input stopped at its size cap inside this header: the rest was not read. */
+  /** The input stopped inside this header (at its size cap, or a read error): the rest was not read. */
   inputCut: boolean;
   /** No empty line ended the header: the input was a bare header block. */
   headerOnly: boolean;
@@ -86,8 +88,6 @@ export interface SplitSummary {
   kind: 'mbox' | 'single' | 'empty';
   /** Every message found, also past `limits.messages`. */
   messagesFound: number;
-  /** Messages handed on (at most `limits.messages`). */
-  messagesRead: number;
 }
 
 /**
@@ -141,7 +141,7 @@ const isEmptyLine = (line: string) => line === '' || line === '\r';
  * @example
  * const reader = new HeaderReader();
  * reader.line('Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000', true, 1); // true: go on
- * reader.finish({ ended: false, inputCut: false }).received[0]?.value // 'from a by b; Mon, 1 Jan 2024 00:00:00 +0000'
+ * reader.finish({ inputCut: false }).received[0]?.value // 'from a by b; Mon, 1 Jan 2024 00:00:00 +0000'
  */
 export class HeaderReader {
   private readonly limits: HeaderLimits;
@@ -250,7 +250,7 @@ export class HeaderReader {
     this.current = null;
   }
 
-  /** The header as read. `inputCut`: the input stopped at its size cap before the header ended. */
+  /** The header as read. `inputCut`: the input stopped (its size cap, a read error) before the header ended. */
   finish(end: { inputCut: boolean }): HeaderBlock {
     const open = !this.ended && !this.truncated;
     // The input stopped inside the header: the field being read may go on (a folded line, or the
@@ -328,7 +328,6 @@ export class MessageSplitter {
   private content = false;
   private previousEmpty = false;
   private found = 0;
-  private read = 0;
   private reader: HeaderReader | null = null;
   private envelopeFrom: string | null = null;
 
@@ -381,13 +380,13 @@ export class MessageSplitter {
 
   /**
    * Ends the input: the last line, the message being read. `inputCut`: the input stopped at its
-   * size cap (a header being read then was cut).
+   * size cap or at a read error (a header being read then was cut).
    */
   end(end: { inputCut: boolean }): SplitSummary {
     if (this.lineChars > 0 || this.line !== '') this.endLine(0);
     if (this.reader !== null) this.emit(end.inputCut);
     const kind = !this.content ? 'empty' : this.kind === 'mbox' ? 'mbox' : 'single';
-    return { kind, messagesFound: kind === 'empty' ? 0 : this.found, messagesRead: this.read };
+    return { kind, messagesFound: kind === 'empty' ? 0 : this.found };
   }
 
   private endLine(breakChars: number): void {
@@ -464,7 +463,6 @@ export class MessageSplitter {
     const reader = this.reader;
     if (reader === null) return;
     this.reader = null;
-    this.read += 1;
     this.onMessage({ index: this.found, envelopeFrom: this.envelopeFrom, header: reader.finish({ inputCut }) });
   }
 }

@@ -25,6 +25,11 @@ const LIMIT = {
   messages: HEADER_LIMITS.messages.toLocaleString('en-US'),
 };
 
+/**
+ * Severity and hint of every header problem code.
+ *
+ * @example HEADER_PROBLEMS.HOP_PLAINTEXT.severity // 'error'
+ */
 export const HEADER_PROBLEMS: Record<HeaderProblemCode, ProblemKind> = {
   NO_RECEIVED_FIELDS: {
     severity: 'warning',

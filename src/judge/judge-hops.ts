@@ -97,6 +97,8 @@ const sameName = (a: string, b: string) => a.toLowerCase().replace(/\.$/, '') ==
  * (an internal hand-over: Postfix pickup, Gmail's internal hops), from and by the same
  * address or name, and qmail's "invoked" process notes. A field with neither from nor by
  * is not assumed local.
+ *
+ * @example localReason(hopFacts) // 'from the loopback address 127.0.0.1', or null
  */
 export function localReason(hop: HopFacts): string | null {
   if (/^\(qmail \d+ invoked /i.test(hop.raw.slice(0, 40))) return 'a qmail process note, not a transfer';
@@ -114,7 +116,11 @@ export function localReason(hop: HopFacts): string | null {
   return null;
 }
 
-/** "hop 2 (grue.example.edu [10.0.0.13] → email.example.edu)": names a hop in a message. */
+/**
+ * Names a hop in a message's problems.
+ *
+ * @example hopLabel(hopFacts) // 'hop 2 (grue.example.edu [10.0.0.13] → email.example.edu)'
+ */
 export function hopLabel(hop: HopFacts): string {
   const from = hop.from === null ? '(no from)' : `${hop.from.reverseName ?? hop.from.helo ?? '?'}${hop.from.ip === null ? '' : ` [${hop.from.ip}]`}`;
   return `hop ${hop.order} (${from} → ${hop.by?.host ?? '?'})`;

@@ -179,7 +179,10 @@ export interface HeadersVerdict {
    * cap, no header cut at its cap or by the input cap, no field cut at its cap.
    */
   complete: boolean;
-  /** `allNetworkHopsEncrypted === true`: the exit-code rule (0 when every message passes, else 1). */
+  /**
+   * `allNetworkHopsEncrypted === true`. The exit code is 0 only when every message passes and
+   * every input was read in full (HeadersInput.pass, headersExitStatus in judge/judge-hops.ts).
+   */
   pass: boolean;
   /** Orders of the network hops, of the local ones, of the plaintext ones and of the unknown ones. */
   networkHops: number[];
@@ -205,11 +208,11 @@ export interface MessageFacts {
   messageId: string | null;
   subject: string | null;
   dateHeader: string | null;
-  /** Characters of the header block read (capped at LIMITS.headerChars). */
+  /** Characters of the header block read (capped at HEADER_LIMITS.headerChars). */
   headerChars: number;
-  /** The header ran past LIMITS.headerChars: the rest was not read. */
+  /** The header ran past HEADER_LIMITS.headerChars: the rest was not read. */
   headerTruncated: boolean;
-  /** The input stopped inside this header (at its size cap LIMITS.inputBytes, or a read error): the rest was not read. */
+  /** The input stopped inside this header (at its size cap HEADER_LIMITS.inputBytes, or a read error): the rest was not read. */
   inputCut: boolean;
   /** The input had no empty line after the header (a bare header block). */
   headerOnly: boolean;
@@ -232,6 +235,11 @@ export interface MessageResult extends Omit<MessageFacts, 'hops'> {
   problems: HeaderProblem[];
 }
 
+/**
+ * The `schemaVersion` of the headers JSON report: it changes only for an incompatible change.
+ *
+ * @example JSON.parse(stdout).schemaVersion === HEADERS_SCHEMA_VERSION
+ */
 export const HEADERS_SCHEMA_VERSION = 1;
 
 /** What one input was: 'several' only for the totals of several files (`HeadersReport.input`). */
@@ -243,13 +251,13 @@ export interface HeadersInput {
   file: string | null;
   /** 'mbox' From_-separated messages; 'message' a header and a body; 'headers' a bare header block; 'empty' no message. */
   kind: HeadersInputKind;
-  /** Bytes read: at most LIMITS.inputBytes. */
+  /** Bytes read: at most HEADER_LIMITS.inputBytes. */
   bytes: number;
   /** Characters read (UTF-16 code units after UTF-8 decoding). */
   chars: number;
   /** Messages found, also past the cap (and, when the input was cut, only up to the cut). */
   messagesFound: number;
-  /** Messages judged and listed in `messages`: at most LIMITS.messages. */
+  /** Messages judged and listed in `messages`: at most HEADER_LIMITS.messages. */
   messagesRead: number;
   /** Some message has at least one header field (else the input holds no message: NO_MESSAGE_HEADER). */
   headerFound: boolean;
@@ -272,9 +280,9 @@ export interface HeadersInputFacts {
   messagesFound: number;
   messagesRead: number;
   headerFound: boolean;
-  /** Bytes past LIMITS.inputBytes were left unread. */
+  /** Bytes past HEADER_LIMITS.inputBytes were left unread. */
   inputCut: boolean;
-  /** Messages past LIMITS.messages were counted, not read. */
+  /** Messages past HEADER_LIMITS.messages were counted, not read. */
   messagesCut: boolean;
   /** Every message read passed (true when none was). */
   messagesPass: boolean;

@@ -2,16 +2,16 @@
  * The JSON report of `mxprobe headers`, written a piece at a time: one document whose `messages`
  * array is written a message at a time, then `inputs` and `input` (known only at the end). The
  * same text as JSON.stringify of the whole HeadersReport (keys in that order), indented by two.
- * Pure. Like json.ts, characters JSON leaves raw but a terminal would act on (C1 controls, bidi
- * overrides, line separators) are written as \u escapes: the same data, safe to `cat`.
+ * Pure. As in json.ts, characters JSON leaves raw but a terminal would act on (C1 controls, bidi
+ * overrides, line separators) are written as \u escapes (its escapeUnsafeJson): the same data,
+ * safe to `cat`.
  */
 import { HEADERS_SCHEMA_VERSION, type HeadersInput, type HeadersReport, type MessageResult } from '../model/headers.js';
-
-const RAW_BUT_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+import { escapeUnsafeJson } from './json.js';
 
 /** JSON.stringify indented by two, its lines shifted right by `indent` spaces (JSON strings hold no raw line break). */
 function json(value: unknown, indent: number): string {
-  const text = JSON.stringify(value, null, 2).replace(RAW_BUT_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = escapeUnsafeJson(JSON.stringify(value, null, 2));
   return indent === 0 ? text : text.replaceAll('\n', `\n${' '.repeat(indent)}`);
 }
 

@@ -42,7 +42,11 @@ function hopName(m: MessageResult, order: number | null): string {
   return `hop ${hop.order} (${sanitize(from, CELL)} → ${sanitize(hop.by?.host ?? '?', CELL)})`;
 }
 
-/** One line: PASS/FAIL/UNKNOWN, the message, and why. */
+/**
+ * One line: PASS/FAIL/UNKNOWN, the message, and why.
+ *
+ * @example headersVerdictLine(m, new Chalk({ level: 0 })) // 'PASS message 1: every network hop used TLS (1 network hop, 1 local); …'
+ */
 export function headersVerdictLine(m: MessageResult, c: ChalkInstance): string {
   const v = m.verdict;
   const counts = `${v.networkHops.length} network hop${v.networkHops.length === 1 ? '' : 's'}, ${v.localHops.length} local`;
@@ -126,13 +130,7 @@ function hopList(orders: readonly number[]): string {
 /**
  * One message: its verdict line, the From_ line of an mbox, the hop table, the local hops and
  * the problems. No line break at the end.
- *
- * @example renderMessageText(report.messages[0], { colorLevel: 0 }).split('\n')[0] // 'PASS message 1 …'
  */
-export function renderMessageText(m: MessageResult, options: HeadersTextOptions): string {
-  return messageBlock(m, new Chalk({ level: options.colorLevel }));
-}
-
 function messageBlock(m: MessageResult, c: ChalkInstance): string {
   const lines = [headersVerdictLine(m, c)];
   if (m.envelopeFrom !== null) lines.push(c.dim(`From ${sanitize(m.envelopeFrom, 200)}`));
@@ -145,25 +143,23 @@ function messageBlock(m: MessageResult, c: ChalkInstance): string {
 }
 
 /** How an input is named to a person: 'standard input', its file name (sanitised), or 'the input'. */
-export function inputName(file: string | null): string {
+function inputName(file: string | null): string {
   if (file === null) return 'the input';
   return file === '-' ? 'standard input' : sanitize(file, 200);
 }
 
 /**
- * What an input's caps left unread, or that it held no message: a closing block; null when
- * there is nothing to say (the input was read in full and held messages). No line break at the end.
- *
- * @example renderInputText(input, { colorLevel: 0 }) // 'UNKNOWN mbox: only the first 10000 of 10001 messages were read …'
+ * What an input's caps left unread, or that it held no message ('UNKNOWN mbox: only the first
+ * 10000 of 10001 messages were read …'): a closing block; null when there is nothing to say (the
+ * input was read in full and held messages). No line break at the end.
  */
-export function renderInputText(input: HeadersInput, options: HeadersTextOptions): string | null {
-  const c = new Chalk({ level: options.colorLevel });
+function inputBlock(input: HeadersInput, c: ChalkInstance): string | null {
   if (input.error !== null) return null; // said on standard error, once
   const name = inputName(input.file);
   const lines: string[] = [];
   const rest = input.problems.filter((p) => p.code !== 'NO_MESSAGE_HEADER');
   if (input.messagesRead === 0) {
-    lines.push(`${c.yellow.bold('UNKNOWN')} no message header found in ${input.file === null ? 'the input' : name}.`);
+    lines.push(`${c.yellow.bold('UNKNOWN')} no message header found in ${name}.`);
   } else if (rest.length > 0) {
     const parts: string[] = [];
     if (input.problems.some((p) => p.code === 'INPUT_TOO_LARGE')) parts.push(`only its first ${sizeText(input.bytes, 'bytes')} were read`);
@@ -208,7 +204,7 @@ export class HeadersTextStream {
 
   /** The input's closing block, when it has one ('' otherwise). */
   inputEnd(input: HeadersInput): string {
-    const text = renderInputText(input, this.options);
+    const text = inputBlock(input, this.c);
     return text === null ? '' : this.block(text);
   }
 
