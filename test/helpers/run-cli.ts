@@ -95,6 +95,12 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
 /** Short deadlines so hostile servers cost little test time. */
 export const FAST = ['--timeout', '1.5', '--connect-timeout', '1', '--dns-timeout', '0.5'] as const;
 
+/**
+ * Deadlines for servers that all answer (no test waits for them to pass): generous, so that a
+ * handshake on a machine whose cores are busy with other work never times out.
+ */
+export const PATIENT = ['--timeout', '20', '--connect-timeout', '10', '--dns-timeout', '5'] as const;
+
 /** Common CLI arguments to probe one fake server directly: `--server 127.0.0.1:PORT --name NAME`. */
 export function serverArgs(server: { host: string; port: number }, name: string | null = 'mx.test'): string[] {
   const host = net.isIPv6(server.host) ? `[${server.host}]` : server.host;

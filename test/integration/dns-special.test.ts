@@ -12,7 +12,7 @@ import { startFakeDns, type FakeZone } from '../helpers/fake-dns.ts';
 import { startFakeSmtp, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { runGuardedCli, type GuardedRun } from '../helpers/loopback-guard.ts';
-import { FAST, codesOf, problemOf } from '../helpers/run-cli.ts';
+import { PATIENT, codesOf, problemOf } from '../helpers/run-cli.ts';
 
 let pki: TestPki;
 before(async () => {
@@ -31,7 +31,7 @@ async function probe(domain: string, zone: FakeZone, extra: string[] = [], forma
   const dns = await startFakeDns(zone);
   const smtp = await startFakeSmtp({ tls: pki.certs.valid });
   try {
-    const run = await runGuardedCli([domain, '--resolver', dns.address, '--port', String(smtp.port), '--ca-file', pki.caFile, ...FAST, ...format, ...extra]);
+    const run = await runGuardedCli([domain, '--resolver', dns.address, '--port', String(smtp.port), '--ca-file', pki.caFile, ...PATIENT, ...format, ...extra]);
     const parsed = format.includes('--json') ? run.json().domains[0] : null;
     return { run, domain: parsed, smtp, queries: dns.queries };
   } finally {
@@ -177,7 +177,7 @@ describe('--allow-special-addresses, --server', { concurrency: true }, () => {
   test('--server 127.0.0.1 is the user’s choice: probed without the option', async () => {
     const smtp = await startFakeSmtp({ tls: pki.certs.valid });
     try {
-      const run = await runGuardedCli(['--server', `127.0.0.1:${smtp.port}`, '--name', 'mx.test', '--ca-file', pki.caFile, ...FAST, '--json']);
+      const run = await runGuardedCli(['--server', `127.0.0.1:${smtp.port}`, '--name', 'mx.test', '--ca-file', pki.caFile, ...PATIENT, '--json']);
       assert.equal(run.code, 0, run.stdout);
       assert.equal(smtp.connections, 1);
       assert.ok(!codesOf(run.json().domains[0]).includes('MX_ADDRESS_SPECIAL'));

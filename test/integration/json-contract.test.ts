@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import { craftResponse, startFakeDns } from '../helpers/fake-dns.ts';
 import { startFakeSmtp, type FakeSmtpOptions, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { FAST, addressesOf, assertNeverSentMail, closedPort, runCli, serverArgs } from '../helpers/run-cli.ts';
+import { FAST, PATIENT, addressesOf, assertNeverSentMail, closedPort, runCli, serverArgs } from '../helpers/run-cli.ts';
 
 const LEVELS = ['none', 'encrypt', 'verify'];
 const SEVERITIES = ['error', 'warning', 'info'];
@@ -186,11 +186,11 @@ function checkReport(stdout: string, { transcript }: { transcript: boolean }): a
 describe('JSON contract', { concurrency: true }, () => {
   test('a verify-grade server, without and with --transcript', () =>
     withSmtp({ tls: pki.certs.valid }, async (good) => {
-      const args = [...serverArgs(good), '--ca-file', pki.caFile, ...FAST, '--json'];
+      const args = [...serverArgs(good), '--ca-file', pki.caFile, ...PATIENT, '--json'];
       const [plainRun, withTranscript, formatJson] = await Promise.all([
         runCli(args),
         runCli([...args, '--transcript']),
-        runCli([...serverArgs(good), '--ca-file', pki.caFile, ...FAST, '--format', 'json']),
+        runCli([...serverArgs(good), '--ca-file', pki.caFile, ...PATIENT, '--format', 'json']),
       ]);
       for (const run of [plainRun, withTranscript, formatJson]) assert.equal(run.code, 0, run.stderr);
       const report = checkReport(plainRun.stdout, { transcript: false });
@@ -224,7 +224,7 @@ describe('JSON contract', { concurrency: true }, () => {
 
   test('no STARTTLS: tls and certificate are null, level none', () =>
     withSmtp({}, async (plain) => {
-      const run = await runCli([...serverArgs(plain), ...FAST, '--json']);
+      const run = await runCli([...serverArgs(plain), ...PATIENT, '--json']);
       assert.equal(run.code, 1);
       const a = checkReport(run.stdout, { transcript: false }).domains[0].mx[0].addresses[0];
       assert.equal(a.starttls, false);
@@ -260,7 +260,7 @@ describe('JSON contract', { concurrency: true }, () => {
         'null.test': { MX: [{ preference: 0, exchange: '.' }] },
       });
       try {
-        const run = await runCli(['good.test', 'nx.test', 'user@null.test', '--resolver', dns.address, '--port', String(good.port), '--ca-file', pki.caFile, ...FAST, '--json', '--allow-special-addresses']);
+        const run = await runCli(['good.test', 'nx.test', 'user@null.test', '--resolver', dns.address, '--port', String(good.port), '--ca-file', pki.caFile, ...PATIENT, '--json', '--allow-special-addresses']);
         assert.equal(run.code, 1, 'one domain fails, so exit 1');
         const report = checkReport(run.stdout, { transcript: false });
         assert.deepEqual(

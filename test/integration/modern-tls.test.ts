@@ -17,7 +17,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { startFakeSmtp, type FakeSmtpOptions } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { FAST, addressesOf, assertNeverSentMail, codesOf, onlyDomain, problemOf, runCli, serverArgs } from '../helpers/run-cli.ts';
+import { PATIENT, addressesOf, assertNeverSentMail, codesOf, onlyDomain, problemOf, runCli, serverArgs } from '../helpers/run-cli.ts';
 
 const POSTTLS_FINGER = '/usr/sbin/posttls-finger';
 const run = promisify(execFile);
@@ -194,7 +194,7 @@ describe('what a sender with current TLS defaults gets, against posttls-finger',
     test(c.name, async (t) => {
       const smtp = await startFakeSmtp(c.server());
       try {
-        const cli = await runCli([...serverArgs(smtp), '--ca-file', pki.caFile, ...FAST, '--json', ...(c.implicit === true ? ['--tls', 'implicit'] : [])]);
+        const cli = await runCli([...serverArgs(smtp), '--ca-file', pki.caFile, ...PATIENT, '--json', ...(c.implicit === true ? ['--tls', 'implicit'] : [])]);
         const domain = onlyDomain(cli);
         const [address] = addressesOf(domain);
         const why = `problems: ${JSON.stringify(domain.problems.map((p: any) => `${p.code}: ${p.message}`))}`;

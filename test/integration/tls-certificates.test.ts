@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { startFakeSmtp, type FakeSmtpOptions, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type PathScenarioName, type TestPki } from '../helpers/pki.ts';
-import { FAST, addressesOf, assertNeverSentMail, codesOf, onlyDomain, problemOf, runCli, serverArgs, type CliRun } from '../helpers/run-cli.ts';
+import { PATIENT, addressesOf, assertNeverSentMail, codesOf, onlyDomain, problemOf, runCli, serverArgs, type CliRun } from '../helpers/run-cli.ts';
 
 let pki: TestPki;
 before(async () => {
@@ -30,7 +30,7 @@ async function probe(
   const options: FakeSmtpOptions = tls !== undefined && 'key' in tls ? { tls } : (tls ?? {});
   const smtp = await startFakeSmtp(options);
   try {
-    const run = await runCli([...serverArgs(smtp, name), ...(caFile ? ['--ca-file', pki.caFile] : []), ...FAST, '--json', ...extra]);
+    const run = await runCli([...serverArgs(smtp, name), ...(caFile ? ['--ca-file', pki.caFile] : []), ...PATIENT, '--json', ...extra]);
     const domain = onlyDomain(run);
     const all = addressesOf(domain);
     assert.equal(all.length, 1);
@@ -48,7 +48,7 @@ describe('levels and exit codes', { concurrency: true }, () => {
     // short of an anchor OpenSSL accepted (CERT_UNTRUSTED where OpenSSL says OK).
     const smtp = await startFakeSmtp({ tls: pki.certs.valid });
     try {
-      const run = await runCli([...serverArgs(smtp, 'mx.test'), ...FAST, '--json', '--require', 'verify'], { env: { NODE_EXTRA_CA_CERTS: pki.caFile } });
+      const run = await runCli([...serverArgs(smtp, 'mx.test'), ...PATIENT, '--json', '--require', 'verify'], { env: { NODE_EXTRA_CA_CERTS: pki.caFile } });
       const domain = onlyDomain(run);
       assert.equal(run.code, 0, JSON.stringify(domain.problems));
       assert.equal(addressesOf(domain)[0].certificate.trusted, true);
@@ -107,7 +107,7 @@ describe('levels and exit codes', { concurrency: true }, () => {
   test('text output for a verify-grade server: PASS verdict and the table', async () => {
     const smtp = await startFakeSmtp({ tls: pki.certs.valid });
     try {
-      const run = await runCli([...serverArgs(smtp), '--ca-file', pki.caFile, '--require', 'verify', ...FAST]);
+      const run = await runCli([...serverArgs(smtp), '--ca-file', pki.caFile, '--require', 'verify', ...PATIENT]);
       assert.equal(run.code, 0);
       assert.match(run.stdout, /^PASS mx\.test: level verify \(required: verify\)$/m);
       assert.match(run.stdout, /│ mx\.test +│ 127\.0\.0\.1 +│ yes +│ TLSv1\.3 +│ mx\.test +│ \d+ +│ trusted +│ match +│ verify +│/);
@@ -155,7 +155,7 @@ describe('levels and exit codes', { concurrency: true }, () => {
   test('text output for an expired certificate with --require verify: FAIL with the reason', async () => {
     const smtp = await startFakeSmtp({ tls: pki.certs.expired });
     try {
-      const run = await runCli([...serverArgs(smtp), '--ca-file', pki.caFile, '--require', 'verify', ...FAST]);
+      const run = await runCli([...serverArgs(smtp), '--ca-file', pki.caFile, '--require', 'verify', ...PATIENT]);
       assert.equal(run.code, 1);
       assert.match(run.stdout, /^FAIL mx\.test: level encrypt \(required: verify\) — The certificate of mx\.test \[127\.0\.0\.1\] expired on /m);
       assert.match(run.stdout, /✘ CERT_EXPIRED/);
