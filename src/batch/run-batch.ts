@@ -29,7 +29,7 @@ import { csvHeaderCells } from '../render/csv.js';
 import { inShard, type Shard } from './shard.js';
 import { APPENDABLE, BatchWriter, type BatchFormat } from './batch-output.js';
 import { checkOutputPath, fileSink, OutputError, streamSink, type Sink, type SinkFailure } from './sink.js';
-import { RunStop, type StopReason } from './run-stop.js';
+import { RunStop, type RunStopReason } from './run-stop.js';
 import { DomainFactsCache } from './domain-facts-cache.js';
 import { isSameFile } from './same-file.js';
 
@@ -72,7 +72,7 @@ export class BatchError extends Error {
 /** How a batch ended: the CLI turns it into an exit code. */
 export interface BatchOutcome {
   /** Why it stopped before the input was done (signal, closed standard output, output error); null when it finished. */
-  stopped: StopReason | null;
+  stopped: RunStopReason | null;
   /** The output's failure, when writing it failed (stopped is then 'output-error' or 'broken-pipe'). */
   outputFailure: SinkFailure | null;
   /** Rows of the whole output (a resumed run: the earlier rows too) below their required level, or invalid. */

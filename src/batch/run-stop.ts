@@ -7,10 +7,14 @@
 
 import { setMaxListeners } from 'node:events';
 
-export type StopReason = 'signal' | 'broken-pipe' | 'output-error';
+/**
+ * Why a batch stopped early (not dns/stop-reason.ts's StopReason, which says why one
+ * domain's work was aborted).
+ */
+export type RunStopReason = 'signal' | 'broken-pipe' | 'output-error';
 
 /** When several reasons come, the exit code follows the most serious: a lost write, a closed pipe, a signal. */
-const RANK: Record<StopReason, number> = { signal: 1, 'broken-pipe': 2, 'output-error': 3 };
+const RANK: Record<RunStopReason, number> = { signal: 1, 'broken-pipe': 2, 'output-error': 3 };
 
 /**
  * @example
@@ -32,7 +36,7 @@ export class RunStop {
   /** Resolves when the first stop is requested: race it against any wait. */
   readonly whenStopping: Promise<void> = new Promise<void>((resolve) => (this.wake = resolve));
   /** The most serious reason requested so far, or null while running. */
-  reason: StopReason | null = null;
+  reason: RunStopReason | null = null;
   /** performance.now() of the first request. */
   requestedAt: number | null = null;
 
@@ -46,7 +50,7 @@ export class RunStop {
     return this.abortController.signal;
   }
 
-  request(reason: StopReason): void {
+  request(reason: RunStopReason): void {
     if (this.reason === null || RANK[reason] > RANK[this.reason]) this.reason = reason;
     if (this.requestedAt !== null) return;
     this.requestedAt = performance.now();

@@ -7,6 +7,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { BatchSummary, SummaryCounts } from '../judge/batch-summary.js';
 import type { Severity } from '../model/result.js';
+import type { RunStopReason } from '../batch/run-stop.js';
 import { sanitize } from './sanitize.js';
 
 export interface SummaryTextOptions {
@@ -19,7 +20,7 @@ export interface SummaryTextOptions {
   /** The run was stopped (SIGINT/SIGTERM) before every domain was done. */
   interrupted: boolean;
   /** Why it stopped when it did not finish: a signal (the default when `interrupted`), its standard output closed, or the output failed. */
-  stopReason?: 'signal' | 'broken-pipe' | 'output-error';
+  stopReason?: RunStopReason;
   /** Rows whose probes were still running when the run stopped: not written (a `--resume` redoes them). */
   unfinished?: number;
   /** Rows counted from the earlier output (`--resume`); the rest were done in this run. */
