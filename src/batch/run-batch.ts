@@ -376,7 +376,6 @@ export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
       colorLevel: textToStdout && !failedStdout ? settings.colorLevel : settings.stderrColorLevel,
       elapsedMs: performance.now() - started,
       probesMade: prober.connections,
-      interrupted: stoppedEarly === 'signal',
       ...(stoppedEarly !== null ? { stopReason: stoppedEarly } : {}),
       unfinished,
       earlier: earlierRows,
