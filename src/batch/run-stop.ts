@@ -20,7 +20,7 @@ const RANK: Record<RunStopReason, number> = { signal: 1, 'broken-pipe': 2, 'outp
  * @example
  * const stop = new RunStop();
  * process.on('SIGINT', () => stop.request('signal'));
- * await Promise.race([work, stop.whenStopping]);
+ * stop.stopping.addEventListener('abort', wakeTheLoop, { once: true });
  */
 export class RunStop {
   private readonly stopController = new AbortController();
@@ -32,9 +32,6 @@ export class RunStop {
     setMaxListeners(0, this.stopController.signal, this.abortController.signal);
   }
 
-  private wake: () => void = () => undefined;
-  /** Resolves when the first stop is requested: race it against any wait. */
-  readonly whenStopping: Promise<void> = new Promise<void>((resolve) => (this.wake = resolve));
   /** The most serious reason requested so far, or null while running. */
   reason: RunStopReason | null = null;
   /** performance.now() of the first request. */
@@ -55,7 +52,6 @@ export class RunStop {
     if (this.requestedAt !== null) return;
     this.requestedAt = performance.now();
     this.stopController.abort();
-    this.wake();
   }
 
   /** Ends the work in flight (after the grace period). */
