@@ -368,12 +368,12 @@ export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
     throw fatal;
   }
 
-  const textToStdout = settings.format === 'text' && settings.output === null;
-  // Why the rows stopped coming (a write that fails only at the end stopped nothing early).
+  // Why the rows stopped coming (a write that fails only at the end stopped nothing early;
+  // the sink's failure listener still records it in stop.reason for the exit code).
   const stoppedEarly = stop.reason;
-  const text = (failedStdout: boolean) =>
+  const text = (colorLevel: BatchSettings['colorLevel']) =>
     renderSummary(summary.summary(), {
-      colorLevel: textToStdout && !failedStdout ? settings.colorLevel : settings.stderrColorLevel,
+      colorLevel,
       elapsedMs: performance.now() - started,
       probesMade: prober.connections,
       ...(stoppedEarly !== null ? { stopReason: stoppedEarly } : {}),
@@ -382,10 +382,10 @@ export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
       calendarWithoutEarlier: resumeFormat === 'csv',
     });
   // The text format's summary follows its rows on stdout; machine formats keep stdout clean (stderr).
-  const trailer = !settings.quiet && textToStdout && sink.failure === null ? text(false) : undefined;
+  const textToStdout = settings.format === 'text' && settings.output === null;
+  const trailer = !settings.quiet && textToStdout && sink.failure === null ? text(settings.colorLevel) : undefined;
   await writer.end({ startedAt, durationMs: performance.now() - started, ...(trailer !== undefined ? { trailer } : {}) });
-  if (sink.failure !== null) stop.request(sink.failure.kind === 'broken-pipe' ? 'broken-pipe' : 'output-error');
-  if (!settings.quiet && trailer === undefined) process.stderr.write(text(true));
+  if (!settings.quiet && trailer === undefined) process.stderr.write(text(settings.stderrColorLevel));
   const { fail, undetermined } = summary.counts;
   return { stopped: stop.reason, outputFailure: sink.failure, fail, undetermined };
 }
