@@ -39,7 +39,11 @@ export interface EarlierRow {
   result: DomainResult | null;
 }
 
-/** The file exists but is not mxprobe output of that format: appending to it would corrupt it. */
+/**
+ * The file exists but is not mxprobe output of that format: appending to it would corrupt it.
+ *
+ * @example throw new ResumeError('audit.csv is not mxprobe CSV output (its header does not start with domain,level,required,…): not appending to it')
+ */
 export class ResumeError extends Error {
   override name = 'ResumeError';
 }

@@ -64,7 +64,11 @@ export interface BatchSettings extends BatchOptions {
   probe: ProbeOptions;
 }
 
-/** The batch cannot start (bad input, output or options): a one-line reason, nothing probed. */
+/**
+ * The batch cannot start (bad input, output or options): a one-line reason, nothing probed.
+ *
+ * @example throw new BatchError('--input partners.csv is not a file')
+ */
 export class BatchError extends Error {
   override name = 'BatchError';
 }
@@ -81,7 +85,11 @@ export interface BatchOutcome {
   undetermined: number;
 }
 
-/** Time the probes in flight get to finish after SIGINT/SIGTERM before they are aborted. */
+/**
+ * Time the probes in flight get to finish after SIGINT/SIGTERM before they are aborted.
+ *
+ * @example setTimeout(() => stop.abortInFlight(), STOP_GRACE_MS)
+ */
 export const STOP_GRACE_MS = 3000;
 /** Probe results and DNS answers remembered in one run. */
 const CACHE_ENTRIES = 100_000;

@@ -131,6 +131,8 @@ async function readInput(file: string, now: Date, writer: ReportWriter, out: Sta
 /**
  * Runs `mxprobe headers`: every input in turn, then the exit status over all of them
  * (headersExitStatus: 2 an input unreadable or no input held a message, 1 something not proven, 0 all passed).
+ *
+ * @example process.exitCode = await runHeaders({ files: ['message.eml'], format: 'text', color: true })
  */
 export async function runHeaders(settings: HeadersSettings): Promise<number> {
   const files = settings.files.length === 0 ? ['-'] : settings.files;

@@ -30,7 +30,11 @@ export interface SharedProberOptions {
   stop?: AbortSignal;
 }
 
-/** The run stopped before this address was probed (or before its retry): it has no facts. */
+/**
+ * The run stopped before this address was probed (or before its retry): it has no facts.
+ *
+ * @example const stopped = await prober.probe(target).then(() => false, (err) => err instanceof ProbeStopped)
+ */
 export class ProbeStopped extends Error {
   override name = 'ProbeStopped';
   constructor(target: AddressTarget) {
