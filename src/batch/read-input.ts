@@ -333,7 +333,6 @@ function owned(input: string, domain: string | null): { input: string; domain: s
 }
 const isBlank = (text: string) => text.trim() === '';
 const isComment = (text: string) => text.trimStart().startsWith('#');
-const show = (text: string, max = 60) => quote(text, max);
 const unquoted = (name: string) => name.trim().replace(/^"(.*)"$/s, '$1').trim().toLowerCase();
 const isKeyName = (name: string) => {
   const n = unquoted(name);
@@ -363,14 +362,14 @@ function csvLayout(header: RawRecord): { layout: CsvLayout; header: InputHeader 
   const seen = new Set<string>();
   for (const name of names) {
     const key = name.toLowerCase();
-    if (seen.has(key)) throw new InputError(`the CSV header on line ${header.line} names the column ${show(name)} twice`);
+    if (seen.has(key)) throw new InputError(`the CSV header on line ${header.line} names the column ${quote(name, 60)} twice`);
     seen.add(key);
   }
   const lower = names.map((name) => name.toLowerCase());
   let domainIndex = lower.indexOf('domain');
   if (domainIndex < 0) domainIndex = lower.indexOf('email');
   if (domainIndex < 0) {
-    const found = names.slice(0, 8).map((name) => show(name, 40)).join(', ');
+    const found = names.slice(0, 8).map((name) => quote(name, 40)).join(', ');
     throw new InputError(
       `the CSV header on line ${header.line} has no "domain" or "email" column (found ${found}${names.length > 8 ? ', …' : ''}); a plain list must have one domain a line and no commas`,
     );
@@ -417,8 +416,8 @@ function csvRow(record: RawRecord, layout: CsvLayout): InputRow {
     const raw = (fields[layout.requireIndex] ?? '').trim();
     const value = raw.toLowerCase();
     if (isLevel(value)) required = value;
-    else if (raw !== '' && shifted === null) errors.push(`unknown required level ${show(raw, 40)} (use none, encrypt or verify)`);
-    else if (raw !== '') warning = `${shifted}; its require cell ${show(raw, 40)} is not a level, so the default applies`;
+    else if (raw !== '' && shifted === null) errors.push(`unknown required level ${quote(raw, 40)} (use none, encrypt or verify)`);
+    else if (raw !== '') warning = `${shifted}; its require cell ${quote(raw, 40)} is not a level, so the default applies`;
   }
   return {
     line: record.line,

@@ -14,7 +14,7 @@ import { open } from 'node:fs/promises';
 import type { DomainResult, ProblemCode } from '../model/result.js';
 import { isLevel } from '../model/levels.js';
 import { PROBLEMS } from '../judge/problem-catalogue.js';
-import type { RecordedRow } from '../judge/batch-summary.js';
+import { rowKind, type RecordedRow } from '../judge/batch-summary.js';
 import { CSV_COLUMNS, csvNeedsEscape } from '../render/csv.js';
 
 export interface DoneRows {
@@ -39,7 +39,11 @@ export interface EarlierRow {
   result: DomainResult | null;
 }
 
-/** The file exists but is not mxprobe output of that format: appending to it would corrupt it. */
+/**
+ * The file exists but is not mxprobe output of that format: appending to it would corrupt it.
+ *
+ * @example throw new ResumeError('audit.csv is not mxprobe CSV output (its header does not start with domain,level,required,…): not appending to it')
+ */
 export class ResumeError extends Error {
   override name = 'ResumeError';
 }
@@ -108,13 +112,10 @@ function ndjsonRecord(row: Record<string, unknown>): EarlierRow {
   const pass = typeof row.pass === 'boolean' ? row.pass : null;
   const problems = Array.isArray(row.problems) ? row.problems : [];
   const codes = [...new Set(problems.map((p: unknown) => (p as { code?: unknown } | null)?.code).filter(isCode))];
-  const outcome = row.outcome;
-  const kind =
-    outcome === 'invalid-input' ? 'invalid' : outcome === 'nxdomain' || outcome === 'null-mx' || outcome === 'no-mail-host' ? 'no-mail' : 'judged';
   const source = row.source as { line?: unknown } | null | undefined;
   return {
     line: lineNumber(typeof source === 'object' && source !== null ? source.line : undefined),
-    record: { kind, level, pass, codes },
+    record: { kind: rowKind(row.outcome), level, pass, codes },
     result: calendarReadable(row) ? (row as unknown as DomainResult) : null,
   };
 }

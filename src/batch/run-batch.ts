@@ -29,7 +29,7 @@ import { csvHeaderCells } from '../render/csv.js';
 import { inShard, type Shard } from './shard.js';
 import { APPENDABLE, BatchWriter, type BatchFormat } from './batch-output.js';
 import { checkOutputPath, fileSink, OutputError, streamSink, type Sink, type SinkFailure } from './sink.js';
-import { RunStop, type StopReason } from './run-stop.js';
+import { RunStop, type RunStopReason } from './run-stop.js';
 import { DomainFactsCache } from './domain-facts-cache.js';
 import { isSameFile } from './same-file.js';
 
@@ -64,7 +64,11 @@ export interface BatchSettings extends BatchOptions {
   probe: ProbeOptions;
 }
 
-/** The batch cannot start (bad input, output or options): a one-line reason, nothing probed. */
+/**
+ * The batch cannot start (bad input, output or options): a one-line reason, nothing probed.
+ *
+ * @example throw new BatchError('--input partners.csv is not a file')
+ */
 export class BatchError extends Error {
   override name = 'BatchError';
 }
@@ -72,7 +76,7 @@ export class BatchError extends Error {
 /** How a batch ended: the CLI turns it into an exit code. */
 export interface BatchOutcome {
   /** Why it stopped before the input was done (signal, closed standard output, output error); null when it finished. */
-  stopped: StopReason | null;
+  stopped: RunStopReason | null;
   /** The output's failure, when writing it failed (stopped is then 'output-error' or 'broken-pipe'). */
   outputFailure: SinkFailure | null;
   /** Rows of the whole output (a resumed run: the earlier rows too) below their required level, or invalid. */
@@ -81,7 +85,11 @@ export interface BatchOutcome {
   undetermined: number;
 }
 
-/** Time the probes in flight get to finish after SIGINT/SIGTERM before they are aborted. */
+/**
+ * Time the probes in flight get to finish after SIGINT/SIGTERM before they are aborted.
+ *
+ * @example setTimeout(() => stop.abortInFlight(), STOP_GRACE_MS)
+ */
 export const STOP_GRACE_MS = 3000;
 /** Probe results and DNS answers remembered in one run. */
 const CACHE_ENTRIES = 100_000;
@@ -368,25 +376,24 @@ export async function runBatch(settings: BatchSettings): Promise<BatchOutcome> {
     throw fatal;
   }
 
-  const textToStdout = settings.format === 'text' && settings.output === null;
-  // Why the rows stopped coming (a write that fails only at the end stopped nothing early).
+  // Why the rows stopped coming (a write that fails only at the end stopped nothing early;
+  // the sink's failure listener still records it in stop.reason for the exit code).
   const stoppedEarly = stop.reason;
-  const text = (failedStdout: boolean) =>
+  const text = (colorLevel: BatchSettings['colorLevel']) =>
     renderSummary(summary.summary(), {
-      colorLevel: textToStdout && !failedStdout ? settings.colorLevel : settings.stderrColorLevel,
+      colorLevel,
       elapsedMs: performance.now() - started,
       probesMade: prober.connections,
-      interrupted: stoppedEarly === 'signal',
       ...(stoppedEarly !== null ? { stopReason: stoppedEarly } : {}),
       unfinished,
       earlier: earlierRows,
       calendarWithoutEarlier: resumeFormat === 'csv',
     });
   // The text format's summary follows its rows on stdout; machine formats keep stdout clean (stderr).
-  const trailer = !settings.quiet && textToStdout && sink.failure === null ? text(false) : undefined;
+  const textToStdout = settings.format === 'text' && settings.output === null;
+  const trailer = !settings.quiet && textToStdout && sink.failure === null ? text(settings.colorLevel) : undefined;
   await writer.end({ startedAt, durationMs: performance.now() - started, ...(trailer !== undefined ? { trailer } : {}) });
-  if (sink.failure !== null) stop.request(sink.failure.kind === 'broken-pipe' ? 'broken-pipe' : 'output-error');
-  if (!settings.quiet && trailer === undefined) process.stderr.write(text(true));
+  if (!settings.quiet && trailer === undefined) process.stderr.write(text(settings.stderrColorLevel));
   const { fail, undetermined } = summary.counts;
   return { stopped: stop.reason, outputFailure: sink.failure, fail, undetermined };
 }

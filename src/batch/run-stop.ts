@@ -7,16 +7,20 @@
 
 import { setMaxListeners } from 'node:events';
 
-export type StopReason = 'signal' | 'broken-pipe' | 'output-error';
+/**
+ * Why a batch stopped early (not dns/stop-reason.ts's StopReason, which says why one
+ * domain's work was aborted).
+ */
+export type RunStopReason = 'signal' | 'broken-pipe' | 'output-error';
 
 /** When several reasons come, the exit code follows the most serious: a lost write, a closed pipe, a signal. */
-const RANK: Record<StopReason, number> = { signal: 1, 'broken-pipe': 2, 'output-error': 3 };
+const RANK: Record<RunStopReason, number> = { signal: 1, 'broken-pipe': 2, 'output-error': 3 };
 
 /**
  * @example
  * const stop = new RunStop();
  * process.on('SIGINT', () => stop.request('signal'));
- * await Promise.race([work, stop.whenStopping]);
+ * stop.stopping.addEventListener('abort', wakeTheLoop, { once: true });
  */
 export class RunStop {
   private readonly stopController = new AbortController();
@@ -28,11 +32,8 @@ export class RunStop {
     setMaxListeners(0, this.stopController.signal, this.abortController.signal);
   }
 
-  private wake: () => void = () => undefined;
-  /** Resolves when the first stop is requested: race it against any wait. */
-  readonly whenStopping: Promise<void> = new Promise<void>((resolve) => (this.wake = resolve));
   /** The most serious reason requested so far, or null while running. */
-  reason: StopReason | null = null;
+  reason: RunStopReason | null = null;
   /** performance.now() of the first request. */
   requestedAt: number | null = null;
 
@@ -46,12 +47,11 @@ export class RunStop {
     return this.abortController.signal;
   }
 
-  request(reason: StopReason): void {
+  request(reason: RunStopReason): void {
     if (this.reason === null || RANK[reason] > RANK[this.reason]) this.reason = reason;
     if (this.requestedAt !== null) return;
     this.requestedAt = performance.now();
     this.stopController.abort();
-    this.wake();
   }
 
   /** Ends the work in flight (after the grace period). */

@@ -28,7 +28,11 @@ export interface Sink {
   onFailure(listener: (failure: SinkFailure) => void): void;
 }
 
-/** The output file cannot be opened: a one-line reason, raised before anything is probed. */
+/**
+ * The output file cannot be opened: a one-line reason, raised before anything is probed.
+ *
+ * @example throw new OutputError('--output results is a directory: give a file name')
+ */
 export class OutputError extends Error {
   override name = 'OutputError';
 }

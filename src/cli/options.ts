@@ -44,7 +44,11 @@ export interface RawOptions {
   quiet?: boolean;
 }
 
-/** Defaults of the options that have one, as commander shows them in --help. */
+/**
+ * Defaults of the options that have one, as commander shows them in --help.
+ *
+ * @example program.option('--timeout <seconds>', 'overall deadline per address', OPTION_DEFAULTS.timeout)
+ */
 export const OPTION_DEFAULTS = {
   port: '25',
   timeout: '30',
@@ -79,9 +83,15 @@ export type GivenOption = (key: keyof RawOptions) => boolean;
 /**
  * Shortest deadlines, in seconds. Below them a deadline is no deadline at all (0.0004 s used
  * to round to 0 ms, and everything timed out); a real SMTP or DNS round trip needs more.
+ *
+ * @example `--timeout <seconds>: overall deadline per address (at least ${MIN_TIMEOUT_SECONDS})`
  */
 export const MIN_TIMEOUT_SECONDS = 0.1;
-/** Shortest retry backoff in seconds; 0 (retry at once) is allowed too. */
+/**
+ * Shortest retry backoff in seconds; 0 (retry at once) is allowed too.
+ *
+ * @example `--retry-delay <seconds>: 0, or at least ${MIN_RETRY_DELAY_SECONDS}`
+ */
 export const MIN_RETRY_DELAY_SECONDS = 0.01;
 const MAX_SECONDS = 3600;
 

@@ -3,6 +3,7 @@
  * and no output (an unref'd timer or a socket closed at the wrong moment leaves nothing to
  * wait on). That is a bug in mxprobe, never a verdict: say so and exit 70 (EXIT.INTERNAL).
  */
+import { errorLine } from './error-line.js';
 
 /**
  * Watches `work` until it settles; if the process is about to exit first, writes one line
@@ -19,7 +20,7 @@ export function guardUnsettled(work: Promise<unknown>, internalCode: number): vo
   const onBeforeExit = () => {
     if (settled) return;
     done();
-    process.stderr.write('mxprobe: internal error: the run ended before its work was done (please report it)\n');
+    process.stderr.write(errorLine('internal error: the run ended before its work was done (please report it)'));
     process.exitCode = internalCode;
   };
   process.on('beforeExit', onBeforeExit);

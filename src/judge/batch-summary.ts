@@ -41,6 +41,18 @@ export interface RecordedRow {
 }
 
 /**
+ * What became of a row, from its result's outcome: not a domain, a domain that accepts no
+ * mail (NXDOMAIN, null MX, no mail host), or judged. Takes `unknown` because `--resume`
+ * reads outcomes back from a file that may hold anything.
+ *
+ * @example rowKind('null-mx') // 'no-mail'
+ */
+export function rowKind(outcome: unknown): RecordedRow['kind'] {
+  if (outcome === 'invalid-input') return 'invalid';
+  return outcome === 'nxdomain' || outcome === 'null-mx' || outcome === 'no-mail-host' ? 'no-mail' : 'judged';
+}
+
+/**
  * The summary's view of a result. The judge gives a level-less result `pass: false` exactly
  * when the domain accepts no mail (judge-domain.ts), so a CSV row's level and pass cells
  * say the same as the outcome.
@@ -48,13 +60,7 @@ export interface RecordedRow {
  * @example recordOf(result) // { kind: 'no-mail', level: null, pass: false, codes: ['DNS_NXDOMAIN'] }
  */
 export function recordOf(result: Pick<DomainResult, 'outcome' | 'level' | 'pass' | 'problems'>): RecordedRow {
-  const kind =
-    result.outcome === 'invalid-input'
-      ? 'invalid'
-      : result.outcome === 'nxdomain' || result.outcome === 'null-mx' || result.outcome === 'no-mail-host'
-        ? 'no-mail'
-        : 'judged';
-  return { kind, level: result.level, pass: result.pass, codes: [...new Set(result.problems.map((p) => p.code))] };
+  return { kind: rowKind(result.outcome), level: result.level, pass: result.pass, codes: [...new Set(result.problems.map((p) => p.code))] };
 }
 
 export interface ProblemCount {

@@ -7,6 +7,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { BatchSummary, SummaryCounts } from '../judge/batch-summary.js';
 import type { Severity } from '../model/result.js';
+import type { RunStopReason } from '../batch/run-stop.js';
 import { sanitize } from './sanitize.js';
 
 export interface SummaryTextOptions {
@@ -16,10 +17,8 @@ export interface SummaryTextOptions {
   elapsedMs: number;
   /** Address probes (SMTP sessions) made, retries included. */
   probesMade: number;
-  /** The run was stopped (SIGINT/SIGTERM) before every domain was done. */
-  interrupted: boolean;
-  /** Why it stopped when it did not finish: a signal (the default when `interrupted`), its standard output closed, or the output failed. */
-  stopReason?: 'signal' | 'broken-pipe' | 'output-error';
+  /** Why the run stopped before every row was done (a signal, its standard output closed, the output failed); absent when it finished. */
+  stopReason?: RunStopReason;
   /** Rows whose probes were still running when the run stopped: not written (a `--resume` redoes them). */
   unfinished?: number;
   /** Rows counted from the earlier output (`--resume`); the rest were done in this run. */
@@ -91,16 +90,16 @@ const isoDate = (iso: string) => (/^\d{4}-\d{2}-\d{2}/.exec(iso)?.[0] ?? sanitiz
 
 /**
  * The end-of-run block for stderr.
- * @example process.stderr.write(renderSummary(acc.summary(), { colorLevel: 0, elapsedMs: 12_300, probesMade: 50, interrupted: false }))
+ * @example process.stderr.write(renderSummary(acc.summary(), { colorLevel: 0, elapsedMs: 12_300, probesMade: 50 }))
  */
 export function renderSummary(summary: BatchSummary, options: SummaryTextOptions): string {
   const c = new Chalk({ level: options.colorLevel });
   const lines: string[] = [];
   const earlier = options.earlier ?? 0;
   const unfinished = options.unfinished ?? 0;
-  if (options.interrupted || options.stopReason !== undefined) {
+  if (options.stopReason !== undefined) {
     const unfinishedText = unfinished > 0 ? `, ${unfinished} unfinished (not written: --resume redoes them)` : '';
-    lines.push(c.yellow.bold(`${STOPPED[options.stopReason ?? 'signal']}: partial results — ${summary.total} domains done${unfinishedText}; the rest were not probed`));
+    lines.push(c.yellow.bold(`${STOPPED[options.stopReason]}: partial results — ${summary.total} domains done${unfinishedText}; the rest were not probed`));
   }
   lines.push(c.bold('Summary'));
   const here = summary.total - earlier;

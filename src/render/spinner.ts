@@ -25,6 +25,8 @@ export interface SpinnerOptions {
 /**
  * Narrower terminals (and those whose width is unknown or 0, such as a pty whose size was
  * never set) get no spinner: the caller shows plain progress instead, or none.
+ *
+ * @example const spinnerFits = (process.stderr.columns ?? 0) >= MIN_SPINNER_COLUMNS
  */
 export const MIN_SPINNER_COLUMNS = 40;
 

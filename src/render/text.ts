@@ -23,7 +23,11 @@ export interface TextOptions {
   columns?: number;
 }
 
-/** The width assumed when the report does not go to a terminal (a file, a pipe, a CI log). */
+/**
+ * The width assumed when the report does not go to a terminal (a file, a pipe, a CI log).
+ *
+ * @example renderText(results, { colorLevel: 0, transcript: false, columns: TEXT_COLUMNS_NOT_A_TERMINAL })
+ */
 export const TEXT_COLUMNS_NOT_A_TERMINAL = 160;
 
 /** The heading of the policy matrix: the four sender policies (a)–(d) that the partner TLS FAQs describe. */

@@ -2,6 +2,7 @@
  * Helpers for the batch tests: inputs as streams of chunks, results for every output
  * format (good, mixed, undetermined, invalid input), a strict gc for memory checks.
  */
+import { createReadStream } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { openInput, type InputHeader, type InputRow } from '../../src/batch/read-input.ts';
@@ -15,11 +16,22 @@ export async function* chunks(...parts: Array<string | Buffer>): AsyncGenerator<
   for (const part of parts) yield part;
 }
 
-export async function readAll(...parts: Array<string | Buffer>): Promise<{ header: InputHeader; rows: InputRow[] }> {
-  const { header, rows } = await openInput(chunks(...parts));
+/** Every row of an input (or of a CSV output read back), with mxprobe's own reader. */
+async function readRows(source: Parameters<typeof openInput>[0]): Promise<{ header: InputHeader; rows: InputRow[] }> {
+  const { header, rows } = await openInput(source);
   const all: InputRow[] = [];
   for await (const row of rows) all.push(row);
   return { header, rows: all };
+}
+
+/** @example const { header, rows } = await readAll('domain\n', 'a.example\n') */
+export function readAll(...parts: Array<string | Buffer>): Promise<{ header: InputHeader; rows: InputRow[] }> {
+  return readRows(chunks(...parts));
+}
+
+/** The rows of a CSV file, e.g. a batch's output read back. @example (await readCsvFile('audit.csv')).rows.length */
+export function readCsvFile(file: string): Promise<{ header: InputHeader; rows: InputRow[] }> {
+  return readRows(createReadStream(file));
 }
 
 const POLICY = { required: 'encrypt' as const, warnDays: 30 };

@@ -2,7 +2,7 @@
 // the fake SMTP/DNS servers live in the test process, so a synchronous spawn would block them.
 // Test helper only. Build dist/ first (`node scripts/build.mjs`; `npm test` does it).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -35,6 +35,10 @@ export interface RunOptions {
   killAfterMs?: number;
   /** Report the CLI's peak RSS (a preloaded exit hook writes it to stderr; it is removed from `stderr`). */
   measureRss?: boolean;
+  /** The child's stdio (default: no stdin, stdout and stderr piped); a stream that is not piped reads as ''. */
+  stdio?: StdioOptions;
+  /** Sees the child once spawned: to signal it, feed or close its standard input, close its stdout… */
+  onStart?: (child: ChildProcess) => void;
 }
 
 const RSS_MARK = '\n@@mxprobe-test-maxrss=';
@@ -55,11 +59,11 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const nodeArgs = options.measureRss === true ? ['--import', RSS_HOOK] : [];
-    const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: ROOT, env, stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? HARD_KILL_MS);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -89,6 +93,7 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
         },
       });
     });
+    options.onStart?.(child);
   });
 }
 

@@ -3,16 +3,16 @@
 // once (duplicates, invalid rows, kill -9 and --resume), the verdict of a resumed run, the
 // input as output, a closed standard output, signals, output errors, resumed headers.
 import assert from 'node:assert/strict';
-import { spawn, type StdioOptions } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
 import { startSmtpFleet, type SmtpFleet } from '../helpers/smtp-fleet.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { BIN, ROOT, runCli } from '../helpers/run-cli.ts';
-import { openInput } from '../../src/batch/read-input.ts';
+import { BIN, ROOT, runCli, type CliRun } from '../helpers/run-cli.ts';
+import { readCsvFile } from '../helpers/batch.ts';
 import { STOP_GRACE_MS } from '../../src/batch/run-batch.ts';
 
 const DOMAINS = 160;
@@ -53,43 +53,18 @@ function optionsFor(args: readonly string[]): string[] {
   return args.includes('--input') ? common() : probeOptions();
 }
 
-/** Rows of a CSV output, read back with mxprobe's own CSV reader. */
-async function readCsv(file: string) {
-  const { header, rows } = await openInput(createReadStream(file));
-  const all = [];
-  for await (const row of rows) all.push(row);
-  return { header, rows: all };
-}
-
 const write = (name: string, text: string) => {
   const file = path.join(dir, name);
   writeFileSync(file, text);
   return file;
 };
 
-interface Spawned {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+/** What a run of the CLI gave: its exit and its output. */
+type Spawned = Pick<CliRun, 'code' | 'signal' | 'stdout' | 'stderr'>;
 
 /** The built CLI with the given stdio (fds or pipes); `onStart` sees the child (to signal it, close its stdout…). */
-function spawnCli(args: readonly string[], stdio: StdioOptions, onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Spawned> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', CI: 'true' }, stdio });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    onStart?.(child);
-  });
+function spawnCli(args: readonly string[], stdio: StdioOptions, onStart?: (child: ChildProcess) => void): Promise<CliRun> {
+  return runCli(args, { stdio, killAfterMs: 60_000, ...(onStart !== undefined ? { onStart } : {}) });
 }
 
 /**
@@ -168,7 +143,7 @@ describe('every input row gives exactly one output row', () => {
       byLine.set(line, text);
     };
     if (format === 'csv') {
-      for (const r of (await readCsv(file)).rows) add(Number(r.columns.line), [r.input, r.columns.level, r.columns.required, r.columns.pass, r.columns.problems, r.columns.partner].join('|'));
+      for (const r of (await readCsvFile(file)).rows) add(Number(r.columns.line), [r.input, r.columns.level, r.columns.required, r.columns.pass, r.columns.problems, r.columns.partner].join('|'));
     } else {
       for (const l of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
         const r = JSON.parse(l);
@@ -265,7 +240,7 @@ describe('every input row gives exactly one output row', () => {
     const out = path.join(dir, 'email.csv.out');
     const run = await runCli(['--input', input, '--format', 'csv', '--output', out, ...common()]);
     assert.equal(run.code, 0, run.stderr);
-    const { header, rows: written } = await readCsv(out);
+    const { header, rows: written } = await readCsvFile(out);
     assert.deepEqual(header.extraColumns.slice(-2), ['email', 'partner']);
     const rows = written.sort((a, b) => Number(a.columns.line) - Number(b.columns.line)); // rows come as they finish
     assert.deepEqual(rows.map((r) => [r.input, r.columns.email, r.columns.partner, r.columns.level]), [['d1.test', 'ops@d1.test', 'A', 'encrypt'], ['d2.test', 'ops@d2.test', 'B', 'encrypt']]);
@@ -343,7 +318,7 @@ describe('a closed standard error', () => {
       const out = path.join(dir, 'stderr-closed.out.csv');
       const run = await spawnCli(['--input', input, '--format', 'csv', '--output', out, '--concurrency', '1', ...common(slow)], ['ignore', 'pipe', 'pipe'], (child) => child.stderr?.destroy());
       assert.equal(run.code, 1);
-      assert.equal((await readCsv(out)).rows.length, 12);
+      assert.equal((await readCsvFile(out)).rows.length, 12);
     } finally {
       await slow.close();
     }
@@ -396,7 +371,7 @@ describe('signals', () => {
     // The grace period is given, then the run ends: well before the probes' 60 s deadline.
     assert.ok(run.ms >= STOP_GRACE_MS - 500, `${Math.round(run.ms)} ms after SIGINT: the probes in flight get their grace`);
     assert.ok(run.ms < STOP_GRACE_MS + 5000, `${Math.round(run.ms)} ms after SIGINT`);
-    const { rows } = await readCsv(out);
+    const { rows } = await readCsvFile(out);
     const domains = rows.map((r) => r.input);
     for (let i = 0; i < 4; i++) assert.ok(domains.includes(`d${i}.test`), `finished row d${i}.test flushed`);
     assert.ok(!domains.some((d) => d.startsWith('slow')), `no row for an unfinished probe: ${domains.join(' ')}`);
@@ -423,7 +398,7 @@ describe('signals', () => {
     const ms = performance.now() - signalledAt;
     assert.equal(run.code, 130, run.stderr);
     assert.ok(ms < STOP_GRACE_MS, `${Math.round(ms)} ms: nothing in flight, no grace to wait for`);
-    assert.equal((await readCsv(out)).rows.length, 1);
+    assert.equal((await readCsvFile(out)).rows.length, 1);
   });
 
   test('a second signal exits at once', async () => {
@@ -434,7 +409,7 @@ describe('signals', () => {
     ]);
     assert.equal(run.code, 130, run.stderr);
     assert.ok(run.ms < STOP_GRACE_MS - 500, `${Math.round(run.ms)} ms after the first signal: the second did not wait for the grace`);
-    assert.ok((await readCsv(out)).rows.length >= 4, 'the finished rows are kept');
+    assert.ok((await readCsvFile(out)).rows.length >= 4, 'the finished rows are kept');
   });
 });
 

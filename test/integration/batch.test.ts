@@ -3,7 +3,7 @@
 // address, the per-IP cap, shards, JUnit, retries, interruption and resuming.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +13,7 @@ import { startFakeSmtp } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { BIN, ROOT, runCli } from '../helpers/run-cli.ts';
 import { parseXml, findAll } from '../helpers/mini-xml.ts';
-import { openInput } from '../../src/batch/read-input.ts';
+import { readCsvFile } from '../helpers/batch.ts';
 
 const MX_SERVERS = 4;
 const DOMAINS = 120;
@@ -41,14 +41,6 @@ function common(): string[] {
   return ['--resolver', dns.address, '--port', String(fleet.port), '--ca-file', pki.caFile, '--timeout', '5', '--dns-timeout', '1', '--retries', '0', '--allow-special-addresses'];
 }
 
-/** Rows of a CSV output, read back with mxprobe's own CSV reader. */
-async function readCsv(file: string) {
-  const { header, rows } = await openInput(createReadStream(file));
-  const all = [];
-  for await (const row of rows) all.push(row);
-  return { header, rows: all };
-}
-
 before(async () => {
   pki = await makeTestPki();
   fleet = await startSmtpFleet({ count: MX_SERVERS, tls: { key: pki.certs.wildcard.key, cert: pki.certs.wildcard.cert }, delayMs: 5 });
@@ -73,7 +65,7 @@ describe('batch audits', () => {
     const out = path.join(dir, 'audit.csv');
     const run = await runCli(['--input', inputCsv, '--format', 'csv', '--output', out, ...common()]);
     assert.equal(run.code, 1, run.stderr); // the invalid row and NXDOMAIN fail
-    const { header, rows } = await readCsv(out);
+    const { header, rows } = await readCsvFile(out);
     assert.deepEqual(header.extraColumns.slice(0, 11), ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line']);
     assert.deepEqual(header.extraColumns.slice(11), ['Partner', 'Ticket']);
     assert.equal(rows.length, DOMAINS + 3, 'every input row once: the domains, the invalid row, D5.TEST. again and nx.test');
@@ -231,14 +223,14 @@ describe('interruption and resume', () => {
       const out = path.join(dir, 'resumed.csv');
       const killed = await interrupted(out, 'SIGKILL', 15, slow);
       assert.equal(killed.signal, 'SIGKILL');
-      const partial = (await readCsv(out)).rows.length;
+      const partial = (await readCsvFile(out)).rows.length;
       assert.ok(partial >= 15 && partial < DOMAINS, `${partial} rows before the kill`);
       const resumed = await runCli(['--input', inputCsv, '--format', 'csv', '--output', out, '--resume', ...common()]);
       assert.equal(resumed.code, 1, resumed.stderr);
       const clean = path.join(dir, 'clean.csv');
       await runCli(['--input', inputCsv, '--format', 'csv', '--output', clean, ...common()]);
-      const got = (await readCsv(out)).rows.map((r) => `${r.columns.line} ${r.input}`);
-      const want = (await readCsv(clean)).rows.map((r) => `${r.columns.line} ${r.input}`);
+      const got = (await readCsvFile(out)).rows.map((r) => `${r.columns.line} ${r.input}`);
+      const want = (await readCsvFile(clean)).rows.map((r) => `${r.columns.line} ${r.input}`);
       assert.equal(new Set(got).size, got.length, 'no row twice');
       assert.deepEqual([...got].sort(), [...want].sort());
       assert.equal(readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('domain,')).length, 1, 'one header');
@@ -255,7 +247,7 @@ describe('interruption and resume', () => {
       assert.equal(run.code, 130);
       assert.ok(run.ms < 5000, `${Math.round(run.ms)} ms after SIGINT`);
       assert.match(run.stderr, /interrupted/i);
-      const { rows } = await readCsv(out);
+      const { rows } = await readCsvFile(out);
       assert.ok(rows.length >= 5 && rows.length < DOMAINS, `${rows.length} rows`);
       assert.ok(readFileSync(out, 'utf8').endsWith('\r\n') || readFileSync(out, 'utf8').endsWith('\n'), 'ends with a complete row');
     } finally {

@@ -59,7 +59,7 @@ test('domain facts: shared while remembered (in flight too), least recently used
 test('run stop: the first request stops, the most serious reason wins, the abort comes apart', async () => {
   const stop = new RunStop();
   let woken = false;
-  void stop.whenStopping.then(() => (woken = true));
+  stop.stopping.addEventListener('abort', () => (woken = true), { once: true });
   assert.equal(stop.stopping.aborted, false);
   stop.request('signal');
   await Promise.resolve();

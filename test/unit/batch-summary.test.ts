@@ -161,7 +161,7 @@ test('renderSummary without colour: no escape codes, the counts, problems and ca
   acc.add(plainDomain('plain.example'));
   acc.add(nxDomain('gone.example'));
   acc.add(invalidRow('=cmd()', 9));
-  const text = renderSummary(acc.summary(), { colorLevel: 0, elapsedMs: 12_345, probesMade: 3, interrupted: false });
+  const text = renderSummary(acc.summary(), { colorLevel: 0, elapsedMs: 12_345, probesMade: 3 });
   assert.doesNotMatch(text, /\u001b/);
   assert.doesNotMatch(text, /interrupted/);
   const lines = text.split('\n');
@@ -184,16 +184,16 @@ test('renderSummary says clearly when the run was interrupted; colour only adds 
   const acc = new SummaryAccumulator();
   acc.add(verifyDomain('a.example'));
   const summary = acc.summary();
-  const plain = renderSummary(summary, { colorLevel: 0, elapsedMs: 0, probesMade: 1, interrupted: true });
+  const plain = renderSummary(summary, { colorLevel: 0, elapsedMs: 0, probesMade: 1, stopReason: 'signal' });
   assert.match(plain.split('\n')[0] ?? '', /^interrupted: partial results — 1 domains done/);
   assert.match(plain, /1 in 0 ms \(— domains\/s\), 1 probes/);
-  const coloured = renderSummary(summary, { colorLevel: 1, elapsedMs: 0, probesMade: 1, interrupted: true });
+  const coloured = renderSummary(summary, { colorLevel: 1, elapsedMs: 0, probesMade: 1, stopReason: 'signal' });
   assert.match(coloured, /\u001b\[/);
   assert.equal(coloured.replace(/\u001b\[[0-9;]*m/g, ''), plain);
 });
 
 test('renderSummary of an empty run', () => {
-  const text = renderSummary(new SummaryAccumulator().summary(), { colorLevel: 0, elapsedMs: 5, probesMade: 0, interrupted: false });
+  const text = renderSummary(new SummaryAccumulator().summary(), { colorLevel: 0, elapsedMs: 5, probesMade: 0 });
   assert.equal(text, ['Summary', '  domains   0 in 5 ms (0.0 domains/s), 0 probes', '  levels    verify 0  encrypt 0  none 0  unknown 0', '  required  pass 0  fail 0  undetermined 0', ''].join('\n'));
 });
 
@@ -258,7 +258,7 @@ test('"accepts no mail" over every outcome: NXDOMAIN, null MX and no mail host a
   acc.add(servfailDomain('e.example'));
   assert.deepEqual(acc.counts, { none: 0, encrypt: 0, verify: 0, unknown: 1, noMail: 3, pass: 0, fail: 3, undetermined: 1, invalid: 0 });
   const s = acc.summary();
-  const text = renderSummary(s, { colorLevel: 0, elapsedMs: 1000, probesMade: 0, interrupted: false }).split('\n');
+  const text = renderSummary(s, { colorLevel: 0, elapsedMs: 1000, probesMade: 0 }).split('\n');
   assert.equal(text[2], '  levels    verify 0  encrypt 0  none 0  no mail 3  unknown 1');
   assert.equal(text[3], '  required  pass 0  fail 3 (3 accept no mail)  undetermined 1');
   assert.match(renderProgressLine({ done: 4, total: 4, elapsedMs: 1000, counts: acc.counts, inFlight: 0 }), / · verify 0 {2}encrypt 0 {2}none 0 {2}no mail 3 {2}unknown 1 · /);
@@ -276,13 +276,13 @@ test('renderSummary of a resumed, stopped run: earlier rows, unfinished rows, wh
   const acc = new SummaryAccumulator();
   for (let i = 0; i < 30; i++) acc.add(verifyDomain(`d${i}.example`));
   const base = { colorLevel: 0 as const, elapsedMs: 10_000, probesMade: 4 };
-  const resumed = renderSummary(acc.summary(), { ...base, interrupted: true, unfinished: 2, earlier: 20, calendarWithoutEarlier: true }).split('\n');
+  const resumed = renderSummary(acc.summary(), { ...base, stopReason: 'signal', unfinished: 2, earlier: 20, calendarWithoutEarlier: true }).split('\n');
   assert.equal(resumed[0], 'interrupted: partial results — 30 domains done, 2 unfinished (not written: --resume redoes them); the rest were not probed');
   assert.equal(resumed[2], '  domains   30 (20 from the earlier output, 10 in this run) in 10.0 s (1.0 domains/s), 4 probes');
   assert.ok(resumed.includes('Renewal calendar (soonest first; rows of this run only: a CSV keeps no certificates)'), resumed.join('\n'));
-  const pipe = renderSummary(acc.summary(), { ...base, interrupted: false, stopReason: 'broken-pipe' });
+  const pipe = renderSummary(acc.summary(), { ...base, stopReason: 'broken-pipe' });
   assert.match(pipe.split('\n')[0] ?? '', /^stopped: standard output was closed by its reader: partial results — 30 domains done; the rest were not probed$/);
-  const full = renderSummary(acc.summary(), { ...base, interrupted: false, earlier: 20, calendarWithoutEarlier: false });
+  const full = renderSummary(acc.summary(), { ...base, earlier: 20, calendarWithoutEarlier: false });
   assert.ok(full.includes('Renewal calendar (soonest first)\n'));
   assert.match(renderProgressLine({ done: 30, earlier: 20, total: 40, elapsedMs: 10_000, counts: acc.counts, inFlight: 0 }), /^30\/40 \(75%\) · 1\.0 domains\/s · ETA 10\.0 s/);
 });
