@@ -7,6 +7,8 @@
  * (quadratic in the rows): 500 hops took half a second, 60,000 over 40 seconds. Pure.
  */
 
+import { displayWidth } from './text-width.js';
+
 /** Box-drawing characters, as cli-table3 draws them. */
 const BOX = {
   top: ['┌', '┬', '┐'],
@@ -15,70 +17,6 @@ const BOX = {
   line: '─',
   side: '│',
 } as const;
-
-/** SGR colour sequences (chalk's): no width. Sanitised text holds no raw ESC, so only ours match. */
-const SGR = /\u001b\[[0-9;]*m/g;
-
-/** Combining marks and zero-width characters: no width of their own. */
-function zeroWidth(c: number): boolean {
-  return (
-    (c >= 0x0300 && c <= 0x036f) ||
-    (c >= 0x1ab0 && c <= 0x1aff) ||
-    (c >= 0x1dc0 && c <= 0x1dff) ||
-    (c >= 0x20d0 && c <= 0x20ff) ||
-    (c >= 0xfe00 && c <= 0xfe0f) ||
-    (c >= 0xfe20 && c <= 0xfe2f) ||
-    (c >= 0x200b && c <= 0x200d) ||
-    c === 0x2060
-  );
-}
-
-/** East Asian wide and fullwidth characters, and emoji: two columns (Unicode UAX #11). */
-function wide(c: number): boolean {
-  return (
-    (c >= 0x1100 && c <= 0x115f) ||
-    c === 0x2329 ||
-    c === 0x232a ||
-    (c >= 0x2e80 && c <= 0x303e) ||
-    (c >= 0x3041 && c <= 0x33ff) ||
-    (c >= 0x3400 && c <= 0x4dbf) ||
-    (c >= 0x4e00 && c <= 0x9fff) ||
-    (c >= 0xa000 && c <= 0xa4cf) ||
-    (c >= 0xa960 && c <= 0xa97f) ||
-    (c >= 0xac00 && c <= 0xd7a3) ||
-    (c >= 0xf900 && c <= 0xfaff) ||
-    (c >= 0xfe10 && c <= 0xfe19) ||
-    (c >= 0xfe30 && c <= 0xfe6f) ||
-    (c >= 0xff00 && c <= 0xff60) ||
-    (c >= 0xffe0 && c <= 0xffe6) ||
-    (c >= 0x1f300 && c <= 0x1f64f) ||
-    (c >= 0x1f900 && c <= 0x1f9ff) ||
-    (c >= 0x20000 && c <= 0x3fffd)
-  );
-}
-
-/**
- * Columns a line takes on a terminal: colour sequences none, wide characters two.
- *
- * @example displayWidth('\u001b[1mTLS\u001b[22m →') // 5
- */
-export function displayWidth(line: string): number {
-  const text = line.includes('\u001b') ? line.replace(SGR, '') : line;
-  let width = 0;
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
-        i += 1;
-      }
-    }
-    if (c < 32 || (c >= 0x7f && c < 0xa0) || zeroWidth(c)) continue;
-    width += wide(c) ? 2 : 1;
-  }
-  return width;
-}
 
 /**
  * A table with a head row: each cell may hold several lines; columns are as wide as their widest

@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import { analyseMessages, combineInputs } from '../../src/headers/analyse.ts';
 import { HeadersTextStream, renderHeadersText } from '../../src/render/headers-text.ts';
 import { HeadersJsonStream, renderHeadersJson } from '../../src/render/headers-json.ts';
-import { boxTable, displayWidth } from '../../src/render/headers-table.ts';
+import { boxTable } from '../../src/render/headers-table.ts';
+import { displayWidth } from '../../src/render/text-width.ts';
 import type { HeadersReport } from '../../src/model/headers.ts';
 
 const require = createRequire(import.meta.url);
