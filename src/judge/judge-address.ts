@@ -34,12 +34,16 @@ export function daysLeft(notAfter: string, now: Date): number {
 }
 
 /**
- * The judged certificate: the path verified at `now` (judge/verify-path.ts), the leaf's
- * validity, and whether it names the host.
+ * The judged certificate: the path verified at `now` (judge/verify-path.ts; `failures` when
+ * the caller has them already), the leaf's validity, and whether it names the host.
  * @example certificateVerdict(facts.certificate, 'mx.example.com', new Date()).trusted
  */
-export function certificateVerdict(certificate: CertificateFacts, host: string, now: Date): CertificateVerdict {
-  const failures = judgePath(certificate, now);
+export function certificateVerdict(
+  certificate: CertificateFacts,
+  host: string,
+  now: Date,
+  failures: readonly PathFailure[] = judgePath(certificate, now),
+): CertificateVerdict {
   const trust = { trusted: failures.length === 0, trustError: failures[0]?.openssl ?? null, trustErrors: failures.map((f) => f.openssl) };
   const leaf = certificate.chain[0];
   if (leaf === undefined) {
@@ -141,17 +145,17 @@ function failureMessage(f: PathFailure, path: readonly PathCertificate[], where:
 
 function certificateProblems(
   cert: CertificateFacts & CertificateVerdict,
+  pathFailures: readonly PathFailure[],
   host: string,
   at: { host: string; ip: string },
   policy: JudgePolicy,
-  now: Date,
 ): Problem[] {
   const problems: Problem[] = [];
   const where = `${host} [${at.ip}]`;
   const leaf = cert.chain[0] as CertificateInfo;
   const day = (iso: string) => iso.slice(0, 10);
 
-  const failures = [...judgePath(cert, now)].sort((a, b) => CHECK_ORDER.indexOf(a.check) - CHECK_ORDER.indexOf(b.check));
+  const failures = [...pathFailures].sort((a, b) => CHECK_ORDER.indexOf(a.check) - CHECK_ORDER.indexOf(b.check));
   // The leaf's own validity comes from the presented leaf (the path starts with the same one).
   const path = cert.path.length > 0 ? cert.path : [{ ...leaf, signatureValid: null }];
   for (const f of failures) problems.push(problem(PATH_CHECKS[f.check].code, failureMessage(f, path, where, cert.daysLeft), at));
@@ -271,8 +275,10 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
     const modern = modernTlsProblem(facts, where, at);
     if (modern !== null) problems.push(modern);
     if (facts.certificate !== null && facts.certificate.chain.length > 0) {
-      certificate = { ...facts.certificate, ...certificateVerdict(facts.certificate, facts.host, now) };
-      const found = certificateProblems(certificate, facts.host, at, policy, now);
+      // The verdict and the problems ask the same question of the path: answer it once.
+      const failures = judgePath(facts.certificate, now);
+      certificate = { ...facts.certificate, ...certificateVerdict(facts.certificate, facts.host, now, failures) };
+      const found = certificateProblems(certificate, failures, facts.host, at, policy);
       problems.push(...found);
       if (!found.some((p) => BLOCKS_VERIFY.has(p.code))) level = 'verify';
     }

@@ -189,19 +189,7 @@ function explained(failures: readonly PathFailure[]): Set<string> {
  * refused, and says so (CERT_VERIFY_FAILED) rather than pass what OpenSSL refused.
  * @example judgePath(facts, new Date()).length === 0 // trusted
  */
-export function judgePath(facts: Pick<CertificateFacts, 'path' | 'opensslError' | 'verifiedAt'>, now: Date): readonly PathFailure[] {
-  // The verdict and the problems of one address ask the same question: answer it once.
-  const key = `${now.getTime()} ${facts.verifiedAt} ${facts.opensslError}`;
-  const known = lastJudged.get(facts.path);
-  if (known?.key === key) return known.failures;
-  const failures = judgeAt(facts, now);
-  lastJudged.set(facts.path, { key, failures });
-  return failures;
-}
-
-const lastJudged = new WeakMap<readonly PathCertificate[], { key: string; failures: readonly PathFailure[] }>();
-
-function judgeAt(facts: Pick<CertificateFacts, 'path' | 'opensslError' | 'verifiedAt'>, now: Date): readonly PathFailure[] {
+export function judgePath(facts: Pick<CertificateFacts, 'path' | 'opensslError' | 'verifiedAt'>, now: Date): PathFailure[] {
   const failures = verifyPath(facts.path, now);
   const error = facts.opensslError;
   if (error === null) return failures;
