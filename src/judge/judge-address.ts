@@ -180,11 +180,6 @@ function certificateProblems(
   return problems;
 }
 
-/** Codes that keep an established TLS session from reaching `verify`: every certificate problem of error severity. */
-const BLOCKS_VERIFY = new Set<ProblemCode>(
-  (Object.keys(PROBLEMS) as ProblemCode[]).filter((code) => /^(CERT|WEAK)_/.test(code) && PROBLEMS[code].severity === 'error'),
-);
-
 /** Stages after which an address counts as reachable: its TLS capability was learned. */
 const DETERMINED_STAGES = new Set(['handshake', 'ehlo-tls', 'quit']);
 
@@ -278,9 +273,8 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
       // The verdict and the problems ask the same question of the path: answer it once.
       const failures = judgePath(facts.certificate, now);
       certificate = { ...facts.certificate, ...certificateVerdict(facts.certificate, facts.host, now, failures) };
-      const found = certificateProblems(certificate, failures, facts.host, at, policy);
-      problems.push(...found);
-      if (!found.some((p) => BLOCKS_VERIFY.has(p.code))) level = 'verify';
+      problems.push(...certificateProblems(certificate, failures, facts.host, at, policy));
+      level = 'verify'; // capLevel keeps it below: any error-severity problem, a certificate one too
     }
   }
   // Undetermined: the probe was aborted, or the check of what a current sender gets could not be made.
