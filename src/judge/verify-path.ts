@@ -81,11 +81,18 @@ export interface PathFailure {
 const NO_EXPIRY = '9999-12-31T23:59:59.000Z';
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
-/** OpenSSL's check_ca (v3_purp.c): 1 a CA by basicConstraints; 3, 4, 5 tolerated for a trust anchor only; 0 not a CA. */
-function caKind(c: PathCertificate): number {
-  if (c.keyUsage !== null && !c.keyUsage.includes('keyCertSign')) return 0;
+/** OpenSSL's ku_reject(x, KU_KEY_CERT_SIGN): a keyUsage is present and lacks keyCertSign (RFC 5280 §4.2.1.3). */
+const keyCertSignRefused = (c: PathCertificate) => c.keyUsage !== null && !c.keyUsage.includes('keyCertSign');
+
+/**
+ * OpenSSL's check_ca (v3_purp.c) without its keyUsage test, which is the issuer-key-usage
+ * check: 1 a CA by basicConstraints; 3 a version 1 root, 4 a keyUsage without
+ * basicConstraints, 5 a Netscape CA type, each tolerated for the path's last certificate
+ * only; 0 not a CA.
+ */
+function caKind(c: PathCertificate): 0 | 1 | 3 | 4 | 5 {
   if (c.basicConstraints !== null) return c.basicConstraints.ca ? 1 : 0;
-  if (c.version === 1 && c.selfSigned) return 3; // a version 1 root
+  if (c.version === 1 && c.selfSigned) return 3;
   if (c.keyUsage !== null) return 4;
   if (c.netscapeCertType?.some((bit) => bit === 'sslCA' || bit === 'emailCA' || bit === 'objCA') === true) return 5;
   return 0;
@@ -115,18 +122,6 @@ function timeFailures(c: PathCertificate, depth: number, at: number): PathCheck[
 }
 
 /**
- * Is a certificate above the leaf a CA by its basicConstraints (check_ca ignoring keyUsage,
- * which is the issuer-key-usage check)? An intermediate needs cA TRUE; the path's last
- * certificate is also tolerated as a version 1 root, or without basicConstraints when it has
- * a keyUsage or a Netscape CA type.
- */
-function isCa(c: PathCertificate, last: boolean): boolean {
-  if (c.basicConstraints !== null) return c.basicConstraints.ca;
-  if (!last) return false;
-  return (c.version === 1 && c.selfSigned) || c.keyUsage !== null || c.netscapeCertType?.some((bit) => bit.endsWith('CA')) === true;
-}
-
-/**
  * Every failure of the path at `at`, in the order OpenSSL meets them: the chain's end, then
  * each certificate's extensions from the leaf up, then signatures and validity periods from
  * the anchor down. Empty: OpenSSL accepts the path at that moment.
@@ -153,8 +148,10 @@ export function verifyPath(path: readonly PathCertificate[], at: Date): PathFail
   path.forEach((c, i) => {
     if (c.unhandledCriticalExtensions.length > 0) fail('critical-extension', i);
     if (i > 0) {
-      if (c.keyUsage !== null && !c.keyUsage.includes('keyCertSign')) fail('issuer-key-usage', i);
-      if (!isCa(c, i === n - 1)) fail('issuer-not-ca', i);
+      if (keyCertSignRefused(c)) fail('issuer-key-usage', i);
+      // An intermediate must be a CA by basicConstraints; the last certificate may be one of the tolerated kinds.
+      const kind = caKind(c);
+      if (i === n - 1 ? kind === 0 : kind !== 1) fail('issuer-not-ca', i);
     }
     if (!fitForTlsServer(c, i > 0)) fail('purpose', i);
     const pathLength = c.basicConstraints?.ca === true ? c.basicConstraints.pathLength : null;
@@ -162,16 +159,13 @@ export function verifyPath(path: readonly PathCertificate[], at: Date): PathFail
     if (i > 0 && !c.selfIssued) nonSelfIssued += 1;
   });
 
-  // internal_verify: from the anchor down, each link's issuer key usage and signature, then validity.
+  // internal_verify: from the anchor down, each link's signature, then validity. (It checks each
+  // issuer's keyUsage again; check_extensions above has reported that already.)
   const when = Math.floor(at.getTime() / 1000);
   if (!top.selfSigned && n === 1) fail('issuer-missing', 0);
   for (let depth = n - 1; depth >= 0; depth--) {
     const c = path[depth] as PathCertificate;
-    const issuer = path[depth + 1];
-    if (issuer !== undefined) {
-      if (issuer.keyUsage !== null && !issuer.keyUsage.includes('keyCertSign')) fail('issuer-key-usage', depth + 1);
-      if (c.signatureValid === false) fail('signature', depth);
-    }
+    if (c.signatureValid === false && depth < n - 1) fail('signature', depth);
     for (const check of timeFailures(c, depth, when)) fail(check, depth);
   }
   return failures;
