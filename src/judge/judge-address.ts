@@ -7,7 +7,7 @@ import type { Level } from '../model/levels.js';
 import { matchHostName } from '../cert/name-match.js';
 import { isWeakSignature } from '../cert/signature-algorithm.js';
 import { PROBLEMS } from './problem-catalogue.js';
-import { judgePath, PATH_CHECKS, type PathCheck, type PathFailure } from './verify-path.js';
+import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';
 
 export interface JudgePolicy {
@@ -50,13 +50,13 @@ export function certificateVerdict(
     return { ...trust, nameMatch: false, matchedName: null, expired: false, notYetValid: false, daysLeft: 0, chainDaysLeft: [] };
   }
   const name = matchHostName(host, leaf.san, leaf.commonNames);
-  const at = Math.floor(now.getTime() / 1000);
+  const time = timeFailures(leaf, 0, now);
   return {
     ...trust,
     nameMatch: name.match,
     matchedName: name.matchedName,
-    expired: at > Math.floor(Date.parse(leaf.notAfter) / 1000),
-    notYetValid: at < Math.floor(Date.parse(leaf.notBefore) / 1000),
+    expired: time.includes('leaf-expired'),
+    notYetValid: time.includes('leaf-not-yet-valid'),
     daysLeft: daysLeft(leaf.notAfter, now),
     chainDaysLeft: certificate.chain.map((c) => daysLeft(c.notAfter, now)),
   };

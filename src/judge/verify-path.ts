@@ -6,7 +6,7 @@
  * and PATH_CHECKS says, in one place, which OpenSSL errors each check explains: an error
  * OpenSSL raised in the handshake that none of them explains is a failure of its own.
  */
-import type { CertificateFacts, PathCertificate, ProblemCode } from '../model/result.js';
+import type { CertificateFacts, CertificateInfo, PathCertificate, ProblemCode } from '../model/result.js';
 
 export type PathCheck =
   | 'self-signed-leaf'
@@ -112,12 +112,17 @@ function fitForTlsServer(c: PathCertificate, asCa: boolean): boolean {
   return ANY(c.keyUsage, ['digitalSignature', 'keyEncipherment', 'keyAgreement']);
 }
 
-/** The time checks of one certificate (ossl_x509_check_cert_time), at `at` in whole seconds. */
-function timeFailures(c: PathCertificate, depth: number, at: number): PathCheck[] {
+/**
+ * The time checks of the certificate at `depth` of a path (OpenSSL's
+ * ossl_x509_check_cert_time): compared at `at` in whole seconds, 99991231235959Z never expires.
+ * @example timeFailures(leaf, 0, new Date('2030-01-01')) // ['leaf-expired']
+ */
+export function timeFailures(c: Pick<CertificateInfo, 'notBefore' | 'notAfter'>, depth: number, at: Date): PathCheck[] {
+  const when = Math.floor(at.getTime() / 1000);
   const leaf = depth === 0;
   const out: PathCheck[] = [];
-  if (at < seconds(c.notBefore)) out.push(leaf ? 'leaf-not-yet-valid' : 'ca-not-yet-valid');
-  if (c.notAfter !== NO_EXPIRY && at > seconds(c.notAfter)) out.push(leaf ? 'leaf-expired' : 'ca-expired');
+  if (when < seconds(c.notBefore)) out.push(leaf ? 'leaf-not-yet-valid' : 'ca-not-yet-valid');
+  if (c.notAfter !== NO_EXPIRY && when > seconds(c.notAfter)) out.push(leaf ? 'leaf-expired' : 'ca-expired');
   return out;
 }
 
@@ -161,12 +166,11 @@ export function verifyPath(path: readonly PathCertificate[], at: Date): PathFail
 
   // internal_verify: from the anchor down, each link's signature, then validity. (It checks each
   // issuer's keyUsage again; check_extensions above has reported that already.)
-  const when = Math.floor(at.getTime() / 1000);
   if (!top.selfSigned && n === 1) fail('issuer-missing', 0);
   for (let depth = n - 1; depth >= 0; depth--) {
     const c = path[depth] as PathCertificate;
     if (c.signatureValid === false && depth < n - 1) fail('signature', depth);
-    for (const check of timeFailures(c, depth, when)) fail(check, depth);
+    for (const check of timeFailures(c, depth, at)) fail(check, depth);
   }
   return failures;
 }
