@@ -6,7 +6,7 @@ import type { AddressFacts, AddressResult, CertificateFacts, CertificateInfo, Ce
 import type { Level } from '../model/levels.js';
 import { matchHostName } from '../cert/name-match.js';
 import { isWeakSignature } from '../cert/signature-algorithm.js';
-import { PROBLEMS } from './problem-catalogue.js';
+import { failureCode, problem } from './problem-catalogue.js';
 import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';
 
@@ -21,11 +21,6 @@ const DAY_MS = 86_400_000;
 const LEGACY_PROTOCOLS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
 /** Key sizes below these are WEAK_KEY (NIST SP 800-131A; Debian's OpenSSL default security level 2). */
 const MIN_KEY_BITS: Record<string, number> = { rsa: 2048, 'rsa-pss': 2048, dsa: 2048, dh: 2048, ec: 224 };
-
-export function problem(code: ProblemCode, message: string, where: { host?: string; ip?: string } = {}): Problem {
-  const kind = PROBLEMS[code];
-  return { code, severity: kind.severity, message, hint: kind.hint, ...where };
-}
 
 const replyText = (reply: { code: number; lines: string[] }) => `${reply.code} ${reply.lines.join(' ').trim()}`;
 
@@ -216,20 +211,16 @@ function failureProblem(facts: AddressFacts, where: string, at: { host: string; 
   const failure = facts.failure;
   // An aborted probe (a stopped batch) says nothing about the server: no problem blames it.
   if (failure === null || failure.kind === 'aborted') return null;
-  const message = `${where}: ${failure.message}.`;
-  if (failure.stage === 'connect') return problem(failure.kind === 'timeout' ? 'TIMEOUT' : 'CONNECT_FAILED', message, at);
   // With implicit TLS (port 465) the greeting, too, comes after the handshake.
-  if (AFTER_HANDSHAKE.has(failure.stage) || (facts.tlsMode === 'implicit' && facts.tls !== null)) {
+  const overTls = AFTER_HANDSHAKE.has(failure.stage) || (facts.tlsMode === 'implicit' && facts.tls !== null && failure.stage !== 'connect');
+  if (overTls) {
     return problem(
       'TLS_DIALOGUE_FAILED',
       `${where}: the TLS handshake succeeded, but the SMTP dialogue over TLS failed (${failure.message}): no mail can be delivered over TLS here; a sender that requires TLS defers it, an opportunistic one may retry in plaintext.`,
       at,
     );
   }
-  if (failure.kind === 'timeout') return problem('TIMEOUT', message, at);
-  if (failure.stage === 'handshake') return problem('TLS_HANDSHAKE_FAILED', message, at);
-  if (failure.kind === 'rejected') return problem('SMTP_REJECTED', message, at);
-  return problem('SMTP_PROTOCOL_ERROR', message, at);
+  return problem(failureCode(failure), `${where}: ${failure.message}.`, at);
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { lookupFailed, type AddressResult, type DnsQueryFacts, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem, type SkippedAddress } from '../model/result.js';
 import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
-import { judgeAddress, problem, type JudgePolicy } from './judge-address.js';
+import { judgeAddress, type JudgePolicy } from './judge-address.js';
+import { problem } from './problem-catalogue.js';
 
 const familyOption = (family: 4 | 6) => (family === 4 ? '-6' : '-4');
 const listed = (items: readonly string[], most = 5) => (items.length > most ? `${items.slice(0, most).join(', ')} and ${items.length - most} more` : items.join(', '));

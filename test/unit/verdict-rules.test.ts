@@ -7,9 +7,9 @@
 // - an error-severity problem never sits under a PASS (severity is relative to --require).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { capLevel, judgeAddress, problem } from '../../src/judge/judge-address.ts';
+import { capLevel, judgeAddress } from '../../src/judge/judge-address.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
-import { PROBLEMS } from '../../src/judge/problem-catalogue.ts';
+import { PROBLEMS, problem } from '../../src/judge/problem-catalogue.ts';
 import { LEVELS, type Level } from '../../src/model/levels.ts';
 import type { AddressFacts, ProbeStage, ProblemCode } from '../../src/model/result.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
