@@ -8,7 +8,7 @@ import { createSecureContext, rootCertificates, type SecureContext } from 'node:
 import { readFileSync } from 'node:fs';
 import { quote } from '../render/sanitize.js';
 import { subjectKeyOf } from './certificate-fields.js';
-import { CertificateCache, decodeCertificate, type ParsedCertificate } from './parsed-certificate.js';
+import { CertificateCache, type ParsedCertificate } from './parsed-certificate.js';
 
 export interface TrustStore {
   /**
@@ -21,8 +21,9 @@ export interface TrustStore {
   isAnchor(der: Buffer): boolean;
   /**
    * The anchors whose subject has this name key (der.ts nameKey), in store order: Node's roots,
-   * then --ca-file. The index is built on first use (each anchor's subject read from its DER,
-   * ~1-2 ms for all); an anchor is fully parsed only when it is first a candidate issuer.
+   * NODE_EXTRA_CA_CERTS, then --ca-file. The index is built on first use (each anchor's subject
+   * read from its DER, ~1-2 ms for all); an anchor is parsed, into `certificates`, only when it
+   * is a candidate issuer.
    */
   anchorsNamed(nameKey: string): readonly ParsedCertificate[];
   /** The run's decoded certificates, by DER (anchors included). */
@@ -93,7 +94,6 @@ export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems:
   const anchors = new Set(ordered);
   const certificates = new CertificateCache((id) => anchors.has(id));
   let bySubject: Map<string, string[]> | null = null;
-  const parsedAnchors = new Map<string, ParsedCertificate | null>(); // each anchor parsed at most once
   const anchorsNamed = (nameKey: string): ParsedCertificate[] => {
     if (bySubject === null) {
       bySubject = new Map();
@@ -105,11 +105,9 @@ export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems:
         else list.push(id);
       }
     }
-    const ids = bySubject.get(nameKey) ?? [];
     const out: ParsedCertificate[] = [];
-    for (const id of ids) {
-      let parsed = parsedAnchors.get(id);
-      if (parsed === undefined) parsedAnchors.set(id, (parsed = decodeCertificate(Buffer.from(id, 'base64'), id, true)));
+    for (const id of bySubject.get(nameKey) ?? []) {
+      const parsed = certificates.parse(Buffer.from(id, 'base64'), id);
       if (parsed !== null) out.push(parsed);
     }
     return out;
