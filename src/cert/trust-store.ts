@@ -1,7 +1,8 @@
 /**
  * The trust anchors a probe verifies against: Node's bundled Mozilla roots (and those of
- * NODE_EXTRA_CA_CERTS, which Node adds to them) plus the PEM certificates of --ca-file (private CAs, as the seed FAQ's partners use), with an index of
- * them by subject for building verification paths, and the run's certificate cache.
+ * NODE_EXTRA_CA_CERTS, which Node adds to them) plus the PEM certificates of --ca-file
+ * (private CAs, as some partners use), with an index of them by subject for building
+ * verification paths, and the run's certificate cache.
  */
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
@@ -32,9 +33,10 @@ export interface TrustStore {
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
+/** An unusable --ca-file, in words for the user. @example throw new TrustStoreError('--ca-file ca.pem holds no PEM certificate') */
 export class TrustStoreError extends Error {}
 
-/** Reads a PEM file of one or more certificates. Throws TrustStoreError with a one-line reason. */
+/** Reads a PEM file of one or more certificates. Throws TrustStoreError with a one-line reason. @example makeTrustStore(readCaFile('partner-ca.pem')) */
 export function readCaFile(path: string): string[] {
   let text: string;
   try {

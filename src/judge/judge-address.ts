@@ -24,6 +24,7 @@ const MIN_KEY_BITS: Record<string, number> = { rsa: 2048, 'rsa-pss': 2048, dsa: 
 
 const replyText = (reply: { code: number; lines: string[] }) => `${reply.code} ${reply.lines.join(' ').trim()}`;
 
+/** Whole days from `now` to `notAfter`, rounded down (negative once past). @example daysLeft('2026-06-11T12:00:00Z', new Date('2026-06-01T12:00:00Z')) // 10 */
 export function daysLeft(notAfter: string, now: Date): number {
   return Math.floor((Date.parse(notAfter) - now.getTime()) / DAY_MS);
 }

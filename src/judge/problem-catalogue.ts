@@ -11,6 +11,7 @@ export interface ProblemKind {
   hint: string;
 }
 
+/** The catalogue, by code. @example PROBLEMS.CERT_EXPIRED.severity // 'error' */
 export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
   INVALID_INPUT: { severity: 'error', hint: 'Give a domain name such as example.com or an e-mail address.' },
   DNS_NXDOMAIN: {

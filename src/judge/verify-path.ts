@@ -31,6 +31,7 @@ export type PathCheck =
  * (X509_V_ERR_* without the prefix, as Node names them), the one OpenSSL raises for it first.
  * One failure can make OpenSSL raise several: an issuer that is not a CA is an invalid CA, an
  * unsuitable CA for the purpose, and (with a keyUsage) a key not allowed to sign certificates.
+ * @example PATH_CHECKS['ca-expired'] // { code: 'CERT_CA_EXPIRED', openssl: ['CERT_HAS_EXPIRED'] }
  */
 export const PATH_CHECKS: Record<PathCheck, { code: ProblemCode; openssl: readonly string[] }> = {
   'self-signed-leaf': { code: 'CERT_SELF_SIGNED', openssl: ['DEPTH_ZERO_SELF_SIGNED_CERT'] },
