@@ -14,6 +14,7 @@ export interface Tlv {
   offset: number;
 }
 
+/** Universal tags (X.690 §8.1.2), as single bytes. @example readTlv(der, 0, der.length)?.tag === SEQUENCE */
 export const SEQUENCE = 0x30;
 export const SET = 0x31;
 export const OID = 0x06;

@@ -31,7 +31,7 @@ function commonNames(subject: string): string[] {
     .map((part) => part.slice(3));
 }
 
-/** "DNS:a, DNS:b, IP Address:1.2.3.4" → ["DNS:a", "DNS:b", "IP:1.2.3.4"]. */
+/** Node's subjectAltName text as a list. @example splitSubjectAltName('DNS:a, DNS:b, IP Address:1.2.3.4') // ['DNS:a', 'DNS:b', 'IP:1.2.3.4'] */
 export function splitSubjectAltName(text: string | undefined): string[] {
   if (text === undefined || text === '') return [];
   return text.split(/,\s*(?=[A-Za-z ]+:)/).map((entry) => entry.trim().replace(/^IP Address:/, 'IP:'));

@@ -14,7 +14,7 @@ export interface NameMatch {
 
 const normalise = (name: string) => name.trim().toLowerCase().replace(/\.$/, '');
 
-/** Matches one reference host name against one presented DNS name. */
+/** Matches one reference host name against one presented DNS name. @example dnsNameMatches('mx.example.com', '*.example.com') // true */
 export function dnsNameMatches(host: string, presented: string): boolean {
   const h = normalise(host);
   const p = normalise(presented);

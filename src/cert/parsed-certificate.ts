@@ -34,7 +34,7 @@ export function validAt(cert: { notBefore: number; notAfter: number }, at: numbe
 }
 
 /** 9999-12-31T23:59:59Z in seconds: "no well-defined expiration date" (RFC 5280 §4.1.2.5). */
-export const NO_EXPIRY = 253402300799;
+const NO_EXPIRY = 253402300799;
 
 const seconds = (text: string) => Math.floor(Date.parse(text) / 1000);
 
@@ -59,6 +59,11 @@ export function decodeCertificate(der: Buffer, id: string, inTrustStore: boolean
   }
 }
 
+/**
+ * The run's decoded certificates and checked signatures, bounded (MAX_CACHED certificates,
+ * 16 issuers per subject).
+ * @example const cache = new CertificateCache((id) => anchors.has(id)); cache.parse(der)?.info.subject
+ */
 export class CertificateCache {
   private readonly parsed = new Map<string, ParsedCertificate | null>();
   private readonly keys = new WeakMap<ParsedCertificate, KeyObject>();

@@ -8,7 +8,7 @@
 import { OID, SEQUENCE, decodeOid, readTlv } from './der.js';
 
 /** OIDs of signature algorithms seen on mail servers, by the names OpenSSL prints. */
-export const SIGNATURE_NAMES: Record<string, string> = {
+const SIGNATURE_NAMES: Record<string, string> = {
   '1.2.840.113549.1.1.2': 'md2WithRSAEncryption',
   '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
   '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
@@ -66,7 +66,10 @@ export function signatureName(oid: string): string {
   return SIGNATURE_NAMES[oid] ?? oid;
 }
 
-/** Hash algorithms too weak for certificate signatures (SHA-1 collisions since 2017, MD5 since 2008). */
+/**
+ * Hash algorithms too weak for certificate signatures (SHA-1 collisions since 2017, MD5 since 2008).
+ * @example isWeakSignature('sha1WithRSAEncryption') // true
+ */
 export function isWeakSignature(name: string): boolean {
   return /md2|md5|sha1(?!\d)|SHA1$/i.test(name);
 }

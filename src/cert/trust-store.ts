@@ -1,14 +1,15 @@
 /**
  * The trust anchors a probe verifies against: Node's bundled Mozilla roots (and those of
- * NODE_EXTRA_CA_CERTS, which Node adds to them) plus the PEM certificates of --ca-file (private CAs, as the seed FAQ's partners use), with an index of
- * them by subject for building verification paths, and the run's certificate cache.
+ * NODE_EXTRA_CA_CERTS, which Node adds to them) plus the PEM certificates of --ca-file
+ * (private CAs, as some partners use), with an index of them by subject for building
+ * verification paths, and the run's certificate cache.
  */
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { quote } from '../render/sanitize.js';
 import { subjectKeyOf } from './certificate-fields.js';
-import { CertificateCache, decodeCertificate, type ParsedCertificate } from './parsed-certificate.js';
+import { CertificateCache, type ParsedCertificate } from './parsed-certificate.js';
 
 export interface TrustStore {
   /**
@@ -21,8 +22,9 @@ export interface TrustStore {
   isAnchor(der: Buffer): boolean;
   /**
    * The anchors whose subject has this name key (der.ts nameKey), in store order: Node's roots,
-   * then --ca-file. The index is built on first use (each anchor's subject read from its DER,
-   * ~1-2 ms for all); an anchor is fully parsed only when it is first a candidate issuer.
+   * NODE_EXTRA_CA_CERTS, then --ca-file. The index is built on first use (each anchor's subject
+   * read from its DER, ~1-2 ms for all); an anchor is parsed, into `certificates`, only when it
+   * is a candidate issuer.
    */
   anchorsNamed(nameKey: string): readonly ParsedCertificate[];
   /** The run's decoded certificates, by DER (anchors included). */
@@ -31,9 +33,10 @@ export interface TrustStore {
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
+/** An unusable --ca-file, in words for the user. @example throw new TrustStoreError('--ca-file ca.pem holds no PEM certificate') */
 export class TrustStoreError extends Error {}
 
-/** Reads a PEM file of one or more certificates. Throws TrustStoreError with a one-line reason. */
+/** Reads a PEM file of one or more certificates. Throws TrustStoreError with a one-line reason. @example makeTrustStore(readCaFile('partner-ca.pem')) */
 export function readCaFile(path: string): string[] {
   let text: string;
   try {
@@ -93,7 +96,6 @@ export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems:
   const anchors = new Set(ordered);
   const certificates = new CertificateCache((id) => anchors.has(id));
   let bySubject: Map<string, string[]> | null = null;
-  const parsedAnchors = new Map<string, ParsedCertificate | null>(); // each anchor parsed at most once
   const anchorsNamed = (nameKey: string): ParsedCertificate[] => {
     if (bySubject === null) {
       bySubject = new Map();
@@ -105,11 +107,9 @@ export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems:
         else list.push(id);
       }
     }
-    const ids = bySubject.get(nameKey) ?? [];
     const out: ParsedCertificate[] = [];
-    for (const id of ids) {
-      let parsed = parsedAnchors.get(id);
-      if (parsed === undefined) parsedAnchors.set(id, (parsed = decodeCertificate(Buffer.from(id, 'base64'), id, true)));
+    for (const id of bySubject.get(nameKey) ?? []) {
+      const parsed = certificates.parse(Buffer.from(id, 'base64'), id);
       if (parsed !== null) out.push(parsed);
     }
     return out;

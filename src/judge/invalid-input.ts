@@ -5,7 +5,7 @@
  */
 import type { DomainResult } from '../model/result.js';
 import type { Level } from '../model/levels.js';
-import { problem } from './judge-address.js';
+import { problem } from './problem-catalogue.js';
 import { senderPolicies } from './judge-domain.js';
 
 export interface InvalidRow {

@@ -6,8 +6,8 @@ import type { AddressFacts, AddressResult, CertificateFacts, CertificateInfo, Ce
 import type { Level } from '../model/levels.js';
 import { matchHostName } from '../cert/name-match.js';
 import { isWeakSignature } from '../cert/signature-algorithm.js';
-import { PROBLEMS } from './problem-catalogue.js';
-import { judgePath, PATH_CHECKS, type PathCheck, type PathFailure } from './verify-path.js';
+import { failureCode, problem } from './problem-catalogue.js';
+import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';
 
 export interface JudgePolicy {
@@ -22,37 +22,37 @@ const LEGACY_PROTOCOLS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
 /** Key sizes below these are WEAK_KEY (NIST SP 800-131A; Debian's OpenSSL default security level 2). */
 const MIN_KEY_BITS: Record<string, number> = { rsa: 2048, 'rsa-pss': 2048, dsa: 2048, dh: 2048, ec: 224 };
 
-export function problem(code: ProblemCode, message: string, where: { host?: string; ip?: string } = {}): Problem {
-  const kind = PROBLEMS[code];
-  return { code, severity: kind.severity, message, hint: kind.hint, ...where };
-}
-
 const replyText = (reply: { code: number; lines: string[] }) => `${reply.code} ${reply.lines.join(' ').trim()}`;
 
+/** Whole days from `now` to `notAfter`, rounded down (negative once past). @example daysLeft('2026-06-11T12:00:00Z', new Date('2026-06-01T12:00:00Z')) // 10 */
 export function daysLeft(notAfter: string, now: Date): number {
   return Math.floor((Date.parse(notAfter) - now.getTime()) / DAY_MS);
 }
 
 /**
- * The judged certificate: the path verified at `now` (judge/verify-path.ts), the leaf's
- * validity, and whether it names the host.
+ * The judged certificate: the path verified at `now` (judge/verify-path.ts; `failures` when
+ * the caller has them already), the leaf's validity, and whether it names the host.
  * @example certificateVerdict(facts.certificate, 'mx.example.com', new Date()).trusted
  */
-export function certificateVerdict(certificate: CertificateFacts, host: string, now: Date): CertificateVerdict {
-  const failures = judgePath(certificate, now);
+export function certificateVerdict(
+  certificate: CertificateFacts,
+  host: string,
+  now: Date,
+  failures: readonly PathFailure[] = judgePath(certificate, now),
+): CertificateVerdict {
   const trust = { trusted: failures.length === 0, trustError: failures[0]?.openssl ?? null, trustErrors: failures.map((f) => f.openssl) };
   const leaf = certificate.chain[0];
   if (leaf === undefined) {
     return { ...trust, nameMatch: false, matchedName: null, expired: false, notYetValid: false, daysLeft: 0, chainDaysLeft: [] };
   }
   const name = matchHostName(host, leaf.san, leaf.commonNames);
-  const at = Math.floor(now.getTime() / 1000);
+  const time = timeFailures(leaf, 0, now);
   return {
     ...trust,
     nameMatch: name.match,
     matchedName: name.matchedName,
-    expired: at > Math.floor(Date.parse(leaf.notAfter) / 1000),
-    notYetValid: at < Math.floor(Date.parse(leaf.notBefore) / 1000),
+    expired: time.includes('leaf-expired'),
+    notYetValid: time.includes('leaf-not-yet-valid'),
     daysLeft: daysLeft(leaf.notAfter, now),
     chainDaysLeft: certificate.chain.map((c) => daysLeft(c.notAfter, now)),
   };
@@ -141,17 +141,17 @@ function failureMessage(f: PathFailure, path: readonly PathCertificate[], where:
 
 function certificateProblems(
   cert: CertificateFacts & CertificateVerdict,
+  pathFailures: readonly PathFailure[],
   host: string,
   at: { host: string; ip: string },
   policy: JudgePolicy,
-  now: Date,
 ): Problem[] {
   const problems: Problem[] = [];
   const where = `${host} [${at.ip}]`;
   const leaf = cert.chain[0] as CertificateInfo;
   const day = (iso: string) => iso.slice(0, 10);
 
-  const failures = [...judgePath(cert, now)].sort((a, b) => CHECK_ORDER.indexOf(a.check) - CHECK_ORDER.indexOf(b.check));
+  const failures = [...pathFailures].sort((a, b) => CHECK_ORDER.indexOf(a.check) - CHECK_ORDER.indexOf(b.check));
   // The leaf's own validity comes from the presented leaf (the path starts with the same one).
   const path = cert.path.length > 0 ? cert.path : [{ ...leaf, signatureValid: null }];
   for (const f of failures) problems.push(problem(PATH_CHECKS[f.check].code, failureMessage(f, path, where, cert.daysLeft), at));
@@ -175,11 +175,6 @@ function certificateProblems(
   }
   return problems;
 }
-
-/** Codes that keep an established TLS session from reaching `verify`: every certificate problem of error severity. */
-const BLOCKS_VERIFY = new Set<ProblemCode>(
-  (Object.keys(PROBLEMS) as ProblemCode[]).filter((code) => /^(CERT|WEAK)_/.test(code) && PROBLEMS[code].severity === 'error'),
-);
 
 /** Stages after which an address counts as reachable: its TLS capability was learned. */
 const DETERMINED_STAGES = new Set(['handshake', 'ehlo-tls', 'quit']);
@@ -217,20 +212,16 @@ function failureProblem(facts: AddressFacts, where: string, at: { host: string; 
   const failure = facts.failure;
   // An aborted probe (a stopped batch) says nothing about the server: no problem blames it.
   if (failure === null || failure.kind === 'aborted') return null;
-  const message = `${where}: ${failure.message}.`;
-  if (failure.stage === 'connect') return problem(failure.kind === 'timeout' ? 'TIMEOUT' : 'CONNECT_FAILED', message, at);
   // With implicit TLS (port 465) the greeting, too, comes after the handshake.
-  if (AFTER_HANDSHAKE.has(failure.stage) || (facts.tlsMode === 'implicit' && facts.tls !== null)) {
+  const overTls = AFTER_HANDSHAKE.has(failure.stage) || (facts.tlsMode === 'implicit' && facts.tls !== null && failure.stage !== 'connect');
+  if (overTls) {
     return problem(
       'TLS_DIALOGUE_FAILED',
       `${where}: the TLS handshake succeeded, but the SMTP dialogue over TLS failed (${failure.message}): no mail can be delivered over TLS here; a sender that requires TLS defers it, an opportunistic one may retry in plaintext.`,
       at,
     );
   }
-  if (failure.kind === 'timeout') return problem('TIMEOUT', message, at);
-  if (failure.stage === 'handshake') return problem('TLS_HANDSHAKE_FAILED', message, at);
-  if (failure.kind === 'rejected') return problem('SMTP_REJECTED', message, at);
-  return problem('SMTP_PROTOCOL_ERROR', message, at);
+  return problem(failureCode(failure), `${where}: ${failure.message}.`, at);
 }
 
 /**
@@ -271,10 +262,11 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
     const modern = modernTlsProblem(facts, where, at);
     if (modern !== null) problems.push(modern);
     if (facts.certificate !== null && facts.certificate.chain.length > 0) {
-      certificate = { ...facts.certificate, ...certificateVerdict(facts.certificate, facts.host, now) };
-      const found = certificateProblems(certificate, facts.host, at, policy, now);
-      problems.push(...found);
-      if (!found.some((p) => BLOCKS_VERIFY.has(p.code))) level = 'verify';
+      // The verdict and the problems ask the same question of the path: answer it once.
+      const failures = judgePath(facts.certificate, now);
+      certificate = { ...facts.certificate, ...certificateVerdict(facts.certificate, facts.host, now, failures) };
+      problems.push(...certificateProblems(certificate, failures, facts.host, at, policy));
+      level = 'verify'; // capLevel keeps it below: any error-severity problem, a certificate one too
     }
   }
   // Undetermined: the probe was aborted, or the check of what a current sender gets could not be made.

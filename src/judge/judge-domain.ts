@@ -1,11 +1,12 @@
 /**
  * Judges a whole domain: DNS outcome, each address, the domain's level (the lowest over all
  * reachable addresses of all MX hosts), pass/fail against the required level, and what the
- * seed FAQ's four sender policies would do. Pure: the time is a parameter.
+ * four sender policies of the partner TLS FAQs would do. Pure: the time is a parameter.
  */
 import { lookupFailed, type AddressResult, type DnsQueryFacts, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem, type SkippedAddress } from '../model/result.js';
 import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
-import { judgeAddress, problem, type JudgePolicy } from './judge-address.js';
+import { judgeAddress, type JudgePolicy } from './judge-address.js';
+import { problem } from './problem-catalogue.js';
 
 const familyOption = (family: 4 | 6) => (family === 4 ? '-6' : '-4');
 const listed = (items: readonly string[], most = 5) => (items.length > most ? `${items.slice(0, most).join(', ')} and ${items.length - most} more` : items.join(', '));
@@ -95,7 +96,11 @@ function share(count: number, total: number): Share {
   return count === 0 ? 'no' : count === total ? 'yes' : 'partly';
 }
 
-/** What senders with the seed FAQ's policies (a)–(d) would do with this domain's MX hosts. */
+/**
+ * What senders with the policies (a)–(d) of the partner TLS FAQs would do with this domain's
+ * MX hosts, from the levels of its addresses (null: undetermined).
+ * @example senderPolicies(['verify', 'encrypt'], true)[3] // { policy: 'd', …, delivered: 'partly', encrypted: 'yes' }
+ */
 export function senderPolicies(levels: readonly (Level | null)[], reachableDomain: boolean | null): PolicyOutcome[] {
   const names = {
     a: 'plain (no TLS)',

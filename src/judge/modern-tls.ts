@@ -3,15 +3,11 @@
  * its handshake failed, the problem says why, in words, from OpenSSL's reason and the facts
  * of the probe's own handshake. Pure.
  */
-import type { AddressFacts, Problem, ProbeFailure, ProblemCode } from '../model/result.js';
+import type { AddressFacts, Problem } from '../model/result.js';
 import { isLegacySignatureScheme } from '../tls/server-signature.js';
-import { PROBLEMS } from './problem-catalogue.js';
+import { failureCode, problem } from './problem-catalogue.js';
 
 const CURRENT = 'a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)';
-
-function make(code: ProblemCode, message: string, at: { host: string; ip: string }): Problem {
-  return { code, severity: PROBLEMS[code].severity, message, hint: PROBLEMS[code].hint, ...at };
-}
 
 /**
  * Why the current sender's handshake failed, from OpenSSL's reason (its wording in OpenSSL
@@ -44,14 +40,6 @@ export function modernFailureReason(error: string, facts: Pick<AddressFacts, 'tl
   return 'the handshake failed';
 }
 
-/** The problem code for a check that stopped before its handshake: the same as for the address's own dialogue. */
-function stoppedCode(failure: ProbeFailure): ProblemCode {
-  if (failure.kind === 'timeout') return 'TIMEOUT';
-  if (failure.stage === 'connect') return 'CONNECT_FAILED';
-  if (failure.kind === 'rejected') return 'SMTP_REJECTED';
-  return 'SMTP_PROTOCOL_ERROR';
-}
-
 /**
  * The problem of an address whose current-defaults handshake failed (TLS_MODERN_HANDSHAKE_FAILED),
  * or whose check stopped before it (the address's level is then unknown); null when there is
@@ -64,15 +52,16 @@ export function modernTlsProblem(facts: AddressFacts, where: string, at: { host:
   if (modern === null || modern.ok === true) return null;
   if (modern.ok === false) {
     const error = modern.error ?? 'unknown error';
-    return make(
+    return problem(
       'TLS_MODERN_HANDSHAKE_FAILED',
       `${where}: ${CURRENT} cannot make a TLS session here: ${modernFailureReason(error, facts)}; OpenSSL says "${error}". Such a sender delivers in plaintext where TLS is optional and does not deliver where TLS is required.`,
       at,
     );
   }
   const failure = modern.failure ?? { stage: 'connect', kind: 'protocol', message: 'unknown' };
-  return make(
-    stoppedCode(failure),
+  // Stopped before its handshake: the same code as the address's own dialogue stopped there.
+  return problem(
+    failureCode(failure),
     `${where}: the second connection, made to check what ${CURRENT} gets, failed before its handshake: ${failure.message}. The level of this address stays unknown until the check succeeds.`,
     at,
   );

@@ -1,8 +1,9 @@
 /**
- * Every problem mxprobe reports: its stable code, severity and what to do about it.
- * Codes are a public contract (README "Problem codes"): add, never rename.
+ * Every problem mxprobe reports: its stable code, severity and what to do about it, and the
+ * one way a judge makes a Problem of it. Codes are a public contract (README "Problem
+ * codes"): add, never rename.
  */
-import type { ProblemCode, Severity } from '../model/result.js';
+import type { Problem, ProbeFailure, ProblemCode, Severity } from '../model/result.js';
 
 export interface ProblemKind {
   severity: Severity;
@@ -10,6 +11,7 @@ export interface ProblemKind {
   hint: string;
 }
 
+/** The catalogue, by code. @example PROBLEMS.CERT_EXPIRED.severity // 'error' */
 export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
   INVALID_INPUT: { severity: 'error', hint: 'Give a domain name such as example.com or an e-mail address.' },
   DNS_NXDOMAIN: {
@@ -168,3 +170,25 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     hint: 'The input row has more fields than the CSV header (a value with an unquoted comma?): the domain was probed, but the row\'s other cells may be shifted. Quote values that contain commas.',
   },
 };
+
+/**
+ * A problem of the catalogue: its code's severity and hint, with this message and place.
+ * @example problem('CERT_EXPIRED', 'The certificate of mx.example.com [192.0.2.1] expired on 2026-05-01.', { host: 'mx.example.com', ip: '192.0.2.1' })
+ */
+export function problem(code: ProblemCode, message: string, where: { host?: string; ip?: string } = {}): Problem {
+  const kind = PROBLEMS[code];
+  return { code, severity: kind.severity, message, hint: kind.hint, ...where };
+}
+
+/**
+ * The code of an SMTP dialogue that stopped before TLS was established (a failure over TLS
+ * is TLS_DIALOGUE_FAILED, which only the address judge can tell).
+ * @example failureCode({ stage: 'banner', kind: 'timeout', message: 'timeout while reading server greeting' }) // 'TIMEOUT'
+ */
+export function failureCode(failure: ProbeFailure): ProblemCode {
+  if (failure.stage === 'connect') return failure.kind === 'timeout' ? 'TIMEOUT' : 'CONNECT_FAILED';
+  if (failure.kind === 'timeout') return 'TIMEOUT';
+  if (failure.stage === 'handshake') return 'TLS_HANDSHAKE_FAILED';
+  if (failure.kind === 'rejected') return 'SMTP_REJECTED';
+  return 'SMTP_PROTOCOL_ERROR';
+}

@@ -6,7 +6,7 @@
  * and PATH_CHECKS says, in one place, which OpenSSL errors each check explains: an error
  * OpenSSL raised in the handshake that none of them explains is a failure of its own.
  */
-import type { CertificateFacts, PathCertificate, ProblemCode } from '../model/result.js';
+import type { CertificateFacts, CertificateInfo, PathCertificate, ProblemCode } from '../model/result.js';
 
 export type PathCheck =
   | 'self-signed-leaf'
@@ -31,6 +31,7 @@ export type PathCheck =
  * (X509_V_ERR_* without the prefix, as Node names them), the one OpenSSL raises for it first.
  * One failure can make OpenSSL raise several: an issuer that is not a CA is an invalid CA, an
  * unsuitable CA for the purpose, and (with a keyUsage) a key not allowed to sign certificates.
+ * @example PATH_CHECKS['ca-expired'] // { code: 'CERT_CA_EXPIRED', openssl: ['CERT_HAS_EXPIRED'] }
  */
 export const PATH_CHECKS: Record<PathCheck, { code: ProblemCode; openssl: readonly string[] }> = {
   'self-signed-leaf': { code: 'CERT_SELF_SIGNED', openssl: ['DEPTH_ZERO_SELF_SIGNED_CERT'] },
@@ -81,11 +82,18 @@ export interface PathFailure {
 const NO_EXPIRY = '9999-12-31T23:59:59.000Z';
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
-/** OpenSSL's check_ca (v3_purp.c): 1 a CA by basicConstraints; 3, 4, 5 tolerated for a trust anchor only; 0 not a CA. */
-function caKind(c: PathCertificate): number {
-  if (c.keyUsage !== null && !c.keyUsage.includes('keyCertSign')) return 0;
+/** OpenSSL's ku_reject(x, KU_KEY_CERT_SIGN): a keyUsage is present and lacks keyCertSign (RFC 5280 §4.2.1.3). */
+const keyCertSignRefused = (c: PathCertificate) => c.keyUsage !== null && !c.keyUsage.includes('keyCertSign');
+
+/**
+ * OpenSSL's check_ca (v3_purp.c) without its keyUsage test, which is the issuer-key-usage
+ * check: 1 a CA by basicConstraints; 3 a version 1 root, 4 a keyUsage without
+ * basicConstraints, 5 a Netscape CA type, each tolerated for the path's last certificate
+ * only; 0 not a CA.
+ */
+function caKind(c: PathCertificate): 0 | 1 | 3 | 4 | 5 {
   if (c.basicConstraints !== null) return c.basicConstraints.ca ? 1 : 0;
-  if (c.version === 1 && c.selfSigned) return 3; // a version 1 root
+  if (c.version === 1 && c.selfSigned) return 3;
   if (c.keyUsage !== null) return 4;
   if (c.netscapeCertType?.some((bit) => bit === 'sslCA' || bit === 'emailCA' || bit === 'objCA') === true) return 5;
   return 0;
@@ -105,25 +113,18 @@ function fitForTlsServer(c: PathCertificate, asCa: boolean): boolean {
   return ANY(c.keyUsage, ['digitalSignature', 'keyEncipherment', 'keyAgreement']);
 }
 
-/** The time checks of one certificate (ossl_x509_check_cert_time), at `at` in whole seconds. */
-function timeFailures(c: PathCertificate, depth: number, at: number): PathCheck[] {
+/**
+ * The time checks of the certificate at `depth` of a path (OpenSSL's
+ * ossl_x509_check_cert_time): compared at `at` in whole seconds, 99991231235959Z never expires.
+ * @example timeFailures(leaf, 0, new Date('2030-01-01')) // ['leaf-expired']
+ */
+export function timeFailures(c: Pick<CertificateInfo, 'notBefore' | 'notAfter'>, depth: number, at: Date): PathCheck[] {
+  const when = Math.floor(at.getTime() / 1000);
   const leaf = depth === 0;
   const out: PathCheck[] = [];
-  if (at < seconds(c.notBefore)) out.push(leaf ? 'leaf-not-yet-valid' : 'ca-not-yet-valid');
-  if (c.notAfter !== NO_EXPIRY && at > seconds(c.notAfter)) out.push(leaf ? 'leaf-expired' : 'ca-expired');
+  if (when < seconds(c.notBefore)) out.push(leaf ? 'leaf-not-yet-valid' : 'ca-not-yet-valid');
+  if (c.notAfter !== NO_EXPIRY && when > seconds(c.notAfter)) out.push(leaf ? 'leaf-expired' : 'ca-expired');
   return out;
-}
-
-/**
- * Is a certificate above the leaf a CA by its basicConstraints (check_ca ignoring keyUsage,
- * which is the issuer-key-usage check)? An intermediate needs cA TRUE; the path's last
- * certificate is also tolerated as a version 1 root, or without basicConstraints when it has
- * a keyUsage or a Netscape CA type.
- */
-function isCa(c: PathCertificate, last: boolean): boolean {
-  if (c.basicConstraints !== null) return c.basicConstraints.ca;
-  if (!last) return false;
-  return (c.version === 1 && c.selfSigned) || c.keyUsage !== null || c.netscapeCertType?.some((bit) => bit.endsWith('CA')) === true;
 }
 
 /**
@@ -153,8 +154,10 @@ export function verifyPath(path: readonly PathCertificate[], at: Date): PathFail
   path.forEach((c, i) => {
     if (c.unhandledCriticalExtensions.length > 0) fail('critical-extension', i);
     if (i > 0) {
-      if (c.keyUsage !== null && !c.keyUsage.includes('keyCertSign')) fail('issuer-key-usage', i);
-      if (!isCa(c, i === n - 1)) fail('issuer-not-ca', i);
+      if (keyCertSignRefused(c)) fail('issuer-key-usage', i);
+      // An intermediate must be a CA by basicConstraints; the last certificate may be one of the tolerated kinds.
+      const kind = caKind(c);
+      if (i === n - 1 ? kind === 0 : kind !== 1) fail('issuer-not-ca', i);
     }
     if (!fitForTlsServer(c, i > 0)) fail('purpose', i);
     const pathLength = c.basicConstraints?.ca === true ? c.basicConstraints.pathLength : null;
@@ -162,17 +165,13 @@ export function verifyPath(path: readonly PathCertificate[], at: Date): PathFail
     if (i > 0 && !c.selfIssued) nonSelfIssued += 1;
   });
 
-  // internal_verify: from the anchor down, each link's issuer key usage and signature, then validity.
-  const when = Math.floor(at.getTime() / 1000);
+  // internal_verify: from the anchor down, each link's signature, then validity. (It checks each
+  // issuer's keyUsage again; check_extensions above has reported that already.)
   if (!top.selfSigned && n === 1) fail('issuer-missing', 0);
   for (let depth = n - 1; depth >= 0; depth--) {
     const c = path[depth] as PathCertificate;
-    const issuer = path[depth + 1];
-    if (issuer !== undefined) {
-      if (issuer.keyUsage !== null && !issuer.keyUsage.includes('keyCertSign')) fail('issuer-key-usage', depth + 1);
-      if (c.signatureValid === false) fail('signature', depth);
-    }
-    for (const check of timeFailures(c, depth, when)) fail(check, depth);
+    if (c.signatureValid === false && depth < n - 1) fail('signature', depth);
+    for (const check of timeFailures(c, depth, at)) fail(check, depth);
   }
   return failures;
 }
@@ -189,19 +188,7 @@ function explained(failures: readonly PathFailure[]): Set<string> {
  * refused, and says so (CERT_VERIFY_FAILED) rather than pass what OpenSSL refused.
  * @example judgePath(facts, new Date()).length === 0 // trusted
  */
-export function judgePath(facts: Pick<CertificateFacts, 'path' | 'opensslError' | 'verifiedAt'>, now: Date): readonly PathFailure[] {
-  // The verdict and the problems of one address ask the same question: answer it once.
-  const key = `${now.getTime()} ${facts.verifiedAt} ${facts.opensslError}`;
-  const known = lastJudged.get(facts.path);
-  if (known?.key === key) return known.failures;
-  const failures = judgeAt(facts, now);
-  lastJudged.set(facts.path, { key, failures });
-  return failures;
-}
-
-const lastJudged = new WeakMap<readonly PathCertificate[], { key: string; failures: readonly PathFailure[] }>();
-
-function judgeAt(facts: Pick<CertificateFacts, 'path' | 'opensslError' | 'verifiedAt'>, now: Date): readonly PathFailure[] {
+export function judgePath(facts: Pick<CertificateFacts, 'path' | 'opensslError' | 'verifiedAt'>, now: Date): PathFailure[] {
   const failures = verifyPath(facts.path, now);
   const error = facts.opensslError;
   if (error === null) return failures;

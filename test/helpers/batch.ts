@@ -52,9 +52,9 @@ export function mixedResult(columns: Record<string, string> = {}): DomainResult 
         addressFacts({
           ip: '198.51.100.7',
           tls: { protocol: 'TLSv1.2', cipher: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', cipherOpenssl: 'ECDHE-RSA-AES128-GCM-SHA256', keyExchange: null, sni: 'mx1.partner.example' },
-          certificate: certFacts([certInfo({ san: ['DNS:mx1.partner.example'], notAfter: daysFromNow(-2.5) }), intermediate(), root()], true, null),
+          certificate: certFacts([certInfo({ san: ['DNS:mx1.partner.example'], notAfter: daysFromNow(-2.5) }), intermediate(), root()], null),
         }),
-        addressFacts({ ip: '198.51.100.8', certificate: certFacts([certInfo({ san: ['DNS:mx1.partner.example'], notAfter: daysFromNow(40) }), intermediate(), root()], true, null) }),
+        addressFacts({ ip: '198.51.100.8', certificate: certFacts([certInfo({ san: ['DNS:mx1.partner.example'], notAfter: daysFromNow(40) }), intermediate(), root()], null) }),
       ]),
     ],
   });

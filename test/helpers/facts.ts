@@ -77,12 +77,11 @@ export function root(overrides: Partial<CertificateInfo> = {}): CertificateInfo 
 /**
  * Certificate facts from the verification path (each signature valid unless given, the last
  * one unchecked); the presented chain is the path without the store's anchors unless given.
- * `opensslError` is what OpenSSL said in the handshake, at NOW. The second argument, once the
- * gathered `trusted`, is ignored: trust is judged now (judge/verify-path.ts).
+ * `opensslError` is what OpenSSL said in the handshake, at NOW. Whether the path is trusted
+ * is no fact: it is judged (judge/verify-path.ts).
  */
 export function certFacts(
   path: Array<CertificateInfo | PathCertificate>,
-  _formerlyTrusted: boolean,
   opensslError: string | null,
   chain?: CertificateInfo[],
 ): CertificateFacts {
@@ -119,7 +118,7 @@ export function addressFacts(overrides: Partial<AddressFacts> = {}): AddressFact
       serverSignature: null,
     },
     ehloTls: ['PIPELINING'],
-    certificate: certFacts([certInfo(), intermediate(), root()], true, null),
+    certificate: certFacts([certInfo(), intermediate(), root()], null),
     modernTls: null,
     failure: null,
     timings: { connect: 1, banner: 2, ehlo: 1, starttls: 1, handshake: 10, 'ehlo-tls': 1, quit: 1, total: 17 },

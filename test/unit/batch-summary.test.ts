@@ -14,7 +14,7 @@ const POLICY = { required: 'encrypt' as const, warnDays: 30 };
 /** An address serving a leaf with this fingerprint and expiry (days from NOW). */
 function served(fingerprint: string, days: number, host: string, ip = '192.0.2.10'): AddressFacts {
   const san = [`DNS:${host}`];
-  return addressFacts({ ip, certificate: certFacts([certInfo({ fingerprint256: fingerprint, notAfter: daysFromNow(days), san }), intermediate(), root()], true, null) });
+  return addressFacts({ ip, certificate: certFacts([certInfo({ fingerprint256: fingerprint, notAfter: daysFromNow(days), san }), intermediate(), root()], null) });
 }
 
 function verifyDomain(domain: string, host = 'mx.example.com', fingerprint = 'AA:BB', days = 60.5): DomainResult {

@@ -6,7 +6,7 @@ import type { Level } from '../../src/model/levels.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, intermediate, NOW, plainAddress, root } from '../helpers/facts.ts';
 
 const POLICY = { required: 'encrypt' as Level, warnDays: 30 };
-const chainWith = (leaf: Partial<Parameters<typeof certInfo>[0]>, rest = [intermediate(), root()]) => certFacts([certInfo(leaf), ...rest], true, null);
+const chainWith = (leaf: Partial<Parameters<typeof certInfo>[0]>, rest = [intermediate(), root()]) => certFacts([certInfo(leaf), ...rest], null);
 
 const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; codes: ProblemCode[]; warnDays?: number }> = [
   { name: 'trusted, valid, matching: verify', facts: addressFacts(), level: 'verify', codes: [] },
@@ -108,37 +108,37 @@ const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; cod
   { name: 'expires in 10 days with --warn-days 7: nothing', facts: addressFacts({ certificate: chainWith({ notAfter: daysFromNow(10.5) }) }), level: 'verify', codes: [], warnDays: 7 },
   {
     name: 'expired intermediate sent by the server: a CA code, CERT_EXPIRED is the leaf only',
-    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate({ notAfter: daysFromNow(-1) }), root()], true, 'CERT_HAS_EXPIRED') }),
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate({ notAfter: daysFromNow(-1) }), root()], 'CERT_HAS_EXPIRED') }),
     level: 'encrypt',
     codes: ['CERT_CA_EXPIRED'],
   },
   {
     name: 'expired trust anchor: CERT_CA_EXPIRED, not verify',
-    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate(), root({ notAfter: daysFromNow(-1) })], true, 'CERT_HAS_EXPIRED') }),
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate(), root({ notAfter: daysFromNow(-1) })], 'CERT_HAS_EXPIRED') }),
     level: 'encrypt',
     codes: ['CERT_CA_EXPIRED'],
   },
   {
     name: 'self-signed leaf',
-    facts: addressFacts({ certificate: certFacts([certInfo({ selfSigned: true, issuer: 'CN=mx.example.com' })], false, 'DEPTH_ZERO_SELF_SIGNED_CERT') }),
+    facts: addressFacts({ certificate: certFacts([certInfo({ selfSigned: true, issuer: 'CN=mx.example.com' })], 'DEPTH_ZERO_SELF_SIGNED_CERT') }),
     level: 'encrypt',
     codes: ['CERT_SELF_SIGNED'],
   },
   {
     name: 'leaf only, issuer unknown: chain incomplete',
-    facts: addressFacts({ certificate: certFacts([certInfo()], false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') }),
+    facts: addressFacts({ certificate: certFacts([certInfo()], 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') }),
     level: 'encrypt',
     codes: ['CERT_CHAIN_INCOMPLETE'],
   },
   {
     name: 'chain to a root that is not trusted',
-    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate()], false, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY') }),
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate()], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY') }),
     level: 'encrypt',
     codes: ['CERT_UNTRUSTED'],
   },
   {
     name: 'self-signed root sent but not trusted',
-    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate(), root({ inTrustStore: false })], false, 'SELF_SIGNED_CERT_IN_CHAIN') }),
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate(), root({ inTrustStore: false })], 'SELF_SIGNED_CERT_IN_CHAIN') }),
     level: 'encrypt',
     codes: ['CERT_UNTRUSTED'],
   },
@@ -150,7 +150,7 @@ const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; cod
   { name: 'SHA-1 signed leaf: weak signature', facts: addressFacts({ certificate: chainWith({ signatureAlgorithm: 'sha1WithRSAEncryption' }) }), level: 'encrypt', codes: ['WEAK_SIGNATURE'] },
   {
     name: "a trusted root's own SHA-1 self-signature does not count",
-    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate(), root({ signatureAlgorithm: 'sha1WithRSAEncryption' })], true, null) }),
+    facts: addressFacts({ certificate: certFacts([certInfo(), intermediate(), root({ signatureAlgorithm: 'sha1WithRSAEncryption' })], null) }),
     level: 'verify',
     codes: [],
   },
@@ -158,7 +158,7 @@ const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; cod
     name: 'several problems at once are all reported',
     facts: addressFacts({
       tls: { ...addressFacts().tls!, protocol: 'TLSv1.1' },
-      certificate: certFacts([certInfo({ selfSigned: true, san: ['DNS:localhost'], keyBits: 1024, notAfter: daysFromNow(-1), signatureAlgorithm: 'md5WithRSAEncryption' })], false, 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+      certificate: certFacts([certInfo({ selfSigned: true, san: ['DNS:localhost'], keyBits: 1024, notAfter: daysFromNow(-1), signatureAlgorithm: 'md5WithRSAEncryption' })], 'DEPTH_ZERO_SELF_SIGNED_CERT'),
     }),
     level: 'encrypt',
     codes: ['TLS_LEGACY_PROTOCOL', 'CERT_EXPIRED', 'CERT_SELF_SIGNED', 'CERT_NAME_MISMATCH', 'WEAK_KEY'],

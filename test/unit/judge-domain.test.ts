@@ -71,7 +71,7 @@ test('SERVFAIL on MX: DNS_FAILURE, undetermined', () => {
 test('implicit MX and an aliased MX host are reported; an MX host without address too', () => {
   const facts = domainFacts({
     mx: [
-      mxHost('example.com', 0, [addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:example.com'] }), intermediate(), root()], true, null) })], { implicit: true, cnames: ['real.example.net'] }),
+      mxHost('example.com', 0, [addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:example.com'] }), intermediate(), root()], null) })], { implicit: true, cnames: ['real.example.net'] }),
       mxHost('ghost.example.com', 20, []),
     ],
     dns: [query({}), query({ name: 'ghost.example.com', type: 'A', rcode: 'NXDOMAIN' })],

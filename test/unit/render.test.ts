@@ -31,7 +31,7 @@ function results(): DomainResult[] {
         mxHost('mx1.partner.example', 10, [
           addressFacts({
             ip: '198.51.100.7',
-            certificate: certFacts([certInfo({ san: ['DNS:mx1.partner.example'], notAfter: daysFromNow(12.2) }), intermediate(), root()], true, null),
+            certificate: certFacts([certInfo({ san: ['DNS:mx1.partner.example'], notAfter: daysFromNow(12.2) }), intermediate(), root()], null),
           }),
         ]),
         mxHost('mx2.partner.example', 20, [
@@ -66,7 +66,6 @@ function hostileResult(longHost = false): DomainResult {
             ip: '198.51.100.9',
             certificate: certFacts(
               [certInfo({ subject: 'CN=\u001b]0;x\u0007mx\u0085', issuer: 'CN=\u202eCA\u009b', san: ['DNS:other.example'], selfSigned: true })],
-              false,
               'bad\u0007\n',
             ),
           }),

@@ -7,9 +7,9 @@
 // - an error-severity problem never sits under a PASS (severity is relative to --require).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { capLevel, judgeAddress, problem } from '../../src/judge/judge-address.ts';
+import { capLevel, judgeAddress } from '../../src/judge/judge-address.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
-import { PROBLEMS } from '../../src/judge/problem-catalogue.ts';
+import { PROBLEMS, problem } from '../../src/judge/problem-catalogue.ts';
 import { LEVELS, type Level } from '../../src/model/levels.ts';
 import type { AddressFacts, ProbeStage, ProblemCode } from '../../src/model/result.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
@@ -52,14 +52,14 @@ function variants(): Array<{ name: string; facts: AddressFacts }> {
     { name: 'starttls 454', facts: addressFacts({ starttlsReply: { code: 454, lines: ['no'] }, tls: null, certificate: null, ehloTls: null }) },
     { name: '530 first', facts: addressFacts({ tlsRequiredReply: { code: 530, lines: ['must'] } }) },
     { name: 'TLS 1.0', facts: addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1' } }) },
-    { name: 'expired leaf', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(-2) }), intermediate(), root()], true, 'CERT_HAS_EXPIRED') }) },
-    { name: 'soon', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(3.5) }), intermediate(), root()], true, null) }) },
-    { name: 'expired CA', facts: addressFacts({ certificate: certFacts([certInfo(), intermediate({ notAfter: daysFromNow(-2) }), root()], true, 'CERT_HAS_EXPIRED') }) },
-    { name: 'self-signed', facts: addressFacts({ certificate: certFacts([certInfo({ selfSigned: true })], false, 'DEPTH_ZERO_SELF_SIGNED_CERT') }) },
-    { name: 'incomplete', facts: addressFacts({ certificate: certFacts([certInfo()], false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') }) },
-    { name: 'mismatch', facts: addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:other.example'] }), intermediate(), root()], true, null) }) },
-    { name: 'weak key', facts: addressFacts({ certificate: certFacts([certInfo({ keyBits: 1024 }), intermediate(), root()], true, null) }) },
-    { name: 'sha1', facts: addressFacts({ certificate: certFacts([certInfo({ signatureAlgorithm: 'sha1WithRSAEncryption' }), intermediate(), root()], true, null) }) },
+    { name: 'expired leaf', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(-2) }), intermediate(), root()], 'CERT_HAS_EXPIRED') }) },
+    { name: 'soon', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(3.5) }), intermediate(), root()], null) }) },
+    { name: 'expired CA', facts: addressFacts({ certificate: certFacts([certInfo(), intermediate({ notAfter: daysFromNow(-2) }), root()], 'CERT_HAS_EXPIRED') }) },
+    { name: 'self-signed', facts: addressFacts({ certificate: certFacts([certInfo({ selfSigned: true })], 'DEPTH_ZERO_SELF_SIGNED_CERT') }) },
+    { name: 'incomplete', facts: addressFacts({ certificate: certFacts([certInfo()], 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') }) },
+    { name: 'mismatch', facts: addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:other.example'] }), intermediate(), root()], null) }) },
+    { name: 'weak key', facts: addressFacts({ certificate: certFacts([certInfo({ keyBits: 1024 }), intermediate(), root()], null) }) },
+    { name: 'sha1', facts: addressFacts({ certificate: certFacts([certInfo({ signatureAlgorithm: 'sha1WithRSAEncryption' }), intermediate(), root()], null) }) },
     { name: 'current defaults fail', facts: addressFacts({ modernTls: { ok: false, protocol: null, cipher: null, error: 'dh key too small', failure: null } }) },
     { name: 'current defaults unchecked', facts: addressFacts({ modernTls: { ok: null, protocol: null, cipher: null, error: null, failure: { stage: 'banner', kind: 'timeout', message: 't' } } }) },
     { name: 'implicit TLS', facts: addressFacts({ tlsMode: 'implicit', ehlo: null, starttls: false, starttlsReply: null }) },

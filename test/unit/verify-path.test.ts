@@ -15,7 +15,7 @@ const DAY = 86_400_000;
 
 /** A path of facts: each signature valid unless `signatureValid` says otherwise, the last unchecked. */
 function path(...certs: Array<CertificateInfo | PathCertificate>): PathCertificate[] {
-  return certFacts(certs, true, null).path;
+  return certFacts(certs, null).path;
 }
 const checks = (p: PathCertificate[], at = NOW) => verifyPath(p, at).map((f) => `${f.check}@${f.depth}`);
 const GOOD = () => path(certInfo(), intermediate(), root());
@@ -137,7 +137,7 @@ test('several failures at once are all reported, in OpenSSL\'s order', () => {
     root({ notAfter: daysFromNow(-9) }),
   );
   assert.deepEqual(checks(p), ['purpose@0', 'issuer-key-usage@1', 'ca-expired@2', 'signature@1', 'ca-not-yet-valid@1', 'leaf-expired@0']);
-  const result = judgeAddress(addressFacts({ certificate: certFacts(p, false, 'CERT_HAS_EXPIRED') }), POLICY, NOW);
+  const result = judgeAddress(addressFacts({ certificate: certFacts(p, 'CERT_HAS_EXPIRED') }), POLICY, NOW);
   assert.deepEqual(result.problems.map((x) => x.code), ['CERT_EXPIRED', 'CERT_CA_EXPIRED', 'CERT_CA_NOT_YET_VALID', 'CERT_ISSUER_KEY_USAGE', 'CERT_WRONG_PURPOSE', 'CERT_BAD_SIGNATURE']);
   assert.equal(result.certificate?.trusted, false);
   assert.equal(result.certificate?.trustError, 'INVALID_PURPOSE');
@@ -172,7 +172,7 @@ test('rule, over every check: its code is catalogued as an error, keeps the addr
     assert.ok(verifyPath(p, NOW).some((f) => f.check === check), `${check} is produced by its example`);
     const code = PATH_CHECKS[check].code;
     assert.equal(PROBLEMS[code].severity, 'error', check);
-    const result = judgeAddress(addressFacts({ certificate: certFacts(p, false, null) }), POLICY, NOW);
+    const result = judgeAddress(addressFacts({ certificate: certFacts(p, null) }), POLICY, NOW);
     assert.equal(result.level, 'encrypt', check);
     assert.ok(result.problems.some((x) => x.code === code), `${check}: ${result.problems.map((x) => x.code).join()}`);
     for (const x of result.problems) assert.match(x.message, /mx\.example\.com \[192\.0\.2\.10\]/, `${check}: ${x.message}`);
@@ -192,7 +192,7 @@ test('rule: trusted exactly when nothing fails; then trustError is null and the 
 });
 
 test('OpenSSL\'s handshake error is kept as a fact; one no check explains is CERT_VERIFY_FAILED with its code', () => {
-  const facts = { ...certFacts([certInfo(), intermediate(), root()], false, 'PERMITTED_VIOLATION') };
+  const facts = { ...certFacts([certInfo(), intermediate(), root()], 'PERMITTED_VIOLATION') };
   assert.deepEqual(judgePath(facts, NOW), [{ check: 'openssl', depth: 0, openssl: 'PERMITTED_VIOLATION' }]);
   const result = judgeAddress(addressFacts({ certificate: facts }), POLICY, NOW);
   assert.deepEqual(result.problems.map((p) => p.code), ['CERT_VERIFY_FAILED']);
@@ -203,33 +203,33 @@ test('OpenSSL\'s handshake error is kept as a fact; one no check explains is CER
   assert.equal(result.level, 'encrypt');
   // Never PASS where OpenSSL refused, whatever the code.
   for (const code of ['UNSPECIFIED', 'CERT_REVOKED', 'HOSTNAME_MISMATCH', 'some new code']) {
-    const r = judgeAddress(addressFacts({ certificate: certFacts([certInfo(), intermediate(), root()], false, code) }), { ...POLICY, required: 'verify' }, NOW);
+    const r = judgeAddress(addressFacts({ certificate: certFacts([certInfo(), intermediate(), root()], code) }), { ...POLICY, required: 'verify' }, NOW);
     assert.notEqual(r.level, 'verify', code);
     assert.equal(r.certificate?.trusted, false, code);
   }
 });
 
 test('an OpenSSL error a check explains is not reported twice', () => {
-  const expired = certFacts([certInfo({ notAfter: daysFromNow(-1) }), intermediate(), root()], false, 'CERT_HAS_EXPIRED');
+  const expired = certFacts([certInfo({ notAfter: daysFromNow(-1) }), intermediate(), root()], 'CERT_HAS_EXPIRED');
   assert.deepEqual(judgePath(expired, NOW).map((f) => f.check), ['leaf-expired']);
-  const missing = certFacts([certInfo()], false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  const missing = certFacts([certInfo()], 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   assert.deepEqual(judgePath(missing, NOW).map((f) => f.check), ['issuer-missing']);
   // Node names neither KEYUSAGE_NO_CERTSIGN nor UNHANDLED_CRITICAL_EXTENSION: they arrive as UNSPECIFIED.
-  const noSign = certFacts([certInfo(), intermediate({ keyUsage: ['cRLSign'] }), root()], false, 'UNSPECIFIED');
+  const noSign = certFacts([certInfo(), intermediate({ keyUsage: ['cRLSign'] }), root()], 'UNSPECIFIED');
   assert.deepEqual(judgePath(noSign, NOW).map((f) => f.check), ['issuer-key-usage']);
-  const critical = certFacts([certInfo({ unhandledCriticalExtensions: ['1.2.3'] }), intermediate(), root()], false, 'UNSPECIFIED');
+  const critical = certFacts([certInfo({ unhandledCriticalExtensions: ['1.2.3'] }), intermediate(), root()], 'UNSPECIFIED');
   assert.deepEqual(judgePath(critical, NOW).map((f) => f.check), ['critical-extension']);
   // But UNSPECIFIED with nothing to explain it is reported.
-  assert.deepEqual(judgePath(certFacts([certInfo(), intermediate(), root()], false, 'UNSPECIFIED'), NOW).map((f) => f.check), ['openssl']);
+  assert.deepEqual(judgePath(certFacts([certInfo(), intermediate(), root()], 'UNSPECIFIED'), NOW).map((f) => f.check), ['openssl']);
 });
 
 test('OpenSSL\'s error is explained at the moment of the handshake, not at the judged moment', () => {
   // The leaf had expired when OpenSSL checked it; judged at an earlier moment it is valid, and
   // the error is still accounted for (no CERT_VERIFY_FAILED).
-  const facts = { ...certFacts([certInfo({ notAfter: daysFromNow(-1) }), intermediate(), root()], false, 'CERT_HAS_EXPIRED') };
+  const facts = { ...certFacts([certInfo({ notAfter: daysFromNow(-1) }), intermediate(), root()], 'CERT_HAS_EXPIRED') };
   assert.deepEqual(judgePath(facts, new Date(NOW.getTime() - 10 * DAY)), []);
   // An error that the path does not show even at the handshake's moment is not accounted for.
-  const wrong = { ...certFacts([certInfo(), intermediate(), root()], false, 'CERT_HAS_EXPIRED') };
+  const wrong = { ...certFacts([certInfo(), intermediate(), root()], 'CERT_HAS_EXPIRED') };
   assert.deepEqual(judgePath(wrong, NOW).map((f) => f.check), ['openssl']);
 });
 
@@ -242,7 +242,7 @@ test('every OpenSSL code of the table reaches JavaScript under a name a check ex
 });
 
 test('judging is pure: facts untouched, same answer twice', () => {
-  const facts = certFacts([certInfo({ notAfter: daysFromNow(-1) }), intermediate({ keyUsage: ['cRLSign'] }), root()], false, 'CERT_HAS_EXPIRED');
+  const facts = certFacts([certInfo({ notAfter: daysFromNow(-1) }), intermediate({ keyUsage: ['cRLSign'] }), root()], 'CERT_HAS_EXPIRED');
   const copy = structuredClone(facts);
   assert.deepEqual(judgePath(facts, NOW), judgePath(facts, NOW));
   assert.deepEqual(facts, copy);
