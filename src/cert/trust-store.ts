@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { quote } from '../render/sanitize.js';
 import { subjectKeyOf } from './certificate-fields.js';
 import { CertificateCache, type ParsedCertificate } from './parsed-certificate.js';
@@ -36,14 +36,44 @@ const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/
 /** An unusable --ca-file, in words for the user. @example throw new TrustStoreError('--ca-file ca.pem holds no PEM certificate') */
 export class TrustStoreError extends Error {}
 
+/** Largest certificate file read (--ca-file, NODE_EXTRA_CA_CERTS); a system bundle is about 200 KiB. */
+export const MAX_CA_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A local text file read whole, but never more than `maxBytes` of it: a FIFO, a device or a
+ * huge file given by mistake costs at most that. Returns null when it is larger.
+ */
+function readBoundedText(path: string, maxBytes: number): string | null {
+  const fd = openSync(path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile() && stat.size > maxBytes) return null;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      // A regular file in one read of its size (and one more to see its end); anything else in pieces.
+      const chunk = Buffer.allocUnsafe(stat.isFile() ? Math.min(stat.size, maxBytes) + 1 : 64 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      size += n;
+      if (size > maxBytes) return null;
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a PEM file of one or more certificates. Throws TrustStoreError with a one-line reason. @example makeTrustStore(readCaFile('partner-ca.pem')) */
 export function readCaFile(path: string): string[] {
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedText(path, MAX_CA_FILE_BYTES);
   } catch (err) {
     throw new TrustStoreError(`cannot read --ca-file ${quote(path, 200)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  if (text === null) throw new TrustStoreError(`--ca-file ${quote(path, 200)} is larger than ${MAX_CA_FILE_BYTES / 1024 / 1024} MiB: not a file of CA certificates`);
   const pems = text.match(PEM_BLOCK) ?? [];
   if (pems.length === 0) throw new TrustStoreError(`--ca-file ${quote(path, 200)} holds no PEM certificate`);
   for (const pem of pems) {
@@ -63,9 +93,6 @@ function derBase64(pem: string): string {
 
 let bundledAnchors: string[] | null = null;
 
-/** Largest NODE_EXTRA_CA_CERTS file read (a system bundle is about 200 KiB). */
-const MAX_NODE_EXTRA_BYTES = 16 * 1024 * 1024;
-
 /**
  * The certificates of NODE_EXTRA_CA_CERTS, which Node adds to its default trust store at
  * start-up, so the handshake's OpenSSL trusts them: the paths mxprobe builds must reach them
@@ -77,8 +104,7 @@ export function nodeExtraCaCerts(env: NodeJS.ProcessEnv = process.env): string[]
   const path = env.NODE_EXTRA_CA_CERTS;
   if (path === undefined || path === '') return [];
   try {
-    const text = readFileSync(path, 'utf8');
-    return text.length > MAX_NODE_EXTRA_BYTES ? [] : (text.match(PEM_BLOCK) ?? []);
+    return readBoundedText(path, MAX_CA_FILE_BYTES)?.match(PEM_BLOCK) ?? [];
   } catch {
     return [];
   }

@@ -34,6 +34,7 @@ describe('usage errors exit 2 with a one-line message and no stack trace', { con
     ['a --resolver that is not an IP', ['--resolver', 'nonsense', 'example.test'], /--resolver .*"nonsense"/],
     ['a --ca-file that does not exist', ['--ca-file', '/nonexistent/ca.pem', 'example.test'], /--ca-file .*ENOENT/],
     ['a --ca-file that is not PEM', ['--ca-file', '/etc/hostname', 'example.test'], /--ca-file .*no PEM/],
+    ['a --ca-file that never ends (/dev/zero): read at most 16 MiB of it', ['--ca-file', '/dev/zero', 'example.test'], /--ca-file "\/dev\/zero" is larger than 16 MiB/],
     ['no arguments at all', [], /give a domain/],
     ['--timeout 0', ['--timeout', '0', 'example.test'], /--timeout/],
     ['a negative --warn-days', ['--warn-days', '-1', 'example.test'], /--warn-days/],
