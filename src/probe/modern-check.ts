@@ -11,7 +11,7 @@ import { SmtpConnection, StageError } from '../smtp/connection.js';
 import { modernHandshake } from '../tls/start-tls.js';
 import { isLegacySignatureScheme } from '../tls/server-signature.js';
 import type { ProbeRun } from './probe-run.js';
-import { addressLiteral, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
+import { addressLiteral, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
 
 /** At security level 2 (112-bit security): finite-field DH of 2048 bits, elliptic curves of 224. */
 const MIN_DH_BITS = 2048;
@@ -59,10 +59,9 @@ export async function checkModernTls(run: ProbeRun, options: DialogueOptions): P
       await greeting(run, smtp, options.stageTimeoutMs, 'server greeting');
       step = 'ehlo';
       const ehlo = await run.guard(smtp.command(`EHLO ${ehloName}`, run.left(options.stageTimeoutMs)));
-      const keywords = ehlo.code === 250 ? ehlo.lines.slice(1).map((line) => line.trim().toUpperCase()) : [];
       // The first dialogue saw STARTTLS offered (or a 530 asking for it); the check asks again.
       if (ehlo.code !== 250 && ehlo.code !== 530) throw new StageError('rejected', `EHLO refused with ${ehlo.code} ${ehlo.lines.join(' ')}`);
-      if (ehlo.code === 250 && !isStartTlsOffered(keywords)) throw new StageError('protocol', 'STARTTLS no longer offered');
+      if (ehlo.code === 250 && !isStartTlsOffered(ehloKeywords(ehlo))) throw new StageError('protocol', 'STARTTLS no longer offered');
       step = 'starttls';
       const reply = await run.guard(smtp.command('STARTTLS', run.left(options.stageTimeoutMs)));
       if (reply.code !== 220) throw new StageError('rejected', `STARTTLS refused with ${reply.code} ${reply.lines.join(' ')}`);
