@@ -10,7 +10,7 @@ import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { encodeQuery, readAnswer, type QueryType, type ReadResult, type WireAnswer } from './wire.js';
 import { formatServer, type DnsServer } from './server-address.js';
-import { stopReason } from './stop-reason.js';
+import { abortReason } from './abort-reason.js';
 
 export type { DnsServer } from './server-address.js';
 export type { WireAnswer } from './wire.js';
@@ -34,7 +34,7 @@ const failed = (rcode: FailedRcode, error: string, server: DnsServer | null): Ex
  * @example stopped(AbortSignal.abort({ kind: 'deadline', message: 'the deadline passed' }), null).rcode // 'TIMEOUT'
  */
 export function stopped(signal: AbortSignal, server: DnsServer | null): Exchange {
-  const reason = stopReason(signal);
+  const reason = abortReason(signal);
   return failed(reason.kind === 'deadline' ? 'TIMEOUT' : 'ABORTED', reason.message, server);
 }
 

@@ -15,7 +15,7 @@ import { ipFamily } from '../input/ip-family.js';
 import { lookupFailed, type AddressFacts, type DomainFacts, type MxHostFacts, type TlsMode } from '../model/result.js';
 import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { DnsResolver } from '../dns/resolver.js';
-import { stopReason, type StopReason } from '../dns/stop-reason.js';
+import { abortReason, type AbortReason } from '../dns/abort-reason.js';
 import { mapLimit } from './map-limit.js';
 import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
@@ -55,7 +55,7 @@ const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 class DomainClock {
   private controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private readonly onOuter = () => this.controller.abort(stopReason(this.outer as AbortSignal));
+  private readonly onOuter = () => this.controller.abort(abortReason(this.outer as AbortSignal));
 
   constructor(private readonly outer: AbortSignal | undefined) {
     if (outer?.aborted === true) this.onOuter();
@@ -71,7 +71,7 @@ class DomainClock {
     const controller = this.controller;
     // Each address probed and each look-up of the phase listens: more than EventTarget's 10.
     setMaxListeners(0, controller.signal);
-    this.timer = setTimeout(() => controller.abort({ kind: 'deadline', message: message() } satisfies StopReason), ms);
+    this.timer = setTimeout(() => controller.abort({ kind: 'deadline', message: message() } satisfies AbortReason), ms);
     return controller.signal;
   }
 
@@ -82,7 +82,7 @@ class DomainClock {
 }
 
 /** Facts for an address the domain's deadline (or a stop) left unprobed or unfinished. */
-function stoppedFacts(target: AddressTarget, reason: StopReason, what: 'not probed' | 'stopped', ms: number, tlsMode: TlsMode): AddressFacts {
+function stoppedFacts(target: AddressTarget, reason: AbortReason, what: 'not probed' | 'stopped', ms: number, tlsMode: TlsMode): AddressFacts {
   return {
     ...noFactsYet(target, tlsMode),
     failure: { stage: 'connect', kind: failureKind(reason), message: `${what}: ${reason.message}` },
@@ -94,14 +94,14 @@ function stoppedFacts(target: AddressTarget, reason: StopReason, what: 'not prob
  * How a stopped address's failure is told: the domain's own deadline is a timeout (the
  * server was too slow); a stop from outside (a signal) is `aborted`, which blames no server.
  */
-function failureKind(reason: StopReason): 'timeout' | 'aborted' {
+function failureKind(reason: AbortReason): 'timeout' | 'aborted' {
   return reason.kind === 'deadline' ? 'timeout' : 'aborted';
 }
 
 /** The facts of a probe that the stop cut short: its failure says why. */
 function cutShort(facts: AddressFacts, signal: AbortSignal): AddressFacts {
   if (facts.failure === null) return facts; // it finished just in time
-  const reason = stopReason(signal);
+  const reason = abortReason(signal);
   return { ...facts, failure: { stage: facts.failure.stage, kind: failureKind(reason), message: reason.message } };
 }
 
@@ -118,7 +118,7 @@ async function within(target: AddressTarget, probing: Promise<AddressFacts>, sig
   let graceTimer: NodeJS.Timeout | undefined;
   const late = await Promise.race([probing, new Promise<null>((resolve) => (graceTimer = setTimeout(() => resolve(null), STOP_GRACE_MS)))]);
   clearTimeout(graceTimer);
-  if (late === null) return stoppedFacts(target, stopReason(signal), 'stopped', Math.round(performance.now() - started), mode);
+  if (late === null) return stoppedFacts(target, abortReason(signal), 'stopped', Math.round(performance.now() - started), mode);
   return cutShort(late, signal);
 }
 
@@ -133,7 +133,7 @@ async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOption
     const run = options.probeAddress ?? ((target: AddressTarget, s: AbortSignal) => probeAddress(target, { ...options.probe, signal: s }));
     const mode = options.probe.tlsMode ?? defaultTlsMode(options.port);
     probed = await mapLimit(targets, options.parallel, (target) =>
-      signal.aborted ? Promise.resolve(stoppedFacts(target, stopReason(signal), 'not probed', 0, mode)) : within(target, run(target, signal), signal, aborted, mode),
+      signal.aborted ? Promise.resolve(stoppedFacts(target, abortReason(signal), 'not probed', 0, mode)) : within(target, run(target, signal), signal, aborted, mode),
     );
   }
   let i = 0;
