@@ -16,7 +16,7 @@ export class StageError extends Error {
   }
 }
 
-/** Most bytes one connection may receive in plaintext SMTP before it is cut. */
+/** Most bytes of SMTP one session may receive before it is cut: in plaintext and over TLS together (see `alreadyReceived`). */
 export const MAX_SESSION_BYTES = 1024 * 1024;
 
 export class SmtpConnection {
