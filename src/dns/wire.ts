@@ -211,6 +211,8 @@ function readRecord(buf: Buffer, owner: string, type: number, start: number, end
 const NOT_OURS: ReadResult = { kind: 'not-ours' };
 const malformed = (what: string): ReadResult => ({ kind: 'malformed', what });
 const SECTIONS = ['answer', 'authority', 'additional'] as const;
+/** Which record, in words: built only for a message that is malformed. */
+const recordAt = (section: number, i: number, count: number) => `${SECTIONS[section]} record ${i + 1} of ${count}`;
 
 /**
  * Reads the answer to the query (`id`, `name`, `type`) from a DNS message.
@@ -241,11 +243,10 @@ export function readAnswer(buf: Buffer, id: number, name: string, type: QueryTyp
   for (let section = 0; section < 3; section++) {
     const count = counts[section] as number;
     for (let i = 0; i < count; i++) {
-      const where = `${SECTIONS[section]} record ${i + 1} of ${count}`;
       const owner = readName(buf, at);
-      if (owner.error !== null) return malformed(`the ${where}: ${owner.error}`);
+      if (owner.error !== null) return malformed(`the ${recordAt(section, i, count)}: ${owner.error}`);
       at = owner.end;
-      if (at + 10 > buf.length) return malformed(`the message ends inside the ${where}`);
+      if (at + 10 > buf.length) return malformed(`the message ends inside the ${recordAt(section, i, count)}`);
       const rtype = buf.readUInt16BE(at);
       const rclass = buf.readUInt16BE(at + 2);
       const ttl = buf.readUInt32BE(at + 4);
