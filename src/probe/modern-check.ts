@@ -11,7 +11,7 @@ import { SmtpConnection, StageError } from '../smtp/connection.js';
 import { modernHandshake } from '../tls/start-tls.js';
 import { isLegacySignatureScheme } from '../tls/server-signature.js';
 import type { ProbeRun } from './probe-run.js';
-import { addressLiteral, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
+import { ehloArgument, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
 
 /** At security level 2 (112-bit security): finite-field DH of 2048 bits, elliptic curves of 224. */
 const MIN_DH_BITS = 2048;
@@ -52,7 +52,7 @@ export async function checkModernTls(run: ProbeRun, options: DialogueOptions): P
   run.note('second connection: the handshake of a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)');
   try {
     const socket = await openSocket(run, options.connectTimeoutMs);
-    const ehloName = options.ehloName ?? addressLiteral(socket);
+    const ehloName = ehloArgument(socket, options.ehloName);
     if (run.facts.tlsMode === 'starttls') {
       const smtp = new SmtpConnection(socket, run.transcript, () => run.elapsed());
       step = 'banner';

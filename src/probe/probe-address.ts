@@ -15,7 +15,7 @@ import { SmtpConnection, StageError } from '../smtp/connection.js';
 import { PlaintextReplyError, startTls, type TlsSession } from '../tls/start-tls.js';
 import type { TrustStore } from '../cert/trust-store.js';
 import { ProbeRun, type AddressTarget, type ProbeClock } from './probe-run.js';
-import { addressLiteral, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
+import { ehloArgument, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
 import { checkModernTls, modernCheckNeeded } from './modern-check.js';
 
 export type { AddressTarget } from './probe-run.js';
@@ -81,7 +81,7 @@ async function starttlsDialogue(run: ProbeRun, options: ProbeOptions): Promise<v
   }
 
   run.enter('ehlo');
-  const ehloName = options.ehloName ?? addressLiteral(socket);
+  const ehloName = ehloArgument(socket, options.ehloName);
   const ehlo = await run.guard(smtp.command(`EHLO ${ehloName}`, run.left(options.stageTimeoutMs)));
   // A server that answers even EHLO with 530 "must issue STARTTLS first" wants TLS before
   // anything else: try STARTTLS although nothing was advertised.
@@ -150,7 +150,7 @@ async function implicitDialogue(run: ProbeRun, options: ProbeOptions): Promise<v
   await greeting(run, smtp, options.stageTimeoutMs, 'server greeting over TLS', (reply) => (facts.banner = reply));
 
   run.enter('ehlo-tls');
-  facts.ehloTls = await ehloOverTls(run, smtp, options.ehloName ?? addressLiteral(socket), options);
+  facts.ehloTls = await ehloOverTls(run, smtp, ehloArgument(socket, options.ehloName), options);
 
   run.enter('quit');
   await quit(run, smtp);
