@@ -15,10 +15,10 @@ import { abortReason } from './abort-reason.js';
 export type { DnsServer } from './server-address.js';
 export type { WireAnswer } from './wire.js';
 
-/** Pseudo-rcodes for a query that got no usable answer. */
+/** Pseudo-rcodes for a query that got no usable answer. @example const rcode: FailedRcode = 'TIMEOUT'; */
 export type FailedRcode = 'TIMEOUT' | 'NETWORK_ERROR' | 'MALFORMED' | 'ABORTED';
 
-/** What one query came to: an answer from `server`, or why there is none (`error`, in words). */
+/** What one query came to: an answer from `server`, or why there is none (`error`, in words). @example if (!exchange.ok) console.log(exchange.rcode, exchange.error) */
 export type Exchange = { ok: true; answer: WireAnswer; server: string } | { ok: false; rcode: FailedRcode; error: string; server: string | null };
 
 const failed = (rcode: FailedRcode, error: string, server: DnsServer | null): Exchange => ({

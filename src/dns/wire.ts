@@ -8,17 +8,20 @@
  * an over-long name, which became a timeout.) Hot path: no exceptions, no Error objects.
  */
 
+/** The record types mxprobe asks for. @example encodeQuery(1, 'example.com', 'MX' satisfies QueryType) */
 export type QueryType = 'A' | 'AAAA' | 'MX';
 
+/** The data of an MX record. @example const mx: MxData = { preference: 10, exchange: 'mx.example.com' }; */
 export interface MxData {
   preference: number;
   /** Presentation form, lower case, no trailing dot; '' for the root (a null MX, RFC 7505). */
   exchange: string;
 }
 
-/** A record of the answer section that mxprobe reads; other types are skipped. Names in presentation form (RFC 1035 §5.1), lower case. */
+/** A record of the answer section that mxprobe reads; other types are skipped. Names in presentation form (RFC 1035 §5.1), lower case. @example { name: 'mx.example.com', type: 'A', data: '192.0.2.25' } */
 export type WireRecord = { name: string; type: 'A' | 'AAAA' | 'CNAME'; data: string } | { name: string; type: 'MX'; data: MxData };
 
+/** A DNS answer as read. @example answer.answers.filter((r) => r.type === 'A') */
 export interface WireAnswer {
   /** NOERROR, NXDOMAIN, SERVFAIL, … (extended by the OPT record, RFC 6891 §6.1.3). */
   rcode: string;
@@ -29,6 +32,7 @@ export interface WireAnswer {
   answers: WireRecord[];
 }
 
+/** What readAnswer made of a message. @example if (read.kind === 'malformed') console.log(read.what) */
 export type ReadResult =
   | { kind: 'answer'; answer: WireAnswer }
   /** It answers this query, but breaks the format: `what` says how. */

@@ -14,6 +14,7 @@
  * address they carry, since that is where a connection to them goes.
  */
 
+/** One row of the registries. @example specialPurpose('10.0.0.1') // { block: '10.0.0.0/8', name: 'private-use', rfc: 'RFC 1918', globallyReachable: false } */
 export interface SpecialRange {
   /** The registry's block, e.g. "127.0.0.0/8". */
   block: string;

@@ -20,6 +20,7 @@ import { mapLimit } from './map-limit.js';
 import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
+/** @example await probeDomain(input, domain, resolver, { families: { ipv4: true, ipv6: true }, port: 25, parallel: 8, probe }) */
 export interface DomainProbeOptions {
   families: AddressFamilies;
   port: number;
@@ -38,9 +39,9 @@ export interface DomainProbeOptions {
   probeAddress?: (target: AddressTarget, signal: AbortSignal) => Promise<AddressFacts>;
 }
 
-/** The domain's DNS look-ups may take this many --dns-timeout: the MX query and the host look-ups, each with one retry. */
+/** The domain's DNS look-ups may take this many --dns-timeout: the MX query and the host look-ups, each with one retry. @example DNS_BUDGET_ATTEMPTS * resolver.timeoutMs // 12000 by default */
 export const DNS_BUDGET_ATTEMPTS = 4;
-/** The domain's probes may take this many --timeout: with `parallel` at a time, three rounds of silent servers. */
+/** The domain's probes may take this many --timeout: with `parallel` at a time, three rounds of silent servers. @example PROBE_BUDGET_ROUNDS * probe.timeoutMs // 90000 by default */
 export const PROBE_BUDGET_ROUNDS = 3;
 /** How long a stopped probe gets to hand back what it found so far before it is reported without it. */
 const STOP_GRACE_MS = 250;
@@ -178,6 +179,7 @@ export async function probeDomain(input: string, domain: string, resolver: DnsRe
   }
 }
 
+/** @example await probeServer({ host: '192.0.2.25', port: 465, name: 'mx.example.com' }, options, null) */
 export interface ServerTarget {
   /** Host name or IP literal to connect to. */
   host: string;
@@ -191,6 +193,8 @@ export interface ServerTarget {
  * `resolver` (--resolver) when one is given, else through the system (getaddrinfo, so
  * /etc/hosts applies); an IP literal needs neither. The server is the user's choice:
  * special-purpose addresses are probed; -4/-6 still leave a family out.
+ *
+ * @example await probeServer({ host: 'mx.example.com', port: 25, name: null }, options, null)
  */
 export async function probeServer(server: ServerTarget, options: DomainProbeOptions, resolver: DnsResolver | null): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();

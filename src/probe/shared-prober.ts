@@ -10,6 +10,7 @@
 import type { AddressFacts } from '../model/result.js';
 import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
+/** @example new SharedProber({ probe, perHost: 2, retries: 1, retryDelayMs: 1000, transcript: false, cacheSize: 10_000, stop: stop.stopping }) */
 export interface SharedProberOptions {
   probe: ProbeOptions;
   /** Most simultaneous connections to one IP address. */
@@ -28,7 +29,7 @@ export interface SharedProberOptions {
   stop?: AbortSignal;
 }
 
-/** The run stopped before this address was probed (or before its retry): it has no facts. */
+/** The run stopped before this address was probed (or before its retry): it has no facts. @example await prober.probe(target).catch((err) => err instanceof ProbeStopped) */
 export class ProbeStopped extends Error {
   override name = 'ProbeStopped';
   constructor(target: AddressTarget) {
@@ -40,6 +41,8 @@ export class ProbeStopped extends Error {
  * Worth another attempt: the server may answer differently in a moment (RFC 5321 §4.2.1:
  * 4yz replies are transient; resets and timeouts are the network's). Not: refusals (5yz),
  * protocol errors, certificate problems or a missing STARTTLS, which a retry does not change.
+ *
+ * @example isTransient({ ...facts, failure: { stage: 'connect', kind: 'timeout', message: 'timeout while connecting' } }) // true
  */
 export function isTransient(facts: AddressFacts): boolean {
   const failure = facts.failure;
@@ -115,6 +118,7 @@ function sleep(ms: number, stop: AbortSignal | undefined): Promise<boolean> {
   });
 }
 
+/** Probes shared by the domains of a batch (see the module summary). @example const facts = await prober.probe({ host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }); */
 export class SharedProber {
   private readonly cache = new Map<string, Promise<AddressFacts>>();
   private readonly limiter: KeyedLimiter;

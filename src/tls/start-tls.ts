@@ -18,6 +18,7 @@ import type { TrustStore } from '../cert/trust-store.js';
 import { StageError } from '../smtp/connection.js';
 import { serverKeyExchangeSignature, type KeyExchangeKind } from './server-signature.js';
 
+/** The session startTls established, and its facts. @example const { socket, tls, certificate } = await startTls(socket, host, trust, 10_000); */
 export interface TlsSession {
   socket: tls.TLSSocket;
   tls: TlsFacts;
