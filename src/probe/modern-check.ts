@@ -83,7 +83,7 @@ export async function checkModernTls(run: ProbeRun, options: DialogueOptions): P
     await quit(run, smtp);
     return { ok: true, protocol: session.protocol, cipher: session.cipher, error: null, failure: null };
   } catch (err) {
-    const error = err instanceof StageError ? err : new StageError('protocol', (err as Error).message);
+    const error = StageError.of(err);
     if (error.kind === 'aborted' || run.abortSignal?.aborted === true) throw error;
     run.note(`current defaults: ${error.message}`);
     if (step === 'handshake') return { ok: false, protocol: null, cipher: null, error: error.message, failure: null };

@@ -150,7 +150,7 @@ export class ProbeRun {
 
   /** Records why the dialogue stopped (the first reason only). */
   fail(err: unknown): void {
-    const error = err instanceof StageError ? err : new StageError('protocol', (err as Error).message);
+    const error = StageError.of(err);
     // An abort wins over whatever the destroyed socket made the abandoned wait say.
     const kind = this.signal?.aborted === true ? 'aborted' : error.kind;
     const message = kind === 'aborted' && error.kind !== 'aborted' ? `probe aborted during ${this.stage}` : error.message;

@@ -15,6 +15,11 @@ export class StageError extends Error {
   ) {
     super(message);
   }
+
+  /** What a stage threw, as a StageError: itself, or any other error as a `protocol` failure with its message. @example StageError.of(new Error('x')).kind // 'protocol' */
+  static of(err: unknown): StageError {
+    return err instanceof StageError ? err : new StageError('protocol', (err as Error).message);
+  }
 }
 
 /** Most bytes of SMTP one session may receive before it is cut: in plaintext and over TLS together (see `alreadyReceived`). @example new SmtpConnection(tlsSocket, transcript, clock, undefined, plain.bytesReceived) */
