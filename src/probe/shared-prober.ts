@@ -7,7 +7,9 @@
  * starts and none is retried: a wait for a free connection or a backoff gives up at once,
  * with {@link ProbeStopped}, so the rows that needed it stay unfinished (and unwritten).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressFacts } from '../model/result.js';
+import { QuerySlots } from '../dns/query-slots.js';
 import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
 /** @example new SharedProber({ probe, perHost: 2, retries: 1, retryDelayMs: 1000, transcript: false, cacheSize: 10_000, stop: stop.stopping }) */
@@ -29,7 +31,11 @@ export interface SharedProberOptions {
   stop?: AbortSignal;
 }
 
-/** The run stopped before this address was probed (or before its retry): it has no facts. @example await prober.probe(target).catch((err) => err instanceof ProbeStopped) */
+/**
+ * The run stopped before this address was probed (or before its retry): it has no facts.
+ *
+ * @example const stopped = await prober.probe(target).then(() => false, (err) => err instanceof ProbeStopped)
+ */
 export class ProbeStopped extends Error {
   override name = 'ProbeStopped';
   constructor(target: AddressTarget) {
@@ -55,70 +61,31 @@ export function isTransient(facts: AddressFacts): boolean {
   return false;
 }
 
-/** A counting semaphore per key; a waiter can give up (the run stopped). */
+/**
+ * At most `limit` connections per key (an IP address), first come first served: one
+ * QuerySlots per key in use, forgotten once idle. A waiter gives up when `stop` aborts.
+ */
 class KeyedLimiter {
-  private readonly active = new Map<string, number>();
-  private readonly waiting = new Map<string, Array<() => void>>();
+  private readonly slots = new Map<string, QuerySlots>();
 
   constructor(private readonly limit: number) {}
 
-  /** Resolves true with a slot, or false when `stop` is aborted first (then it holds no slot). */
-  async acquire(key: string, stop: AbortSignal | undefined): Promise<boolean> {
+  /** True with a slot, or false when `stop` is aborted first (then it holds no slot). */
+  acquire(key: string, stop: AbortSignal | undefined): Promise<boolean> | boolean {
     if (stop?.aborted === true) return false;
-    const count = this.active.get(key) ?? 0;
-    if (count < this.limit) {
-      this.active.set(key, count + 1);
-      return true;
-    }
-    return new Promise<boolean>((resolve) => {
-      const queue = this.waiting.get(key) ?? [];
-      const granted = () => {
-        stop?.removeEventListener('abort', giveUp);
-        resolve(true);
-      };
-      const giveUp = () => {
-        const at = queue.indexOf(granted);
-        if (at >= 0) queue.splice(at, 1);
-        if (queue.length === 0 && this.waiting.get(key) === queue) this.waiting.delete(key);
-        resolve(false);
-      };
-      queue.push(granted);
-      this.waiting.set(key, queue);
-      stop?.addEventListener('abort', giveUp, { once: true });
-    });
+    let slots = this.slots.get(key);
+    if (slots === undefined) this.slots.set(key, (slots = new QuerySlots(this.limit)));
+    return slots.acquire(stop);
   }
 
   release(key: string): void {
-    const queue = this.waiting.get(key);
-    const next = queue?.shift();
-    if (next !== undefined) {
-      if (queue?.length === 0) this.waiting.delete(key);
-      next(); // the slot passes straight to the next waiter
-      return;
-    }
-    const count = (this.active.get(key) ?? 1) - 1;
-    if (count === 0) this.active.delete(key);
-    else this.active.set(key, count);
+    const slots = this.slots.get(key);
+    if (slots === undefined) return;
+    slots.release(); // the slot passes straight to the next waiter, if any
+    if (slots.inFlight === 0) this.slots.delete(key);
   }
 }
 
-/** Waits `ms`; resolves false at once when `stop` is aborted (before or during the wait). */
-function sleep(ms: number, stop: AbortSignal | undefined): Promise<boolean> {
-  if (stop?.aborted === true) return Promise.resolve(false);
-  return new Promise<boolean>((resolve) => {
-    const wake = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      stop?.removeEventListener('abort', wake);
-      resolve(true);
-    }, ms);
-    stop?.addEventListener('abort', wake, { once: true });
-  });
-}
-
-/** Probes shared by the domains of a batch (see the module summary). @example const facts = await prober.probe({ host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }); */
 export class SharedProber {
   private readonly cache = new Map<string, Promise<AddressFacts>>();
   private readonly limiter: KeyedLimiter;
@@ -166,7 +133,11 @@ export class SharedProber {
       // A retry was due: after a stop there is none, and the row is not finished.
       if (stop?.aborted === true) throw new ProbeStopped(target);
       const backoff = this.options.retryDelayMs * 2 ** (attempt - 1);
-      if (!(await sleep(backoff * (0.8 + Math.random() * 0.4), stop))) throw new ProbeStopped(target);
+      try {
+        await delay(backoff * (0.8 + Math.random() * 0.4), undefined, stop !== undefined ? { signal: stop } : {});
+      } catch {
+        throw new ProbeStopped(target); // the only way a delay fails: the stop came during the backoff
+      }
     }
   }
 }
