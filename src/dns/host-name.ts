@@ -7,12 +7,12 @@
  */
 import { ipFamily } from '../input/ip-family.js';
 
-/** Longest host name in text form: 255 octets on the wire (RFC 1035 §2.3.4) less the length octets. */
+/** Longest host name in text form: 255 octets on the wire (RFC 1035 §2.3.4) less the length octets. @example if (name.length > MAX_NAME_TEXT) … */
 export const MAX_NAME_TEXT = 253;
 const MAX_LABEL = 63;
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/i;
 
-/** Names that RFC 6761 §6.3 reserves for the loopback address: never asked of DNS. */
+/** Names that RFC 6761 §6.3 reserves for the loopback address: never asked of DNS. @example isLocalhostName('mx.localhost') // true */
 export function isLocalhostName(name: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost');
 }

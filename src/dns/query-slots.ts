@@ -1,9 +1,11 @@
 /**
- * A first-come, first-served limit on DNS queries in flight: `acquire` waits for a free
+ * A first-come, first-served limit on work in flight: DNS queries (dns/resolver.ts) and, one
+ * per server IP, connections of a batch (probe/shared-prober.ts). `acquire` waits for a free
  * slot, and a waiter whose signal aborts leaves the queue at once (a stopped domain drops
- * its queued queries instead of sending them later).
+ * its queued queries instead of sending them later; a stopped batch starts no probe).
  */
 
+/** @example const slots = new QuerySlots(64); if (await slots.acquire(signal)) try { await query() } finally { slots.release() } */
 export class QuerySlots {
   private active = 0;
   private readonly waiting: Array<() => void> = [];

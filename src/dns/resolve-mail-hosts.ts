@@ -13,23 +13,30 @@ import { mapLimit } from '../probe/map-limit.js';
 import { addressLiteral, hostNameProblem, isLocalhostName } from './host-name.js';
 import type { DnsResolver, LookupResult } from './resolver.js';
 
+/** The families -4/-6 leave to probe. @example const both: AddressFamilies = { ipv4: true, ipv6: true }; */
 export type AddressFamilies = { ipv4: boolean; ipv6: boolean };
 
 /**
  * MX hosts looked up and probed per domain, most preferred first. Real domains publish up
  * to about 5 (Google's five); 10 leaves room while bounding what a hostile zone can cost.
+ *
+ * @example const probed = sortedMx.slice(0, MAX_MX_HOSTS);
  */
 export const MAX_MX_HOSTS = 10;
 /**
  * Addresses probed per MX host, shared fairly between IPv4 and IPv6. Large providers
  * publish 2–4 of each family; a sender tries fewer (Postfix: 5 in all, smtp_mx_address_limit).
+ *
+ * @example chooseAddresses(found, choice).addresses.length <= MAX_ADDRESSES_PER_HOST // true
  */
 export const MAX_ADDRESSES_PER_HOST = 8;
-/** DNS queries of one domain in flight at once (the resolver also bounds the whole run). */
+/** DNS queries of one domain in flight at once (the resolver also bounds the whole run). @example await mapLimit(asks, MAX_DOMAIN_QUERIES, ask) */
 export const MAX_DOMAIN_QUERIES = 8;
 
+/** An address found for a host. @example const a: Address = { ip: '192.0.2.25', family: 4 }; */
 export type Address = { ip: string; family: 4 | 6 };
 
+/** One MX host (or the domain itself, for an implicit MX) with the addresses chosen to probe. @example hosts[0].addresses // [{ ip: '192.0.2.25', family: 4 }] */
 export interface MailHost {
   host: string;
   preference: number;
@@ -43,6 +50,7 @@ export interface MailHost {
   unusable: UnusableTarget | null;
 }
 
+/** Where a domain's mail goes, as DNS says. @example (await resolveMailHosts('example.com', resolver, families)).outcome // 'probed' */
 export interface MailHosts {
   outcome: DomainOutcome;
   mxAuthenticated: boolean;
@@ -52,6 +60,7 @@ export interface MailHosts {
   mxLimit: { found: number; probed: number } | null;
 }
 
+/** @example await resolveMailHosts(domain, resolver, families, { signal, allowSpecialAddresses: true }) */
 export interface MailHostOptions {
   /** Also probe addresses in special-purpose ranges (--allow-special-addresses). */
   allowSpecialAddresses?: boolean;
@@ -59,6 +68,7 @@ export interface MailHostOptions {
   signal?: AbortSignal;
 }
 
+/** Which addresses chooseAddresses keeps. @example const choice: AddressChoice = { families, filterSpecial: true }; */
 export interface AddressChoice {
   families: AddressFamilies;
   /** Leave out addresses in special-purpose ranges (MX hosts from DNS); false for --server, the user's choice. */

@@ -12,8 +12,10 @@ import { parseServer, type DnsServer } from './server-address.js';
 import { hostNameProblem } from './host-name.js';
 import { QuerySlots } from './query-slots.js';
 
+/** One MX record: preference and exchange ('' for a null MX). @example const r: MxRecord = { preference: 10, exchange: 'mx.example.com' }; */
 export type MxRecord = MxData;
 
+/** A look-up's facts (for the report) and its records (to act on). @example (await resolver.addresses('mx.example.com', 'A')).records // ['192.0.2.25'] */
 export interface LookupResult<T> {
   facts: DnsQueryFacts;
   records: T[];
@@ -21,9 +23,10 @@ export interface LookupResult<T> {
 
 const MAX_CNAME_HOPS = 8;
 
-/** Queries in flight at once over all domains of a run, unless DnsResolverOptions.maxInFlight says otherwise. */
+/** Queries in flight at once over all domains of a run, unless DnsResolverOptions.maxInFlight says otherwise. @example resolver.peakInFlight <= DEFAULT_MAX_IN_FLIGHT // true */
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 
+/** @example new DnsResolver({ servers: ['127.0.0.1:5353'], timeoutMs: 3000, cacheSize: 10_000 }) */
 export interface DnsResolverOptions {
   /** Servers as "IP" or "IP:PORT" / "[IPv6]:PORT"; default the system's (resolv.conf). */
   servers?: readonly string[];
@@ -54,6 +57,12 @@ interface Shared {
 /** Outcomes worth asking again later: not remembered by the cache. */
 const TRANSIENT = new Set(['TIMEOUT', 'NETWORK_ERROR', 'ABORTED']);
 
+/**
+ * Looks up MX and address records for the prober; one per run (its slots bound the run's
+ * queries in flight, its cache serves every domain).
+ *
+ * @example const resolver = new DnsResolver({ timeoutMs: 3000 }); await resolver.mx('example.com')
+ */
 export class DnsResolver {
   readonly servers: DnsServer[];
   /** Deadline of one query attempt, in ms (--dns-timeout). */

@@ -4,12 +4,13 @@
  */
 import net from 'node:net';
 
+/** @example const server: DnsServer = { host: '127.0.0.1', port: 5353 }; */
 export interface DnsServer {
   host: string;
   port: number;
 }
 
-/** "192.0.2.1", "192.0.2.1:5353", "::1", "[::1]:5353" → host and port; null when it is none of these. */
+/** "192.0.2.1", "192.0.2.1:5353", "::1", "[::1]:5353" → host and port; null when it is none of these. @example parseServer('[::1]:5353') // { host: '::1', port: 5353 } */
 export function parseServer(text: string): DnsServer | null {
   const withPort = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([0-9.]+):(\d+)$/.exec(text);
   const host = withPort ? (withPort[1] ?? '') : text;
@@ -18,6 +19,7 @@ export function parseServer(text: string): DnsServer | null {
   return { host, port };
 }
 
+/** The server as --resolver takes it. @example formatServer({ host: '::1', port: 53 }) // '[::1]:53' */
 export function formatServer(server: DnsServer): string {
   return net.isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
 }

@@ -2,27 +2,24 @@
  * DNS queries over UDP with TCP fallback on truncation (RFC 7766), in the wire format of
  * wire.ts. Node's own `dns` module hides the DNSSEC AD flag (NODE-FACTS), and a later DANE
  * check needs both the flag and TLSA records, so mxprobe speaks the wire format itself.
- * Every exchange is bounded: one timeout per attempt, TCP answers capped at 64 KiB, and an
- * AbortSignal that closes the socket at once. Never throws: every outcome is an Exchange.
+ * Every exchange is bounded: one timeout per attempt, TCP answers of at most 64 KiB (their
+ * 2-byte length), and an AbortSignal that closes the socket at once. Never throws: every outcome is an Exchange.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { encodeQuery, readAnswer, type QueryType, type ReadResult, type WireAnswer } from './wire.js';
 import { formatServer, type DnsServer } from './server-address.js';
-import { stopReason } from './stop-reason.js';
+import { abortReason } from './abort-reason.js';
 
 export type { DnsServer } from './server-address.js';
 export type { WireAnswer } from './wire.js';
 
-/** Pseudo-rcodes for a query that got no usable answer. */
+/** Pseudo-rcodes for a query that got no usable answer. @example const rcode: FailedRcode = 'TIMEOUT'; */
 export type FailedRcode = 'TIMEOUT' | 'NETWORK_ERROR' | 'MALFORMED' | 'ABORTED';
 
-/** What one query came to: an answer from `server`, or why there is none (`error`, in words). */
+/** What one query came to: an answer from `server`, or why there is none (`error`, in words). @example if (!exchange.ok) console.log(exchange.rcode, exchange.error) */
 export type Exchange = { ok: true; answer: WireAnswer; server: string } | { ok: false; rcode: FailedRcode; error: string; server: string | null };
-
-/** A DNS message over TCP is at most 65535 bytes, after a 2-byte length (RFC 1035 §4.2.2). */
-const MAX_TCP_MESSAGE = 65535;
 
 const failed = (rcode: FailedRcode, error: string, server: DnsServer | null): Exchange => ({
   ok: false,
@@ -37,7 +34,7 @@ const failed = (rcode: FailedRcode, error: string, server: DnsServer | null): Ex
  * @example stopped(AbortSignal.abort({ kind: 'deadline', message: 'the deadline passed' }), null).rcode // 'TIMEOUT'
  */
 export function stopped(signal: AbortSignal, server: DnsServer | null): Exchange {
-  const reason = stopReason(signal);
+  const reason = abortReason(signal);
   return failed(reason.kind === 'deadline' ? 'TIMEOUT' : 'ABORTED', reason.message, server);
 }
 
@@ -110,7 +107,7 @@ function queryTcp(query: Query, message: Buffer, id: number): Promise<Exchange> 
     socket.on('data', (chunk: Buffer) => {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       if (buffer.length < 2) return;
-      const size = buffer.readUInt16BE(0);
+      const size = buffer.readUInt16BE(0); // at most 65535 bytes follow the 2-byte length (RFC 1035 §4.2.2)
       if (buffer.length < size + 2) return;
       const read = readAnswer(buffer.subarray(2, size + 2), id, name, type);
       done(read.kind === 'not-ours' ? failed('NETWORK_ERROR', 'the TCP answer does not answer the query', server) : fromRead(read, server));

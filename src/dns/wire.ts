@@ -8,17 +8,20 @@
  * an over-long name, which became a timeout.) Hot path: no exceptions, no Error objects.
  */
 
+/** The record types mxprobe asks for. @example encodeQuery(1, 'example.com', 'MX' satisfies QueryType) */
 export type QueryType = 'A' | 'AAAA' | 'MX';
 
+/** The data of an MX record. @example const mx: MxData = { preference: 10, exchange: 'mx.example.com' }; */
 export interface MxData {
   preference: number;
   /** Presentation form, lower case, no trailing dot; '' for the root (a null MX, RFC 7505). */
   exchange: string;
 }
 
-/** A record of the answer section that mxprobe reads; other types are skipped. Names in presentation form (RFC 1035 §5.1), lower case. */
+/** A record of the answer section that mxprobe reads; other types are skipped. Names in presentation form (RFC 1035 §5.1), lower case. @example { name: 'mx.example.com', type: 'A', data: '192.0.2.25' } */
 export type WireRecord = { name: string; type: 'A' | 'AAAA' | 'CNAME'; data: string } | { name: string; type: 'MX'; data: MxData };
 
+/** A DNS answer as read. @example answer.answers.filter((r) => r.type === 'A') */
 export interface WireAnswer {
   /** NOERROR, NXDOMAIN, SERVFAIL, … (extended by the OPT record, RFC 6891 §6.1.3). */
   rcode: string;
@@ -29,6 +32,7 @@ export interface WireAnswer {
   answers: WireRecord[];
 }
 
+/** What readAnswer made of a message. @example if (read.kind === 'malformed') console.log(read.what) */
 export type ReadResult =
   | { kind: 'answer'; answer: WireAnswer }
   /** It answers this query, but breaks the format: `what` says how. */
@@ -211,6 +215,8 @@ function readRecord(buf: Buffer, owner: string, type: number, start: number, end
 const NOT_OURS: ReadResult = { kind: 'not-ours' };
 const malformed = (what: string): ReadResult => ({ kind: 'malformed', what });
 const SECTIONS = ['answer', 'authority', 'additional'] as const;
+/** Which record, in words: built only for a message that is malformed. */
+const recordAt = (section: number, i: number, count: number) => `${SECTIONS[section]} record ${i + 1} of ${count}`;
 
 /**
  * Reads the answer to the query (`id`, `name`, `type`) from a DNS message.
@@ -241,11 +247,10 @@ export function readAnswer(buf: Buffer, id: number, name: string, type: QueryTyp
   for (let section = 0; section < 3; section++) {
     const count = counts[section] as number;
     for (let i = 0; i < count; i++) {
-      const where = `${SECTIONS[section]} record ${i + 1} of ${count}`;
       const owner = readName(buf, at);
-      if (owner.error !== null) return malformed(`the ${where}: ${owner.error}`);
+      if (owner.error !== null) return malformed(`the ${recordAt(section, i, count)}: ${owner.error}`);
       at = owner.end;
-      if (at + 10 > buf.length) return malformed(`the message ends inside the ${where}`);
+      if (at + 10 > buf.length) return malformed(`the message ends inside the ${recordAt(section, i, count)}`);
       const rtype = buf.readUInt16BE(at);
       const rclass = buf.readUInt16BE(at + 2);
       const ttl = buf.readUInt32BE(at + 4);

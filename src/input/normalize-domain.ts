@@ -6,6 +6,7 @@ import { domainToASCII } from 'node:url';
 import { ipFamily } from './ip-family.js';
 import { quote } from '../render/sanitize.js';
 
+/** @example normalizeDomain('example.com') // { ok: true, domain: 'example.com' } */
 export type NormalizedDomain = { ok: true; domain: string } | { ok: false; error: string };
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

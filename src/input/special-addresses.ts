@@ -14,6 +14,7 @@
  * address they carry, since that is where a connection to them goes.
  */
 
+/** One row of the registries. @example specialPurpose('10.0.0.1') // { block: '10.0.0.0/8', name: 'private-use', rfc: 'RFC 1918', globallyReachable: false } */
 export interface SpecialRange {
   /** The registry's block, e.g. "127.0.0.0/8". */
   block: string;
@@ -152,13 +153,17 @@ function compile([block, name, rfc, globallyReachable]: Entry): Compiled {
   return { range: { block, name, rfc, globallyReachable }, bytes, bits: Number(bits) };
 }
 
+/** Each registry entry compiled once, in the registry's order. */
+const V4_ENTRIES = IPV4.map(compile);
+const V6_ENTRIES = IPV6.map(compile);
 /** Most specific first, so that the first match is the registry's answer for an address. */
 const bySpecificity = (a: Compiled, b: Compiled) => b.bits - a.bits;
-const V4 = IPV4.map(compile).sort(bySpecificity);
-const V6 = IPV6.map(compile).sort(bySpecificity);
+const V4 = [...V4_ENTRIES].sort(bySpecificity);
+const V6 = [...V6_ENTRIES].sort(bySpecificity);
 const V6_GLOBAL = compile(GLOBAL_UNICAST);
-const MAPPED = compile(IPV6[2] as Entry);
-const NAT64 = compile(IPV6[3] as Entry);
+const named = (name: string) => V6_ENTRIES.find((e) => e.range.name === name) as Compiled;
+/** The blocks whose addresses carry an IPv4 address in their last 4 bytes. */
+const CARRIERS = [named('ipv4-mapped'), named('ipv4-ipv6-translation')];
 
 function within(bytes: Uint8Array, entry: Compiled): boolean {
   const whole = entry.bits >> 3;
@@ -169,13 +174,21 @@ function within(bytes: Uint8Array, entry: Compiled): boolean {
   return ((bytes[whole] as number) & mask) === ((entry.bytes[whole] as number) & mask);
 }
 
-/** Every registry entry, as written above (for tests and documentation). */
+/**
+ * Every registry entry, as written above (for tests and documentation).
+ *
+ * @example SPECIAL_RANGES.ipv4.find((r) => r.name === 'loopback')?.block // '127.0.0.0/8'
+ */
 export const SPECIAL_RANGES: { ipv4: readonly SpecialRange[]; ipv6: readonly SpecialRange[] } = {
-  ipv4: IPV4.map((e) => compile(e).range),
-  ipv6: IPV6.map((e) => compile(e).range),
+  ipv4: V4_ENTRIES.map((e) => e.range),
+  ipv6: V6_ENTRIES.map((e) => e.range),
 };
 
-/** The most specific registry entry holding these address bytes (4 or 16), or null. */
+/**
+ * The most specific registry entry holding these address bytes (4 or 16), or null.
+ *
+ * @example registryEntry(new Uint8Array([192, 0, 2, 1]))?.name // 'documentation'
+ */
 export function registryEntry(bytes: Uint8Array): SpecialRange | null {
   const table = bytes.length === 4 ? V4 : V6;
   for (const entry of table) if (within(bytes, entry)) return entry.range;
@@ -203,7 +216,7 @@ export function specialPurpose(ip: string): SpecialRange | null {
   }
   const bytes = parseIpv6(ip);
   if (bytes === null) return null;
-  for (const carrier of [MAPPED, NAT64]) {
+  for (const carrier of CARRIERS) {
     if (!within(bytes, carrier)) continue;
     const inner = judgeV4(bytes.subarray(12));
     if (inner === null) return null;

@@ -35,8 +35,14 @@ export function isStartTlsOffered(keywords: readonly string[]): boolean {
   return keywords.some((keyword) => keyword === 'STARTTLS' || keyword.startsWith('STARTTLS '));
 }
 
-/** The address literal of the local end, for EHLO when this host has no FQDN (RFC 5321 §4.1.3). @example addressLiteral(socket) // '[192.0.2.7]' */
-export function addressLiteral(socket: net.Socket): string {
+/**
+ * The EHLO argument: `given` (--ehlo-name, or this host's FQDN), else the address literal of
+ * the local end (RFC 5321 §4.1.4; the literal's form: §4.1.3).
+ *
+ * @example ehloArgument(socket, null) // '[192.0.2.7]'
+ */
+export function ehloArgument(socket: net.Socket, given: string | null): string {
+  if (given !== null) return given;
   const local = socket.localAddress ?? '127.0.0.1';
   return local.includes(':') ? `[IPv6:${local}]` : `[${local}]`;
 }

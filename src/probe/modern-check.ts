@@ -11,7 +11,7 @@ import { SmtpConnection, StageError } from '../smtp/connection.js';
 import { modernHandshake } from '../tls/start-tls.js';
 import { isLegacySignatureScheme } from '../tls/server-signature.js';
 import type { ProbeRun } from './probe-run.js';
-import { addressLiteral, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
+import { ehloArgument, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
 
 /** At security level 2 (112-bit security): finite-field DH of 2048 bits, elliptic curves of 224. */
 const MIN_DH_BITS = 2048;
@@ -52,17 +52,16 @@ export async function checkModernTls(run: ProbeRun, options: DialogueOptions): P
   run.note('second connection: the handshake of a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)');
   try {
     const socket = await openSocket(run, options.connectTimeoutMs);
-    const ehloName = options.ehloName ?? addressLiteral(socket);
+    const ehloName = ehloArgument(socket, options.ehloName);
     if (run.facts.tlsMode === 'starttls') {
       const smtp = new SmtpConnection(socket, run.transcript, () => run.elapsed());
       step = 'banner';
       await greeting(run, smtp, options.stageTimeoutMs, 'server greeting');
       step = 'ehlo';
       const ehlo = await run.guard(smtp.command(`EHLO ${ehloName}`, run.left(options.stageTimeoutMs)));
-      const keywords = ehlo.code === 250 ? ehlo.lines.slice(1).map((line) => line.trim().toUpperCase()) : [];
       // The first dialogue saw STARTTLS offered (or a 530 asking for it); the check asks again.
       if (ehlo.code !== 250 && ehlo.code !== 530) throw new StageError('rejected', `EHLO refused with ${ehlo.code} ${ehlo.lines.join(' ')}`);
-      if (ehlo.code === 250 && !isStartTlsOffered(keywords)) throw new StageError('protocol', 'STARTTLS no longer offered');
+      if (ehlo.code === 250 && !isStartTlsOffered(ehloKeywords(ehlo))) throw new StageError('protocol', 'STARTTLS no longer offered');
       step = 'starttls';
       const reply = await run.guard(smtp.command('STARTTLS', run.left(options.stageTimeoutMs)));
       if (reply.code !== 220) throw new StageError('rejected', `STARTTLS refused with ${reply.code} ${reply.lines.join(' ')}`);
@@ -84,7 +83,7 @@ export async function checkModernTls(run: ProbeRun, options: DialogueOptions): P
     await quit(run, smtp);
     return { ok: true, protocol: session.protocol, cipher: session.cipher, error: null, failure: null };
   } catch (err) {
-    const error = err instanceof StageError ? err : new StageError('protocol', (err as Error).message);
+    const error = StageError.of(err);
     if (error.kind === 'aborted' || run.abortSignal?.aborted === true) throw error;
     run.note(`current defaults: ${error.message}`);
     if (step === 'handshake') return { ok: false, protocol: null, cipher: null, error: error.message, failure: null };

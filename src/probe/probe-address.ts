@@ -14,30 +14,22 @@ import type { AddressFacts, TlsMode } from '../model/result.js';
 import { SmtpConnection, StageError } from '../smtp/connection.js';
 import { PlaintextReplyError, startTls, type TlsSession } from '../tls/start-tls.js';
 import type { TrustStore } from '../cert/trust-store.js';
-import { ProbeRun, type ProbeTarget } from './probe-run.js';
-import { addressLiteral, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit } from './dialogue.js';
+import { ProbeRun, type AddressTarget, type ProbeClock } from './probe-run.js';
+import { ehloArgument, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
 import { checkModernTls, modernCheckNeeded } from './modern-check.js';
 
-/** The address to probe: MX host name (for SNI and the name match), IP, family, port. */
-export type AddressTarget = ProbeTarget;
+export type { AddressTarget } from './probe-run.js';
 
-export interface ProbeOptions {
-  /** Overall deadline for one address, in ms. */
-  timeoutMs: number;
-  /** Deadline for the TCP connection, in ms (capped by timeoutMs). */
-  connectTimeoutMs: number;
-  /** Deadline for each reply and for the handshake, in ms (capped by what is left of timeoutMs). */
-  stageTimeoutMs: number;
-  /** EHLO argument; default: this host's FQDN, or the address literal of the local end (RFC 5321 §4.1.4). */
-  ehloName: string | null;
+/**
+ * How one address is probed: its clock (overall deadline, abort signal), the deadlines and
+ * EHLO name of the dialogue, the trust anchors, and how TLS is reached.
+ *
+ * @example const options: ProbeOptions = { timeoutMs: 30_000, connectTimeoutMs: 10_000, stageTimeoutMs: 30_000, ehloName: null, trust };
+ */
+export interface ProbeOptions extends ProbeClock, DialogueOptions {
   trust: TrustStore;
   /** How TLS is reached (--tls); default: by the port (defaultTlsMode). */
   tlsMode?: TlsMode;
-  /**
-   * Aborts the probe: the socket is destroyed at once and the facts so far are returned
-   * with a failure of kind `aborted` (a batch stopped by a signal, a domain past its deadline).
-   */
-  signal?: AbortSignal;
 }
 
 /** Wait for a TLS 1.3 session ticket before EHLO only when connecting took less than this. */
@@ -89,7 +81,7 @@ async function starttlsDialogue(run: ProbeRun, options: ProbeOptions): Promise<v
   }
 
   run.enter('ehlo');
-  const ehloName = options.ehloName ?? addressLiteral(socket);
+  const ehloName = ehloArgument(socket, options.ehloName);
   const ehlo = await run.guard(smtp.command(`EHLO ${ehloName}`, run.left(options.stageTimeoutMs)));
   // A server that answers even EHLO with 530 "must issue STARTTLS first" wants TLS before
   // anything else: try STARTTLS although nothing was advertised.
@@ -158,7 +150,7 @@ async function implicitDialogue(run: ProbeRun, options: ProbeOptions): Promise<v
   await greeting(run, smtp, options.stageTimeoutMs, 'server greeting over TLS', (reply) => (facts.banner = reply));
 
   run.enter('ehlo-tls');
-  facts.ehloTls = await ehloOverTls(run, smtp, options.ehloName ?? addressLiteral(socket), options);
+  facts.ehloTls = await ehloOverTls(run, smtp, ehloArgument(socket, options.ehloName), options);
 
   run.enter('quit');
   await quit(run, smtp);

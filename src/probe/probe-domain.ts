@@ -15,11 +15,12 @@ import { ipFamily } from '../input/ip-family.js';
 import { lookupFailed, type AddressFacts, type DomainFacts, type MxHostFacts, type TlsMode } from '../model/result.js';
 import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { DnsResolver } from '../dns/resolver.js';
-import { stopReason, type StopReason } from '../dns/stop-reason.js';
+import { abortReason, type AbortReason } from '../dns/abort-reason.js';
 import { mapLimit } from './map-limit.js';
 import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
+/** @example await probeDomain(input, domain, resolver, { families: { ipv4: true, ipv6: true }, port: 25, parallel: 8, probe }) */
 export interface DomainProbeOptions {
   families: AddressFamilies;
   port: number;
@@ -38,9 +39,9 @@ export interface DomainProbeOptions {
   probeAddress?: (target: AddressTarget, signal: AbortSignal) => Promise<AddressFacts>;
 }
 
-/** The domain's DNS look-ups may take this many --dns-timeout: the MX query and the host look-ups, each with one retry. */
+/** The domain's DNS look-ups may take this many --dns-timeout: the MX query and the host look-ups, each with one retry. @example DNS_BUDGET_ATTEMPTS * resolver.timeoutMs // 12000 by default */
 export const DNS_BUDGET_ATTEMPTS = 4;
-/** The domain's probes may take this many --timeout: with `parallel` at a time, three rounds of silent servers. */
+/** The domain's probes may take this many --timeout: with `parallel` at a time, three rounds of silent servers. @example PROBE_BUDGET_ROUNDS * probe.timeoutMs // 90000 by default */
 export const PROBE_BUDGET_ROUNDS = 3;
 /** How long a stopped probe gets to hand back what it found so far before it is reported without it. */
 const STOP_GRACE_MS = 250;
@@ -55,7 +56,7 @@ const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 class DomainClock {
   private controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private readonly onOuter = () => this.controller.abort(stopReason(this.outer as AbortSignal));
+  private readonly onOuter = () => this.controller.abort(abortReason(this.outer as AbortSignal));
 
   constructor(private readonly outer: AbortSignal | undefined) {
     if (outer?.aborted === true) this.onOuter();
@@ -71,7 +72,7 @@ class DomainClock {
     const controller = this.controller;
     // Each address probed and each look-up of the phase listens: more than EventTarget's 10.
     setMaxListeners(0, controller.signal);
-    this.timer = setTimeout(() => controller.abort({ kind: 'deadline', message: message() } satisfies StopReason), ms);
+    this.timer = setTimeout(() => controller.abort({ kind: 'deadline', message: message() } satisfies AbortReason), ms);
     return controller.signal;
   }
 
@@ -82,7 +83,7 @@ class DomainClock {
 }
 
 /** Facts for an address the domain's deadline (or a stop) left unprobed or unfinished. */
-function stoppedFacts(target: AddressTarget, reason: StopReason, what: 'not probed' | 'stopped', ms: number, tlsMode: TlsMode): AddressFacts {
+function stoppedFacts(target: AddressTarget, reason: AbortReason, what: 'not probed' | 'stopped', ms: number, tlsMode: TlsMode): AddressFacts {
   return {
     ...noFactsYet(target, tlsMode),
     failure: { stage: 'connect', kind: failureKind(reason), message: `${what}: ${reason.message}` },
@@ -94,14 +95,14 @@ function stoppedFacts(target: AddressTarget, reason: StopReason, what: 'not prob
  * How a stopped address's failure is told: the domain's own deadline is a timeout (the
  * server was too slow); a stop from outside (a signal) is `aborted`, which blames no server.
  */
-function failureKind(reason: StopReason): 'timeout' | 'aborted' {
+function failureKind(reason: AbortReason): 'timeout' | 'aborted' {
   return reason.kind === 'deadline' ? 'timeout' : 'aborted';
 }
 
 /** The facts of a probe that the stop cut short: its failure says why. */
 function cutShort(facts: AddressFacts, signal: AbortSignal): AddressFacts {
   if (facts.failure === null) return facts; // it finished just in time
-  const reason = stopReason(signal);
+  const reason = abortReason(signal);
   return { ...facts, failure: { stage: facts.failure.stage, kind: failureKind(reason), message: reason.message } };
 }
 
@@ -118,7 +119,7 @@ async function within(target: AddressTarget, probing: Promise<AddressFacts>, sig
   let graceTimer: NodeJS.Timeout | undefined;
   const late = await Promise.race([probing, new Promise<null>((resolve) => (graceTimer = setTimeout(() => resolve(null), STOP_GRACE_MS)))]);
   clearTimeout(graceTimer);
-  if (late === null) return stoppedFacts(target, stopReason(signal), 'stopped', Math.round(performance.now() - started), mode);
+  if (late === null) return stoppedFacts(target, abortReason(signal), 'stopped', Math.round(performance.now() - started), mode);
   return cutShort(late, signal);
 }
 
@@ -133,7 +134,7 @@ async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOption
     const run = options.probeAddress ?? ((target: AddressTarget, s: AbortSignal) => probeAddress(target, { ...options.probe, signal: s }));
     const mode = options.probe.tlsMode ?? defaultTlsMode(options.port);
     probed = await mapLimit(targets, options.parallel, (target) =>
-      signal.aborted ? Promise.resolve(stoppedFacts(target, stopReason(signal), 'not probed', 0, mode)) : within(target, run(target, signal), signal, aborted, mode),
+      signal.aborted ? Promise.resolve(stoppedFacts(target, abortReason(signal), 'not probed', 0, mode)) : within(target, run(target, signal), signal, aborted, mode),
     );
   }
   let i = 0;
@@ -178,6 +179,7 @@ export async function probeDomain(input: string, domain: string, resolver: DnsRe
   }
 }
 
+/** @example await probeServer({ host: '192.0.2.25', port: 465, name: 'mx.example.com' }, options, null) */
 export interface ServerTarget {
   /** Host name or IP literal to connect to. */
   host: string;
@@ -191,6 +193,8 @@ export interface ServerTarget {
  * `resolver` (--resolver) when one is given, else through the system (getaddrinfo, so
  * /etc/hosts applies); an IP literal needs neither. The server is the user's choice:
  * special-purpose addresses are probed; -4/-6 still leave a family out.
+ *
+ * @example await probeServer({ host: 'mx.example.com', port: 25, name: null }, options, null)
  */
 export async function probeServer(server: ServerTarget, options: DomainProbeOptions, resolver: DnsResolver | null): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();

@@ -8,8 +8,8 @@ import net from 'node:net';
 import type { AddressFacts, ProbeStage, TlsMode, TranscriptEntry } from '../model/result.js';
 import { StageError } from '../smtp/connection.js';
 
-/** The address probed. @example const target: ProbeTarget = { host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }; */
-export interface ProbeTarget {
+/** The address probed. @example const target: AddressTarget = { host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }; */
+export interface AddressTarget {
   /** MX host name: used for SNI and, later, the name match. */
   host: string;
   ip: string;
@@ -21,6 +21,10 @@ export interface ProbeTarget {
 export interface ProbeClock {
   /** Overall deadline for the address, in ms. */
   timeoutMs: number;
+  /**
+   * Aborts the probe: the socket is destroyed at once and the facts so far are returned
+   * with a failure of kind `aborted` (a batch stopped by a signal, a domain past its deadline).
+   */
   signal?: AbortSignal;
 }
 
@@ -31,7 +35,7 @@ export interface ProbeClock {
  *
  * @example noFactsYet({ host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }, 'starttls').connected // false
  */
-export function noFactsYet(target: ProbeTarget, tlsMode: TlsMode): AddressFacts {
+export function noFactsYet(target: AddressTarget, tlsMode: TlsMode): AddressFacts {
   return {
     ip: target.ip,
     family: target.family,
@@ -75,7 +79,7 @@ export class ProbeRun {
   private readonly signal: AbortSignal | undefined;
 
   constructor(
-    readonly target: ProbeTarget,
+    readonly target: AddressTarget,
     clock: ProbeClock,
     mode: TlsMode,
   ) {
@@ -146,7 +150,7 @@ export class ProbeRun {
 
   /** Records why the dialogue stopped (the first reason only). */
   fail(err: unknown): void {
-    const error = err instanceof StageError ? err : new StageError('protocol', (err as Error).message);
+    const error = StageError.of(err);
     // An abort wins over whatever the destroyed socket made the abandoned wait say.
     const kind = this.signal?.aborted === true ? 'aborted' : error.kind;
     const message = kind === 'aborted' && error.kind !== 'aborted' ? `probe aborted during ${this.stage}` : error.message;

@@ -12,6 +12,7 @@ import type { AddressFacts } from '../model/result.js';
 import { QuerySlots } from '../dns/query-slots.js';
 import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
+/** @example new SharedProber({ probe, perHost: 2, retries: 1, retryDelayMs: 1000, transcript: false, cacheSize: 10_000, stop: stop.stopping }) */
 export interface SharedProberOptions {
   probe: ProbeOptions;
   /** Most simultaneous connections to one IP address. */
@@ -46,6 +47,8 @@ export class ProbeStopped extends Error {
  * Worth another attempt: the server may answer differently in a moment (RFC 5321 §4.2.1:
  * 4yz replies are transient; resets and timeouts are the network's). Not: refusals (5yz),
  * protocol errors, certificate problems or a missing STARTTLS, which a retry does not change.
+ *
+ * @example isTransient({ ...facts, failure: { stage: 'connect', kind: 'timeout', message: 'timeout while connecting' } }) // true
  */
 export function isTransient(facts: AddressFacts): boolean {
   const failure = facts.failure;

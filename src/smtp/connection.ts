@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { ProbeFailure, SmtpReply, TranscriptEntry } from '../model/result.js';
 import { DEFAULT_REPLY_LIMITS, ReplyFormatError, ReplyParser, type ReplyLimits } from './reply-parser.js';
 
+/** Why a stage of the dialogue failed, with a kind the prober maps to facts. @example throw new StageError('timeout', 'timeout while reading server greeting'); */
 export class StageError extends Error {
   constructor(
     readonly kind: ProbeFailure['kind'],
@@ -14,11 +15,17 @@ export class StageError extends Error {
   ) {
     super(message);
   }
+
+  /** What a stage threw, as a StageError: itself, or any other error as a `protocol` failure with its message. @example StageError.of(new Error('x')).kind // 'protocol' */
+  static of(err: unknown): StageError {
+    return err instanceof StageError ? err : new StageError('protocol', (err as Error).message);
+  }
 }
 
-/** Most bytes one connection may receive in plaintext SMTP before it is cut. */
+/** Most bytes of SMTP one session may receive before it is cut: in plaintext and over TLS together (see `alreadyReceived`). @example new SmtpConnection(tlsSocket, transcript, clock, undefined, plain.bytesReceived) */
 export const MAX_SESSION_BYTES = 1024 * 1024;
 
+/** @example const smtp = new SmtpConnection(socket, transcript, clock); const greeting = await smtp.readReply(10_000, 'server greeting'); */
 export class SmtpConnection {
   private readonly parser: ReplyParser;
   private failure: StageError | null = null;

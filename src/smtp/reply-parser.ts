@@ -5,6 +5,7 @@
  */
 import type { SmtpReply } from '../model/result.js';
 
+/** @example new ReplyParser({ maxLineBytes: 512, maxLines: 10 }) */
 export interface ReplyLimits {
   /** Longest reply line accepted, in bytes (RFC 5321 §4.5.3.1.5 says 512; real servers exceed it). */
   maxLineBytes: number;
@@ -12,13 +13,16 @@ export interface ReplyLimits {
   maxLines: number;
 }
 
+/** @example new ReplyParser(DEFAULT_REPLY_LIMITS) */
 export const DEFAULT_REPLY_LIMITS: ReplyLimits = { maxLineBytes: 2048, maxLines: 100 };
 
+/** A reply that breaks RFC 5321 §4.2 or the limits. @example if (err instanceof ReplyFormatError) … */
 export class ReplyFormatError extends Error {}
 
 const LINE = /^([2-5][0-9][0-9])(?:([ -])(.*))?$/s;
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
+/** @example const parser = new ReplyParser(); parser.push(Buffer.from('250 ok\r\n')); parser.next() // { code: 250, lines: ['ok'] } */
 export class ReplyParser {
   private buffer: Buffer = Buffer.alloc(0);
   private lines: Array<{ code: number; text: string }> = [];

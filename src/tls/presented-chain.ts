@@ -20,6 +20,7 @@
  */
 import { createDecipheriv, createHmac } from 'node:crypto';
 
+/** @example const presented: PresentedChain = presentedCertificates(tap.received(), keylog, 'TLS_AES_256_GCM_SHA384'); */
 export type PresentedChain = { certificates: Buffer[] } | { error: string };
 
 /** Most TLS records read before giving up (a chain rarely needs more than 10). */
@@ -120,6 +121,8 @@ const fail = (message: string): never => {
  * the Certificate message may be missing). `keylogLines`: the session's key log lines (TLS 1.3
  * only; the last SERVER_HANDSHAKE_TRAFFIC_SECRET that decrypts is used). `cipherStandardName`:
  * getCipher().standardName, checked against the ServerHello for TLS 1.3.
+ *
+ * @example presentedCertificates(tap.received(), keylog, 'TLS_AES_256_GCM_SHA384') // { certificates: [leafDer, intermediateDer] }
  */
 export function presentedCertificates(
   serverBytes: Buffer,

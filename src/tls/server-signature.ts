@@ -97,27 +97,26 @@ function serverKeyExchange(bytes: Buffer): Buffer | null {
     offset += 5 + length;
     if (type === CT_CCS) break; // what follows is encrypted
     if (type !== CT_HANDSHAKE) continue;
-    chunks.push(fragment);
     gathered += fragment.length;
     if (gathered > MAX_HANDSHAKE_BYTES) break;
-    const found = findMessage(Buffer.concat(chunks));
-    if (found !== undefined) return found;
+    chunks.push(fragment);
   }
-  return null;
+  // One concatenation of the flight: handshake messages may span records (RFC 5246 §6.2.1).
+  return findMessage(Buffer.concat(chunks));
 }
 
-/** undefined: read on; null: the flight ended without a ServerKeyExchange; else its body. */
-function findMessage(stream: Buffer): Buffer | null | undefined {
+/** The ServerKeyExchange's body, or null: the flight ended (ServerHelloDone) or was cut before one. */
+function findMessage(stream: Buffer): Buffer | null {
   let offset = 0;
   while (offset + 4 <= stream.length) {
     const type = stream[offset] as number;
     const length = stream.readUIntBE(offset + 1, 3);
-    if (offset + 4 + length > stream.length) return undefined;
+    if (offset + 4 + length > stream.length) return null;
     if (type === HS_SERVER_KEY_EXCHANGE) return stream.subarray(offset + 4, offset + 4 + length);
     if (type === HS_SERVER_HELLO_DONE) return null;
     offset += 4 + length;
   }
-  return undefined;
+  return null;
 }
 
 /** ServerECDHParams (RFC 8422 §5.4): curve_type 3 (named_curve), NamedCurve, opaque point<1..255>. */

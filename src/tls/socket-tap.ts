@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 
+/** @example const tap = tapSocket(socket, 256 * 1024); tls.connect({ socket: tap.stream }); */
 export interface SocketTap {
   /** Pass as `tls.connect({ socket: tap.stream })`. */
   stream: Duplex;
@@ -27,6 +28,11 @@ export interface SocketTap {
   truncated(): boolean;
 }
 
+/**
+ * A recording pass-through over `socket`, keeping at most `maxBytes` of what the server sends (0: none).
+ *
+ * @example const tap = tapSocket(socket, 256 * 1024); const secure = tls.connect({ socket: tap.stream }); tap.received()
+ */
 export function tapSocket(socket: Socket, maxBytes: number): SocketTap {
   if (socket.readableEncoding !== null) {
     throw new TypeError(`tapSocket needs a binary socket, this one has the encoding ${socket.readableEncoding}`);

@@ -18,6 +18,7 @@ import type { TrustStore } from '../cert/trust-store.js';
 import { StageError } from '../smtp/connection.js';
 import { serverKeyExchangeSignature, type KeyExchangeKind } from './server-signature.js';
 
+/** The session startTls established, and its facts. @example const { socket, tls, certificate } = await startTls(socket, host, trust, 10_000); */
 export interface TlsSession {
   socket: tls.TLSSocket;
   tls: TlsFacts;
@@ -41,48 +42,27 @@ const MAX_HANDSHAKE_BYTES = 256 * 1024;
  * @example const session = await startTls(socket, 'mx.example.com', trust, 10_000);
  */
 export function startTls(socket: Socket, host: string, trust: TrustStore, timeoutMs: number, signal?: AbortSignal): Promise<TlsSession> {
-  // Passing an IP literal as servername is deprecated (DEP0123) and SNI is for names only.
-  const sni = ipFamily(host) === 0 ? host : null;
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(abortError());
-      return;
-    }
-    // Node reports only a rebuilt chain; to report what the server sent, the handshake's
-    // bytes are recorded on their way in and its key log kept (TLS 1.3 encrypts them).
-    const tap = tapSocket(socket, MAX_HANDSHAKE_BYTES);
-    const keylog: Buffer[] = [];
-    const secure = tls.connect({
-      socket: tap.stream,
-      ...(sni !== null ? { servername: sni } : {}),
-      secureContext: trust.secureContext,
-      rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
-    });
+  const sni = serverName(host);
+  // Node reports only a rebuilt chain; to report what the server sent, the handshake's
+  // bytes are recorded on their way in and its key log kept (TLS 1.3 encrypts them).
+  const keylog: Buffer[] = [];
+  let ticket = false;
+  let onTicket: (() => void) | null = null;
+  const prepare = (secure: tls.TLSSocket) => {
     secure.on('keylog', (line: Buffer) => keylog.push(line));
-    const onAbort = () => {
-      clearTimeout(timer);
-      secure.destroy();
-      reject(abortError());
-    };
-    const settled = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      secure.destroy();
-      reject(new StageError('timeout', 'timeout during the TLS handshake'));
-    }, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let ticket = false;
-    let onTicket: (() => void) | null = null;
     secure.once('session', () => {
       ticket = true;
       onTicket?.();
     });
     // A closed session sends no ticket: stop waiting (what follows sees the close).
     secure.once('close', () => onTicket?.());
+  };
+  const failed = (err: HandshakeErrorEvent, tap: SocketTap) => {
+    const plaintext = plaintextReply(tap.received());
+    const message = `TLS handshake failed: ${handshakeError(err)}`;
+    return plaintext === null ? new StageError('tls', message) : new PlaintextReplyError(`${message} (the server answered in plaintext: "${plaintext}")`, plaintext);
+  };
+  const established = (secure: tls.TLSSocket, tap: SocketTap): TlsSession => {
     const ticketArrived = (capMs: number) =>
       new Promise<void>((done) => {
         // Resume on a later turn: writing from inside the 'session' callback gets no reply.
@@ -97,22 +77,80 @@ export function startTls(socket: Socket, host: string, trust: TrustStore, timeou
           later();
         };
       });
-    secure.once('error', (err: NodeJS.ErrnoException & { reason?: string }) => {
-      settled();
-      secure.destroy();
-      const plaintext = plaintextReply(tap.received());
-      const message = `TLS handshake failed: ${handshakeError(err)}`;
-      reject(plaintext === null ? new StageError('tls', message) : new PlaintextReplyError(`${message} (the server answered in plaintext: "${plaintext}")`, plaintext));
+    const facts = tlsFacts(secure, sni, () => tap.received());
+    const certificate = certificateFacts(secure, trust, tap, keylog, facts.cipher);
+    tap.stopRecording();
+    secure.removeAllListeners('keylog');
+    return { socket: secure, tls: facts, certificate, ticketArrived };
+  };
+  return clientHandshake(socket, { sni, secureContext: trust.secureContext, recordBytes: MAX_HANDSHAKE_BYTES, timeoutMs, signal, prepare, failed, established });
+}
+
+/** SNI for a host name only: passing an IP literal as servername is deprecated (DEP0123), and SNI is for names. */
+function serverName(host: string): string | null {
+  return ipFamily(host) === 0 ? host : null;
+}
+
+type HandshakeErrorEvent = NodeJS.ErrnoException & { reason?: string };
+
+/** One handshake of clientHandshake: how to make it, and what to make of it. */
+interface Handshake<T> {
+  sni: string | null;
+  secureContext: tls.SecureContext;
+  /** Bytes of what the server sends that the tap records (0: none). */
+  recordBytes: number;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  /** Listeners the TLS socket needs before the handshake runs. */
+  prepare?: (secure: tls.TLSSocket) => void;
+  /** The StageError (kind `tls`) for a failed handshake. */
+  failed: (err: HandshakeErrorEvent, tap: SocketTap) => StageError;
+  /** Reads the established session, in the 'secureConnect' callback itself. */
+  established: (secure: tls.TLSSocket, tap: SocketTap) => T;
+}
+
+/**
+ * The client handshake of both upgrades: over a tap of `socket` (a socket handed over
+ * paused, with bytes still buffered, is read from its start), SNI for a name only, no
+ * verification by Node (trust is judged from the facts). It settles once: with what
+ * `established` reads, or with a StageError: `failed`'s, `timeout` after `timeoutMs`,
+ * `aborted` when `signal` fires, `tls` when the session cannot be read; the TLS socket is
+ * destroyed on every failure.
+ */
+function clientHandshake<T>(socket: Socket, handshake: Handshake<T>): Promise<T> {
+  const { sni, secureContext, recordBytes, timeoutMs, signal } = handshake;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(abortError());
+      return;
+    }
+    const tap = tapSocket(socket, recordBytes);
+    const secure = tls.connect({
+      socket: tap.stream,
+      ...(sni !== null ? { servername: sni } : {}),
+      secureContext,
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
     });
+    handshake.prepare?.(secure);
+    const settle = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: StageError) => {
+      settle();
+      secure.destroy();
+      reject(error);
+    };
+    const onAbort = () => fail(abortError());
+    const timer = setTimeout(() => fail(new StageError('timeout', 'timeout during the TLS handshake')), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    secure.once('error', (err: HandshakeErrorEvent) => fail(handshake.failed(err, tap)));
     secure.once('secureConnect', () => {
-      settled();
+      settle();
       secure.removeAllListeners('error');
       try {
-        const facts = tlsFacts(secure, sni, () => tap.received());
-        const certificate = certificateFacts(secure, trust, tap, keylog, facts.cipher);
-        tap.stopRecording();
-        secure.removeAllListeners('keylog');
-        resolve({ socket: secure, tls: facts, certificate, ticketArrived });
+        resolve(handshake.established(secure, tap));
       } catch (err) {
         secure.destroy();
         reject(new StageError('tls', `cannot read the TLS session: ${(err as Error).message}`));
@@ -126,7 +164,7 @@ export function startTls(socket: Socket, host: string, trust: TrustStore, timeou
  * and a trailing newline ("80AC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version
  * number:../deps/openssl/…:350:\n"); its `reason` and `code` say the same in a readable line.
  */
-function handshakeError(err: NodeJS.ErrnoException & { reason?: string }): string {
+function handshakeError(err: HandshakeErrorEvent): string {
   const text = typeof err.reason === 'string' && err.reason !== '' ? err.reason : (err.message.trim().split('\n')[0] ?? '');
   return err.code !== undefined && !text.includes(err.code) ? `${text} (${err.code})` : text;
 }
@@ -199,51 +237,21 @@ const MODERN_OPTIONS = { minVersion: 'TLSv1.2', ciphers: 'DEFAULT@SECLEVEL=2' } 
  * @example const modern = await modernHandshake(socket, 'mx.example.com', 10_000); modern.protocol // 'TLSv1.3'
  */
 export function modernHandshake(socket: Socket, host: string, timeoutMs: number, signal?: AbortSignal): Promise<ModernSession> {
-  const sni = ipFamily(host) === 0 ? host : null;
   modernContext ??= tls.createSecureContext(MODERN_OPTIONS);
-  const context = modernContext;
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(abortError());
-      return;
-    }
-    // Through a pass-through, as startTls does: the socket may arrive paused with bytes
-    // buffered (SmtpConnection.detach()); nothing is recorded.
-    const tap = tapSocket(socket, 0);
-    const secure = tls.connect({
-      socket: tap.stream,
-      ...(sni !== null ? { servername: sni } : {}),
-      secureContext: context,
-      rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
-    });
-    const finish = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      finish();
-      secure.destroy();
-      reject(abortError());
-    };
-    const timer = setTimeout(() => {
-      finish();
-      secure.destroy();
-      reject(new StageError('timeout', 'timeout during the TLS handshake'));
-    }, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    secure.once('error', (err: NodeJS.ErrnoException & { reason?: string }) => {
-      finish();
-      secure.destroy();
-      reject(new StageError('tls', handshakeError(err)));
-    });
-    secure.once('secureConnect', () => {
-      finish();
-      secure.removeAllListeners('error');
+  // Through a tap that records nothing, as startTls does: the socket may arrive paused with
+  // bytes buffered (SmtpConnection.detach()).
+  return clientHandshake(socket, {
+    sni: serverName(host),
+    secureContext: modernContext,
+    recordBytes: 0,
+    timeoutMs,
+    signal,
+    failed: (err) => new StageError('tls', handshakeError(err)),
+    established: (secure) => {
       secure.on('error', () => {}); // a late reset must not crash the process; the caller's reads see the close
       const cipher = secure.getCipher();
-      resolve({ socket: secure, protocol: secure.getProtocol() ?? 'unknown', cipher: cipher.standardName ?? cipher.name });
-    });
+      return { socket: secure, protocol: secure.getProtocol() ?? 'unknown', cipher: cipher.standardName ?? cipher.name };
+    },
   });
 }
 

@@ -218,25 +218,20 @@ function handle(
   zone: Map<string, FakeRecordSet>,
   queries: FakeQuery[],
 ): { answer: Buffer | null; delayMs: number } {
-  const rs = (() => {
-    try {
-      const name = dnsPacket.decode(raw).questions?.[0]?.name;
-      return name === undefined ? undefined : zone.get(normName(name));
-    } catch {
-      return undefined;
-    }
-  })();
-  return { answer: answerFor(raw, transport, zone, queries, rs), delayMs: rs?.delayMs ?? 0 };
+  const q = dnsPacket.decode(raw);
+  const name = q.questions?.[0]?.name;
+  const own = name === undefined ? undefined : zone.get(normName(name));
+  return { answer: answerFor(q, raw, transport, zone, queries, own), delayMs: own?.delayMs ?? 0 };
 }
 
 function answerFor(
+  q: DecodedPacket,
   raw: Buffer,
   transport: 'udp' | 'tcp',
   zone: Map<string, FakeRecordSet>,
   queries: FakeQuery[],
   own: FakeRecordSet | undefined,
 ): Buffer | null {
-  const q = dnsPacket.decode(raw);
   const rawFlags = raw.readUInt16BE(2);
   if ((rawFlags & QR) !== 0) return null; // a response, not a query
   const opt = getOpt(q);

@@ -7,7 +7,7 @@
 // from the unbounded behaviour of before (tens of seconds), never measure speed.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { startFakeDns, withFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
+import { withFakeDns, type FakeZone } from '../helpers/fake-dns.ts';
 import { startFakeSmtp } from '../helpers/fake-smtp.ts';
 import { startSmtpFleet } from '../helpers/smtp-fleet.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
@@ -24,8 +24,6 @@ let pki: TestPki;
 before(async () => {
   pki = await makeTestPki();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A zone where `domain` has `count` MX hosts; host i has preference count - i (the last listed is the most preferred). */
 function manyMx(domain: string, count: number, addresses: (i: number) => string[]): FakeZone {

@@ -4,7 +4,7 @@
 // query after the signal, UDP and TCP sockets closed.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { craftResponse, startFakeDns, withFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
+import { craftResponse, withFakeDns, type FakeZone } from '../helpers/fake-dns.ts';
 import { DnsResolver, DEFAULT_MAX_IN_FLIGHT } from '../../src/dns/resolver.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

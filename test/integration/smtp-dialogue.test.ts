@@ -160,7 +160,7 @@ describe('protocol errors and boundedness', { concurrency: true }, () => {
   });
 
   test('SMTP_PROTOCOL_ERROR: the server closes right after its greeting', async () => {
-    const { run, smtp } = await probe({ behaviour: 'close-after-banner' }, ['--json']);
+    const { run } = await probe({ behaviour: 'close-after-banner' }, ['--json']);
     const domain = onlyDomain(run);
     assertBounded(run);
     assertUndetermined(run, domain);
