@@ -116,6 +116,21 @@ function unusableTarget(name: string): UnusableTarget | null {
   return problem === null ? null : { kind: 'invalid-name', detail: problem };
 }
 
+/**
+ * Each MX host once, at its most preferred (lowest) preference: a sender tries a host
+ * named twice at the better of its two places (RFC 5321 §5.1), so the cap of MX hosts keeps it.
+ *
+ * @example mostPreferredEach([{ preference: 20, exchange: 'a' }, { preference: 10, exchange: 'a' }]) // [{ preference: 10, exchange: 'a' }]
+ */
+export function mostPreferredEach<T extends { preference: number; exchange: string }>(records: readonly T[]): T[] {
+  const best = new Map<string, T>();
+  for (const r of records) {
+    const seen = best.get(r.exchange);
+    if (seen === undefined || r.preference < seen.preference) best.set(r.exchange, r);
+  }
+  return [...best.values()];
+}
+
 /** RFC 6761 §6.3: localhost names are the loopback addresses, and are not asked of DNS. */
 const LOOPBACK: readonly Address[] = [
   { ip: '127.0.0.1', family: 4 },
@@ -145,7 +160,7 @@ export async function resolveMailHosts(
   const implicit = real.length === 0;
   const all = implicit
     ? [{ preference: 0, exchange: domain }]
-    : [...new Map(real.map((r) => [r.exchange, r])).values()].sort((x, y) => x.preference - y.preference || x.exchange.localeCompare(y.exchange));
+    : mostPreferredEach(real).sort((x, y) => x.preference - y.preference || x.exchange.localeCompare(y.exchange));
   const targets = all.slice(0, MAX_MX_HOSTS);
   const mxLimit = all.length > targets.length ? { found: all.length, probed: targets.length } : null;
 
