@@ -4,7 +4,16 @@
  * const facts = await probeDomain('example.com', 'example.com', new DnsResolver(), options);
  * const result = judgeDomain(facts, { required: 'encrypt', warnDays: 30 }, new Date());
  */
-export * from './model/result.js';
+export type * from './model/problem.js';
+export type * from './model/dns.js';
+export type * from './model/smtp.js';
+export type * from './model/tls.js';
+export type * from './model/certificate.js';
+export type * from './model/address.js';
+export type * from './model/domain.js';
+export type * from './model/policy.js';
+export * from './model/report.js';
+export * from './model/dns-rcode.js';
 export * from './model/levels.js';
 export { normalizeDomain } from './input/normalize-domain.js';
 export { DnsResolver } from './dns/resolver.js';

@@ -11,7 +11,8 @@
  * whole result), so that a resumed run's summary and exit code cover the whole output.
  */
 import { open } from 'node:fs/promises';
-import type { DomainResult, ProblemCode } from '../model/result.js';
+import type { DomainResult } from '../model/domain.js';
+import type { ProblemCode } from '../model/problem.js';
 import { isLevel } from '../model/levels.js';
 import { PROBLEMS } from '../judge/problem-catalogue.js';
 import { rowKind, type RecordedRow } from '../judge/batch-summary.js';

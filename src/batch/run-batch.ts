@@ -12,7 +12,7 @@
  * Either way the finished rows are in the output and the summary says what was left.
  */
 import { createReadStream, statSync, truncateSync } from 'node:fs';
-import type { DomainResult } from '../model/result.js';
+import type { DomainResult } from '../model/domain.js';
 import type { Level } from '../model/levels.js';
 import { DnsResolver } from '../dns/resolver.js';
 import { probeDomain, type DomainProbeOptions } from '../probe/probe-domain.js';

@@ -9,7 +9,7 @@ import { quote } from '../render/sanitize.js';
 import { parseServer } from '../dns/server-address.js';
 import { parseShard, type Shard } from '../batch/shard.js';
 import type { BatchOptions } from '../batch/run-batch.js';
-import type { TlsMode } from '../model/result.js';
+import type { TlsMode } from '../model/tls.js';
 
 export class UsageError extends Error {}
 

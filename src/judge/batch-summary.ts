@@ -6,7 +6,8 @@
  * Rows read back from an earlier output (`--resume`) are added as {@link RecordedRow}s:
  * what a CSV row keeps of a result.
  */
-import type { DomainResult, ProblemCode, Severity } from '../model/result.js';
+import type { DomainResult } from '../model/domain.js';
+import type { ProblemCode, Severity } from '../model/problem.js';
 import type { Level } from '../model/levels.js';
 import { PROBLEMS } from './problem-catalogue.js';
 

@@ -3,7 +3,7 @@
  * with its line), so that it is reported, counted and kept in the output: it never aborts a run.
  * A row that is a domain but was read with a doubt gets that warning added to its result.
  */
-import type { DomainResult } from '../model/result.js';
+import type { DomainResult } from '../model/domain.js';
 import type { Level } from '../model/levels.js';
 import { problem } from './problem-catalogue.js';
 import { senderPolicies } from './judge-domain.js';

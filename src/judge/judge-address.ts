@@ -2,7 +2,9 @@
  * Judges what one address probe found: its level (none < encrypt < verify) and its problems.
  * Pure: the time is a parameter, so a test can pin it.
  */
-import type { AddressFacts, AddressResult, CertificateFacts, CertificateInfo, CertificateVerdict, PathCertificate, Problem, ProblemCode } from '../model/result.js';
+import type { AddressFacts, AddressResult } from '../model/address.js';
+import type { CertificateFacts, CertificateInfo, CertificateVerdict, PathCertificate } from '../model/certificate.js';
+import type { Problem, ProblemCode } from '../model/problem.js';
 import type { Level } from '../model/levels.js';
 import { matchHostName } from '../cert/name-match.js';
 import { isWeakSignature } from '../cert/signature-algorithm.js';

@@ -3,7 +3,12 @@
  * reachable addresses of all MX hosts), pass/fail against the required level, and what the
  * four sender policies of the partner TLS FAQs would do. Pure: the time is a parameter.
  */
-import { lookupFailed, type AddressResult, type DnsQueryFacts, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem, type SkippedAddress } from '../model/result.js';
+import { lookupFailed } from '../model/dns-rcode.js';
+import type { AddressResult } from '../model/address.js';
+import type { DnsQueryFacts } from '../model/dns.js';
+import type { DomainFacts, DomainResult, MxHostFacts, SkippedAddress } from '../model/domain.js';
+import type { PolicyOutcome } from '../model/policy.js';
+import type { Problem } from '../model/problem.js';
 import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
 import { judgeAddress, type JudgePolicy } from './judge-address.js';
 import { problem } from './problem-catalogue.js';

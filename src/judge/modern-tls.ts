@@ -3,7 +3,8 @@
  * its handshake failed, the problem says why, in words, from OpenSSL's reason and the facts
  * of the probe's own handshake. Pure.
  */
-import type { AddressFacts, Problem } from '../model/result.js';
+import type { AddressFacts } from '../model/address.js';
+import type { Problem } from '../model/problem.js';
 import { isLegacySignatureScheme } from '../tls/server-signature.js';
 import { failureCode, problem } from './problem-catalogue.js';
 

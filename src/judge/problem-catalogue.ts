@@ -3,7 +3,8 @@
  * one way a judge makes a Problem of it. Codes are a public contract (README "Problem
  * codes"): add, never rename.
  */
-import type { Problem, ProbeFailure, ProblemCode, Severity } from '../model/result.js';
+import type { Problem, ProblemCode, Severity } from '../model/problem.js';
+import type { ProbeFailure } from '../model/smtp.js';
 
 export interface ProblemKind {
   severity: Severity;

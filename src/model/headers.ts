@@ -3,9 +3,9 @@
  * the TLS facts each hop wrote down, their judgement and the verdict per message. Reading
  * (headers/) fills the `*Facts` parts; judging (judge/judge-hops.ts) adds `local`, `grade` and
  * problems; rendering only reads. The JSON output is HeadersReport: field names are a public
- * contract, like result.ts: add fields freely, rename none.
+ * contract, like the probe's (model/domain.ts): add fields freely, rename none.
  */
-import type { Severity } from './result.js';
+import type { Severity } from './problem.js';
 
 /**
  * The notation a hop's encryption was read from (whose software wrote it):

@@ -6,7 +6,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { BatchSummary, SummaryCounts } from '../judge/batch-summary.js';
-import type { Severity } from '../model/result.js';
+import type { Severity } from '../model/problem.js';
 import type { RunStopReason } from '../batch/run-stop.js';
 import { sanitize } from './sanitize.js';
 

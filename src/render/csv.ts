@@ -37,7 +37,8 @@
  * ("-3" stays a number). A cell with a comma, a quote, CR or LF is quoted, its quotes
  * doubled.
  */
-import type { AddressResult, DomainResult } from '../model/result.js';
+import type { AddressResult } from '../model/address.js';
+import type { DomainResult } from '../model/domain.js';
 import { sanitize } from './sanitize.js';
 
 /** The fixed columns, in order. */

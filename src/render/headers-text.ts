@@ -6,7 +6,7 @@
  * the message or the command line passes through sanitize().
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Severity } from '../model/result.js';
+import type { Severity } from '../model/problem.js';
 import type { HeaderProblem, HeadersInput, HeadersReport, Hop, HopGrade, MessageResult } from '../model/headers.js';
 import { unreadParts } from '../judge/judge-hops.js';
 import { sizeText } from '../judge/headers-problem-catalogue.js';

@@ -9,7 +9,8 @@
  * Pure. Server and input text is sanitize()d, then XML-escaped; characters XML 1.0 forbids
  * (C0 controls but TAB, LF, CR; U+FFFE, U+FFFF; lone surrogates) are dropped.
  */
-import type { AddressResult, DomainResult } from '../model/result.js';
+import type { AddressResult } from '../model/address.js';
+import type { DomainResult } from '../model/domain.js';
 import { sanitize } from './sanitize.js';
 
 export interface JunitOptions {

@@ -4,7 +4,7 @@
  * The same escaping as the JSON report (C1 controls, bidi overrides and line separators
  * as \u escapes), so no line can hold a raw line break or act on a terminal. Pure.
  */
-import type { DomainResult } from '../model/result.js';
+import type { DomainResult } from '../model/domain.js';
 import { escapeUnsafeJson } from './json.js';
 import { withoutTranscripts } from './without-transcripts.js';
 

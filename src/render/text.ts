@@ -6,7 +6,11 @@
  */
 import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { AddressResult, DomainResult, PolicyOutcome, Problem, ProblemCode, Severity, TranscriptEntry } from '../model/result.js';
+import type { AddressResult } from '../model/address.js';
+import type { DomainResult } from '../model/domain.js';
+import type { PolicyOutcome } from '../model/policy.js';
+import type { Problem, ProblemCode, Severity } from '../model/problem.js';
+import type { TranscriptEntry } from '../model/smtp.js';
 import type { Level } from '../model/levels.js';
 import { sanitize } from './sanitize.js';
 import { displayWidth, wrapWidth } from './text-width.js';

@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { openInput, type InputHeader, type InputRow } from '../../src/batch/read-input.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { invalidInputResult } from '../../src/judge/invalid-input.ts';
-import type { DomainResult } from '../../src/model/result.ts';
+import type { DomainResult } from '../../src/model/domain.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from './facts.ts';
 
 /** The chunks as an async iterable, as a file stream would give them. */

@@ -18,7 +18,7 @@ import { probeDomain, type DomainProbeOptions } from '../../src/probe/probe-doma
 import type { AddressTarget } from '../../src/probe/probe-address.ts';
 import { noFactsYet } from '../../src/probe/probe-run.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
-import type { AddressFacts } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
 
 let pki: TestPki;
 before(async () => {

@@ -1,4 +1,4 @@
-// The JSON report is a public contract (src/model/result.ts, README "JSON format"): these tests
+// The JSON report is a public contract (src/model/, README "JSON format"): these tests
 // pin its shape as the real CLI writes it, for a verify-grade server, a server without STARTTLS,
 // an unreachable one and several domains in one run, and the optional fields of the DNS side.
 import assert from 'node:assert/strict';

@@ -9,7 +9,7 @@ import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { probeAddress, type ProbeOptions } from '../../src/probe/probe-address.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
-import type { ProbeStage } from '../../src/model/result.ts';
+import type { ProbeStage } from '../../src/model/smtp.ts';
 
 /** A bound on how long an abort may take to return: generous, the work itself is a few ms. */
 const ABORT_RETURN_MS = 1000;

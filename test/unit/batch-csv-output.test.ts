@@ -4,7 +4,7 @@ import { csvCell, csvColumnNames, csvHeader, csvNeedsEscape, csvRow, CSV_COLUMNS
 import { ndjsonRow } from '../../src/render/ndjson.ts';
 import { withoutTranscripts } from '../../src/render/without-transcripts.ts';
 import { csvCellValue } from '../../src/batch/resume.ts';
-import type { DomainResult } from '../../src/model/result.ts';
+import type { DomainResult } from '../../src/model/domain.ts';
 import { addressFacts, domainFacts, mxHost, NOW } from '../helpers/facts.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { goodResult, invalidResult, mixedResult, readAll, undeterminedResult } from '../helpers/batch.ts';

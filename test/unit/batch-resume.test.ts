@@ -7,7 +7,7 @@ import { readDone, ResumeError, type EarlierRow } from '../../src/batch/resume.t
 import { csvHeader, csvHeaderCells, csvRow } from '../../src/render/csv.ts';
 import { ndjsonRow } from '../../src/render/ndjson.ts';
 import { SummaryAccumulator } from '../../src/judge/batch-summary.ts';
-import type { DomainResult } from '../../src/model/result.ts';
+import type { DomainResult } from '../../src/model/domain.ts';
 import { everyKindOfResult, goodResult, invalidResult, mixedResult, readAll } from '../helpers/batch.ts';
 
 async function withDir(run: (dir: string) => Promise<void>): Promise<void> {

@@ -5,7 +5,8 @@ import { runInNewContext } from 'node:vm';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { SummaryAccumulator, type RenewalEntry } from '../../src/judge/batch-summary.ts';
 import { formatDuration, renderProgressLine, renderSummary } from '../../src/render/batch-summary-text.ts';
-import type { AddressFacts, DomainResult } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
+import type { DomainResult } from '../../src/model/domain.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
 import { everyKindOfResult, noMailResult } from '../helpers/batch.ts';
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
-import type { AddressFacts, ProblemCode } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
+import type { ProblemCode } from '../../src/model/problem.ts';
 import type { Level } from '../../src/model/levels.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, intermediate, NOW, plainAddress, root } from '../helpers/facts.ts';
 

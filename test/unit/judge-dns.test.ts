@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { PROBLEMS } from '../../src/judge/problem-catalogue.ts';
 import { LEVELS } from '../../src/model/levels.ts';
-import type { DnsQueryFacts, DomainFacts, SkippedAddress } from '../../src/model/result.ts';
+import type { DnsQueryFacts } from '../../src/model/dns.ts';
+import type { DomainFacts, SkippedAddress } from '../../src/model/domain.ts';
 import { addressFacts, domainFacts, mxHost, NOW } from '../helpers/facts.ts';
 
 const ENCRYPT = { required: 'encrypt' as const, warnDays: 30 };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeDomain, senderPolicies } from '../../src/judge/judge-domain.ts';
-import type { DnsQueryFacts } from '../../src/model/result.ts';
+import type { DnsQueryFacts } from '../../src/model/dns.ts';
 import { addressFacts, certFacts, certInfo, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
 
 const ENCRYPT = { required: 'encrypt' as const, warnDays: 30 };

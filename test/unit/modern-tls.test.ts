@@ -6,7 +6,8 @@ import { modernCheckNeeded } from '../../src/probe/modern-check.ts';
 import { modernFailureReason } from '../../src/judge/modern-tls.ts';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
-import type { AddressFacts, ModernTlsFacts, TlsFacts } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
+import type { ModernTlsFacts, TlsFacts } from '../../src/model/tls.ts';
 import { addressFacts, domainFacts, mxHost, NOW } from '../helpers/facts.ts';
 
 const TLS13 = addressFacts().tls as TlsFacts;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { renderText } from '../../src/render/text.ts';
 import { renderJson } from '../../src/render/json.ts';
-import type { DomainResult } from '../../src/model/result.ts';
+import type { DomainResult } from '../../src/model/domain.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
 
 /**

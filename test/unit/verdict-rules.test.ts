@@ -11,7 +11,9 @@ import { capLevel, judgeAddress } from '../../src/judge/judge-address.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { PROBLEMS, problem } from '../../src/judge/problem-catalogue.ts';
 import { LEVELS, type Level } from '../../src/model/levels.ts';
-import type { AddressFacts, ProbeStage, ProblemCode } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
+import type { ProbeStage } from '../../src/model/smtp.ts';
+import type { ProblemCode } from '../../src/model/problem.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
 
 const CODES = Object.keys(PROBLEMS) as ProblemCode[];

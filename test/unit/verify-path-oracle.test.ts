@@ -14,7 +14,7 @@ import { certificateFactsOf } from '../../src/cert/certificate-facts.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
 import { PATH_CHECKS, verifyPath } from '../../src/judge/verify-path.ts';
-import type { ProblemCode } from '../../src/model/result.ts';
+import type { ProblemCode } from '../../src/model/problem.ts';
 import { addressFacts } from '../helpers/facts.ts';
 import { makeTestPki, type PathScenarioName, type TestPki } from '../helpers/pki.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { judgePath, nodeErrorName, PATH_CHECKS, verifyPath, type PathCheck } from '../../src/judge/verify-path.ts';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
 import { PROBLEMS } from '../../src/judge/problem-catalogue.ts';
-import type { CertificateInfo, PathCertificate } from '../../src/model/result.ts';
+import type { CertificateInfo, PathCertificate } from '../../src/model/certificate.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, intermediate, NOW, root } from '../helpers/facts.ts';
 
 const POLICY = { required: 'encrypt' as const, warnDays: 30 };
