@@ -15,6 +15,8 @@ export type * from './model/policy.js';
 export * from './model/report.js';
 export * from './model/dns-rcode.js';
 export * from './model/levels.js';
+export * from './model/tls-protocols.js';
+export * from './model/cipher-classes.js';
 export { normalizeDomain } from './input/normalize-domain.js';
 export { DnsResolver } from './dns/resolver.js';
 export { resolveMailHosts } from './dns/resolve-mail-hosts.js';

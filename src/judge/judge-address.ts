@@ -11,6 +11,7 @@ import { isWeakSignature } from '../cert/signature-algorithm.js';
 import { failureCode, problem } from './problem-catalogue.js';
 import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';
+import { tlsProtocol } from '../model/tls-protocols.js';
 
 export interface JudgePolicy {
   /** Level each domain must reach. */
@@ -20,7 +21,6 @@ export interface JudgePolicy {
 }
 
 const DAY_MS = 86_400_000;
-const LEGACY_PROTOCOLS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
 /** Key sizes below these are WEAK_KEY (NIST SP 800-131A; Debian's OpenSSL default security level 2). */
 const MIN_KEY_BITS: Record<string, number> = { rsa: 2048, 'rsa-pss': 2048, dsa: 2048, dh: 2048, ec: 224 };
 
@@ -257,7 +257,7 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
   let level: Level | null = talked ? 'none' : null;
   if (facts.tls !== null) {
     level = 'encrypt';
-    if (LEGACY_PROTOCOLS.has(facts.tls.protocol)) {
+    if (tlsProtocol(facts.tls.protocol)?.legacy === true) {
       problems.push(problem('TLS_LEGACY_PROTOCOL', `${where} negotiated ${facts.tls.protocol}.`, at));
     }
     // What a sender with current TLS defaults gets (TLS_MODERN_HANDSHAKE_FAILED; capLevel caps it).

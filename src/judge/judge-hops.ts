@@ -7,8 +7,10 @@
  *   A  TLS 1.2 or 1.3 with its cipher recorded, and nothing weak
  *   B  TLS was used, but its version or cipher was not recorded (an RFC 3848 keyword only,
  *      Gmail's "Google Transport Security", Exchange 2010's "(TLS)")
- *   C  an obsolete protocol: SSLv3, TLS 1.0 or 1.1, or old OpenSSL's "TLSv1/SSLv3" (RFC 8996)
- *   D  a weak cipher: RC4, DES/3DES, EXPORT, NULL, MD5, under 112 bits, or SSLv2 (RFC 9325 §4.1)
+ *   C  an obsolete protocol: SSLv3, TLS 1.0 or 1.1, or old OpenSSL's "TLSv1/SSLv3" (RFC 8996; the one
+ *      protocol table, model/tls-protocols.ts)
+ *   D  a weak cipher: RC4, DES/3DES, EXPORT, NULL, MD5, anonymous, under 112 bits, or SSLv2
+ *      (RFC 9325 §4.1; the one classification, model/cipher-classes.ts)
  *   F  no TLS
  *   null  not graded: encryption unknown, or a local hop without TLS
  *
@@ -45,42 +47,17 @@ import type {
   MessageResult,
 } from '../model/headers.js';
 import { isLmtp, keywordClass } from '../headers/protocol-names.js';
+import { cipherWeaknesses } from '../model/cipher-classes.js';
+import { tlsProtocol } from '../model/tls-protocols.js';
 import { HEADER_PROBLEMS, sizeText } from './headers-problem-catalogue.js';
 
 /** Clocks of two servers may disagree this much before HOP_DATE_ORDER / HOP_DATE_IN_FUTURE. */
 const CLOCK_SKEW_MS = 15 * 60_000;
-/** RFC 9325 §4.1: MUST NOT negotiate cipher suites offering less than 112 bits of security. */
-const MIN_BITS = 112;
-/** Obsolete protocols: RFC 7568 (SSLv3), RFC 8996 (TLS 1.0 and 1.1). */
-const LEGACY_VERSIONS: ReadonlySet<string> = new Set(['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1/SSLv3']);
 const GRADE_RANK: Readonly<Record<HopGrade, number>> = { A: 5, B: 4, C: 3, D: 2, F: 1 };
 
 function problem(code: HeaderProblemCode, message: string, hop: number | null): HeaderProblem {
   const kind = HEADER_PROBLEMS[code];
   return { code, severity: kind.severity, message, hint: kind.hint, hop };
-}
-
-/**
- * What is weak in a cipher name, in words; empty when nothing is. Checks OpenSSL, IANA and
- * GnuTLS spellings: RC4 (RFC 7465), DES and 3DES (DES-CBC3, _3DES_EDE_, Sweet32), EXPORT,
- * NULL encryption and MD5 MACs (RFC 9325 §4.1).
- *
- * @example cipherWeaknesses('EDH-RSA-DES-CBC3-SHA') // ['3DES']
- */
-export function cipherWeaknesses(cipher: string): string[] {
-  const u = cipher.toUpperCase();
-  const weak: string[] = [];
-  if (u.includes('NULL')) weak.push('NULL encryption');
-  if (u.includes('EXPORT') || u.startsWith('EXP-') || u.startsWith('EXP1024')) weak.push('EXPORT');
-  if (u.includes('RC4')) weak.push('RC4');
-  if (u.includes('RC2')) weak.push('RC2');
-  if (u.includes('3DES') || u.includes('DES-CBC3') || u.includes('DES_CBC3') || u.includes('DESCBC3') || u.includes('DES-EDE') || u.includes('DES_EDE')) {
-    weak.push('3DES');
-  } else if (u.includes('DES')) {
-    weak.push('DES');
-  }
-  if (u.includes('MD5')) weak.push('MD5');
-  return weak;
 }
 
 function isLoopback(ip: string): boolean {
@@ -151,11 +128,13 @@ export function judgeHop(hop: HopFacts): Hop {
   let legacy = false;
   const tls = hop.tls;
   if (tls !== null) {
-    weak = tls.cipher === null ? [] : cipherWeaknesses(tls.cipher);
-    // Exim before 4.92 with GnuTLS wrote the key size in bytes: its bits are not compared.
-    if (tls.bits !== null && tls.bits > 0 && tls.bits < MIN_BITS && hop.format !== 'exim-legacy') weak.push(`${tls.bits}-bit key`);
-    if (tls.version === 'SSLv2') weak.push('SSLv2 (RFC 6176)');
-    legacy = tls.version !== null && LEGACY_VERSIONS.has(tls.version);
+    // One classification (model/cipher-classes.ts). Exim before 4.92 with GnuTLS wrote the key
+    // size in bytes: its bits are not compared.
+    weak = cipherWeaknesses(tls.cipher ?? '', hop.format === 'exim-legacy' ? null : tls.bits);
+    // One protocol table (model/tls-protocols.ts): a broken protocol (SSLv2) is as weak as a broken cipher.
+    const protocol = tlsProtocol(tls.version);
+    if (protocol?.broken === true) weak.push(`${protocol.name} (${protocol.rfc})`);
+    legacy = protocol !== null && protocol.legacy && !protocol.broken;
     if (legacy) problems.push(problem('HOP_LEGACY_PROTOCOL', `${label} used the obsolete protocol ${tls.protocol ?? ''}.`, at));
     if (weak.length > 0) problems.push(problem('HOP_WEAK_CIPHER', `${label} used ${tls.cipher ?? tls.protocol ?? 'a weak cipher'}: ${weak.join(', ')}.`, at));
     if (tls.verified === 'fail') problems.push(problem('HOP_CLIENT_CERT_FAILED', `${label}: the client certificate was not verified.`, at));

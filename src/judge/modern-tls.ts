@@ -7,6 +7,7 @@ import type { AddressFacts } from '../model/address.js';
 import type { Problem } from '../model/problem.js';
 import { isLegacySignatureScheme } from '../tls/server-signature.js';
 import { failureCode, problem } from './problem-catalogue.js';
+import { tlsProtocol } from '../model/tls-protocols.js';
 
 const CURRENT = 'a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)';
 
@@ -21,7 +22,8 @@ export function modernFailureReason(error: string, facts: Pick<AddressFacts, 'tl
   const tls = facts.tls;
   const scheme = tls?.serverSignature ?? null;
   if (/protocol version|unsupported protocol|wrong ssl version|version too low|no protocols available/.test(e)) {
-    const only = tls !== null && !['TLSv1.2', 'TLSv1.3'].includes(tls.protocol) ? `only ${tls.protocol}` : 'no TLS 1.2 or later';
+    // Legacy by the one protocol table (or unknown to it): the server's best is below what current senders accept.
+    const only = tls !== null && tlsProtocol(tls.protocol)?.legacy !== false ? `only ${tls.protocol}` : 'no TLS 1.2 or later';
     return `the server speaks ${only}, and current senders require TLS 1.2 or later (RFC 8996 deprecates TLS 1.0 and 1.1)`;
   }
   if (e.includes('dh key too small')) {

@@ -6,6 +6,7 @@
  * contract, like the probe's (model/domain.ts): add fields freely, rename none.
  */
 import type { Severity } from './problem.js';
+import type { TlsVersion } from './tls-protocols.js';
 
 /**
  * The notation a hop's encryption was read from (whose software wrote it):
@@ -32,8 +33,6 @@ export type ReceivedFormat =
   | 'rfc3848-only'
   | 'unknown';
 
-/** A TLS version in one spelling. `TLSv1/SSLv3` is old OpenSSL's label for "SSLv3 or TLS 1.0 (or later)". */
-export type TlsVersion = 'SSLv2' | 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | 'TLSv1/SSLv3';
 
 /**
  * Whether the receiving server verified the *sending client's* certificate, as the hop recorded
@@ -47,7 +46,7 @@ export type ClientCertVerified = 'yes' | 'no' | 'fail' | 'not-requested';
 export interface HopTls {
   /** The protocol as written: 'TLSv1.3', 'TLS1_2', 'TLS1.3', 'TLSv1/SSLv3'. */
   protocol: string | null;
-  /** `protocol` normalised; null when absent or unrecognised. */
+  /** `protocol` normalised by the one protocol table (model/tls-protocols.ts); null when absent or unrecognised. `TLSv1/SSLv3` is old OpenSSL's label for "SSLv3 or TLS 1.0 (or later)". */
   version: TlsVersion | null;
   /** The cipher as written (OpenSSL, IANA or GnuTLS name). */
   cipher: string | null;

@@ -14,7 +14,7 @@
  * | mx_hosts        | MX host names in preference order, joined by `;` |
  * | addresses       | every probed IP address, distinct, in MX order, joined by `;` |
  * | starttls        | all, some or none: how many of the reached addresses (connected and greeted) offered STARTTLS; empty when none was reached; implicit with implicit TLS (port 465) |
- * | min_protocol    | the oldest TLS protocol negotiated at any address (SSLv3 < TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3); empty without a TLS session |
+ * | min_protocol    | the oldest TLS protocol negotiated at any address (model/tls-protocols.ts: SSLv3 < TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3); empty without a TLS session |
  * | earliest_expiry | the earliest notAfter of the leaf certificates of all addresses, YYYY-MM-DD (UTC); empty when none |
  * | days_left       | that certificate's whole days left (negative once expired); empty when none |
  * | problems        | distinct problem codes in first-seen order, joined by `;` |
@@ -40,6 +40,7 @@
 import type { AddressResult } from '../model/address.js';
 import type { DomainResult } from '../model/domain.js';
 import { sanitize } from './sanitize.js';
+import { oldestProtocol } from '../model/tls-protocols.js';
 
 /** The fixed columns, in order. */
 export const CSV_COLUMNS = [
@@ -65,8 +66,6 @@ export const CSV_COLUMNS = [
  */
 const FORMULA = /^[\s\u180e\u200b-\u200d\u2060]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]/;
 const NEEDS_QUOTES = /[",\r\n]/;
-/** Ranks for min_protocol; an unknown name ranks below all (it is suspicious, and shown). */
-const PROTOCOL_RANK: Record<string, number> = { SSLv2: 0, SSLv3: 1, TLSv1: 2, 'TLSv1.1': 3, 'TLSv1.2': 4, 'TLSv1.3': 5 };
 
 function quoted(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -147,13 +146,9 @@ function starttlsShare(addresses: readonly AddressResult[]): string {
   return offering === reached.length ? 'all' : offering === 0 ? 'none' : 'some';
 }
 
+/** The oldest protocol negotiated, by the one protocol table; an unknown name ranks below all (it is suspicious, and shown). */
 function minProtocol(addresses: readonly AddressResult[]): string {
-  let lowest: string | null = null;
-  for (const address of addresses) {
-    const protocol = address.tls?.protocol;
-    if (protocol === undefined) continue;
-    if (lowest === null || (PROTOCOL_RANK[protocol] ?? -1) < (PROTOCOL_RANK[lowest] ?? -1)) lowest = protocol;
-  }
+  const lowest = oldestProtocol(addresses.flatMap((a) => (a.tls === null ? [] : [a.tls.protocol])));
   return lowest === null ? '' : sanitize(lowest);
 }
 
