@@ -12,6 +12,7 @@ import { failureCode, problem } from './problem-catalogue.js';
 import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';
 import { tlsProtocol } from '../model/tls-protocols.js';
+import { cipherWeaknesses } from '../model/cipher-classes.js';
 
 export interface JudgePolicy {
   /** Level each domain must reach. */
@@ -259,6 +260,11 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
     level = 'encrypt';
     if (tlsProtocol(facts.tls.protocol)?.legacy === true) {
       problems.push(problem('TLS_LEGACY_PROTOCOL', `${where} negotiated ${facts.tls.protocol}.`, at));
+    }
+    // The probe offers every suite OpenSSL still has (security level 0): a broken one it got is the server's choice.
+    const weak = [...new Set([...cipherWeaknesses(facts.tls.cipher), ...cipherWeaknesses(facts.tls.cipherOpenssl)])];
+    if (weak.length > 0) {
+      problems.push(problem('TLS_WEAK_CIPHER', `${where} negotiated the broken cipher suite ${facts.tls.cipher} (${weak.join(', ')}).`, at));
     }
     // What a sender with current TLS defaults gets (TLS_MODERN_HANDSHAKE_FAILED; capLevel caps it).
     const modern = modernTlsProblem(facts, where, at);

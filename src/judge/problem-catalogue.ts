@@ -170,6 +170,10 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     severity: 'warning',
     hint: 'The input row has more fields than the CSV header (a value with an unquoted comma?): the domain was probed, but the row\'s other cells may be shifted. Quote values that contain commas.',
   },
+  TLS_WEAK_CIPHER: {
+    severity: 'error',
+    hint: 'The server chose a broken cipher suite (RC4, DES or 3DES, EXPORT, NULL encryption, MD5 or anonymous key exchange; RFC 7465, RFC 9325 §4.1): disable them and prefer AES-GCM or ChaCha20-Poly1305 (Postfix: smtpd_tls_exclude_ciphers = aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5; OpenSSL cipher string HIGH:!aNULL:!MD5:!RC4:!3DES).',
+  },
 };
 
 /**

@@ -21,6 +21,8 @@ export interface CipherClassRow {
   readonly pattern: RegExp;
   /** Where the rule comes from. */
   readonly source: string;
+  /** A suite of the class by its IANA name (tests judge each row through it). */
+  readonly example: string;
 }
 
 /**
@@ -29,17 +31,17 @@ export interface CipherClassRow {
  * @example CIPHER_CLASSES.filter((c) => c.status === 'broken').map((c) => c.id) // ['null', 'export', 'rc4', 'rc2', '3des', 'des', 'md5', 'anonymous']
  */
 export const CIPHER_CLASSES: readonly CipherClassRow[] = [
-  { id: 'null', label: 'NULL encryption', status: 'broken', pattern: /NULL/, source: 'RFC 9325 §4.1' },
-  { id: 'export', label: 'EXPORT', status: 'broken', pattern: /EXPORT|^EXP-|^EXP1024/, source: 'RFC 9325 §4.1' },
-  { id: 'rc4', label: 'RC4', status: 'broken', pattern: /RC4|ARCFOUR/, source: 'RFC 7465' },
-  { id: 'rc2', label: 'RC2', status: 'broken', pattern: /RC2/, source: 'RFC 9325 §4.1 (40-bit export keys)' },
-  { id: '3des', label: '3DES', status: 'broken', pattern: /3DES|DES[-_]?CBC3|DES[-_]EDE/, source: 'RFC 9325 §4.1, Sweet32 (64-bit blocks)' },
+  { id: 'null', label: 'NULL encryption', status: 'broken', pattern: /NULL/, source: 'RFC 9325 §4.1', example: 'TLS_RSA_WITH_NULL_SHA256' },
+  { id: 'export', label: 'EXPORT', status: 'broken', pattern: /EXPORT|^EXP-|^EXP1024/, source: 'RFC 9325 §4.1', example: 'TLS_RSA_EXPORT_WITH_DES40_CBC_SHA' },
+  { id: 'rc4', label: 'RC4', status: 'broken', pattern: /RC4|ARCFOUR/, source: 'RFC 7465', example: 'TLS_RSA_WITH_RC4_128_SHA' },
+  { id: 'rc2', label: 'RC2', status: 'broken', pattern: /RC2/, source: 'RFC 9325 §4.1 (40-bit export keys)', example: 'TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5' },
+  { id: '3des', label: '3DES', status: 'broken', pattern: /3DES|DES[-_]?CBC3|DES[-_]EDE/, source: 'RFC 9325 §4.1, Sweet32 (64-bit blocks)', example: 'TLS_RSA_WITH_3DES_EDE_CBC_SHA' },
   // Single DES: a DES not followed by what makes it triple DES.
-  { id: 'des', label: 'DES', status: 'broken', pattern: /DES(?![-_]?CBC3|[-_]EDE)/, source: 'RFC 9325 §4.1 (56-bit keys)' },
-  { id: 'md5', label: 'MD5', status: 'broken', pattern: /MD5/, source: 'RFC 9325 §4.1, RFC 6151' },
-  { id: 'anonymous', label: 'anonymous (no server authentication)', status: 'broken', pattern: /^ADH-|^AECDH-|_ANON_|^ANON-/, source: 'RFC 9325 §4.1' },
+  { id: 'des', label: 'DES', status: 'broken', pattern: /DES(?![-_]?CBC3|[-_]EDE)/, source: 'RFC 9325 §4.1 (56-bit keys)', example: 'TLS_RSA_WITH_DES_CBC_SHA' },
+  { id: 'md5', label: 'MD5', status: 'broken', pattern: /MD5/, source: 'RFC 9325 §4.1, RFC 6151', example: 'TLS_RSA_WITH_RC4_128_MD5' },
+  { id: 'anonymous', label: 'anonymous (no server authentication)', status: 'broken', pattern: /^ADH-|^AECDH-|_ANON_|^ANON-/, source: 'RFC 9325 §4.1', example: 'TLS_DH_anon_WITH_AES_128_GCM_SHA256' },
   // CBC: named so by IANA and GnuTLS; OpenSSL names an AES, Camellia, ARIA, SEED or IDEA suite without GCM, CCM or ChaCha20 (TLS 1.2 and older: all CBC).
-  { id: 'cbc', label: 'CBC', status: 'notice', pattern: /[-_]CBC|^(?!.*(?:GCM|CCM|CHACHA20|POLY1305)).*(?:AES|CAMELLIA|ARIA|SEED|IDEA)/, source: 'RFC 9325 §4.2 (prefer AEAD)' },
+  { id: 'cbc', label: 'CBC', status: 'notice', pattern: /[-_]CBC|^(?!.*(?:GCM|CCM|CHACHA20|POLY1305)).*(?:AES|CAMELLIA|ARIA|SEED|IDEA)/, source: 'RFC 9325 §4.2 (prefer AEAD)', example: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256' },
 ];
 
 /**

@@ -53,7 +53,9 @@ export type ProblemCode =
   | 'DNS_MALFORMED'
   | 'ADDRESSES_FILTERED'
   // Batch input: a row with more fields than the header (probed, but its other cells may be shifted)
-  | 'INPUT_EXTRA_FIELDS';
+  | 'INPUT_EXTRA_FIELDS'
+  // The probe negotiated a broken cipher suite (model/cipher-classes.ts): it handshakes at security level 0
+  | 'TLS_WEAK_CIPHER';
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TLS_PROTOCOLS, normaliseVersion, oldestProtocol, protocolRank, tlsProtocol } from '../../src/model/tls-protocols.ts';
 import { CIPHER_CLASSES, MIN_CIPHER_BITS, cipherClasses, cipherWeaknesses } from '../../src/model/cipher-classes.ts';
+import { judgeAddress } from '../../src/judge/judge-address.ts';
+import { addressFacts, NOW } from '../helpers/facts.ts';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
@@ -111,4 +113,28 @@ test('one copy: no judge, reader or renderer keeps its own list of protocol vers
     assert.doesNotMatch(code, /'(?:SSLv[23]|TLSv1(?:\.[0-3])?|TLS1_[0-3])'\s*[,:\])]/, `${file} lists protocol versions`);
     assert.doesNotMatch(code, /'(?:RC4|RC2|3DES|DES|DES-CBC3|EXPORT|EXP-|NULL|MD5)'/, `${file} names weak ciphers`);
   }
+});
+
+test('every class has an example suite of that class', () => {
+  for (const row of CIPHER_CLASSES) assert.ok(cipherClasses(row.example).some((c) => c.id === row.id), `${row.id}: ${row.example}`);
+});
+
+test('a weak cipher the probe negotiated: TLS_WEAK_CIPHER for every broken class, none for a notice; the address stays below verify', () => {
+  for (const row of CIPHER_CLASSES) {
+    const facts = addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1.2', cipher: row.example, cipherOpenssl: 'OPENSSL-NAME' } });
+    const result = judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, NOW);
+    const weak = result.problems.filter((p) => p.code === 'TLS_WEAK_CIPHER');
+    if (row.status === 'broken') {
+      assert.equal(weak.length, 1, row.id);
+      assert.match(weak[0]!.message, new RegExp(row.example), row.id);
+      assert.equal(weak[0]!.severity, 'error');
+      assert.equal(result.level, 'encrypt', `${row.id}: an error keeps the address below verify`);
+    } else {
+      assert.deepEqual(weak, [], row.id);
+      assert.equal(result.level, 'verify', row.id);
+    }
+  }
+  // The OpenSSL name is read too.
+  const adh = judgeAddress(addressFacts({ tls: { ...addressFacts().tls!, cipher: 'TLS_SOMETHING_NEW', cipherOpenssl: 'ADH-AES128-GCM-SHA256' } }), { required: 'encrypt', warnDays: 30 }, NOW);
+  assert.deepEqual(adh.problems.map((p) => p.code), ['TLS_WEAK_CIPHER']);
 });

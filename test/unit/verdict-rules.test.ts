@@ -54,6 +54,7 @@ function variants(): Array<{ name: string; facts: AddressFacts }> {
     { name: 'starttls 454', facts: addressFacts({ starttlsReply: { code: 454, lines: ['no'] }, tls: null, certificate: null, ehloTls: null }) },
     { name: '530 first', facts: addressFacts({ tlsRequiredReply: { code: 530, lines: ['must'] } }) },
     { name: 'TLS 1.0', facts: addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1' } }) },
+    { name: 'weak cipher', facts: addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1.2', cipher: 'TLS_RSA_WITH_3DES_EDE_CBC_SHA' } }) },
     { name: 'expired leaf', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(-2) }), intermediate(), root()], 'CERT_HAS_EXPIRED') }) },
     { name: 'soon', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(3.5) }), intermediate(), root()], null) }) },
     { name: 'expired CA', facts: addressFacts({ certificate: certFacts([certInfo(), intermediate({ notAfter: daysFromNow(-2) }), root()], 'CERT_HAS_EXPIRED') }) },
