@@ -28,7 +28,7 @@ export function invalidInputResult(row: InvalidRow, required: Level, now: Date):
     level: null,
     required,
     pass: false,
-    problems: [problem('INVALID_INPUT', `Line ${row.line}: ${row.error}.`)],
+    problems: [problem('INVALID_INPUT', `Line ${row.line}: ${row.error}.`, { scope: 'input' })],
     policies: senderPolicies([], false),
     source: { line: row.line, columns: row.columns },
   };
@@ -43,5 +43,5 @@ export function invalidInputResult(row: InvalidRow, required: Level, now: Date):
  */
 export function withInputWarning(result: DomainResult, line: number, warning: string | null): DomainResult {
   if (warning === null) return result;
-  return { ...result, problems: [...result.problems, problem('INPUT_EXTRA_FIELDS', `Line ${line}: ${warning}.`)] };
+  return { ...result, problems: [...result.problems, problem('INPUT_EXTRA_FIELDS', `Line ${line}: ${warning}.`, { scope: 'input' })] };
 }

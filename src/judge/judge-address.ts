@@ -4,7 +4,7 @@
  */
 import type { AddressFacts, AddressResult } from '../model/address.js';
 import type { CertificateFacts, CertificateInfo, CertificateVerdict, PathCertificate } from '../model/certificate.js';
-import type { Problem, ProblemCode } from '../model/problem.js';
+import type { AddressPlace, Problem, ProblemCode } from '../model/problem.js';
 import type { Level } from '../model/levels.js';
 import { matchHostName } from '../cert/name-match.js';
 import { isWeakSignature } from '../cert/signature-algorithm.js';
@@ -146,7 +146,7 @@ function certificateProblems(
   cert: CertificateFacts & CertificateVerdict,
   pathFailures: readonly PathFailure[],
   host: string,
-  at: { host: string; ip: string },
+  at: AddressPlace,
   policy: JudgePolicy,
 ): Problem[] {
   const problems: Problem[] = [];
@@ -211,7 +211,7 @@ export function capLevel(level: Level | null, problems: readonly Problem[]): Lev
   return level;
 }
 
-function failureProblem(facts: AddressFacts, where: string, at: { host: string; ip: string }): Problem | null {
+function failureProblem(facts: AddressFacts, where: string, at: AddressPlace): Problem | null {
   const failure = facts.failure;
   // An aborted probe (a stopped batch) says nothing about the server: no problem blames it.
   if (failure === null || failure.kind === 'aborted') return null;
@@ -231,7 +231,7 @@ function failureProblem(facts: AddressFacts, where: string, at: { host: string; 
  * @example judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, new Date('2026-01-01'))
  */
 export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date): AddressResult {
-  const at = { host: facts.host, ip: facts.ip };
+  const at: AddressPlace = { scope: 'address', host: facts.host, ip: facts.ip };
   const where = `${facts.host} [${facts.ip}]`;
   const problems: Problem[] = [];
   const failed = failureProblem(facts, where, at);

@@ -8,7 +8,7 @@ import type { AddressResult } from '../model/address.js';
 import type { DnsQueryFacts } from '../model/dns.js';
 import type { DomainFacts, DomainResult, MxHostFacts, SkippedAddress } from '../model/domain.js';
 import type { PolicyOutcome } from '../model/policy.js';
-import type { Problem } from '../model/problem.js';
+import type { Problem, ProblemPlace } from '../model/problem.js';
 import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
 import { judgeAddress, type JudgePolicy } from './judge-address.js';
 import { problem } from './problem-catalogue.js';
@@ -19,7 +19,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** DNS_MALFORMED for a malformed answer, else DNS_FAILURE, naming what was asked and what went wrong. */
 function lookupProblem(query: DnsQueryFacts, what: string, host?: string): Problem {
-  const where = host !== undefined ? { host } : {};
+  const where: ProblemPlace = host !== undefined ? { scope: 'host', host } : { scope: 'domain' };
   if (query.rcode === 'MALFORMED') return problem('DNS_MALFORMED', `The ${what} gave a malformed answer: ${query.error ?? 'unreadable'}.`, where);
   const why = query.error !== undefined ? ` (${query.error})` : '';
   return problem('DNS_FAILURE', `The ${what} failed: ${query.rcode}${why}.`, where);
@@ -28,7 +28,7 @@ function lookupProblem(query: DnsQueryFacts, what: string, host?: string): Probl
 /** What the addresses left out of a host's probes say: special-purpose ones, filtered families, the cap. */
 function skippedProblems(host: MxHostFacts<AddressResult>, skipped: readonly SkippedAddress[]): Problem[] {
   const problems: Problem[] = [];
-  const at = { host: host.host };
+  const at = { scope: 'host', host: host.host } as const;
   const special = skipped.filter((s) => s.reason === 'special-purpose');
   if (special.length > 0) {
     const addresses = listed(special.map((s) => `${s.ip} (${s.range ?? 'special-purpose'})`));
@@ -51,7 +51,7 @@ function skippedProblems(host: MxHostFacts<AddressResult>, skipped: readonly Ski
 
 function hostProblems(facts: DomainFacts, host: MxHostFacts<AddressResult>): Problem[] {
   const problems: Problem[] = [];
-  const at = { host: host.host };
+  const at = { scope: 'host', host: host.host } as const;
   if (host.implicit) problems.push(problem('IMPLICIT_MX', `${facts.domain} has no MX record; mail goes to ${host.host} itself.`, at));
   if (host.cnames.length > 0) problems.push(problem('MX_CNAME', `The MX host ${host.host} is an alias for ${host.cnames.join(' → ')}.`, at));
   if (host.unusable !== undefined) {

@@ -34,8 +34,6 @@
  * no input held a message header (headersExitStatus).
  */
 import type {
-  HeaderProblem,
-  HeaderProblemCode,
   HeadersInput,
   HeadersInputFacts,
   HeadersReport,
@@ -49,16 +47,17 @@ import type {
 import { isLmtp, keywordClass } from '../headers/protocol-names.js';
 import { cipherWeaknesses } from '../model/cipher-classes.js';
 import { tlsProtocol } from '../model/tls-protocols.js';
-import { HEADER_PROBLEMS, sizeText } from './headers-problem-catalogue.js';
+import { problem, sizeText } from './problem-catalogue.js';
+import type { Problem, ProblemPlace } from '../model/problem.js';
 
 /** Clocks of two servers may disagree this much before HOP_DATE_ORDER / HOP_DATE_IN_FUTURE. */
 const CLOCK_SKEW_MS = 15 * 60_000;
 const GRADE_RANK: Readonly<Record<HopGrade, number>> = { A: 5, B: 4, C: 3, D: 2, F: 1 };
 
-function problem(code: HeaderProblemCode, message: string, hop: number | null): HeaderProblem {
-  const kind = HEADER_PROBLEMS[code];
-  return { code, severity: kind.severity, message, hint: kind.hint, hop };
-}
+/** The place of a hop's problem (its order), or of the message's own (null). */
+const hopPlace = (order: number | null): ProblemPlace => (order === null ? { scope: 'message', hop: null } : { scope: 'hop', hop: order });
+/** The place of a problem of the input as a whole. */
+const INPUT: ProblemPlace = { scope: 'input', hop: null };
 
 function isLoopback(ip: string): boolean {
   const a = ip.toLowerCase();
@@ -115,8 +114,8 @@ export function judgeHop(hop: HopFacts): Hop {
   const local = reason !== null;
   const encrypted = cut ? null : hop.encrypted;
   const label = hopLabel(hop);
-  const problems: HeaderProblem[] = [];
-  const at = hop.order;
+  const problems: Problem[] = [];
+  const at = hopPlace(hop.order);
   if (cut) {
     problems.push(problem('HOP_FIELD_TRUNCATED', `${label}: the Received field was cut at its size limit and the rest was not read, so whether this hop used TLS is unknown.`, at));
   } else {
@@ -216,15 +215,15 @@ function dateProblems(hops: readonly Hop[], now: Date | undefined): void {
   for (const hop of hops) {
     const label = hopLabel(hop);
     if (hop.date === null) {
-      hop.problems.push(problem('HOP_DATE_INVALID', `${label}: ${hop.dateText === null ? 'no time stamp' : `unreadable time stamp "${hop.dateText}"`}.`, hop.order));
+      hop.problems.push(problem('HOP_DATE_INVALID', `${label}: ${hop.dateText === null ? 'no time stamp' : `unreadable time stamp "${hop.dateText}"`}.`, hopPlace(hop.order)));
       continue;
     }
     const time = Date.parse(hop.date);
     if (now !== undefined && time > now.getTime() + CLOCK_SKEW_MS) {
-      hop.problems.push(problem('HOP_DATE_IN_FUTURE', `${label} is stamped ${hop.date}, later than now.`, hop.order));
+      hop.problems.push(problem('HOP_DATE_IN_FUTURE', `${label} is stamped ${hop.date}, later than now.`, hopPlace(hop.order)));
     }
     if (previous !== null && time < previous - CLOCK_SKEW_MS) {
-      hop.problems.push(problem('HOP_DATE_ORDER', `${label} is stamped ${hop.date}, before the hop before it.`, hop.order));
+      hop.problems.push(problem('HOP_DATE_ORDER', `${label} is stamped ${hop.date}, before the hop before it.`, hopPlace(hop.order)));
     }
     previous = time;
   }
@@ -238,23 +237,27 @@ function dateProblems(hops: readonly Hop[], now: Date | undefined): void {
 export function judgeMessage(message: MessageFacts, now?: Date): MessageResult {
   const hops = message.hops.map(judgeHop);
   dateProblems(hops, now);
-  const own: HeaderProblem[] = [];
+  const own: Problem[] = [];
   if (message.headerTruncated) {
-    own.push(problem('HEADER_TOO_LARGE', `The header is larger than the ${sizeText(message.headerChars, 'characters')} read: the rest was not read.`, null));
+    own.push(problem('HEADER_TOO_LARGE', `The header is larger than the ${sizeText(message.headerChars, 'characters')} read: the rest was not read.`, hopPlace(null)));
   }
   if (message.inputCut) {
-    own.push(problem('INPUT_TOO_LARGE', 'The input stopped inside this header (at its size limit, or a read error): the rest of the header was not read.', null));
+    own.push(
+      message.inputError !== null
+        ? problem('INPUT_READ_ERROR', `Reading the input failed inside this header (${message.inputError}): the rest of the header was not read.`, hopPlace(null))
+        : problem('INPUT_TOO_LARGE', 'The input stopped inside this header at its size limit: the rest of the header was not read.', hopPlace(null)),
+    );
   }
   if (message.repairedLines > 0) {
-    own.push(problem('HEADER_LINES_REPAIRED', `${message.repairedLines} header line(s) were neither a field nor indented, and were joined to the field before.`, null));
+    own.push(problem('HEADER_LINES_REPAIRED', `${message.repairedLines} header line(s) were neither a field nor indented, and were joined to the field before.`, hopPlace(null)));
   }
   if (message.receivedCount === 0 && !message.headerTruncated && !message.inputCut) {
-    own.push(problem('NO_RECEIVED_FIELDS', 'The message has no Received field.', null));
+    own.push(problem('NO_RECEIVED_FIELDS', 'The message has no Received field.', hopPlace(null)));
   }
   if (message.receivedTruncated) {
-    own.push(problem('TOO_MANY_RECEIVED_FIELDS', `The message has ${message.receivedCount} Received fields; the newest ${hops.length} were read, the oldest ${message.receivedCount - hops.length} not.`, null));
+    own.push(problem('TOO_MANY_RECEIVED_FIELDS', `The message has ${message.receivedCount} Received fields; the newest ${hops.length} were read, the oldest ${message.receivedCount - hops.length} not.`, hopPlace(null)));
   }
-  if (hops.length > 0 && hops.every((h) => h.local)) own.push(problem('NO_NETWORK_HOP', 'Every Received field is a local hand-over: no hop between two hosts.', null));
+  if (hops.length > 0 && hops.every((h) => h.local)) own.push(problem('NO_NETWORK_HOP', 'Every Received field is a local hand-over: no hop between two hosts.', hopPlace(null)));
   return {
     ...message,
     hops,
@@ -270,14 +273,17 @@ export function judgeMessage(message: MessageFacts, now?: Date): MessageResult {
  * @example judgeInput({ ...facts, inputCut: true }).pass // false, with INPUT_TOO_LARGE
  */
 export function judgeInput(facts: HeadersInputFacts): HeadersInput {
-  const problems: HeaderProblem[] = [];
+  const problems: Problem[] = [];
+  if (facts.error !== null) {
+    problems.push(problem('INPUT_READ_ERROR', `Reading the input failed (${facts.error}) after ${sizeText(facts.bytes, 'bytes')}: the rest was not read.`, INPUT));
+  }
   if (facts.inputCut) {
-    problems.push(problem('INPUT_TOO_LARGE', `The input is larger than the ${sizeText(facts.bytes, 'bytes')} read: the rest was not read.`, null));
+    problems.push(problem('INPUT_TOO_LARGE', `The input is larger than the ${sizeText(facts.bytes, 'bytes')} read: the rest was not read.`, INPUT));
   }
   if (facts.messagesCut) {
-    problems.push(problem('TOO_MANY_MESSAGES', `The input holds ${facts.messagesFound} messages; the first ${facts.messagesRead} were read, the rest only counted.`, null));
+    problems.push(problem('TOO_MANY_MESSAGES', `The input holds ${facts.messagesFound} messages; the first ${facts.messagesRead} were read, the rest only counted.`, INPUT));
   }
-  if (!facts.headerFound && facts.error === null) problems.push(problem('NO_MESSAGE_HEADER', 'No message header was found in the input.', null));
+  if (!facts.headerFound && facts.error === null) problems.push(problem('NO_MESSAGE_HEADER', 'No message header was found in the input.', INPUT));
   const complete = !facts.inputCut && !facts.messagesCut && facts.error === null;
   return {
     file: facts.file,

@@ -4,7 +4,7 @@
  * of the probe's own handshake. Pure.
  */
 import type { AddressFacts } from '../model/address.js';
-import type { Problem } from '../model/problem.js';
+import type { AddressPlace, Problem } from '../model/problem.js';
 import { isLegacySignatureScheme } from '../tls/server-signature.js';
 import { failureCode, problem } from './problem-catalogue.js';
 import { tlsProtocol } from '../model/tls-protocols.js';
@@ -48,9 +48,9 @@ export function modernFailureReason(error: string, facts: Pick<AddressFacts, 'tl
  * or whose check stopped before it (the address's level is then unknown); null when there is
  * nothing to say.
  *
- * @example modernTlsProblem(facts, 'mx.example.com [192.0.2.1]', { host: 'mx.example.com', ip: '192.0.2.1' })
+ * @example modernTlsProblem(facts, 'mx.example.com [192.0.2.1]', { scope: 'address', host: 'mx.example.com', ip: '192.0.2.1' })
  */
-export function modernTlsProblem(facts: AddressFacts, where: string, at: { host: string; ip: string }): Problem | null {
+export function modernTlsProblem(facts: AddressFacts, where: string, at: AddressPlace): Problem | null {
   const modern = facts.modernTls;
   if (modern === null || modern.ok === true) return null;
   if (modern.ok === false) {

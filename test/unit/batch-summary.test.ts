@@ -42,7 +42,7 @@ function invalidRow(input: string, line: number): DomainResult {
   return {
     ...base,
     pass: false,
-    problems: [{ code: 'INVALID_INPUT', severity: 'error', message: `line ${line}: ${input} is not a domain`, hint: '' }],
+    problems: [{ code: 'INVALID_INPUT', severity: 'error', message: `line ${line}: ${input} is not a domain`, hint: '', scope: 'input' }],
     source: { line, columns: {} },
   };
 }

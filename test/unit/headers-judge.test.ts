@@ -35,7 +35,7 @@ function hop(more: Partial<HopFacts> = {}): HopFacts {
 
 function messageOf(hops: HopFacts[], more: Partial<MessageFacts> = {}): MessageFacts {
   return {
-    file: null, index: 1, envelopeFrom: null, messageId: null, subject: null, dateHeader: null, headerChars: 100, headerTruncated: false, inputCut: false,
+    file: null, index: 1, envelopeFrom: null, messageId: null, subject: null, dateHeader: null, headerChars: 100, headerTruncated: false, inputCut: false, inputError: null,
     headerOnly: false, receivedCount: hops.length, receivedTruncated: false, fieldCount: hops.length, repairedLines: 0,
     hops: hops.map((h, i) => ({ ...h, order: i + 1, fieldIndex: hops.length - 1 - i })),
     ...more,
