@@ -111,7 +111,10 @@ function calendarReadable(row: Record<string, unknown>): boolean {
 function ndjsonRecord(row: Record<string, unknown>): EarlierRow {
   const level = typeof row.level === 'string' && isLevel(row.level) ? row.level : null;
   const pass = typeof row.pass === 'boolean' ? row.pass : null;
-  const problems = Array.isArray(row.problems) ? row.problems : [];
+  // The domain's own problems and each address's (the file may be damaged: read what has the shape).
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+  const addresses = list(row.mx).flatMap((host) => list((host as { addresses?: unknown } | null)?.addresses));
+  const problems = [...list(row.problems), ...addresses.flatMap((a) => list((a as { problems?: unknown } | null)?.problems))];
   const codes = [...new Set(problems.map((p: unknown) => (p as { code?: unknown } | null)?.code).filter(isCode))];
   const source = row.source as { line?: unknown } | null | undefined;
   return {

@@ -10,6 +10,7 @@ import type { DomainResult } from '../model/domain.js';
 import type { ProblemCode, Severity } from '../model/problem.js';
 import type { Level } from '../model/levels.js';
 import { PROBLEMS } from './problem-catalogue.js';
+import { allProblems } from './all-problems.js';
 
 export interface SummaryCounts {
   /**
@@ -60,8 +61,8 @@ export function rowKind(outcome: unknown): RecordedRow['kind'] {
  *
  * @example recordOf(result) // { kind: 'no-mail', level: null, pass: false, codes: ['DNS_NXDOMAIN'] }
  */
-export function recordOf(result: Pick<DomainResult, 'outcome' | 'level' | 'pass' | 'problems'>): RecordedRow {
-  return { kind: rowKind(result.outcome), level: result.level, pass: result.pass, codes: [...new Set(result.problems.map((p) => p.code))] };
+export function recordOf(result: Pick<DomainResult, 'outcome' | 'level' | 'pass' | 'problems' | 'mx'>): RecordedRow {
+  return { kind: rowKind(result.outcome), level: result.level, pass: result.pass, codes: [...new Set(allProblems(result).map((p) => p.code))] };
 }
 
 export interface ProblemCount {

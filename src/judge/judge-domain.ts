@@ -151,7 +151,8 @@ export function judgeDomain(facts: DomainFacts, policy: JudgePolicy, now: Date):
   const addresses = mx.flatMap((host) => host.addresses);
   const levels = addresses.map((a) => a.level);
   const level = lowestLevel(levels.filter((l): l is Level => l !== null));
-  const problems = [...dnsProblems(facts, mx), ...addresses.flatMap((a) => a.problems)];
+  // The domain's own problems; each address keeps its own (allProblems joins them for renderers).
+  const problems = dnsProblems(facts, mx);
   const noMail = facts.outcome === 'nxdomain' || facts.outcome === 'null-mx' || facts.outcome === 'no-mail-host';
   const pass = level !== null ? meetsLevel(level, policy.required) : noMail ? false : null;
   return {

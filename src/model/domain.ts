@@ -88,7 +88,11 @@ export interface DomainResult extends Omit<DomainFacts, 'mx'> {
   required: Level;
   /** Level meets `required`; null when the level could not be determined (exit code 3). */
   pass: boolean | null;
-  /** Every problem: the domain's own and each address's (with host and ip). */
+  /**
+   * The domain's own problems: scope `domain` (DNS, the MX set, its limits), `host` (one MX
+   * host: its name, look-ups, addresses left out) and `input` (the batch row). Each address's
+   * problems are under the address only; judge/all-problems.ts joins them.
+   */
   problems: Problem[];
   policies: PolicyOutcome[];
   /** Batch mode: where the domain came from (line of the input) and its other input columns, untouched. */

@@ -17,7 +17,7 @@
  * | min_protocol    | the oldest TLS protocol negotiated at any address (model/tls-protocols.ts: SSLv3 < TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3); empty without a TLS session |
  * | earliest_expiry | the earliest notAfter of the leaf certificates of all addresses, YYYY-MM-DD (UTC); empty when none |
  * | days_left       | that certificate's whole days left (negative once expired); empty when none |
- * | problems        | distinct problem codes in first-seen order, joined by `;` |
+ * | problems        | distinct problem codes in first-seen order (judge/all-problems.ts: the domain's, each address's, the input row's), joined by `;` |
  * | line            | the input line the row came from (batch); `--resume` keys rows by it; empty in single mode |
  *
  * Then the input's other columns (its header order), under their input names; a name that
@@ -40,6 +40,7 @@
 import type { AddressResult } from '../model/address.js';
 import type { DomainResult } from '../model/domain.js';
 import { sanitize } from './sanitize.js';
+import { allProblems } from '../judge/all-problems.js';
 import { oldestProtocol } from '../model/tls-protocols.js';
 
 /** The fixed columns, in order. */
@@ -187,7 +188,7 @@ export function csvRow(result: DomainResult, extraColumns: readonly string[]): s
     csvCell(minProtocol(addresses)),
     expiry.date,
     expiry.daysLeft,
-    csvCell([...new Set(result.problems.map((p) => p.code))].join(';')),
+    csvCell([...new Set(allProblems(result).map((p) => p.code))].join(';')),
     result.source !== undefined ? String(result.source.line) : '',
     ...extraColumns.map((name) => csvCell(sanitize(Object.hasOwn(columns, name) ? (columns[name] ?? '') : '', Infinity))),
   ];

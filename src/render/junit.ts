@@ -12,6 +12,7 @@
 import type { AddressResult } from '../model/address.js';
 import type { DomainResult } from '../model/domain.js';
 import { sanitize } from './sanitize.js';
+import { allProblems } from '../judge/all-problems.js';
 
 export interface JunitOptions {
   /** The suite's name. */
@@ -39,7 +40,7 @@ const seconds = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
 type Verdict = { kind: 'pass' } | { kind: 'failure' | 'error'; type: 'BELOW_REQUIRED' | 'INVALID_INPUT' | 'UNDETERMINED'; message: string };
 
 function distinctCodes(result: DomainResult): string {
-  return [...new Set(result.problems.map((p) => p.code))].join('; ');
+  return [...new Set(allProblems(result).map((p) => p.code))].join('; ');
 }
 
 function verdict(result: DomainResult): Verdict {
@@ -59,7 +60,7 @@ function verdict(result: DomainResult): Verdict {
 }
 
 function problemLines(result: DomainResult): string {
-  return result.problems
+  return allProblems(result)
     .map((p) => {
       const where = p.host !== undefined ? ` ${p.host}${p.ip !== undefined ? ` [${p.ip}]` : ''}` : '';
       return `${p.severity.toUpperCase()} ${p.code}${sanitize(where)}: ${sanitize(p.message)}\n  fix: ${sanitize(p.hint)}`;

@@ -13,6 +13,7 @@ import type { Problem, ProblemCode, Severity } from '../model/problem.js';
 import type { TranscriptEntry } from '../model/smtp.js';
 import type { Level } from '../model/levels.js';
 import { sanitize } from './sanitize.js';
+import { allProblems } from '../judge/all-problems.js';
 import { displayWidth, wrapWidth } from './text-width.js';
 
 export interface TextOptions {
@@ -50,7 +51,8 @@ export function verdictLine(result: DomainResult, c: ChalkInstance): string {
   const level = `level ${levelText(c, result.level)} (required: ${result.required})`;
   // Why it did not pass: the first error, else (an undetermined domain, e.g. every address
   // filtered by -4/-6) the first warning.
-  const first = result.problems.find((p) => p.severity === 'error') ?? result.problems.find((p) => p.severity === 'warning');
+  const problems = allProblems(result);
+  const first = problems.find((p) => p.severity === 'error') ?? problems.find((p) => p.severity === 'warning');
   const why = result.pass === true || first === undefined ? '' : ` — ${sanitize(first.message)}`;
   return `${head} ${c.bold(sanitize(result.domain))}: ${level}${why}`;
 }
@@ -241,7 +243,8 @@ export function renderText(results: readonly DomainResult[], options: TextOption
     const lines = [verdictLine(result, c)];
     const t = addresses(result, c, columns);
     if (t !== null) lines.push(t);
-    if (result.problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(result.problems, c));
+    const problems = allProblems(result);
+    if (problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(problems, c));
     lines.push(c.bold(POLICIES_HEADING), ...policyLines(result.policies, c));
     if (options.transcript) {
       for (const a of result.mx.flatMap((h) => h.addresses)) {

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
 import { startSmtpFleet, type SmtpFleet } from '../helpers/smtp-fleet.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { BIN, ROOT, runCli, type CliRun } from '../helpers/run-cli.ts';
+import { BIN, ROOT, problemsOf, runCli, type CliRun } from '../helpers/run-cli.ts';
 import { readCsvFile } from '../helpers/batch.ts';
 import { STOP_GRACE_MS } from '../../src/batch/run-batch.ts';
 
@@ -147,7 +147,7 @@ describe('every input row gives exactly one output row', () => {
     } else {
       for (const l of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
         const r = JSON.parse(l);
-        add(r.source.line, [r.domain, r.level, r.required, r.pass, [...new Set(r.problems.map((p: any) => p.code))].join(';'), r.source.columns.partner].join('|'));
+        add(r.source.line, [r.domain, r.level, r.required, r.pass, [...new Set(problemsOf(r).map((p: any) => p.code))].join(';'), r.source.columns.partner].join('|'));
       }
     }
     return byLine;
@@ -248,7 +248,7 @@ describe('every input row gives exactly one output row', () => {
     assert.equal(rows[1]?.columns.problems, 'CERT_NAME_MISMATCH;INPUT_EXTRA_FIELDS');
     const json = await runCli(['--input', input, '--format', 'ndjson', '--quiet', ...common()]);
     const second = json.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((r: any) => r.source.line === 3);
-    const warning = second.problems.find((p: any) => p.code === 'INPUT_EXTRA_FIELDS');
+    const warning = problemsOf(second).find((p: any) => p.code === 'INPUT_EXTRA_FIELDS');
     assert.equal(warning.severity, 'warning');
     assert.match(warning.message, /^Line 3: 3 fields where the header has 2/);
   });

@@ -11,7 +11,7 @@ import { startFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake
 import { startSmtpFleet, type SmtpFleet } from '../helpers/smtp-fleet.ts';
 import { startFakeSmtp } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { BIN, ROOT, runCli } from '../helpers/run-cli.ts';
+import { BIN, ROOT, problemsOf, runCli } from '../helpers/run-cli.ts';
 import { parseXml, findAll } from '../helpers/mini-xml.ts';
 import { readCsvFile } from '../helpers/batch.ts';
 
@@ -182,7 +182,7 @@ describe('retries', () => {
       const row = JSON.parse(run.stdout.trim());
       assert.equal(row.mx[0].addresses[0].attempts, 3);
       assert.equal(smtp.connections, 3);
-      assert.ok(row.problems.some((p: any) => p.code === 'SMTP_REJECTED'));
+      assert.ok(problemsOf(row).some((p: any) => p.code === 'SMTP_REJECTED'));
     } finally {
       await smtp.close();
       await retryDns.close();

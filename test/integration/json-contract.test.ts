@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import { craftResponse, startFakeDns } from '../helpers/fake-dns.ts';
 import { startFakeSmtp, type FakeSmtpOptions, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { FAST, PATIENT, addressesOf, assertNeverSentMail, closedPort, runCli, serverArgs } from '../helpers/run-cli.ts';
+import { FAST, PATIENT, addressesOf, assertNeverSentMail, closedPort, problemsOf, runCli, serverArgs } from '../helpers/run-cli.ts';
 
 const LEVELS = ['none', 'encrypt', 'verify'];
 const SEVERITIES = ['error', 'warning', 'info'];
@@ -38,6 +38,7 @@ function checkProblem(p: any, where: { host?: string; ip?: string } | null): voi
   assert.ok(p.message.length > 0);
   assert.equal(typeof p.hint, 'string');
   assert.ok(p.hint.length > 0);
+  assert.ok(['domain', 'host', 'address', 'input'].includes(p.scope), p.scope);
   if (where?.host !== undefined) assert.equal(p.host, where.host);
   if (where?.ip !== undefined) assert.equal(p.ip, where.ip);
 }
@@ -52,7 +53,10 @@ function checkAddress(a: any, host: string, { transcript }: { transcript: boolea
   assert.ok(isInt(a.injectedBytes));
   assert.ok(a.level === null || LEVELS.includes(a.level), String(a.level));
   assert.ok(Array.isArray(a.problems));
-  for (const p of a.problems) checkProblem(p, { host, ip: a.ip });
+  for (const p of a.problems) {
+    checkProblem(p, { host, ip: a.ip });
+    assert.equal(p.scope, 'address');
+  }
   // timings: total plus the stages reached, whole milliseconds
   assert.ok(isInt(a.timings.total) && a.timings.total >= 0);
   for (const [stage, ms] of Object.entries(a.timings)) {
@@ -155,16 +159,17 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
     }
   }
   assert.ok(Array.isArray(d.problems));
-  for (const p of d.problems) checkProblem(p, null);
-  // The domain lists every address problem too, with its host and IP.
-  for (const a of addressesOf(d)) {
-    for (const p of a.problems) {
-      assert.ok(
-        d.problems.some((q: any) => q.code === p.code && q.message === p.message && q.host === a.host && q.ip === a.ip),
-        `domain problems include ${p.code} of ${a.ip}`,
-      );
-    }
+  // The domain keeps its own problems (scope domain, host, input); each address keeps its own,
+  // and no problem is listed twice.
+  for (const p of d.problems) {
+    checkProblem(p, null);
+    assert.ok(['domain', 'host', 'input'].includes(p.scope), `${p.code}: scope ${p.scope} at the domain`);
+    assert.ok(!('ip' in p), `${p.code}: a domain problem names no IP`);
+    if (p.scope === 'host') assert.equal(typeof p.host, 'string');
+    else assert.ok(!('host' in p), `${p.code}: scope ${p.scope} names no host`);
   }
+  const messages = problemsOf(d).map((p: any) => `${p.code} ${p.message}`);
+  assert.equal(new Set(messages).size, messages.length, 'no problem twice');
   assert.deepEqual(d.policies.map((p: any) => p.policy), ['a', 'b', 'c', 'd']);
   for (const p of d.policies) {
     assert.equal(typeof p.name, 'string');

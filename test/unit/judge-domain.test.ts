@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeDomain, senderPolicies } from '../../src/judge/judge-domain.ts';
+import { allProblems } from '../../src/judge/all-problems.ts';
+import { withInputWarning } from '../../src/judge/invalid-input.ts';
 import type { DnsQueryFacts } from '../../src/model/dns.ts';
 import { addressFacts, certFacts, certInfo, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
 
@@ -28,8 +30,8 @@ test('the domain level is the lowest over every address of every MX host', () =>
   assert.equal(r.pass, false);
   assert.deepEqual(r.mx.flatMap((h) => h.addresses.map((a) => a.level)), ['encrypt', 'encrypt', 'none']);
   // mx2's addresses are judged against mx2's name, which the certificate does not cover
-  assert.ok(r.problems.some((p) => p.code === 'CERT_NAME_MISMATCH' && p.host === 'mx2.example.com'));
-  assert.ok(r.problems.some((p) => p.code === 'STARTTLS_NOT_OFFERED' && p.ip === '192.0.2.21'));
+  assert.ok(allProblems(r).some((p) => p.code === 'CERT_NAME_MISMATCH' && p.host === 'mx2.example.com'));
+  assert.ok(allProblems(r).some((p) => p.code === 'STARTTLS_NOT_OFFERED' && p.ip === '192.0.2.21'));
 });
 
 test('unreachable addresses are problems but do not set the level', () => {
@@ -37,7 +39,7 @@ test('unreachable addresses are problems but do not set the level', () => {
   const r = judgeDomain(facts, VERIFY, NOW);
   assert.equal(r.level, 'verify');
   assert.equal(r.pass, true);
-  assert.deepEqual(r.problems.map((p) => p.code), ['CONNECT_FAILED']);
+  assert.deepEqual(allProblems(r).map((p) => p.code), ['CONNECT_FAILED']);
 });
 
 test('nothing reachable: level unknown, pass null (exit 3)', () => {
@@ -122,4 +124,25 @@ test('sender policies: plaintext only', () => {
     ['c', 'no', 'n/a'],
     ['d', 'no', 'n/a'],
   ]);
+});
+
+test('the domain keeps its own problems, each address its own: no problem is listed twice, each says its scope', () => {
+  const facts = domainFacts({
+    mx: [
+      mxHost('example.com', 0, [addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:example.com'] }), intermediate(), root()], null) })], { implicit: true }),
+      mxHost('mx2.example.com', 20, [plainAddress({ ip: '192.0.2.21' }), { ...unreachable, ip: '192.0.2.22' }]),
+    ],
+  });
+  const r = withInputWarning(judgeDomain(facts, ENCRYPT, NOW), 7, '4 fields where the header has 3');
+  assert.deepEqual(r.problems.map((p) => [p.code, p.scope]), [['IMPLICIT_MX', 'host'], ['INPUT_EXTRA_FIELDS', 'input']]);
+  const addresses = r.mx.flatMap((h) => h.addresses);
+  assert.deepEqual(addresses.map((a) => a.problems.map((p) => [p.code, p.scope, p.host, p.ip])), [
+    [],
+    [['STARTTLS_NOT_OFFERED', 'address', 'mx2.example.com', '192.0.2.21']],
+    [['CONNECT_FAILED', 'address', 'mx2.example.com', '192.0.2.22']],
+  ]);
+  // Renderers that want the whole list get it from one function: the domain's, the addresses', then the input's.
+  assert.deepEqual(allProblems(r).map((p) => p.code), ['IMPLICIT_MX', 'STARTTLS_NOT_OFFERED', 'CONNECT_FAILED', 'INPUT_EXTRA_FIELDS']);
+  const json = JSON.stringify(r);
+  for (const p of allProblems(r)) assert.equal(json.split(JSON.stringify(p.message)).length - 1, 1, `${p.code} once in the JSON`);
 });

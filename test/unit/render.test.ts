@@ -176,7 +176,9 @@ test('JSON report matches the golden file and keeps the public field names', () 
   for (const key of ['ip', 'port', 'starttls', 'tls', 'certificate', 'level', 'problems', 'timings']) assert.ok(key in a, key);
   for (const key of ['protocol', 'cipher']) assert.ok(key in a.tls, key);
   for (const key of ['chain', 'trusted', 'trustError', 'nameMatch', 'expired']) assert.ok(key in a.certificate, key);
-  for (const key of ['code', 'severity', 'message', 'host', 'ip']) assert.ok(key in d.problems[0], key);
+  assert.deepEqual(d.problems, [], 'the domain has no problem of its own; its addresses keep theirs');
+  for (const key of ['code', 'severity', 'message', 'hint', 'scope', 'host', 'ip']) assert.ok(key in a.problems[0], key);
+  assert.equal(a.problems[0].scope, 'address');
 });
 
 test('JSON escapes C1 controls and bidi overrides that JSON.stringify leaves raw', () => {

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { capLevel, judgeAddress } from '../../src/judge/judge-address.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
+import { allProblems } from '../../src/judge/all-problems.ts';
 import { PROBLEMS, problem } from '../../src/judge/problem-catalogue.ts';
 import { LEVELS, type Level } from '../../src/model/levels.ts';
 import type { AddressFacts } from '../../src/model/address.ts';
@@ -115,7 +116,7 @@ test('over every pair of variants and every requirement: no error-severity probl
 test('a failing domain keeps its errors as errors', () => {
   const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: 'encrypt', warnDays: 30 }, NOW);
   assert.equal(result.pass, false);
-  assert.equal(result.problems.find((p) => p.code === 'STARTTLS_NOT_OFFERED')?.severity, 'error');
+  assert.equal(allProblems(result).find((p) => p.code === 'STARTTLS_NOT_OFFERED')?.severity, 'error');
 });
 
 test('the injection case of the issue: PASS at verify is no longer possible', () => {
