@@ -2,7 +2,7 @@
  * mxprobe's library API: gather facts about a mail domain, judge them, render them.
  * @example
  * const facts = await probeDomain('example.com', 'example.com', new DnsResolver(), options);
- * const result = judgeDomain(facts, { required: 'encrypt', warnDays: 30 }, new Date());
+ * const result = judgeDomain(facts, { required: ['tls-required'], warnDays: 30 }, new Date());
  */
 export type * from './model/problem.js';
 export type * from './model/dns.js';
@@ -24,9 +24,11 @@ export { probeAddress, type ProbeOptions, type AddressTarget } from './probe/pro
 export { probeDomain, probeServer, type DomainProbeOptions } from './probe/probe-domain.js';
 export { makeTrustStore, readCaFile } from './cert/trust-store.js';
 export { matchHostName } from './cert/name-match.js';
-export { judgeDomain, senderPolicies } from './judge/judge-domain.js';
+export { judgeDomain } from './judge/judge-domain.js';
+export { SENDER_POLICIES, judgePolicies, parseRequirement, requirementMet, requirementText, satisfies, senderPolicy, type SenderPolicy, type PolicyContext } from './judge/sender-policies.js';
+export { allProblems } from './judge/all-problems.js';
 export { judgeAddress } from './judge/judge-address.js';
-export { PROBLEMS } from './judge/problem-catalogue.js';
+export { PROBLEMS, problem, type ProblemKind } from './judge/problem-catalogue.js';
 export { renderJson } from './render/json.js';
 export { renderText } from './render/text.js';
 export { sanitize } from './render/sanitize.js';

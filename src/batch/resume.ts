@@ -16,6 +16,8 @@ import type { ProblemCode } from '../model/problem.js';
 import { isLevel } from '../model/levels.js';
 import { PROBLEMS } from '../judge/problem-catalogue.js';
 import { rowKind, type RecordedRow } from '../judge/batch-summary.js';
+import { SENDER_POLICIES } from '../judge/sender-policies.js';
+import type { SenderPolicyId } from '../model/policy.js';
 import { CSV_COLUMNS, csvNeedsEscape } from '../render/csv.js';
 
 export interface DoneRows {
@@ -60,6 +62,8 @@ const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const READ_BYTES = 1 << 20;
 /** The fixed columns before `line` was added: a file that has only these was written by an earlier version. */
 const COLUMNS_BEFORE_LINE = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('line'));
+/** The fixed columns of JSON schema version 1 (before `satisfied`): a file with only these was written by an earlier version. */
+const COLUMNS_OF_V1 = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('satisfied'));
 
 /**
  * Undoes csvCell: the surrounding quotes and doubled quotes, then the formula-escape quote
@@ -73,6 +77,8 @@ export function csvCellValue(raw: string): string {
 }
 
 const isCode = (code: unknown): code is ProblemCode => typeof code === 'string' && Object.hasOwn(PROBLEMS, code);
+const POLICY_IDS: ReadonlySet<string> = new Set(SENDER_POLICIES.map((p) => p.id));
+const isPolicyId = (id: unknown): id is SenderPolicyId => typeof id === 'string' && POLICY_IDS.has(id);
 const lineNumber = (value: unknown): number | null => {
   const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
   return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : null;
@@ -87,7 +93,8 @@ function csvRecord(cells: readonly string[]): EarlierRow {
   const pass = passText === 'true' ? true : passText === 'false' ? false : null;
   const codes = at('problems').split(';').filter(isCode);
   const kind = level === null && codes.includes('INVALID_INPUT') ? 'invalid' : level === null && pass === false ? 'no-mail' : 'judged';
-  return { line: lineNumber(at('line')), record: { kind, level, pass, codes }, result: null };
+  const satisfied = at('satisfied').split(';').filter(isPolicyId);
+  return { line: lineNumber(at('line')), record: { kind, level, pass, codes, satisfied }, result: null };
 }
 
 /** The result's shape as far as the renewal calendar reads it (the file may be damaged). */
@@ -116,10 +123,14 @@ function ndjsonRecord(row: Record<string, unknown>): EarlierRow {
   const addresses = list(row.mx).flatMap((host) => list((host as { addresses?: unknown } | null)?.addresses));
   const problems = [...list(row.problems), ...addresses.flatMap((a) => list((a as { problems?: unknown } | null)?.problems))];
   const codes = [...new Set(problems.map((p: unknown) => (p as { code?: unknown } | null)?.code).filter(isCode))];
+  const satisfied = list(row.policies).flatMap((p) => {
+    const policy = p as { id?: unknown; satisfied?: unknown } | null;
+    return policy?.satisfied === true && isPolicyId(policy.id) ? [policy.id] : [];
+  });
   const source = row.source as { line?: unknown } | null | undefined;
   return {
     line: lineNumber(typeof source === 'object' && source !== null ? source.line : undefined),
-    record: { kind: rowKind(row.outcome), level, pass, codes },
+    record: { kind: rowKind(row.outcome), level, pass, codes, satisfied },
     result: calendarReadable(row) ? (row as unknown as DomainResult) : null,
   };
 }
@@ -190,6 +201,9 @@ async function readCsv(handle: Handle, path: string, onRow: ((row: EarlierRow) =
     if (isHeader) {
       isHeader = false;
       if (cells.slice(0, CSV_COLUMNS.length).join(',') !== CSV_COLUMNS.join(',')) {
+        if (cells.slice(0, COLUMNS_OF_V1.length).join(',') === COLUMNS_OF_V1.join(',')) {
+          throw new ResumeError(`${path} was written by an earlier mxprobe (JSON schema version 1: no "satisfied" column), which --resume cannot continue: start a new output file`);
+        }
         if (cells.slice(0, COLUMNS_BEFORE_LINE.length).join(',') === COLUMNS_BEFORE_LINE.join(',')) {
           throw new ResumeError(`${path} was written by an earlier mxprobe (no "line" column), which --resume cannot continue: start a new output file`);
         }

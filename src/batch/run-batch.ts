@@ -13,7 +13,7 @@
  */
 import { createReadStream, statSync, truncateSync } from 'node:fs';
 import type { DomainResult } from '../model/domain.js';
-import type { Level } from '../model/levels.js';
+import type { Requirement } from '../model/policy.js';
 import { DnsResolver } from '../dns/resolver.js';
 import { probeDomain, type DomainProbeOptions } from '../probe/probe-domain.js';
 import { SharedProber } from '../probe/shared-prober.js';
@@ -50,7 +50,7 @@ export interface BatchSettings extends BatchOptions {
   output: string | null;
   format: BatchFormat;
   quiet: boolean;
-  required: Level;
+  required: Requirement;
   warnDays: number;
   transcript: boolean;
   colorLevel: 0 | 1 | 2 | 3;

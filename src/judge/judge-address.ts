@@ -6,6 +6,7 @@ import type { AddressFacts, AddressResult } from '../model/address.js';
 import type { CertificateFacts, CertificateInfo, CertificateVerdict, PathCertificate } from '../model/certificate.js';
 import type { AddressPlace, Problem, ProblemCode } from '../model/problem.js';
 import type { Level } from '../model/levels.js';
+import type { Requirement } from '../model/policy.js';
 import { matchHostName } from '../cert/name-match.js';
 import { isWeakSignature } from '../cert/signature-algorithm.js';
 import { failureCode, problem } from './problem-catalogue.js';
@@ -15,8 +16,8 @@ import { tlsProtocol } from '../model/tls-protocols.js';
 import { cipherWeaknesses } from '../model/cipher-classes.js';
 
 export interface JudgePolicy {
-  /** Level each domain must reach. */
-  required: Level;
+  /** The sender policies each domain must satisfy (judge/sender-policies.ts parseRequirement). */
+  required: Requirement;
   /** CERT_EXPIRES_SOON below this many days left. */
   warnDays: number;
 }
@@ -228,7 +229,7 @@ function failureProblem(facts: AddressFacts, where: string, at: AddressPlace): P
 }
 
 /**
- * @example judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, new Date('2026-01-01'))
+ * @example judgeAddress(facts, { required: ['tls-required'], warnDays: 30 }, new Date('2026-01-01'))
  */
 export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date): AddressResult {
   const at: AddressPlace = { scope: 'address', host: facts.host, ip: facts.ip };

@@ -6,7 +6,7 @@
 import type { AddressFacts, AddressResult } from './address.js';
 import type { DnsQueryFacts } from './dns.js';
 import type { Level } from './levels.js';
-import type { PolicyOutcome } from './policy.js';
+import type { PolicyOutcome, SenderPolicyId } from './policy.js';
 import type { Problem } from './problem.js';
 
 export interface MxHostFacts<A = AddressFacts> {
@@ -83,10 +83,16 @@ export interface DomainFacts {
 
 export interface DomainResult extends Omit<DomainFacts, 'mx'> {
   mx: MxHostFacts<AddressResult>[];
-  /** Lowest level over all reachable addresses; null when undetermined or no mail host. */
+  /** Lowest level over all reachable addresses (the highest of none < encrypt < verify every one reached); null when undetermined or no mail host. */
   level: Level | null;
-  required: Level;
-  /** Level meets `required`; null when the level could not be determined (exit code 3). */
+  /**
+   * What the domain had to satisfy, as text: each required policy by its level name when it has
+   * one (none, encrypt, verify), else by its id, comma-separated ("encrypt", "opportunistic,verify").
+   */
+  required: string;
+  /** The required sender policies by id, in the table's order (judge/sender-policies.ts). */
+  requiredPolicies: SenderPolicyId[];
+  /** Every required policy is satisfied; false when one is not; null when that could not be determined (exit code 3). */
   pass: boolean | null;
   /**
    * The domain's own problems: scope `domain` (DNS, the MX set, its limits), `host` (one MX
@@ -94,6 +100,7 @@ export interface DomainResult extends Omit<DomainFacts, 'mx'> {
    * problems are under the address only; judge/all-problems.ts joins them.
    */
   problems: Problem[];
+  /** The verdict per sender policy of the partner TLS FAQs, a row per policy in the table's order. */
   policies: PolicyOutcome[];
   /** Batch mode: where the domain came from (line of the input) and its other input columns, untouched. */
   source?: BatchSource;

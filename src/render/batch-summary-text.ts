@@ -1,6 +1,7 @@
 /**
  * Batch mode on stderr: the end-of-run summary block (counts by level, pass/fail against the
- * requirements, the most frequent problems, the renewal calendar, speed) and the one-line
+ * requirements, the domains that satisfy each sender policy, the most frequent problems, the
+ * renewal calendar, speed) and the one-line
  * progress report. Pure: colour, elapsed time and counts are parameters; host names and
  * domains pass through sanitize().
  */
@@ -35,7 +36,8 @@ export interface ProgressState {
   /** null when the input is a stream of unknown length. */
   total: number | null;
   elapsedMs: number;
-  counts: Readonly<SummaryCounts>;
+  /** The counts by level (the policy counts are for the summary only). */
+  counts: Readonly<Omit<SummaryCounts, 'satisfied'>>;
   inFlight: number;
 }
 
@@ -111,6 +113,8 @@ export function renderSummary(summary: BatchSummary, options: SummaryTextOptions
   lines.push(
     `  required  ${c.green('pass')} ${summary.pass}  ${c.red('fail')} ${summary.fail}${why.length > 0 ? ` (${why.join(', ')})` : ''}  ${c.yellow('undetermined')} ${summary.undetermined}`,
   );
+  // A count per sender policy of the table: the domains that satisfy it, whatever they were required to.
+  lines.push(`  policies  ${summary.satisfied.map((p) => `${p.id} ${p.count}`).join('  ')}${c.dim(' (domains that satisfy each)')}`);
 
   if (summary.topProblems.length > 0) {
     lines.push(c.bold('Most frequent problems') + c.dim(' (domains)'));

@@ -9,7 +9,7 @@
  * |-----------------|-------|
  * | domain          | the normalised A-label domain; for an invalid input row, the raw input |
  * | level           | none, encrypt or verify; empty when undetermined |
- * | required        | the level the row had to reach (its `require` cell or --require) |
+ * | required        | what the row had to satisfy (its `require` cell or --require), as JSON's `required`: "encrypt", "opportunistic,verify" |
  * | pass            | true or false; empty when undetermined |
  * | mx_hosts        | MX host names in preference order, joined by `;` |
  * | addresses       | every probed IP address, distinct, in MX order, joined by `;` |
@@ -19,6 +19,7 @@
  * | days_left       | that certificate's whole days left (negative once expired); empty when none |
  * | problems        | distinct problem codes in first-seen order (judge/all-problems.ts: the domain's, each address's, the input row's), joined by `;` |
  * | line            | the input line the row came from (batch); `--resume` keys rows by it; empty in single mode |
+ * | satisfied       | the sender policies the domain satisfies, by id in the table's order (judge/sender-policies.ts), joined by `;`; empty when none, or when undetermined (then `pass` is empty too) |
  *
  * Then the input's other columns (its header order), under their input names; a name that
  * equals a fixed column's (case-insensitively) gets the prefix `input_` (repeated until
@@ -57,6 +58,7 @@ export const CSV_COLUMNS = [
   'days_left',
   'problems',
   'line',
+  'satisfied',
 ] as const;
 
 /**
@@ -124,7 +126,7 @@ export function csvHeaderCells(extraColumns: readonly string[]): string[] {
 /**
  * The header line, CRLF-terminated.
  *
- * @example csvHeader(['partner']) // 'domain,level,…,problems,line,partner\r\n'
+ * @example csvHeader(['partner']) // 'domain,level,…,problems,line,satisfied,partner\r\n'
  */
 export function csvHeader(extraColumns: readonly string[]): string {
   return `${csvHeaderCells(extraColumns).map(csvCell).join(',')}\r\n`;
@@ -190,6 +192,7 @@ export function csvRow(result: DomainResult, extraColumns: readonly string[]): s
     expiry.daysLeft,
     csvCell([...new Set(allProblems(result).map((p) => p.code))].join(';')),
     result.source !== undefined ? String(result.source.line) : '',
+    csvCell(result.policies.filter((p) => p.satisfied === true).map((p) => p.id).join(';')),
     ...extraColumns.map((name) => csvCell(sanitize(Object.hasOwn(columns, name) ? (columns[name] ?? '') : '', Infinity))),
   ];
   return `${cells.join(',')}\r\n`;

@@ -5,6 +5,19 @@
 import type { AddressFacts } from '../../src/model/address.ts';
 import type { CertificateFacts, CertificateInfo, PathCertificate } from '../../src/model/certificate.ts';
 import type { DomainFacts, MxHostFacts } from '../../src/model/domain.ts';
+import type { Requirement } from '../../src/model/policy.ts';
+import { parseRequirement } from '../../src/judge/sender-policies.ts';
+
+/**
+ * A requirement as --require names it ('encrypt', 'b,d', …).
+ *
+ * @example judgeDomain(facts, { required: requirement('verify'), warnDays: 30 }, NOW)
+ */
+export function requirement(text: string): Requirement {
+  const parsed = parseRequirement(text);
+  if (!parsed.ok) throw new Error(`not a requirement: ${text}`);
+  return parsed.required;
+}
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
 const DAY = 86_400_000;

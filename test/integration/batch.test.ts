@@ -48,7 +48,7 @@ before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-batch-'));
   inputCsv = path.join(dir, 'partners.csv');
   const lines = ['\ufeffPartner,Domain,Require,Ticket'];
-  for (let i = 0; i < DOMAINS; i++) lines.push(`"Partner ${i}, Inc.",d${i}.test,${i === 7 ? 'none' : ''},${i === 3 ? '=HYPERLINK("http://x")' : `T-${i}`}`);
+  for (let i = 0; i < DOMAINS; i++) lines.push(`"Partner ${i}, Inc.",d${i}.test,${i === 7 ? 'none' : i === 9 ? '"C, b"' : ''},${i === 3 ? '=HYPERLINK("http://x")' : `T-${i}`}`);
   lines.push('Broken,bad..name,,T-bad', 'Again,D5.TEST.,,T-dup', 'Gone,nx.test,,T-nx');
   writeFileSync(inputCsv, `${lines.join('\r\n')}\r\n`);
 });
@@ -66,8 +66,8 @@ describe('batch audits', () => {
     const run = await runCli(['--input', inputCsv, '--format', 'csv', '--output', out, ...common()]);
     assert.equal(run.code, 1, run.stderr); // the invalid row and NXDOMAIN fail
     const { header, rows } = await readCsvFile(out);
-    assert.deepEqual(header.extraColumns.slice(0, 11), ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line']);
-    assert.deepEqual(header.extraColumns.slice(11), ['Partner', 'Ticket']);
+    assert.deepEqual(header.extraColumns.slice(0, 12), ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line', 'satisfied']);
+    assert.deepEqual(header.extraColumns.slice(12), ['Partner', 'Ticket']);
     assert.equal(rows.length, DOMAINS + 3, 'every input row once: the domains, the invalid row, D5.TEST. again and nx.test');
     assert.deepEqual(rows.map((r) => Number(r.columns.line)).sort((a, b) => a - b), Array.from({ length: DOMAINS + 3 }, (_, i) => i + 2), 'each input line once');
     // d5.test twice: each row with its own carried columns and line, the shared probe's facts.
@@ -82,8 +82,12 @@ describe('batch audits', () => {
     assert.equal(byDomain.get('d1.test')!.level, 'encrypt'); // wildcard certificate for *.test.example: name mismatch
     assert.equal(byDomain.get('d7.test')!.required, 'none');
     assert.equal(byDomain.get('d1.test')!.required, 'encrypt');
+    // Several policies in the require cell: both satisfied by encryption everywhere.
+    assert.deepEqual([byDomain.get('d9.test')!.required, byDomain.get('d9.test')!.pass], ['opportunistic,encrypt', 'true']);
     assert.equal(byDomain.get('d1.test')!.starttls, 'all');
     assert.equal(byDomain.get('d1.test')!.min_protocol, 'TLSv1.3');
+    assert.equal(byDomain.get('d1.test')!.satisfied, 'plain;opportunistic;tls-required', 'encrypted everywhere, the name not verified');
+    assert.equal(byDomain.get('nx.test')!.satisfied, '', 'a domain that does not exist satisfies no policy');
     assert.match(byDomain.get('bad..name')!.problems!, /INVALID_INPUT/);
     assert.equal(byDomain.get('nx.test')!.problems, 'DNS_NXDOMAIN');
     assert.equal(fleet.totalConnections() - before, MX_SERVERS, 'each MX address probed once for 120 domains');

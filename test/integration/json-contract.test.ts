@@ -122,7 +122,10 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
     assert.ok(isInt(d.mxLimit.found) && isInt(d.mxLimit.probed) && d.mxLimit.probed < d.mxLimit.found);
   }
   assert.ok(d.level === null || LEVELS.includes(d.level));
-  assert.ok(LEVELS.includes(d.required));
+  // `required` as v1 wrote it for a level-named requirement; several policies comma-separated.
+  const LEVEL_NAMES: Record<string, string> = { plain: 'none', 'tls-required': 'encrypt', verify: 'verify' };
+  assert.equal(d.required, d.requiredPolicies.map((id: string) => LEVEL_NAMES[id] ?? id).join(','));
+  if (d.requiredPolicies.length === 1 && d.requiredPolicies[0] !== 'opportunistic') assert.ok(LEVELS.includes(d.required), d.required);
   assert.ok(d.pass === null || typeof d.pass === 'boolean');
   assert.equal(typeof d.mxAuthenticated, 'boolean');
   assert.ok(!Number.isNaN(Date.parse(d.probedAt)));
@@ -170,12 +173,20 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
   }
   const messages = problemsOf(d).map((p: any) => `${p.code} ${p.message}`);
   assert.equal(new Set(messages).size, messages.length, 'no problem twice');
-  assert.deepEqual(d.policies.map((p: any) => p.policy), ['a', 'b', 'c', 'd']);
+  assert.deepEqual(d.policies.map((p: any) => [p.policy, p.id]), [['a', 'plain'], ['b', 'opportunistic'], ['c', 'tls-required'], ['d', 'verify']]);
   for (const p of d.policies) {
+    assert.deepEqual(Object.keys(p), ['policy', 'id', 'name', 'delivered', 'encrypted', 'authenticated', 'satisfied']);
     assert.equal(typeof p.name, 'string');
     assert.ok(['yes', 'partly', 'no', 'unknown'].includes(p.delivered));
     assert.ok(['yes', 'partly', 'no', 'unknown', 'n/a'].includes(p.encrypted));
+    assert.ok(['yes', 'partly', 'no', 'unknown', 'n/a'].includes(p.authenticated));
+    assert.ok(p.satisfied === null || typeof p.satisfied === 'boolean');
   }
+  // What was required, and pass against it: true iff every required policy is satisfied.
+  assert.ok(Array.isArray(d.requiredPolicies) && d.requiredPolicies.length > 0);
+  const required = d.policies.filter((p: any) => d.requiredPolicies.includes(p.id));
+  assert.equal(required.length, d.requiredPolicies.length);
+  assert.equal(d.pass, required.some((p: any) => p.satisfied === false) ? false : required.every((p: any) => p.satisfied === true) ? true : null);
 }
 
 function checkReport(stdout: string, { transcript }: { transcript: boolean }): any {
@@ -192,12 +203,15 @@ describe('JSON contract', { concurrency: true }, () => {
   test('a verify-grade server, without and with --transcript', () =>
     withSmtp({ tls: pki.certs.valid }, async (good) => {
       const args = [...serverArgs(good), '--ca-file', pki.caFile, ...PATIENT, '--json'];
-      const [plainRun, withTranscript, formatJson] = await Promise.all([
+      const [plainRun, withTranscript, formatJson, several] = await Promise.all([
         runCli(args),
         runCli([...args, '--transcript']),
         runCli([...serverArgs(good), '--ca-file', pki.caFile, ...PATIENT, '--format', 'json']),
+        runCli([...args, '--require', 'd,B']),
       ]);
-      for (const run of [plainRun, withTranscript, formatJson]) assert.equal(run.code, 0, run.stderr);
+      for (const run of [plainRun, withTranscript, formatJson, several]) assert.equal(run.code, 0, run.stderr);
+      const both = checkReport(several.stdout, { transcript: false }).domains[0];
+      assert.deepEqual([both.required, both.requiredPolicies, both.pass], ['opportunistic,verify', ['opportunistic', 'verify'], true]);
       const report = checkReport(plainRun.stdout, { transcript: false });
       checkReport(formatJson.stdout, { transcript: false });
       const d = report.domains[0];

@@ -82,7 +82,7 @@ describe('an aborted probe ends at once, at every stage it waits in', { concurre
         assert.equal(facts.failure?.stage, hang.stage);
         assert.match(facts.failure?.message ?? '', /aborted/);
         // Undetermined, and nothing blames the server.
-        const judged = judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, new Date());
+        const judged = judgeAddress(facts, { required: ['tls-required'], warnDays: 30 }, new Date());
         assert.equal(judged.level, null);
         assert.deepEqual(judged.problems.filter((p) => p.severity === 'error'), []);
         // No socket left open: the server sees every connection closed, and this process holds none.

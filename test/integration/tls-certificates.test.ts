@@ -96,11 +96,11 @@ describe('levels and exit codes', { concurrency: true }, () => {
     // SNI is the MX host name, on both ends.
     assert.equal(address.tls.sni, 'mx.test');
     assert.equal(smtp.sessions[0]?.sni, 'mx.test');
-    assert.deepEqual(domain.policies.map((p: any) => [p.policy, p.delivered, p.encrypted]), [
-      ['a', 'yes', 'no'],
-      ['b', 'yes', 'yes'],
-      ['c', 'yes', 'yes'],
-      ['d', 'yes', 'yes'],
+    assert.deepEqual(domain.policies.map((p: any) => [p.policy, p.id, p.delivered, p.encrypted, p.authenticated, p.satisfied]), [
+      ['a', 'plain', 'yes', 'no', 'no', true],
+      ['b', 'opportunistic', 'yes', 'yes', 'no', true],
+      ['c', 'tls-required', 'yes', 'yes', 'no', true],
+      ['d', 'verify', 'yes', 'yes', 'yes', true],
     ]);
   });
 
@@ -159,7 +159,7 @@ describe('levels and exit codes', { concurrency: true }, () => {
       assert.equal(run.code, 1);
       assert.match(run.stdout, /^FAIL mx\.test: level encrypt \(required: verify\) — The certificate of mx\.test \[127\.0\.0\.1\] expired on /m);
       assert.match(run.stdout, /✘ CERT_EXPIRED/);
-      assert.match(run.stdout, /\(d\) TLS required, name verified +delivered: no/);
+      assert.match(run.stdout, /^✘ \(d\) TLS required, name verified +no +n\/a +n\/a$/m, 'the required policy (d): nothing delivered, not satisfied');
     } finally {
       await smtp.close();
     }

@@ -37,7 +37,7 @@ test('CSV: a complete file gives every input line, the header, and its whole len
     assert.deepEqual([...done.done], [2, 3, 4]);
     assert.equal(done.rows, 3);
     assert.equal(done.validBytes, Buffer.byteLength(text));
-    assert.deepEqual(done.header?.slice(-3), ['line', 'partner', 'input_level']);
+    assert.deepEqual(done.header?.slice(-3), ['satisfied', 'partner', 'input_level']);
   });
 });
 
@@ -105,13 +105,16 @@ test('CSV: records across read boundaries (a 2 MB file)', async () => {
   });
 });
 
-test('CSV: a file that is not mxprobe output is refused; one from before the line column is refused with its reason', async () => {
+test('CSV: a file that is not mxprobe output is refused; one from before the line column, or of schema version 1, is refused with its reason', async () => {
   await withDir(async (dir) => {
     const path = join(dir, 'notes.csv');
     await writeFile(path, 'name,owner\nAcme,ops\n');
     await assert.rejects(readDone(path, 'csv'), ResumeError);
     await writeFile(path, 'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,partner\r\na.example,verify,encrypt,true,,,,,,,,A\r\n');
     await assert.rejects(readDone(path, 'csv'), (err: unknown) => err instanceof ResumeError && /earlier mxprobe \(no "line" column\)/.test(err.message));
+    // JSON schema version 1: the line column, but no satisfied column.
+    await writeFile(path, 'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line,partner\r\na.example,verify,encrypt,true,,,,,,,,2,A\r\n');
+    await assert.rejects(readDone(path, 'csv'), (err: unknown) => err instanceof ResumeError && /earlier mxprobe \(JSON schema version 1: no "satisfied" column\).*start a new output file/.test(err.message));
   });
 });
 

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
+import { SENDER_POLICIES } from '../../src/judge/sender-policies.ts';
 import { renderText } from '../../src/render/text.ts';
 import { renderJson } from '../../src/render/json.ts';
 import type { DomainResult } from '../../src/model/domain.ts';
-import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
+import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, requirement, root } from '../helpers/facts.ts';
 
 /**
  * Golden files: run with UPDATE_GOLDEN=1 to write them after an intended change, then review
@@ -19,7 +20,7 @@ function golden(name: string, actual: string): void {
   assert.equal(actual, readFileSync(path, 'utf8'));
 }
 
-const POLICY = { required: 'encrypt' as const, warnDays: 30 };
+const POLICY = { required: ['tls-required'] as const, warnDays: 30 };
 
 function results(): DomainResult[] {
   const good = judgeDomain(domainFacts(), POLICY, NOW);
@@ -130,7 +131,26 @@ test('the layout follows the width, per domain: the full table down to the width
 test('the report says which sender policies it means', () => {
   const text = renderText(results(), { colorLevel: 0, transcript: false });
   assert.doesNotMatch(text, /seed FAQ/);
-  assert.match(text, /^Sender policies of the partner TLS FAQs$/m);
+  assert.match(text, /^Sender policies of the partner TLS FAQs  delivered  encrypted  authenticated$/m);
+});
+
+test('the policy rows are the table\'s: every policy, the required one marked, no line over 80 columns', () => {
+  const several = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: requirement('a,d'), warnDays: 30 }, NOW);
+  for (const result of [...results(), several]) {
+    const lines = renderText([result], { colorLevel: 0, transcript: false }).split('\n');
+    const start = lines.findIndex((l) => l.startsWith('Sender policies'));
+    const rows = lines.slice(start + 1, start + 1 + SENDER_POLICIES.length);
+    assert.deepEqual(rows.map((r) => r.slice(2, 5)), SENDER_POLICIES.map((p) => `(${p.letter})`));
+    for (const [i, row] of rows.entries()) {
+      const policy = SENDER_POLICIES[i]!;
+      assert.ok(row.includes(policy.name), row);
+      const required = result.requiredPolicies.includes(policy.id);
+      assert.equal(row[0], required ? ({ true: '✔', false: '✘', null: '?' } as const)[String(result.policies[i]?.satisfied) as 'true'] : ' ', row);
+      assert.ok([...row].length <= 80, `${[...row].length} columns: ${row}`);
+    }
+  }
+  const marks = renderText([several], { colorLevel: 0, transcript: false }).split('\n').filter((l) => /^[✔✘?] \(/.test(l));
+  assert.deepEqual(marks.map((l) => l.slice(0, 5)), ['✔ (a)', '✘ (d)']);
 });
 
 test('text report has no raw control characters from the network, even with colour, in either layout', () => {

@@ -122,7 +122,7 @@ test('every class has an example suite of that class', () => {
 test('a weak cipher the probe negotiated: TLS_WEAK_CIPHER for every broken class, none for a notice; the address stays below verify', () => {
   for (const row of CIPHER_CLASSES) {
     const facts = addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1.2', cipher: row.example, cipherOpenssl: 'OPENSSL-NAME' } });
-    const result = judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, NOW);
+    const result = judgeAddress(facts, { required: ['tls-required'], warnDays: 30 }, NOW);
     const weak = result.problems.filter((p) => p.code === 'TLS_WEAK_CIPHER');
     if (row.status === 'broken') {
       assert.equal(weak.length, 1, row.id);
@@ -135,6 +135,6 @@ test('a weak cipher the probe negotiated: TLS_WEAK_CIPHER for every broken class
     }
   }
   // The OpenSSL name is read too.
-  const adh = judgeAddress(addressFacts({ tls: { ...addressFacts().tls!, cipher: 'TLS_SOMETHING_NEW', cipherOpenssl: 'ADH-AES128-GCM-SHA256' } }), { required: 'encrypt', warnDays: 30 }, NOW);
+  const adh = judgeAddress(addressFacts({ tls: { ...addressFacts().tls!, cipher: 'TLS_SOMETHING_NEW', cipherOpenssl: 'ADH-AES128-GCM-SHA256' } }), { required: ['tls-required'], warnDays: 30 }, NOW);
   assert.deepEqual(adh.problems.map((p) => p.code), ['TLS_WEAK_CIPHER']);
 });

@@ -79,7 +79,7 @@ function mxprobe(c: Case, at: Date) {
   const facts = certificateFactsOf({ certificates: ders([c.leaf, ...c.sent]), source: 'presented', opensslError: null, at }, trust);
   assert.ok(facts !== null, c.name);
   const failures = verifyPath(facts.path, at);
-  const result = judgeAddress(addressFacts({ host: 'mx.test', certificate: facts }), { required: 'verify', warnDays: 0 }, at);
+  const result = judgeAddress(addressFacts({ host: 'mx.test', certificate: facts }), { required: ['verify'], warnDays: 0 }, at);
   return { facts, failures, result };
 }
 
