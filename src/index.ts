@@ -12,6 +12,8 @@ export type * from './model/certificate.js';
 export type * from './model/address.js';
 export type * from './model/domain.js';
 export type * from './model/policy.js';
+export type * from './model/dane.js';
+export type * from './model/mta-sts.js';
 export * from './model/report.js';
 export * from './model/dns-rcode.js';
 export * from './model/levels.js';

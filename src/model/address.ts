@@ -6,6 +6,7 @@
 import type { CertificateFacts, CertificateVerdict } from './certificate.js';
 import type { Level } from './levels.js';
 import type { Problem } from './problem.js';
+import type { DaneOutcome } from './dane.js';
 import type { ProbeFailure, SmtpReply, StageTimings, TranscriptEntry } from './smtp.js';
 import type { ModernTlsFacts, TlsFacts, TlsMode } from './tls.js';
 
@@ -50,5 +51,7 @@ export interface AddressResult extends Omit<AddressFacts, 'certificate'> {
   certificate: (CertificateFacts & CertificateVerdict) | null;
   /** Level reached at this address; null when it could not be determined (not reachable). */
   level: Level | null;
+  /** The DANE outcome of this address against its host's TLSA records (RFC 7672). Filled by a later version; absent in this one. */
+  dane?: DaneOutcome;
   problems: Problem[];
 }

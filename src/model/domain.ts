@@ -8,6 +8,8 @@ import type { DnsQueryFacts } from './dns.js';
 import type { Level } from './levels.js';
 import type { PolicyOutcome, SenderPolicyId } from './policy.js';
 import type { Problem } from './problem.js';
+import type { TlsaFacts } from './dane.js';
+import type { MtaStsFacts, TlsRptFacts } from './mta-sts.js';
 
 export interface MxHostFacts<A = AddressFacts> {
   /** A-label host name without trailing dot. */
@@ -23,6 +25,8 @@ export interface MxHostFacts<A = AddressFacts> {
   skipped?: SkippedAddress[];
   /** Set when the MX target was neither looked up nor probed: it is no host name a sender would use. */
   unusable?: UnusableTarget;
+  /** The host's TLSA records (`_25._tcp.HOST`, RFC 7672). Filled by a later version; absent in this one. */
+  tlsa?: TlsaFacts;
 }
 
 /** An address found in DNS and not probed. */
@@ -79,6 +83,10 @@ export interface DomainFacts {
   dns: DnsQueryFacts[];
   /** ISO 8601 time the probe started. */
   probedAt: string;
+  /** The domain's MTA-STS record and policy (RFC 8461). Filled by a later version; absent in this one. */
+  mtaSts?: MtaStsFacts;
+  /** The domain's TLS reporting record (RFC 8460). Filled by a later version; absent in this one. */
+  tlsRpt?: TlsRptFacts;
 }
 
 export interface DomainResult extends Omit<DomainFacts, 'mx'> {

@@ -174,3 +174,22 @@ test('the domain keeps its own problems, each address its own: no problem is lis
   const json = JSON.stringify(r);
   for (const p of allProblems(r)) assert.equal(json.split(JSON.stringify(p.message)).length - 1, 1, `${p.code} once in the JSON`);
 });
+
+test('the slots for what comes next (TLSA, DNSSEC state, MTA-STS, TLS-RPT) are carried through and change no verdict', () => {
+  const plain = domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts(), plainAddress({ ip: '192.0.2.11' })])] });
+  const tlsa = { name: '_25._tcp.mx.example.com', records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }], dnssec: 'secure' as const, error: null };
+  const filled = {
+    ...plain,
+    dns: plain.dns.map((q) => ({ ...q, dnssec: 'insecure' as const })),
+    mx: plain.mx.map((h) => ({ ...h, tlsa })),
+    mtaSts: { record: 'v=STSv1; id=20260601', id: '20260601', policy: { version: 'STSv1', mode: 'enforce' as const, mx: ['mx.example.com'], maxAge: 86400 }, error: null },
+    tlsRpt: { record: 'v=TLSRPTv1; rua=mailto:tls@example.com', rua: ['mailto:tls@example.com'], error: null },
+  };
+  const without = judgeDomain(plain, ENCRYPT, NOW);
+  const withSlots = judgeDomain(filled, ENCRYPT, NOW);
+  for (const key of ['level', 'pass', 'problems', 'policies'] as const) assert.deepEqual(withSlots[key], without[key], key);
+  assert.deepEqual(withSlots.mx.map((h) => h.addresses.map((a) => [a.level, a.problems])), without.mx.map((h) => h.addresses.map((a) => [a.level, a.problems])));
+  assert.deepEqual([withSlots.mtaSts, withSlots.tlsRpt, withSlots.mx[0]?.tlsa, withSlots.dns[0]?.dnssec], [filled.mtaSts, filled.tlsRpt, tlsa, 'insecure']);
+  // Absent in this version: the prober fills none of them.
+  assert.ok(!('mtaSts' in without) && !('tlsRpt' in without) && !('tlsa' in (without.mx[0] ?? {})) && !('dane' in (without.mx[0]?.addresses[0] ?? {})));
+});

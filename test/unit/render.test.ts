@@ -6,6 +6,9 @@ import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { SENDER_POLICIES } from '../../src/judge/sender-policies.ts';
 import { renderText } from '../../src/render/text.ts';
 import { renderJson } from '../../src/render/json.ts';
+import { csvRow } from '../../src/render/csv.ts';
+import { junitReport } from '../../src/render/junit.ts';
+import type { PolicyOutcome } from '../../src/model/policy.ts';
 import type { DomainResult } from '../../src/model/domain.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, requirement, root } from '../helpers/facts.ts';
 
@@ -220,4 +223,14 @@ test('an undetermined domain with only warnings names the first one in its verdi
   assert.equal(result.pass, null);
   const first = renderText([result], { colorLevel: 0, transcript: false, columns: 160 }).split('\n')[0] ?? '';
   assert.match(first, /^UNKNOWN example\.com: level unknown \(required: encrypt\) — The MX host mx\.example\.com has only .*-6/);
+});
+
+test('renderers read the policy rows, not a list of four: a fifth row (as a DANE sender will be) shows in text, CSV, JUnit and JSON', () => {
+  const base = results()[0]!;
+  const dane = { policy: 'e', id: 'dane', name: 'DANE', delivered: 'yes', encrypted: 'yes', authenticated: 'yes', satisfied: true } as unknown as PolicyOutcome;
+  const result: DomainResult = { ...base, policies: [...base.policies, dane], requiredPolicies: [...base.requiredPolicies, 'dane' as PolicyOutcome['id']] };
+  assert.match(renderText([result], { colorLevel: 0, transcript: false }), /^✔ \(e\) DANE {2,}yes {8}yes {8}yes$/m);
+  assert.match(csvRow(result, []), /,plain;opportunistic;tls-required;verify;dane\r\n$/);
+  assert.match(junitReport([result], { name: 'x', timestamp: NOW, durationMs: 0 }), /policy \(e\) DANE: delivered yes, encrypted yes, authenticated yes; required, satisfied/);
+  assert.equal(JSON.parse(renderJson([result], { transcript: false })).domains[0].policies[4].id, 'dane');
 });
