@@ -9,11 +9,16 @@
  * twice, the same invalid text on several lines). Each complete row is also handed to
  * `onRow` with what the summary needs (level, pass, problems, what became of it; NDJSON: the
  * whole result), so that a resumed run's summary and exit code cover the whole output.
+ *
+ * Only an output of this JSON schema version (2) is continued: NDJSON lines carry
+ * `schemaVersion` first, a CSV of version 2 ends its fixed columns with `satisfied`. An output
+ * of version 1 (or another) is refused with its reason, never appended to: one file, one schema.
  */
 import { open } from 'node:fs/promises';
 import type { DomainResult } from '../model/domain.js';
 import type { ProblemCode } from '../model/problem.js';
 import { isLevel } from '../model/levels.js';
+import { SCHEMA_VERSION } from '../model/report.js';
 import { PROBLEMS } from '../judge/problem-catalogue.js';
 import { rowKind, type RecordedRow } from '../judge/batch-summary.js';
 import { SENDER_POLICIES } from '../judge/sender-policies.js';
@@ -284,6 +289,12 @@ async function readNdjson(handle: Handle, path: string, onRow: ((row: EarlierRow
       if (!ok) throw new ResumeError(`${path} is not mxprobe NDJSON output (its first line is not a domain result): not appending to it`);
     }
     if (!ok) return; // a damaged line: not a row; dropped if nothing valid follows it
+    // Rows of another schema version: appending version-2 rows would make a file of two schemas.
+    const version = (row as { schemaVersion?: unknown }).schemaVersion;
+    if (version !== SCHEMA_VERSION) {
+      const which = version === undefined ? 'an earlier mxprobe (JSON schema version 1)' : `an mxprobe of JSON schema version ${String(version).slice(0, 20)}`;
+      throw new ResumeError(`${path} was written by ${which}, which --resume cannot continue (this one writes version ${SCHEMA_VERSION}): start a new output file`);
+    }
     addRow(result, ndjsonRecord(row as Record<string, unknown>), onRow);
     result.validBytes = end;
   };

@@ -24,7 +24,7 @@ export function domainJson(domain: DomainResult): string {
   return escapeUnsafeJson(JSON.stringify(domain));
 }
 
-/** @example renderJson([result], { transcript: false }) // '{\n  "schemaVersion": 1, ...' */
+/** @example renderJson([result], { transcript: false }) // '{\n  "schemaVersion": 2, ...' */
 export function renderJson(domains: readonly DomainResult[], options: JsonOptions): string {
   const report: Report = {
     schemaVersion: SCHEMA_VERSION,

@@ -105,6 +105,7 @@ describe('batch audits', () => {
     assert.equal(run.code, 0, run.stderr); // the wildcard certificate names none of them: encrypt, which --require encrypt accepts
     const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(rows.length, 12);
+    assert.ok(rows.every((r) => Object.keys(r)[0] === 'schemaVersion' && r.schemaVersion === 2), 'each NDJSON line says its schema version first');
     assert.equal(server.connections - before, 12, 'a probe per (MX name, address)');
     assert.ok(server.peakConcurrent <= 2, `peak ${server.peakConcurrent}`);
     assert.ok(server.peakConcurrent >= 1);
@@ -138,7 +139,7 @@ describe('batch audits', () => {
   test('JSON: one document, one domain per line, the schema of single mode', async () => {
     const run = await runCli(['--input', inputCsv, '--format', 'json', '--quiet', ...common()]);
     const report = run.json();
-    assert.equal(report.schemaVersion, 1);
+    assert.equal(report.schemaVersion, 2);
     assert.equal(report.domains.length, DOMAINS + 3);
     const d3 = report.domains.find((d: any) => d.domain === 'd3.test');
     assert.deepEqual(d3.source, { line: 5, columns: { Partner: 'Partner 3, Inc.', Ticket: '=HYPERLINK("http://x")' } });

@@ -193,7 +193,7 @@ function checkReport(stdout: string, { transcript }: { transcript: boolean }): a
   assert.ok(stdout.endsWith('\n'));
   const report = JSON.parse(stdout);
   assert.deepEqual(Object.keys(report), ['schemaVersion', 'domains']);
-  assert.equal(report.schemaVersion, 1);
+  assert.equal(report.schemaVersion, 2);
   assert.ok(Array.isArray(report.domains));
   for (const d of report.domains) checkDomain(d, { transcript });
   return report;

@@ -165,7 +165,7 @@ test('NDJSON: one line per result, no transcript, C1 and bidi escaped, parses ba
   assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u202e\u2028](?!$)/);
   assert.doesNotMatch(line, /"transcript"/);
   assert.match(line, /x\\u0085y\\u202ez\\u2028/);
-  assert.deepEqual(JSON.parse(line), JSON.parse(JSON.stringify(withoutTranscripts(withTranscript))));
+  assert.deepEqual(JSON.parse(line), { schemaVersion: 2, ...JSON.parse(JSON.stringify(withoutTranscripts(withTranscript))) });
   assert.match(ndjsonRow(withTranscript, { transcript: true }), /"transcript":\[\{"dir":"S","text":"220 hi"/);
   assert.equal(JSON.parse(line).source.columns.partner, 'x\u0085y\u202ez\u2028');
 });

@@ -172,3 +172,21 @@ test('the summary rebuilt from an earlier output equals the summary of its resul
     });
   }
 });
+
+test('NDJSON rows say their schema version first; a file of schema version 1 (or another) is refused with its reason, never appended to', async () => {
+  const row = ndjsonRow(named('a.example', 2));
+  assert.match(row, /^\{"schemaVersion":2,"domain":"a\.example",/);
+  await withDir(async (dir) => {
+    const path = join(dir, 'out.ndjson');
+    const { schemaVersion: _v, ...v1 } = JSON.parse(row);
+    await writeFile(path, `${JSON.stringify(v1)}\n`);
+    await assert.rejects(readDone(path, 'ndjson'), (err: unknown) => err instanceof ResumeError && /earlier mxprobe \(JSON schema version 1\).*start a new output file/.test(err.message));
+    await writeFile(path, `${JSON.stringify({ ...v1, schemaVersion: 3 })}\n`);
+    await assert.rejects(readDone(path, 'ndjson'), (err: unknown) => err instanceof ResumeError && /JSON schema version 3/.test(err.message));
+    // A version-1 row after version-2 ones: the file is mixed, not continued.
+    await writeFile(path, `${row}${JSON.stringify({ ...v1, source: { line: 3, columns: {} } })}\n`);
+    await assert.rejects(readDone(path, 'ndjson'), ResumeError);
+    await writeFile(path, row);
+    assert.deepEqual([...(await readDone(path, 'ndjson')).done], [2]);
+  });
+});

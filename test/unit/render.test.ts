@@ -191,7 +191,7 @@ test('JSON report matches the golden file and keeps the public field names', () 
   const json = renderJson(results(), { transcript: false });
   golden('report.json', json);
   const report = JSON.parse(json);
-  assert.equal(report.schemaVersion, 1);
+  assert.equal(report.schemaVersion, 2);
   const d = report.domains[1];
   for (const key of ['domain', 'level', 'required', 'pass', 'mx', 'problems']) assert.ok(key in d, key);
   for (const key of ['host', 'preference', 'implicit', 'addresses']) assert.ok(key in d.mx[0], key);
