@@ -173,7 +173,7 @@ test('renderSummary without colour: no escape codes, the counts, problems and ca
   assert.equal(lines[1], '  domains   344 in 12.3 s (27.9 domains/s), 3 probes');
   assert.equal(lines[2], '  levels    verify 340  encrypt 1  none 1  no mail 1  unknown 0  invalid 1');
   assert.equal(lines[3], '  required  pass 341  fail 3 (1 accept no mail, 1 invalid input)  undetermined 0');
-  assert.equal(lines[4], '  policies  plain 342  opportunistic 341  tls-required 341  verify 340 (domains that satisfy each)');
+  assert.equal(lines[4], '  satisfied (a) 342  (b) 341  (c) 341  (d) 340');
   assert.equal(lines[5], 'Most frequent problems (domains)');
   assert.ok(lines.includes('  ! CERT_EXPIRES_SOON     340'), text);
   assert.ok(lines.includes('  ✘ CERT_EXPIRED            1'), text);
@@ -206,7 +206,7 @@ test('renderSummary of an empty run', () => {
       '  domains   0 in 5 ms (0.0 domains/s), 0 probes',
       '  levels    verify 0  encrypt 0  none 0  unknown 0',
       '  required  pass 0  fail 0  undetermined 0',
-      '  policies  plain 0  opportunistic 0  tls-required 0  verify 0 (domains that satisfy each)',
+      '  satisfied (a) 0  (b) 0  (c) 0  (d) 0',
       '',
     ].join('\n'),
   );
