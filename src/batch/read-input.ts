@@ -418,7 +418,7 @@ function csvRow(record: RawRecord, layout: CsvLayout): InputRow {
   if (layout.requireIndex >= 0) {
     const raw = (fields[layout.requireIndex] ?? '').trim();
     const parsed = raw === '' ? null : parseRequirement(raw);
-    if (parsed?.ok === true) required = parsed.required;
+    if (parsed !== null) required = parsed;
     else if (raw !== '' && shifted === null) errors.push(`unknown requirement ${quote(raw, 40)} (use ${requirementNames()}; several comma-separated)`);
     else if (raw !== '') warning = `${shifted}; its require cell ${quote(raw, 40)} names no sender policy, so the default applies`;
   }

@@ -195,7 +195,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
   const format = (raw.json === true ? 'json' : raw.format) as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not ${quote(format)}`);
   const required = parseRequirement(raw.require);
-  if (!required.ok) throw new UsageError(`--require must name sender policies (${requirementNames()}; several comma-separated), not ${quote(raw.require)}`);
+  if (required === null) throw new UsageError(`--require must name sender policies (${requirementNames()}; several comma-separated), not ${quote(raw.require)}`);
   const warnDays = Number(raw.warnDays);
   if (!/^\d+$/.test(raw.warnDays) || warnDays > 3650) throw new UsageError(`--warn-days must be a whole number of days from 0 to 3650, not ${quote(raw.warnDays)}`);
   if (raw.resolver !== undefined && parseServer(raw.resolver) === null) {
@@ -264,7 +264,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
     connectTimeoutMs: seconds(raw.connectTimeout, '--connect-timeout', MIN_TIMEOUT_SECONDS),
     dnsTimeoutMs: seconds(raw.dnsTimeout, '--dns-timeout', MIN_TIMEOUT_SECONDS),
     caFile: raw.caFile ?? null,
-    required: required.required,
+    required,
     warnDays,
     format,
     output: raw.output ?? null,

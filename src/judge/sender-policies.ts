@@ -199,19 +199,22 @@ const BY_NAME: ReadonlyMap<string, SenderPolicyId> = new Map(
 
 /**
  * A requirement from its text: one or more policy names, comma-separated (letters, ids, or the
- * level names none/encrypt/verify), without regard to case or spaces around commas.
+ * level names none/encrypt/verify), without regard to case or spaces around commas; in the
+ * table's order, each once. Null when a name is empty or unknown (the caller says which names
+ * there are: {@link requirementNames}).
  *
- * @example parseRequirement('b, d') // { ok: true, required: ['opportunistic', 'verify'] }
- * @example parseRequirement('encrypt') // { ok: true, required: ['tls-required'] }
+ * @example parseRequirement('d, B') // ['opportunistic', 'verify']
+ * @example parseRequirement('encrypt') // ['tls-required']
+ * @example parseRequirement('dane') // null
  */
-export function parseRequirement(text: string): { ok: true; required: Requirement } | { ok: false; error: string } {
+export function parseRequirement(text: string): Requirement | null {
   const ids = new Set<SenderPolicyId>();
-  for (const name of text.split(',').map((n) => n.trim().toLowerCase())) {
-    const id = BY_NAME.get(name);
-    if (id === undefined) return { ok: false, error: name === '' ? 'an empty policy name' : `an unknown policy name` };
+  for (const name of text.split(',')) {
+    const id = BY_NAME.get(name.trim().toLowerCase());
+    if (id === undefined) return null;
     ids.add(id);
   }
-  return { ok: true, required: SENDER_POLICIES.map((p) => p.id).filter((id) => ids.has(id)) };
+  return SENDER_POLICIES.map((p) => p.id).filter((id) => ids.has(id));
 }
 
 /**

@@ -15,8 +15,8 @@ import { parseRequirement } from '../../src/judge/sender-policies.ts';
  */
 export function requirement(text: string): Requirement {
   const parsed = parseRequirement(text);
-  if (!parsed.ok) throw new Error(`not a requirement: ${text}`);
-  return parsed.required;
+  if (parsed === null) throw new Error(`not a requirement: ${text}`);
+  return parsed;
 }
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
