@@ -3,12 +3,12 @@
  * sink as each domain finishes (a file sink writes synchronously, so a killed run keeps
  * every finished row); JUnit needs the counts first and is written at the end.
  */
-import type { DomainResult } from '../model/result.js';
+import type { DomainResult } from '../model/domain.js';
 import { csvHeader, csvRow } from '../render/csv.js';
 import { ndjsonRow } from '../render/ndjson.js';
 import { junitReport } from '../render/junit.js';
 import { domainJson } from '../render/json.js';
-import { SCHEMA_VERSION } from '../model/result.js';
+import { SCHEMA_VERSION } from '../model/report.js';
 import type { Sink } from './sink.js';
 
 export type BatchFormat = 'csv' | 'ndjson' | 'json' | 'junit' | 'text';

@@ -5,7 +5,7 @@
  * `capacity` (a row naming one again is probed again; its addresses' probes are still shared
  * by the SharedProber's own cache).
  */
-import type { DomainFacts } from '../model/result.js';
+import type { DomainFacts } from '../model/domain.js';
 
 /**
  * @example

@@ -12,7 +12,9 @@
  *   a plain list.
  * - Header names are trimmed and matched case-insensitively: `domain` is preferred, else
  *   `email` (the part after the last `@` is the domain); `require` is optional and sets the
- *   row's level (none|encrypt|verify, case-insensitive). Every other column, and an
+ *   sender policies the row must satisfy, as --require names them (none|encrypt|verify, a–d,
+ *   plain, opportunistic, tls-required; several comma-separated, so quoted in a comma CSV;
+ *   case-insensitive). Every other column, and an
  *   `email` column the domain is read from, is carried through under its trimmed header
  *   name; an empty header name becomes `column_N` (1-based position). Duplicate names
  *   (case-insensitive) make the file unusable.
@@ -25,7 +27,7 @@
  *   empty cells). Extra fields are ignored when all are blank (trailing commas). Extra
  *   values give the row a `warning` (a value with an unquoted comma shifts every later
  *   column, so its carried values may be shifted) but a valid domain is still probed; a
- *   `require` cell that is then not a level is ignored (the default applies) and named in
+ *   `require` cell that then names no policy is ignored (the default applies) and named in
  *   the warning.
  * - Bounds: a record (or list line) longer than {@link MAX_RECORD_CHARS} characters becomes
  *   an invalid row and the reader skips to the next physical line break, ignoring quotes,
@@ -38,7 +40,8 @@
  */
 import { open } from 'node:fs/promises';
 import { normalizeDomain } from '../input/normalize-domain.js';
-import { isLevel, type Level } from '../model/levels.js';
+import type { Requirement } from '../model/policy.js';
+import { parseRequirement, requirementNames } from '../judge/sender-policies.js';
 import { quote } from '../render/sanitize.js';
 
 export interface InputRow {
@@ -52,8 +55,8 @@ export interface InputRow {
   error: string | null;
   /** One-line doubt about a valid row (more fields than the header): reported as INPUT_EXTRA_FIELDS. */
   warning: string | null;
-  /** From the `require` column; null when the column is absent or the cell empty. */
-  required: Level | null;
+  /** From the `require` column (sender policies, as --require names them); null when the column is absent or the cell empty. */
+  required: Requirement | null;
   /** Every other column by header name, values exactly as parsed (empty for a plain list). */
   columns: Record<string, string>;
 }
@@ -410,14 +413,14 @@ function csvRow(record: RawRecord, layout: CsvLayout): InputRow {
       : null;
   const checked = checkDomain(input);
   if (checked.error !== null) errors.push(shifted !== null ? `${shifted}; ${checked.error}` : checked.error);
-  let required: Level | null = null;
+  let required: Requirement | null = null;
   let warning = shifted;
   if (layout.requireIndex >= 0) {
     const raw = (fields[layout.requireIndex] ?? '').trim();
-    const value = raw.toLowerCase();
-    if (isLevel(value)) required = value;
-    else if (raw !== '' && shifted === null) errors.push(`unknown required level ${quote(raw, 40)} (use none, encrypt or verify)`);
-    else if (raw !== '') warning = `${shifted}; its require cell ${quote(raw, 40)} is not a level, so the default applies`;
+    const parsed = raw === '' ? null : parseRequirement(raw);
+    if (parsed !== null) required = parsed;
+    else if (raw !== '' && shifted === null) errors.push(`unknown requirement ${quote(raw, 40)} (use ${requirementNames()}; several comma-separated)`);
+    else if (raw !== '') warning = `${shifted}; its require cell ${quote(raw, 40)} names no sender policy, so the default applies`;
   }
   return {
     line: record.line,

@@ -9,12 +9,20 @@
  * twice, the same invalid text on several lines). Each complete row is also handed to
  * `onRow` with what the summary needs (level, pass, problems, what became of it; NDJSON: the
  * whole result), so that a resumed run's summary and exit code cover the whole output.
+ *
+ * Only an output of this JSON schema version (2) is continued: NDJSON lines carry
+ * `schemaVersion` first, a CSV of version 2 ends its fixed columns with `satisfied`. An output
+ * of version 1 (or another) is refused with its reason, never appended to: one file, one schema.
  */
 import { open } from 'node:fs/promises';
-import type { DomainResult, ProblemCode } from '../model/result.js';
+import type { DomainResult } from '../model/domain.js';
+import type { ProblemCode } from '../model/problem.js';
 import { isLevel } from '../model/levels.js';
+import { SCHEMA_VERSION } from '../model/report.js';
 import { PROBLEMS } from '../judge/problem-catalogue.js';
 import { rowKind, type RecordedRow } from '../judge/batch-summary.js';
+import { SENDER_POLICIES } from '../judge/sender-policies.js';
+import type { SenderPolicyId } from '../model/policy.js';
 import { CSV_COLUMNS, csvNeedsEscape } from '../render/csv.js';
 
 export interface DoneRows {
@@ -59,6 +67,8 @@ const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const READ_BYTES = 1 << 20;
 /** The fixed columns before `line` was added: a file that has only these was written by an earlier version. */
 const COLUMNS_BEFORE_LINE = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('line'));
+/** The fixed columns of JSON schema version 1 (before `satisfied`): a file with only these was written by an earlier version. */
+const COLUMNS_OF_V1 = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('satisfied'));
 
 /**
  * Undoes csvCell: the surrounding quotes and doubled quotes, then the formula-escape quote
@@ -72,6 +82,8 @@ export function csvCellValue(raw: string): string {
 }
 
 const isCode = (code: unknown): code is ProblemCode => typeof code === 'string' && Object.hasOwn(PROBLEMS, code);
+const POLICY_IDS: ReadonlySet<string> = new Set(SENDER_POLICIES.map((p) => p.id));
+const isPolicyId = (id: unknown): id is SenderPolicyId => typeof id === 'string' && POLICY_IDS.has(id);
 const lineNumber = (value: unknown): number | null => {
   const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
   return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : null;
@@ -86,7 +98,8 @@ function csvRecord(cells: readonly string[]): EarlierRow {
   const pass = passText === 'true' ? true : passText === 'false' ? false : null;
   const codes = at('problems').split(';').filter(isCode);
   const kind = level === null && codes.includes('INVALID_INPUT') ? 'invalid' : level === null && pass === false ? 'no-mail' : 'judged';
-  return { line: lineNumber(at('line')), record: { kind, level, pass, codes }, result: null };
+  const satisfied = at('satisfied').split(';').filter(isPolicyId);
+  return { line: lineNumber(at('line')), record: { kind, level, pass, codes, satisfied }, result: null };
 }
 
 /** The result's shape as far as the renewal calendar reads it (the file may be damaged). */
@@ -110,12 +123,19 @@ function calendarReadable(row: Record<string, unknown>): boolean {
 function ndjsonRecord(row: Record<string, unknown>): EarlierRow {
   const level = typeof row.level === 'string' && isLevel(row.level) ? row.level : null;
   const pass = typeof row.pass === 'boolean' ? row.pass : null;
-  const problems = Array.isArray(row.problems) ? row.problems : [];
+  // The domain's own problems and each address's (the file may be damaged: read what has the shape).
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+  const addresses = list(row.mx).flatMap((host) => list((host as { addresses?: unknown } | null)?.addresses));
+  const problems = [...list(row.problems), ...addresses.flatMap((a) => list((a as { problems?: unknown } | null)?.problems))];
   const codes = [...new Set(problems.map((p: unknown) => (p as { code?: unknown } | null)?.code).filter(isCode))];
+  const satisfied = list(row.policies).flatMap((p) => {
+    const policy = p as { id?: unknown; satisfied?: unknown } | null;
+    return policy?.satisfied === true && isPolicyId(policy.id) ? [policy.id] : [];
+  });
   const source = row.source as { line?: unknown } | null | undefined;
   return {
     line: lineNumber(typeof source === 'object' && source !== null ? source.line : undefined),
-    record: { kind: rowKind(row.outcome), level, pass, codes },
+    record: { kind: rowKind(row.outcome), level, pass, codes, satisfied },
     result: calendarReadable(row) ? (row as unknown as DomainResult) : null,
   };
 }
@@ -186,6 +206,9 @@ async function readCsv(handle: Handle, path: string, onRow: ((row: EarlierRow) =
     if (isHeader) {
       isHeader = false;
       if (cells.slice(0, CSV_COLUMNS.length).join(',') !== CSV_COLUMNS.join(',')) {
+        if (cells.slice(0, COLUMNS_OF_V1.length).join(',') === COLUMNS_OF_V1.join(',')) {
+          throw new ResumeError(`${path} was written by an earlier mxprobe (JSON schema version 1: no "satisfied" column), which --resume cannot continue: start a new output file`);
+        }
         if (cells.slice(0, COLUMNS_BEFORE_LINE.length).join(',') === COLUMNS_BEFORE_LINE.join(',')) {
           throw new ResumeError(`${path} was written by an earlier mxprobe (no "line" column), which --resume cannot continue: start a new output file`);
         }
@@ -266,6 +289,12 @@ async function readNdjson(handle: Handle, path: string, onRow: ((row: EarlierRow
       if (!ok) throw new ResumeError(`${path} is not mxprobe NDJSON output (its first line is not a domain result): not appending to it`);
     }
     if (!ok) return; // a damaged line: not a row; dropped if nothing valid follows it
+    // Rows of another schema version: appending version-2 rows would make a file of two schemas.
+    const version = (row as { schemaVersion?: unknown }).schemaVersion;
+    if (version !== SCHEMA_VERSION) {
+      const which = version === undefined ? 'an earlier mxprobe (JSON schema version 1)' : `an mxprobe of JSON schema version ${String(version).slice(0, 20)}`;
+      throw new ResumeError(`${path} was written by ${which}, which --resume cannot continue (this one writes version ${SCHEMA_VERSION}): start a new output file`);
+    }
     addRow(result, ndjsonRecord(row as Record<string, unknown>), onRow);
     result.validBytes = end;
   };

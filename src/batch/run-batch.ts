@@ -12,8 +12,8 @@
  * Either way the finished rows are in the output and the summary says what was left.
  */
 import { createReadStream, statSync, truncateSync } from 'node:fs';
-import type { DomainResult } from '../model/result.js';
-import type { Level } from '../model/levels.js';
+import type { DomainResult } from '../model/domain.js';
+import type { Requirement } from '../model/policy.js';
 import { DnsResolver } from '../dns/resolver.js';
 import { probeDomain, type DomainProbeOptions } from '../probe/probe-domain.js';
 import { SharedProber } from '../probe/shared-prober.js';
@@ -50,7 +50,7 @@ export interface BatchSettings extends BatchOptions {
   output: string | null;
   format: BatchFormat;
   quiet: boolean;
-  required: Level;
+  required: Requirement;
   warnDays: number;
   transcript: boolean;
   colorLevel: 0 | 1 | 2 | 3;

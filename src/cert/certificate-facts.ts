@@ -4,7 +4,7 @@
  * own verdict from the handshake. Time-independent facts; judging them at a moment is
  * judge/verify-path.ts.
  */
-import type { CertificateFacts, PathCertificate } from '../model/result.js';
+import type { CertificateFacts, PathCertificate } from '../model/certificate.js';
 import { buildPath } from './build-path.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
 import type { TrustStore } from './trust-store.js';

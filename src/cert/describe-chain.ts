@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate } from 'node:tls';
-import type { CertificateInfo } from '../model/result.js';
+import type { CertificateInfo } from '../model/certificate.js';
 import type { CertificateFields } from './certificate-fields.js';
 import { keyCanSign, signatureAlgorithm } from './signature-algorithm.js';
 

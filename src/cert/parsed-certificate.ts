@@ -4,7 +4,7 @@
  * intermediate or root that many servers send is decoded (and its signatures checked) once.
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import type { CertificateInfo } from '../model/result.js';
+import type { CertificateInfo } from '../model/certificate.js';
 import { readCertificateFields, type CertificateFields } from './certificate-fields.js';
 import { describeCertificate } from './describe-chain.js';
 

@@ -86,7 +86,7 @@ function program(): Command {
     .option('--timeout <seconds>', `overall deadline per address (at least ${MIN_TIMEOUT_SECONDS})`, D.timeout)
     .option('--connect-timeout <seconds>', `deadline for the TCP connection (at least ${MIN_TIMEOUT_SECONDS})`, D.connectTimeout)
     .option('--ca-file <pem>', 'also trust the CA certificates in this PEM file (private CAs)')
-    .option('--require <level>', 'level every domain must reach: none, encrypt or verify', D.require)
+    .option('--require <policies>', 'sender policies every domain must satisfy: none, encrypt, verify, a-d, plain, opportunistic, tls-required (several comma-separated)', D.require)
     .option('--warn-days <days>', 'warn when a certificate expires within this many days', D.warnDays)
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default(D.format))
     .option('--json', 'same as --format json')

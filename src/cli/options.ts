@@ -2,14 +2,15 @@
  * Validates the command line at the edge: every bad value becomes a one-line UsageError,
  * and the rest of the program receives typed, checked settings.
  */
-import { isLevel, type Level } from '../model/levels.js';
 import { normalizeDomain } from '../input/normalize-domain.js';
 import { ipFamily } from '../input/ip-family.js';
 import { quote } from '../render/sanitize.js';
+import { parseRequirement, requirementNames } from '../judge/sender-policies.js';
+import type { Requirement } from '../model/policy.js';
 import { parseServer } from '../dns/server-address.js';
 import { parseShard, type Shard } from '../batch/shard.js';
 import type { BatchOptions } from '../batch/run-batch.js';
-import type { TlsMode } from '../model/result.js';
+import type { TlsMode } from '../model/tls.js';
 
 export class UsageError extends Error {}
 
@@ -113,7 +114,8 @@ export interface Settings {
   connectTimeoutMs: number;
   dnsTimeoutMs: number;
   caFile: string | null;
-  required: Level;
+  /** --require: the sender policies every domain must satisfy (a batch row's `require` cell overrides it). */
+  required: Requirement;
   warnDays: number;
   format: Format;
   /** Write the report here instead of standard output. */
@@ -192,7 +194,8 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
   const defaultPort = port(raw.port, '--port');
   const format = (raw.json === true ? 'json' : raw.format) as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not ${quote(format)}`);
-  if (!isLevel(raw.require)) throw new UsageError(`--require must be none, encrypt or verify, not ${quote(raw.require)}`);
+  const required = parseRequirement(raw.require);
+  if (required === null) throw new UsageError(`--require must name sender policies (${requirementNames()}; several comma-separated), not ${quote(raw.require)}`);
   const warnDays = Number(raw.warnDays);
   if (!/^\d+$/.test(raw.warnDays) || warnDays > 3650) throw new UsageError(`--warn-days must be a whole number of days from 0 to 3650, not ${quote(raw.warnDays)}`);
   if (raw.resolver !== undefined && parseServer(raw.resolver) === null) {
@@ -261,7 +264,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
     connectTimeoutMs: seconds(raw.connectTimeout, '--connect-timeout', MIN_TIMEOUT_SECONDS),
     dnsTimeoutMs: seconds(raw.dnsTimeout, '--dns-timeout', MIN_TIMEOUT_SECONDS),
     caFile: raw.caFile ?? null,
-    required: raw.require,
+    required,
     warnDays,
     format,
     output: raw.output ?? null,

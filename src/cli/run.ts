@@ -6,7 +6,7 @@ import { errorLine } from './error-line.js';
 import os from 'node:os';
 import type { Settings } from './options.js';
 import type { BatchOptions, BatchOutcome } from '../batch/run-batch.js';
-import type { DomainFacts, DomainResult } from '../model/result.js';
+import type { DomainFacts, DomainResult } from '../model/domain.js';
 import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
 import type { ProbeOptions } from '../probe/probe-address.js';
 import type { DnsResolver } from '../dns/resolver.js';

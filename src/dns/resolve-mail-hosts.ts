@@ -7,7 +7,9 @@
  * address left out stays in the facts with the reason. Gathers facts only: judge/ decides
  * what they mean.
  */
-import { lookupFailed, type DnsQueryFacts, type DomainOutcome, type SkippedAddress, type UnusableTarget } from '../model/result.js';
+import { lookupFailed } from '../model/dns-rcode.js';
+import type { DnsQueryFacts } from '../model/dns.js';
+import type { DomainOutcome, SkippedAddress, UnusableTarget } from '../model/domain.js';
 import { specialPurpose } from '../input/special-addresses.js';
 import { mapLimit } from '../probe/map-limit.js';
 import { addressLiteral, hostNameProblem, isLocalhostName } from './host-name.js';

@@ -5,7 +5,7 @@
  * once) and stop, sockets closed, when the caller's AbortSignal aborts.
  */
 import dns from 'node:dns';
-import type { DnsQueryFacts } from '../model/result.js';
+import type { DnsQueryFacts } from '../model/dns.js';
 import { queryServers, stopped, type Exchange } from './transport.js';
 import type { MxData, QueryType, WireRecord } from './wire.js';
 import { parseServer, type DnsServer } from './server-address.js';

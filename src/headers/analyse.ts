@@ -20,11 +20,12 @@ import { limitsOf, MessageSplitter, type HeaderLimits, type RawMessage } from '.
 export { headersExitStatus };
 
 /**
- * One message's header as facts: its Received fields parsed, oldest first.
+ * One message's header as facts: its Received fields parsed, oldest first. `readError` is the
+ * read error that ended the input, if one did (it cut the header the input stopped in).
  *
  * @example messageFacts(raw, 'message.eml').hops[0]?.encrypted // true | false | null
  */
-export function messageFacts(raw: RawMessage, file: string | null = null): MessageFacts {
+export function messageFacts(raw: RawMessage, file: string | null = null, readError: string | null = null): MessageFacts {
   const header = raw.header;
   return {
     file,
@@ -36,6 +37,7 @@ export function messageFacts(raw: RawMessage, file: string | null = null): Messa
     headerChars: header.chars,
     headerTruncated: header.truncated,
     inputCut: header.inputCut,
+    inputError: header.inputCut ? readError : null,
     headerOnly: header.headerOnly,
     receivedCount: header.receivedCount,
     receivedTruncated: header.receivedTruncated,
@@ -83,6 +85,8 @@ export class HeadersAnalyser {
   private allPass = true;
   private firstHeaderOnly: boolean | null = null;
   private ended = false;
+  /** The read error that ended the input ('EIO'), once `end` knows it. */
+  private readError: string | null = null;
 
   constructor(private readonly options: AnalyserOptions) {
     this.limits = limitsOf(options.limits);
@@ -93,7 +97,7 @@ export class HeadersAnalyser {
       // Outside an mbox, text without a single header field is not a message; in an mbox every
       // From_ entry is one (with nothing to prove, it cannot pass).
       if (raw.header.fieldCount === 0 && raw.envelopeFrom === null) return;
-      const result = judgeMessage(messageFacts(raw, file), this.options.now);
+      const result = judgeMessage(messageFacts(raw, file, this.readError), this.options.now);
       this.listed += 1;
       if (!result.verdict.pass) this.allPass = false;
       this.options.onMessage(result);
@@ -119,6 +123,7 @@ export class HeadersAnalyser {
   /** Ends the input; `error` is why reading stopped early ('EIO'), if it did. Returns the judged input. */
   end(error: string | null = null): HeadersInput {
     this.ended = true;
+    this.readError = error;
     const tail = this.decoder.decode();
     this.chars += tail.length;
     this.splitter.push(tail);

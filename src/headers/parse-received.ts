@@ -7,7 +7,8 @@
  */
 import { isIP } from 'node:net';
 import type { ClientCertVerified, HopBy, HopFrom, HopTls, ReceivedFacts, ReceivedFormat } from '../model/headers.js';
-import { keywordClass, keywordSource, normaliseVersion } from './protocol-names.js';
+import { keywordClass, keywordSource } from './protocol-names.js';
+import { normaliseVersion } from '../model/tls-protocols.js';
 
 // ---------------------------------------------------------------------------------------
 // Tokens

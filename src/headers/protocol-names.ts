@@ -1,9 +1,9 @@
 /**
  * Names in Received fields: the `with` protocol keywords of RFC 3848 (ESMTPS, ESMTPA, ESMTPSA,
  * LMTPS, …), RFC 6531 §3.7.3 (UTF8SMTP…) and the IANA "Mail Transmission Types" registry, plus
- * SMTPS (Gmail) and HTTP(S) (Microsoft 365); and the spellings of TLS versions. Pure tables.
+ * SMTPS (Gmail) and HTTP(S) (Microsoft 365). Pure tables. The spellings of TLS versions are in the one
+ * protocol table, model/tls-protocols.ts.
  */
-import type { TlsVersion } from '../model/headers.js';
 
 export type KeywordClass = 'tls' | 'plain' | 'local';
 
@@ -70,28 +70,4 @@ export function keywordClass(keyword: string | null): KeywordClass | null {
 export function isLmtp(keyword: string | null): boolean {
   const k = keyword?.toLowerCase() ?? '';
   return k.startsWith('lmtp') || k.startsWith('utf8lmtp');
-}
-
-const VERSION_NAMES: Readonly<Record<string, TlsVersion>> = {
-  'ssl2': 'SSLv2',
-  'ssl3': 'SSLv3',
-  'ssl3.0': 'SSLv3',
-  'tls1': 'TLSv1',
-  'tls1.0': 'TLSv1',
-  'tls1.1': 'TLSv1.1',
-  'tls1.2': 'TLSv1.2',
-  'tls1.3': 'TLSv1.3',
-};
-
-/**
- * 'TLSv1.3', 'TLS1_3', 'tls1.3', 'SSLv3' → the TlsVersion; 'TLSv1/SSLv3' kept; else null.
- *
- * @example normaliseVersion('TLS1_3') // 'TLSv1.3'
- */
-export function normaliseVersion(protocol: string | null): TlsVersion | null {
-  if (protocol === null || protocol.length > 16) return null;
-  const lower = protocol.toLowerCase();
-  if (lower === 'tlsv1/sslv3') return 'TLSv1/SSLv3';
-  const key = lower.replace('v', '').replace('_', '.');
-  return VERSION_NAMES[key] ?? null;
 }

@@ -6,9 +6,13 @@
  * Rows read back from an earlier output (`--resume`) are added as {@link RecordedRow}s:
  * what a CSV row keeps of a result.
  */
-import type { DomainResult, ProblemCode, Severity } from '../model/result.js';
+import type { DomainResult } from '../model/domain.js';
+import type { ProblemCode, Severity } from '../model/problem.js';
 import type { Level } from '../model/levels.js';
 import { PROBLEMS } from './problem-catalogue.js';
+import { allProblems } from './all-problems.js';
+import { SENDER_POLICIES } from './sender-policies.js';
+import type { PolicyLetter, SenderPolicyId } from '../model/policy.js';
 
 export interface SummaryCounts {
   /**
@@ -28,6 +32,8 @@ export interface SummaryCounts {
   undetermined: number;
   /** Input rows that were not a domain (outcome 'invalid-input'): not in any level count, counted in `fail`. */
   invalid: number;
+  /** Domains that satisfy each sender policy (judge/sender-policies.ts), whatever they were required to. */
+  satisfied: Record<SenderPolicyId, number>;
 }
 
 /** What the summary needs of one row: all a CSV row keeps of its result (see {@link recordOf}). */
@@ -38,6 +44,8 @@ export interface RecordedRow {
   pass: boolean | null;
   /** Distinct problem codes. */
   codes: readonly ProblemCode[];
+  /** The sender policies the domain satisfies (CSV column `satisfied`). */
+  satisfied: readonly SenderPolicyId[];
 }
 
 /**
@@ -57,10 +65,16 @@ export function rowKind(outcome: unknown): RecordedRow['kind'] {
  * when the domain accepts no mail (judge-domain.ts), so a CSV row's level and pass cells
  * say the same as the outcome.
  *
- * @example recordOf(result) // { kind: 'no-mail', level: null, pass: false, codes: ['DNS_NXDOMAIN'] }
+ * @example recordOf(result) // { kind: 'no-mail', level: null, pass: false, codes: ['DNS_NXDOMAIN'], satisfied: [] }
  */
-export function recordOf(result: Pick<DomainResult, 'outcome' | 'level' | 'pass' | 'problems'>): RecordedRow {
-  return { kind: rowKind(result.outcome), level: result.level, pass: result.pass, codes: [...new Set(result.problems.map((p) => p.code))] };
+export function recordOf(result: Pick<DomainResult, 'outcome' | 'level' | 'pass' | 'problems' | 'mx' | 'policies'>): RecordedRow {
+  return {
+    kind: rowKind(result.outcome),
+    level: result.level,
+    pass: result.pass,
+    codes: [...new Set(allProblems(result).map((p) => p.code))],
+    satisfied: result.policies.filter((p) => p.satisfied === true).map((p) => p.id),
+  };
 }
 
 export interface ProblemCount {
@@ -88,6 +102,15 @@ export interface RenewalEntry {
   domains: number;
 }
 
+/** How many domains satisfy one sender policy. */
+export interface PolicyCount {
+  id: SenderPolicyId;
+  /** The FAQs' letter. */
+  policy: PolicyLetter;
+  name: string;
+  count: number;
+}
+
 export interface BatchSummary {
   total: number;
   byLevel: { none: number; encrypt: number; verify: number; unknown: number };
@@ -97,6 +120,8 @@ export interface BatchSummary {
   fail: number;
   undetermined: number;
   invalid: number;
+  /** Domains that satisfy each sender policy, a row per policy of the table (judge/sender-policies.ts). */
+  satisfied: PolicyCount[];
   /** Most frequent first (count descending, then code). */
   topProblems: ProblemCount[];
   /** Soonest expiry first; one entry per (MX host, leaf fingerprint). */
@@ -131,7 +156,18 @@ function earlier(a: { time: number; host: string; fingerprint: string }, b: { ti
  * const summary = acc.summary(); // summary.renewals[0] expires soonest
  */
 export class SummaryAccumulator {
-  private readonly c: SummaryCounts = { none: 0, encrypt: 0, verify: 0, unknown: 0, noMail: 0, pass: 0, fail: 0, undetermined: 0, invalid: 0 };
+  private readonly c: SummaryCounts = {
+    none: 0,
+    encrypt: 0,
+    verify: 0,
+    unknown: 0,
+    noMail: 0,
+    pass: 0,
+    fail: 0,
+    undetermined: 0,
+    invalid: 0,
+    satisfied: Object.fromEntries(SENDER_POLICIES.map((p) => [p.id, 0])) as Record<SenderPolicyId, number>,
+  };
   private n = 0;
   /** Domains per problem code: bounded by the closed list of codes. */
   private readonly problems = new Map<ProblemCode, { severity: Severity; count: number }>();
@@ -159,7 +195,7 @@ export class SummaryAccumulator {
 
   /** A snapshot of the counters. */
   get counts(): Readonly<SummaryCounts> {
-    return { ...this.c };
+    return { ...this.c, satisfied: { ...this.c.satisfied } };
   }
 
   /** Certificates currently tracked for the calendar (at most `calendarCapacity`; for tests). */
@@ -190,6 +226,7 @@ export class SummaryAccumulator {
       else if (row.pass === false || row.kind === 'no-mail') c.fail += 1;
       else c.undetermined += 1;
     }
+    for (const id of new Set(row.satisfied)) if (Object.hasOwn(c.satisfied, id)) c.satisfied[id] += 1;
 
     const seen = new Set<ProblemCode>();
     for (const code of row.codes) {
@@ -268,6 +305,7 @@ export class SummaryAccumulator {
       fail: c.fail,
       undetermined: c.undetermined,
       invalid: c.invalid,
+      satisfied: SENDER_POLICIES.map((p): PolicyCount => ({ id: p.id, policy: p.letter, name: p.name, count: c.satisfied[p.id] })),
       topProblems: problems,
       renewals,
     };

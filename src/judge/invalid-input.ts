@@ -3,10 +3,10 @@
  * with its line), so that it is reported, counted and kept in the output: it never aborts a run.
  * A row that is a domain but was read with a doubt gets that warning added to its result.
  */
-import type { DomainResult } from '../model/result.js';
-import type { Level } from '../model/levels.js';
+import type { DomainResult } from '../model/domain.js';
+import type { Requirement } from '../model/policy.js';
 import { problem } from './problem-catalogue.js';
-import { senderPolicies } from './judge-domain.js';
+import { judgePolicies, requirementText } from './sender-policies.js';
 
 export interface InvalidRow {
   line: number;
@@ -15,8 +15,8 @@ export interface InvalidRow {
   columns: Record<string, string>;
 }
 
-/** @example invalidInputResult({ line: 3, input: 'bad..name', error: '…', columns: {} }, 'encrypt', new Date()) */
-export function invalidInputResult(row: InvalidRow, required: Level, now: Date): DomainResult {
+/** @example invalidInputResult({ line: 3, input: 'bad..name', error: '…', columns: {} }, ['tls-required'], new Date()) */
+export function invalidInputResult(row: InvalidRow, required: Requirement, now: Date): DomainResult {
   return {
     domain: row.input,
     input: row.input,
@@ -26,10 +26,11 @@ export function invalidInputResult(row: InvalidRow, required: Level, now: Date):
     dns: [],
     probedAt: now.toISOString(),
     level: null,
-    required,
+    required: requirementText(required),
+    requiredPolicies: [...required],
     pass: false,
-    problems: [problem('INVALID_INPUT', `Line ${row.line}: ${row.error}.`)],
-    policies: senderPolicies([], false),
+    problems: [problem('INVALID_INPUT', `Line ${row.line}: ${row.error}.`, { scope: 'input' })],
+    policies: judgePolicies({ domain: row.input, outcome: 'invalid-input', mx: [], dns: [] }, []),
     source: { line: row.line, columns: row.columns },
   };
 }
@@ -43,5 +44,5 @@ export function invalidInputResult(row: InvalidRow, required: Level, now: Date):
  */
 export function withInputWarning(result: DomainResult, line: number, warning: string | null): DomainResult {
   if (warning === null) return result;
-  return { ...result, problems: [...result.problems, problem('INPUT_EXTRA_FIELDS', `Line ${line}: ${warning}.`)] };
+  return { ...result, problems: [...result.problems, problem('INPUT_EXTRA_FIELDS', `Line ${line}: ${warning}.`, { scope: 'input' })] };
 }

@@ -2,23 +2,27 @@
  * Judges what one address probe found: its level (none < encrypt < verify) and its problems.
  * Pure: the time is a parameter, so a test can pin it.
  */
-import type { AddressFacts, AddressResult, CertificateFacts, CertificateInfo, CertificateVerdict, PathCertificate, Problem, ProblemCode } from '../model/result.js';
+import type { AddressFacts, AddressResult } from '../model/address.js';
+import type { CertificateFacts, CertificateInfo, CertificateVerdict, PathCertificate } from '../model/certificate.js';
+import type { AddressPlace, Problem, ProblemCode } from '../model/problem.js';
 import type { Level } from '../model/levels.js';
+import type { Requirement } from '../model/policy.js';
 import { matchHostName } from '../cert/name-match.js';
 import { isWeakSignature } from '../cert/signature-algorithm.js';
 import { failureCode, problem } from './problem-catalogue.js';
 import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';
+import { tlsProtocol } from '../model/tls-protocols.js';
+import { cipherWeaknesses } from '../model/cipher-classes.js';
 
 export interface JudgePolicy {
-  /** Level each domain must reach. */
-  required: Level;
+  /** The sender policies each domain must satisfy (judge/sender-policies.ts parseRequirement). */
+  required: Requirement;
   /** CERT_EXPIRES_SOON below this many days left. */
   warnDays: number;
 }
 
 const DAY_MS = 86_400_000;
-const LEGACY_PROTOCOLS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
 /** Key sizes below these are WEAK_KEY (NIST SP 800-131A; Debian's OpenSSL default security level 2). */
 const MIN_KEY_BITS: Record<string, number> = { rsa: 2048, 'rsa-pss': 2048, dsa: 2048, dh: 2048, ec: 224 };
 
@@ -143,7 +147,7 @@ function certificateProblems(
   cert: CertificateFacts & CertificateVerdict,
   pathFailures: readonly PathFailure[],
   host: string,
-  at: { host: string; ip: string },
+  at: AddressPlace,
   policy: JudgePolicy,
 ): Problem[] {
   const problems: Problem[] = [];
@@ -208,7 +212,7 @@ export function capLevel(level: Level | null, problems: readonly Problem[]): Lev
   return level;
 }
 
-function failureProblem(facts: AddressFacts, where: string, at: { host: string; ip: string }): Problem | null {
+function failureProblem(facts: AddressFacts, where: string, at: AddressPlace): Problem | null {
   const failure = facts.failure;
   // An aborted probe (a stopped batch) says nothing about the server: no problem blames it.
   if (failure === null || failure.kind === 'aborted') return null;
@@ -225,10 +229,10 @@ function failureProblem(facts: AddressFacts, where: string, at: { host: string; 
 }
 
 /**
- * @example judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, new Date('2026-01-01'))
+ * @example judgeAddress(facts, { required: ['tls-required'], warnDays: 30 }, new Date('2026-01-01'))
  */
 export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date): AddressResult {
-  const at = { host: facts.host, ip: facts.ip };
+  const at: AddressPlace = { scope: 'address', host: facts.host, ip: facts.ip };
   const where = `${facts.host} [${facts.ip}]`;
   const problems: Problem[] = [];
   const failed = failureProblem(facts, where, at);
@@ -255,8 +259,13 @@ export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date
   let level: Level | null = talked ? 'none' : null;
   if (facts.tls !== null) {
     level = 'encrypt';
-    if (LEGACY_PROTOCOLS.has(facts.tls.protocol)) {
+    if (tlsProtocol(facts.tls.protocol)?.legacy === true) {
       problems.push(problem('TLS_LEGACY_PROTOCOL', `${where} negotiated ${facts.tls.protocol}.`, at));
+    }
+    // The probe offers every suite OpenSSL still has (security level 0): a broken one it got is the server's choice.
+    const weak = [...new Set([...cipherWeaknesses(facts.tls.cipher), ...cipherWeaknesses(facts.tls.cipherOpenssl)])];
+    if (weak.length > 0) {
+      problems.push(problem('TLS_WEAK_CIPHER', `${where} negotiated the broken cipher suite ${facts.tls.cipher} (${weak.join(', ')}).`, at));
     }
     // What a sender with current TLS defaults gets (TLS_MODERN_HANDSHAKE_FAILED; capLevel caps it).
     const modern = modernTlsProblem(facts, where, at);

@@ -1,12 +1,18 @@
 /**
  * Judges a whole domain: DNS outcome, each address, the domain's level (the lowest over all
- * reachable addresses of all MX hosts), pass/fail against the required level, and what the
- * four sender policies of the partner TLS FAQs would do. Pure: the time is a parameter.
+ * reachable addresses of all MX hosts), what each sender policy of the partner TLS FAQs would do
+ * (judge/sender-policies.ts) and pass/fail against the required policies. Pure: the time is a
+ * parameter.
  */
-import { lookupFailed, type AddressResult, type DnsQueryFacts, type DomainFacts, type DomainResult, type MxHostFacts, type PolicyOutcome, type Problem, type SkippedAddress } from '../model/result.js';
-import { lowestLevel, meetsLevel, type Level } from '../model/levels.js';
+import { lookupFailed } from '../model/dns-rcode.js';
+import type { AddressResult } from '../model/address.js';
+import type { DnsQueryFacts } from '../model/dns.js';
+import type { DomainFacts, DomainResult, MxHostFacts, SkippedAddress } from '../model/domain.js';
+import type { Problem, ProblemPlace } from '../model/problem.js';
+import { lowestLevel } from '../model/levels.js';
 import { judgeAddress, type JudgePolicy } from './judge-address.js';
 import { problem } from './problem-catalogue.js';
+import { judgePolicies, requirementMet, requirementText } from './sender-policies.js';
 
 const familyOption = (family: 4 | 6) => (family === 4 ? '-6' : '-4');
 const listed = (items: readonly string[], most = 5) => (items.length > most ? `${items.slice(0, most).join(', ')} and ${items.length - most} more` : items.join(', '));
@@ -14,7 +20,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** DNS_MALFORMED for a malformed answer, else DNS_FAILURE, naming what was asked and what went wrong. */
 function lookupProblem(query: DnsQueryFacts, what: string, host?: string): Problem {
-  const where = host !== undefined ? { host } : {};
+  const where: ProblemPlace = host !== undefined ? { scope: 'host', host } : { scope: 'domain' };
   if (query.rcode === 'MALFORMED') return problem('DNS_MALFORMED', `The ${what} gave a malformed answer: ${query.error ?? 'unreadable'}.`, where);
   const why = query.error !== undefined ? ` (${query.error})` : '';
   return problem('DNS_FAILURE', `The ${what} failed: ${query.rcode}${why}.`, where);
@@ -23,7 +29,7 @@ function lookupProblem(query: DnsQueryFacts, what: string, host?: string): Probl
 /** What the addresses left out of a host's probes say: special-purpose ones, filtered families, the cap. */
 function skippedProblems(host: MxHostFacts<AddressResult>, skipped: readonly SkippedAddress[]): Problem[] {
   const problems: Problem[] = [];
-  const at = { host: host.host };
+  const at = { scope: 'host', host: host.host } as const;
   const special = skipped.filter((s) => s.reason === 'special-purpose');
   if (special.length > 0) {
     const addresses = listed(special.map((s) => `${s.ip} (${s.range ?? 'special-purpose'})`));
@@ -46,7 +52,7 @@ function skippedProblems(host: MxHostFacts<AddressResult>, skipped: readonly Ski
 
 function hostProblems(facts: DomainFacts, host: MxHostFacts<AddressResult>): Problem[] {
   const problems: Problem[] = [];
-  const at = { host: host.host };
+  const at = { scope: 'host', host: host.host } as const;
   if (host.implicit) problems.push(problem('IMPLICIT_MX', `${facts.domain} has no MX record; mail goes to ${host.host} itself.`, at));
   if (host.cnames.length > 0) problems.push(problem('MX_CNAME', `The MX host ${host.host} is an alias for ${host.cnames.join(' → ')}.`, at));
   if (host.unusable !== undefined) {
@@ -91,41 +97,6 @@ function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): P
   return problems;
 }
 
-type Share = 'yes' | 'partly' | 'no';
-function share(count: number, total: number): Share {
-  return count === 0 ? 'no' : count === total ? 'yes' : 'partly';
-}
-
-/**
- * What senders with the policies (a)–(d) of the partner TLS FAQs would do with this domain's
- * MX hosts, from the levels of its addresses (null: undetermined).
- * @example senderPolicies(['verify', 'encrypt'], true)[3] // { policy: 'd', …, delivered: 'partly', encrypted: 'yes' }
- */
-export function senderPolicies(levels: readonly (Level | null)[], reachableDomain: boolean | null): PolicyOutcome[] {
-  const names = {
-    a: 'plain (no TLS)',
-    b: 'TLS if offered',
-    c: 'TLS required',
-    d: 'TLS required, name verified',
-  } as const;
-  if (reachableDomain !== true) {
-    const delivered = reachableDomain === false ? 'no' : 'unknown';
-    return (['a', 'b', 'c', 'd'] as const).map((policy) => ({ policy, name: names[policy], delivered, encrypted: delivered === 'no' ? 'n/a' : 'unknown' }));
-  }
-  const reached = levels.filter((l): l is Level => l !== null);
-  const atLeast = (level: Level) => reached.filter((l) => meetsLevel(l, level)).length;
-  const strict = (level: Level): Pick<PolicyOutcome, 'delivered' | 'encrypted'> => {
-    const delivered = share(atLeast(level), reached.length);
-    return { delivered, encrypted: delivered === 'no' ? 'n/a' : 'yes' };
-  };
-  return [
-    { policy: 'a', name: names.a, delivered: 'yes', encrypted: 'no' },
-    { policy: 'b', name: names.b, delivered: 'yes', encrypted: share(atLeast('encrypt'), reached.length) },
-    { policy: 'c', name: names.c, ...strict('encrypt') },
-    { policy: 'd', name: names.d, ...strict('verify') },
-  ];
-}
-
 /**
  * Severity is relative to the requirement: a domain that meets it carries no error. What
  * does not keep it from passing (an expired certificate under `--require encrypt`, one
@@ -139,23 +110,24 @@ export function relativeTo(pass: boolean | null, problems: Problem[]): Problem[]
 }
 
 /**
- * @example judgeDomain(facts, { required: 'verify', warnDays: 30 }, new Date())
+ * @example judgeDomain(facts, { required: ['verify'], warnDays: 30 }, new Date())
  */
 export function judgeDomain(facts: DomainFacts, policy: JudgePolicy, now: Date): DomainResult {
   const mx = facts.mx.map((host) => ({ ...host, addresses: host.addresses.map((a) => judgeAddress(a, policy, now)) }));
-  const addresses = mx.flatMap((host) => host.addresses);
-  const levels = addresses.map((a) => a.level);
-  const level = lowestLevel(levels.filter((l): l is Level => l !== null));
-  const problems = [...dnsProblems(facts, mx), ...addresses.flatMap((a) => a.problems)];
-  const noMail = facts.outcome === 'nxdomain' || facts.outcome === 'null-mx' || facts.outcome === 'no-mail-host';
-  const pass = level !== null ? meetsLevel(level, policy.required) : noMail ? false : null;
+  const level = lowestLevel(mx.flatMap((host) => host.addresses.flatMap((a) => (a.level === null ? [] : [a.level]))));
+  // The domain's own problems; each address keeps its own (allProblems joins them for renderers).
+  const problems = dnsProblems(facts, mx);
+  // The verdict per sender policy, and against the requirement (judge/sender-policies.ts).
+  const policies = judgePolicies(facts, mx);
+  const pass = requirementMet(policies, policy.required);
   return {
     ...facts,
     mx: pass === true ? mx.map((host) => ({ ...host, addresses: host.addresses.map((a) => ({ ...a, problems: relativeTo(pass, a.problems) })) })) : mx,
     level,
-    required: policy.required,
+    required: requirementText(policy.required),
+    requiredPolicies: [...policy.required],
     pass,
     problems: relativeTo(pass, problems),
-    policies: senderPolicies(levels, level !== null ? true : noMail ? false : null),
+    policies,
   };
 }

@@ -7,8 +7,10 @@
  *   A  TLS 1.2 or 1.3 with its cipher recorded, and nothing weak
  *   B  TLS was used, but its version or cipher was not recorded (an RFC 3848 keyword only,
  *      Gmail's "Google Transport Security", Exchange 2010's "(TLS)")
- *   C  an obsolete protocol: SSLv3, TLS 1.0 or 1.1, or old OpenSSL's "TLSv1/SSLv3" (RFC 8996)
- *   D  a weak cipher: RC4, DES/3DES, EXPORT, NULL, MD5, under 112 bits, or SSLv2 (RFC 9325 §4.1)
+ *   C  an obsolete protocol: SSLv3, TLS 1.0 or 1.1, or old OpenSSL's "TLSv1/SSLv3" (RFC 8996; the one
+ *      protocol table, model/tls-protocols.ts)
+ *   D  a weak cipher: RC4, DES/3DES, EXPORT, NULL, MD5, anonymous, under 112 bits, or SSLv2
+ *      (RFC 9325 §4.1; the one classification, model/cipher-classes.ts)
  *   F  no TLS
  *   null  not graded: encryption unknown, or a local hop without TLS
  *
@@ -32,8 +34,6 @@
  * no input held a message header (headersExitStatus).
  */
 import type {
-  HeaderProblem,
-  HeaderProblemCode,
   HeadersInput,
   HeadersInputFacts,
   HeadersReport,
@@ -45,43 +45,19 @@ import type {
   MessageResult,
 } from '../model/headers.js';
 import { isLmtp, keywordClass } from '../headers/protocol-names.js';
-import { HEADER_PROBLEMS, sizeText } from './headers-problem-catalogue.js';
+import { cipherWeaknesses } from '../model/cipher-classes.js';
+import { tlsProtocol } from '../model/tls-protocols.js';
+import { problem, sizeText } from './problem-catalogue.js';
+import type { Problem, ProblemPlace } from '../model/problem.js';
 
 /** Clocks of two servers may disagree this much before HOP_DATE_ORDER / HOP_DATE_IN_FUTURE. */
 const CLOCK_SKEW_MS = 15 * 60_000;
-/** RFC 9325 §4.1: MUST NOT negotiate cipher suites offering less than 112 bits of security. */
-const MIN_BITS = 112;
-/** Obsolete protocols: RFC 7568 (SSLv3), RFC 8996 (TLS 1.0 and 1.1). */
-const LEGACY_VERSIONS: ReadonlySet<string> = new Set(['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1/SSLv3']);
 const GRADE_RANK: Readonly<Record<HopGrade, number>> = { A: 5, B: 4, C: 3, D: 2, F: 1 };
 
-function problem(code: HeaderProblemCode, message: string, hop: number | null): HeaderProblem {
-  const kind = HEADER_PROBLEMS[code];
-  return { code, severity: kind.severity, message, hint: kind.hint, hop };
-}
-
-/**
- * What is weak in a cipher name, in words; empty when nothing is. Checks OpenSSL, IANA and
- * GnuTLS spellings: RC4 (RFC 7465), DES and 3DES (DES-CBC3, _3DES_EDE_, Sweet32), EXPORT,
- * NULL encryption and MD5 MACs (RFC 9325 §4.1).
- *
- * @example cipherWeaknesses('EDH-RSA-DES-CBC3-SHA') // ['3DES']
- */
-export function cipherWeaknesses(cipher: string): string[] {
-  const u = cipher.toUpperCase();
-  const weak: string[] = [];
-  if (u.includes('NULL')) weak.push('NULL encryption');
-  if (u.includes('EXPORT') || u.startsWith('EXP-') || u.startsWith('EXP1024')) weak.push('EXPORT');
-  if (u.includes('RC4')) weak.push('RC4');
-  if (u.includes('RC2')) weak.push('RC2');
-  if (u.includes('3DES') || u.includes('DES-CBC3') || u.includes('DES_CBC3') || u.includes('DESCBC3') || u.includes('DES-EDE') || u.includes('DES_EDE')) {
-    weak.push('3DES');
-  } else if (u.includes('DES')) {
-    weak.push('DES');
-  }
-  if (u.includes('MD5')) weak.push('MD5');
-  return weak;
-}
+/** The place of a hop's problem (its order), or of the message's own (null). */
+const hopPlace = (order: number | null): ProblemPlace => (order === null ? { scope: 'message', hop: null } : { scope: 'hop', hop: order });
+/** The place of a problem of the input as a whole. */
+const INPUT: ProblemPlace = { scope: 'input', hop: null };
 
 function isLoopback(ip: string): boolean {
   const a = ip.toLowerCase();
@@ -138,8 +114,8 @@ export function judgeHop(hop: HopFacts): Hop {
   const local = reason !== null;
   const encrypted = cut ? null : hop.encrypted;
   const label = hopLabel(hop);
-  const problems: HeaderProblem[] = [];
-  const at = hop.order;
+  const problems: Problem[] = [];
+  const at = hopPlace(hop.order);
   if (cut) {
     problems.push(problem('HOP_FIELD_TRUNCATED', `${label}: the Received field was cut at its size limit and the rest was not read, so whether this hop used TLS is unknown.`, at));
   } else {
@@ -151,11 +127,13 @@ export function judgeHop(hop: HopFacts): Hop {
   let legacy = false;
   const tls = hop.tls;
   if (tls !== null) {
-    weak = tls.cipher === null ? [] : cipherWeaknesses(tls.cipher);
-    // Exim before 4.92 with GnuTLS wrote the key size in bytes: its bits are not compared.
-    if (tls.bits !== null && tls.bits > 0 && tls.bits < MIN_BITS && hop.format !== 'exim-legacy') weak.push(`${tls.bits}-bit key`);
-    if (tls.version === 'SSLv2') weak.push('SSLv2 (RFC 6176)');
-    legacy = tls.version !== null && LEGACY_VERSIONS.has(tls.version);
+    // One classification (model/cipher-classes.ts). Exim before 4.92 with GnuTLS wrote the key
+    // size in bytes: its bits are not compared.
+    weak = cipherWeaknesses(tls.cipher ?? '', hop.format === 'exim-legacy' ? null : tls.bits);
+    // One protocol table (model/tls-protocols.ts): a broken protocol (SSLv2) is as weak as a broken cipher.
+    const protocol = tlsProtocol(tls.version);
+    if (protocol?.broken === true) weak.push(`${protocol.name} (${protocol.rfc})`);
+    legacy = protocol !== null && protocol.legacy && !protocol.broken;
     if (legacy) problems.push(problem('HOP_LEGACY_PROTOCOL', `${label} used the obsolete protocol ${tls.protocol ?? ''}.`, at));
     if (weak.length > 0) problems.push(problem('HOP_WEAK_CIPHER', `${label} used ${tls.cipher ?? tls.protocol ?? 'a weak cipher'}: ${weak.join(', ')}.`, at));
     if (tls.verified === 'fail') problems.push(problem('HOP_CLIENT_CERT_FAILED', `${label}: the client certificate was not verified.`, at));
@@ -237,15 +215,15 @@ function dateProblems(hops: readonly Hop[], now: Date | undefined): void {
   for (const hop of hops) {
     const label = hopLabel(hop);
     if (hop.date === null) {
-      hop.problems.push(problem('HOP_DATE_INVALID', `${label}: ${hop.dateText === null ? 'no time stamp' : `unreadable time stamp "${hop.dateText}"`}.`, hop.order));
+      hop.problems.push(problem('HOP_DATE_INVALID', `${label}: ${hop.dateText === null ? 'no time stamp' : `unreadable time stamp "${hop.dateText}"`}.`, hopPlace(hop.order)));
       continue;
     }
     const time = Date.parse(hop.date);
     if (now !== undefined && time > now.getTime() + CLOCK_SKEW_MS) {
-      hop.problems.push(problem('HOP_DATE_IN_FUTURE', `${label} is stamped ${hop.date}, later than now.`, hop.order));
+      hop.problems.push(problem('HOP_DATE_IN_FUTURE', `${label} is stamped ${hop.date}, later than now.`, hopPlace(hop.order)));
     }
     if (previous !== null && time < previous - CLOCK_SKEW_MS) {
-      hop.problems.push(problem('HOP_DATE_ORDER', `${label} is stamped ${hop.date}, before the hop before it.`, hop.order));
+      hop.problems.push(problem('HOP_DATE_ORDER', `${label} is stamped ${hop.date}, before the hop before it.`, hopPlace(hop.order)));
     }
     previous = time;
   }
@@ -259,23 +237,27 @@ function dateProblems(hops: readonly Hop[], now: Date | undefined): void {
 export function judgeMessage(message: MessageFacts, now?: Date): MessageResult {
   const hops = message.hops.map(judgeHop);
   dateProblems(hops, now);
-  const own: HeaderProblem[] = [];
+  const own: Problem[] = [];
   if (message.headerTruncated) {
-    own.push(problem('HEADER_TOO_LARGE', `The header is larger than the ${sizeText(message.headerChars, 'characters')} read: the rest was not read.`, null));
+    own.push(problem('HEADER_TOO_LARGE', `The header is larger than the ${sizeText(message.headerChars, 'characters')} read: the rest was not read.`, hopPlace(null)));
   }
   if (message.inputCut) {
-    own.push(problem('INPUT_TOO_LARGE', 'The input stopped inside this header (at its size limit, or a read error): the rest of the header was not read.', null));
+    own.push(
+      message.inputError !== null
+        ? problem('INPUT_READ_ERROR', `Reading the input failed inside this header (${message.inputError}): the rest of the header was not read.`, hopPlace(null))
+        : problem('INPUT_TOO_LARGE', 'The input stopped inside this header at its size limit: the rest of the header was not read.', hopPlace(null)),
+    );
   }
   if (message.repairedLines > 0) {
-    own.push(problem('HEADER_LINES_REPAIRED', `${message.repairedLines} header line(s) were neither a field nor indented, and were joined to the field before.`, null));
+    own.push(problem('HEADER_LINES_REPAIRED', `${message.repairedLines} header line(s) were neither a field nor indented, and were joined to the field before.`, hopPlace(null)));
   }
   if (message.receivedCount === 0 && !message.headerTruncated && !message.inputCut) {
-    own.push(problem('NO_RECEIVED_FIELDS', 'The message has no Received field.', null));
+    own.push(problem('NO_RECEIVED_FIELDS', 'The message has no Received field.', hopPlace(null)));
   }
   if (message.receivedTruncated) {
-    own.push(problem('TOO_MANY_RECEIVED_FIELDS', `The message has ${message.receivedCount} Received fields; the newest ${hops.length} were read, the oldest ${message.receivedCount - hops.length} not.`, null));
+    own.push(problem('TOO_MANY_RECEIVED_FIELDS', `The message has ${message.receivedCount} Received fields; the newest ${hops.length} were read, the oldest ${message.receivedCount - hops.length} not.`, hopPlace(null)));
   }
-  if (hops.length > 0 && hops.every((h) => h.local)) own.push(problem('NO_NETWORK_HOP', 'Every Received field is a local hand-over: no hop between two hosts.', null));
+  if (hops.length > 0 && hops.every((h) => h.local)) own.push(problem('NO_NETWORK_HOP', 'Every Received field is a local hand-over: no hop between two hosts.', hopPlace(null)));
   return {
     ...message,
     hops,
@@ -291,14 +273,17 @@ export function judgeMessage(message: MessageFacts, now?: Date): MessageResult {
  * @example judgeInput({ ...facts, inputCut: true }).pass // false, with INPUT_TOO_LARGE
  */
 export function judgeInput(facts: HeadersInputFacts): HeadersInput {
-  const problems: HeaderProblem[] = [];
+  const problems: Problem[] = [];
+  if (facts.error !== null) {
+    problems.push(problem('INPUT_READ_ERROR', `Reading the input failed (${facts.error}) after ${sizeText(facts.bytes, 'bytes')}: the rest was not read.`, INPUT));
+  }
   if (facts.inputCut) {
-    problems.push(problem('INPUT_TOO_LARGE', `The input is larger than the ${sizeText(facts.bytes, 'bytes')} read: the rest was not read.`, null));
+    problems.push(problem('INPUT_TOO_LARGE', `The input is larger than the ${sizeText(facts.bytes, 'bytes')} read: the rest was not read.`, INPUT));
   }
   if (facts.messagesCut) {
-    problems.push(problem('TOO_MANY_MESSAGES', `The input holds ${facts.messagesFound} messages; the first ${facts.messagesRead} were read, the rest only counted.`, null));
+    problems.push(problem('TOO_MANY_MESSAGES', `The input holds ${facts.messagesFound} messages; the first ${facts.messagesRead} were read, the rest only counted.`, INPUT));
   }
-  if (!facts.headerFound && facts.error === null) problems.push(problem('NO_MESSAGE_HEADER', 'No message header was found in the input.', null));
+  if (!facts.headerFound && facts.error === null) problems.push(problem('NO_MESSAGE_HEADER', 'No message header was found in the input.', INPUT));
   const complete = !facts.inputCut && !facts.messagesCut && facts.error === null;
   return {
     file: facts.file,

@@ -3,9 +3,11 @@
  * its handshake failed, the problem says why, in words, from OpenSSL's reason and the facts
  * of the probe's own handshake. Pure.
  */
-import type { AddressFacts, Problem } from '../model/result.js';
+import type { AddressFacts } from '../model/address.js';
+import type { AddressPlace, Problem } from '../model/problem.js';
 import { isLegacySignatureScheme } from '../tls/server-signature.js';
 import { failureCode, problem } from './problem-catalogue.js';
+import { tlsProtocol } from '../model/tls-protocols.js';
 
 const CURRENT = 'a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)';
 
@@ -20,7 +22,8 @@ export function modernFailureReason(error: string, facts: Pick<AddressFacts, 'tl
   const tls = facts.tls;
   const scheme = tls?.serverSignature ?? null;
   if (/protocol version|unsupported protocol|wrong ssl version|version too low|no protocols available/.test(e)) {
-    const only = tls !== null && !['TLSv1.2', 'TLSv1.3'].includes(tls.protocol) ? `only ${tls.protocol}` : 'no TLS 1.2 or later';
+    // Legacy by the one protocol table (or unknown to it): the server's best is below what current senders accept.
+    const only = tls !== null && tlsProtocol(tls.protocol)?.legacy !== false ? `only ${tls.protocol}` : 'no TLS 1.2 or later';
     return `the server speaks ${only}, and current senders require TLS 1.2 or later (RFC 8996 deprecates TLS 1.0 and 1.1)`;
   }
   if (e.includes('dh key too small')) {
@@ -45,9 +48,9 @@ export function modernFailureReason(error: string, facts: Pick<AddressFacts, 'tl
  * or whose check stopped before it (the address's level is then unknown); null when there is
  * nothing to say.
  *
- * @example modernTlsProblem(facts, 'mx.example.com [192.0.2.1]', { host: 'mx.example.com', ip: '192.0.2.1' })
+ * @example modernTlsProblem(facts, 'mx.example.com [192.0.2.1]', { scope: 'address', host: 'mx.example.com', ip: '192.0.2.1' })
  */
-export function modernTlsProblem(facts: AddressFacts, where: string, at: { host: string; ip: string }): Problem | null {
+export function modernTlsProblem(facts: AddressFacts, where: string, at: AddressPlace): Problem | null {
   const modern = facts.modernTls;
   if (modern === null || modern.ok === true) return null;
   if (modern.ok === false) {

@@ -1,183 +1,355 @@
 /**
- * Every problem mxprobe reports: its stable code, severity and what to do about it, and the
- * one way a judge makes a Problem of it. Codes are a public contract (README "Problem
- * codes"): add, never rename.
+ * The one catalogue of every problem mxprobe reports, for the probe and for `mxprobe headers`:
+ * its stable code, severity, which command reports it and what to do about it; and the one way
+ * a judge makes a Problem of it. Codes are a public contract (README "Problem codes"): add,
+ * never rename.
  */
-import type { Problem, ProbeFailure, ProblemCode, Severity } from '../model/result.js';
+import type { Problem, ProblemCode, ProblemPlace, Severity } from '../model/problem.js';
+import type { ProbeFailure } from '../model/smtp.js';
+import { HEADER_LIMITS } from '../headers/read-message.js';
 
 export interface ProblemKind {
   severity: Severity;
-  /** What the partner's mail administrator should do. */
+  /** The command that reports it: `probe` (domains, --server, --input) or `headers` (`mxprobe headers`). */
+  command: 'probe' | 'headers';
+  /** What the partner's mail administrator (or, for `headers`, the reader of the message) should do. */
   hint: string;
 }
 
+/**
+ * A size in words: '64 MiB', '16 KiB', else the number with its unit.
+ *
+ * @example sizeText(1048576, 'characters') // '1 MiB'; sizeText(1000, 'bytes') // '1000 bytes'
+ */
+export function sizeText(n: number, unit: 'bytes' | 'characters'): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / 1024 / 1024} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} ${unit}`;
+}
+
+/** The caps of `mxprobe headers`, in words, for its hints. */
+const LIMIT = {
+  header: sizeText(HEADER_LIMITS.headerChars, 'characters'),
+  field: sizeText(HEADER_LIMITS.fieldChars, 'characters'),
+  input: sizeText(HEADER_LIMITS.inputBytes, 'bytes'),
+  received: HEADER_LIMITS.receivedFields.toLocaleString('en-US'),
+  messages: HEADER_LIMITS.messages.toLocaleString('en-US'),
+};
+
 /** The catalogue, by code. @example PROBLEMS.CERT_EXPIRED.severity // 'error' */
 export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
-  INVALID_INPUT: { severity: 'error', hint: 'Give a domain name such as example.com or an e-mail address.' },
+  INVALID_INPUT: { severity: 'error', command: 'probe', hint: 'Give a domain name such as example.com or an e-mail address.' },
   DNS_NXDOMAIN: {
     severity: 'error',
+    command: 'probe',
     hint: 'The domain does not exist in DNS: check the spelling, or register the domain and publish MX records.',
   },
   DNS_FAILURE: {
     severity: 'error',
+    command: 'probe',
     hint: "The DNS look-up failed (SERVFAIL or no answer): check the domain's name servers and DNSSEC signatures, then try again.",
   },
   NULL_MX: {
     severity: 'error',
+    command: 'probe',
     hint: 'The domain publishes a null MX (RFC 7505): it accepts no mail at all. Publish real MX records if it should receive mail.',
   },
   IMPLICIT_MX: {
     severity: 'info',
+    command: 'probe',
     hint: 'The domain has no MX record, so mail goes to its own address (RFC 5321 §5.1). Publish an MX record to make this explicit.',
   },
   MX_CNAME: {
     severity: 'warning',
+    command: 'probe',
     hint: 'The MX target is an alias (CNAME); RFC 5321 §5.1 and RFC 2181 §10.3 require the MX to name a host with A/AAAA records directly.',
   },
   MX_HOST_NO_ADDRESS: {
     severity: 'error',
+    command: 'probe',
     hint: 'The MX host has no A or AAAA record: publish its address or point the MX at a host that exists.',
   },
   CONNECT_FAILED: {
     severity: 'error',
+    command: 'probe',
     hint: 'Nothing accepts connections on this address and port: check the mail server is running and the firewall allows port 25 from the internet.',
   },
   TIMEOUT: {
     severity: 'error',
+    command: 'probe',
     hint: 'The server did not answer in time: check firewalls that drop packets, overloaded servers and greeting delays (tarpits).',
   },
   SMTP_REJECTED: {
     severity: 'error',
+    command: 'probe',
     hint: 'The server refused the session (421/554 or a refused EHLO): check whether it blocks the probing address or is out of service.',
   },
   SMTP_PROTOCOL_ERROR: {
     severity: 'error',
+    command: 'probe',
     hint: 'The server did not speak valid SMTP (malformed or oversized replies, or it closed the connection mid-dialogue): check what listens on this port.',
   },
   STARTTLS_NOT_OFFERED: {
     severity: 'error',
+    command: 'probe',
     hint: 'The server does not advertise STARTTLS: install a certificate and enable TLS (Postfix: smtpd_tls_security_level = may; Exchange: assign the certificate to the SMTP service).',
   },
   STARTTLS_REJECTED: {
     severity: 'error',
+    command: 'probe',
     hint: 'The server advertises STARTTLS but refuses it: check the TLS configuration and that the certificate and key files are readable by the mail server.',
   },
   STARTTLS_INJECTION: {
     severity: 'error',
+    command: 'probe',
     hint: 'Plaintext arrived after the 220 to STARTTLS (RFC 3207 §6); mxprobe discarded it. A middlebox may be tampering with the session, or the server software is broken: inspect the path and update it.',
   },
   TLS_REQUIRED_BY_SERVER: {
     severity: 'info',
+    command: 'probe',
     hint: 'The server refuses plaintext commands until STARTTLS (530): senders without TLS cannot deliver.',
   },
   TLS_HANDSHAKE_FAILED: {
     severity: 'error',
+    command: 'probe',
     hint: 'STARTTLS was accepted (or, on an implicit-TLS port such as 465, the connection was made) but no TLS session could be made: check the certificate and key, and that TLS 1.2 or later with current ciphers is enabled.',
   },
   TLS_LEGACY_PROTOCOL: {
     severity: 'warning',
+    command: 'probe',
     hint: 'Only an obsolete protocol was negotiated (SSLv3, TLS 1.0 or 1.1, deprecated by RFC 8996): enable TLS 1.2 and 1.3.',
   },
-  CERT_EXPIRED: { severity: 'error', hint: "The server's certificate has expired: renew it and install the new certificate with its intermediates." },
+  CERT_EXPIRED: { severity: 'error', command: 'probe', hint: "The server's certificate has expired: renew it and install the new certificate with its intermediates." },
   CERT_NOT_YET_VALID: {
     severity: 'error',
+    command: 'probe',
     hint: "The certificate's validity starts in the future: check the server's clock and the certificate's notBefore date.",
   },
-  CERT_EXPIRES_SOON: { severity: 'warning', hint: 'The certificate expires soon: renew it before then (automate renewal where possible).' },
+  CERT_EXPIRES_SOON: { severity: 'warning', command: 'probe', hint: 'The certificate expires soon: renew it before then (automate renewal where possible).' },
   CERT_UNTRUSTED: {
     severity: 'error',
+    command: 'probe',
     hint: 'The chain does not lead to a trusted root: use a certificate from a public CA, or give senders your private CA (mxprobe: --ca-file).',
   },
   CERT_SELF_SIGNED: {
     severity: 'error',
+    command: 'probe',
     hint: 'The certificate is self-signed: senders that verify certificates (policy d) will not deliver. Use a certificate from a public or agreed private CA.',
   },
   CERT_CHAIN_INCOMPLETE: {
     severity: 'error',
+    command: 'probe',
     hint: "The server does not send the intermediate certificate(s): configure the full chain file (Postfix: smtpd_tls_chain_files with the leaf followed by the CA's intermediates).",
   },
   CERT_NAME_MISMATCH: {
     severity: 'error',
+    command: 'probe',
     hint: 'The certificate does not name the MX host: add the MX host name to its subjectAltName, or point the MX at a name the certificate covers.',
   },
-  WEAK_KEY: { severity: 'error', hint: 'The key is too small: use RSA of at least 2048 bits or an ECDSA P-256/P-384 key.' },
+  WEAK_KEY: { severity: 'error', command: 'probe', hint: 'The key is too small: use RSA of at least 2048 bits or an ECDSA P-256/P-384 key.' },
   WEAK_SIGNATURE: {
     severity: 'error',
+    command: 'probe',
     hint: 'A certificate in the chain is signed with MD5 or SHA-1, which verifying senders reject: reissue it with SHA-256.',
   },
   CERT_CA_EXPIRED: {
     severity: 'error',
+    command: 'probe',
     hint: "A CA certificate of the chain (an intermediate the server sends, or the root it leads to) has expired: install your CA's current intermediate in the chain file, or move to a chain that ends at a root that is still valid.",
   },
   CERT_CA_NOT_YET_VALID: {
     severity: 'error',
+    command: 'probe',
     hint: "A CA certificate of the chain is not valid yet: check the server's chain file (a CA certificate issued for the future was installed too early) and the clocks involved.",
   },
   CERT_ISSUER_NOT_CA: {
     severity: 'error',
+    command: 'probe',
     hint: 'A certificate of the chain was issued by a certificate that is not a CA (basicConstraints without CA:TRUE): senders that verify refuse it. Install the leaf your CA issued with the intermediates it gave you.',
   },
   CERT_ISSUER_KEY_USAGE: {
     severity: 'error',
+    command: 'probe',
     hint: 'The key usage of a CA certificate in the chain does not allow signing certificates (keyCertSign): the chain is broken. Use the intermediates your CA publishes.',
   },
   CERT_PATH_TOO_LONG: {
     severity: 'error',
+    command: 'probe',
     hint: "The chain is longer than a CA's pathLenConstraint allows: install the chain your CA gives, without extra intermediates.",
   },
   CERT_WRONG_PURPOSE: {
     severity: 'error',
+    command: 'probe',
     hint: 'The certificate is not for TLS servers (its extendedKeyUsage lacks serverAuth, and anyExtendedKeyUsage alone does not do for OpenSSL; or its keyUsage allows no TLS key exchange), or a CA of its chain is restricted to other purposes: request a TLS server certificate from a chain that allows it.',
   },
   CERT_BAD_SIGNATURE: {
     severity: 'error',
+    command: 'probe',
     hint: "A certificate's signature does not verify with its issuer's key: the chain file holds the wrong intermediate, or a certificate is damaged. Reinstall the chain your CA gives.",
   },
   CERT_VERIFY_FAILED: {
     severity: 'error',
+    command: 'probe',
     hint: "OpenSSL refuses the chain for a reason mxprobe does not check itself (the OpenSSL code is in the message; Node names some only UNSPECIFIED), such as a name constraint or a critical extension it does not handle: senders that verify refuse it too. See the reason with `openssl verify -purpose sslserver -untrusted chain.pem leaf.pem`.",
   },
   TLS_MODERN_HANDSHAKE_FAILED: {
     severity: 'error',
+    command: 'probe',
     hint: 'A sender with current OpenSSL defaults (TLS 1.2 or later, security level 2: DH groups and RSA keys of 2048 bits, no SHA-1 or MD5 signatures) cannot complete a TLS handshake with this server: with TLS required it does not deliver, with opportunistic TLS it delivers in plaintext. Enable TLS 1.2 and 1.3 with current ciphers, signature algorithms and keys (check with `openssl s_client -starttls smtp -tls1_2 -connect HOST:25`).',
   },
   TLS_DIALOGUE_FAILED: {
     severity: 'error',
+    command: 'probe',
     hint: 'The TLS handshake succeeded but the SMTP dialogue over TLS failed (no answer, a flood, a refusal or a close after the handshake), so no mail can be delivered over TLS: check the server software and anything in the path that inspects TLS.',
   },
   MX_IP_LITERAL: {
     severity: 'error',
+    command: 'probe',
     hint: 'The MX record names an IP address instead of a host name; RFC 5321 §5.1 and senders such as Postfix and Exim refuse it. Publish a host name with A/AAAA records as the MX target.',
   },
   MX_ADDRESS_SPECIAL: {
     severity: 'error',
+    command: 'probe',
     hint: 'The MX host resolves to a special-purpose address (loopback, private, link-local, documentation, multicast, …) that senders on the internet cannot or will not use; mxprobe does not connect to it (--allow-special-addresses does). Publish the public address of the mail server.',
   },
   MX_LIMIT_REACHED: {
     severity: 'warning',
+    command: 'probe',
     hint: 'The domain publishes more MX hosts (over 10) or an MX host more addresses (over 8) than mxprobe probes; senders try even fewer (Postfix: 5 addresses in all). The least preferred hosts, or the extra addresses, were not probed: publish fewer.',
   },
   DNS_MALFORMED: {
     severity: 'error',
+    command: 'probe',
     hint: "A DNS answer was malformed (a record of the wrong size, a name too long or that is no host name): senders cannot use it. Check the domain's zone and its name servers, and any resolver or middlebox on the path that rewrites answers.",
   },
   ADDRESSES_FILTERED: {
     severity: 'warning',
+    command: 'probe',
     hint: 'Addresses of a family the run excludes (-4 / -6) were not probed: run without the option to probe them.',
   },
   INPUT_EXTRA_FIELDS: {
     severity: 'warning',
+    command: 'probe',
     hint: 'The input row has more fields than the CSV header (a value with an unquoted comma?): the domain was probed, but the row\'s other cells may be shifted. Quote values that contain commas.',
+  },
+  TLS_WEAK_CIPHER: {
+    severity: 'error',
+    command: 'probe',
+    hint: 'The server chose a broken cipher suite (RC4, DES or 3DES, EXPORT, NULL encryption, MD5 or anonymous key exchange; RFC 7465, RFC 9325 §4.1): disable them and prefer AES-GCM or ChaCha20-Poly1305 (Postfix: smtpd_tls_exclude_ciphers = aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5; OpenSSL cipher string HIGH:!aNULL:!MD5:!RC4:!3DES).',
+  },
+  // mxprobe headers
+  NO_RECEIVED_FIELDS: {
+    severity: 'warning',
+    command: 'headers',
+    hint: "The message has no Received field, so nothing shows how it travelled: save the message as it was delivered (the mail client's \"show original\" or \"view source\"), not a forwarded copy or the sent copy.",
+  },
+  NO_NETWORK_HOP: {
+    severity: 'info',
+    command: 'headers',
+    hint: 'Every Received field records a hand-over inside one host: send the test message from the partner\'s domain to yours, then read it as delivered.',
+  },
+  HEADER_TOO_LARGE: {
+    severity: 'warning',
+    command: 'headers',
+    hint: `The header is larger than mxprobe reads (${LIMIT.header}): only its first part was read, so the message cannot pass (hops below the cut are unknown). Give the message as delivered, or just its header block.`,
+  },
+  TOO_MANY_RECEIVED_FIELDS: {
+    severity: 'warning',
+    command: 'headers',
+    hint: `Only the newest ${LIMIT.received} Received fields were read (a mail loop, or a padded header): the oldest hops, where the message entered, are not judged, so the message cannot pass.`,
+  },
+  HEADER_LINES_REPAIRED: {
+    severity: 'info',
+    command: 'headers',
+    hint: 'Some header lines were not indented as folded lines must be (RFC 5322 §2.2.3), as happens when a header is copied from a web page or a PDF: they were joined to the field before them. Check the hops against the original message.',
+  },
+  HOP_PLAINTEXT: {
+    severity: 'error',
+    command: 'headers',
+    hint: "The hop was not encrypted: the sending server did not use STARTTLS. Enable TLS on the sender (Postfix: smtp_tls_security_level = may, or encrypt for this partner) and check the receiver offers STARTTLS (mxprobe DOMAIN).",
+  },
+  HOP_ENCRYPTION_UNKNOWN: {
+    severity: 'warning',
+    command: 'headers',
+    hint: "mxprobe does not know this Received field's notation and will not guess: check the hop by hand, or ask the receiving server's administrator to record TLS (Postfix: smtpd_tls_received_header = yes).",
+  },
+  HOP_LEGACY_PROTOCOL: {
+    severity: 'warning',
+    command: 'headers',
+    hint: 'The hop used an obsolete protocol (SSLv3, TLS 1.0 or 1.1; RFC 7568, RFC 8996): enable TLS 1.2 and 1.3 on both servers. "TLSv1/SSLv3" is old OpenSSL\'s label for any of them.',
+  },
+  HOP_WEAK_CIPHER: {
+    severity: 'error',
+    command: 'headers',
+    hint: 'The hop used a broken or weak cipher (RC4, DES or 3DES, EXPORT, NULL, MD5, or under 112 bits; RFC 7465, RFC 9325 §4.1): disable these ciphers on both servers and prefer AES-GCM or ChaCha20-Poly1305.',
+  },
+  HOP_CLIENT_CERT_FAILED: {
+    severity: 'info',
+    command: 'headers',
+    hint: "The receiving server could not verify the sending server's client certificate. Mail servers rarely need client certificates; this matters only where the partners agreed to authenticate with them.",
+  },
+  HOP_TLS_DETAILS_MISSING: {
+    severity: 'info',
+    command: 'headers',
+    hint: 'The hop says TLS was used but not which version and cipher. To record them: Postfix smtpd_tls_received_header = yes; Exim received_header_text with $tls_in_ver and $tls_in_cipher_std.',
+  },
+  HOP_KEYWORD_CONTRADICTS_TLS: {
+    severity: 'info',
+    command: 'headers',
+    hint: 'The `with` keyword says plain SMTP but the field records a TLS session: older sendmail wrote ESMTP for TLS sessions (RFC 3848 keywords came later). mxprobe trusts the TLS details.',
+  },
+  HOP_FIELD_TRUNCATED: {
+    severity: 'warning',
+    command: 'headers',
+    hint: `The Received field is longer than mxprobe reads (${LIMIT.field}) and was read in part: what the rest says is unknown, so the hop counts as unknown and the message cannot pass. Check it by hand.`,
+  },
+  HOP_DATE_INVALID: {
+    severity: 'info',
+    command: 'headers',
+    hint: 'The time stamp after the last ";" is missing or not an RFC 5322 date-time: the hop cannot be placed in time.',
+  },
+  HOP_DATE_IN_FUTURE: {
+    severity: 'warning',
+    command: 'headers',
+    hint: "The hop's time stamp is later than now: the server's clock or time zone is wrong, or the field was forged.",
+  },
+  HOP_DATE_ORDER: {
+    severity: 'info',
+    command: 'headers',
+    hint: 'This hop is stamped earlier than the hop before it: the two servers\' clocks disagree, or a field was inserted by the sender (fields below the first hop of your own servers can be forged).',
+  },
+  INPUT_TOO_LARGE: {
+    severity: 'warning',
+    command: 'headers',
+    hint: `The input is larger than mxprobe reads (${LIMIT.input}): the messages after the cut were not read, so the input cannot pass. Give the test message alone (save it from the mail client), or split the mbox.`,
+  },
+  TOO_MANY_MESSAGES: {
+    severity: 'warning',
+    command: 'headers',
+    hint: `The input holds more messages than mxprobe judges (${LIMIT.messages}): the rest were counted but not read, so the input cannot pass. Give the test message alone, or split the mbox.`,
+  },
+  NO_MESSAGE_HEADER: {
+    severity: 'warning',
+    command: 'headers',
+    hint: "The input holds no header field, so nothing shows how a message travelled: give the message as delivered (the mail client's \"show original\" or \"view source\"), its header block, or an mbox.",
+  },
+  INPUT_READ_ERROR: {
+    severity: 'error',
+    command: 'headers',
+    hint: 'Reading the input failed (an I/O error: the code is in the message): what was read before it is reported, the rest is unknown, so the input cannot pass. Check the file and the disk, then run again.',
   },
 };
 
 /**
- * A problem of the catalogue: its code's severity and hint, with this message and place.
- * @example problem('CERT_EXPIRED', 'The certificate of mx.example.com [192.0.2.1] expired on 2026-05-01.', { host: 'mx.example.com', ip: '192.0.2.1' })
+ * A problem of the catalogue: its code's severity and hint, with this message and place (the
+ * domain when none is given).
+ *
+ * @example problem('CERT_EXPIRED', 'The certificate of mx.example.com [192.0.2.1] expired on 2026-05-01.', { scope: 'address', host: 'mx.example.com', ip: '192.0.2.1' })
+ * @example problem('HOP_PLAINTEXT', 'hop 2 (a → b) was not encrypted.', { scope: 'hop', hop: 2 })
  */
-export function problem(code: ProblemCode, message: string, where: { host?: string; ip?: string } = {}): Problem {
+export function problem(code: ProblemCode, message: string, place: ProblemPlace = { scope: 'domain' }): Problem {
   const kind = PROBLEMS[code];
-  return { code, severity: kind.severity, message, hint: kind.hint, ...where };
+  return { code, severity: kind.severity, message, hint: kind.hint, ...place };
 }
 
 /**

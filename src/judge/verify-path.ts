@@ -6,7 +6,8 @@
  * and PATH_CHECKS says, in one place, which OpenSSL errors each check explains: an error
  * OpenSSL raised in the handshake that none of them explains is a failure of its own.
  */
-import type { CertificateFacts, CertificateInfo, PathCertificate, ProblemCode } from '../model/result.js';
+import type { CertificateFacts, CertificateInfo, PathCertificate } from '../model/certificate.js';
+import type { ProblemCode } from '../model/problem.js';
 
 export type PathCheck =
   | 'self-signed-leaf'

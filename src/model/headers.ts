@@ -3,9 +3,10 @@
  * the TLS facts each hop wrote down, their judgement and the verdict per message. Reading
  * (headers/) fills the `*Facts` parts; judging (judge/judge-hops.ts) adds `local`, `grade` and
  * problems; rendering only reads. The JSON output is HeadersReport: field names are a public
- * contract, like result.ts: add fields freely, rename none.
+ * contract, like the probe's (model/domain.ts): add fields freely, rename none.
  */
-import type { Severity } from './result.js';
+import type { Problem } from './problem.js';
+import type { TlsVersion } from './tls-protocols.js';
 
 /**
  * The notation a hop's encryption was read from (whose software wrote it):
@@ -32,8 +33,6 @@ export type ReceivedFormat =
   | 'rfc3848-only'
   | 'unknown';
 
-/** A TLS version in one spelling. `TLSv1/SSLv3` is old OpenSSL's label for "SSLv3 or TLS 1.0 (or later)". */
-export type TlsVersion = 'SSLv2' | 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | 'TLSv1/SSLv3';
 
 /**
  * Whether the receiving server verified the *sending client's* certificate, as the hop recorded
@@ -47,7 +46,7 @@ export type ClientCertVerified = 'yes' | 'no' | 'fail' | 'not-requested';
 export interface HopTls {
   /** The protocol as written: 'TLSv1.3', 'TLS1_2', 'TLS1.3', 'TLSv1/SSLv3'. */
   protocol: string | null;
-  /** `protocol` normalised; null when absent or unrecognised. */
+  /** `protocol` normalised by the one protocol table (model/tls-protocols.ts); null when absent or unrecognised. `TLSv1/SSLv3` is old OpenSSL's label for "SSLv3 or TLS 1.0 (or later)". */
   version: TlsVersion | null;
   /** The cipher as written (OpenSSL, IANA or GnuTLS name). */
   cipher: string | null;
@@ -107,39 +106,6 @@ export interface ReceivedFacts {
 /** Letter grade of one hop; the table is in judge/judge-hops.ts. */
 export type HopGrade = 'A' | 'B' | 'C' | 'D' | 'F';
 
-/** Stable problem codes of `mxprobe headers`; the catalogue is judge/headers-problem-catalogue.ts. */
-export type HeaderProblemCode =
-  | 'NO_RECEIVED_FIELDS'
-  | 'NO_NETWORK_HOP'
-  | 'HEADER_TOO_LARGE'
-  | 'TOO_MANY_RECEIVED_FIELDS'
-  | 'HEADER_LINES_REPAIRED'
-  | 'HOP_PLAINTEXT'
-  | 'HOP_ENCRYPTION_UNKNOWN'
-  | 'HOP_LEGACY_PROTOCOL'
-  | 'HOP_WEAK_CIPHER'
-  | 'HOP_CLIENT_CERT_FAILED'
-  | 'HOP_TLS_DETAILS_MISSING'
-  | 'HOP_KEYWORD_CONTRADICTS_TLS'
-  | 'HOP_FIELD_TRUNCATED'
-  | 'HOP_DATE_INVALID'
-  | 'HOP_DATE_IN_FUTURE'
-  | 'HOP_DATE_ORDER'
-  | 'INPUT_TOO_LARGE'
-  | 'TOO_MANY_MESSAGES'
-  | 'NO_MESSAGE_HEADER';
-
-export interface HeaderProblem {
-  code: HeaderProblemCode;
-  severity: Severity;
-  /** One sentence naming the hop; contains header text (sanitise before display). */
-  message: string;
-  /** What to do. */
-  hint: string;
-  /** The hop's `order`, or null for a problem of the whole message (or of the whole input). */
-  hop: number | null;
-}
-
 /** One Received field read from a message: its facts and where it stood. */
 export interface HopFacts extends ReceivedFacts {
   /** 1 is the oldest hop (the bottom Received field), counting up to the newest. */
@@ -163,7 +129,7 @@ export interface Hop extends HopFacts {
   localReason: string | null;
   /** null: not graded (encryption unknown, or a local hop without TLS). */
   grade: HopGrade | null;
-  problems: HeaderProblem[];
+  problems: Problem[];
 }
 
 /** The message's verdict, over its network hops (local hops excluded). */
@@ -214,6 +180,8 @@ export interface MessageFacts {
   headerTruncated: boolean;
   /** The input stopped inside this header (at its size cap HEADER_LIMITS.inputBytes, or a read error): the rest was not read. */
   inputCut: boolean;
+  /** With `inputCut`: the read error that stopped the input ('EIO'); null when the size cap did (or the header was read to its end). */
+  inputError: string | null;
   /** The input had no empty line after the header (a bare header block). */
   headerOnly: boolean;
   /** Received fields in the header, before the cap. */
@@ -231,8 +199,8 @@ export interface MessageResult extends Omit<MessageFacts, 'hops'> {
   /** Oldest first. */
   hops: Hop[];
   verdict: HeadersVerdict;
-  /** The message's own problems and every hop's (each with its `hop`). */
-  problems: HeaderProblem[];
+  /** The message's own problems (scope `message`, `hop` null) and every hop's (scope `hop`, with its `hop`). */
+  problems: Problem[];
 }
 
 /**
@@ -265,8 +233,8 @@ export interface HeadersInput {
   complete: boolean;
   /** Every message read passes, a message header was found, and the input is complete. */
   pass: boolean;
-  /** Problems of the input as a whole (INPUT_TOO_LARGE, TOO_MANY_MESSAGES, NO_MESSAGE_HEADER), `hop` null. */
-  problems: HeaderProblem[];
+  /** Problems of the input as a whole (INPUT_TOO_LARGE, TOO_MANY_MESSAGES, NO_MESSAGE_HEADER, INPUT_READ_ERROR): scope `input`, `hop` null. */
+  problems: Problem[];
   /** Why the input could not be read in full ('ENOENT', 'EISDIR', 'EIO'), or null. */
   error: string | null;
 }

@@ -4,7 +4,7 @@
  * (ProbeRun.guard). probe-address.ts and modern-check.ts put them in order.
  */
 import net from 'node:net';
-import type { SmtpReply } from '../model/result.js';
+import type { SmtpReply } from '../model/smtp.js';
 import { SmtpConnection, StageError } from '../smtp/connection.js';
 import type { ProbeRun } from './probe-run.js';
 

@@ -6,7 +6,8 @@
  * makes the current sender's handshake (connect → greeting → EHLO → STARTTLS → handshake →
  * QUIT, or connect → handshake → greeting → QUIT with implicit TLS) and records the outcome.
  */
-import type { ModernTlsFacts, ProbeFailure, ProbeStage, TlsFacts } from '../model/result.js';
+import type { ModernTlsFacts, TlsFacts } from '../model/tls.js';
+import type { ProbeFailure, ProbeStage } from '../model/smtp.js';
 import { SmtpConnection, StageError } from '../smtp/connection.js';
 import { modernHandshake } from '../tls/start-tls.js';
 import { isLegacySignatureScheme } from '../tls/server-signature.js';

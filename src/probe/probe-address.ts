@@ -10,7 +10,8 @@
  * for a remote problem: whatever happens becomes AddressFacts.
  */
 import type { Socket } from 'node:net';
-import type { AddressFacts, TlsMode } from '../model/result.js';
+import type { AddressFacts } from '../model/address.js';
+import type { TlsMode } from '../model/tls.js';
 import { SmtpConnection, StageError } from '../smtp/connection.js';
 import { PlaintextReplyError, startTls, type TlsSession } from '../tls/start-tls.js';
 import type { TrustStore } from '../cert/trust-store.js';

@@ -12,7 +12,10 @@
 import dns from 'node:dns/promises';
 import { setMaxListeners } from 'node:events';
 import { ipFamily } from '../input/ip-family.js';
-import { lookupFailed, type AddressFacts, type DomainFacts, type MxHostFacts, type TlsMode } from '../model/result.js';
+import { lookupFailed } from '../model/dns-rcode.js';
+import type { AddressFacts } from '../model/address.js';
+import type { DomainFacts, MxHostFacts } from '../model/domain.js';
+import type { TlsMode } from '../model/tls.js';
 import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { DnsResolver } from '../dns/resolver.js';
 import { abortReason, type AbortReason } from '../dns/abort-reason.js';

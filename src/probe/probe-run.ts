@@ -5,7 +5,9 @@
  * signal that ends every wait at once.
  */
 import net from 'node:net';
-import type { AddressFacts, ProbeStage, TlsMode, TranscriptEntry } from '../model/result.js';
+import type { AddressFacts } from '../model/address.js';
+import type { ProbeStage, TranscriptEntry } from '../model/smtp.js';
+import type { TlsMode } from '../model/tls.js';
 import { StageError } from '../smtp/connection.js';
 
 /** The address probed. @example const target: AddressTarget = { host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }; */

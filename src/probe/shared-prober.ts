@@ -8,7 +8,7 @@
  * with {@link ProbeStopped}, so the rows that needed it stay unfinished (and unwritten).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AddressFacts } from '../model/result.js';
+import type { AddressFacts } from '../model/address.js';
 import { QuerySlots } from '../dns/query-slots.js';
 import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 

@@ -1,12 +1,13 @@
 /**
  * Batch mode on stderr: the end-of-run summary block (counts by level, pass/fail against the
- * requirements, the most frequent problems, the renewal calendar, speed) and the one-line
+ * requirements, the domains that satisfy each sender policy, the most frequent problems, the
+ * renewal calendar, speed) and the one-line
  * progress report. Pure: colour, elapsed time and counts are parameters; host names and
  * domains pass through sanitize().
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { BatchSummary, SummaryCounts } from '../judge/batch-summary.js';
-import type { Severity } from '../model/result.js';
+import type { Severity } from '../model/problem.js';
 import type { RunStopReason } from '../batch/run-stop.js';
 import { sanitize } from './sanitize.js';
 
@@ -35,7 +36,8 @@ export interface ProgressState {
   /** null when the input is a stream of unknown length. */
   total: number | null;
   elapsedMs: number;
-  counts: Readonly<SummaryCounts>;
+  /** The counts by level (the policy counts are for the summary only). */
+  counts: Readonly<Omit<SummaryCounts, 'satisfied'>>;
   inFlight: number;
 }
 
@@ -111,6 +113,9 @@ export function renderSummary(summary: BatchSummary, options: SummaryTextOptions
   lines.push(
     `  required  ${c.green('pass')} ${summary.pass}  ${c.red('fail')} ${summary.fail}${why.length > 0 ? ` (${why.join(', ')})` : ''}  ${c.yellow('undetermined')} ${summary.undetermined}`,
   );
+  // A count per sender policy of the table, by its letter as the text report shows it: the
+  // domains that satisfy it, whatever they were required to. Short, to fit 80 columns.
+  lines.push(`  satisfied ${summary.satisfied.map((p) => `(${p.policy}) ${p.count}`).join('  ')}`);
 
   if (summary.topProblems.length > 0) {
     lines.push(c.bold('Most frequent problems') + c.dim(' (domains)'));

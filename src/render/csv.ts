@@ -9,16 +9,17 @@
  * |-----------------|-------|
  * | domain          | the normalised A-label domain; for an invalid input row, the raw input |
  * | level           | none, encrypt or verify; empty when undetermined |
- * | required        | the level the row had to reach (its `require` cell or --require) |
+ * | required        | what the row had to satisfy (its `require` cell or --require), as JSON's `required`: "encrypt", "opportunistic,verify" |
  * | pass            | true or false; empty when undetermined |
  * | mx_hosts        | MX host names in preference order, joined by `;` |
  * | addresses       | every probed IP address, distinct, in MX order, joined by `;` |
  * | starttls        | all, some or none: how many of the reached addresses (connected and greeted) offered STARTTLS; empty when none was reached; implicit with implicit TLS (port 465) |
- * | min_protocol    | the oldest TLS protocol negotiated at any address (SSLv3 < TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3); empty without a TLS session |
+ * | min_protocol    | the oldest TLS protocol negotiated at any address (model/tls-protocols.ts: SSLv3 < TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3); empty without a TLS session |
  * | earliest_expiry | the earliest notAfter of the leaf certificates of all addresses, YYYY-MM-DD (UTC); empty when none |
  * | days_left       | that certificate's whole days left (negative once expired); empty when none |
- * | problems        | distinct problem codes in first-seen order, joined by `;` |
+ * | problems        | distinct problem codes in first-seen order (judge/all-problems.ts: the domain's, each address's, the input row's), joined by `;` |
  * | line            | the input line the row came from (batch); `--resume` keys rows by it; empty in single mode |
+ * | satisfied       | the sender policies the domain satisfies, by id in the table's order (judge/sender-policies.ts), joined by `;`; empty when none, or when undetermined (then `pass` is empty too) |
  *
  * Then the input's other columns (its header order), under their input names; a name that
  * equals a fixed column's (case-insensitively) gets the prefix `input_` (repeated until
@@ -37,8 +38,11 @@
  * ("-3" stays a number). A cell with a comma, a quote, CR or LF is quoted, its quotes
  * doubled.
  */
-import type { AddressResult, DomainResult } from '../model/result.js';
+import type { AddressResult } from '../model/address.js';
+import type { DomainResult } from '../model/domain.js';
 import { sanitize } from './sanitize.js';
+import { allProblems } from '../judge/all-problems.js';
+import { oldestProtocol } from '../model/tls-protocols.js';
 
 /** The fixed columns, in order. */
 export const CSV_COLUMNS = [
@@ -54,6 +58,7 @@ export const CSV_COLUMNS = [
   'days_left',
   'problems',
   'line',
+  'satisfied',
 ] as const;
 
 /**
@@ -64,8 +69,6 @@ export const CSV_COLUMNS = [
  */
 const FORMULA = /^[\s\u180e\u200b-\u200d\u2060]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]/;
 const NEEDS_QUOTES = /[",\r\n]/;
-/** Ranks for min_protocol; an unknown name ranks below all (it is suspicious, and shown). */
-const PROTOCOL_RANK: Record<string, number> = { SSLv2: 0, SSLv3: 1, TLSv1: 2, 'TLSv1.1': 3, 'TLSv1.2': 4, 'TLSv1.3': 5 };
 
 function quoted(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -123,7 +126,7 @@ export function csvHeaderCells(extraColumns: readonly string[]): string[] {
 /**
  * The header line, CRLF-terminated.
  *
- * @example csvHeader(['partner']) // 'domain,level,…,problems,line,partner\r\n'
+ * @example csvHeader(['partner']) // 'domain,level,…,problems,line,satisfied,partner\r\n'
  */
 export function csvHeader(extraColumns: readonly string[]): string {
   return `${csvHeaderCells(extraColumns).map(csvCell).join(',')}\r\n`;
@@ -146,13 +149,9 @@ function starttlsShare(addresses: readonly AddressResult[]): string {
   return offering === reached.length ? 'all' : offering === 0 ? 'none' : 'some';
 }
 
+/** The oldest protocol negotiated, by the one protocol table; an unknown name ranks below all (it is suspicious, and shown). */
 function minProtocol(addresses: readonly AddressResult[]): string {
-  let lowest: string | null = null;
-  for (const address of addresses) {
-    const protocol = address.tls?.protocol;
-    if (protocol === undefined) continue;
-    if (lowest === null || (PROTOCOL_RANK[protocol] ?? -1) < (PROTOCOL_RANK[lowest] ?? -1)) lowest = protocol;
-  }
+  const lowest = oldestProtocol(addresses.flatMap((a) => (a.tls === null ? [] : [a.tls.protocol])));
   return lowest === null ? '' : sanitize(lowest);
 }
 
@@ -191,8 +190,9 @@ export function csvRow(result: DomainResult, extraColumns: readonly string[]): s
     csvCell(minProtocol(addresses)),
     expiry.date,
     expiry.daysLeft,
-    csvCell([...new Set(result.problems.map((p) => p.code))].join(';')),
+    csvCell([...new Set(allProblems(result).map((p) => p.code))].join(';')),
     result.source !== undefined ? String(result.source.line) : '',
+    csvCell(result.policies.filter((p) => p.satisfied === true).map((p) => p.id).join(';')),
     ...extraColumns.map((name) => csvCell(sanitize(Object.hasOwn(columns, name) ? (columns[name] ?? '') : '', Infinity))),
   ];
   return `${cells.join(',')}\r\n`;

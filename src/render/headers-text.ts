@@ -6,10 +6,10 @@
  * the message or the command line passes through sanitize().
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Severity } from '../model/result.js';
-import type { HeaderProblem, HeadersInput, HeadersReport, Hop, HopGrade, MessageResult } from '../model/headers.js';
+import type { Problem, Severity } from '../model/problem.js';
+import type { HeadersInput, HeadersReport, Hop, HopGrade, MessageResult } from '../model/headers.js';
 import { unreadParts } from '../judge/judge-hops.js';
-import { sizeText } from '../judge/headers-problem-catalogue.js';
+import { sizeText } from '../judge/problem-catalogue.js';
 import { boxTable } from './headers-table.js';
 import { sanitize } from './sanitize.js';
 
@@ -110,7 +110,7 @@ function hopTable(m: MessageResult, c: ChalkInstance): string | null {
 }
 
 /** Each problem, and the fix the first time its code appears (a message may have many hops alike). */
-function problemLines(problems: readonly HeaderProblem[], c: ChalkInstance): string[] {
+function problemLines(problems: readonly Problem[], c: ChalkInstance): string[] {
   const colour = { error: c.red, warning: c.yellow, info: c.blue };
   const hinted = new Set<string>();
   return problems.flatMap((p) => {

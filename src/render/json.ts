@@ -3,7 +3,8 @@
  * Pure. Characters JSON leaves raw but a terminal would act on (C1 controls, bidi
  * overrides, line separators) are written as \u escapes: the same data, safe to `cat`.
  */
-import { SCHEMA_VERSION, type DomainResult, type Report } from '../model/result.js';
+import { SCHEMA_VERSION, type Report } from '../model/report.js';
+import type { DomainResult } from '../model/domain.js';
 import { withoutTranscripts } from './without-transcripts.js';
 
 export interface JsonOptions {
@@ -23,7 +24,7 @@ export function domainJson(domain: DomainResult): string {
   return escapeUnsafeJson(JSON.stringify(domain));
 }
 
-/** @example renderJson([result], { transcript: false }) // '{\n  "schemaVersion": 1, ...' */
+/** @example renderJson([result], { transcript: false }) // '{\n  "schemaVersion": 2, ...' */
 export function renderJson(domains: readonly DomainResult[], options: JsonOptions): string {
   const report: Report = {
     schemaVersion: SCHEMA_VERSION,

@@ -5,12 +5,15 @@
  * - an input row that is not a domain: <failure type="INVALID_INPUT">;
  * - level undetermined (DNS failure, nothing reachable): <error type="UNDETERMINED">;
  * each with the problem codes in `message` and one line per problem, with its fix, as text,
- * and a <system-out> with the level and the MX hosts and addresses.
+ * and a <system-out> with the level, the MX hosts and addresses, and a line per sender policy.
  * Pure. Server and input text is sanitize()d, then XML-escaped; characters XML 1.0 forbids
  * (C0 controls but TAB, LF, CR; U+FFFE, U+FFFF; lone surrogates) are dropped.
  */
-import type { AddressResult, DomainResult } from '../model/result.js';
+import type { AddressResult } from '../model/address.js';
+import type { DomainResult } from '../model/domain.js';
+import type { PolicyOutcome } from '../model/policy.js';
 import { sanitize } from './sanitize.js';
+import { allProblems } from '../judge/all-problems.js';
 
 export interface JunitOptions {
   /** The suite's name. */
@@ -38,7 +41,7 @@ const seconds = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
 type Verdict = { kind: 'pass' } | { kind: 'failure' | 'error'; type: 'BELOW_REQUIRED' | 'INVALID_INPUT' | 'UNDETERMINED'; message: string };
 
 function distinctCodes(result: DomainResult): string {
-  return [...new Set(result.problems.map((p) => p.code))].join('; ');
+  return [...new Set(allProblems(result).map((p) => p.code))].join('; ');
 }
 
 function verdict(result: DomainResult): Verdict {
@@ -58,7 +61,7 @@ function verdict(result: DomainResult): Verdict {
 }
 
 function problemLines(result: DomainResult): string {
-  return result.problems
+  return allProblems(result)
     .map((p) => {
       const where = p.host !== undefined ? ` ${p.host}${p.ip !== undefined ? ` [${p.ip}]` : ''}` : '';
       return `${p.severity.toUpperCase()} ${p.code}${sanitize(where)}: ${sanitize(p.message)}\n  fix: ${sanitize(p.hint)}`;
@@ -78,6 +81,12 @@ function addressLine(address: AddressResult): string {
   return `  ${address.ip}: ${parts.join(', ')}`;
 }
 
+/** "policy (c) TLS required: delivered partly, encrypted yes, authenticated no; required, not satisfied" */
+function policyLine(p: PolicyOutcome, required: boolean): string {
+  const verdict = p.satisfied === true ? 'satisfied' : p.satisfied === false ? 'not satisfied' : 'undetermined';
+  return `policy (${p.policy}) ${p.name}: delivered ${p.delivered}, encrypted ${p.encrypted}, authenticated ${p.authenticated}; ${required ? `required, ${verdict}` : verdict}`;
+}
+
 function systemOut(result: DomainResult): string {
   const lines =
     result.outcome === 'invalid-input'
@@ -93,6 +102,8 @@ function systemOut(result: DomainResult): string {
     lines.push(`MX ${host.preference} ${host.host}${host.implicit ? ' (implicit)' : ''}`);
     for (const address of host.addresses) lines.push(addressLine(address));
   }
+  // A line per sender policy, as the table (judge/sender-policies.ts) gave them to the result.
+  if (result.outcome !== 'invalid-input') for (const p of result.policies) lines.push(policyLine(p, result.requiredPolicies.includes(p.id)));
   return lines.map((line) => sanitize(line, 2000)).join('\n');
 }
 

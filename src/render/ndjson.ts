@@ -1,10 +1,12 @@
 /**
- * NDJSON output of batch mode: one DomainResult per line, written as each domain
- * finishes, so that a killed run keeps every finished line and `--resume` can append.
+ * NDJSON output of batch mode: one DomainResult per line, `schemaVersion` its first field,
+ * written as each domain finishes, so that a killed run keeps every finished line and
+ * `--resume` can append (to a file of the same schema version only).
  * The same escaping as the JSON report (C1 controls, bidi overrides and line separators
  * as \u escapes), so no line can hold a raw line break or act on a terminal. Pure.
  */
-import type { DomainResult } from '../model/result.js';
+import type { DomainResult } from '../model/domain.js';
+import { SCHEMA_VERSION, type NdjsonRow } from '../model/report.js';
 import { escapeUnsafeJson } from './json.js';
 import { withoutTranscripts } from './without-transcripts.js';
 
@@ -13,7 +15,8 @@ export interface NdjsonOptions {
   transcript?: boolean;
 }
 
-/** @example ndjsonRow(result) // '{"domain":"partner.example",…}\n' */
+/** @example ndjsonRow(result) // '{"schemaVersion":2,"domain":"partner.example",…}\n' */
 export function ndjsonRow(result: DomainResult, options: NdjsonOptions = {}): string {
-  return `${escapeUnsafeJson(JSON.stringify(options.transcript === true ? result : withoutTranscripts(result)))}\n`;
+  const row: NdjsonRow = { schemaVersion: SCHEMA_VERSION, ...(options.transcript === true ? result : withoutTranscripts(result)) };
+  return `${escapeUnsafeJson(JSON.stringify(row))}\n`;
 }

@@ -6,9 +6,14 @@
  */
 import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { AddressResult, DomainResult, PolicyOutcome, Problem, ProblemCode, Severity, TranscriptEntry } from '../model/result.js';
+import type { AddressResult } from '../model/address.js';
+import type { DomainResult } from '../model/domain.js';
+import type { PolicyOutcome } from '../model/policy.js';
+import type { Problem, ProblemCode, Severity } from '../model/problem.js';
+import type { TranscriptEntry } from '../model/smtp.js';
 import type { Level } from '../model/levels.js';
 import { sanitize } from './sanitize.js';
+import { allProblems } from '../judge/all-problems.js';
 import { displayWidth, wrapWidth } from './text-width.js';
 
 export interface TextOptions {
@@ -46,7 +51,8 @@ export function verdictLine(result: DomainResult, c: ChalkInstance): string {
   const level = `level ${levelText(c, result.level)} (required: ${result.required})`;
   // Why it did not pass: the first error, else (an undetermined domain, e.g. every address
   // filtered by -4/-6) the first warning.
-  const first = result.problems.find((p) => p.severity === 'error') ?? result.problems.find((p) => p.severity === 'warning');
+  const problems = allProblems(result);
+  const first = problems.find((p) => p.severity === 'error') ?? problems.find((p) => p.severity === 'warning');
   const why = result.pass === true || first === undefined ? '' : ` — ${sanitize(first.message)}`;
   return `${head} ${c.bold(sanitize(result.domain))}: ${level}${why}`;
 }
@@ -212,13 +218,29 @@ function problemLines(problems: readonly Problem[], c: ChalkInstance): string[] 
   ]);
 }
 
-function policyLines(policies: readonly PolicyOutcome[], c: ChalkInstance): string[] {
+/** The margin of a policy's row: ✔ / ✘ / ? for a required policy (satisfied, not, undetermined), blank for the others. */
+function requiredMark(p: PolicyOutcome, result: DomainResult, c: ChalkInstance): string {
+  if (!result.requiredPolicies.includes(p.id)) return ' ';
+  return p.satisfied === true ? c.green('✔') : p.satisfied === false ? c.red('✘') : c.yellow('?');
+}
+
+/**
+ * The heading and a row per sender policy of the table (judge/sender-policies.ts), as the result
+ * lists them: delivered, encrypted and authenticated over the reachable MX addresses, a required
+ * policy marked in the margin (✔ satisfied, ✘ not, ? undetermined). At most 80 columns.
+ */
+function policyLines(result: DomainResult, c: ChalkInstance): string[] {
+  const policies = result.policies;
   const paint = (value: string, width: number) => {
     const padded = value.padEnd(width);
     return value === 'yes' ? c.green(padded) : value === 'no' ? c.red(padded) : value === 'partly' ? c.yellow(padded) : c.dim(padded);
   };
-  const width = Math.max(...policies.map((p) => p.name.length));
-  return policies.map((p) => `  (${p.policy}) ${p.name.padEnd(width)}  delivered: ${paint(p.delivered, 7)}  encrypted: ${paint(p.encrypted, 0)}`);
+  const width = Math.max(POLICIES_HEADING.length - 2, ...policies.map((p) => p.name.length + 4));
+  const head = `${POLICIES_HEADING.padEnd(width + 2)}  ${c.dim(`${'delivered'.padEnd(9)}  ${'encrypted'.padEnd(9)}  authenticated`)}`;
+  const rows = policies.map(
+    (p) => `${requiredMark(p, result, c)} ${`(${p.policy}) ${p.name}`.padEnd(width)}  ${paint(p.delivered, 9)}  ${paint(p.encrypted, 9)}  ${paint(p.authenticated, 0)}`,
+  );
+  return [c.bold(head), ...rows];
 }
 
 export function transcriptLines(entries: readonly TranscriptEntry[], c: ChalkInstance): string[] {
@@ -237,8 +259,9 @@ export function renderText(results: readonly DomainResult[], options: TextOption
     const lines = [verdictLine(result, c)];
     const t = addresses(result, c, columns);
     if (t !== null) lines.push(t);
-    if (result.problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(result.problems, c));
-    lines.push(c.bold(POLICIES_HEADING), ...policyLines(result.policies, c));
+    const problems = allProblems(result);
+    if (problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(problems, c));
+    lines.push(...policyLines(result, c));
     if (options.transcript) {
       for (const a of result.mx.flatMap((h) => h.addresses)) {
         lines.push(c.bold(`Transcript ${sanitize(a.host)} [${a.ip}]:${a.port}`), ...transcriptLines(a.transcript ?? [], c));

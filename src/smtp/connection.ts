@@ -4,7 +4,7 @@
  * is kept in a transcript. Errors are StageError values with a kind the prober maps to facts.
  */
 import type { Socket } from 'node:net';
-import type { ProbeFailure, SmtpReply, TranscriptEntry } from '../model/result.js';
+import type { ProbeFailure, SmtpReply, TranscriptEntry } from '../model/smtp.js';
 import { DEFAULT_REPLY_LIMITS, ReplyFormatError, ReplyParser, type ReplyLimits } from './reply-parser.js';
 
 /** Why a stage of the dialogue failed, with a kind the prober maps to facts. @example throw new StageError('timeout', 'timeout while reading server greeting'); */

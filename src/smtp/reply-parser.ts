@@ -3,7 +3,7 @@
  * Accepts CRLF and bare LF, keeps 8-bit text (decoded as UTF-8, invalid bytes as U+FFFD),
  * and enforces limits so a hostile server cannot make it buffer without bound.
  */
-import type { SmtpReply } from '../model/result.js';
+import type { SmtpReply } from '../model/smtp.js';
 
 /** @example new ReplyParser({ maxLineBytes: 512, maxLines: 10 }) */
 export interface ReplyLimits {

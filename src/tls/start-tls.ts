@@ -9,7 +9,8 @@
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import { ipFamily } from '../input/ip-family.js';
-import type { CertificateFacts, TlsFacts } from '../model/result.js';
+import type { CertificateFacts } from '../model/certificate.js';
+import type { TlsFacts } from '../model/tls.js';
 import { peerChain } from '../cert/describe-chain.js';
 import { certificateFactsOf } from '../cert/certificate-facts.js';
 import { tapSocket, type SocketTap } from './socket-tap.js';

@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { openInput, type InputHeader, type InputRow } from '../../src/batch/read-input.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { invalidInputResult } from '../../src/judge/invalid-input.ts';
-import type { DomainResult } from '../../src/model/result.ts';
+import type { DomainResult } from '../../src/model/domain.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from './facts.ts';
 
 /** The chunks as an async iterable, as a file stream would give them. */
@@ -34,7 +34,7 @@ export function readCsvFile(file: string): Promise<{ header: InputHeader; rows: 
   return readRows(createReadStream(file));
 }
 
-const POLICY = { required: 'encrypt' as const, warnDays: 30 };
+const POLICY = { required: ['tls-required'] as const, warnDays: 30 };
 
 /** verify-grade, one MX, one address, certificate with 60 days left. */
 export function goodResult(columns: Record<string, string> = {}, line = 2): DomainResult {
@@ -74,7 +74,7 @@ export function undeterminedResult(): DomainResult {
 }
 
 export function invalidResult(input: string, error: string, line = 5, columns: Record<string, string> = {}): DomainResult {
-  return invalidInputResult({ line, input, error, columns }, 'encrypt', NOW);
+  return invalidInputResult({ line, input, error, columns }, ['tls-required'], NOW);
 }
 
 /** A domain that accepts no mail: NXDOMAIN, a null MX, or MX hosts without an address. */
@@ -97,8 +97,8 @@ export function everyKindOfResult(): DomainResult[] {
     noMailResult('nxdomain', 6),
     noMailResult('null-mx', 7),
     noMailResult('no-mail-host', 8),
-    { ...judgeDomain(domainFacts(), { required: 'verify', warnDays: 30 }, NOW), source: { line: 9, columns: {} } },
-    { ...judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: 'none', warnDays: 30 }, NOW), source: { line: 10, columns: {} } },
+    { ...judgeDomain(domainFacts(), { required: ['verify'], warnDays: 30 }, NOW), source: { line: 9, columns: {} } },
+    { ...judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: ['plain'], warnDays: 30 }, NOW), source: { line: 10, columns: {} } },
   ];
 }
 

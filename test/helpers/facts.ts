@@ -2,7 +2,22 @@
  * Builders of gathered facts for pure judge and render tests: a verify-grade address by
  * default, with overrides for the case under test. Dates are relative to NOW.
  */
-import type { AddressFacts, CertificateFacts, CertificateInfo, DomainFacts, MxHostFacts, PathCertificate } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
+import type { CertificateFacts, CertificateInfo, PathCertificate } from '../../src/model/certificate.ts';
+import type { DomainFacts, MxHostFacts } from '../../src/model/domain.ts';
+import type { Requirement } from '../../src/model/policy.ts';
+import { parseRequirement } from '../../src/judge/sender-policies.ts';
+
+/**
+ * A requirement as --require names it ('encrypt', 'b,d', …).
+ *
+ * @example judgeDomain(facts, { required: requirement('verify'), warnDays: 30 }, NOW)
+ */
+export function requirement(text: string): Requirement {
+  const parsed = parseRequirement(text);
+  if (parsed === null) throw new Error(`not a requirement: ${text}`);
+  return parsed;
+}
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
 const DAY = 86_400_000;

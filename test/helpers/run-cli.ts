@@ -134,15 +134,26 @@ export function addressesOf(domain: any): any[] {
   return domain.mx.flatMap((h: any) => h.addresses);
 }
 
-/** Problem codes of a domain result (domain-level and every address's, as `problems` lists them). */
+/**
+ * Every problem of a domain result, each once: the domain's own (scope domain and host), each
+ * address's in MX order, then the input row's (scope input). Written here from the JSON
+ * contract, not borrowed from the renderer's judge/all-problems.ts.
+ */
+export function problemsOf(domain: any): any[] {
+  const own = domain.problems.filter((p: any) => p.scope !== 'input');
+  const input = domain.problems.filter((p: any) => p.scope === 'input');
+  return [...own, ...addressesOf(domain).flatMap((a: any) => a.problems), ...input];
+}
+
+/** Problem codes of a domain result: the domain's own and every address's (problemsOf). */
 export function codesOf(domain: any): string[] {
-  return domain.problems.map((p: any) => p.code);
+  return problemsOf(domain).map((p: any) => p.code);
 }
 
 /** The problem with this code; fails the test when there is none. */
 export function problemOf(domain: any, code: string): any {
-  const found = domain.problems.find((p: any) => p.code === code);
-  assert.ok(found, `expected problem ${code}; got ${JSON.stringify(domain.problems.map((p: any) => `${p.code}: ${p.message}`))}`);
+  const found = problemsOf(domain).find((p: any) => p.code === code);
+  assert.ok(found, `expected problem ${code}; got ${JSON.stringify(problemsOf(domain).map((p: any) => `${p.code}: ${p.message}`))}`);
   return found;
 }
 

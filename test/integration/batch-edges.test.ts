@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
 import { startSmtpFleet, type SmtpFleet } from '../helpers/smtp-fleet.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { BIN, ROOT, runCli, type CliRun } from '../helpers/run-cli.ts';
+import { BIN, ROOT, problemsOf, runCli, type CliRun } from '../helpers/run-cli.ts';
 import { readCsvFile } from '../helpers/batch.ts';
 import { STOP_GRACE_MS } from '../../src/batch/run-batch.ts';
 
@@ -147,7 +147,7 @@ describe('every input row gives exactly one output row', () => {
     } else {
       for (const l of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
         const r = JSON.parse(l);
-        add(r.source.line, [r.domain, r.level, r.required, r.pass, [...new Set(r.problems.map((p: any) => p.code))].join(';'), r.source.columns.partner].join('|'));
+        add(r.source.line, [r.domain, r.level, r.required, r.pass, [...new Set(problemsOf(r).map((p: any) => p.code))].join(';'), r.source.columns.partner].join('|'));
       }
     }
     return byLine;
@@ -235,6 +235,21 @@ describe('every input row gives exactly one output row', () => {
     }
   });
 
+  test('an output of JSON schema version 1 (NDJSON rows without schemaVersion, CSV without satisfied) is refused by --resume with one line, exit 2, the file untouched', async () => {
+    const input = write('v1-input.csv', 'domain\nd1.test\nd2.test\n');
+    const files = {
+      ndjson: write('v1-output.ndjson', '{"domain":"d1.test","input":"d1.test","outcome":"probed","level":"encrypt","required":"encrypt","pass":true,"problems":[],"mx":[],"source":{"line":2,"columns":{}}}\n'),
+      csv: write('v1-output.csv', 'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line\r\nd1.test,encrypt,encrypt,true,mx1.test,127.0.0.3,all,TLSv1.3,2027-01-01,200,,2\r\n'),
+    };
+    for (const [format, file] of Object.entries(files)) {
+      const before = readFileSync(file, 'utf8');
+      const run = await runCli(['--input', input, '--format', format, '--output', file, '--resume', ...common()]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /^mxprobe: --resume: .* was written by an earlier mxprobe \(JSON schema version 1[):].*start a new output file\n$/);
+      assert.equal(readFileSync(file, 'utf8'), before, `${format}: not appended to`);
+    }
+  });
+
   test('the email column is carried; a row with extra fields is probed with INPUT_EXTRA_FIELDS naming its line', async () => {
     const input = write('email.csv', 'email,partner\nops@d1.test,A\nops@d2.test,B, Inc.\n');
     const out = path.join(dir, 'email.csv.out');
@@ -248,7 +263,7 @@ describe('every input row gives exactly one output row', () => {
     assert.equal(rows[1]?.columns.problems, 'CERT_NAME_MISMATCH;INPUT_EXTRA_FIELDS');
     const json = await runCli(['--input', input, '--format', 'ndjson', '--quiet', ...common()]);
     const second = json.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((r: any) => r.source.line === 3);
-    const warning = second.problems.find((p: any) => p.code === 'INPUT_EXTRA_FIELDS');
+    const warning = problemsOf(second).find((p: any) => p.code === 'INPUT_EXTRA_FIELDS');
     assert.equal(warning.severity, 'warning');
     assert.match(warning.message, /^Line 3: 3 fields where the header has 2/);
   });

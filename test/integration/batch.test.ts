@@ -11,7 +11,7 @@ import { startFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake
 import { startSmtpFleet, type SmtpFleet } from '../helpers/smtp-fleet.ts';
 import { startFakeSmtp } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { BIN, ROOT, runCli } from '../helpers/run-cli.ts';
+import { BIN, ROOT, problemsOf, runCli } from '../helpers/run-cli.ts';
 import { parseXml, findAll } from '../helpers/mini-xml.ts';
 import { readCsvFile } from '../helpers/batch.ts';
 
@@ -48,7 +48,7 @@ before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-batch-'));
   inputCsv = path.join(dir, 'partners.csv');
   const lines = ['\ufeffPartner,Domain,Require,Ticket'];
-  for (let i = 0; i < DOMAINS; i++) lines.push(`"Partner ${i}, Inc.",d${i}.test,${i === 7 ? 'none' : ''},${i === 3 ? '=HYPERLINK("http://x")' : `T-${i}`}`);
+  for (let i = 0; i < DOMAINS; i++) lines.push(`"Partner ${i}, Inc.",d${i}.test,${i === 7 ? 'none' : i === 9 ? '"C, b"' : ''},${i === 3 ? '=HYPERLINK("http://x")' : `T-${i}`}`);
   lines.push('Broken,bad..name,,T-bad', 'Again,D5.TEST.,,T-dup', 'Gone,nx.test,,T-nx');
   writeFileSync(inputCsv, `${lines.join('\r\n')}\r\n`);
 });
@@ -66,8 +66,8 @@ describe('batch audits', () => {
     const run = await runCli(['--input', inputCsv, '--format', 'csv', '--output', out, ...common()]);
     assert.equal(run.code, 1, run.stderr); // the invalid row and NXDOMAIN fail
     const { header, rows } = await readCsvFile(out);
-    assert.deepEqual(header.extraColumns.slice(0, 11), ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line']);
-    assert.deepEqual(header.extraColumns.slice(11), ['Partner', 'Ticket']);
+    assert.deepEqual(header.extraColumns.slice(0, 12), ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line', 'satisfied']);
+    assert.deepEqual(header.extraColumns.slice(12), ['Partner', 'Ticket']);
     assert.equal(rows.length, DOMAINS + 3, 'every input row once: the domains, the invalid row, D5.TEST. again and nx.test');
     assert.deepEqual(rows.map((r) => Number(r.columns.line)).sort((a, b) => a - b), Array.from({ length: DOMAINS + 3 }, (_, i) => i + 2), 'each input line once');
     // d5.test twice: each row with its own carried columns and line, the shared probe's facts.
@@ -82,8 +82,12 @@ describe('batch audits', () => {
     assert.equal(byDomain.get('d1.test')!.level, 'encrypt'); // wildcard certificate for *.test.example: name mismatch
     assert.equal(byDomain.get('d7.test')!.required, 'none');
     assert.equal(byDomain.get('d1.test')!.required, 'encrypt');
+    // Several policies in the require cell: both satisfied by encryption everywhere.
+    assert.deepEqual([byDomain.get('d9.test')!.required, byDomain.get('d9.test')!.pass], ['opportunistic,encrypt', 'true']);
     assert.equal(byDomain.get('d1.test')!.starttls, 'all');
     assert.equal(byDomain.get('d1.test')!.min_protocol, 'TLSv1.3');
+    assert.equal(byDomain.get('d1.test')!.satisfied, 'plain;opportunistic;tls-required', 'encrypted everywhere, the name not verified');
+    assert.equal(byDomain.get('nx.test')!.satisfied, '', 'a domain that does not exist satisfies no policy');
     assert.match(byDomain.get('bad..name')!.problems!, /INVALID_INPUT/);
     assert.equal(byDomain.get('nx.test')!.problems, 'DNS_NXDOMAIN');
     assert.equal(fleet.totalConnections() - before, MX_SERVERS, 'each MX address probed once for 120 domains');
@@ -101,6 +105,7 @@ describe('batch audits', () => {
     assert.equal(run.code, 0, run.stderr); // the wildcard certificate names none of them: encrypt, which --require encrypt accepts
     const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(rows.length, 12);
+    assert.ok(rows.every((r) => Object.keys(r)[0] === 'schemaVersion' && r.schemaVersion === 2), 'each NDJSON line says its schema version first');
     assert.equal(server.connections - before, 12, 'a probe per (MX name, address)');
     assert.ok(server.peakConcurrent <= 2, `peak ${server.peakConcurrent}`);
     assert.ok(server.peakConcurrent >= 1);
@@ -134,7 +139,7 @@ describe('batch audits', () => {
   test('JSON: one document, one domain per line, the schema of single mode', async () => {
     const run = await runCli(['--input', inputCsv, '--format', 'json', '--quiet', ...common()]);
     const report = run.json();
-    assert.equal(report.schemaVersion, 1);
+    assert.equal(report.schemaVersion, 2);
     assert.equal(report.domains.length, DOMAINS + 3);
     const d3 = report.domains.find((d: any) => d.domain === 'd3.test');
     assert.deepEqual(d3.source, { line: 5, columns: { Partner: 'Partner 3, Inc.', Ticket: '=HYPERLINK("http://x")' } });
@@ -182,7 +187,7 @@ describe('retries', () => {
       const row = JSON.parse(run.stdout.trim());
       assert.equal(row.mx[0].addresses[0].attempts, 3);
       assert.equal(smtp.connections, 3);
-      assert.ok(row.problems.some((p: any) => p.code === 'SMTP_REJECTED'));
+      assert.ok(problemsOf(row).some((p: any) => p.code === 'SMTP_REJECTED'));
     } finally {
       await smtp.close();
       await retryDns.close();

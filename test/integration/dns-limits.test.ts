@@ -11,14 +11,14 @@ import { withFakeDns, type FakeZone } from '../helpers/fake-dns.ts';
 import { startFakeSmtp } from '../helpers/fake-smtp.ts';
 import { startSmtpFleet } from '../helpers/smtp-fleet.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { closedPort, problemOf, runCli } from '../helpers/run-cli.ts';
+import { closedPort, problemOf, problemsOf, runCli } from '../helpers/run-cli.ts';
 import { DnsResolver } from '../../src/dns/resolver.ts';
 import { MAX_ADDRESSES_PER_HOST, MAX_DOMAIN_QUERIES, MAX_MX_HOSTS } from '../../src/dns/resolve-mail-hosts.ts';
 import { probeDomain, type DomainProbeOptions } from '../../src/probe/probe-domain.ts';
 import type { AddressTarget } from '../../src/probe/probe-address.ts';
 import { noFactsYet } from '../../src/probe/probe-run.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
-import type { AddressFacts } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
 
 let pki: TestPki;
 before(async () => {
@@ -115,7 +115,7 @@ describe('the domain deadline (CLI)', () => {
         assert.equal(run.code, 3);
         const addresses = domain.mx.flatMap((h: any) => h.addresses);
         assert.equal(addresses.length, 80, 'every address is in the report');
-        const late = domain.problems.filter((p: any) => p.code === 'TIMEOUT' && /the domain's deadline of 6 s for its probes, 3 × --timeout, passed/.test(p.message));
+        const late = problemsOf(domain).filter((p: any) => p.code === 'TIMEOUT' && /the domain's deadline of 6 s for its probes, 3 × --timeout, passed/.test(p.message));
         assert.ok(late.length > 0 && late.length < 80, `${late.length} addresses stopped by the deadline`);
         assert.ok(addresses.every((a: any) => a.failure?.kind === 'timeout'));
       });

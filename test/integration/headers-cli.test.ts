@@ -126,6 +126,25 @@ test('the seed FAQ example: sendmail formats with RC4 and 3DES are graded D with
   assert.ok(report.messages[0].problems.some((p: any) => p.code === 'HOP_WEAK_CIPHER'));
 });
 
+test('headers JSON (schema version 1, with additions): every problem says its scope, the one problem shape of the probe', async () => {
+  const run = await runCli(['headers', '--json', fixture('faq-000.eml'), fixture('mixed-path.eml'), fixture('truncated.eml')]);
+  const report = run.json();
+  assert.equal(report.schemaVersion, 1, 'only fields were added: the version stays');
+  let seen = 0;
+  const check = (p: any, scope: string, hop: number | null) => {
+    assert.deepEqual(Object.keys(p), ['code', 'severity', 'message', 'hint', 'scope', 'hop']);
+    assert.deepEqual([p.scope, p.hop], [scope, hop], p.code);
+    seen += 1;
+  };
+  for (const m of report.messages) {
+    assert.ok('inputError' in m && m.inputError === null);
+    for (const h of m.hops) for (const p of h.problems) check(p, 'hop', h.order);
+    for (const p of m.problems) check(p, p.hop === null ? 'message' : 'hop', p.hop);
+  }
+  for (const i of report.inputs) for (const p of i.problems) check(p, 'input', null);
+  assert.ok(seen > 5, `${seen} problems`);
+});
+
 test('standard input, - or nothing, gives the same report as the file', async () => {
   const text = readFileSync(fixture('postfix.eml'));
   const fromFile = await runCli(['headers', '--json', fixture('postfix.eml')]);

@@ -1,4 +1,4 @@
-// The JSON report is a public contract (src/model/result.ts, README "JSON format"): these tests
+// The JSON report is a public contract (src/model/, README "JSON format"): these tests
 // pin its shape as the real CLI writes it, for a verify-grade server, a server without STARTTLS,
 // an unreachable one and several domains in one run, and the optional fields of the DNS side.
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import { craftResponse, startFakeDns } from '../helpers/fake-dns.ts';
 import { startFakeSmtp, type FakeSmtpOptions, type FakeSmtpServer } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { FAST, PATIENT, addressesOf, assertNeverSentMail, closedPort, runCli, serverArgs } from '../helpers/run-cli.ts';
+import { FAST, PATIENT, addressesOf, assertNeverSentMail, closedPort, problemsOf, runCli, serverArgs } from '../helpers/run-cli.ts';
 
 const LEVELS = ['none', 'encrypt', 'verify'];
 const SEVERITIES = ['error', 'warning', 'info'];
@@ -38,6 +38,7 @@ function checkProblem(p: any, where: { host?: string; ip?: string } | null): voi
   assert.ok(p.message.length > 0);
   assert.equal(typeof p.hint, 'string');
   assert.ok(p.hint.length > 0);
+  assert.ok(['domain', 'host', 'address', 'input'].includes(p.scope), p.scope);
   if (where?.host !== undefined) assert.equal(p.host, where.host);
   if (where?.ip !== undefined) assert.equal(p.ip, where.ip);
 }
@@ -52,7 +53,10 @@ function checkAddress(a: any, host: string, { transcript }: { transcript: boolea
   assert.ok(isInt(a.injectedBytes));
   assert.ok(a.level === null || LEVELS.includes(a.level), String(a.level));
   assert.ok(Array.isArray(a.problems));
-  for (const p of a.problems) checkProblem(p, { host, ip: a.ip });
+  for (const p of a.problems) {
+    checkProblem(p, { host, ip: a.ip });
+    assert.equal(p.scope, 'address');
+  }
   // timings: total plus the stages reached, whole milliseconds
   assert.ok(isInt(a.timings.total) && a.timings.total >= 0);
   for (const [stage, ms] of Object.entries(a.timings)) {
@@ -118,7 +122,10 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
     assert.ok(isInt(d.mxLimit.found) && isInt(d.mxLimit.probed) && d.mxLimit.probed < d.mxLimit.found);
   }
   assert.ok(d.level === null || LEVELS.includes(d.level));
-  assert.ok(LEVELS.includes(d.required));
+  // `required` as v1 wrote it for a level-named requirement; several policies comma-separated.
+  const LEVEL_NAMES: Record<string, string> = { plain: 'none', 'tls-required': 'encrypt', verify: 'verify' };
+  assert.equal(d.required, d.requiredPolicies.map((id: string) => LEVEL_NAMES[id] ?? id).join(','));
+  if (d.requiredPolicies.length === 1 && d.requiredPolicies[0] !== 'opportunistic') assert.ok(LEVELS.includes(d.required), d.required);
   assert.ok(d.pass === null || typeof d.pass === 'boolean');
   assert.equal(typeof d.mxAuthenticated, 'boolean');
   assert.ok(!Number.isNaN(Date.parse(d.probedAt)));
@@ -155,29 +162,38 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
     }
   }
   assert.ok(Array.isArray(d.problems));
-  for (const p of d.problems) checkProblem(p, null);
-  // The domain lists every address problem too, with its host and IP.
-  for (const a of addressesOf(d)) {
-    for (const p of a.problems) {
-      assert.ok(
-        d.problems.some((q: any) => q.code === p.code && q.message === p.message && q.host === a.host && q.ip === a.ip),
-        `domain problems include ${p.code} of ${a.ip}`,
-      );
-    }
+  // The domain keeps its own problems (scope domain, host, input); each address keeps its own,
+  // and no problem is listed twice.
+  for (const p of d.problems) {
+    checkProblem(p, null);
+    assert.ok(['domain', 'host', 'input'].includes(p.scope), `${p.code}: scope ${p.scope} at the domain`);
+    assert.ok(!('ip' in p), `${p.code}: a domain problem names no IP`);
+    if (p.scope === 'host') assert.equal(typeof p.host, 'string');
+    else assert.ok(!('host' in p), `${p.code}: scope ${p.scope} names no host`);
   }
-  assert.deepEqual(d.policies.map((p: any) => p.policy), ['a', 'b', 'c', 'd']);
+  const messages = problemsOf(d).map((p: any) => `${p.code} ${p.message}`);
+  assert.equal(new Set(messages).size, messages.length, 'no problem twice');
+  assert.deepEqual(d.policies.map((p: any) => [p.policy, p.id]), [['a', 'plain'], ['b', 'opportunistic'], ['c', 'tls-required'], ['d', 'verify']]);
   for (const p of d.policies) {
+    assert.deepEqual(Object.keys(p), ['policy', 'id', 'name', 'delivered', 'encrypted', 'authenticated', 'satisfied']);
     assert.equal(typeof p.name, 'string');
     assert.ok(['yes', 'partly', 'no', 'unknown'].includes(p.delivered));
     assert.ok(['yes', 'partly', 'no', 'unknown', 'n/a'].includes(p.encrypted));
+    assert.ok(['yes', 'partly', 'no', 'unknown', 'n/a'].includes(p.authenticated));
+    assert.ok(p.satisfied === null || typeof p.satisfied === 'boolean');
   }
+  // What was required, and pass against it: true iff every required policy is satisfied.
+  assert.ok(Array.isArray(d.requiredPolicies) && d.requiredPolicies.length > 0);
+  const required = d.policies.filter((p: any) => d.requiredPolicies.includes(p.id));
+  assert.equal(required.length, d.requiredPolicies.length);
+  assert.equal(d.pass, required.some((p: any) => p.satisfied === false) ? false : required.every((p: any) => p.satisfied === true) ? true : null);
 }
 
 function checkReport(stdout: string, { transcript }: { transcript: boolean }): any {
   assert.ok(stdout.endsWith('\n'));
   const report = JSON.parse(stdout);
   assert.deepEqual(Object.keys(report), ['schemaVersion', 'domains']);
-  assert.equal(report.schemaVersion, 1);
+  assert.equal(report.schemaVersion, 2);
   assert.ok(Array.isArray(report.domains));
   for (const d of report.domains) checkDomain(d, { transcript });
   return report;
@@ -187,12 +203,15 @@ describe('JSON contract', { concurrency: true }, () => {
   test('a verify-grade server, without and with --transcript', () =>
     withSmtp({ tls: pki.certs.valid }, async (good) => {
       const args = [...serverArgs(good), '--ca-file', pki.caFile, ...PATIENT, '--json'];
-      const [plainRun, withTranscript, formatJson] = await Promise.all([
+      const [plainRun, withTranscript, formatJson, several] = await Promise.all([
         runCli(args),
         runCli([...args, '--transcript']),
         runCli([...serverArgs(good), '--ca-file', pki.caFile, ...PATIENT, '--format', 'json']),
+        runCli([...args, '--require', 'd,B']),
       ]);
-      for (const run of [plainRun, withTranscript, formatJson]) assert.equal(run.code, 0, run.stderr);
+      for (const run of [plainRun, withTranscript, formatJson, several]) assert.equal(run.code, 0, run.stderr);
+      const both = checkReport(several.stdout, { transcript: false }).domains[0];
+      assert.deepEqual([both.required, both.requiredPolicies, both.pass], ['opportunistic,verify', ['opportunistic', 'verify'], true]);
       const report = checkReport(plainRun.stdout, { transcript: false });
       checkReport(formatJson.stdout, { transcript: false });
       const d = report.domains[0];

@@ -9,7 +9,7 @@ import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { probeAddress, type ProbeOptions } from '../../src/probe/probe-address.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
-import type { ProbeStage } from '../../src/model/result.ts';
+import type { ProbeStage } from '../../src/model/smtp.ts';
 
 /** A bound on how long an abort may take to return: generous, the work itself is a few ms. */
 const ABORT_RETURN_MS = 1000;
@@ -82,7 +82,7 @@ describe('an aborted probe ends at once, at every stage it waits in', { concurre
         assert.equal(facts.failure?.stage, hang.stage);
         assert.match(facts.failure?.message ?? '', /aborted/);
         // Undetermined, and nothing blames the server.
-        const judged = judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, new Date());
+        const judged = judgeAddress(facts, { required: ['tls-required'], warnDays: 30 }, new Date());
         assert.equal(judged.level, null);
         assert.deepEqual(judged.problems.filter((p) => p.severity === 'error'), []);
         // No socket left open: the server sees every connection closed, and this process holds none.

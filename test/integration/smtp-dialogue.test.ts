@@ -14,6 +14,7 @@ import {
   codesOf,
   onlyDomain,
   problemOf,
+  problemsOf,
   runCli,
   serverArgs,
   type CliRun,
@@ -238,7 +239,7 @@ describe('STARTTLS', { concurrency: true }, () => {
     assert.equal(usual.run.code, 0, usual.run.stderr);
     assert.equal(passed.level, 'encrypt');
     assert.equal(problemOf(passed, 'STARTTLS_INJECTION').severity, 'warning');
-    assert.ok(!passed.problems.some((p: any) => p.severity === 'error'), JSON.stringify(passed.problems));
+    assert.ok(!problemsOf(passed).some((p: any) => p.severity === 'error'), JSON.stringify(problemsOf(passed)));
   });
 
   test('TLS_REQUIRED_BY_SERVER: 530 to EHLO', async () => {

@@ -4,7 +4,7 @@ import { csvCell, csvColumnNames, csvHeader, csvNeedsEscape, csvRow, CSV_COLUMNS
 import { ndjsonRow } from '../../src/render/ndjson.ts';
 import { withoutTranscripts } from '../../src/render/without-transcripts.ts';
 import { csvCellValue } from '../../src/batch/resume.ts';
-import type { DomainResult } from '../../src/model/result.ts';
+import type { DomainResult } from '../../src/model/domain.ts';
 import { addressFacts, domainFacts, mxHost, NOW } from '../helpers/facts.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { goodResult, invalidResult, mixedResult, readAll, undeterminedResult } from '../helpers/batch.ts';
@@ -12,7 +12,7 @@ import { goodResult, invalidResult, mixedResult, readAll, undeterminedResult } f
 test('the header: fixed columns, then carried ones, renamed input_… on a collision; CRLF', () => {
   assert.equal(
     csvHeader([]),
-    'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line\r\n',
+    'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line,satisfied\r\n',
   );
   assert.deepEqual(csvColumnNames(['partner', 'Level', 'input_level', 'PASS']).slice(CSV_COLUMNS.length), ['partner', 'input_Level', 'input_input_level', 'input_PASS']);
   assert.equal(csvHeader(['=evil', 'a,b', 'x\ny']).split(',').length, CSV_COLUMNS.length + 4);
@@ -22,29 +22,29 @@ test('the header: fixed columns, then carried ones, renamed input_… on a colli
 test('cells: the fixed columns of a good, a mixed, an undetermined and an invalid row', () => {
   const rows = [goodResult(), mixedResult(), undeterminedResult(), invalidResult('=cmd|" /C calc"!A0', 'not a domain')].map((r) => csvRow(r, []));
   assert.deepEqual(rows, [
-    'example.com,verify,encrypt,true,mx.example.com,192.0.2.10,all,TLSv1.3,2026-08-01,60,,2\r\n',
+    'example.com,verify,encrypt,true,mx.example.com,192.0.2.10,all,TLSv1.3,2026-08-01,60,,2,plain;opportunistic;tls-required;verify\r\n',
     // MX in preference order (mx1 before mx2), addresses in that order, the oldest protocol and the earliest (expired) leaf.
-    'partner.example,none,encrypt,false,mx1.partner.example;mx2.partner.example,198.51.100.7;198.51.100.8;2001:db8::25,some,TLSv1.2,2026-05-30,-3,STARTTLS_NOT_OFFERED;CERT_EXPIRED,3\r\n',
-    'flaky.example,,encrypt,,,,,,,,DNS_FAILURE,4\r\n',
-    `"'=cmd|"" /C calc""!A0",,encrypt,false,,,,,,,INVALID_INPUT,5\r\n`,
+    'partner.example,none,encrypt,false,mx1.partner.example;mx2.partner.example,198.51.100.7;198.51.100.8;2001:db8::25,some,TLSv1.2,2026-05-30,-3,STARTTLS_NOT_OFFERED;CERT_EXPIRED,3,plain\r\n',
+    'flaky.example,,encrypt,,,,,,,,DNS_FAILURE,4,\r\n',
+    `"'=cmd|"" /C calc""!A0",,encrypt,false,,,,,,,INVALID_INPUT,5,\r\n`,
   ]);
   // Single mode has no input line: the cell is empty.
   const { source: _source, ...single } = goodResult();
-  assert.match(csvRow(single, []), /,60,,\r\n$/);
+  assert.match(csvRow(single, []), /,60,,,plain;opportunistic;tls-required;verify\r\n$/);
 });
 
 test('starttls is over reached addresses only; problems are distinct in first-seen order', () => {
   const unreachable = addressFacts({ ip: '192.0.2.99', connected: false, banner: null, ehlo: null, starttls: false, starttlsReply: null, tls: null, ehloTls: null, certificate: null, failure: { stage: 'connect', kind: 'connect', message: 'connection refused' } });
   const result = judgeDomain(
     domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts(), unreachable, addressFacts({ ip: '192.0.2.11' }), unreachable])] }),
-    { required: 'encrypt', warnDays: 30 },
+    { required: ['tls-required'], warnDays: 30 },
     NOW,
   );
   const cells = csvRow(result, []).trimEnd().split(',');
   assert.equal(cells[5], '192.0.2.10;192.0.2.99;192.0.2.11');
   assert.equal(cells[6], 'all');
   assert.equal(cells[10], 'CONNECT_FAILED');
-  const none = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [unreachable])] }), { required: 'encrypt', warnDays: 30 }, NOW);
+  const none = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [unreachable])] }), { required: ['tls-required'], warnDays: 30 }, NOW);
   assert.equal(csvRow(none, []).split(',')[6], '');
 });
 
@@ -110,7 +110,7 @@ test('server and input text is sanitised: no control character reaches a cell; d
       domain: 'evil.example',
       mx: [mxHost('=mx\u001b[2J.evil.example', 10, [addressFacts({ tls: { protocol: '-TLS\u0007', cipher: 'x', cipherOpenssl: 'x', keyExchange: null, sni: null } })])],
     }),
-    { required: 'encrypt', warnDays: 30 },
+    { required: ['tls-required'], warnDays: 30 },
     NOW,
   );
   const row = csvRow({ ...hostile, source: { line: 2, columns: { note: 'multi\nline\r\n\u202eevil', f: '@x', dup: '=1' } } }, ['note', 'f', 'missing', 'dup']);
@@ -134,7 +134,7 @@ test('round trip: rows written with carried columns read back through openInput'
   const results: DomainResult[] = values.map((v, i) => goodResult(v, i + 2));
   const csv = csvHeader(columns) + results.map((r) => csvRow(r, columns)).join('') + csvRow(invalidResult('bad,name', 'x'), columns);
   const { header, rows } = await readAll(...csv.match(/[^]{1,7}/g)!);
-  assert.deepEqual(header.extraColumns, ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line', 'partner', 'input_Level', 'notes']);
+  assert.deepEqual(header.extraColumns, ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line', 'satisfied', 'partner', 'input_Level', 'notes']);
   assert.equal(rows.length, 5);
   // What a spreadsheet shows: the values exactly, formula-looking ones (and a leading quote) behind one more quote.
   const shown = (value: string) => (csvNeedsEscape(value) ? `'${value}` : value);
@@ -165,7 +165,7 @@ test('NDJSON: one line per result, no transcript, C1 and bidi escaped, parses ba
   assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u202e\u2028](?!$)/);
   assert.doesNotMatch(line, /"transcript"/);
   assert.match(line, /x\\u0085y\\u202ez\\u2028/);
-  assert.deepEqual(JSON.parse(line), JSON.parse(JSON.stringify(withoutTranscripts(withTranscript))));
+  assert.deepEqual(JSON.parse(line), { schemaVersion: 2, ...JSON.parse(JSON.stringify(withoutTranscripts(withTranscript))) });
   assert.match(ndjsonRow(withTranscript, { transcript: true }), /"transcript":\[\{"dir":"S","text":"220 hi"/);
   assert.equal(JSON.parse(line).source.columns.partner, 'x\u0085y\u202ez\u2028');
 });

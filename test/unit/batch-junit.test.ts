@@ -5,6 +5,7 @@ import { addressFacts, domainFacts, mxHost, NOW } from '../helpers/facts.ts';
 import { goodResult, invalidResult, mixedResult, undeterminedResult } from '../helpers/batch.ts';
 import { findAll, parseXml } from '../helpers/mini-xml.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
+import { SENDER_POLICIES } from '../../src/judge/sender-policies.ts';
 
 const OPTIONS = { name: 'mxprobe', timestamp: NOW, durationMs: 65_432 };
 const HOSTILE = `a]]>b&c<d>"e'f\u0000g\u001bh\ud800i\ufffej\u202ek`;
@@ -31,7 +32,7 @@ function hostileResult() {
       ]),
     ],
   });
-  return { ...judgeDomain(facts, { required: 'verify', warnDays: 30 }, NOW), source: { line: 9, columns: { partner: HOSTILE, '=x': 'y' } } };
+  return { ...judgeDomain(facts, { required: ['verify'], warnDays: 30 }, NOW), source: { line: 9, columns: { partner: HOSTILE, '=x': 'y' } } };
 }
 
 test('the report parses back as XML with the right counts', () => {
@@ -108,8 +109,23 @@ test('an empty batch is a valid empty suite', () => {
 });
 
 test('JUnit and the generic problem text name no host for a domain-level problem', () => {
-  const noMail = judgeDomain(domainFacts({ domain: 'gone.example', input: 'gone.example', outcome: 'null-mx', mx: [] }), { required: 'none', warnDays: 30 }, NOW);
+  const noMail = judgeDomain(domainFacts({ domain: 'gone.example', input: 'gone.example', outcome: 'null-mx', mx: [] }), { required: ['plain'], warnDays: 30 }, NOW);
   const failure = findAll(parseXml(junitReport([noMail], OPTIONS)), 'failure')[0];
   assert.equal(failure?.attrs.message, 'no mail accepted (null-mx) below required none: NULL_MX');
   assert.match(failure?.text ?? '', /^ERROR NULL_MX: /);
+});
+
+test('system-out has a line per sender policy of the table, the required one marked', () => {
+  const xml = junitReport([goodResult(), mixedResult(), invalidResult('bad..name', 'x')], OPTIONS);
+  const cases = findAll(parseXml(xml), 'testcase');
+  const lines = (i: number) => (findAll(cases[i]!, 'system-out')[0]?.text ?? '').split('\n').filter((l) => l.startsWith('policy '));
+  assert.deepEqual(lines(0), [
+    'policy (a) plain (no TLS): delivered yes, encrypted no, authenticated no; satisfied',
+    'policy (b) TLS if offered: delivered yes, encrypted yes, authenticated no; satisfied',
+    'policy (c) TLS required: delivered yes, encrypted yes, authenticated no; required, satisfied',
+    'policy (d) TLS required, name verified: delivered yes, encrypted yes, authenticated yes; satisfied',
+  ]);
+  assert.deepEqual(lines(1).map((l) => l.slice(0, 10)), SENDER_POLICIES.map((p) => `policy (${p.letter})`));
+  assert.match(lines(1)[2] ?? '', /delivered partly, .*; required, not satisfied$/);
+  assert.deepEqual(lines(2), [], 'an input row that is not a domain has no policies to show');
 });

@@ -89,21 +89,28 @@ test('CSV: an email column gives the domain and is carried (the address is kept)
   assert.deepEqual(both.header.extraColumns, ['email']);
 });
 
-test('CSV: the require column, case-insensitive; empty is null; unknown values make the row invalid', async () => {
-  const { header, rows } = await readAll('domain,REQUIRE,p\na.example, Verify ,1\nb.example,,2\nc.example,dane,3\nd.example,encrypt\n');
+test('CSV: the require column names sender policies as --require does, case-insensitive, several quoted; empty is null; unknown values make the row invalid', async () => {
+  const { header, rows } = await readAll('domain,REQUIRE,p\na.example, Verify ,1\nb.example,,2\nc.example,dane,3\nd.example,encrypt\ne.example,"b, D",5\nf.example,TLS-Required,6\ng.example,"c,",7\n');
   assert.deepEqual(header.extraColumns, ['p']);
   assert.deepEqual(
     rows.map((r) => [r.domain, r.required]),
     [
-      ['a.example', 'verify'],
+      ['a.example', ['verify']],
       ['b.example', null],
       [null, null],
-      ['d.example', 'encrypt'],
+      ['d.example', ['tls-required']],
+      ['e.example', ['opportunistic', 'verify']],
+      ['f.example', ['tls-required']],
+      [null, null],
     ],
   );
   assert.equal(rows[2]?.input, 'c.example');
-  assert.match(rows[2]?.error ?? '', /unknown required level "dane" \(use none, encrypt or verify\)/);
+  assert.match(rows[2]?.error ?? '', /unknown requirement "dane" \(use none, encrypt, verify, a–d, plain, opportunistic, tls-required; several comma-separated\)/);
   assert.deepEqual(rows[2]?.columns, { p: '3' });
+  assert.match(rows[6]?.error ?? '', /unknown requirement "c,"/);
+  // A semicolon CSV needs no quotes for several.
+  const semi = await readAll('domain;require\na.example;b,d\n');
+  assert.deepEqual(semi.rows[0]?.required, ['opportunistic', 'verify']);
 });
 
 test('CSV: carried columns are kept exactly (spaces, unicode, formulas, __proto__)', async () => {
@@ -135,13 +142,13 @@ test('CSV: ragged rows: missing fields are empty, extra blank fields ignored, ex
   assert.equal(rows[3]?.warning, null);
 });
 
-test('CSV: a shifted row whose require cell is then not a level keeps its domain; the default level applies and the warning says why', async () => {
+test('CSV: a shifted row whose require cell then names no policy keeps its domain; the default applies and the warning says why', async () => {
   const { rows } = await readAll('domain,partner,require\nc.example,Acme, Inc.,verify\nd.example,Acme,verify,extra\ne.example,Acme,dane\n');
   assert.equal(rows[0]?.domain, 'c.example');
   assert.equal(rows[0]?.required, null);
-  assert.match(rows[0]?.warning ?? '', /its require cell "Inc\." is not a level, so the default applies/);
+  assert.match(rows[0]?.warning ?? '', /its require cell "Inc\." names no sender policy, so the default applies/);
   assert.equal(rows[1]?.domain, 'd.example');
-  assert.equal(rows[1]?.required, 'verify');
+  assert.deepEqual(rows[1]?.required, ['verify']);
   assert.match(rows[1]?.warning ?? '', /4 fields where the header has 3/);
   assert.equal(rows[2]?.domain, null, 'an unshifted row with a bad require is still invalid');
 });

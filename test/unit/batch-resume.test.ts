@@ -7,7 +7,7 @@ import { readDone, ResumeError, type EarlierRow } from '../../src/batch/resume.t
 import { csvHeader, csvHeaderCells, csvRow } from '../../src/render/csv.ts';
 import { ndjsonRow } from '../../src/render/ndjson.ts';
 import { SummaryAccumulator } from '../../src/judge/batch-summary.ts';
-import type { DomainResult } from '../../src/model/result.ts';
+import type { DomainResult } from '../../src/model/domain.ts';
 import { everyKindOfResult, goodResult, invalidResult, mixedResult, readAll } from '../helpers/batch.ts';
 
 async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
@@ -37,7 +37,7 @@ test('CSV: a complete file gives every input line, the header, and its whole len
     assert.deepEqual([...done.done], [2, 3, 4]);
     assert.equal(done.rows, 3);
     assert.equal(done.validBytes, Buffer.byteLength(text));
-    assert.deepEqual(done.header?.slice(-3), ['line', 'partner', 'input_level']);
+    assert.deepEqual(done.header?.slice(-3), ['satisfied', 'partner', 'input_level']);
   });
 });
 
@@ -105,13 +105,16 @@ test('CSV: records across read boundaries (a 2 MB file)', async () => {
   });
 });
 
-test('CSV: a file that is not mxprobe output is refused; one from before the line column is refused with its reason', async () => {
+test('CSV: a file that is not mxprobe output is refused; one from before the line column, or of schema version 1, is refused with its reason', async () => {
   await withDir(async (dir) => {
     const path = join(dir, 'notes.csv');
     await writeFile(path, 'name,owner\nAcme,ops\n');
     await assert.rejects(readDone(path, 'csv'), ResumeError);
     await writeFile(path, 'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,partner\r\na.example,verify,encrypt,true,,,,,,,,A\r\n');
     await assert.rejects(readDone(path, 'csv'), (err: unknown) => err instanceof ResumeError && /earlier mxprobe \(no "line" column\)/.test(err.message));
+    // JSON schema version 1: the line column, but no satisfied column.
+    await writeFile(path, 'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line,partner\r\na.example,verify,encrypt,true,,,,,,,,2,A\r\n');
+    await assert.rejects(readDone(path, 'csv'), (err: unknown) => err instanceof ResumeError && /earlier mxprobe \(JSON schema version 1: no "satisfied" column\).*start a new output file/.test(err.message));
   });
 });
 
@@ -168,4 +171,22 @@ test('the summary rebuilt from an earlier output equals the summary of its resul
       assert.deepEqual(rebuilt.counts, direct.counts, format);
     });
   }
+});
+
+test('NDJSON rows say their schema version first; a file of schema version 1 (or another) is refused with its reason, never appended to', async () => {
+  const row = ndjsonRow(named('a.example', 2));
+  assert.match(row, /^\{"schemaVersion":2,"domain":"a\.example",/);
+  await withDir(async (dir) => {
+    const path = join(dir, 'out.ndjson');
+    const { schemaVersion: _v, ...v1 } = JSON.parse(row);
+    await writeFile(path, `${JSON.stringify(v1)}\n`);
+    await assert.rejects(readDone(path, 'ndjson'), (err: unknown) => err instanceof ResumeError && /earlier mxprobe \(JSON schema version 1\).*start a new output file/.test(err.message));
+    await writeFile(path, `${JSON.stringify({ ...v1, schemaVersion: 3 })}\n`);
+    await assert.rejects(readDone(path, 'ndjson'), (err: unknown) => err instanceof ResumeError && /JSON schema version 3/.test(err.message));
+    // A version-1 row after version-2 ones: the file is mixed, not continued.
+    await writeFile(path, `${row}${JSON.stringify({ ...v1, source: { line: 3, columns: {} } })}\n`);
+    await assert.rejects(readDone(path, 'ndjson'), ResumeError);
+    await writeFile(path, row);
+    assert.deepEqual([...(await readDone(path, 'ndjson')).done], [2]);
+  });
 });

@@ -13,7 +13,7 @@ test('defaults', () => {
   assert.equal(s.port, 25);
   assert.deepEqual(s.families, { ipv4: true, ipv6: true });
   assert.equal(s.timeoutMs, 30_000);
-  assert.equal(s.required, 'encrypt');
+  assert.deepEqual(s.required, ['tls-required']);
   assert.equal(s.format, 'text');
 });
 
@@ -223,4 +223,26 @@ test('exit codes from counts follow the same rule', () => {
   assert.equal(exitCodeForCounts(0, 0), 0);
   assert.equal(exitCodeForCounts(0, 2), 3);
   assert.equal(exitCodeForCounts(1, 2), 1);
+});
+
+test('--require names one or several sender policies: letters, ids or the level names, comma-separated', () => {
+  const cases: Array<[string, string[]]> = [
+    ['none', ['plain']],
+    ['encrypt', ['tls-required']],
+    ['verify', ['verify']],
+    ['a', ['plain']],
+    ['B', ['opportunistic']],
+    ['opportunistic', ['opportunistic']],
+    ['TLS-required', ['tls-required']],
+    ['d, b', ['opportunistic', 'verify']],
+    ['verify,encrypt,c', ['tls-required', 'verify']],
+  ];
+  for (const [text, ids] of cases) assert.deepEqual(checkOptions(['a.example'], { ...DEFAULTS, require: text }).required, ids, text);
+  for (const bad of ['', 'dane', 'c,,d', 'c,', 'encrypt;verify']) {
+    assert.throws(() => checkOptions(['a.example'], { ...DEFAULTS, require: bad }), (err: Error) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, /^--require must name sender policies \(none, encrypt, verify, a–d, plain, opportunistic, tls-required; several comma-separated\), not "/);
+      return true;
+    }, bad);
+  }
 });

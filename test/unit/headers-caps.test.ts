@@ -4,11 +4,11 @@
 // read before the cap still fails it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyseMessages, headersExitStatus } from '../../src/headers/analyse.ts';
+import { analyseMessages, HeadersAnalyser, headersExitStatus } from '../../src/headers/analyse.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HEADER_LIMITS, type HeaderLimits } from '../../src/headers/read-message.ts';
-import { sizeText } from '../../src/judge/headers-problem-catalogue.ts';
+import { sizeText } from '../../src/judge/problem-catalogue.ts';
 import type { HeadersReport } from '../../src/model/headers.ts';
 
 const NOW = new Date('2024-01-02T00:00:00Z');
@@ -161,4 +161,25 @@ test('the input cap cuts a UTF-8 sequence or a line anywhere: never a pass, neve
     assert.notEqual(headersExitStatus(report), 0, `cap ${cap}`);
   }
   assert.equal(headersExitStatus(analyse(text, { inputBytes: bytes })), 0, 'an input of exactly the cap is read in full');
+});
+
+test('a read error inside a header is INPUT_READ_ERROR (its code named), not the 64 MiB cap of INPUT_TOO_LARGE', () => {
+  const messages: any[] = [];
+  const analyser = new HeadersAnalyser({ file: 'disk.eml', now: NOW, onMessage: (m) => messages.push(m) });
+  analyser.push(Buffer.from(`${tls(1)}Subject: cut`));
+  const input = analyser.end('EIO');
+  const codes = messages[0].problems.map((p: any) => p.code);
+  assert.ok(codes.includes('INPUT_READ_ERROR'), codes.join());
+  assert.ok(!codes.includes('INPUT_TOO_LARGE'), codes.join());
+  const read = messages[0].problems.find((p: any) => p.code === 'INPUT_READ_ERROR');
+  assert.match(read.message, /EIO/);
+  assert.doesNotMatch(read.hint, /MiB/);
+  assert.deepEqual([read.scope, read.hop], ['message', null]);
+  assert.equal(messages[0].verdict.pass, false, 'nothing unread may pass');
+  assert.deepEqual(input.problems.map((p) => [p.code, p.scope]), [['INPUT_READ_ERROR', 'input']]);
+  assert.equal(input.complete, false);
+  // The cap is still the cap.
+  const capped = analyseMessages(`${tls(1)}Subject: cut`, NOW, { inputBytes: 20 });
+  assert.ok(capped.messages[0]?.problems.some((p) => p.code === 'INPUT_TOO_LARGE'));
+  assert.ok(!capped.messages[0]?.problems.some((p) => p.code === 'INPUT_READ_ERROR'));
 });

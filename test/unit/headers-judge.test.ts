@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cipherWeaknesses, judgeHop, judgeMessage, localReason, verdictOf } from '../../src/judge/judge-hops.ts';
+import { judgeHop, judgeMessage, localReason, verdictOf } from '../../src/judge/judge-hops.ts';
 import { analyseMessages, headersExitStatus } from '../../src/headers/analyse.ts';
-import { normaliseVersion } from '../../src/headers/protocol-names.ts';
+import { normaliseVersion } from '../../src/model/tls-protocols.ts';
+import { cipherWeaknesses } from '../../src/model/cipher-classes.ts';
 import type { HopFacts, HopTls, MessageFacts } from '../../src/model/headers.ts';
 
 const NOW = new Date('2024-01-02T00:00:00Z');
@@ -34,7 +35,7 @@ function hop(more: Partial<HopFacts> = {}): HopFacts {
 
 function messageOf(hops: HopFacts[], more: Partial<MessageFacts> = {}): MessageFacts {
   return {
-    file: null, index: 1, envelopeFrom: null, messageId: null, subject: null, dateHeader: null, headerChars: 100, headerTruncated: false, inputCut: false,
+    file: null, index: 1, envelopeFrom: null, messageId: null, subject: null, dateHeader: null, headerChars: 100, headerTruncated: false, inputCut: false, inputError: null,
     headerOnly: false, receivedCount: hops.length, receivedTruncated: false, fieldCount: hops.length, repairedLines: 0,
     hops: hops.map((h, i) => ({ ...h, order: i + 1, fieldIndex: hops.length - 1 - i })),
     ...more,

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { analyseMessages } from '../../src/headers/analyse.ts';
 import { parseDateTime, parseReceived } from '../../src/headers/parse-received.ts';
-import { normaliseVersion } from '../../src/headers/protocol-names.ts';
+import { normaliseVersion } from '../../src/model/tls-protocols.ts';
 import type { Hop, MessageResult } from '../../src/model/headers.ts';
 
 const NOW = new Date('2026-09-20T00:00:00Z');

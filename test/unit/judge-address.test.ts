@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
-import type { AddressFacts, ProblemCode } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
+import type { ProblemCode } from '../../src/model/problem.ts';
 import type { Level } from '../../src/model/levels.ts';
-import { addressFacts, certFacts, certInfo, daysFromNow, intermediate, NOW, plainAddress, root } from '../helpers/facts.ts';
+import { addressFacts, certFacts, certInfo, daysFromNow, intermediate, NOW, plainAddress, requirement, root } from '../helpers/facts.ts';
 
-const POLICY = { required: 'encrypt' as Level, warnDays: 30 };
+const POLICY = { required: requirement('encrypt'), warnDays: 30 };
 const chainWith = (leaf: Partial<Parameters<typeof certInfo>[0]>, rest = [intermediate(), root()]) => certFacts([certInfo(leaf), ...rest], null);
 
 const CASES: Array<{ name: string; facts: AddressFacts; level: Level | null; codes: ProblemCode[]; warnDays?: number }> = [

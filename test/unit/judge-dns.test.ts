@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { PROBLEMS } from '../../src/judge/problem-catalogue.ts';
 import { LEVELS } from '../../src/model/levels.ts';
-import type { DnsQueryFacts, DomainFacts, SkippedAddress } from '../../src/model/result.ts';
-import { addressFacts, domainFacts, mxHost, NOW } from '../helpers/facts.ts';
+import type { DnsQueryFacts } from '../../src/model/dns.ts';
+import type { DomainFacts, SkippedAddress } from '../../src/model/domain.ts';
+import { addressFacts, domainFacts, mxHost, NOW, requirement } from '../helpers/facts.ts';
 
-const ENCRYPT = { required: 'encrypt' as const, warnDays: 30 };
+const ENCRYPT = { required: ['tls-required'] as const, warnDays: 30 };
 const query = (q: Partial<DnsQueryFacts>): DnsQueryFacts => ({
   name: 'example.com', type: 'MX', rcode: 'NOERROR', authenticated: false, cnames: [], answers: [], server: '127.0.0.1:53', ms: 1, ...q,
 });
@@ -116,7 +117,7 @@ test('the outcome rule, at every required level: no usable MX target fails; filt
   ];
   for (const required of LEVELS) {
     for (const [outcome, pass] of cases) {
-      const r = judgeDomain(domainFacts({ outcome, mx: [mxHost('mx.example.com', 10, [])] }), { required, warnDays: 30 }, NOW);
+      const r = judgeDomain(domainFacts({ outcome, mx: [mxHost('mx.example.com', 10, [])] }), { required: requirement(required), warnDays: 30 }, NOW);
       assert.equal(r.pass, pass, `${outcome} at ${required}`);
     }
   }

@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judgeDomain, senderPolicies } from '../../src/judge/judge-domain.ts';
-import type { DnsQueryFacts } from '../../src/model/result.ts';
-import { addressFacts, certFacts, certInfo, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
+import { judgeDomain } from '../../src/judge/judge-domain.ts';
+import type { JudgePolicy } from '../../src/judge/judge-address.ts';
+import { allProblems } from '../../src/judge/all-problems.ts';
+import { withInputWarning } from '../../src/judge/invalid-input.ts';
+import type { DnsQueryFacts } from '../../src/model/dns.ts';
+import { addressFacts, certFacts, certInfo, domainFacts, intermediate, mxHost, NOW, plainAddress, requirement, root } from '../helpers/facts.ts';
 
-const ENCRYPT = { required: 'encrypt' as const, warnDays: 30 };
-const VERIFY = { required: 'verify' as const, warnDays: 30 };
+const ENCRYPT = { required: ['tls-required'] as const, warnDays: 30 };
+const VERIFY = { required: ['verify'] as const, warnDays: 30 };
 const query = (q: Partial<DnsQueryFacts>): DnsQueryFacts => ({
   name: 'example.com', type: 'MX', rcode: 'NOERROR', authenticated: false, cnames: [], answers: [], server: '127.0.0.1:53', ms: 1, ...q,
 });
@@ -28,8 +31,8 @@ test('the domain level is the lowest over every address of every MX host', () =>
   assert.equal(r.pass, false);
   assert.deepEqual(r.mx.flatMap((h) => h.addresses.map((a) => a.level)), ['encrypt', 'encrypt', 'none']);
   // mx2's addresses are judged against mx2's name, which the certificate does not cover
-  assert.ok(r.problems.some((p) => p.code === 'CERT_NAME_MISMATCH' && p.host === 'mx2.example.com'));
-  assert.ok(r.problems.some((p) => p.code === 'STARTTLS_NOT_OFFERED' && p.ip === '192.0.2.21'));
+  assert.ok(allProblems(r).some((p) => p.code === 'CERT_NAME_MISMATCH' && p.host === 'mx2.example.com'));
+  assert.ok(allProblems(r).some((p) => p.code === 'STARTTLS_NOT_OFFERED' && p.ip === '192.0.2.21'));
 });
 
 test('unreachable addresses are problems but do not set the level', () => {
@@ -37,7 +40,7 @@ test('unreachable addresses are problems but do not set the level', () => {
   const r = judgeDomain(facts, VERIFY, NOW);
   assert.equal(r.level, 'verify');
   assert.equal(r.pass, true);
-  assert.deepEqual(r.problems.map((p) => p.code), ['CONNECT_FAILED']);
+  assert.deepEqual(allProblems(r).map((p) => p.code), ['CONNECT_FAILED']);
 });
 
 test('nothing reachable: level unknown, pass null (exit 3)', () => {
@@ -56,7 +59,7 @@ test('NXDOMAIN: fails with DNS_NXDOMAIN', () => {
 });
 
 test('null MX: fails with NULL_MX, even when only plaintext is required', () => {
-  const r = judgeDomain(domainFacts({ outcome: 'null-mx', mx: [], dns: [query({ answers: ['0 .'] })] }), { required: 'none', warnDays: 30 }, NOW);
+  const r = judgeDomain(domainFacts({ outcome: 'null-mx', mx: [], dns: [query({ answers: ['0 .'] })] }), { required: ['plain'], warnDays: 30 }, NOW);
   assert.deepEqual(r.problems.map((p) => p.code), ['NULL_MX']);
   assert.equal(r.pass, false);
 });
@@ -92,34 +95,101 @@ test('an MX host whose address look-up failed is a DNS failure for that host', (
 });
 
 test('--require none passes a plaintext-only domain', () => {
-  const r = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: 'none', warnDays: 30 }, NOW);
+  const r = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: ['plain'], warnDays: 30 }, NOW);
   assert.equal(r.level, 'none');
   assert.equal(r.pass, true);
 });
 
+/** The policy rows of a domain with one MX host and these addresses. */
+function policyRows(addresses: ReturnType<typeof addressFacts>[], required: JudgePolicy = ENCRYPT) {
+  const facts = domainFacts({ mx: [mxHost('mx.example.com', 10, addresses.map((a, i) => ({ ...a, ip: `192.0.2.${i + 1}` })))] });
+  return judgeDomain(facts, required, NOW).policies;
+}
+const encryptOnly = addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:other.example'] }), intermediate(), root()], null) });
+
 test('sender policies: all verify', () => {
-  assert.deepEqual(senderPolicies(['verify', 'verify'], true).map((p) => [p.policy, p.delivered, p.encrypted]), [
-    ['a', 'yes', 'no'],
-    ['b', 'yes', 'yes'],
-    ['c', 'yes', 'yes'],
-    ['d', 'yes', 'yes'],
+  assert.deepEqual(policyRows([addressFacts(), addressFacts()]).map((p) => [p.policy, p.id, p.delivered, p.encrypted, p.authenticated, p.satisfied]), [
+    ['a', 'plain', 'yes', 'no', 'no', true],
+    ['b', 'opportunistic', 'yes', 'yes', 'no', true],
+    ['c', 'tls-required', 'yes', 'yes', 'no', true],
+    ['d', 'verify', 'yes', 'yes', 'yes', true],
   ]);
 });
 
-test('sender policies: one MX encrypts, one is plaintext', () => {
-  assert.deepEqual(senderPolicies(['encrypt', 'none', null], true).map((p) => [p.policy, p.delivered, p.encrypted]), [
-    ['a', 'yes', 'no'],
-    ['b', 'yes', 'partly'],
-    ['c', 'partly', 'yes'],
-    ['d', 'no', 'n/a'],
+test('sender policies: one MX address encrypts, one is plaintext, one unreachable (not counted)', () => {
+  assert.deepEqual(policyRows([encryptOnly, plainAddress(), unreachable]).map((p) => [p.policy, p.delivered, p.encrypted, p.authenticated, p.satisfied]), [
+    ['a', 'yes', 'no', 'no', true],
+    ['b', 'yes', 'partly', 'no', false],
+    ['c', 'partly', 'yes', 'no', false],
+    ['d', 'no', 'n/a', 'n/a', false],
   ]);
 });
 
 test('sender policies: plaintext only', () => {
-  assert.deepEqual(senderPolicies(['none'], true).map((p) => [p.policy, p.delivered, p.encrypted]), [
-    ['a', 'yes', 'no'],
-    ['b', 'yes', 'no'],
-    ['c', 'no', 'n/a'],
-    ['d', 'no', 'n/a'],
+  assert.deepEqual(policyRows([plainAddress()]).map((p) => [p.policy, p.delivered, p.encrypted, p.satisfied]), [
+    ['a', 'yes', 'no', true],
+    ['b', 'yes', 'no', false],
+    ['c', 'no', 'n/a', false],
+    ['d', 'no', 'n/a', false],
   ]);
+});
+
+test('sender policies: a server that answers EHLO with 530 takes no plaintext mail: (a) does not deliver, (b) only over TLS', () => {
+  const demands = addressFacts({ tlsRequiredReply: { code: 530, lines: ['5.7.0 Must issue a STARTTLS command first'] } });
+  const rows = policyRows([demands], { required: requirement('none'), warnDays: 30 });
+  assert.deepEqual(rows.map((p) => [p.policy, p.delivered, p.satisfied]), [['a', 'no', false], ['b', 'yes', true], ['c', 'yes', true], ['d', 'yes', true]]);
+  const plainToo = policyRows([plainAddress({ tlsRequiredReply: { code: 530, lines: ['no'] } })]);
+  assert.deepEqual(plainToo.map((p) => [p.policy, p.delivered]), [['a', 'no'], ['b', 'no'], ['c', 'no'], ['d', 'no']]);
+});
+
+test('--require names policies: one or several; pass only when every one is satisfied', () => {
+  const facts = domainFacts({ mx: [mxHost('mx.example.com', 10, [encryptOnly])] });
+  const judged = (text: string) => judgeDomain(facts, { required: requirement(text), warnDays: 30 }, NOW);
+  assert.deepEqual(['none', 'a', 'plain', 'b', 'opportunistic', 'encrypt', 'c', 'TLS-Required', 'verify', 'd', 'b,c', 'c, d', 'd,a'].map((t) => [t, judged(t).pass]), [
+    ['none', true], ['a', true], ['plain', true], ['b', true], ['opportunistic', true], ['encrypt', true], ['c', true], ['TLS-Required', true],
+    ['verify', false], ['d', false], ['b,c', true], ['c, d', false], ['d,a', false],
+  ]);
+  assert.deepEqual([judged('encrypt').required, judged('encrypt').requiredPolicies], ['encrypt', ['tls-required']]);
+  assert.deepEqual([judged('d,b').required, judged('d,b').requiredPolicies], ['opportunistic,verify', ['opportunistic', 'verify']]);
+  assert.deepEqual([judged('a').required, judged('c').required, judged('d').required], ['none', 'encrypt', 'verify'], 'a v1 requirement reads as v1 wrote it');
+});
+
+test('the domain keeps its own problems, each address its own: no problem is listed twice, each says its scope', () => {
+  const facts = domainFacts({
+    mx: [
+      mxHost('example.com', 0, [addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:example.com'] }), intermediate(), root()], null) })], { implicit: true }),
+      mxHost('mx2.example.com', 20, [plainAddress({ ip: '192.0.2.21' }), { ...unreachable, ip: '192.0.2.22' }]),
+    ],
+  });
+  const r = withInputWarning(judgeDomain(facts, ENCRYPT, NOW), 7, '4 fields where the header has 3');
+  assert.deepEqual(r.problems.map((p) => [p.code, p.scope]), [['IMPLICIT_MX', 'host'], ['INPUT_EXTRA_FIELDS', 'input']]);
+  const addresses = r.mx.flatMap((h) => h.addresses);
+  assert.deepEqual(addresses.map((a) => a.problems.map((p) => [p.code, p.scope, p.host, p.ip])), [
+    [],
+    [['STARTTLS_NOT_OFFERED', 'address', 'mx2.example.com', '192.0.2.21']],
+    [['CONNECT_FAILED', 'address', 'mx2.example.com', '192.0.2.22']],
+  ]);
+  // Renderers that want the whole list get it from one function: the domain's, the addresses', then the input's.
+  assert.deepEqual(allProblems(r).map((p) => p.code), ['IMPLICIT_MX', 'STARTTLS_NOT_OFFERED', 'CONNECT_FAILED', 'INPUT_EXTRA_FIELDS']);
+  const json = JSON.stringify(r);
+  for (const p of allProblems(r)) assert.equal(json.split(JSON.stringify(p.message)).length - 1, 1, `${p.code} once in the JSON`);
+});
+
+test('the slots for what comes next (TLSA, DNSSEC state, MTA-STS, TLS-RPT) are carried through and change no verdict', () => {
+  const plain = domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts(), plainAddress({ ip: '192.0.2.11' })])] });
+  const tlsa = { name: '_25._tcp.mx.example.com', records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }], dnssec: 'secure' as const, error: null };
+  const filled = {
+    ...plain,
+    dns: plain.dns.map((q) => ({ ...q, dnssec: 'insecure' as const })),
+    mx: plain.mx.map((h) => ({ ...h, tlsa })),
+    mtaSts: { record: 'v=STSv1; id=20260601', id: '20260601', policy: { version: 'STSv1', mode: 'enforce' as const, mx: ['mx.example.com'], maxAge: 86400 }, error: null },
+    tlsRpt: { record: 'v=TLSRPTv1; rua=mailto:tls@example.com', rua: ['mailto:tls@example.com'], error: null },
+  };
+  const without = judgeDomain(plain, ENCRYPT, NOW);
+  const withSlots = judgeDomain(filled, ENCRYPT, NOW);
+  for (const key of ['level', 'pass', 'problems', 'policies'] as const) assert.deepEqual(withSlots[key], without[key], key);
+  assert.deepEqual(withSlots.mx.map((h) => h.addresses.map((a) => [a.level, a.problems])), without.mx.map((h) => h.addresses.map((a) => [a.level, a.problems])));
+  assert.deepEqual([withSlots.mtaSts, withSlots.tlsRpt, withSlots.mx[0]?.tlsa, withSlots.dns[0]?.dnssec], [filled.mtaSts, filled.tlsRpt, tlsa, 'insecure']);
+  // Absent in this version: the prober fills none of them.
+  assert.ok(!('mtaSts' in without) && !('tlsRpt' in without) && !('tlsa' in (without.mx[0] ?? {})) && !('dane' in (without.mx[0]?.addresses[0] ?? {})));
 });

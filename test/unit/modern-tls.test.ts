@@ -6,7 +6,8 @@ import { modernCheckNeeded } from '../../src/probe/modern-check.ts';
 import { modernFailureReason } from '../../src/judge/modern-tls.ts';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
-import type { AddressFacts, ModernTlsFacts, TlsFacts } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
+import type { ModernTlsFacts, TlsFacts } from '../../src/model/tls.ts';
 import { addressFacts, domainFacts, mxHost, NOW } from '../helpers/facts.ts';
 
 const TLS13 = addressFacts().tls as TlsFacts;
@@ -55,7 +56,7 @@ const legacy = (modernTls: ModernTlsFacts | null): AddressFacts =>
   addressFacts({ tls: tls({ protocol: 'TLSv1.1', keyExchange: ecdhe, serverSignature: 'rsa_pkcs1_md5_sha1' }), modernTls });
 
 test('a failed check: TLS_MODERN_HANDSHAKE_FAILED, level none, and the policies say plaintext or nothing', () => {
-  const result = judgeAddress(legacy(failed), { required: 'encrypt', warnDays: 30 }, NOW);
+  const result = judgeAddress(legacy(failed), { required: ['tls-required'], warnDays: 30 }, NOW);
   assert.equal(result.level, 'none');
   assert.deepEqual(result.problems.map((p) => p.code), ['TLS_LEGACY_PROTOCOL', 'TLS_MODERN_HANDSHAKE_FAILED']);
   const p = result.problems[1];
@@ -64,19 +65,19 @@ test('a failed check: TLS_MODERN_HANDSHAKE_FAILED, level none, and the policies 
     p?.message,
     'mx.example.com [192.0.2.10]: a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2) cannot make a TLS session here: the server speaks only TLSv1.1, and current senders require TLS 1.2 or later (RFC 8996 deprecates TLS 1.0 and 1.1); OpenSSL says "tlsv1 alert protocol version". Such a sender delivers in plaintext where TLS is optional and does not deliver where TLS is required.',
   );
-  const domain = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [legacy(failed)])] }), { required: 'encrypt', warnDays: 30 }, NOW);
+  const domain = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [legacy(failed)])] }), { required: ['tls-required'], warnDays: 30 }, NOW);
   assert.equal(domain.pass, false);
   assert.deepEqual(domain.policies.map((x) => [x.policy, x.delivered, x.encrypted]), [['a', 'yes', 'no'], ['b', 'yes', 'no'], ['c', 'no', 'n/a'], ['d', 'no', 'n/a']]);
   // Under --require none it passes, and shows no error (relativeTo).
-  const lenient = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [legacy(failed)])] }), { required: 'none', warnDays: 30 }, NOW);
+  const lenient = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [legacy(failed)])] }), { required: ['plain'], warnDays: 30 }, NOW);
   assert.equal(lenient.pass, true);
   assert.ok(lenient.problems.every((x) => x.severity !== 'error'));
 });
 
 test('a successful check, or none made, leaves the level to the first handshake', () => {
   const ok: ModernTlsFacts = { ok: true, protocol: 'TLSv1.2', cipher: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', error: null, failure: null };
-  assert.equal(judgeAddress(addressFacts({ modernTls: ok }), { required: 'encrypt', warnDays: 30 }, NOW).level, 'verify');
-  assert.equal(judgeAddress(addressFacts({ modernTls: null }), { required: 'encrypt', warnDays: 30 }, NOW).level, 'verify');
+  assert.equal(judgeAddress(addressFacts({ modernTls: ok }), { required: ['tls-required'], warnDays: 30 }, NOW).level, 'verify');
+  assert.equal(judgeAddress(addressFacts({ modernTls: null }), { required: ['tls-required'], warnDays: 30 }, NOW).level, 'verify');
 });
 
 test('a check that stopped before its handshake: the level is unknown, and the problem says which connection failed', () => {
@@ -87,12 +88,12 @@ test('a check that stopped before its handshake: the level is unknown, and the p
     ['protocol', 'ehlo', 'SMTP_PROTOCOL_ERROR'],
   ] as const) {
     const stopped: ModernTlsFacts = { ok: null, protocol: null, cipher: null, error: null, failure: { stage, kind, message: `${kind} here` } };
-    const result = judgeAddress(legacy(stopped), { required: 'encrypt', warnDays: 30 }, NOW);
+    const result = judgeAddress(legacy(stopped), { required: ['tls-required'], warnDays: 30 }, NOW);
     assert.equal(result.level, null, kind);
     const p = result.problems.find((x) => x.code === code);
     assert.ok(p !== undefined, `${kind}: ${JSON.stringify(result.problems)}`);
     assert.match(p.message, new RegExp(`the second connection, made to check what a sender with current TLS defaults .* gets, failed before its handshake: ${kind} here\\.`));
-    const domain = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [legacy(stopped)])] }), { required: 'encrypt', warnDays: 30 }, NOW);
+    const domain = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [legacy(stopped)])] }), { required: ['tls-required'], warnDays: 30 }, NOW);
     assert.equal(domain.pass, null, 'undetermined: exit 3, never PASS');
   }
 });

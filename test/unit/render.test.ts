@@ -3,10 +3,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
+import { SENDER_POLICIES } from '../../src/judge/sender-policies.ts';
 import { renderText } from '../../src/render/text.ts';
 import { renderJson } from '../../src/render/json.ts';
-import type { DomainResult } from '../../src/model/result.ts';
-import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
+import { csvRow } from '../../src/render/csv.ts';
+import { junitReport } from '../../src/render/junit.ts';
+import type { PolicyOutcome } from '../../src/model/policy.ts';
+import type { DomainResult } from '../../src/model/domain.ts';
+import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, requirement, root } from '../helpers/facts.ts';
 
 /**
  * Golden files: run with UPDATE_GOLDEN=1 to write them after an intended change, then review
@@ -19,7 +23,7 @@ function golden(name: string, actual: string): void {
   assert.equal(actual, readFileSync(path, 'utf8'));
 }
 
-const POLICY = { required: 'encrypt' as const, warnDays: 30 };
+const POLICY = { required: ['tls-required'] as const, warnDays: 30 };
 
 function results(): DomainResult[] {
   const good = judgeDomain(domainFacts(), POLICY, NOW);
@@ -130,7 +134,26 @@ test('the layout follows the width, per domain: the full table down to the width
 test('the report says which sender policies it means', () => {
   const text = renderText(results(), { colorLevel: 0, transcript: false });
   assert.doesNotMatch(text, /seed FAQ/);
-  assert.match(text, /^Sender policies of the partner TLS FAQs$/m);
+  assert.match(text, /^Sender policies of the partner TLS FAQs  delivered  encrypted  authenticated$/m);
+});
+
+test('the policy rows are the table\'s: every policy, the required one marked, no line over 80 columns', () => {
+  const several = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: requirement('a,d'), warnDays: 30 }, NOW);
+  for (const result of [...results(), several]) {
+    const lines = renderText([result], { colorLevel: 0, transcript: false }).split('\n');
+    const start = lines.findIndex((l) => l.startsWith('Sender policies'));
+    const rows = lines.slice(start + 1, start + 1 + SENDER_POLICIES.length);
+    assert.deepEqual(rows.map((r) => r.slice(2, 5)), SENDER_POLICIES.map((p) => `(${p.letter})`));
+    for (const [i, row] of rows.entries()) {
+      const policy = SENDER_POLICIES[i]!;
+      assert.ok(row.includes(policy.name), row);
+      const required = result.requiredPolicies.includes(policy.id);
+      assert.equal(row[0], required ? ({ true: '✔', false: '✘', null: '?' } as const)[String(result.policies[i]?.satisfied) as 'true'] : ' ', row);
+      assert.ok([...row].length <= 80, `${[...row].length} columns: ${row}`);
+    }
+  }
+  const marks = renderText([several], { colorLevel: 0, transcript: false }).split('\n').filter((l) => /^[✔✘?] \(/.test(l));
+  assert.deepEqual(marks.map((l) => l.slice(0, 5)), ['✔ (a)', '✘ (d)']);
 });
 
 test('text report has no raw control characters from the network, even with colour, in either layout', () => {
@@ -168,7 +191,7 @@ test('JSON report matches the golden file and keeps the public field names', () 
   const json = renderJson(results(), { transcript: false });
   golden('report.json', json);
   const report = JSON.parse(json);
-  assert.equal(report.schemaVersion, 1);
+  assert.equal(report.schemaVersion, 2);
   const d = report.domains[1];
   for (const key of ['domain', 'level', 'required', 'pass', 'mx', 'problems']) assert.ok(key in d, key);
   for (const key of ['host', 'preference', 'implicit', 'addresses']) assert.ok(key in d.mx[0], key);
@@ -176,7 +199,9 @@ test('JSON report matches the golden file and keeps the public field names', () 
   for (const key of ['ip', 'port', 'starttls', 'tls', 'certificate', 'level', 'problems', 'timings']) assert.ok(key in a, key);
   for (const key of ['protocol', 'cipher']) assert.ok(key in a.tls, key);
   for (const key of ['chain', 'trusted', 'trustError', 'nameMatch', 'expired']) assert.ok(key in a.certificate, key);
-  for (const key of ['code', 'severity', 'message', 'host', 'ip']) assert.ok(key in d.problems[0], key);
+  assert.deepEqual(d.problems, [], 'the domain has no problem of its own; its addresses keep theirs');
+  for (const key of ['code', 'severity', 'message', 'hint', 'scope', 'host', 'ip']) assert.ok(key in a.problems[0], key);
+  assert.equal(a.problems[0].scope, 'address');
 });
 
 test('JSON escapes C1 controls and bidi overrides that JSON.stringify leaves raw', () => {
@@ -198,4 +223,14 @@ test('an undetermined domain with only warnings names the first one in its verdi
   assert.equal(result.pass, null);
   const first = renderText([result], { colorLevel: 0, transcript: false, columns: 160 }).split('\n')[0] ?? '';
   assert.match(first, /^UNKNOWN example\.com: level unknown \(required: encrypt\) — The MX host mx\.example\.com has only .*-6/);
+});
+
+test('renderers read the policy rows, not a list of four: a fifth row (as a DANE sender will be) shows in text, CSV, JUnit and JSON', () => {
+  const base = results()[0]!;
+  const dane = { policy: 'e', id: 'dane', name: 'DANE', delivered: 'yes', encrypted: 'yes', authenticated: 'yes', satisfied: true } as unknown as PolicyOutcome;
+  const result: DomainResult = { ...base, policies: [...base.policies, dane], requiredPolicies: [...base.requiredPolicies, 'dane' as PolicyOutcome['id']] };
+  assert.match(renderText([result], { colorLevel: 0, transcript: false }), /^✔ \(e\) DANE {2,}yes {8}yes {8}yes$/m);
+  assert.match(csvRow(result, []), /,plain;opportunistic;tls-required;verify;dane\r\n$/);
+  assert.match(junitReport([result], { name: 'x', timestamp: NOW, durationMs: 0 }), /policy \(e\) DANE: delivered yes, encrypted yes, authenticated yes; required, satisfied/);
+  assert.equal(JSON.parse(renderJson([result], { transcript: false })).domains[0].policies[4].id, 'dane');
 });

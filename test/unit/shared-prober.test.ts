@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isTransient, ProbeStopped, SharedProber } from '../../src/probe/shared-prober.ts';
 import type { AddressTarget, ProbeOptions } from '../../src/probe/probe-address.ts';
-import type { AddressFacts } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
 import { addressFacts, plainAddress } from '../helpers/facts.ts';
 
 const PROBE = {} as ProbeOptions;

@@ -4,14 +4,23 @@
 // - a failure of the dialogue after the handshake, or a failed handshake of a sender with current
 //   TLS defaults, leaves an address at `none` at most;
 // - an aborted probe is undetermined and no problem blames the server for it;
-// - an error-severity problem never sits under a PASS (severity is relative to --require).
+// - an error-severity problem never sits under a PASS (severity is relative to --require);
+// - pass is true iff every required sender policy is satisfied, false iff one is not (with a
+//   determined verdict), null otherwise; each policy row follows the one definition of
+//   "satisfies"; the levels and the rows agree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { capLevel, judgeAddress } from '../../src/judge/judge-address.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
+import { SENDER_POLICIES, satisfies, senderPolicy } from '../../src/judge/sender-policies.ts';
+import type { Requirement } from '../../src/model/policy.ts';
+import type { DomainFacts } from '../../src/model/domain.ts';
+import { allProblems } from '../../src/judge/all-problems.ts';
 import { PROBLEMS, problem } from '../../src/judge/problem-catalogue.ts';
 import { LEVELS, type Level } from '../../src/model/levels.ts';
-import type { AddressFacts, ProbeStage, ProblemCode } from '../../src/model/result.ts';
+import type { AddressFacts } from '../../src/model/address.ts';
+import type { ProbeStage } from '../../src/model/smtp.ts';
+import type { ProblemCode } from '../../src/model/problem.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
 
 const CODES = Object.keys(PROBLEMS) as ProblemCode[];
@@ -52,6 +61,7 @@ function variants(): Array<{ name: string; facts: AddressFacts }> {
     { name: 'starttls 454', facts: addressFacts({ starttlsReply: { code: 454, lines: ['no'] }, tls: null, certificate: null, ehloTls: null }) },
     { name: '530 first', facts: addressFacts({ tlsRequiredReply: { code: 530, lines: ['must'] } }) },
     { name: 'TLS 1.0', facts: addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1' } }) },
+    { name: 'weak cipher', facts: addressFacts({ tls: { ...addressFacts().tls!, protocol: 'TLSv1.2', cipher: 'TLS_RSA_WITH_3DES_EDE_CBC_SHA' } }) },
     { name: 'expired leaf', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(-2) }), intermediate(), root()], 'CERT_HAS_EXPIRED') }) },
     { name: 'soon', facts: addressFacts({ certificate: certFacts([certInfo({ notAfter: daysFromNow(3.5) }), intermediate(), root()], null) }) },
     { name: 'expired CA', facts: addressFacts({ certificate: certFacts([certInfo(), intermediate({ notAfter: daysFromNow(-2) }), root()], 'CERT_HAS_EXPIRED') }) },
@@ -78,7 +88,7 @@ function variants(): Array<{ name: string; facts: AddressFacts }> {
 test('over every variant: an address with an error is never verify; one whose TLS dialogue failed is at most none', () => {
   let checked = 0;
   for (const { name, facts } of variants()) {
-    const result = judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, NOW);
+    const result = judgeAddress(facts, { required: ['tls-required'], warnDays: 30 }, NOW);
     if (result.problems.some((p) => PROBLEMS[p.code].severity === 'error')) {
       assert.notEqual(result.level, 'verify', name);
       checked += 1;
@@ -89,34 +99,85 @@ test('over every variant: an address with an error is never verify; one whose TL
   assert.ok(checked > 50, `only ${checked} variants had errors`);
 });
 
-test('over every pair of variants and every requirement: no error-severity problem under a PASS', () => {
+/** Every single policy, by each of its names' forms, and some requirements of several. */
+const REQUIREMENTS: Requirement[] = [...SENDER_POLICIES.map((p) => [p.id]), ['opportunistic', 'verify'], ['plain', 'tls-required'], SENDER_POLICIES.map((p) => p.id)];
+
+/** Every pair of variants (every third partner, to stay quick) on one MX host, and some domains that accept no mail or are undetermined. */
+function domains(): Array<{ name: string; facts: DomainFacts }> {
   const all = variants();
+  const out: Array<{ name: string; facts: DomainFacts }> = [];
+  for (let i = 0; i < all.length; i += 1) {
+    for (let j = i; j < all.length; j += 3) {
+      const a = { ...(all[i] as { facts: AddressFacts }).facts, ip: '192.0.2.1' };
+      const b = { ...(all[j] as { facts: AddressFacts }).facts, ip: '192.0.2.2' };
+      out.push({ name: `${all[i]?.name} / ${all[j]?.name}`, facts: domainFacts({ mx: [mxHost('mx.example.com', 10, [a, b])] }) });
+    }
+  }
+  for (const outcome of ['nxdomain', 'null-mx', 'no-mail-host', 'dns-failure', 'not-probed'] as const) out.push({ name: outcome, facts: domainFacts({ outcome, mx: [] }) });
+  return out;
+}
+
+test('over every pair of variants and every requirement: no error-severity problem under a PASS', () => {
   let passes = 0;
-  for (const required of LEVELS as readonly Level[]) {
-    for (let i = 0; i < all.length; i += 1) {
-      for (let j = i; j < all.length; j += 3) {
-        const a = { ...(all[i] as { facts: AddressFacts }).facts, ip: '192.0.2.1' };
-        const b = { ...(all[j] as { facts: AddressFacts }).facts, ip: '192.0.2.2' };
-        const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [a, b])] }), { required, warnDays: 30 }, NOW);
-        if (result.pass !== true) continue;
-        passes += 1;
-        const where = `${all[i]?.name} / ${all[j]?.name} at ${required}`;
-        assert.ok(!result.problems.some((p) => p.severity === 'error'), where);
-        for (const address of result.mx.flatMap((h) => h.addresses)) assert.ok(!address.problems.some((p) => p.severity === 'error'), where);
-      }
+  for (const required of REQUIREMENTS) {
+    for (const { name, facts } of domains()) {
+      const result = judgeDomain(facts, { required, warnDays: 30 }, NOW);
+      if (result.pass !== true) continue;
+      passes += 1;
+      const where = `${name} at ${required.join(',')}`;
+      assert.ok(!result.problems.some((p) => p.severity === 'error'), where);
+      for (const address of result.mx.flatMap((h) => h.addresses)) assert.ok(!address.problems.some((p) => p.severity === 'error'), where);
     }
   }
   assert.ok(passes > 100, `only ${passes} passing combinations`);
 });
 
+test('over every domain and requirement: pass is true iff every required policy is satisfied, false iff one is not (the verdict determined), else null', () => {
+  let counts = { true: 0, false: 0, null: 0 };
+  for (const required of REQUIREMENTS) {
+    for (const { name, facts } of domains()) {
+      const result = judgeDomain(facts, { required, warnDays: 30 }, NOW);
+      const rows = required.map((id) => result.policies.find((p) => p.id === id));
+      const where = `${name} at ${required.join(',')}`;
+      assert.ok(rows.every((r) => r !== undefined), where);
+      if (rows.every((r) => r?.satisfied === true)) assert.equal(result.pass, true, where);
+      assert.equal(result.pass === false, rows.some((r) => r?.delivered !== 'unknown' && r?.satisfied === false), where);
+      assert.equal(result.pass === null, rows.some((r) => r?.satisfied === null), where);
+      assert.deepEqual(result.requiredPolicies, required, where);
+      counts[String(result.pass) as 'true' | 'false' | 'null'] += 1;
+    }
+  }
+  assert.ok(counts.true > 50 && counts.false > 50 && counts.null > 10, JSON.stringify(counts));
+});
+
+test('over every domain: each policy row follows the one definition of "satisfies", and the levels agree with the rows', () => {
+  for (const { name, facts } of domains()) {
+    const result = judgeDomain(facts, { required: ['tls-required'], warnDays: 30 }, NOW);
+    assert.deepEqual(result.policies.map((p) => p.id), SENDER_POLICIES.map((p) => p.id), name);
+    for (const row of result.policies) {
+      assert.equal(row.satisfied, satisfies(senderPolicy(row.id), row), `${name}: ${row.id}`);
+      if (row.delivered === 'unknown') assert.deepEqual([row.encrypted, row.authenticated, row.satisfied], ['unknown', 'unknown', null], `${name}: ${row.id}`);
+      if (row.delivered === 'no') assert.deepEqual([row.encrypted, row.authenticated], ['n/a', 'n/a'], `${name}: ${row.id}`);
+    }
+    const row = (id: string) => result.policies.find((p) => p.id === id);
+    // The domain's level is the lowest over its reachable addresses: (c) and (d) say the same.
+    if (result.level !== null) {
+      assert.equal(row('tls-required')?.satisfied, result.level !== 'none', name);
+      assert.equal(row('verify')?.satisfied, result.level === 'verify', name);
+    } else {
+      assert.notEqual(row('tls-required')?.satisfied, true, name);
+    }
+  }
+});
+
 test('a failing domain keeps its errors as errors', () => {
-  const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: 'encrypt', warnDays: 30 }, NOW);
+  const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [plainAddress()])] }), { required: ['tls-required'], warnDays: 30 }, NOW);
   assert.equal(result.pass, false);
-  assert.equal(result.problems.find((p) => p.code === 'STARTTLS_NOT_OFFERED')?.severity, 'error');
+  assert.equal(allProblems(result).find((p) => p.code === 'STARTTLS_NOT_OFFERED')?.severity, 'error');
 });
 
 test('the injection case of the issue: PASS at verify is no longer possible', () => {
-  const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts({ injectedBytes: 14 })])] }), { required: 'verify', warnDays: 30 }, NOW);
+  const result = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts({ injectedBytes: 14 })])] }), { required: ['verify'], warnDays: 30 }, NOW);
   assert.equal(result.level, 'encrypt');
   assert.equal(result.pass, false);
 });
@@ -125,12 +186,12 @@ test('over every variant aborted at every stage: level unknown, and no problem c
   let checked = 0;
   for (const { name, facts } of variants()) {
     if (facts.failure?.kind !== 'aborted') continue;
-    const result = judgeAddress(facts, { required: 'encrypt', warnDays: 30 }, NOW);
+    const result = judgeAddress(facts, { required: ['tls-required'], warnDays: 30 }, NOW);
     assert.equal(result.level, null, name);
     const dialogue = new Set(['TIMEOUT', 'CONNECT_FAILED', 'SMTP_REJECTED', 'SMTP_PROTOCOL_ERROR', 'TLS_HANDSHAKE_FAILED', 'TLS_DIALOGUE_FAILED', 'STARTTLS_NOT_OFFERED']);
     const blamed = result.problems.filter((p) => dialogue.has(p.code));
     assert.deepEqual(blamed, [], `${name}: ${JSON.stringify(blamed)}`);
-    const domain = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [facts])] }), { required: 'encrypt', warnDays: 30 }, NOW);
+    const domain = judgeDomain(domainFacts({ mx: [mxHost('mx.example.com', 10, [facts])] }), { required: ['tls-required'], warnDays: 30 }, NOW);
     assert.equal(domain.pass, null, name);
     checked += 1;
   }

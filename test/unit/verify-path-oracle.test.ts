@@ -14,7 +14,7 @@ import { certificateFactsOf } from '../../src/cert/certificate-facts.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
 import { PATH_CHECKS, verifyPath } from '../../src/judge/verify-path.ts';
-import type { ProblemCode } from '../../src/model/result.ts';
+import type { ProblemCode } from '../../src/model/problem.ts';
 import { addressFacts } from '../helpers/facts.ts';
 import { makeTestPki, type PathScenarioName, type TestPki } from '../helpers/pki.ts';
 
@@ -79,7 +79,7 @@ function mxprobe(c: Case, at: Date) {
   const facts = certificateFactsOf({ certificates: ders([c.leaf, ...c.sent]), source: 'presented', opensslError: null, at }, trust);
   assert.ok(facts !== null, c.name);
   const failures = verifyPath(facts.path, at);
-  const result = judgeAddress(addressFacts({ host: 'mx.test', certificate: facts }), { required: 'verify', warnDays: 0 }, at);
+  const result = judgeAddress(addressFacts({ host: 'mx.test', certificate: facts }), { required: ['verify'], warnDays: 0 }, at);
   return { facts, failures, result };
 }
 

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { judgePath, nodeErrorName, PATH_CHECKS, verifyPath, type PathCheck } from '../../src/judge/verify-path.ts';
 import { judgeAddress } from '../../src/judge/judge-address.ts';
 import { PROBLEMS } from '../../src/judge/problem-catalogue.ts';
-import type { CertificateInfo, PathCertificate } from '../../src/model/result.ts';
+import type { CertificateInfo, PathCertificate } from '../../src/model/certificate.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, intermediate, NOW, root } from '../helpers/facts.ts';
 
-const POLICY = { required: 'encrypt' as const, warnDays: 30 };
+const POLICY = { required: ['tls-required'] as const, warnDays: 30 };
 const DAY = 86_400_000;
 
 /** A path of facts: each signature valid unless `signatureValid` says otherwise, the last unchecked. */
@@ -203,7 +203,7 @@ test('OpenSSL\'s handshake error is kept as a fact; one no check explains is CER
   assert.equal(result.level, 'encrypt');
   // Never PASS where OpenSSL refused, whatever the code.
   for (const code of ['UNSPECIFIED', 'CERT_REVOKED', 'HOSTNAME_MISMATCH', 'some new code']) {
-    const r = judgeAddress(addressFacts({ certificate: certFacts([certInfo(), intermediate(), root()], code) }), { ...POLICY, required: 'verify' }, NOW);
+    const r = judgeAddress(addressFacts({ certificate: certFacts([certInfo(), intermediate(), root()], code) }), { ...POLICY, required: ['verify'] }, NOW);
     assert.notEqual(r.level, 'verify', code);
     assert.equal(r.certificate?.trusted, false, code);
   }

@@ -1,0 +1,45 @@
+/**
+ * Slots for DANE (RFC 6698, RFC 7672): the TLSA records of an MX host and the DANE outcome of
+ * each of its addresses. Types only, filled by a later version: this one neither asks for TLSA
+ * records nor judges DANE, so the fields that hold them (MxHostFacts.tlsa, AddressResult.dane)
+ * are absent.
+ */
+import type { DnssecState } from './dns.js';
+
+/** One TLSA record (RFC 6698 §2.1), as published. */
+export interface TlsaRecord {
+  /** Certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE (RFC 7218); SMTP uses 2 and 3 (RFC 7672 §3.1). */
+  usage: number;
+  /** 0 the full certificate, 1 its SubjectPublicKeyInfo. */
+  selector: number;
+  /** 0 exact, 1 SHA-256, 2 SHA-512. */
+  matchingType: number;
+  /** The association data, lower-case hex. */
+  data: string;
+}
+
+/** The TLSA RRset of one MX host: `_25._tcp.HOST` (RFC 7672 §2.2), with how far DNSSEC vouches for it. */
+export interface TlsaFacts {
+  /** The name asked, e.g. "_25._tcp.mx.example.com" (after CNAMEs, the owner of the answer). */
+  name: string;
+  /** Empty when there are none (NXDOMAIN or NODATA). */
+  records: TlsaRecord[];
+  /** Only a `secure` RRset counts for DANE (RFC 7672 §2.2). */
+  dnssec: DnssecState;
+  /** Why the look-up failed, in words; null when it was answered. */
+  error: string | null;
+}
+
+/** The DANE outcome of one address: its certificate chain against its host's TLSA records (RFC 7672 §3). */
+export interface DaneOutcome {
+  /**
+   * `verified`: a usable TLSA record matches; `failed`: usable records exist and none matches (a
+   * DANE sender does not deliver); `no-tlsa`: none published; `insecure`: records not signed
+   * (DANE does not apply); `indeterminate`: could not be told (a DNS failure).
+   */
+  status: 'verified' | 'failed' | 'no-tlsa' | 'insecure' | 'indeterminate';
+  /** The record that matched, when one did. */
+  matched: TlsaRecord | null;
+  /** What happened, in words. */
+  message: string;
+}

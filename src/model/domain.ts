@@ -1,0 +1,122 @@
+/**
+ * One mail domain: its MX hosts and their addresses, the DNS queries asked, what became of
+ * it (DomainFacts), and its judgement (DomainResult: level, pass, problems, sender policies).
+ * Types only. Field names are a public contract (README "JSON format").
+ */
+import type { AddressFacts, AddressResult } from './address.js';
+import type { DnsQueryFacts } from './dns.js';
+import type { Level } from './levels.js';
+import type { PolicyOutcome, SenderPolicyId } from './policy.js';
+import type { Problem } from './problem.js';
+import type { TlsaFacts } from './dane.js';
+import type { MtaStsFacts, TlsRptFacts } from './mta-sts.js';
+
+export interface MxHostFacts<A = AddressFacts> {
+  /** A-label host name without trailing dot. */
+  host: string;
+  preference: number;
+  /** No MX record: the domain itself is the mail host (RFC 5321 §5.1). */
+  implicit: boolean;
+  /** CNAMEs followed from `host` to its addresses (RFC 5321 §5.1 says an MX should not be an alias). */
+  cnames: string[];
+  /** The addresses probed. */
+  addresses: A[];
+  /** Addresses DNS gave that were not probed, and why; absent when none. */
+  skipped?: SkippedAddress[];
+  /** Set when the MX target was neither looked up nor probed: it is no host name a sender would use. */
+  unusable?: UnusableTarget;
+  /** The host's TLSA records (`_25._tcp.HOST`, RFC 7672). Filled by a later version; absent in this one. */
+  tlsa?: TlsaFacts;
+}
+
+/** An address found in DNS and not probed. */
+export interface SkippedAddress {
+  ip: string;
+  family: 4 | 6;
+  /**
+   * special-purpose: in an IANA special-purpose range a sender cannot use (MX_ADDRESS_SPECIAL;
+   * probed with --allow-special-addresses); family: of the family -4/-6 leaves out
+   * (ADDRESSES_FILTERED); limit: beyond the addresses probed per MX host (MX_LIMIT_REACHED).
+   */
+  reason: 'special-purpose' | 'family' | 'limit';
+  /** special-purpose: the range's name, e.g. "loopback", "private-use", "ipv4-mapped link-local". */
+  range?: string;
+  /** special-purpose: the registry's block, e.g. "127.0.0.0/8". */
+  block?: string;
+}
+
+/** An MX target that is not a host name a sender would use. */
+export interface UnusableTarget {
+  /** ip-literal: an IP address where a host name belongs (MX_IP_LITERAL); invalid-name: not a host name (DNS_MALFORMED). */
+  kind: 'ip-literal' | 'invalid-name';
+  /** What is wrong, in words, e.g. "an IP address (192.0.2.1) where a host name belongs". */
+  detail: string;
+}
+
+export type DomainOutcome =
+  /** MX (or implicit MX) hosts found and probed. */
+  | 'probed'
+  | 'nxdomain'
+  | 'null-mx'
+  | 'dns-failure'
+  | 'no-mail-host'
+  /**
+   * Mail hosts found, but none of their addresses probed while some could be used: every
+   * address of the family -4/-6 leaves out, or every host probed unusable and more beyond
+   * the cap (MX_LIMIT_REACHED). Undetermined.
+   */
+  | 'not-probed'
+  /** Batch input row that is not a domain (problem INVALID_INPUT): nothing was probed. */
+  | 'invalid-input';
+
+export interface DomainFacts {
+  /** Normalised A-label domain. */
+  domain: string;
+  /** As given by the user. */
+  input: string;
+  outcome: DomainOutcome;
+  /** The DNSSEC AD flag of the MX answer (false when none). */
+  mxAuthenticated: boolean;
+  mx: MxHostFacts[];
+  /** Set when the domain publishes more MX hosts than mxprobe probes: how many it has, and how many (the most preferred) were probed. */
+  mxLimit?: { found: number; probed: number };
+  dns: DnsQueryFacts[];
+  /** ISO 8601 time the probe started. */
+  probedAt: string;
+  /** The domain's MTA-STS record and policy (RFC 8461). Filled by a later version; absent in this one. */
+  mtaSts?: MtaStsFacts;
+  /** The domain's TLS reporting record (RFC 8460). Filled by a later version; absent in this one. */
+  tlsRpt?: TlsRptFacts;
+}
+
+export interface DomainResult extends Omit<DomainFacts, 'mx'> {
+  mx: MxHostFacts<AddressResult>[];
+  /** Lowest level over all reachable addresses (the highest of none < encrypt < verify every one reached); null when undetermined or no mail host. */
+  level: Level | null;
+  /**
+   * What the domain had to satisfy, as text: each required policy by its level name when it has
+   * one (none, encrypt, verify), else by its id, comma-separated ("encrypt", "opportunistic,verify").
+   */
+  required: string;
+  /** The required sender policies by id, in the table's order (judge/sender-policies.ts). */
+  requiredPolicies: SenderPolicyId[];
+  /** Every required policy is satisfied; false when one is not; null when that could not be determined (exit code 3). */
+  pass: boolean | null;
+  /**
+   * The domain's own problems: scope `domain` (DNS, the MX set, its limits), `host` (one MX
+   * host: its name, look-ups, addresses left out) and `input` (the batch row). Each address's
+   * problems are under the address only; judge/all-problems.ts joins them.
+   */
+  problems: Problem[];
+  /** The verdict per sender policy of the partner TLS FAQs, a row per policy in the table's order. */
+  policies: PolicyOutcome[];
+  /** Batch mode: where the domain came from (line of the input) and its other input columns, untouched. */
+  source?: BatchSource;
+}
+
+export interface BatchSource {
+  /** 1-based line of the input where the row starts. */
+  line: number;
+  /** The row's other columns by header name (none for a plain list). */
+  columns: Record<string, string>;
+}

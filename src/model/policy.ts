@@ -1,0 +1,55 @@
+/**
+ * Sender policies: what a sender with one of the policies of the partner TLS FAQs would do with
+ * a domain's MX hosts, and what a domain must satisfy (the requirement). Types only; the table
+ * of policies, their judges and the one definition of "satisfies" are judge/sender-policies.ts.
+ */
+
+/**
+ * The sender policies, by id: `plain` (a) never uses TLS; `opportunistic` (b) uses TLS when
+ * offered; `tls-required` (c) requires TLS; `verify` (d) requires TLS and verifies the
+ * certificate and its name. DANE and MTA-STS senders are rows a later version adds.
+ */
+export type SenderPolicyId = 'plain' | 'opportunistic' | 'tls-required' | 'verify';
+
+/** The letter the partner TLS FAQs give a policy: (a)–(d). */
+export type PolicyLetter = 'a' | 'b' | 'c' | 'd';
+
+/**
+ * What a domain must satisfy: one or more sender policies, in the table's order (`--require`,
+ * the batch `require` column). Never empty.
+ */
+export type Requirement = readonly SenderPolicyId[];
+
+/** Over the reachable addresses: 'yes' every one, 'partly' some, 'no' none; 'unknown' none could be judged. */
+export type Share = 'yes' | 'partly' | 'no' | 'unknown';
+
+/** What a sender of one policy does at one reachable address (a policy's judge says it). */
+export interface AddressDelivery {
+  /** The sender delivers the mail there. */
+  delivered: boolean;
+  /** … over TLS. */
+  encrypted: boolean;
+  /** … having checked it talks to the right server (the certificate verified, with the MX host's name). */
+  authenticated: boolean;
+}
+
+/** One row of a domain's verdict per sender policy of the partner TLS FAQs. */
+export interface PolicyOutcome {
+  /** The FAQs' letter, (a)–(d). */
+  policy: PolicyLetter;
+  id: SenderPolicyId;
+  /** As the FAQs call it, e.g. "TLS required". */
+  name: string;
+  /** Would mail be delivered: at every reachable MX address ('yes'), some, none; 'unknown' when nothing was reachable. */
+  delivered: Share;
+  /** Of the addresses it is delivered to, how many over TLS; 'n/a' where the policy delivers nothing. */
+  encrypted: Share | 'n/a';
+  /** Of the addresses it is delivered to, how many the sender authenticated (verified certificate and name); 'n/a' where it delivers nothing. */
+  authenticated: Share | 'n/a';
+  /**
+   * The domain satisfies the policy (judge/sender-policies.ts `satisfies`: delivered everywhere,
+   * and encrypted and authenticated everywhere where the policy promises it); null when the
+   * verdict could not be determined (nothing reachable).
+   */
+  satisfied: boolean | null;
+}

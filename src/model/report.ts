@@ -1,0 +1,24 @@
+/**
+ * The JSON report: `{ schemaVersion, domains }`, each domain a DomainResult; an NDJSON line is
+ * one DomainResult with `schemaVersion` first. `schemaVersion` changes only for an incompatible
+ * change (README "JSON format"; version 2: CHANGELOG "Schema version 2").
+ */
+import type { DomainResult } from './domain.js';
+
+/**
+ * The `schemaVersion` of the probe's JSON and NDJSON output.
+ *
+ * @example JSON.parse(stdout).schemaVersion === SCHEMA_VERSION
+ */
+export const SCHEMA_VERSION = 2;
+
+export interface Report {
+  schemaVersion: typeof SCHEMA_VERSION;
+  domains: DomainResult[];
+}
+
+/**
+ * One line of NDJSON output: the schema version first, then the DomainResult's fields, so that
+ * every line says what it is (`--resume` refuses a file of another version).
+ */
+export type NdjsonRow = { schemaVersion: typeof SCHEMA_VERSION } & DomainResult;

@@ -1,0 +1,92 @@
+/**
+ * The one ordered table of TLS protocol versions, oldest first: the name Node and OpenSSL give
+ * each, how Received fields spell it, and whether it is legacy. Judging (TLS_LEGACY_PROTOCOL,
+ * the grades of `mxprobe headers`), reading Received fields and the CSV's `min_protocol` all
+ * read this table, so "older than" is a comparison of positions. A row is data: a later
+ * column (a grading tier, say) is an edit of the rows, not of the code that reads them.
+ */
+
+/** One protocol version (or, for `TLSv1/SSLv3`, one label standing for several). */
+export interface TlsProtocolRow {
+  /** Node's and OpenSSL's name (`tlsSocket.getProtocol()`); the normalised `version` of a Received hop. */
+  readonly name: string;
+  /** How Received fields write it, matched without regard to case: Postfix `TLSv1.2`, Exim `TLS1.2`, Gmail and Microsoft `TLS1_2`, … */
+  readonly spellings: readonly string[];
+  /**
+   * Deprecated: a sender should not use it (RFC 6176 SSLv2, RFC 7568 SSLv3, RFC 8996 TLS 1.0
+   * and 1.1). The probe reports TLS_LEGACY_PROTOCOL; a Received hop gets HOP_LEGACY_PROTOCOL
+   * and grade C.
+   */
+  readonly legacy: boolean;
+  /** Broken beyond any use (SSLv2): a Received hop that used it is graded as a weak cipher (HOP_WEAK_CIPHER, grade D). */
+  readonly broken: boolean;
+  /** The RFC that defines it or, for a legacy one, deprecates it. */
+  readonly rfc: string;
+}
+
+/**
+ * Oldest first. `TLSv1/SSLv3` is no version: old OpenSSL wrote it for "SSLv3 or TLS 1.0 (or
+ * later)", so it ranks between the two and counts as legacy.
+ *
+ * @example TLS_PROTOCOLS.map((p) => p.name) // ['SSLv2', 'SSLv3', 'TLSv1/SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
+ */
+export const TLS_PROTOCOLS = [
+  { name: 'SSLv2', spellings: ['SSLv2', 'SSL2'], legacy: true, broken: true, rfc: 'RFC 6176' },
+  { name: 'SSLv3', spellings: ['SSLv3', 'SSL3', 'SSLv3.0', 'SSL3.0', 'SSLv3_0', 'SSL3_0'], legacy: true, broken: false, rfc: 'RFC 7568' },
+  { name: 'TLSv1/SSLv3', spellings: ['TLSv1/SSLv3'], legacy: true, broken: false, rfc: 'RFC 8996' },
+  { name: 'TLSv1', spellings: ['TLSv1', 'TLS1', 'TLSv1.0', 'TLS1.0', 'TLSv1_0', 'TLS1_0'], legacy: true, broken: false, rfc: 'RFC 8996' },
+  { name: 'TLSv1.1', spellings: ['TLSv1.1', 'TLS1.1', 'TLSv1_1', 'TLS1_1'], legacy: true, broken: false, rfc: 'RFC 8996' },
+  { name: 'TLSv1.2', spellings: ['TLSv1.2', 'TLS1.2', 'TLSv1_2', 'TLS1_2'], legacy: false, broken: false, rfc: 'RFC 5246' },
+  { name: 'TLSv1.3', spellings: ['TLSv1.3', 'TLS1.3', 'TLSv1_3', 'TLS1_3'], legacy: false, broken: false, rfc: 'RFC 8446' },
+] as const satisfies readonly TlsProtocolRow[];
+
+/** A protocol version by its normalised name (the `name` column of {@link TLS_PROTOCOLS}). */
+export type TlsVersion = (typeof TLS_PROTOCOLS)[number]['name'];
+
+const BY_SPELLING: ReadonlyMap<string, (typeof TLS_PROTOCOLS)[number]> = new Map(
+  TLS_PROTOCOLS.flatMap((row) => row.spellings.map((spelling) => [spelling.toLowerCase(), row] as const)),
+);
+/** No spelling is longer; a longer text is not looked up. */
+const LONGEST_SPELLING = Math.max(...TLS_PROTOCOLS.flatMap((row) => row.spellings.map((s) => s.length)));
+
+/**
+ * The table's row for a protocol as Node names it or a Received field spells it; null when
+ * unknown.
+ *
+ * @example tlsProtocol('TLS1_2')?.name // 'TLSv1.2'; tlsProtocol('TLSv1')?.legacy // true
+ */
+export function tlsProtocol(text: string | null | undefined): TlsProtocolRow | null {
+  if (text === null || text === undefined || text.length > LONGEST_SPELLING) return null;
+  return BY_SPELLING.get(text.toLowerCase()) ?? null;
+}
+
+/**
+ * 'TLSv1.3', 'TLS1_3', 'tls1.3', 'SSLv3', 'TLSv1/SSLv3' → the TlsVersion; else null.
+ *
+ * @example normaliseVersion('TLS1_3') // 'TLSv1.3'
+ */
+export function normaliseVersion(protocol: string | null): TlsVersion | null {
+  return (tlsProtocol(protocol)?.name as TlsVersion | undefined) ?? null;
+}
+
+/**
+ * Position in {@link TLS_PROTOCOLS}, higher is newer; -1 for a protocol the table does not know
+ * (it ranks below all: it is suspicious).
+ *
+ * @example protocolRank('TLSv1.2') > protocolRank('TLSv1') // true
+ */
+export function protocolRank(text: string): number {
+  const row = tlsProtocol(text);
+  return row === null ? -1 : TLS_PROTOCOLS.findIndex((r) => r.name === row.name);
+}
+
+/**
+ * The oldest of some protocols (the first of the oldest as given, spelled as given), or null for none.
+ *
+ * @example oldestProtocol(['TLSv1.3', 'TLSv1.2']) // 'TLSv1.2'
+ */
+export function oldestProtocol(protocols: Iterable<string>): string | null {
+  let oldest: string | null = null;
+  for (const protocol of protocols) if (oldest === null || protocolRank(protocol) < protocolRank(oldest)) oldest = protocol;
+  return oldest;
+}
