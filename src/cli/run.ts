@@ -13,7 +13,7 @@ import type { DnsResolver } from '../dns/resolver.js';
 import { ipFamily } from '../input/ip-family.js';
 import { fileSink, OutputError, streamSink, type Sink, type SinkFailure } from '../batch/sink.js';
 import { probeDomain, probeServer, type DomainProbeOptions } from '../probe/probe-domain.js';
-import { mapLimit } from '../probe/map-limit.js';
+import { mapLimit } from '../concurrency/map-limit.js';
 import { judgeDomain } from '../judge/judge-domain.js';
 import { renderJson } from '../render/json.js';
 import { colorLevel } from './color-level.js';

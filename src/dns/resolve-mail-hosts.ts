@@ -9,7 +9,7 @@
  */
 import { lookupFailed, type DnsQueryFacts, type DomainOutcome, type SkippedAddress, type UnusableTarget } from '../model/result.js';
 import { specialPurpose } from '../input/special-addresses.js';
-import { mapLimit } from '../probe/map-limit.js';
+import { mapLimit } from '../concurrency/map-limit.js';
 import { addressLiteral, hostNameProblem, isLocalhostName } from './host-name.js';
 import type { DnsResolver, LookupResult } from './resolver.js';
 

@@ -10,7 +10,7 @@ import { queryServers, stopped, type Exchange } from './transport.js';
 import type { MxData, QueryType, WireRecord } from './wire.js';
 import { parseServer, type DnsServer } from './server-address.js';
 import { hostNameProblem } from './host-name.js';
-import { QuerySlots } from './query-slots.js';
+import { Slots } from '../concurrency/slots.js';
 
 /** One MX record: preference and exchange ('' for a null MX). @example const r: MxRecord = { preference: 10, exchange: 'mx.example.com' }; */
 export type MxRecord = MxData;
@@ -69,14 +69,14 @@ export class DnsResolver {
   readonly timeoutMs: number;
   private readonly cacheSize: number;
   private readonly cache = new Map<string, Shared>();
-  private readonly slots: QuerySlots;
+  private readonly slots: Slots;
 
   constructor(options: DnsResolverOptions = {}) {
     const texts = options.servers ?? dns.getServers();
     this.servers = texts.map((text) => parseServer(text)).filter((s): s is DnsServer => s !== null);
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.cacheSize = options.cacheSize ?? 0;
-    this.slots = new QuerySlots(Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
+    this.slots = new Slots(Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
   }
 
   /** Most queries that were in flight at once so far. */

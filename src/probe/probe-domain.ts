@@ -16,7 +16,7 @@ import { lookupFailed, type AddressFacts, type DomainFacts, type MxHostFacts, ty
 import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { DnsResolver } from '../dns/resolver.js';
 import { abortReason, type AbortReason } from '../dns/abort-reason.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../concurrency/map-limit.js';
 import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
