@@ -12,7 +12,7 @@ export { resolveMailHosts } from './dns/resolve-mail-hosts.js';
 export { probeAddress, type ProbeOptions, type AddressTarget } from './probe/probe-address.js';
 export { probeDomain, probeServer, type DomainProbeOptions } from './probe/probe-domain.js';
 export { makeTrustStore, readCaFile } from './cert/trust-store.js';
-export { matchHostName } from './cert/name-match.js';
+export { matchHostName } from './rules/name-match.js';
 export { judgeDomain, senderPolicies } from './judge/judge-domain.js';
 export { judgeAddress } from './judge/judge-address.js';
 export { PROBLEMS } from './judge/problem-catalogue.js';

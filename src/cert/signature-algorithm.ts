@@ -66,14 +66,6 @@ export function signatureName(oid: string): string {
   return SIGNATURE_NAMES[oid] ?? oid;
 }
 
-/**
- * Hash algorithms too weak for certificate signatures (SHA-1 collisions since 2017, MD5 since 2008).
- * @example isWeakSignature('sha1WithRSAEncryption') // true
- */
-export function isWeakSignature(name: string): boolean {
-  return /md2|md5|sha1(?!\d)|SHA1$/i.test(name);
-}
-
 /** @example signatureAlgorithm(x509.raw) // 'sha256WithRSAEncryption' */
 export function signatureAlgorithm(der: Buffer): string {
   const cert = readTlv(der, 0, der.length);

@@ -4,8 +4,8 @@
  */
 import type { AddressFacts, AddressResult, CertificateFacts, CertificateInfo, CertificateVerdict, PathCertificate, Problem, ProblemCode } from '../model/result.js';
 import type { Level } from '../model/levels.js';
-import { matchHostName } from '../cert/name-match.js';
-import { isWeakSignature } from '../cert/signature-algorithm.js';
+import { matchHostName } from '../rules/name-match.js';
+import { isWeakSignature } from '../rules/signature-strength.js';
 import { failureCode, problem } from './problem-catalogue.js';
 import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';

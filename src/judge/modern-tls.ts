@@ -4,7 +4,7 @@
  * of the probe's own handshake. Pure.
  */
 import type { AddressFacts, Problem } from '../model/result.js';
-import { isLegacySignatureScheme } from '../tls/server-signature.js';
+import { isLegacySignatureScheme } from '../rules/signature-strength.js';
 import { failureCode, problem } from './problem-catalogue.js';
 
 const CURRENT = 'a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)';

@@ -9,7 +9,7 @@
 import type { ModernTlsFacts, ProbeFailure, ProbeStage, TlsFacts } from '../model/result.js';
 import { SmtpConnection, StageError } from '../smtp/connection.js';
 import { modernHandshake } from '../tls/start-tls.js';
-import { isLegacySignatureScheme } from '../tls/server-signature.js';
+import { isLegacySignatureScheme } from '../rules/signature-strength.js';
 import type { ProbeRun } from './probe-run.js';
 import { ehloArgument, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
 

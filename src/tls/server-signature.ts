@@ -53,16 +53,6 @@ const SCHEMES: Record<number, string> = {
 };
 
 /**
- * True for a scheme that hashes with MD5 or SHA-1, which OpenSSL 3 refuses for handshake
- * signatures from security level 1 up.
- *
- * @example isLegacySignatureScheme('rsa_pkcs1_sha1') // true
- */
-export function isLegacySignatureScheme(scheme: string): boolean {
-  return /(?:^|_)(?:md5|sha1)(?:_|$)/.test(scheme);
-}
-
-/**
  * The scheme that signed the ServerKeyExchange, or null when there was none (RSA key
  * transport) or it cannot be read (truncated or malformed records, an unknown layout).
  * `protocol` and `cipher` (OpenSSL's name) are the negotiated ones; `kx` the ephemeral key

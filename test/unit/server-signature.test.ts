@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { isLegacySignatureScheme, serverKeyExchangeSignature } from '../../src/tls/server-signature.ts';
+import { serverKeyExchangeSignature } from '../../src/tls/server-signature.ts';
+import { isLegacySignatureScheme } from '../../src/rules/signature-strength.ts';
 
 const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
 const u24 = (n: number) => Buffer.from([n >> 16, (n >> 8) & 0xff, n & 0xff]);
