@@ -1,6 +1,7 @@
 // The layering rules of the source tree, checked over every module's imports: judging and
 // rendering never reach into a gathering folder (they get facts, and the pure rules they share
-// with gathering live in src/rules/); the pure rules import nothing that gathers.
+// with gathering live in src/rules/); the pure rules import nothing that gathers; DER bytes are
+// walked in cert/ by der.ts and the field reader only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -40,4 +41,9 @@ test('rules/ (pure helpers shared by gathering and judging) imports only model/,
   assert.ok(rules.length > 0, 'src/rules/ exists');
   const breaches = rules.flatMap((m) => importsOf(m).filter((i) => !['rules', 'model', 'input'].includes(folderOf(i))).map((i) => `${m} imports ${i}`));
   assert.deepEqual(breaches, []);
+});
+
+test('the DER walker (cert/der.ts) is used by the certificate field reader alone: no other module walks DER', () => {
+  const users = modules().filter((m) => importsOf(m).includes(path.join('cert', 'der')));
+  assert.deepEqual(users, [path.join('cert', 'certificate-fields.ts')]);
 });
