@@ -1,7 +1,7 @@
 // The layering rules of the source tree, checked over every module's imports: judging and
 // rendering never reach into a gathering folder (they get facts, and the pure rules they share
 // with gathering live in src/rules/); the pure rules import nothing that gathers; DER bytes are
-// walked in cert/ by der.ts and the field reader only.
+// walked in cert/ by der.ts and the field reader only; TLS bytes are read in tls/wire/ only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -46,4 +46,11 @@ test('rules/ (pure helpers shared by gathering and judging) imports only model/,
 test('the DER walker (cert/der.ts) is used by the certificate field reader alone: no other module walks DER', () => {
   const users = modules().filter((m) => importsOf(m).includes(path.join('cert', 'der')));
   assert.deepEqual(users, [path.join('cert', 'certificate-fields.ts')]);
+});
+
+test('TLS bytes are read in tls/wire/ alone: the rest of tls/ reads no integer off a buffer', () => {
+  const readers = modules()
+    .filter((m) => folderOf(m) === 'tls' && !m.startsWith(path.join('tls', 'wire')))
+    .filter((m) => /\.read(?:U?Int|BigU?Int)\w*\(|\bByteReader\b/.test(readFileSync(path.join(SRC, m), 'utf8')));
+  assert.deepEqual(readers, []);
 });
