@@ -8,6 +8,8 @@ export * from './model/result.js';
 export * from './model/levels.js';
 export { normalizeDomain } from './input/normalize-domain.js';
 export { DnsResolver } from './dns/resolver.js';
+export { ReplayResolver, type ReplayZone, type ReplayRecordSet } from './dns/replay-resolver.js';
+export type { Resolver, LookupResult, MxRecord } from './dns/resolver-api.js';
 export { resolveMailHosts } from './dns/resolve-mail-hosts.js';
 export { probeAddress, type ProbeOptions, type AddressTarget } from './probe/probe-address.js';
 export { probeDomain, probeServer, type DomainProbeOptions } from './probe/probe-domain.js';
