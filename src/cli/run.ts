@@ -35,7 +35,6 @@ export async function run(settings: Settings): Promise<number> {
   const probe: ProbeOptions = {
     timeoutMs: settings.timeoutMs,
     connectTimeoutMs: Math.min(settings.connectTimeoutMs, settings.timeoutMs),
-    stageTimeoutMs: settings.timeoutMs,
     ehloName: settings.ehloName ?? defaultEhloName(),
     trust,
     ...(settings.tlsMode !== null ? { tlsMode: settings.tlsMode } : {}),
