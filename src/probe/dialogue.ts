@@ -82,7 +82,7 @@ export async function quit(run: ProbeRun, smtp: SmtpClient): Promise<void> {
   try {
     await run.within('quit', (ms) => smtp.quit(ms));
   } catch (err) {
-    if (err instanceof StageError && err.kind === 'aborted') throw err;
+    if (!(err instanceof StageError) || err.kind === 'aborted') throw err;
     // the server may close without a 221
   }
 }

@@ -43,7 +43,7 @@ export function modernCheckNeeded(tls: TlsFacts): boolean {
 /**
  * Makes the current sender's handshake on a new connection. Never throws for a remote
  * problem: a failed handshake is `ok: false`; a check that stopped before its handshake is
- * `ok: null` with where and why. Rethrows only an abort.
+ * `ok: null` with where and why. Rethrows an abort, and any error that is not a StageError (a bug).
  *
  * @example if (modernCheckNeeded(facts.tls)) facts.modernTls = await checkModernTls(run);
  */
@@ -82,18 +82,18 @@ export async function checkModernTls(run: ProbeRun): Promise<ModernTlsFacts> {
       try {
         await run.within('greeting', (ms) => secure.greeting(ms));
       } catch (err) {
-        if (err instanceof StageError && err.kind === 'aborted') throw err;
+        if (!(err instanceof StageError) || err.kind === 'aborted') throw err;
         // the handshake is what was checked; a greeting that fails now changes nothing
       }
     } else smtp.useTls(session.socket);
     await quit(run, smtp);
     return { ok: true, protocol: session.protocol, cipher: session.cipher, error: null, failure: null };
   } catch (err) {
-    const error = StageError.of(err);
-    if (error.kind === 'aborted' || run.abortSignal?.aborted === true) throw error;
-    run.note(`current defaults: ${error.message}`);
-    if (step === 'handshake') return { ok: false, protocol: null, cipher: null, error: error.message, failure: null };
-    const failure: ProbeFailure = { stage: step, kind: error.kind, message: error.message };
+    if (!(err instanceof StageError)) throw err;
+    if (err.kind === 'aborted' || run.abortSignal?.aborted === true) throw err;
+    run.note(`current defaults: ${err.message}`);
+    if (step === 'handshake') return { ok: false, protocol: null, cipher: null, error: err.message, failure: null };
+    const failure: ProbeFailure = { stage: step, kind: err.kind, message: err.message };
     return { ok: null, protocol: null, cipher: null, error: null, failure };
   } finally {
     run.closeSockets();

@@ -5,9 +5,11 @@
  * connection makes that sender's handshake (modern-check.ts). Each stage has its own deadline
  * inside one overall deadline for the address (stage-deadlines.ts); an abort signal ends
  * every wait at once and destroys the sockets. Never sends mail and never throws for a remote
- * problem: whatever happens becomes AddressFacts.
+ * problem: whatever the server does becomes AddressFacts. An exception that is not the
+ * server's doing (not a StageError) is a bug in mxprobe: it is thrown, never dressed up as a fact.
  */
 import type { AddressFacts } from '../model/result.js';
+import { StageError } from '../smtp/connection.js';
 import { ProbeRun, type AddressTarget, type ProbeOptions } from './probe-run.js';
 import { IMPLICIT_TLS_STAGES, STARTTLS_STAGES, walk } from './dialogue.js';
 import { checkModernTls, modernCheckNeeded } from './modern-check.js';
@@ -18,7 +20,8 @@ export type { AddressTarget, DialogueOptions, ProbeOptions } from './probe-run.j
 export { defaultTlsMode, greetingTimeoutHint } from './dialogue.js';
 
 /**
- * The facts of one address.
+ * The facts of one address. Rejects only for a bug in mxprobe (an error that is not a
+ * StageError), after closing its sockets.
  *
  * @example const facts = await probeAddress({ host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }, options);
  */
@@ -32,6 +35,7 @@ export async function probeAddress(target: AddressTarget, options: ProbeOptions)
       run.facts.modernTls = await checkModernTls(run);
     }
   } catch (err) {
+    if (!(err instanceof StageError)) throw err;
     run.fail(err);
   } finally {
     run.finish();

@@ -203,9 +203,11 @@ export class ProbeRun {
     return this.signal;
   }
 
-  /** Records why the dialogue stopped (the first reason only). */
-  fail(err: unknown): void {
-    const error = StageError.of(err);
+  /**
+   * Records why the dialogue stopped (the first reason only): a StageError, the server's doing
+   * (or an abort). Anything else thrown during a probe is a bug and is never recorded as a fact.
+   */
+  fail(error: StageError): void {
     // An abort wins over whatever the destroyed socket made the abandoned wait say.
     const kind = this.signal?.aborted === true ? 'aborted' : error.kind;
     const message = kind === 'aborted' && error.kind !== 'aborted' ? `probe aborted during ${this.stage}` : error.message;
