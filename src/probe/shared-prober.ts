@@ -86,6 +86,11 @@ class KeyedLimiter {
   }
 }
 
+/**
+ * The probes of a batch run, shared by its domains (see the module comment).
+ *
+ * @example const prober = new SharedProber({ probe, perHost: 2, retries: 1, retryDelayMs: 1000, transcript: false, cacheSize: 10_000 }); await prober.probe(target)
+ */
 export class SharedProber {
   private readonly cache = new Map<string, Promise<AddressFacts>>();
   private readonly limiter: KeyedLimiter;
