@@ -120,15 +120,14 @@ export class ProbeRun {
     readonly options: ProbeOptions,
     mode: TlsMode,
   ) {
-    const clock: ProbeClock = options;
     this.caps = { ...STAGE_CAPS, ...options.stageCaps, connect: options.connectTimeoutMs };
     this.started = performance.now();
     this.stageStart = this.started;
-    this.deadline = this.started + clock.timeoutMs;
-    this.signal = clock.signal;
+    this.deadline = this.started + options.timeoutMs;
+    this.signal = options.signal;
     this.facts = { ...noFactsYet(target, mode), transcript: this.transcript };
     this.aborted = new Promise<never>((_, reject) => {
-      const signal = clock.signal;
+      const signal = options.signal;
       if (signal === undefined) return;
       const abort = () => reject(new StageError('aborted', `probe aborted during ${this.stage}`));
       if (signal.aborted) abort();
