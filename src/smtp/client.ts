@@ -40,11 +40,14 @@ export function ehloArgument(socket: Socket, given: string | null): string {
  * What STARTTLS came to. Accepted (220): the client has let go of `socket` (paused, its
  * unread bytes kept for the handshake to read) and waits for `useTls`; `discardedBytes` arrived
  * after the 220 and before the handshake and were never read as replies (RFC 3207 §6: a sign of
- * command injection). Refused: the session goes on in plaintext.
+ * command injection). Refused: the session goes on in plaintext, and `pipelined` holds the
+ * replies to the commands sent behind STARTTLS (read, so that the dialogue stays in step).
  *
  * @example const started = await client.startTls(10_000); if (started.accepted) client.useTls(await handshake(started.socket));
  */
-export type StartTlsOutcome = { accepted: true; reply: SmtpReply; socket: Socket; discardedBytes: number } | { accepted: false; reply: SmtpReply };
+export type StartTlsOutcome =
+  | { accepted: true; reply: SmtpReply; socket: Socket; discardedBytes: number }
+  | { accepted: false; reply: SmtpReply; pipelined: SmtpReply[] };
 
 /**
  * @example
@@ -118,8 +121,13 @@ export class SmtpClient {
    */
   async startTls(timeoutMs: number, options: { pipelined?: readonly string[] } = {}): Promise<StartTlsOutcome> {
     this.usable();
-    const [reply] = await this.connection.command(['STARTTLS', ...(options.pipelined ?? [])], timeoutMs, 'reply to STARTTLS', 1);
-    if (reply === undefined || reply.code !== 220) return { accepted: false, reply: reply as SmtpReply };
+    const behind = options.pipelined ?? [];
+    const [reply] = (await this.connection.command(['STARTTLS', ...behind], timeoutMs, 'reply to STARTTLS', 1)) as [SmtpReply];
+    if (reply.code !== 220) {
+      const pipelined: SmtpReply[] = [];
+      for (const line of behind) pipelined.push(await this.connection.readReply(timeoutMs, `reply to ${line.split(' ')[0]}`));
+      return { accepted: false, reply, pipelined };
+    }
     // RFC 3207 §6: whatever the server sent after its 220 and before the handshake is discarded.
     const discardedBytes = this.connection.detach();
     this.upgrading = true;

@@ -115,6 +115,18 @@ describe('SmtpClient', { concurrency: true }, () => {
     }
   });
 
+  test('STARTTLS refused with a command pipelined behind it: its reply is read too, so the next command gets its own', async () => {
+    await session({ tls: pki.certs.valid, starttlsReply: '454 4.7.0 TLS not available' }, async ({ client, packets }) => {
+      await client.greeting(WAIT_MS);
+      const started = await client.startTls(WAIT_MS, { pipelined: ['NOOP'] });
+      assert.equal(started.accepted, false);
+      if (started.accepted) return;
+      assert.deepEqual([started.reply.code, started.pipelined], [454, [{ code: 250, lines: ['2.0.0 OK'] }]]);
+      assert.deepEqual(await client.quit(WAIT_MS), { code: 221, lines: ['2.0.0 Bye'] });
+      assert.deepEqual(packets, ['STARTTLS\r\nNOOP\r\n', 'QUIT\r\n']);
+    });
+  });
+
   test('STARTTLS swaps the connection: keywords learned in plaintext are forgotten, EHLO is asked again over TLS; no command in between', async () => {
     await session({ tls: pki.certs.valid }, async ({ client, transcript, smtp }) => {
       await client.greeting(WAIT_MS);
