@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate } from 'node:tls';
 import type { CertificateInfo } from '../model/certificate.js';
 import type { CertificateFields } from './certificate-fields.js';
-import { keyCanSign, signatureAlgorithm } from './signature-algorithm.js';
+import { keyCanSign } from './signature-algorithm.js';
 
 const CURVE_BITS: Record<string, number> = {
   prime256v1: 256,
@@ -79,7 +79,7 @@ export function describeCertificate(cert: X509Certificate, fields: CertificateFi
     keyType,
     keyBits,
     curve,
-    signatureAlgorithm: signatureAlgorithm(cert.raw),
+    signatureAlgorithm: fields.signatureAlgorithm,
     fingerprint256: cert.fingerprint256,
     serialNumber: cert.serialNumber,
     selfSigned: selfIssued && likelyIssued({ fields, keyType }, { fields }),

@@ -1,11 +1,8 @@
 /**
- * The signature algorithm of a certificate, which Node's X509Certificate does not expose
- * (NODE-FACTS). Read straight from the DER (RFC 5280 §4.1: Certificate ::= SEQUENCE {
- * tbsCertificate, signatureAlgorithm AlgorithmIdentifier, signature }) by the minimal
- * bounds-checked walker of der.ts: node-forge's ASN.1 decoder did the same job but cost ~13 ms
- * of start-up and 600 KB of bundle for one OID.
+ * Signature algorithms of certificates by the names OpenSSL prints, and which key types can
+ * make each. Node's X509Certificate does not expose the algorithm (NODE-FACTS): its OID is read
+ * from the DER by certificate-fields.ts and named here.
  */
-import { OID, SEQUENCE, decodeOid, readTlv } from './der.js';
 
 /** OIDs of signature algorithms seen on mail servers, by the names OpenSSL prints. */
 const SIGNATURE_NAMES: Record<string, string> = {
@@ -64,26 +61,4 @@ export function keyCanSign(keyType: string, algorithm: string): boolean {
 /** OpenSSL's name of a signature algorithm OID, or the OID itself. @example signatureName('1.2.840.10045.4.3.2') // 'ecdsa-with-SHA256' */
 export function signatureName(oid: string): string {
   return SIGNATURE_NAMES[oid] ?? oid;
-}
-
-/**
- * Hash algorithms too weak for certificate signatures (SHA-1 collisions since 2017, MD5 since 2008).
- * @example isWeakSignature('sha1WithRSAEncryption') // true
- */
-export function isWeakSignature(name: string): boolean {
-  return /md2|md5|sha1(?!\d)|SHA1$/i.test(name);
-}
-
-/** @example signatureAlgorithm(x509.raw) // 'sha256WithRSAEncryption' */
-export function signatureAlgorithm(der: Buffer): string {
-  const cert = readTlv(der, 0, der.length);
-  if (cert === null || cert.tag !== SEQUENCE) return 'unknown';
-  const tbs = readTlv(der, cert.start, cert.end);
-  if (tbs === null || tbs.tag !== SEQUENCE) return 'unknown';
-  const algorithm = readTlv(der, tbs.end, cert.end);
-  if (algorithm === null || algorithm.tag !== SEQUENCE) return 'unknown';
-  const oid = readTlv(der, algorithm.start, algorithm.end);
-  if (oid === null || oid.tag !== OID) return 'unknown';
-  const dotted = decodeOid(der.subarray(oid.start, oid.end));
-  return dotted === null ? 'unknown' : signatureName(dotted);
 }

@@ -13,7 +13,7 @@ import type { DnsResolver } from '../dns/resolver.js';
 import { ipFamily } from '../input/ip-family.js';
 import { fileSink, OutputError, streamSink, type Sink, type SinkFailure } from '../batch/sink.js';
 import { probeDomain, probeServer, type DomainProbeOptions } from '../probe/probe-domain.js';
-import { mapLimit } from '../probe/map-limit.js';
+import { mapLimit } from '../concurrency/map-limit.js';
 import { judgeDomain } from '../judge/judge-domain.js';
 import { renderJson } from '../render/json.js';
 import { colorLevel } from './color-level.js';
@@ -35,7 +35,6 @@ export async function run(settings: Settings): Promise<number> {
   const probe: ProbeOptions = {
     timeoutMs: settings.timeoutMs,
     connectTimeoutMs: Math.min(settings.connectTimeoutMs, settings.timeoutMs),
-    stageTimeoutMs: settings.timeoutMs,
     ehloName: settings.ehloName ?? defaultEhloName(),
     trust,
     ...(settings.tlsMode !== null ? { tlsMode: settings.tlsMode } : {}),

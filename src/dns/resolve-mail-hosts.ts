@@ -11,9 +11,9 @@ import { lookupFailed } from '../model/dns-rcode.js';
 import type { DnsQueryFacts } from '../model/dns.js';
 import type { DomainOutcome, SkippedAddress, UnusableTarget } from '../model/domain.js';
 import { specialPurpose } from '../input/special-addresses.js';
-import { mapLimit } from '../probe/map-limit.js';
+import { mapLimit } from '../concurrency/map-limit.js';
 import { addressLiteral, hostNameProblem, isLocalhostName } from './host-name.js';
-import type { DnsResolver, LookupResult } from './resolver.js';
+import type { LookupResult, Resolver } from './resolver-api.js';
 
 /** The families -4/-6 leave to probe. @example const both: AddressFamilies = { ipv4: true, ipv6: true }; */
 export type AddressFamilies = { ipv4: boolean; ipv6: boolean };
@@ -140,11 +140,13 @@ const LOOPBACK: readonly Address[] = [
 ];
 
 /**
+ * Any Resolver will do: DnsResolver on the wire, ReplayResolver in process.
+ *
  * @example await resolveMailHosts('example.com', new DnsResolver(), { ipv4: true, ipv6: true })
  */
 export async function resolveMailHosts(
   domain: string,
-  resolver: DnsResolver,
+  resolver: Resolver,
   families: AddressFamilies,
   options: MailHostOptions = {},
 ): Promise<MailHosts> {

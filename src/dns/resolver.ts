@@ -1,27 +1,20 @@
 /**
- * One DNS look-up as a fact: the records of one type for one name, the CNAMEs followed to
- * reach them, the rcode and the DNSSEC AD flag. Never throws: a failed look-up is a fact
- * too. Queries wait for one of a bounded number of slots (a run never fires thousands at
- * once) and stop, sockets closed, when the caller's AbortSignal aborts.
+ * The Resolver that asks DNS servers on the wire (transport.ts): each look-up a fact
+ * (look-up.ts: the records of one type for one name, the CNAMEs followed to reach them, the
+ * rcode and the DNSSEC AD flag). Never throws: a failed look-up is a fact too. Queries wait
+ * for one of a bounded number of slots (a run never fires thousands at once), address
+ * answers may be cached and shared for the run, and queries stop, sockets closed, when the
+ * caller's AbortSignal aborts.
  */
 import dns from 'node:dns';
-import type { DnsQueryFacts } from '../model/dns.js';
 import { queryServers, stopped, type Exchange } from './transport.js';
-import type { MxData, QueryType, WireRecord } from './wire.js';
+import type { QueryType } from './wire.js';
 import { parseServer, type DnsServer } from './server-address.js';
-import { hostNameProblem } from './host-name.js';
-import { QuerySlots } from './query-slots.js';
+import { Slots } from '../concurrency/slots.js';
+import { lookUp, pickAddress, pickMx } from './look-up.js';
+import type { LookupResult, MxRecord, Resolver } from './resolver-api.js';
 
-/** One MX record: preference and exchange ('' for a null MX). @example const r: MxRecord = { preference: 10, exchange: 'mx.example.com' }; */
-export type MxRecord = MxData;
-
-/** A look-up's facts (for the report) and its records (to act on). @example (await resolver.addresses('mx.example.com', 'A')).records // ['192.0.2.25'] */
-export interface LookupResult<T> {
-  facts: DnsQueryFacts;
-  records: T[];
-}
-
-const MAX_CNAME_HOPS = 8;
+export type { LookupResult, MxRecord } from './resolver-api.js';
 
 /** Queries in flight at once over all domains of a run, unless DnsResolverOptions.maxInFlight says otherwise. @example resolver.peakInFlight <= DEFAULT_MAX_IN_FLIGHT // true */
 export const DEFAULT_MAX_IN_FLIGHT = 64;
@@ -58,25 +51,25 @@ interface Shared {
 const TRANSIENT = new Set(['TIMEOUT', 'NETWORK_ERROR', 'ABORTED']);
 
 /**
- * Looks up MX and address records for the prober; one per run (its slots bound the run's
- * queries in flight, its cache serves every domain).
+ * Looks up MX and address records for the prober over the wire; one per run (its slots bound
+ * the run's queries in flight, its cache serves every domain).
  *
  * @example const resolver = new DnsResolver({ timeoutMs: 3000 }); await resolver.mx('example.com')
  */
-export class DnsResolver {
+export class DnsResolver implements Resolver {
   readonly servers: DnsServer[];
   /** Deadline of one query attempt, in ms (--dns-timeout). */
   readonly timeoutMs: number;
   private readonly cacheSize: number;
   private readonly cache = new Map<string, Shared>();
-  private readonly slots: QuerySlots;
+  private readonly slots: Slots;
 
   constructor(options: DnsResolverOptions = {}) {
     const texts = options.servers ?? dns.getServers();
     this.servers = texts.map((text) => parseServer(text)).filter((s): s is DnsServer => s !== null);
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.cacheSize = options.cacheSize ?? 0;
-    this.slots = new QuerySlots(Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
+    this.slots = new Slots(Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
   }
 
   /** Most queries that were in flight at once so far. */
@@ -86,19 +79,19 @@ export class DnsResolver {
 
   /** @example (await resolver.mx('example.com')).records // [{ preference: 10, exchange: 'mx.example.com' }] */
   mx(name: string, signal?: AbortSignal): Promise<LookupResult<MxRecord>> {
-    return this.lookup(name, 'MX', signal, (r) => (r.type === 'MX' ? r.data : null));
+    return lookUp(this.ask, name, 'MX', signal, pickMx);
   }
 
   /** @example (await resolver.addresses('mx.example.com', 'A')).records // ['192.0.2.25'] */
   addresses(name: string, type: 'A' | 'AAAA', signal?: AbortSignal): Promise<LookupResult<string>> {
-    const pick = (r: WireRecord) => (r.type === type ? r.data : null);
-    if (this.cacheSize === 0) return this.lookup(name, type, signal, pick);
+    const pick = pickAddress(type);
+    if (this.cacheSize === 0) return lookUp(this.ask, name, type, signal, pick);
     const key = `${type} ${name.toLowerCase()}`;
     let entry = this.cache.get(key);
     if (entry === undefined) {
       const controller = new AbortController();
       const created: Shared = { promise: Promise.resolve(null as never), controller, waiters: 0, pinned: false, settled: false };
-      created.promise = this.lookup(name, type, controller.signal, pick).then((result) => {
+      created.promise = lookUp(this.ask, name, type, controller.signal, pick).then((result) => {
         created.settled = true;
         if (TRANSIENT.has(result.facts.rcode) && this.cache.get(key) === created) this.cache.delete(key);
         return result;
@@ -143,12 +136,12 @@ export class DnsResolver {
   }
 
   /** One query on the wire, once a slot is free (at once, without a wait, when one is). */
-  private ask(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> {
+  private readonly ask = (name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> => {
     const slot = this.slots.acquire(signal);
     if (slot === true) return this.send(name, type, signal);
     if (slot === false) return Promise.resolve(stopped(signal as AbortSignal, null));
     return slot.then((got) => (got ? this.send(name, type, signal) : stopped(signal as AbortSignal, null)));
-  }
+  };
 
   private async send(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> {
     try {
@@ -156,52 +149,5 @@ export class DnsResolver {
     } finally {
       this.slots.release();
     }
-  }
-
-  private async lookup<T>(name: string, type: QueryType, signal: AbortSignal | undefined, pick: (r: WireRecord) => T | null): Promise<LookupResult<T>> {
-    const started = performance.now();
-    const facts: DnsQueryFacts = { name, type, rcode: 'NOERROR', authenticated: true, cnames: [], answers: [], server: null, ms: 0 };
-    const records: T[] = [];
-    let owner = name.toLowerCase().replace(/\.$/, '');
-    hops: for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
-      const result = await this.ask(owner, type, signal);
-      facts.server = result.server;
-      if (!result.ok) {
-        facts.rcode = result.rcode;
-        facts.error = result.error;
-        facts.authenticated = false;
-        break;
-      }
-      const answer = result.answer;
-      facts.rcode = answer.rcode;
-      facts.authenticated &&= answer.authenticated;
-      if (answer.rcode !== 'NOERROR') break;
-      // A recursive resolver puts the CNAME chain first, then the records of its target (RFC 1034 §3.6.2).
-      for (let guard = 0; guard < MAX_CNAME_HOPS; guard++) {
-        const alias = answer.answers.find((a) => a.type === 'CNAME' && a.name === owner);
-        if (alias === undefined || alias.type !== 'CNAME') break;
-        const problem = hostNameProblem(alias.data);
-        if (problem !== null) {
-          facts.rcode = 'MALFORMED';
-          facts.error = `the CNAME target "${alias.data}" of ${owner} is not a host name: ${problem}`;
-          facts.authenticated = false;
-          records.length = 0;
-          break hops;
-        }
-        owner = alias.data;
-        facts.cnames.push(owner);
-      }
-      for (const a of answer.answers) {
-        if (a.type !== type || a.name !== owner) continue;
-        const record = pick(a);
-        if (record !== null) records.push(record);
-      }
-      const endsInAlias = records.length === 0 && facts.cnames.length > 0 && !answer.answers.some((a) => a.type === type);
-      if (!endsInAlias) break;
-      // The resolver stopped at an alias: ask for its target ourselves.
-    }
-    facts.answers = records.map((r) => (typeof r === 'string' ? r : `${(r as MxRecord).preference} ${(r as MxRecord).exchange || '.'}`));
-    facts.ms = Math.round(performance.now() - started);
-    return { facts, records };
   }
 }

@@ -7,6 +7,7 @@
  * bytes whatever its rdlength said, turning 3 bytes into "127.0.5.undefined", and threw on
  * an over-long name, which became a timeout.) Hot path: no exceptions, no Error objects.
  */
+import { isIPv6 } from 'node:net';
 
 /** The record types mxprobe asks for. @example encodeQuery(1, 'example.com', 'MX' satisfies QueryType) */
 export type QueryType = 'A' | 'AAAA' | 'MX';
@@ -183,6 +184,35 @@ function formatIpv6(buf: Buffer, at: number): string {
   const hex = (g: number[]) => g.map((n) => n.toString(16)).join(':');
   if (best < 0) return hex(groups);
   return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLength))}`;
+}
+
+/**
+ * An IPv6 address as an AAAA record read off the wire shows it (RFC 5952 text of its 16
+ * bytes: lower case, the longest zero run as "::", an embedded IPv4 tail in hex), or null
+ * when `text` is no IPv6 address. For answers made in process (replay-resolver.ts).
+ *
+ * @example ipv6AsRead('2001:DB8:0:0::1') // '2001:db8::1'
+ */
+export function ipv6AsRead(text: string): string | null {
+  if (!isIPv6(text)) return null;
+  const bytes = Buffer.alloc(16);
+  const [head = '', tail] = text.split('::');
+  const groupsOf = (part: string): number[] => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const piece of part.split(':')) {
+      if (piece.includes('.')) {
+        const [a = 0, b = 0, c = 0, d = 0] = piece.split('.').map(Number);
+        out.push((a << 8) | b, (c << 8) | d);
+      } else out.push(parseInt(piece, 16));
+    }
+    return out;
+  };
+  const front = groupsOf(head);
+  const back = tail === undefined ? [] : groupsOf(tail);
+  const groups = [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
+  groups.forEach((g, i) => bytes.writeUInt16BE(g, i * 2));
+  return formatIpv6(bytes, 0);
 }
 
 /** One record of the answer section: the record, null to skip it, or what is wrong with it. */

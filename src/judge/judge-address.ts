@@ -7,8 +7,8 @@ import type { CertificateFacts, CertificateInfo, CertificateVerdict, PathCertifi
 import type { AddressPlace, Problem, ProblemCode } from '../model/problem.js';
 import type { Level } from '../model/levels.js';
 import type { Requirement } from '../model/policy.js';
-import { matchHostName } from '../cert/name-match.js';
-import { isWeakSignature } from '../cert/signature-algorithm.js';
+import { matchHostName } from '../rules/name-match.js';
+import { isWeakSignature } from '../rules/signature-strength.js';
 import { failureCode, problem } from './problem-catalogue.js';
 import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';

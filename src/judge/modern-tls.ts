@@ -5,7 +5,7 @@
  */
 import type { AddressFacts } from '../model/address.js';
 import type { AddressPlace, Problem } from '../model/problem.js';
-import { isLegacySignatureScheme } from '../tls/server-signature.js';
+import { isLegacySignatureScheme } from '../rules/signature-strength.js';
 import { failureCode, problem } from './problem-catalogue.js';
 import { tlsProtocol } from '../model/tls-protocols.js';
 

@@ -4,15 +4,17 @@
  * current sender offers TLS 1.2 up at security level 2, and some servers that pass the first
  * handshake fail that one. When the first handshake's facts leave doubt, a second connection
  * makes the current sender's handshake (connect → greeting → EHLO → STARTTLS → handshake →
- * QUIT, or connect → handshake → greeting → QUIT with implicit TLS) and records the outcome.
+ * QUIT, or connect → handshake → greeting → QUIT with implicit TLS), each step within its
+ * stage's cap, and records the outcome.
  */
 import type { ModernTlsFacts, TlsFacts } from '../model/tls.js';
 import type { ProbeFailure, ProbeStage } from '../model/smtp.js';
-import { SmtpConnection, StageError } from '../smtp/connection.js';
+import { StageError } from '../smtp/connection.js';
+import { ehloArgument, SmtpClient } from '../smtp/client.js';
 import { modernHandshake } from '../tls/start-tls.js';
-import { isLegacySignatureScheme } from '../tls/server-signature.js';
+import { isLegacySignatureScheme } from '../rules/signature-strength.js';
 import type { ProbeRun } from './probe-run.js';
-import { ehloArgument, ehloKeywords, greeting, isStartTlsOffered, openSocket, quit, type DialogueOptions } from './dialogue.js';
+import { openSocket, quit } from './dialogue.js';
 
 /** At security level 2 (112-bit security): finite-field DH of 2048 bits, elliptic curves of 224. */
 const MIN_DH_BITS = 2048;
@@ -42,53 +44,57 @@ export function modernCheckNeeded(tls: TlsFacts): boolean {
 /**
  * Makes the current sender's handshake on a new connection. Never throws for a remote
  * problem: a failed handshake is `ok: false`; a check that stopped before its handshake is
- * `ok: null` with where and why. Rethrows only an abort.
+ * `ok: null` with where and why. Rethrows an abort, and any error that is not a StageError (a bug).
  *
- * @example if (modernCheckNeeded(facts.tls)) facts.modernTls = await checkModernTls(run, options);
+ * @example if (modernCheckNeeded(facts.tls)) facts.modernTls = await checkModernTls(run);
  */
-export async function checkModernTls(run: ProbeRun, options: DialogueOptions): Promise<ModernTlsFacts> {
+export async function checkModernTls(run: ProbeRun): Promise<ModernTlsFacts> {
   const { target } = run;
+  const clock = () => run.elapsed();
   let step: ProbeStage = 'connect';
   run.enter('modern-tls');
   run.note('second connection: the handshake of a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)');
   try {
-    const socket = await openSocket(run, options.connectTimeoutMs);
-    const ehloName = ehloArgument(socket, options.ehloName);
+    const socket = await openSocket(run);
+    let smtp: SmtpClient | null = null;
     if (run.facts.tlsMode === 'starttls') {
-      const smtp = new SmtpConnection(socket, run.transcript, () => run.elapsed());
+      const plain = (smtp = new SmtpClient(socket, run.transcript, clock));
       step = 'banner';
-      await greeting(run, smtp, options.stageTimeoutMs, 'server greeting');
+      const greeting = await run.within('greeting', (ms) => plain.greeting(ms));
+      if (greeting.code !== 220) {
+        await quit(run, plain);
+        throw new StageError('rejected', `server refused the session with ${greeting.code} ${greeting.lines.join(' ')}`);
+      }
       step = 'ehlo';
-      const ehlo = await run.guard(smtp.command(`EHLO ${ehloName}`, run.left(options.stageTimeoutMs)));
+      const ehlo = await run.within('command', (ms) => plain.ehlo(ehloArgument(socket, run.options.ehloName), ms));
       // The first dialogue saw STARTTLS offered (or a 530 asking for it); the check asks again.
       if (ehlo.code !== 250 && ehlo.code !== 530) throw new StageError('rejected', `EHLO refused with ${ehlo.code} ${ehlo.lines.join(' ')}`);
-      if (ehlo.code === 250 && !isStartTlsOffered(ehloKeywords(ehlo))) throw new StageError('protocol', 'STARTTLS no longer offered');
+      if (ehlo.code === 250 && !plain.startTlsOffered) throw new StageError('protocol', 'STARTTLS no longer offered');
       step = 'starttls';
-      const reply = await run.guard(smtp.command('STARTTLS', run.left(options.stageTimeoutMs)));
-      if (reply.code !== 220) throw new StageError('rejected', `STARTTLS refused with ${reply.code} ${reply.lines.join(' ')}`);
-      smtp.detach();
+      const started = await run.within('command', (ms) => plain.startTls(ms));
+      if (!started.accepted) throw new StageError('rejected', `STARTTLS refused with ${started.reply.code} ${started.reply.lines.join(' ')}`);
     }
     step = 'handshake';
-    const session = await run.guard(modernHandshake(socket, target.host, run.left(options.stageTimeoutMs), run.abortSignal));
+    const session = await run.within('handshake', (ms) => modernHandshake(socket, target.host, ms, run.abortSignal));
     run.track(session.socket);
     run.note(`current defaults: TLS established: ${session.protocol} ${session.cipher}`);
-    const smtp = new SmtpConnection(session.socket, run.transcript, () => run.elapsed());
-    if (run.facts.tlsMode === 'implicit') {
+    if (smtp === null) {
+      const secure = (smtp = new SmtpClient(session.socket, run.transcript, clock, { tls: true }));
       try {
-        await greeting(run, smtp, options.stageTimeoutMs, 'server greeting over TLS');
+        await run.within('greeting', (ms) => secure.greeting(ms));
       } catch (err) {
-        if (err instanceof StageError && err.kind === 'aborted') throw err;
+        if (!(err instanceof StageError) || err.kind === 'aborted') throw err;
         // the handshake is what was checked; a greeting that fails now changes nothing
       }
-    }
+    } else smtp.useTls(session.socket);
     await quit(run, smtp);
     return { ok: true, protocol: session.protocol, cipher: session.cipher, error: null, failure: null };
   } catch (err) {
-    const error = StageError.of(err);
-    if (error.kind === 'aborted' || run.abortSignal?.aborted === true) throw error;
-    run.note(`current defaults: ${error.message}`);
-    if (step === 'handshake') return { ok: false, protocol: null, cipher: null, error: error.message, failure: null };
-    const failure: ProbeFailure = { stage: step, kind: error.kind, message: error.message };
+    if (!(err instanceof StageError)) throw err;
+    if (err.kind === 'aborted' || run.abortSignal?.aborted === true) throw err;
+    run.note(`current defaults: ${err.message}`);
+    if (step === 'handshake') return { ok: false, protocol: null, cipher: null, error: err.message, failure: null };
+    const failure: ProbeFailure = { stage: step, kind: err.kind, message: err.message };
     return { ok: null, protocol: null, cipher: null, error: null, failure };
   } finally {
     run.closeSockets();

@@ -17,9 +17,9 @@ import type { AddressFacts } from '../model/address.js';
 import type { DomainFacts, MxHostFacts } from '../model/domain.js';
 import type { TlsMode } from '../model/tls.js';
 import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
-import type { DnsResolver } from '../dns/resolver.js';
+import type { Resolver } from '../dns/resolver-api.js';
 import { abortReason, type AbortReason } from '../dns/abort-reason.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../concurrency/map-limit.js';
 import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
@@ -155,8 +155,12 @@ async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOption
   });
 }
 
-/** @example await probeDomain('example.com', 'example.com', new DnsResolver(), options) */
-export async function probeDomain(input: string, domain: string, resolver: DnsResolver, options: DomainProbeOptions): Promise<DomainFacts> {
+/**
+ * Any Resolver will do: DnsResolver on the wire, ReplayResolver to replay DNS in process.
+ *
+ * @example await probeDomain('example.com', 'example.com', new DnsResolver(), options)
+ */
+export async function probeDomain(input: string, domain: string, resolver: Resolver, options: DomainProbeOptions): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();
   const clock = new DomainClock(options.signal);
   try {
@@ -199,7 +203,7 @@ export interface ServerTarget {
  *
  * @example await probeServer({ host: 'mx.example.com', port: 25, name: null }, options, null)
  */
-export async function probeServer(server: ServerTarget, options: DomainProbeOptions, resolver: DnsResolver | null): Promise<DomainFacts> {
+export async function probeServer(server: ServerTarget, options: DomainProbeOptions, resolver: Resolver | null): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();
   const name = server.name ?? server.host;
   const dnsFacts: DomainFacts['dns'] = [];

@@ -1,14 +1,19 @@
 /**
- * The state of one address probe, walked through the stage functions of probe-address.ts
- * (as Postfix's posttls-finger walks its one state struct): the facts gathered so far, the
- * current stage and its clock, the overall deadline, the sockets opened, and the abort
- * signal that ends every wait at once.
+ * The state of one address probe, walked through the stage functions of dialogue.ts (as
+ * Postfix's posttls-finger walks its one state struct): the options, the facts gathered so
+ * far, the connection in use (socket, SMTP client, EHLO name), the current stage and its
+ * clock, each stage's cap and the overall deadline, the sockets opened, and the abort signal
+ * that ends every wait at once.
  */
 import net from 'node:net';
 import type { AddressFacts } from '../model/address.js';
 import type { ProbeStage, TranscriptEntry } from '../model/smtp.js';
 import type { TlsMode } from '../model/tls.js';
 import { StageError } from '../smtp/connection.js';
+import type { SmtpClient } from '../smtp/client.js';
+import type { TrustStore } from '../cert/trust-store.js';
+import type { TlsSession } from '../tls/start-tls.js';
+import { STAGE_CAPS, type StageCaps, type StageDeadlines } from './stage-deadlines.js';
 
 /** The address probed. @example const target: AddressTarget = { host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }; */
 export interface AddressTarget {
@@ -28,6 +33,28 @@ export interface ProbeClock {
    * with a failure of kind `aborted` (a batch stopped by a signal, a domain past its deadline).
    */
   signal?: AbortSignal;
+}
+
+/** The connection deadline, the EHLO name and the stage caps of a dialogue. @example const d: DialogueOptions = { connectTimeoutMs: 10_000, ehloName: null }; */
+export interface DialogueOptions {
+  /** Deadline for the TCP connection, in ms (capped by what is left of the overall deadline). */
+  connectTimeoutMs: number;
+  /** EHLO argument; null: the address literal of the local end (RFC 5321 §4.1.4). */
+  ehloName: string | null;
+  /** Caps of the other stages (stage-deadlines.ts); default STAGE_CAPS. */
+  stageCaps?: Partial<StageCaps>;
+}
+
+/**
+ * How one address is probed: its clock (overall deadline, abort signal), the dialogue's
+ * deadlines and EHLO name, the trust anchors, and how TLS is reached.
+ *
+ * @example const options: ProbeOptions = { timeoutMs: 30_000, connectTimeoutMs: 10_000, ehloName: null, trust };
+ */
+export interface ProbeOptions extends ProbeClock, DialogueOptions {
+  trust: TrustStore;
+  /** How TLS is reached (--tls); default: by the port (defaultTlsMode). */
+  tlsMode?: TlsMode;
 }
 
 /**
@@ -62,14 +89,24 @@ export function noFactsYet(target: AddressTarget, tlsMode: TlsMode): AddressFact
 
 /**
  * @example
- * const run = new ProbeRun(target, { timeoutMs: 30_000 }, 'starttls');
+ * const run = new ProbeRun(target, options, 'starttls');
  * run.enter('banner');
- * const reply = await run.guard(smtp.readReply(run.left(10_000), 'server greeting'));
+ * const reply = await run.within('greeting', (ms) => run.client().greeting(ms));
  * const facts = run.finish();
  */
 export class ProbeRun {
   readonly facts: AddressFacts;
   readonly transcript: TranscriptEntry[] = [];
+  /** Each stage's cap, in ms (stage-deadlines.ts). */
+  readonly caps: Readonly<StageDeadlines>;
+  /** The TCP connection of the dialogue, once made. */
+  socket: net.Socket | null = null;
+  /** The SMTP client of the dialogue: over the TCP connection, then over TLS. */
+  smtp: SmtpClient | null = null;
+  /** The EHLO argument, chosen once connected (ehloArgument). */
+  ehloName = '';
+  /** The TLS session of the dialogue, once the handshake is made. */
+  session: TlsSession | null = null;
   private stage: ProbeStage = 'connect';
   private stageStart: number;
   private readonly started: number;
@@ -82,16 +119,17 @@ export class ProbeRun {
 
   constructor(
     readonly target: AddressTarget,
-    clock: ProbeClock,
+    readonly options: ProbeOptions,
     mode: TlsMode,
   ) {
+    this.caps = { ...STAGE_CAPS, ...options.stageCaps, connect: options.connectTimeoutMs };
     this.started = performance.now();
     this.stageStart = this.started;
-    this.deadline = this.started + clock.timeoutMs;
-    this.signal = clock.signal;
+    this.deadline = this.started + options.timeoutMs;
+    this.signal = options.signal;
     this.facts = { ...noFactsYet(target, mode), transcript: this.transcript };
     this.aborted = new Promise<never>((_, reject) => {
-      const signal = clock.signal;
+      const signal = options.signal;
       if (signal === undefined) return;
       const abort = () => reject(new StageError('aborted', `probe aborted during ${this.stage}`));
       if (signal.aborted) abort();
@@ -138,6 +176,22 @@ export class ProbeRun {
   }
 
   /**
+   * One wait of a stage: `work` gets the time it may take (the cap of `kind`, within what is
+   * left of the overall deadline), and an abort ends the wait at once (guard).
+   *
+   * @example const reply = await run.within('command', (ms) => smtp.ehlo(run.ehloName, ms));
+   */
+  within<T>(kind: keyof StageDeadlines, work: (timeoutMs: number) => Promise<T>): Promise<T> {
+    return this.guard(work(this.left(this.caps[kind])));
+  }
+
+  /** The dialogue's SMTP client; asking for it before there is one is a bug. */
+  client(): SmtpClient {
+    if (this.smtp === null) throw new Error(`no SMTP client in stage ${this.stage}`);
+    return this.smtp;
+  }
+
+  /**
    * Waits for `work`, or rejects at once with an `aborted` StageError when the signal fires.
    * The abandoned wait ends when its socket is destroyed (finish, or closeSockets).
    */
@@ -150,9 +204,11 @@ export class ProbeRun {
     return this.signal;
   }
 
-  /** Records why the dialogue stopped (the first reason only). */
-  fail(err: unknown): void {
-    const error = StageError.of(err);
+  /**
+   * Records why the dialogue stopped (the first reason only): a StageError, the server's doing
+   * (or an abort). Anything else thrown during a probe is a bug and is never recorded as a fact.
+   */
+  fail(error: StageError): void {
     // An abort wins over whatever the destroyed socket made the abandoned wait say.
     const kind = this.signal?.aborted === true ? 'aborted' : error.kind;
     const message = kind === 'aborted' && error.kind !== 'aborted' ? `probe aborted during ${this.stage}` : error.message;

@@ -9,7 +9,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressFacts } from '../model/address.js';
-import { QuerySlots } from '../dns/query-slots.js';
+import { Slots } from '../concurrency/slots.js';
 import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
 /** @example new SharedProber({ probe, perHost: 2, retries: 1, retryDelayMs: 1000, transcript: false, cacheSize: 10_000, stop: stop.stopping }) */
@@ -63,10 +63,10 @@ export function isTransient(facts: AddressFacts): boolean {
 
 /**
  * At most `limit` connections per key (an IP address), first come first served: one
- * QuerySlots per key in use, forgotten once idle. A waiter gives up when `stop` aborts.
+ * Slots per key in use, forgotten once idle. A waiter gives up when `stop` aborts.
  */
 class KeyedLimiter {
-  private readonly slots = new Map<string, QuerySlots>();
+  private readonly slots = new Map<string, Slots>();
 
   constructor(private readonly limit: number) {}
 
@@ -74,7 +74,7 @@ class KeyedLimiter {
   acquire(key: string, stop: AbortSignal | undefined): Promise<boolean> | boolean {
     if (stop?.aborted === true) return false;
     let slots = this.slots.get(key);
-    if (slots === undefined) this.slots.set(key, (slots = new QuerySlots(this.limit)));
+    if (slots === undefined) this.slots.set(key, (slots = new Slots(this.limit)));
     return slots.acquire(stop);
   }
 
@@ -86,6 +86,11 @@ class KeyedLimiter {
   }
 }
 
+/**
+ * The probes of a batch run, shared by its domains (see the module comment).
+ *
+ * @example const prober = new SharedProber({ probe, perHost: 2, retries: 1, retryDelayMs: 1000, transcript: false, cacheSize: 10_000 }); await prober.probe(target)
+ */
 export class SharedProber {
   private readonly cache = new Map<string, Promise<AddressFacts>>();
   private readonly limiter: KeyedLimiter;

@@ -1,24 +1,28 @@
 /**
- * A numbered-reply line connection (like Go's net/textproto): write a command, read one
- * reply, each read bounded by a deadline and by the parser's size limits. Everything said
- * is kept in a transcript. Errors are StageError values with a kind the prober maps to facts.
+ * A numbered-reply line connection (like Go's net/textproto): write command lines, read
+ * replies, each read bounded by a deadline and by the parser's size limits. `command()` is
+ * the one place that writes to the server (one command, or several in one packet). Everything
+ * said is kept in a transcript. What the server does wrong is a StageError, with a kind the
+ * prober maps to facts; anything else thrown here is a bug and is thrown as it is.
  */
 import type { Socket } from 'node:net';
 import type { ProbeFailure, SmtpReply, TranscriptEntry } from '../model/smtp.js';
 import { DEFAULT_REPLY_LIMITS, ReplyFormatError, ReplyParser, type ReplyLimits } from './reply-parser.js';
 
-/** Why a stage of the dialogue failed, with a kind the prober maps to facts. @example throw new StageError('timeout', 'timeout while reading server greeting'); */
+/**
+ * Why a stage of the dialogue failed, the server's doing (or an abort), with a kind the prober
+ * maps to facts. Only this becomes a probe's failure: any other error is mxprobe's own bug.
+ *
+ * @example throw new StageError('timeout', 'timeout while reading server greeting');
+ */
 export class StageError extends Error {
+  override name = 'StageError';
+
   constructor(
     readonly kind: ProbeFailure['kind'],
     message: string,
   ) {
     super(message);
-  }
-
-  /** What a stage threw, as a StageError: itself, or any other error as a `protocol` failure with its message. @example StageError.of(new Error('x')).kind // 'protocol' */
-  static of(err: unknown): StageError {
-    return err instanceof StageError ? err : new StageError('protocol', (err as Error).message);
   }
 }
 
@@ -29,6 +33,8 @@ export const MAX_SESSION_BYTES = 1024 * 1024;
 export class SmtpConnection {
   private readonly parser: ReplyParser;
   private failure: StageError | null = null;
+  /** A bug met while reading (an error that is not the server's): thrown by the next read as it is. */
+  private internal: unknown = null;
   private waiter: (() => void) | null = null;
   private received = 0;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
@@ -40,7 +46,8 @@ export class SmtpConnection {
    * upgrade), so that MAX_SESSION_BYTES bounds the whole session, not each half.
    */
   constructor(
-    private readonly socket: Socket,
+    /** The socket read and written: handed over whole by detach() (for the TLS upgrade). */
+    readonly socket: Socket,
     private readonly transcript: TranscriptEntry[],
     private readonly clock: () => number,
     limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
@@ -66,10 +73,14 @@ export class SmtpConnection {
   }
 
   /** Reads the next reply; `what` names it for the timeout message ("server greeting"). */
-  async readReply(timeoutMs: number, what: string): Promise<SmtpReply> {
-    const deadline = Date.now() + timeoutMs;
+  readReply(timeoutMs: number, what: string): Promise<SmtpReply> {
+    return this.readUntil(Date.now() + timeoutMs, what);
+  }
+
+  private async readUntil(deadline: number, what: string): Promise<SmtpReply> {
     for (;;) {
       const reply = this.nextReply();
+      if (this.internal !== null) throw this.internal;
       if (reply !== null) return reply;
       if (this.failure !== null) throw this.failure;
       const left = deadline - Date.now();
@@ -85,12 +96,29 @@ export class SmtpConnection {
     }
   }
 
-  /** Sends one command line and reads its reply. */
-  async command(line: string, timeoutMs: number, what = `reply to ${line.split(' ')[0]}`): Promise<SmtpReply> {
+  /**
+   * The one place that writes to the server: sends one command line and reads its reply
+   * (`what` names it for a timeout, default "reply to VERB"), or sends several lines in one
+   * write (pipelining, RFC 2920 §3.1) and reads `replies` replies, in order (default one per
+   * line), all within `timeoutMs`. Whether the server allows pipelining is the caller's
+   * business. A line holding CR or LF would be two commands: it is refused (TypeError).
+   *
+   * @example await smtp.command('EHLO probe.example', 10_000) // { code: 250, lines: [...] }
+   * @example await smtp.command(['STARTTLS', 'NOOP'], 10_000, undefined, 1) // the reply to STARTTLS only
+   */
+  command(line: string, timeoutMs: number, what?: string): Promise<SmtpReply>;
+  command(lines: readonly string[], timeoutMs: number, what?: string, replies?: number): Promise<SmtpReply[]>;
+  async command(lines: string | readonly string[], timeoutMs: number, what?: string, replies?: number): Promise<SmtpReply | SmtpReply[]> {
+    const list = typeof lines === 'string' ? [lines] : lines;
+    for (const line of list) if (/[\r\n]/.test(line)) throw new TypeError(`an SMTP command line holds a line break: ${JSON.stringify(line)}`);
+    if (this.internal !== null) throw this.internal;
     if (this.failure !== null && this.parser.pendingBytes === 0) throw this.failure;
-    this.note('C', line);
-    this.socket.write(`${line}\r\n`);
-    return this.readReply(timeoutMs, what);
+    for (const line of list) this.note('C', line);
+    this.socket.write(list.map((line) => `${line}\r\n`).join(''));
+    const deadline = Date.now() + timeoutMs;
+    const read: SmtpReply[] = [];
+    for (let i = 0; i < (replies ?? list.length); i++) read.push(await this.readUntil(deadline, what ?? `reply to ${(list[i] ?? list[0] ?? '').split(' ')[0]}`));
+    return typeof lines === 'string' ? (read[0] as SmtpReply) : read;
   }
 
   /**
@@ -135,10 +163,14 @@ export class SmtpConnection {
     }
   }
 
+  /** A malformed reply is the server's doing (`protocol`); anything else is a bug, kept for the next read to throw. */
   private protocolError(err: unknown): void {
-    if (!(err instanceof ReplyFormatError)) throw err;
     this.socket.pause();
-    this.fail(new StageError('protocol', err.message));
+    if (err instanceof ReplyFormatError) this.fail(new StageError('protocol', err.message));
+    else {
+      this.internal ??= err;
+      this.waiter?.();
+    }
   }
 
   private fail(error: StageError): void {

@@ -115,8 +115,8 @@ interface Handshake<T> {
  * paused, with bytes still buffered, is read from its start), SNI for a name only, no
  * verification by Node (trust is judged from the facts). It settles once: with what
  * `established` reads, or with a StageError: `failed`'s, `timeout` after `timeoutMs`,
- * `aborted` when `signal` fires, `tls` when the session cannot be read; the TLS socket is
- * destroyed on every failure.
+ * `aborted` when `signal` fires; or with what `established` threw (a bug in mxprobe). The
+ * TLS socket is destroyed on every failure.
  */
 function clientHandshake<T>(socket: Socket, handshake: Handshake<T>): Promise<T> {
   const { sni, secureContext, recordBytes, timeoutMs, signal } = handshake;
@@ -154,7 +154,7 @@ function clientHandshake<T>(socket: Socket, handshake: Handshake<T>): Promise<T>
         resolve(handshake.established(secure, tap));
       } catch (err) {
         secure.destroy();
-        reject(new StageError('tls', `cannot read the TLS session: ${(err as Error).message}`));
+        reject(err); // reading the session is mxprobe's own work: a failure there is a bug, not the server's doing
       }
     });
   });

@@ -5,16 +5,15 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, OptAnswer, Packet, Question } from 'dns-packet';
+import type { ReplayRecordSet } from '../../src/dns/replay-resolver.ts';
 
-export interface FakeRecordSet {
-  MX?: Array<{ preference: number; exchange: string }>; // exchange '.' or '' for a null MX (RFC 7505)
-  A?: string[];
-  AAAA?: string[];
-  CNAME?: string; // alias: answer with the CNAME, then follow it inside the zone
+/**
+ * The records of one name: those ReplayResolver (src/dns/replay-resolver.ts) answers from in
+ * process, with the same meaning (MX, A, AAAA, CNAME, authenticated, rcode, drop: never
+ * answer), so that one zone serves both; plus what only the wire has.
+ */
+export interface FakeRecordSet extends ReplayRecordSet {
   TXT?: string[]; // one TXT record per element; strings > 255 bytes are split into 255-byte chunks
-  authenticated?: boolean; // AD flag (only if every name along a CNAME chain is authenticated)
-  rcode?: 'SERVFAIL' | 'REFUSED' | 'NXDOMAIN'; // answer every query for this name with this rcode
-  drop?: boolean; // never answer queries for this name
   truncate?: boolean; // UDP: TC=1 with no answers; TCP: the real answer
   ttl?: number;
   delayMs?: number; // answer queries for this name this much later (UDP and TCP)

@@ -131,7 +131,7 @@ describe('the resolver and the domain probe (in-process)', { concurrency: true }
     port: 25,
     parallel: 2,
     allowSpecialAddresses: true,
-    probe: { timeoutMs, connectTimeoutMs: timeoutMs, stageTimeoutMs: timeoutMs, ehloName: 'probe.test', trust: makeTrustStore([]) },
+    probe: { timeoutMs, connectTimeoutMs: timeoutMs, ehloName: 'probe.test', trust: makeTrustStore([]) },
     probeAddress: probe,
     ...(signal !== undefined ? { signal } : {}),
   });

@@ -19,7 +19,7 @@ let options: Omit<ProbeOptions, 'signal'>;
 before(async () => {
   pki = await makeTestPki();
   // Long deadlines: only the abort may end these probes.
-  options = { timeoutMs: 30_000, connectTimeoutMs: 10_000, stageTimeoutMs: 30_000, ehloName: 'probe.test', trust: makeTrustStore([pki.rootPem]) };
+  options = { timeoutMs: 30_000, connectTimeoutMs: 10_000, ehloName: 'probe.test', trust: makeTrustStore([pki.rootPem]) };
 });
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {

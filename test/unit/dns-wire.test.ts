@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
-import { encodeQuery, readAnswer, type ReadResult } from '../../src/dns/wire.ts';
+import { encodeQuery, ipv6AsRead, readAnswer, type ReadResult } from '../../src/dns/wire.ts';
 import { addressLiteral, hostNameProblem } from '../../src/dns/host-name.ts';
 import { craftResponse, mxRdata, wireName, type CraftedRecord, type RawQuery } from '../helpers/fake-dns.ts';
 
@@ -182,4 +182,14 @@ test('address literals where a host name belongs', () => {
   assert.equal(addressLiteral('mx.example.com'), null);
   assert.equal(addressLiteral('127.1'), null);
   assert.equal(wireName('a.b').length, 5);
+});
+
+test('ipv6AsRead: an IPv6 address as an AAAA record read off the wire shows it (RFC 5952); null for anything else', () => {
+  assert.equal(ipv6AsRead('2001:DB8:0:0:0:0:0:1'), '2001:db8::1');
+  assert.equal(ipv6AsRead('2001:db8:0:0:1:0:0:1'), '2001:db8::1:0:0:1');
+  assert.equal(ipv6AsRead('::ffff:192.0.2.9'), '::ffff:c000:209');
+  assert.equal(ipv6AsRead('::'), '::');
+  assert.equal(ipv6AsRead('1:2:3:4:5:6:7:0'), '1:2:3:4:5:6:7:0');
+  assert.equal(ipv6AsRead('192.0.2.1'), null);
+  assert.equal(ipv6AsRead('mx.example.com'), null);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { dnsNameMatches, matchHostName } from '../../src/cert/name-match.ts';
+import { dnsNameMatches, matchHostName } from '../../src/rules/name-match.ts';
 
 // RFC 6125 §6.4.3 and RFC 7817 §3, as applied by mail clients.
 const TABLE: Array<[host: string, presented: string, expected: boolean]> = [

@@ -2,7 +2,7 @@
 // real STARTTLS handshakes with the fake SMTP server on loopback, compared with the PEMs the server
 // was configured with; plus synthetic flights, truncation and a never-throws fuzz.
 import assert from 'node:assert/strict';
-import { createCipheriv, createHmac, randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
@@ -13,6 +13,7 @@ import { startFakeSmtp } from '../helpers/fake-smtp.ts';
 import type { FakeSmtpOptions, FakeSmtpServer } from '../helpers/fake-smtp.ts';
 import { makeTestPki } from '../helpers/pki.ts';
 import type { TestPki } from '../helpers/pki.ts';
+import { certificate12, hsMsg, record, records, serverHello12, SUITES, tls13Flight, type SynthSuite } from '../helpers/tls-flights.ts';
 
 const MAX_RECORDED = 256 * 1024;
 
@@ -138,22 +139,6 @@ function expectChain(h: Handshake, expected: Buffer[]): void {
   assert.equal(result.certificates.length, expected.length);
   result.certificates.forEach((der, i) => assert.ok(der.equals(expected[i] ?? Buffer.alloc(0)), `certificate ${i}`));
 }
-
-interface SynthSuite {
-  name: string;
-  code: number;
-  aead: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-ccm';
-  hash: 'sha256' | 'sha384';
-  keyLength: number;
-  tagLength: number;
-}
-
-const SUITES: SynthSuite[] = [
-  { name: 'TLS_AES_128_GCM_SHA256', code: 0x1301, aead: 'aes-128-gcm', hash: 'sha256', keyLength: 16, tagLength: 16 },
-  { name: 'TLS_AES_256_GCM_SHA384', code: 0x1302, aead: 'aes-256-gcm', hash: 'sha384', keyLength: 32, tagLength: 16 },
-  { name: 'TLS_CHACHA20_POLY1305_SHA256', code: 0x1303, aead: 'chacha20-poly1305', hash: 'sha256', keyLength: 32, tagLength: 16 },
-  { name: 'TLS_AES_128_CCM_8_SHA256', code: 0x1305, aead: 'aes-128-ccm', hash: 'sha256', keyLength: 16, tagLength: 8 },
-];
 
 let pki: TestPki;
 const transcripts: Handshake[] = []; // real ones, reused by the fuzz
@@ -461,89 +446,4 @@ async function miniStarttlsServer(ctx: tls.SecureContextOptions): Promise<{ port
 
 function errorOf(r: ReturnType<typeof presentedCertificates>): string {
   return 'error' in r ? r.error : `no error: ${r.certificates.length} certificates`;
-}
-
-function u24(n: number): Buffer {
-  return Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
-}
-
-function hsMsg(type: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([type]), u24(body.length), body]);
-}
-
-function record(type: number, fragment: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([type, 3, 3, fragment.length >> 8, fragment.length & 0xff]), fragment]);
-}
-
-function records(type: number, data: Buffer, size: number): Buffer {
-  const out: Buffer[] = [];
-  for (let i = 0; i < data.length; i += size) out.push(record(type, data.subarray(i, i + size)));
-  return Buffer.concat(out);
-}
-
-function serverHello12(): Buffer {
-  return Buffer.concat([Buffer.from([3, 3]), randomBytes(32), Buffer.from([0, 0xc0, 0x2f, 0, 0, 0])]);
-}
-
-function certificate12(list: Buffer[]): Buffer {
-  const entries = Buffer.concat(list.map((c) => Buffer.concat([u24(c.length), c])));
-  return Buffer.concat([u24(entries.length), entries]);
-}
-
-/** HKDF-Expand-Label with an empty context, for outputs no longer than one hash block. */
-function expandLabel(hash: string, secret: Buffer, label: string, length: number): Buffer {
-  const full = Buffer.from(`tls13 ${label}`);
-  const info = Buffer.concat([Buffer.from([0, length, full.length]), full, Buffer.from([0, 1])]);
-  return createHmac(hash, secret).update(info).digest().subarray(0, length);
-}
-
-function tls13Flight(
-  suite: SynthSuite,
-  list: Buffer[],
-  opts: { split?: number; padding?: number; replaceCertificate?: Buffer; rawHandshake?: Buffer } = {},
-): { bytes: Buffer; keylog: string; handshake: Buffer } {
-  const secret = randomBytes(suite.hash === 'sha384' ? 48 : 32);
-  const key = expandLabel(suite.hash, secret, 'key', suite.keyLength);
-  const iv = expandLabel(suite.hash, secret, 'iv', 12);
-  const sh = Buffer.concat([
-    Buffer.from([3, 3]),
-    randomBytes(32),
-    Buffer.from([32]),
-    randomBytes(32),
-    Buffer.from([suite.code >> 8, suite.code & 0xff, 0]),
-    Buffer.from([0, 6, 0, 43, 0, 2, 3, 4]),
-  ]);
-  const entries = Buffer.concat(list.map((c) => Buffer.concat([u24(c.length), c, Buffer.from([0, 0])])));
-  const certMsg =
-    opts.replaceCertificate ?? hsMsg(11, Buffer.concat([Buffer.from([2, 0xaa, 0xbb]), u24(entries.length), entries]));
-  const handshake =
-    opts.rawHandshake ??
-    Buffer.concat([hsMsg(8, Buffer.from([0, 0])), hsMsg(13, Buffer.from([0, 0, 0])), certMsg, hsMsg(15, Buffer.alloc(8))]);
-  const out = [record(22, hsMsg(2, sh)), record(20, Buffer.from([1]))];
-  const size = opts.split ?? 16384;
-  let seq = 0;
-  for (let i = 0; i < handshake.length; i += size) {
-    const inner = Buffer.concat([handshake.subarray(i, i + size), Buffer.from([22]), Buffer.alloc(opts.padding ?? 0)]);
-    const length = inner.length + suite.tagLength;
-    const header = Buffer.from([23, 3, 3, length >> 8, length & 0xff]);
-    const nonce = Buffer.from(iv);
-    nonce.writeUInt32BE((nonce.readUInt32BE(8) ^ seq++) >>> 0, 8);
-    let sealed: Buffer;
-    if (suite.aead === 'aes-128-ccm') {
-      const c = createCipheriv(suite.aead, key, nonce, { authTagLength: suite.tagLength });
-      c.setAAD(header, { plaintextLength: inner.length });
-      sealed = Buffer.concat([c.update(inner), c.final(), c.getAuthTag()]);
-    } else {
-      const c =
-        suite.aead === 'chacha20-poly1305'
-          ? createCipheriv(suite.aead, key, nonce, { authTagLength: 16 })
-          : createCipheriv(suite.aead, key, nonce);
-      c.setAAD(header, { plaintextLength: inner.length });
-      sealed = Buffer.concat([c.update(inner), c.final(), c.getAuthTag()]);
-    }
-    out.push(header, sealed);
-    if (seq === 1) out.push(record(20, Buffer.from([1]))); // a stray CCS between encrypted records
-  }
-  const keylog = `SERVER_HANDSHAKE_TRAFFIC_SECRET ${randomBytes(32).toString('hex')} ${secret.toString('hex')}\n`;
-  return { bytes: Buffer.concat(out), keylog, handshake };
 }

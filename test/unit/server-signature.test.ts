@@ -4,15 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { isLegacySignatureScheme, serverKeyExchangeSignature } from '../../src/tls/server-signature.ts';
+import { serverKeyExchangeSignature } from '../../src/tls/server-signature.ts';
+import { isLegacySignatureScheme } from '../../src/rules/signature-strength.ts';
+import { hsMsg as handshake, record } from '../helpers/tls-flights.ts';
 
 const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-const u24 = (n: number) => Buffer.from([n >> 16, (n >> 8) & 0xff, n & 0xff]);
-const handshake = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type]), u24(body.length), body]);
-const record = (type: number, fragment: Buffer) => Buffer.concat([Buffer.from([type, 3, 3]), u16(fragment.length), fragment]);
 const vector16 = (data: Buffer) => Buffer.concat([u16(data.length), data]);
 
-const SERVER_HELLO = handshake(2, Buffer.alloc(70, 1));
+// A TLS 1.2 ServerHello: version, random, a 32-byte session id, ECDHE-RSA-AES128-GCM-SHA256, no compression.
+const SERVER_HELLO = handshake(2, Buffer.concat([Buffer.from([3, 3]), Buffer.alloc(32, 1), Buffer.from([32]), Buffer.alloc(32, 2), Buffer.from([0xc0, 0x2f, 0])]));
 const CERTIFICATE = handshake(11, Buffer.alloc(1200, 2));
 const HELLO_DONE = handshake(14, Buffer.alloc(0));
 

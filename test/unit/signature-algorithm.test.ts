@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isWeakSignature, signatureAlgorithm } from '../../src/cert/signature-algorithm.ts';
+import { signatureAlgorithm } from '../../src/cert/certificate-fields.ts';
+import { isWeakSignature } from '../../src/rules/signature-strength.ts';
 import { makeTestPki } from '../helpers/pki.ts';
 
 const run = promisify(execFile);

@@ -6,6 +6,7 @@
  */
 import { ipFamily } from '../input/ip-family.js';
 
+/** Whether a certificate names the host, and by which entry. @example const m: NameMatch = { match: true, matchedName: 'DNS:*.example.com' }; */
 export interface NameMatch {
   match: boolean;
   /** The certificate entry that matched ("DNS:*.example.com", "CN=mx.example.com"). */

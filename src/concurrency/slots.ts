@@ -1,12 +1,14 @@
 /**
- * A first-come, first-served limit on work in flight: DNS queries (dns/resolver.ts) and, one
- * per server IP, connections of a batch (probe/shared-prober.ts). `acquire` waits for a free
- * slot, and a waiter whose signal aborts leaves the queue at once (a stopped domain drops
- * its queued queries instead of sending them later; a stopped batch starts no probe).
+ * A first-come, first-served limit on work in flight (a counting semaphore whose waiters give
+ * up when their AbortSignal aborts). `acquire` waits for a free slot, and a waiter whose
+ * signal aborts leaves the queue at once. Its users: the DNS queries of a run
+ * (dns/resolver.ts: a stopped domain drops its queued queries instead of sending them later)
+ * and a batch's connections per server IP (probe/shared-prober.ts: a stopped batch starts no
+ * probe).
  */
 
-/** @example const slots = new QuerySlots(64); if (await slots.acquire(signal)) try { await query() } finally { slots.release() } */
-export class QuerySlots {
+/** @example const slots = new Slots(64); if (await slots.acquire(signal)) try { await work() } finally { slots.release() } */
+export class Slots {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   /** Most slots in use at once since the start (for tests and benchmarks). */
@@ -22,7 +24,7 @@ export class QuerySlots {
   /**
    * A slot, or false when `signal` aborted first (then no slot is held).
    *
-   * @example if (await slots.acquire(signal)) try { await query() } finally { slots.release() }
+   * @example if (await slots.acquire(signal)) try { await work() } finally { slots.release() }
    */
   acquire(signal?: AbortSignal): Promise<boolean> | boolean {
     if (signal?.aborted === true) return false;

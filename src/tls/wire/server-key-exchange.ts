@@ -1,0 +1,39 @@
+/**
+ * The ServerKeyExchange of TLS 1.0–1.2 (RFC 5246 §7.4.3; ECDHE: RFC 8422 §5.4) up to its
+ * signature: the ephemeral DH or ECDH parameters, then in TLS 1.2 the SignatureAndHashAlgorithm
+ * that signed them (RFC 5246 §7.4.1.4.1). TLS 1.0/1.1 carry no algorithm (RFC 4346 §7.4.3).
+ */
+import { ByteReader, WireError } from './byte-reader.js';
+
+/** @example readServerKeyExchange(body, 'ECDH', true)?.scheme // 0x0804 */
+export interface ServerKeyExchange {
+  /** ServerECDHParams or ServerDHParams, whole. */
+  params: Buffer;
+  /** The TLS 1.2 signature scheme code (RFC 8446 §4.2.3 numbering); null before TLS 1.2. */
+  scheme: number | null;
+}
+
+/**
+ * Reads a ServerKeyExchange body for an ECDHE (`ECDH`: named curve only, RFC 8422 §5.4) or DHE
+ * (`DH`: p, g, Ys) exchange; `tls12` when the scheme follows the parameters. Null when the body
+ * does not hold that layout.
+ *
+ * @example readServerKeyExchange(event.body, 'DH', false)?.params.length
+ */
+export function readServerKeyExchange(body: Buffer, kx: 'ECDH' | 'DH', tls12: boolean): ServerKeyExchange | null {
+  const r = new ByteReader(body, 'ServerKeyExchange');
+  try {
+    if (kx === 'ECDH') {
+      if (r.u8() !== 3) return null; // curve_type named_curve
+      r.u16(); // NamedCurve
+      r.vector(1); // the public point
+    } else {
+      for (let i = 0; i < 3; i++) r.vector(2); // dh_p, dh_g, dh_Ys
+    }
+    const params = body.subarray(0, body.length - r.left);
+    return { params, scheme: tls12 ? r.u16() : null };
+  } catch (err) {
+    if (err instanceof WireError) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,56 @@
+// The layering rules of the source tree, checked over every module's imports: judging and
+// rendering never reach into a gathering folder (they get facts, and the pure rules they share
+// with gathering live in src/rules/); the pure rules import nothing that gathers; DER bytes are
+// walked in cert/ by der.ts and the field reader only; TLS bytes are read in tls/wire/ only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../helpers/run-cli.ts';
+
+const SRC = path.join(ROOT, 'src');
+const GATHERING = ['dns', 'smtp', 'tls', 'cert', 'probe'];
+
+/** Every .ts file under src/, as a path relative to src/ ('judge/judge-address.ts'). */
+function modules(dir = SRC): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return modules(full);
+    return name.endsWith('.ts') ? [path.relative(SRC, full)] : [];
+  });
+}
+
+/** The modules `file` imports (static and dynamic, types too), as paths relative to src/ without extension. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(path.join(SRC, file), 'utf8');
+  const specifiers = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)'([^']+)'/gm)].map((m) => m[1] as string);
+  return specifiers.filter((s) => s.startsWith('.')).map((s) => path.relative(SRC, path.resolve(path.dirname(path.join(SRC, file)), s)).replace(/\.js$/, ''));
+}
+
+const folderOf = (module: string) => module.split(path.sep)[0] as string;
+
+test('judge/ and render/ import nothing from a gathering folder (dns, smtp, tls, cert, probe)', () => {
+  const breaches = modules()
+    .filter((m) => ['judge', 'render'].includes(folderOf(m)))
+    .flatMap((m) => importsOf(m).filter((i) => GATHERING.includes(folderOf(i))).map((i) => `${m} imports ${i}`));
+  assert.deepEqual(breaches, []);
+});
+
+test('rules/ (pure helpers shared by gathering and judging) imports only model/, input/ and itself', () => {
+  const rules = modules().filter((m) => folderOf(m) === 'rules');
+  assert.ok(rules.length > 0, 'src/rules/ exists');
+  const breaches = rules.flatMap((m) => importsOf(m).filter((i) => !['rules', 'model', 'input'].includes(folderOf(i))).map((i) => `${m} imports ${i}`));
+  assert.deepEqual(breaches, []);
+});
+
+test('the DER walker (cert/der.ts) is used by the certificate field reader alone: no other module walks DER', () => {
+  const users = modules().filter((m) => importsOf(m).includes(path.join('cert', 'der')));
+  assert.deepEqual(users, [path.join('cert', 'certificate-fields.ts')]);
+});
+
+test('TLS bytes are read in tls/wire/ alone: the rest of tls/ reads no integer off a buffer', () => {
+  const readers = modules()
+    .filter((m) => folderOf(m) === 'tls' && !m.startsWith(path.join('tls', 'wire')))
+    .filter((m) => /\.read(?:U?Int|BigU?Int)\w*\(|\bByteReader\b/.test(readFileSync(path.join(SRC, m), 'utf8')));
+  assert.deepEqual(readers, []);
+});
