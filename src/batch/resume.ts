@@ -15,6 +15,7 @@
  * of version 1 (or another) is refused with its reason, never appended to: one file, one schema.
  */
 import { open } from 'node:fs/promises';
+import { statSync, truncateSync } from 'node:fs';
 import type { DomainResult } from '../model/domain.js';
 import type { ProblemCode } from '../model/problem.js';
 import { isLevel } from '../model/levels.js';
@@ -23,7 +24,7 @@ import { PROBLEMS } from '../judge/problem-catalogue.js';
 import { rowKind, type RecordedRow } from '../judge/batch-summary.js';
 import { SENDER_POLICIES } from '../judge/sender-policies.js';
 import type { SenderPolicyId } from '../model/policy.js';
-import { CSV_COLUMNS, csvNeedsEscape } from '../render/csv.js';
+import { CSV_COLUMNS, csvHeaderCells, csvNeedsEscape } from '../render/csv.js';
 
 export interface DoneRows {
   /** Input lines of the complete rows (not the header). */
@@ -319,4 +320,59 @@ async function readNdjson(handle: Handle, path: string, onRow: ((row: EarlierRow
     offset += bytesRead;
   }
   return result;
+}
+
+/** What a resumed run continues from. @example const earlier: Continued = { done: new Set([2, 3]), rows: 2, append: true }; */
+export interface Continued {
+  /** Input lines the earlier output holds: not probed again. */
+  done: Set<number>;
+  /** Complete rows of the earlier output (they count in the summary and the exit code). */
+  rows: number;
+  /** The output holds complete rows to append to (else it is written afresh, with its header). */
+  append: boolean;
+}
+
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+
+/**
+ * `--resume`: checks that `output` can be continued (a regular file, or none yet), reads its
+ * complete rows (each handed to `onRow`, for the summary), checks that a CSV's header is the
+ * one this input would write (`extraColumns`, compared as written), and cuts a partial last
+ * row that a killed run may have left. Every refusal is a ResumeError with its one-line reason.
+ *
+ * @example const earlier = await continueOutput('audit.csv', 'csv', header.extraColumns, (row) => summary.addRecorded(row.record));
+ */
+export async function continueOutput(output: string, format: 'csv' | 'ndjson', extraColumns: readonly string[], onRow: (row: EarlierRow) => void): Promise<Continued> {
+  let earlier: DoneRows;
+  try {
+    earlier = await readDone(output, format, onRow);
+  } catch (err) {
+    if (err instanceof ResumeError) throw err;
+    throw new ResumeError(`cannot read ${output}: ${code(err)}`);
+  }
+  // Through the function that writes the header, so sanitised or cut names compare equal.
+  const columns = csvHeaderCells(extraColumns);
+  if (earlier.header !== null && earlier.header.join('\n') !== columns.join('\n')) {
+    throw new ResumeError(`${output} has other columns than this input would write (${earlier.header.join(',')})`);
+  }
+  if (earlier.validBytes === 0) return { done: earlier.done, rows: earlier.rows, append: false };
+  try {
+    truncateSync(output, earlier.validBytes); // a killed run may have left half a row
+  } catch (err) {
+    throw new ResumeError(`cannot write ${output}: ${code(err)}`);
+  }
+  return { done: earlier.done, rows: earlier.rows, append: true };
+}
+
+/**
+ * Only a regular file (or none yet) can be read back and appended to: not a device or a pipe.
+ *
+ * @example resumable('/dev/null') // false
+ */
+export function resumable(output: string): boolean {
+  try {
+    return statSync(output).isFile();
+  } catch {
+    return true; // missing: a fresh start
+  }
 }

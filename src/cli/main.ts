@@ -8,9 +8,10 @@ import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from './exit-codes.js';
 import { guardUnsettled } from './unsettled-guard.js';
+import { FORMATS } from '../render/formats.js';
+import { guardStandardOutput } from './output.js';
 import {
   checkOptions,
-  FORMATS,
   MIN_RETRY_DELAY_SECONDS,
   MIN_TIMEOUT_SECONDS,
   OPTION_DEFAULTS as D,
@@ -155,21 +156,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Standard output that fails outside a sink (help, version, `mxprobe headers`). A sink that
-// listens (batch/sink.ts streamSink) reports it itself, so the run can stop in order.
-// `mxprobe ... | head` closes stdout early: the reader's choice, so no message, exit 141
-// like a process ended by SIGPIPE; any other error is one line and exit 74.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (process.stdout.listenerCount('error') > 1) return;
-  if (err.code === 'EPIPE') process.exit(EXIT.BROKEN_PIPE);
-  process.stderr.write(errorLine(`cannot write to standard output: ${err.code ?? err.message}`));
-  process.exit(EXIT.OUTPUT_ERROR);
-});
-
-// Standard error closed by its reader (`2>&1 | head`, a log collector gone): progress and
-// messages can no longer be shown, but the run and its report go on; an unhandled stream
-// error would kill it with a stack trace no one sees.
-process.stderr.on('error', () => undefined);
+// Standard output written outside a sink (help, version) fails as a sink's does (cli/output.ts);
+// a closed standard error does not stop the run.
+guardStandardOutput();
 
 /**
  * Exit at once for a run that ended early (interrupted, output closed or failed): probes

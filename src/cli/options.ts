@@ -1,16 +1,18 @@
 /**
  * Validates the command line at the edge: every bad value becomes a one-line UsageError,
- * and the rest of the program receives typed, checked settings.
+ * and the rest of the program receives the run's settings (pipeline/run-settings.ts), built
+ * here once, typed and checked.
  */
+import os from 'node:os';
 import { normalizeDomain } from '../input/normalize-domain.js';
 import { ipFamily } from '../input/ip-family.js';
 import { quote } from '../render/sanitize.js';
 import { parseRequirement, requirementNames } from '../judge/sender-policies.js';
 import type { Requirement } from '../model/policy.js';
 import { parseServer } from '../dns/server-address.js';
-import { parseShard, type Shard } from '../batch/shard.js';
-import type { BatchOptions } from '../batch/run-batch.js';
-import type { TlsMode } from '../model/tls.js';
+import { parseShard } from '../batch/shard.js';
+import { FORMATS, isFormat } from '../render/formats.js';
+import type { RowSourceSettings, RunSettings } from '../pipeline/run-settings.js';
 
 export class UsageError extends Error {}
 
@@ -96,35 +98,22 @@ export const MIN_TIMEOUT_SECONDS = 0.1;
 export const MIN_RETRY_DELAY_SECONDS = 0.01;
 const MAX_SECONDS = 3600;
 
-export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit'] as const;
-export type Format = (typeof FORMATS)[number];
+/**
+ * The runner's values for domains given as arguments and --server, where the batch options
+ * are refused: as many domains at once as a person gives in one command, each MX address
+ * probed once (shared by the domains that name it), no retry.
+ *
+ * @example checkOptions(['a.example'], raw).concurrency === COMMAND_LINE_RUN.concurrency // true
+ */
+export const COMMAND_LINE_RUN = { concurrency: 4, perHost: 8, retries: 0, retryDelayMs: 0 } as const;
 
-export interface Settings {
-  domains: Array<{ input: string; domain: string }>;
-  server: { host: string; port: number; name: string | null } | null;
-  port: number;
-  families: { ipv4: boolean; ipv6: boolean };
-  resolver: string | null;
-  /** Probe MX addresses from DNS in IANA special-purpose ranges too (loopback, private, …); --server is never filtered. */
-  allowSpecialAddresses: boolean;
-  ehloName: string | null;
-  /** --tls: how TLS is reached; null: by the port (implicit on 465, else STARTTLS). */
-  tlsMode: TlsMode | null;
-  timeoutMs: number;
-  connectTimeoutMs: number;
-  dnsTimeoutMs: number;
-  caFile: string | null;
-  /** --require: the sender policies every domain must satisfy (a batch row's `require` cell overrides it). */
-  required: Requirement;
-  warnDays: number;
-  format: Format;
-  /** Write the report here instead of standard output. */
-  output: string | null;
-  transcript: boolean;
-  color: boolean;
-  quiet: boolean;
-  /** --input: a batch audit; null for domains given as arguments or --server. */
-  batch: BatchOptions | null;
+/**
+ * This host's name when it is a fully-qualified domain name, else null (the prober then sends an address literal).
+ *
+ * @example defaultEhloName('Probe.Example.com') // 'probe.example.com'
+ */
+export function defaultEhloName(hostname = os.hostname()): string | null {
+  return /^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(hostname) ? hostname.toLowerCase() : null;
 }
 
 function count(text: string, what: string, min: number, max: number): number {
@@ -186,14 +175,15 @@ const differsFromDefault =
     raw[key] !== undefined && raw[key] !== false && raw[key] !== (OPTION_DEFAULTS as Partial<RawOptions>)[key];
 
 /**
- * Checks the command line and returns typed settings, or throws a one-line UsageError.
+ * Checks the command line and returns the run's settings, or throws a one-line UsageError.
  * `given` tells which options the person gave (main.ts asks commander's value source).
- * @example checkOptions(['example.com'], { ...OPTION_DEFAULTS, color: true }).domains // [{ input: 'example.com', domain: 'example.com' }]
+ * Arguments naming the same domain are probed once (the last one's text is kept as its input).
+ * @example checkOptions(['example.com'], { ...OPTION_DEFAULTS, color: true }).source // { kind: 'arguments', domains: [{ input: 'example.com', domain: 'example.com' }] }
  */
-export function checkOptions(args: readonly string[], raw: RawOptions, given: GivenOption = differsFromDefault(raw)): Settings {
+export function checkOptions(args: readonly string[], raw: RawOptions, given: GivenOption = differsFromDefault(raw)): RunSettings {
   const defaultPort = port(raw.port, '--port');
-  const format = (raw.json === true ? 'json' : raw.format) as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not ${quote(format)}`);
+  const format = raw.json === true ? 'json' : raw.format;
+  if (!isFormat(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not ${quote(format)}`);
   const required = parseRequirement(raw.require);
   if (required === null) throw new UsageError(`--require must name sender policies (${requirementNames()}; several comma-separated), not ${quote(raw.require)}`);
   const warnDays = Number(raw.warnDays);
@@ -212,7 +202,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
     if (!n.ok) throw new UsageError(n.error);
     return { input, domain: n.domain };
   });
-  let server: Settings['server'] = null;
+  let source: RowSourceSettings | null = domains.length > 0 ? { kind: 'arguments', domains: [...new Map(domains.map((d) => [d.domain, d])).values()] } : null;
   if (raw.server !== undefined) {
     if (domains.length > 0) throw new UsageError('give either domains or --server, not both');
     const parsed = parseServerOption(raw.server, defaultPort);
@@ -222,48 +212,46 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
       if (!n.ok) throw new UsageError(`--name: ${n.error}`);
       name = n.domain;
     }
-    server = { ...parsed, name };
+    source = { kind: 'server', server: { ...parsed, name } };
   } else if (raw.name !== undefined) {
     throw new UsageError('--name goes with --server');
   }
-  let batch: BatchOptions | null = null;
+  let run: Pick<RunSettings, 'concurrency' | 'perHost' | 'retries' | 'retryDelayMs'> = COMMAND_LINE_RUN;
   if (raw.input !== undefined) {
-    if (domains.length > 0 || server !== null) throw new UsageError('give domains, --server or --input, not several');
-    let shard: Shard | null = null;
+    if (source !== null) throw new UsageError('give domains, --server or --input, not several');
+    let shard = null;
     if (raw.shard !== undefined) {
       shard = parseShard(raw.shard);
       if (shard === null) throw new UsageError(`--shard must be K/N with 1 ≤ K ≤ N (e.g. 2/8), not ${quote(raw.shard)}`);
     }
-    batch = {
-      input: raw.input,
+    source = { kind: 'input', path: raw.input, shard, resume: raw.resume === true };
+    run = {
       concurrency: count(raw.concurrency, '--concurrency', 1, 1000),
       perHost: count(raw.perHost, '--per-host', 1, 100),
       retries: count(raw.retries, '--retries', 0, 10),
       retryDelayMs: seconds(raw.retryDelay, '--retry-delay', MIN_RETRY_DELAY_SECONDS, true),
-      shard,
-      resume: raw.resume === true,
     };
   } else {
     for (const [key, flag] of Object.entries(BATCH_ONLY) as Array<[keyof typeof BATCH_ONLY, string]>) {
       if (given(key)) throw new UsageError(`${flag} goes with --input (it is for batch audits only)`);
     }
   }
-  if (domains.length === 0 && server === null && batch === null) {
+  if (source === null) {
     throw new UsageError('give a domain to probe (mxprobe example.com), a server (--server mx.example.com) or a list (--input domains.csv)');
   }
   return {
-    domains: [...new Map(domains.map((d) => [d.domain, d])).values()],
-    server,
+    source,
     port: defaultPort,
     families: { ipv4: raw['6'] !== true || raw['4'] === true, ipv6: raw['4'] !== true || raw['6'] === true },
     resolver: raw.resolver ?? null,
     allowSpecialAddresses: raw.allowSpecialAddresses === true,
-    ehloName: raw.ehloName ?? null,
+    ehloName: raw.ehloName ?? defaultEhloName(),
     tlsMode: raw.tls ?? null,
     timeoutMs: seconds(raw.timeout, '--timeout', MIN_TIMEOUT_SECONDS),
     connectTimeoutMs: seconds(raw.connectTimeout, '--connect-timeout', MIN_TIMEOUT_SECONDS),
     dnsTimeoutMs: seconds(raw.dnsTimeout, '--dns-timeout', MIN_TIMEOUT_SECONDS),
     caFile: raw.caFile ?? null,
+    ...run,
     required,
     warnDays,
     format,
@@ -271,6 +259,5 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
     transcript: raw.transcript === true,
     color: raw.color,
     quiet: raw.quiet === true,
-    batch,
   };
 }

@@ -2,7 +2,9 @@
  * `mxprobe headers [FILE…]`: reads each input in turn (a file, or standard input for '-') a
  * chunk at a time, analyses its messages as they come (headers/, judge/) and writes each one's
  * report as soon as it is judged (render/): text, or one JSON document written a message at a
- * time. Memory stays bounded by the caps whatever the input's size. Wires stdio and exit codes only.
+ * time. Memory stays bounded by the caps whatever the input's size. Wires stdio and exit codes only;
+ * standard output is written through the one sink of cli/output.ts, at the reader's pace, and
+ * a failed write stops the run as it stops a probe (141 quietly for a closed pipe, else 74).
  */
 import { createReadStream } from 'node:fs';
 import { errorLine } from './error-line.js';
@@ -10,8 +12,8 @@ import { combineInputs, HeadersAnalyser, headersExitStatus } from '../headers/an
 import { HeadersJsonStream } from '../render/headers-json.js';
 import type { HeadersInput, MessageResult } from '../model/headers.js';
 import { colorLevel } from './color-level.js';
-import { EXIT } from './exit-codes.js';
 import { UsageError } from './options.js';
+import { exitForFailure, streamSink, type Sink } from './output.js';
 
 /** Bytes read from an input at a time. */
 const CHUNK_BYTES = 64 * 1024;
@@ -33,43 +35,7 @@ interface ReportWriter {
   end(inputs: HeadersInput[]): void;
 }
 
-/**
- * Standard output with backpressure. A failed write ends the run at once, quietly with 141 when
- * the reader went away (EPIPE: `mxprobe headers mbox | head`), else with one line and 74 (ENOSPC,
- * EIO). It ends the process from the write's callback, which Node calls before the stream's
- * 'error' event, so no other handler sees the error first.
- */
-class StandardOutput {
-  private waiting: Promise<void> | null = null;
-
-  write(text: string): void {
-    if (text === '') return;
-    const ok = process.stdout.write(text, (err) => {
-      if (err !== null && err !== undefined) this.fail(err as NodeJS.ErrnoException);
-    });
-    if (!ok && this.waiting === null) {
-      this.waiting = new Promise((resolve) =>
-        process.stdout.once('drain', () => {
-          this.waiting = null;
-          resolve();
-        }),
-      );
-    }
-  }
-
-  /** Resolves once standard output takes more (at once when its buffer is not full). */
-  ready(): Promise<void> {
-    return this.waiting ?? Promise.resolve();
-  }
-
-  private fail(err: NodeJS.ErrnoException): never {
-    if (err.code === 'EPIPE') process.exit(EXIT.BROKEN_PIPE);
-    process.stderr.write(errorLine(`cannot write the report to standard output: ${err.code ?? err.message}`));
-    process.exit(EXIT.OUTPUT_ERROR);
-  }
-}
-
-async function textWriter(out: StandardOutput, settings: HeadersSettings): Promise<ReportWriter> {
+async function textWriter(out: Sink, settings: HeadersSettings): Promise<ReportWriter> {
   const { HeadersTextStream } = await import('../render/headers-text.js');
   const level = colorLevel(settings.color, process.env, process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1);
   const text = new HeadersTextStream({ colorLevel: level, headings: settings.files.length > 1 });
@@ -82,7 +48,7 @@ async function textWriter(out: StandardOutput, settings: HeadersSettings): Promi
   };
 }
 
-function jsonWriter(out: StandardOutput): ReportWriter {
+function jsonWriter(out: Sink): ReportWriter {
   const doc = new HeadersJsonStream();
   return {
     start: () => out.write(doc.start()),
@@ -103,7 +69,7 @@ function chunksOf(file: string): AsyncIterable<Uint8Array> {
 const nameOf = (file: string) => (file === '-' ? 'standard input' : file);
 
 /** Reads one input through the analyser; a read error ends it early, with its code. */
-async function readInput(file: string, now: Date, writer: ReportWriter, out: StandardOutput): Promise<HeadersInput> {
+async function readInput(file: string, now: Date, writer: ReportWriter, out: Sink): Promise<HeadersInput> {
   let opened = false;
   const analyser = new HeadersAnalyser({ file, now, onMessage: (m) => writer.message(m) });
   let error: string | null = null;
@@ -116,6 +82,8 @@ async function readInput(file: string, now: Date, writer: ReportWriter, out: Sta
       const more = analyser.push(chunk);
       await out.ready();
       if (!more) break; // the input cap: the rest is left unread (and the input cannot pass)
+      if (out.failure !== null) break; // nobody reads on: stop reading
+
     }
   } catch (err) {
     error = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
@@ -130,20 +98,25 @@ async function readInput(file: string, now: Date, writer: ReportWriter, out: Sta
 
 /**
  * Runs `mxprobe headers`: every input in turn, then the exit status over all of them
- * (headersExitStatus: 2 an input unreadable or no input held a message, 1 something not proven, 0 all passed).
+ * (headersExitStatus: 2 an input unreadable or no input held a message, 1 something not proven,
+ * 0 all passed); a failed standard output first (141 or 74, cli/output.ts).
  *
  * @example process.exitCode = await runHeaders({ files: ['message.eml'], format: 'text', color: false });
  */
 export async function runHeaders(settings: HeadersSettings): Promise<number> {
   const files = settings.files.length === 0 ? ['-'] : settings.files;
   if (files.filter((f) => f === '-').length > 1) throw new UsageError("standard input ('-') can be read only once");
-  const out = new StandardOutput();
+  const out = streamSink(process.stdout);
   const writer = settings.format === 'json' ? jsonWriter(out) : await textWriter(out, { ...settings, files });
   const now = new Date();
   writer.start();
   const inputs: HeadersInput[] = [];
-  for (const file of files) inputs.push(await readInput(file, now, writer, out));
+  for (const file of files) {
+    if (out.failure !== null) break;
+    inputs.push(await readInput(file, now, writer, out));
+  }
   writer.end(inputs);
-  await out.ready();
+  await out.close();
+  if (out.failure !== null) return exitForFailure(out.failure, process.stderr);
   return headersExitStatus({ inputs });
 }

@@ -1,48 +1,33 @@
 /**
- * Wires one CLI run through the pipeline: gather (probe/) → judge (judge/) → render (render/),
- * with a spinner on stderr while gathering when stderr is a terminal.
+ * Wires one probe run, whatever its rows: the row source (cli/open-rows.ts) → the runner
+ * (pipeline/runner.ts: gather, judge) → the renderer of the format (render/formats.ts) →
+ * the report writer and its sink (cli/report-writer.ts, cli/output.ts). Owns what the
+ * pipeline does not touch: standard input, output and error, SIGINT/SIGTERM, the spinner
+ * and progress, the batch summary and the exit code.
  */
 import { errorLine } from './error-line.js';
-import os from 'node:os';
-import type { Settings } from './options.js';
-import type { BatchOptions, BatchOutcome } from '../batch/run-batch.js';
-import type { DomainFacts, DomainResult } from '../model/domain.js';
-import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
-import type { ProbeOptions } from '../probe/probe-address.js';
-import type { DnsResolver } from '../dns/resolver.js';
+import type { RunSettings } from '../pipeline/run-settings.js';
+import { reportLayout, resolverOptionsFor } from '../pipeline/run-settings.js';
+import { rowName, type Row } from '../pipeline/row.js';
+import { RunStop } from '../pipeline/run-stop.js';
+import { runRows, type RunOutcome } from '../pipeline/runner.js';
+import type { Resolver } from '../dns/resolver-api.js';
 import { ipFamily } from '../input/ip-family.js';
-import { fileSink, OutputError, streamSink, type Sink, type SinkFailure } from '../batch/sink.js';
-import { probeDomain, probeServer, type DomainProbeOptions } from '../probe/probe-domain.js';
-import { mapLimit } from '../concurrency/map-limit.js';
-import { judgeDomain } from '../judge/judge-domain.js';
-import { renderJson } from '../render/json.js';
+import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
+import { countRecords, InputError } from '../batch/read-input.js';
+import { SummaryAccumulator } from '../judge/batch-summary.js';
+import { loadRenderer } from '../render/formats.js';
+import { renderProgressLine, renderSummary } from '../render/batch-summary-text.js';
+import { probingText } from '../render/probing-text.js';
 import { colorLevel } from './color-level.js';
-import { EXIT, exitCodeFor, exitCodeForCounts } from './exit-codes.js';
-import { probingText, startSpinner } from '../render/spinner.js';
+import { EXIT, exitCodeForCounts } from './exit-codes.js';
+import { exitForFailure, fileSink, OutputError, streamSink, type Sink } from './output.js';
+import { openRows, type OpenedRows } from './open-rows.js';
+import { UsageError } from './options.js';
+import { startProgress, type Progress } from './progress.js';
+import { ReportWriter } from './report-writer.js';
 
-/** Addresses of one domain probed at once; domains probed at once. */
-const PARALLEL_ADDRESSES = 8;
-const PARALLEL_DOMAINS = 4;
-
-/** This host's name when it is a fully-qualified domain name, else null (the prober then sends an address literal). */
-export function defaultEhloName(hostname = os.hostname()): string | null {
-  return /^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(hostname) ? hostname.toLowerCase() : null;
-}
-
-export async function run(settings: Settings): Promise<number> {
-  const trust = loadTrust(settings);
-  if (trust === null) return EXIT.USAGE;
-  const probe: ProbeOptions = {
-    timeoutMs: settings.timeoutMs,
-    connectTimeoutMs: Math.min(settings.connectTimeoutMs, settings.timeoutMs),
-    ehloName: settings.ehloName ?? defaultEhloName(),
-    trust,
-    ...(settings.tlsMode !== null ? { tlsMode: settings.tlsMode } : {}),
-  };
-  return settings.batch !== null ? runBatchCommand(settings, settings.batch, probe) : runDomains(settings, probe);
-}
-
-function loadTrust(settings: Settings): TrustStore | null {
+function loadTrust(settings: RunSettings): TrustStore | null {
   let extraCas: string[] = [];
   if (settings.caFile !== null) {
     try {
@@ -56,133 +41,152 @@ function loadTrust(settings: Settings): TrustStore | null {
   return makeTrustStore(extraCas);
 }
 
-const stdoutColor = (settings: Settings) =>
+const stdoutColor = (settings: RunSettings) =>
   colorLevel(settings.color, process.env, settings.output === null && process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1);
 /** The terminal's width for the text report; undefined (the renderer's default) for a file, a pipe or a terminal of unknown width. */
-const stdoutColumns = (settings: Settings): number | undefined =>
+const stdoutColumns = (settings: RunSettings): number | undefined =>
   settings.output === null && process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined;
-const stderrColor = (settings: Settings) =>
+const stderrColor = (settings: RunSettings) =>
   colorLevel(settings.color, process.env, process.stderr.isTTY === true, process.stderr.isTTY ? process.stderr.getColorDepth() : 1);
 
-async function runBatchCommand(settings: Settings, batch: BatchOptions, probe: ProbeOptions): Promise<number> {
-  const { runBatch, BatchError } = await import('../batch/run-batch.js');
-  try {
-    const outcome = await runBatch({
-      ...batch,
-      output: settings.output,
-      format: settings.format,
-      quiet: settings.quiet,
-      required: settings.required,
-      warnDays: settings.warnDays,
-      transcript: settings.transcript,
-      colorLevel: stdoutColor(settings),
-      stderrColorLevel: stderrColor(settings),
-      resolverServers: settings.resolver !== null ? [settings.resolver] : null,
-      dnsTimeoutMs: settings.dnsTimeoutMs,
-      families: settings.families,
-      allowSpecialAddresses: settings.allowSpecialAddresses,
-      port: settings.port,
-      probe,
-    });
-    return batchExitCode(outcome);
-  } catch (err) {
-    if (!(err instanceof BatchError)) throw err;
-    process.stderr.write(errorLine(err.message));
-    return EXIT.USAGE;
-  }
+/**
+ * The resolver the rows need: domains always one; --server one only for a host name with
+ * --resolver (an IP literal needs none, a host name otherwise goes through the system), so
+ * that `--server IP` never loads the DNS library.
+ */
+async function resolverFor(settings: RunSettings): Promise<Resolver | null> {
+  const source = settings.source;
+  if (source.kind === 'server' && (settings.resolver === null || ipFamily(source.server.host) !== 0)) return null;
+  const { DnsResolver } = await import('../dns/resolver.js');
+  return new DnsResolver(resolverOptionsFor(settings));
 }
 
 /**
- * A failed output first (exit 74, with its one line; a closed standard output is 141, quietly),
- * then an interruption (130), then the verdict over every row of the output.
+ * SIGINT/SIGTERM stop the run (RunStop: no new probe, a grace period for those in flight); a
+ * second signal exits at once. Returns what removes the handlers.
  */
-function batchExitCode(outcome: BatchOutcome): number {
-  if (outcome.outputFailure !== null) return outputFailureCode(outcome.outputFailure);
-  if (outcome.stopped === 'signal') return EXIT.INTERRUPTED;
-  return exitCodeForCounts(outcome.fail, outcome.undetermined);
+function onStopSignals(stop: RunStop): () => void {
+  const onSignal = () => {
+    if (stop.requestedAt !== null) process.exit(EXIT.INTERRUPTED);
+    stop.request('signal');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }
 
-/** EXIT.BROKEN_PIPE for a closed standard output (no message: the reader chose to stop); else one line and EXIT.OUTPUT_ERROR. */
-function outputFailureCode(failure: SinkFailure): number {
-  if (failure.kind === 'broken-pipe') return EXIT.BROKEN_PIPE;
-  process.stderr.write(errorLine(failure.message));
-  return EXIT.OUTPUT_ERROR;
+/** What progress shows: a batch's counts and rate, or the command line's domains in flight. */
+async function progressFor(settings: RunSettings, opened: OpenedRows, summary: SummaryAccumulator, inFlight: Set<string>, ended: () => number): Promise<Progress> {
+  const source = settings.source;
+  if (source.kind !== 'input') {
+    const total = opened.total ?? 0;
+    return startProgress(() => probingText([...inFlight], ended(), total), { quiet: false, plain: false });
+  }
+  const started = performance.now();
+  let total: number | null = null;
+  if (source.path !== '-' && source.shard === null) void countRecords(source.path).then((n) => (total = n), () => undefined);
+  const line = () =>
+    renderProgressLine({ done: summary.total, earlier: opened.earlierRows, total, elapsedMs: performance.now() - started, counts: summary.counts, inFlight: inFlight.size });
+  return startProgress(line, { quiet: settings.quiet, plain: true });
 }
 
-async function makeResolver(settings: Settings): Promise<DnsResolver> {
-  const { DnsResolver } = await import('../dns/resolver.js');
-  return new DnsResolver({ ...(settings.resolver !== null ? { servers: [settings.resolver] } : {}), timeoutMs: settings.dnsTimeoutMs });
-}
+/**
+ * Runs the probe the settings describe and returns the exit code: a failed output first
+ * (74 with its one line; a closed standard output 141, quietly), then an interruption (130),
+ * then the verdict over every row of the output (a resumed batch: the earlier rows too).
+ *
+ * @example process.exitCode = await run(checkOptions(['example.com'], raw));
+ */
+export async function run(settings: RunSettings): Promise<number> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const trust = loadTrust(settings);
+  if (trust === null) return EXIT.USAGE;
+  const summary = new SummaryAccumulator();
 
-async function runDomains(settings: Settings, probe: ProbeOptions): Promise<number> {
-  // Open the output first: a file that cannot be written must not cost the probes.
+  // The rows, then the output: a file that cannot be written must not cost the probes.
+  let opened: OpenedRows;
   let sink: Sink;
   try {
-    sink = settings.output !== null ? fileSink(settings.output, false) : streamSink(process.stdout);
+    opened = await openRows(settings, (row) => {
+      summary.addRecorded(row.record);
+      if (row.result !== null) summary.addCertificates(row.result);
+    });
+    try {
+      sink = settings.output !== null ? fileSink(settings.output, opened.append) : streamSink(process.stdout);
+    } catch (err) {
+      if (err instanceof OutputError) throw new UsageError(err.message);
+      throw err;
+    }
   } catch (err) {
-    if (!(err instanceof OutputError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     process.stderr.write(errorLine(err.message));
     return EXIT.USAGE;
   }
-  const options: DomainProbeOptions = {
-    families: settings.families,
-    allowSpecialAddresses: settings.allowSpecialAddresses,
-    port: settings.port,
-    parallel: PARALLEL_ADDRESSES,
-    probe,
-  };
+  const layout = reportLayout(settings);
+  const columns = stdoutColumns(settings);
+  const renderer = await loadRenderer(settings.format, {
+    layout,
+    colorLevel: stdoutColor(settings),
+    transcript: settings.transcript,
+    extraColumns: opened.extraColumns,
+    ...(columns !== undefined ? { columns } : {}),
+  });
+  const writer = new ReportWriter(sink, renderer, { header: !opened.append });
 
-  const total = settings.server !== null ? 1 : settings.domains.length;
-  // The spinner names what is in flight (oldest first), never a domain that has finished.
-  const inFlight = new Set<string>(settings.server !== null ? [settings.server.host] : []);
-  let finished = 0;
-  const spinner = await startSpinner(() => probingText([...inFlight], finished, total));
-  let facts: DomainFacts[];
+  // Stopping: a signal, or an output that failed (nothing more can be written).
+  const stop = new RunStop();
+  const removeSignals = onStopSignals(stop);
+  sink.onFailure((failure) => stop.request(failure.kind === 'broken-pipe' ? 'broken-pipe' : 'output-error'));
+
+  const inFlight = new Set<string>();
+  let ended = 0;
+  const progress = await progressFor(settings, opened, summary, inFlight, () => ended);
+  let outcome: RunOutcome;
   try {
-    if (settings.server !== null) {
-      // An IP literal needs no DNS, nor the DNS library: --server with an IP starts fastest.
-      const resolver = settings.resolver !== null && ipFamily(settings.server.host) === 0 ? await makeResolver(settings) : null;
-      facts = [await probeServer(settings.server, options, resolver)];
-    } else {
-      const resolver = await makeResolver(settings);
-      facts = await mapLimit(settings.domains, PARALLEL_DOMAINS, async ({ input, domain }) => {
-        inFlight.add(domain);
-        try {
-          return await probeDomain(input, domain, resolver, options);
-        } finally {
-          inFlight.delete(domain);
-          finished += 1;
-        }
-      });
-    }
+    const resolver = await resolverFor(settings);
+    outcome = await runRows(opened.rows, settings, { trust, resolver, stop }, {
+      result: (result) => {
+        progress.around(() => writer.write(result));
+        if (sink.failure === null) summary.add(result); // only what the output holds
+      },
+      started: (row: Row) => inFlight.add(rowName(row)),
+      ended: (row: Row) => {
+        inFlight.delete(rowName(row));
+        ended += 1;
+      },
+    });
+  } catch (err) {
+    await writer.abandon();
+    if (!(err instanceof InputError) || settings.source.kind !== 'input') throw err;
+    process.stderr.write(errorLine(`--input ${settings.source.path}: ${err.message}`));
+    return EXIT.USAGE;
   } finally {
-    spinner?.stop();
+    progress.stop();
+    removeSignals();
   }
 
-  const now = new Date();
-  const results: DomainResult[] = facts.map((f) => judgeDomain(f, { required: settings.required, warnDays: settings.warnDays }, now));
-  await writeReport(settings, results, sink);
-  return sink.failure !== null ? outputFailureCode(sink.failure) : exitCodeFor(results.map((r) => r.pass));
-}
+  // A batch's summary: after its text rows on standard output, else on standard error (machine formats keep stdout clean).
+  const batch = settings.source.kind === 'input' && !settings.quiet;
+  const summaryText = (level: 0 | 1 | 2 | 3) =>
+    renderSummary(summary.summary(), {
+      colorLevel: level,
+      elapsedMs: performance.now() - started,
+      probesMade: outcome.probesMade,
+      ...(outcome.stopped !== null ? { stopReason: outcome.stopped } : {}),
+      unfinished: outcome.unfinished,
+      earlier: opened.earlierRows,
+      calendarWithoutEarlier: settings.format === 'csv',
+    });
+  const textToStdout = layout === 'rows' && settings.format === 'text' && settings.output === null;
+  const trailer = batch && textToStdout && sink.failure === null ? summaryText(stdoutColor(settings)) : undefined;
+  await writer.end({ startedAt, durationMs: performance.now() - started, ...(trailer !== undefined ? { trailer } : {}) });
+  if (batch && trailer === undefined) process.stderr.write(summaryText(stderrColor(settings)));
 
-/**
- * Text and JSON are rendered whole; csv, ndjson and junit through the batch writers, one row
- * per domain. Resolves once the sink is closed: a write error is then in `sink.failure`.
- */
-async function writeReport(settings: Settings, results: DomainResult[], sink: Sink): Promise<void> {
-  if (settings.format === 'json') {
-    sink.write(renderJson(results, { transcript: settings.transcript }));
-  } else if (settings.format === 'text') {
-    // The table renderer (cli-table3, chalk) is loaded only for text output.
-    const { renderText } = await import('../render/text.js');
-    const columns = stdoutColumns(settings);
-    sink.write(renderText(results, { colorLevel: stdoutColor(settings), transcript: settings.transcript, ...(columns !== undefined ? { columns } : {}) }));
-  } else {
-    const { BatchWriter } = await import('../batch/batch-output.js');
-    const writer = new BatchWriter(sink, { format: settings.format, extraColumns: [], header: true });
-    for (const result of results) writer.write(result);
-    await writer.end({ startedAt: new Date(results[0]?.probedAt ?? Date.now()), durationMs: 0 });
-    return;
-  }
-  await sink.close();
+  if (sink.failure !== null) return exitForFailure(sink.failure, process.stderr);
+  if (outcome.stopped === 'signal') return EXIT.INTERRUPTED;
+  return exitCodeForCounts(summary.counts.fail, summary.counts.undetermined);
 }

@@ -8,7 +8,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { BatchSummary, SummaryCounts } from '../judge/batch-summary.js';
 import type { Severity } from '../model/problem.js';
-import type { RunStopReason } from '../batch/run-stop.js';
+import type { RunStopReason } from '../model/run.js';
 import { sanitize } from './sanitize.js';
 
 export interface SummaryTextOptions {

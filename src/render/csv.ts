@@ -1,5 +1,6 @@
 /**
- * CSV output of batch mode: one row per input row, written as each row finishes. Pure.
+ * CSV output: one row per input row (a batch) or per domain, written as each row finishes,
+ * after a header line; no footer. Pure.
  *
  * Public contract (README "CSV format"): columns may be added at the end of the fixed
  * ones in a later version, none renamed or reordered. RFC 4180: UTF-8 without BOM,
@@ -18,7 +19,7 @@
  * | earliest_expiry | the earliest notAfter of the leaf certificates of all addresses, YYYY-MM-DD (UTC); empty when none |
  * | days_left       | that certificate's whole days left (negative once expired); empty when none |
  * | problems        | distinct problem codes in first-seen order (judge/all-problems.ts: the domain's, each address's, the input row's), joined by `;` |
- * | line            | the input line the row came from (batch); `--resume` keys rows by it; empty in single mode |
+ * | line            | the input line the row came from (batch); `--resume` keys rows by it; empty for a domain given as an argument or --server |
  * | satisfied       | the sender policies the domain satisfies, by id in the table's order (judge/sender-policies.ts), joined by `;`; empty when none, or when undetermined (then `pass` is empty too) |
  *
  * Then the input's other columns (its header order), under their input names; a name that
@@ -43,6 +44,7 @@ import type { DomainResult } from '../model/domain.js';
 import { sanitize } from './sanitize.js';
 import { allProblems } from '../judge/all-problems.js';
 import { oldestProtocol } from '../model/tls-protocols.js';
+import type { RenderOptions, StreamedRenderer } from './report-renderer.js';
 
 /** The fixed columns, in order. */
 export const CSV_COLUMNS = [
@@ -196,4 +198,14 @@ export function csvRow(result: DomainResult, extraColumns: readonly string[]): s
     ...extraColumns.map((name) => csvCell(sanitize(Object.hasOwn(columns, name) ? (columns[name] ?? '') : '', Infinity))),
   ];
   return `${cells.join(',')}\r\n`;
+}
+
+/**
+ * The CSV format as a renderer: the header line, a record per result, no footer.
+ *
+ * @example csvRenderer({ extraColumns: ['partner'] }).header() // 'domain,level,…,satisfied,partner\r\n'
+ */
+export function csvRenderer(options: Pick<RenderOptions, 'extraColumns'>): StreamedRenderer {
+  const extra = options.extraColumns;
+  return { totalsFirst: false, header: () => csvHeader(extra), row: (result) => csvRow(result, extra), footer: () => '' };
 }

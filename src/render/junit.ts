@@ -1,6 +1,6 @@
 /**
- * JUnit XML of a batch (the Ant/Surefire dialect Jenkins, GitLab and GitHub test reporters
- * read): one <testsuite>, one <testcase classname="mxprobe" name="DOMAIN"> per domain.
+ * JUnit XML (the Ant/Surefire dialect Jenkins, GitLab and GitHub test reporters read): one
+ * <testsuite>, one <testcase classname="mxprobe" name="DOMAIN"> per domain or input row.
  * - below its required level, or accepts no mail: <failure type="BELOW_REQUIRED">;
  * - an input row that is not a domain: <failure type="INVALID_INPUT">;
  * - level undetermined (DNS failure, nothing reachable): <error type="UNDETERMINED">;
@@ -14,6 +14,7 @@ import type { DomainResult } from '../model/domain.js';
 import type { PolicyOutcome } from '../model/policy.js';
 import { sanitize } from './sanitize.js';
 import { allProblems } from '../judge/all-problems.js';
+import { renderAll, type RenderOptions, type TotalsFirstRenderer } from './report-renderer.js';
 
 export interface JunitOptions {
   /** The suite's name. */
@@ -117,40 +118,47 @@ function cut(text: string): string {
   return text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX)}…` : text;
 }
 
+/** One <testcase> element, with its failure or error and its <system-out>. */
+function testCase(result: DomainResult): string {
+  const v = verdict(result);
+  const name = sanitize(result.outcome === 'invalid-input' ? result.input : result.domain);
+  const head = `    <testcase classname="mxprobe" name="${xmlAttr(name)}" time="${seconds(caseTime(result))}">`;
+  const body: string[] = [];
+  if (v.kind !== 'pass') {
+    body.push(`      <${v.kind} message="${xmlAttr(cut(v.message))}" type="${v.type}">${xmlText(problemLines(result))}</${v.kind}>`);
+  }
+  body.push(`      <system-out>${xmlText(systemOut(result))}</system-out>`);
+  return `${head}\n${body.join('\n')}\n    </testcase>\n`;
+}
+
 /**
- * The whole report. A test case's time is approximate: its DNS look-ups plus its slowest
- * address (probes are shared between domains and run in parallel).
+ * JUnit as a renderer. Its opening elements carry the counts (tests, failures, errors), which
+ * only the last row settles, so its header takes the totals (`totalsFirst`): the writer keeps
+ * the rendered test cases and writes the report when the run ends. The counts follow each
+ * row's `pass` as its test case does: false a failure, null an error.
+ *
+ * @example junitRenderer({ name: 'mxprobe' }).header({ rows: 1, fail: 0, undetermined: 0, startedAt: new Date(), durationMs: 5 })
+ */
+export function junitRenderer(options: Pick<RenderOptions, 'name'>): TotalsFirstRenderer {
+  const suite = xmlAttr(sanitize(options.name ?? 'mxprobe'));
+  return {
+    totalsFirst: true,
+    header(totals) {
+      const counts = `tests="${totals.rows}" failures="${totals.fail}" errors="${totals.undetermined}" skipped="0" time="${seconds(totals.durationMs)}"`;
+      const timestamp = totals.startedAt.toISOString().slice(0, 19);
+      return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="${suite}" ${counts}>`, `  <testsuite name="${suite}" ${counts} timestamp="${timestamp}">`, ''].join('\n');
+    },
+    row: (result) => testCase(result),
+    footer: () => '  </testsuite>\n</testsuites>\n',
+  };
+}
+
+/**
+ * The whole report at once. A test case's time is approximate: its DNS look-ups plus its
+ * slowest address (probes are shared between domains and run in parallel).
  *
  * @example junitReport(results, { name: 'mxprobe', timestamp: new Date(), durationMs: 1234 })
  */
 export function junitReport(results: Iterable<DomainResult>, options: JunitOptions): string {
-  let tests = 0;
-  let failures = 0;
-  let errors = 0;
-  const cases: string[] = [];
-  for (const result of results) {
-    tests += 1;
-    const v = verdict(result);
-    const name = sanitize(result.outcome === 'invalid-input' ? result.input : result.domain);
-    const head = `    <testcase classname="mxprobe" name="${xmlAttr(name)}" time="${seconds(caseTime(result))}">`;
-    const body: string[] = [];
-    if (v.kind !== 'pass') {
-      if (v.kind === 'failure') failures += 1;
-      else errors += 1;
-      body.push(`      <${v.kind} message="${xmlAttr(cut(v.message))}" type="${v.type}">${xmlText(problemLines(result))}</${v.kind}>`);
-    }
-    body.push(`      <system-out>${xmlText(systemOut(result))}</system-out>`);
-    cases.push(`${head}\n${body.join('\n')}\n    </testcase>`);
-  }
-  const counts = `tests="${tests}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds(options.durationMs)}"`;
-  const timestamp = options.timestamp.toISOString().slice(0, 19);
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xmlAttr(sanitize(options.name))}" ${counts}>`,
-    `  <testsuite name="${xmlAttr(sanitize(options.name))}" ${counts} timestamp="${timestamp}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return renderAll(junitRenderer({ name: options.name }), [...results], { startedAt: options.timestamp, durationMs: options.durationMs });
 }

@@ -15,6 +15,7 @@ import type { Level } from '../model/levels.js';
 import { sanitize } from './sanitize.js';
 import { allProblems } from '../judge/all-problems.js';
 import { displayWidth, wrapWidth } from './text-width.js';
+import type { RenderOptions, StreamedRenderer } from './report-renderer.js';
 
 export interface TextOptions {
   /** 0 no colour; 1 basic 16 colours or more. */
@@ -44,7 +45,7 @@ function levelText(c: ChalkInstance, level: Level | null): string {
   return paint(c, levelPiece(level));
 }
 
-/** One line: PASS/FAIL/UNKNOWN, the domain, its level against the required one, and the first error. */
+/** One line: PASS/FAIL/UNKNOWN, the domain, its level against the required one, and the first error. @example verdictLine(result, new Chalk({ level: 0 })) // 'PASS example.com: level verify (required: encrypt)' */
 export function verdictLine(result: DomainResult, c: ChalkInstance): string {
   const head =
     result.pass === true ? c.green.bold('PASS') : result.pass === false ? c.red.bold('FAIL') : c.yellow.bold('UNKNOWN');
@@ -55,12 +56,6 @@ export function verdictLine(result: DomainResult, c: ChalkInstance): string {
   const first = problems.find((p) => p.severity === 'error') ?? problems.find((p) => p.severity === 'warning');
   const why = result.pass === true || first === undefined ? '' : ` — ${sanitize(first.message)}`;
   return `${head} ${c.bold(sanitize(result.domain))}: ${level}${why}`;
-}
-
-/** verdictLine with a fixed colour level: one line per domain for batch text output. */
-export function verdictLineFor(colorLevel: 0 | 1 | 2 | 3): (result: DomainResult) => string {
-  const c = new Chalk({ level: colorLevel });
-  return (result) => verdictLine(result, c);
 }
 
 const cn = (subject: string) => /(?:^|, )CN=([^,]*)/.exec(subject)?.[1] ?? subject;
@@ -251,23 +246,42 @@ export function transcriptLines(entries: readonly TranscriptEntry[], c: ChalkIns
   });
 }
 
-/** @example renderText([result], { colorLevel: 0, transcript: false, columns: process.stdout.columns }) */
+/** The full report of one domain: verdict line, address table, problems, policy matrix, transcripts. */
+function domainReport(result: DomainResult, c: ChalkInstance, columns: number, transcript: boolean): string {
+  const lines = [verdictLine(result, c)];
+  const t = addresses(result, c, columns);
+  if (t !== null) lines.push(t);
+  const problems = allProblems(result);
+  if (problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(problems, c));
+  lines.push(...policyLines(result, c));
+  if (transcript) {
+    for (const a of result.mx.flatMap((h) => h.addresses)) {
+      lines.push(c.bold(`Transcript ${sanitize(a.host)} [${a.ip}]:${a.port}`), ...transcriptLines(a.transcript ?? [], c));
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The text format as a renderer: layout `report` writes each domain's full report, a blank
+ * line between two; layout `rows` one verdict line per domain (a batch). No header, no footer
+ * (a batch's summary is the caller's, written after the footer).
+ *
+ * @example textRenderer({ layout: 'rows', colorLevel: 0, transcript: false }).row(result, 0) // 'PASS example.com: level verify (required: encrypt)\n'
+ */
+export function textRenderer(options: Pick<RenderOptions, 'layout' | 'colorLevel' | 'transcript' | 'columns'>): StreamedRenderer {
+  const c = new Chalk({ level: options.colorLevel });
+  const columns = options.columns ?? TEXT_COLUMNS_NOT_A_TERMINAL;
+  const row =
+    options.layout === 'rows'
+      ? (result: DomainResult) => `${verdictLine(result, c)}\n`
+      : (result: DomainResult, index: number) => `${index > 0 ? '\n' : ''}${domainReport(result, c, columns, options.transcript)}\n`;
+  return { totalsFirst: false, header: () => '', row, footer: () => '' };
+}
+
+/** Every domain's full report at once (library use). @example renderText([result], { colorLevel: 0, transcript: false, columns: process.stdout.columns }) */
 export function renderText(results: readonly DomainResult[], options: TextOptions): string {
   const c = new Chalk({ level: options.colorLevel });
   const columns = options.columns ?? TEXT_COLUMNS_NOT_A_TERMINAL;
-  const domains = results.map((result) => {
-    const lines = [verdictLine(result, c)];
-    const t = addresses(result, c, columns);
-    if (t !== null) lines.push(t);
-    const problems = allProblems(result);
-    if (problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(problems, c));
-    lines.push(...policyLines(result, c));
-    if (options.transcript) {
-      for (const a of result.mx.flatMap((h) => h.addresses)) {
-        lines.push(c.bold(`Transcript ${sanitize(a.host)} [${a.ip}]:${a.port}`), ...transcriptLines(a.transcript ?? [], c));
-      }
-    }
-    return lines.join('\n');
-  });
-  return `${domains.join('\n\n')}\n`;
+  return `${results.map((result) => domainReport(result, c, columns, options.transcript)).join('\n\n')}\n`;
 }

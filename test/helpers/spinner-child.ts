@@ -5,7 +5,7 @@
 // Argument: JSON { columns: number[], ms: number } (one phase per width, `ms` in all).
 // stdout: one JSON line { spinner: boolean[] } (was a spinner drawn in each phase).
 import readline from 'node:readline';
-import { startSpinner } from '../../src/render/spinner.ts';
+import { startSpinner } from '../../src/cli/spinner.ts';
 import { COLUMNS_MARK } from './terminal.ts';
 
 const { columns, ms } = JSON.parse(process.argv[2] ?? '{}') as { columns: number[]; ms: number };

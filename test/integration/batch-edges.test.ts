@@ -13,7 +13,7 @@ import { startSmtpFleet, type SmtpFleet } from '../helpers/smtp-fleet.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { BIN, ROOT, problemsOf, runCli, type CliRun } from '../helpers/run-cli.ts';
 import { readCsvFile } from '../helpers/batch.ts';
-import { STOP_GRACE_MS } from '../../src/batch/run-batch.ts';
+import { STOP_GRACE_MS } from '../../src/pipeline/runner.ts';
 
 const DOMAINS = 160;
 const TARPIT = '127.0.0.6';

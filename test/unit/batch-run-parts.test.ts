@@ -6,8 +6,8 @@ import { existsSync, linkSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSameFile } from '../../src/batch/same-file.ts';
-import { DomainFactsCache } from '../../src/batch/domain-facts-cache.ts';
-import { RunStop } from '../../src/batch/run-stop.ts';
+import { DomainFactsCache } from '../../src/pipeline/domain-facts-cache.ts';
+import { RunStop } from '../../src/pipeline/run-stop.ts';
 import { domainFacts } from '../helpers/facts.ts';
 
 function withDir(run: (dir: string) => Promise<void> | void): Promise<void> {

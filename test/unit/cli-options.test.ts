@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkOptions, parseServerOption, UsageError, type RawOptions } from '../../src/cli/options.ts';
+import { checkOptions, COMMAND_LINE_RUN, defaultEhloName, parseServerOption, UsageError, type RawOptions } from '../../src/cli/options.ts';
 import { colorLevel } from '../../src/cli/color-level.ts';
 import { exitCodeFor, exitCodeForCounts } from '../../src/cli/exit-codes.ts';
-import { defaultEhloName } from '../../src/cli/run.ts';
 
 const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', warnDays: '30', format: 'text', color: true, concurrency: '32', perHost: '2', retries: '1', retryDelay: '1' };
 
 test('defaults', () => {
   const s = checkOptions(['Example.COM.'], DEFAULTS);
-  assert.deepEqual(s.domains, [{ input: 'Example.COM.', domain: 'example.com' }]);
+  assert.deepEqual(s.source, { kind: 'arguments', domains: [{ input: 'Example.COM.', domain: 'example.com' }] });
   assert.equal(s.port, 25);
   assert.deepEqual(s.families, { ipv4: true, ipv6: true });
   assert.equal(s.timeoutMs, 30_000);
@@ -18,7 +17,8 @@ test('defaults', () => {
 });
 
 test('duplicate domains are probed once', () => {
-  assert.equal(checkOptions(['a.example', 'A.example.', 'x@a.example'], DEFAULTS).domains.length, 1);
+  const { source } = checkOptions(['a.example', 'A.example.', 'x@a.example'], DEFAULTS);
+  assert.deepEqual(source, { kind: 'arguments', domains: [{ input: 'x@a.example', domain: 'a.example' }] });
 });
 
 test('-4 and -6 restrict the families', () => {
@@ -28,9 +28,16 @@ test('-4 and -6 restrict the families', () => {
 
 test('--input makes a batch with its defaults', () => {
   const s = checkOptions([], { ...DEFAULTS, input: 'partners.csv', shard: '2/8', resume: true, output: 'out.csv', format: 'csv' });
-  assert.deepEqual(s.batch, { input: 'partners.csv', concurrency: 32, perHost: 2, retries: 1, retryDelayMs: 1000, shard: { index: 2, count: 8 }, resume: true });
+  assert.deepEqual(s.source, { kind: 'input', path: 'partners.csv', shard: { index: 2, count: 8 }, resume: true });
+  assert.deepEqual([s.concurrency, s.perHost, s.retries, s.retryDelayMs], [32, 2, 1, 1000]);
   assert.equal(s.output, 'out.csv');
   assert.equal(s.format, 'csv');
+});
+
+test('the command line runs with fixed runner values (the batch options are refused there): no retry', () => {
+  for (const s of [checkOptions(['a.example'], DEFAULTS), checkOptions([], { ...DEFAULTS, server: 'mx.example' })]) {
+    assert.deepEqual([s.concurrency, s.perHost, s.retries, s.retryDelayMs], [COMMAND_LINE_RUN.concurrency, COMMAND_LINE_RUN.perHost, 0, 0]);
+  }
 });
 
 test('--json is --format json', () => {
@@ -44,7 +51,7 @@ test('--server forms', () => {
   assert.deepEqual(parseServerOption('[2001:db8::1]:26', 25), { host: '2001:db8::1', port: 26 });
   assert.deepEqual(parseServerOption('2001:db8::1', 25), { host: '2001:db8::1', port: 25 });
   const s = checkOptions([], { ...DEFAULTS, server: '127.0.0.1:2525', name: 'MX.test' });
-  assert.deepEqual(s.server, { host: '127.0.0.1', port: 2525, name: 'mx.test' });
+  assert.deepEqual(s.source, { kind: 'server', server: { host: '127.0.0.1', port: 2525, name: 'mx.test' } });
 });
 
 const BAD: Array<[string[], Partial<RawOptions>, RegExp]> = [
@@ -135,7 +142,7 @@ test('--server: IP literals and host names are accepted, lower-cased, IDN as A-l
 test('deadlines: floors of 0.1 s (0.01 s for --retry-delay, which may also be 0), in whole milliseconds', () => {
   const s = checkOptions(['a.example'], { ...DEFAULTS, timeout: '0.1', connectTimeout: '0.1', dnsTimeout: '0.25' });
   assert.deepEqual([s.timeoutMs, s.connectTimeoutMs, s.dnsTimeoutMs], [100, 100, 250]);
-  const batch = (retryDelay: string) => checkOptions([], { ...DEFAULTS, input: 'list.csv', retryDelay }).batch?.retryDelayMs;
+  const batch = (retryDelay: string) => checkOptions([], { ...DEFAULTS, input: 'list.csv', retryDelay }).retryDelayMs;
   assert.equal(batch('0'), 0);
   assert.equal(batch('0.01'), 10);
   assert.equal(batch('1.5'), 1500);

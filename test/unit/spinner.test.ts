@@ -1,4 +1,4 @@
-// The terminal spinner (render/spinner.ts) on terminals of every width, run in a child process
+// The terminal spinner (cli/spinner.ts) on terminals of every width, run in a child process
 // (test/helpers/spinner-child.ts) because the failure this guards against is a loop that never
 // returns: a 0-column terminal once made ora clear "Infinity" lines (16 MB in 40 s, no exit).
 import assert from 'node:assert/strict';
@@ -7,7 +7,8 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ROOT } from '../helpers/run-cli.ts';
 import { replay } from '../helpers/terminal.ts';
-import { MIN_SPINNER_COLUMNS, probingText, spinnerTextWidth } from '../../src/render/spinner.ts';
+import { MIN_SPINNER_COLUMNS, spinnerTextWidth } from '../../src/cli/spinner.ts';
+import { probingText } from '../../src/render/probing-text.ts';
 
 const CHILD = path.join(ROOT, 'test', 'helpers', 'spinner-child.ts');
 /** Far more than a working spinner writes in a few seconds (~40 frames of < 200 bytes each). */

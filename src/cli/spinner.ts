@@ -1,13 +1,13 @@
 /**
- * The terminal spinner (ora) on stderr, for single probes and batches: only on an interactive
+ * The terminal spinner (ora) on stderr, for every run: only on an interactive
  * terminal (not in CI, not TERM=dumb) at least MIN_SPINNER_COLUMNS wide, its text sanitised
  * and cut to the terminal's width on every frame. A frame must never wrap: ora clears as
  * many lines as it counted for the last frame, so a frame that took another number of lines
  * on the screen leaves debris or erases a result line; on a 0-column terminal ora counted
  * Infinity lines and never stopped clearing.
  */
-import { sanitize } from './sanitize.js';
-import { fitWidth } from './text-width.js';
+import { sanitize } from '../render/sanitize.js';
+import { fitWidth } from '../render/text-width.js';
 
 export interface Spinner {
   /** Runs `write` with the spinner line cleared, so rows on the same terminal stay intact. */
@@ -55,7 +55,7 @@ const inCi = (env: NodeJS.ProcessEnv) => env.CI !== undefined && env.CI !== '' &
  * interactive terminal at least MIN_SPINNER_COLUMNS wide (the caller decides what to show
  * instead). While a resized terminal is too narrow, the spinner draws nothing.
  * @example
- * const spinner = await startSpinner(() => probingText([domain], 0, 1));
+ * const spinner = await startSpinner(() => probingText([domain], 0, 1)); // render/probing-text.ts
  * try { await work(); } finally { spinner?.stop(); }
  */
 export async function startSpinner(text: () => string, options: SpinnerOptions = {}): Promise<Spinner | null> {
@@ -90,15 +90,4 @@ export async function startSpinner(text: () => string, options: SpinnerOptions =
       spinner.stop();
     },
   };
-}
-
-/**
- * The spinner text of single mode: the domains in flight (oldest first), never a finished
- * one, and the count done when there are several.
- * @example probingText(['b.example', 'c.example'], 1, 4) // 'probing b.example and 1 more (1/4 done)'
- */
-export function probingText(inFlight: readonly string[], done: number, total: number): string {
-  const first = inFlight[0];
-  const names = first === undefined ? '' : inFlight.length === 1 ? ` ${first}` : ` ${first} and ${inFlight.length - 1} more`;
-  return total > 1 ? `probing${names} (${done}/${total} done)` : `probing${names}`;
 }

@@ -1,4 +1,4 @@
-// The output side of a batch: sinks that never throw once open (a failure is kept and told
+// The one output module (cli/output.ts): sinks that never throw once open (a failure is kept and told
 // once), fsync only where there is something to flush. Devices that are absent on this
 // machine skip their case.
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { checkOutputPath, fileSink, OutputError, streamSink, type SinkFailure } from '../../src/batch/sink.ts';
+import { checkOutputPath, fileSink, OutputError, streamSink, type SinkFailure } from '../../src/cli/output.ts';
 
 function withDir(run: (dir: string) => Promise<void> | void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mxprobe-sink-'));

@@ -1,5 +1,5 @@
 /**
- * The facts of each domain of a batch, shared by every input row that names it (a partner
+ * The facts of each domain of a run, shared by every row that names it (a partner
  * listed twice, with another `require` or other carried columns): probed once while it is
  * remembered, judged per row. Bounded: the least recently used domains are forgotten beyond
  * `capacity` (a row naming one again is probed again; its addresses' probes are still shared

@@ -1,13 +1,20 @@
 /**
- * Where a report goes: a file written with synchronous writes (each row reaches the kernel
- * before the next starts, so a killed run loses nothing finished), or standard output.
- * A sink never throws once open: the first write error is kept as its `failure` (and told
- * to `onFailure` listeners) and later writes are dropped, so that the caller can stop the
- * run and say so in one line instead of dying with a stack trace.
+ * The one way mxprobe writes a report and handles a failed output, for the probe (every row
+ * source and format) and `mxprobe headers` alike: a sink that never throws once open (a file
+ * written with synchronous writes, or a stream such as standard output, with backpressure),
+ * the one wording of a failure, the exit code it gives (141 for a standard output closed by
+ * its reader, quietly; 74 with one line for any other write error), and the guard for
+ * standard output written outside a sink (help, version).
  */
 import { closeSync, fstatSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
+import { errorLine } from './error-line.js';
+import { EXIT } from './exit-codes.js';
 
-/** Why the output could not be written. */
+/**
+ * Why the output could not be written.
+ *
+ * @example const failure: SinkFailure = { kind: 'broken-pipe', code: 'EPIPE', message: 'standard output was closed by its reader' };
+ */
 export interface SinkFailure {
   /** `broken-pipe`: the reader of standard output went away (`| head`); `write`: any other write error. */
   kind: 'broken-pipe' | 'write';
@@ -17,9 +24,18 @@ export interface SinkFailure {
   message: string;
 }
 
+/**
+ * Where a report goes. Never throws once open: the first write error is kept as its
+ * `failure` (and told to `onFailure` listeners) and later writes are dropped, so that the
+ * caller can stop the run and say so in one line instead of dying with a stack trace.
+ *
+ * @example const sink = streamSink(process.stdout); sink.write('…'); await sink.ready(); await sink.close();
+ */
 export interface Sink {
   /** Writes text; never throws; after a failure, does nothing. */
   write(text: string): void;
+  /** Resolves once the sink takes more without buffering (at once for a file, or after a failure). */
+  ready(): Promise<void>;
   /** Flushes (fsync for a regular file) and closes; never throws; resolves once the last write is done or failed. */
   close(): Promise<void>;
   /** The first failure, or null. */
@@ -56,6 +72,32 @@ function describe(err: unknown): { code: string; text: string } {
   const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
   const reason = REASONS[code];
   return { code, text: reason !== undefined ? `${code} (${reason})` : code };
+}
+
+/**
+ * The failure of a stream such as standard output, in the one wording every command uses:
+ * EPIPE is a broken pipe (the reader went away), anything else a write failure.
+ *
+ * @example streamFailure(Object.assign(new Error('x'), { code: 'ENOSPC' })).message // 'cannot write to standard output: ENOSPC (no space left on the device)'
+ */
+export function streamFailure(err: unknown, name = 'standard output'): SinkFailure {
+  const { code, text } = describe(err);
+  return code === 'EPIPE'
+    ? { kind: 'broken-pipe', code, message: `${name} was closed by its reader` }
+    : { kind: 'write', code, message: `cannot write to ${name}: ${text}` };
+}
+
+/**
+ * The exit code of a run whose output failed, after saying so: a closed standard output is
+ * the reader's choice (`mxprobe … | head`), so no message and 141 (128 + SIGPIPE); any other
+ * failure is its one line on standard error and 74.
+ *
+ * @example return sink.failure !== null ? exitForFailure(sink.failure, process.stderr) : verdict;
+ */
+export function exitForFailure(failure: SinkFailure, stderr: { write(text: string): unknown }): number {
+  if (failure.kind === 'broken-pipe') return EXIT.BROKEN_PIPE;
+  stderr.write(errorLine(failure.message));
+  return EXIT.OUTPUT_ERROR;
 }
 
 /** fsync of a device or a pipe fails with these; there is nothing to flush there. */
@@ -98,8 +140,8 @@ export function checkOutputPath(path: string): void {
 
 /**
  * A file written with synchronous writes: each row reaches the kernel before the next
- * starts. Only a regular file is fsync'ed at the end (a device or a pipe has nothing to
- * flush, and fsync there fails with EINVAL).
+ * starts, so a killed run loses nothing finished. Only a regular file is fsync'ed at the end
+ * (a device or a pipe has nothing to flush, and fsync there fails with EINVAL).
  *
  * @example const sink = fileSink('audit.csv', false); sink.write('…'); await sink.close();
  */
@@ -134,6 +176,7 @@ export function fileSink(path: string, append: boolean): Sink {
         fail(err, 'write');
       }
     },
+    ready: () => Promise.resolve(),
     async close() {
       if (!open) return;
       open = false;
@@ -158,8 +201,10 @@ export function fileSink(path: string, append: boolean): Sink {
 }
 
 /**
- * A stream such as standard output. Its errors arrive as events: EPIPE (the reader went
- * away) is a broken pipe, any other a write failure; after the first, nothing more is written.
+ * A stream such as standard output. Its errors arrive as events or write callbacks (see
+ * {@link streamFailure}); after the first, nothing more is written. `ready()` waits for
+ * 'drain' when the stream's buffer is full, so a long report (mxprobe headers of a 64 MiB
+ * mbox) is written at the reader's pace, and ends at once when the stream fails.
  *
  * @example const sink = streamSink(process.stdout); sink.onFailure((f) => stop(f));
  */
@@ -167,6 +212,7 @@ export function streamSink(stream: NodeJS.WritableStream, name = 'standard outpu
   const state = new FailureState();
   let pending = 0;
   let drained: (() => void) | null = null;
+  let waiting: { promise: Promise<void>; resolve: () => void } | null = null;
   const settle = () => {
     if (pending === 0 && drained !== null) {
       const done = drained;
@@ -174,27 +220,38 @@ export function streamSink(stream: NodeJS.WritableStream, name = 'standard outpu
       done();
     }
   };
+  const wakeWriter = () => {
+    const w = waiting;
+    waiting = null;
+    stream.off('drain', wakeWriter);
+    w?.resolve();
+  };
   const onError = (err: NodeJS.ErrnoException) => {
-    const { code, text } = describe(err);
-    state.fail(
-      code === 'EPIPE'
-        ? { kind: 'broken-pipe', code, message: `${name} was closed by its reader` }
-        : { kind: 'write', code, message: `cannot write to ${name}: ${text}` },
-    );
+    state.fail(streamFailure(err, name));
     pending = 0;
     settle();
+    wakeWriter();
   };
-  // Claims the stream's errors (the CLI's own handler leaves them to a sink that listens).
+  // Claims the stream's errors (guardStandardOutput leaves them to a sink that listens).
   stream.on('error', onError);
   return {
     write(text) {
-      if (state.failure !== null) return;
+      if (state.failure !== null || text === '') return;
       pending += 1;
-      stream.write(text, (err?: Error | null) => {
+      const ok = stream.write(text, (err?: Error | null) => {
         if (err !== null && err !== undefined) onError(err as NodeJS.ErrnoException);
         else pending = Math.max(0, pending - 1);
         settle();
       });
+      if (!ok && waiting === null && state.failure === null) {
+        let resolve = () => undefined as void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        waiting = { promise, resolve };
+        stream.once('drain', wakeWriter);
+      }
+    },
+    ready() {
+      return waiting?.promise ?? Promise.resolve();
     },
     close() {
       return new Promise<void>((resolve) => {
@@ -212,4 +269,22 @@ export function streamSink(stream: NodeJS.WritableStream, name = 'standard outpu
     },
     onFailure: (listener) => state.onFailure(listener),
   };
+}
+
+/**
+ * Standard output written outside a sink (help, version, commander's own output): its
+ * failure is handled as a sink's is, with the same wording and exit codes, and the process
+ * ends at once. A sink that listens (streamSink) reports the failure itself, so that its run
+ * can stop in order. Standard error closed by its reader (`2>&1 | head`, a log collector
+ * gone) only means progress and messages can no longer be shown: the run and its report go
+ * on (an unhandled stream error would kill it with a stack trace no one sees).
+ *
+ * @example guardStandardOutput(); // once, at start-up
+ */
+export function guardStandardOutput(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (process.stdout.listenerCount('error') > 1) return;
+    process.exit(exitForFailure(streamFailure(err), process.stderr));
+  });
+  process.stderr.on('error', () => undefined);
 }

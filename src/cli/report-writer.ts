@@ -1,0 +1,75 @@
+/**
+ * Writes a report to its sink through the renderer of its format, for every row source: the
+ * header just before the first row (so a run that writes nothing, or fails before its first
+ * result, leaves nothing half-written), each row as it comes, the footer at the end. A file
+ * sink writes synchronously, so a killed run keeps every finished row. A format whose header
+ * states the totals (JUnit: its counts) keeps its rendered rows until the end: the one
+ * buffer, documented in the README.
+ */
+import type { DomainResult } from '../model/domain.js';
+import type { ReportRenderer, ReportTotals } from '../render/report-renderer.js';
+import type { Sink } from './output.js';
+
+/** Kept rows written at once. */
+const WRITE_ROWS = 1000;
+
+/** @example const writer = new ReportWriter(sink, renderer, { header: true }); writer.write(result); await writer.end({ startedAt, durationMs: 12 }); */
+export class ReportWriter {
+  private rows = 0;
+  private fail = 0;
+  private undetermined = 0;
+  private headerWritten: boolean;
+  /** The rendered rows of a totals-first format (JUnit), written at the end. */
+  private readonly kept: string[] = [];
+
+  /** `header: false` when appending to an earlier output (`--resume`): its header is there already. */
+  constructor(
+    private readonly sink: Sink,
+    private readonly renderer: ReportRenderer,
+    options: { header: boolean },
+  ) {
+    this.headerWritten = !options.header;
+  }
+
+  /** Writes one result's row (a sink that failed drops it: see Sink.failure). */
+  write(result: DomainResult): void {
+    if (result.pass === false) this.fail += 1;
+    else if (result.pass === null) this.undetermined += 1;
+    const text = this.renderer.row(result, this.rows);
+    this.rows += 1;
+    if (this.renderer.totalsFirst) {
+      this.kept.push(text);
+      return;
+    }
+    if (!this.headerWritten) {
+      this.headerWritten = true;
+      this.sink.write(this.renderer.header());
+    }
+    this.sink.write(text);
+  }
+
+  /**
+   * Ends the report (the header too, if no row came), then writes `trailer` (a batch's summary
+   * when it goes to the same place as the text rows), then flushes and closes the sink.
+   */
+  async end(meta: { startedAt: Date; durationMs: number; trailer?: string }): Promise<void> {
+    const totals: ReportTotals = { rows: this.rows, fail: this.fail, undetermined: this.undetermined, startedAt: meta.startedAt, durationMs: meta.durationMs };
+    if (this.renderer.totalsFirst) {
+      this.sink.write(this.renderer.header(totals));
+      // A few large writes rather than one per row, and never one string of the whole report.
+      const rows = this.kept.splice(0);
+      for (let i = 0; i < rows.length; i += WRITE_ROWS) this.sink.write(rows.slice(i, i + WRITE_ROWS).join(''));
+    } else if (!this.headerWritten) {
+      this.headerWritten = true;
+      this.sink.write(this.renderer.header());
+    }
+    this.sink.write(this.renderer.footer(totals));
+    if (meta.trailer !== undefined) this.sink.write(meta.trailer);
+    await this.sink.close();
+  }
+
+  /** A run that failed (a bug, an unreadable input): what was written stays, nothing is added; the sink is closed. */
+  async abandon(): Promise<void> {
+    await this.sink.close();
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The settings of one run, built once from the command line (cli/options.ts checkOptions) and
+ * read everywhere: where the rows come from, how to gather, how many at once, what each row
+ * must satisfy, how to write the report. What a stage needs (the probe's options, a domain's,
+ * the judge's policy, the resolver's, the shared prober's) is derived from them here by small
+ * functions, never copied into a settings object of its own.
+ */
+import type { Requirement } from '../model/policy.js';
+import type { TlsMode } from '../model/tls.js';
+import type { AddressFacts } from '../model/address.js';
+import type { AddressFamilies } from '../dns/resolve-mail-hosts.js';
+import type { DnsResolverOptions } from '../dns/resolver.js';
+import type { TrustStore } from '../cert/trust-store.js';
+import type { AddressTarget, ProbeOptions } from '../probe/probe-address.js';
+import type { DomainProbeOptions, ServerTarget } from '../probe/probe-domain.js';
+import type { SharedProberOptions } from '../probe/shared-prober.js';
+import type { JudgePolicy } from '../judge/judge-address.js';
+import type { Shard } from '../batch/shard.js';
+import type { Format } from '../render/formats.js';
+import type { ReportLayout } from '../render/report-renderer.js';
+
+/**
+ * Where the rows of a run come from: domains given as arguments, one server (`--server`), or
+ * a batch input (`--input FILE`, `-` for standard input) with its shard and `--resume`.
+ *
+ * @example const source: RowSourceSettings = { kind: 'input', path: 'partners.csv', shard: null, resume: false };
+ */
+export type RowSourceSettings =
+  | { kind: 'arguments'; domains: Array<{ input: string; domain: string }> }
+  | { kind: 'server'; server: ServerTarget }
+  | { kind: 'input'; path: string; shard: Shard | null; resume: boolean };
+
+/**
+ * @example const settings = checkOptions(['example.com'], raw); settings.source.kind // 'arguments'
+ */
+export interface RunSettings {
+  source: RowSourceSettings;
+
+  // Gathering.
+  /** SMTP port of every MX address (--port); --server may name its own. */
+  port: number;
+  families: AddressFamilies;
+  /** --resolver: every DNS query goes to this server; null: the system's. */
+  resolver: string | null;
+  /** Probe MX addresses from DNS in IANA special-purpose ranges too (loopback, private, …); --server is never filtered. */
+  allowSpecialAddresses: boolean;
+  /** The EHLO argument: --ehlo-name, else this host's FQDN; null: the address literal of the local end. */
+  ehloName: string | null;
+  /** --tls: how TLS is reached; null: by the port (implicit on 465, else STARTTLS). */
+  tlsMode: TlsMode | null;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  dnsTimeoutMs: number;
+  caFile: string | null;
+
+  // The runner (the batch options; fixed values for the command line).
+  /** Rows probed at once. */
+  concurrency: number;
+  /** Most simultaneous connections to one server IP. */
+  perHost: number;
+  /** Extra attempts after a transient failure. */
+  retries: number;
+  /** First backoff before a retry, doubled each time. */
+  retryDelayMs: number;
+
+  // Judging.
+  /** --require: the sender policies every domain must satisfy (a batch row's `require` cell overrides it). */
+  required: Requirement;
+  warnDays: number;
+
+  // The report.
+  format: Format;
+  /** Write the report here instead of standard output. */
+  output: string | null;
+  transcript: boolean;
+  color: boolean;
+  /** No progress and no summary on standard error (a batch). */
+  quiet: boolean;
+}
+
+/** Addresses of one domain probed at once. */
+const PARALLEL_ADDRESSES = 8;
+/** Probe results and DNS answers remembered in one run. */
+export const CACHE_ENTRIES = 100_000;
+
+/**
+ * A batch input is a long list: a row a line, written as each finishes. Arguments and
+ * --server are a few domains a person reads: the full report of each, in the order given.
+ *
+ * @example reportLayout(settings) // 'report' for `mxprobe example.com`
+ */
+export function reportLayout(settings: Pick<RunSettings, 'source'>): ReportLayout {
+  return settings.source.kind === 'input' ? 'rows' : 'report';
+}
+
+/**
+ * Results are handed on in the order of the rows for the command line (the report follows
+ * the arguments), as they finish for a batch (a slow domain holds no other row back).
+ *
+ * @example inRowOrder(settings) // true for `mxprobe a.example b.example`
+ */
+export function inRowOrder(settings: Pick<RunSettings, 'source'>): boolean {
+  return settings.source.kind !== 'input';
+}
+
+/**
+ * How one address is probed. The connection deadline never exceeds the overall one.
+ *
+ * @example probeOptionsFor(settings, trust, stop.abort).connectTimeoutMs // min(--connect-timeout, --timeout)
+ */
+export function probeOptionsFor(settings: RunSettings, trust: TrustStore, signal: AbortSignal): ProbeOptions {
+  return {
+    timeoutMs: settings.timeoutMs,
+    connectTimeoutMs: Math.min(settings.connectTimeoutMs, settings.timeoutMs),
+    ehloName: settings.ehloName,
+    trust,
+    signal,
+    ...(settings.tlsMode !== null ? { tlsMode: settings.tlsMode } : {}),
+  };
+}
+
+/**
+ * How the shared prober of a run probes: the per-IP cap, retries and their backoff.
+ *
+ * @example new SharedProber(proberOptionsFor(settings, probe, stop.stopping))
+ */
+export function proberOptionsFor(settings: RunSettings, probe: ProbeOptions, stop: AbortSignal): SharedProberOptions {
+  return {
+    probe,
+    perHost: settings.perHost,
+    retries: settings.retries,
+    retryDelayMs: settings.retryDelayMs,
+    transcript: settings.transcript,
+    cacheSize: CACHE_ENTRIES,
+    stop,
+  };
+}
+
+/**
+ * How one domain is gathered: its addresses through `probeAddress` (the run's shared prober).
+ *
+ * @example probeDomain(input, domain, resolver, domainOptionsFor(settings, probe, (t) => prober.probe(t), stop.abort))
+ */
+export function domainOptionsFor(
+  settings: RunSettings,
+  probe: ProbeOptions,
+  probeAddress: (target: AddressTarget) => Promise<AddressFacts>,
+  signal: AbortSignal,
+): DomainProbeOptions {
+  return {
+    families: settings.families,
+    allowSpecialAddresses: settings.allowSpecialAddresses,
+    port: settings.port,
+    parallel: PARALLEL_ADDRESSES,
+    probe,
+    signal,
+    probeAddress,
+  };
+}
+
+/**
+ * What a row is judged against: its own requirement (a batch `require` cell), else --require.
+ *
+ * @example judgePolicyFor(settings, null) // { required: settings.required, warnDays: settings.warnDays }
+ */
+export function judgePolicyFor(settings: RunSettings, required: Requirement | null): JudgePolicy {
+  return { required: required ?? settings.required, warnDays: settings.warnDays };
+}
+
+/**
+ * The run's DNS resolver: --resolver or the system's servers, --dns-timeout, and a cache of
+ * address answers shared by every domain.
+ *
+ * @example new DnsResolver(resolverOptionsFor(settings))
+ */
+export function resolverOptionsFor(settings: RunSettings): DnsResolverOptions {
+  return { ...(settings.resolver !== null ? { servers: [settings.resolver] } : {}), timeoutMs: settings.dnsTimeoutMs, cacheSize: CACHE_ENTRIES };
+}

@@ -1,0 +1,62 @@
+/**
+ * The one list of the probe's report formats (`--format`): for each, whether an earlier
+ * output of it can be continued (`--resume` appends to a file of one self-contained record a
+ * line) and its renderer, loaded only when used (the text report's table library and colours
+ * stay out of start-up: `--help` and `--version` read this list).
+ */
+import type { RenderOptions, ReportRenderer } from './report-renderer.js';
+
+/**
+ * @example program.addOption(new Option('--format <format>', 'output format').choices([...FORMATS]))
+ */
+export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit'] as const;
+
+/** @example const format: Format = 'csv'; */
+export type Format = (typeof FORMATS)[number];
+
+interface FormatSpec {
+  /** One self-contained record a line, so that `--resume` can append to an earlier output. */
+  appendable: boolean;
+  load(): Promise<(options: RenderOptions) => ReportRenderer>;
+}
+
+const SPECS: Record<Format, FormatSpec> = {
+  text: { appendable: false, load: () => import('./text.js').then((m) => m.textRenderer) },
+  json: { appendable: false, load: () => import('./json.js').then((m) => m.jsonRenderer) },
+  csv: { appendable: true, load: () => import('./csv.js').then((m) => m.csvRenderer) },
+  ndjson: { appendable: true, load: () => import('./ndjson.js').then((m) => m.ndjsonRenderer) },
+  junit: { appendable: false, load: () => import('./junit.js').then((m) => m.junitRenderer) },
+};
+
+/**
+ * @example isFormat('xml') // false
+ */
+export function isFormat(text: string): text is Format {
+  return (FORMATS as readonly string[]).includes(text);
+}
+
+/**
+ * Can `--resume` continue an output of this format?
+ *
+ * @example isAppendable('csv') // true
+ */
+export function isAppendable(format: Format): boolean {
+  return SPECS[format].appendable;
+}
+
+/**
+ * The formats `--resume` can continue, in the list's order.
+ *
+ * @example APPENDABLE_FORMATS // ['csv', 'ndjson']
+ */
+export const APPENDABLE_FORMATS: readonly Format[] = FORMATS.filter((f) => SPECS[f].appendable);
+
+/**
+ * The renderer of a format, its module loaded on first use.
+ *
+ * @example const renderer = await loadRenderer('csv', { layout: 'rows', colorLevel: 0, transcript: false, extraColumns: ['partner'] });
+ */
+export async function loadRenderer(format: Format, options: RenderOptions): Promise<ReportRenderer> {
+  const make = await SPECS[format].load();
+  return make(options);
+}
