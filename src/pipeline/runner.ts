@@ -18,7 +18,7 @@ import type { RunStopReason } from '../model/run.js';
 import type { Resolver } from '../dns/resolver-api.js';
 import type { TrustStore } from '../cert/trust-store.js';
 import { probeDomain, probeServer } from '../probe/probe-domain.js';
-import { SharedProber } from '../probe/shared-prober.js';
+import { SharedProber, type SharedProberOptions } from '../probe/shared-prober.js';
 import { judgeDomain } from '../judge/judge-domain.js';
 import { invalidInputResult, withInputWarning } from '../judge/invalid-input.js';
 import type { Row } from './row.js';
@@ -44,6 +44,8 @@ export interface RunContext {
   stop: RunStop;
   /** The moment each row is judged at; default: now. */
   now?: () => Date;
+  /** How one address is probed (tests, library users replaying facts); default: probeAddress. */
+  probeAddress?: SharedProberOptions['probeAddress'];
 }
 
 /** What the caller sees of a run as it goes. @example const hooks: RunHooks = { result: (r) => writer.write(r) }; */
@@ -128,7 +130,10 @@ export async function runRows(rows: AsyncIterable<Row> | Iterable<Row>, settings
   const { stop } = context;
   const now = context.now ?? (() => new Date());
   const probe = probeOptionsFor(settings, context.trust, stop.abort);
-  const prober = new SharedProber(proberOptionsFor(settings, probe, stop.stopping));
+  const prober = new SharedProber({
+    ...proberOptionsFor(settings, probe, stop.stopping),
+    ...(context.probeAddress !== undefined ? { probeAddress: context.probeAddress } : {}),
+  });
   const domainOptions = domainOptionsFor(settings, probe, (target) => prober.probe(target), stop.abort);
   const facts = new DomainFactsCache(DOMAIN_FACTS_ENTRIES);
 
@@ -173,21 +178,25 @@ export async function runRows(rows: AsyncIterable<Row> | Iterable<Row>, settings
   let fatal: { error: unknown } | null = null;
   const start = (row: Row, index: number) => {
     hooks.started?.(row);
+    // Out of `inflight` as soon as it settles, before its result is handed on: a stop that
+    // handing it on causes (a closed output) must not count it as unfinished.
     const task: Promise<void> = judge(row)
       .then(
-        (result) => order.put(index, result),
+        (result) => {
+          inflight.delete(task);
+          order.put(index, result);
+        },
         (err: unknown) => {
+          inflight.delete(task);
           order.put(index, null);
           if (stop.requestedAt !== null) unfinished += 1; // stopped before its probes were done
           else {
             fatal ??= { error: err }; // a bug: stop, then report it
             halt.abort();
-            wake();
           }
         },
       )
       .finally(() => {
-        inflight.delete(task);
         hooks.ended?.(row);
         wake();
       });

@@ -2,6 +2,9 @@
 // rendering never reach into a gathering folder (they get facts, and the pure rules they share
 // with gathering live in src/rules/); the pure rules import nothing that gathers; DER bytes are
 // walked in cert/ by der.ts and the field reader only; TLS bytes are read in tls/wire/ only.
+// And the pipeline's (issue "Foundation v2", part 1): render/ does no I/O; only cli/ touches
+// the standard streams, signals and the exit; one module says what a failed output is; one
+// list of formats; the runner alone gathers and judges rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -29,6 +32,19 @@ function importsOf(file: string): string[] {
 
 const folderOf = (module: string) => module.split(path.sep)[0] as string;
 
+/** A module's code without its comments (TSDoc examples name process.stdout and the like). */
+function codeOf(file: string): string {
+  return readFileSync(path.join(SRC, file), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:'"\\])\/\/.*$/gm, '$1');
+}
+
+/** The external packages and node: modules `file` imports. */
+function packagesOf(file: string): string[] {
+  const text = readFileSync(path.join(SRC, file), 'utf8');
+  return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)'([^'.][^']*)'/gm)].map((m) => m[1] as string);
+}
+
 test('judge/ and render/ import nothing from a gathering folder (dns, smtp, tls, cert, probe)', () => {
   const breaches = modules()
     .filter((m) => ['judge', 'render'].includes(folderOf(m)))
@@ -53,4 +69,42 @@ test('TLS bytes are read in tls/wire/ alone: the rest of tls/ reads no integer o
     .filter((m) => folderOf(m) === 'tls' && !m.startsWith(path.join('tls', 'wire')))
     .filter((m) => /\.read(?:U?Int|BigU?Int)\w*\(|\bByteReader\b/.test(readFileSync(path.join(SRC, m), 'utf8')));
   assert.deepEqual(readers, []);
+});
+
+test('render/ is pure: no node: module, no terminal library, no process (the spinner and the writing live in cli/)', () => {
+  const render = modules().filter((m) => folderOf(m) === 'render');
+  const breaches = render.flatMap((m) => [
+    ...packagesOf(m).filter((p) => !['chalk', 'cli-table3'].includes(p)).map((p) => `${m} imports ${p}`),
+    ...(/\bprocess\./.test(codeOf(m)) ? [`${m} uses process`] : []),
+  ]);
+  assert.deepEqual(breaches, []);
+});
+
+test('only cli/ touches standard input, output and error, installs signal handlers or exits (batch/ and the runner never do)', () => {
+  const breaches = modules()
+    .filter((m) => folderOf(m) !== 'cli')
+    .flatMap((m) => [...codeOf(m).matchAll(/\bprocess\.(?:stdin|stdout|stderr|exit|on|once|off)\b/g)].map((x) => `${m}: ${x[0]}`));
+  assert.deepEqual(breaches, []);
+});
+
+test('one module says what a failed output is (cli/output.ts): the broken pipe, the wording, the handler of standard output', () => {
+  const breaches = modules()
+    .filter((m) => m !== path.join('cli', 'output.ts'))
+    .flatMap((m) => [...codeOf(m).matchAll(/'EPIPE'|"EPIPE"|cannot (?:write|flush|close) (?:to |the report|--output)|stdout\.on\('error'/g)].map((x) => `${m}: ${x[0]}`));
+  assert.deepEqual(breaches, []);
+});
+
+test('one list of formats (render/formats.ts): no other module lists them', () => {
+  const breaches = modules()
+    .filter((m) => m !== path.join('render', 'formats.ts'))
+    .filter((m) => /'junit'|"junit"/.test(codeOf(m)));
+  assert.deepEqual(breaches, []);
+});
+
+test('the runner alone gathers and judges rows: cli/ and batch/ import nothing from probe/ and no domain judge', () => {
+  const judging = ['judge-domain', 'judge-address', 'invalid-input'].map((j) => path.join('judge', j));
+  const breaches = modules()
+    .filter((m) => ['cli', 'batch'].includes(folderOf(m)))
+    .flatMap((m) => importsOf(m).filter((i) => folderOf(i) === 'probe' || judging.includes(i)).map((i) => `${m} imports ${i}`));
+  assert.deepEqual(breaches, []);
 });
