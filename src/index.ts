@@ -35,6 +35,8 @@ export { judgeAddress } from './judge/judge-address.js';
 export { PROBLEMS, problem, type ProblemKind } from './judge/problem-catalogue.js';
 export { renderJson } from './render/json.js';
 export { renderText } from './render/text.js';
+export { FORMATS, APPENDABLE_FORMATS, isAppendable, isFormat, loadRenderer, type Format } from './render/formats.js';
+export { renderAll, type ReportRenderer, type StreamedRenderer, type TotalsFirstRenderer, type RenderOptions, type ReportTotals, type ReportLayout } from './render/report-renderer.js';
 export { sanitize } from './render/sanitize.js';
 export * from './model/headers.js';
 export { analyseMessages, headersExitStatus } from './headers/analyse.js';

@@ -8,7 +8,7 @@ export const EXIT = {
   USAGE: 2,
   /** Some result could not be determined (DNS failure, no address reachable) and none failed. */
   UNDETERMINED: 3,
-  /** A batch stopped by SIGINT/SIGTERM; the rows finished so far are in the output. */
+  /** A run stopped by SIGINT/SIGTERM; the reports and rows finished so far are in the output. */
   INTERRUPTED: 130,
   /** A bug in mxprobe: please report it. */
   INTERNAL: 70,

@@ -28,7 +28,7 @@ Exit codes:
   3    some result could not be determined (DNS failure, nothing reachable), none failed
   70   internal error in mxprobe (please report it; MXPROBE_DEBUG=1 prints the stack)
   74   the report could not be written (disk full, I/O error on --output or stdout)
-  130  interrupted by SIGINT/SIGTERM (a batch keeps the rows it finished)
+  130  interrupted by SIGINT/SIGTERM (the reports and rows finished are kept)
   141  standard output was closed by its reader (mxprobe ... | head)
 
 Options that take seconds accept fractions; deadlines are at least ${MIN_TIMEOUT_SECONDS} s,
