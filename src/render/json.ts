@@ -7,6 +7,11 @@ import { SCHEMA_VERSION, type Report } from '../model/report.js';
 import type { DomainResult } from '../model/domain.js';
 import { withoutTranscripts } from './without-transcripts.js';
 
+/**
+ * How renderJson writes. May be left out.
+ *
+ * @example const options: JsonOptions = { transcript: true };
+ */
 export interface JsonOptions {
   /** Keep each address's SMTP transcript. */
   transcript: boolean;
@@ -24,11 +29,16 @@ export function domainJson(domain: DomainResult): string {
   return escapeUnsafeJson(JSON.stringify(domain));
 }
 
-/** @example renderJson([result], { transcript: false }) // '{\n  "schemaVersion": 2, ...' */
-export function renderJson(domains: readonly DomainResult[], options: JsonOptions): string {
+/**
+ * The JSON report of `domains`; without the SMTP transcripts unless `transcript`.
+ *
+ * @example JSON.parse(renderJson([result])).schemaVersion // 2
+ * @example renderJson([result], { transcript: true })
+ */
+export function renderJson(domains: readonly DomainResult[], options: Partial<JsonOptions> = {}): string {
   const report: Report = {
     schemaVersion: SCHEMA_VERSION,
-    domains: options.transcript ? [...domains] : domains.map(withoutTranscripts),
+    domains: options.transcript === true ? [...domains] : domains.map(withoutTranscripts),
   };
   return `${escapeUnsafeJson(JSON.stringify(report, null, 2))}\n`;
 }

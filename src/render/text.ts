@@ -16,6 +16,11 @@ import { sanitize } from './sanitize.js';
 import { allProblems } from '../judge/all-problems.js';
 import { displayWidth, wrapWidth } from './text-width.js';
 
+/**
+ * How renderText writes: colour, transcripts, width. Every field may be left out.
+ *
+ * @example const options: TextOptions = { colorLevel: 0, transcript: false, columns: 100 };
+ */
 export interface TextOptions {
   /** 0 no colour; 1 basic 16 colours or more. */
   colorLevel: 0 | 1 | 2 | 3;
@@ -251,9 +256,15 @@ export function transcriptLines(entries: readonly TranscriptEntry[], c: ChalkIns
   });
 }
 
-/** @example renderText([result], { colorLevel: 0, transcript: false, columns: process.stdout.columns }) */
-export function renderText(results: readonly DomainResult[], options: TextOptions): string {
-  const c = new Chalk({ level: options.colorLevel });
+/**
+ * The text report of `results`; by default without colour or transcripts, for a width of
+ * TEXT_COLUMNS_NOT_A_TERMINAL.
+ *
+ * @example renderText([result])
+ * @example renderText([result], { colorLevel: 1, transcript: false, columns: process.stdout.columns })
+ */
+export function renderText(results: readonly DomainResult[], options: Partial<TextOptions> = {}): string {
+  const c = new Chalk({ level: options.colorLevel ?? 0 });
   const columns = options.columns ?? TEXT_COLUMNS_NOT_A_TERMINAL;
   const domains = results.map((result) => {
     const lines = [verdictLine(result, c)];
@@ -262,7 +273,7 @@ export function renderText(results: readonly DomainResult[], options: TextOption
     const problems = allProblems(result);
     if (problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(problems, c));
     lines.push(...policyLines(result, c));
-    if (options.transcript) {
+    if (options.transcript === true) {
       for (const a of result.mx.flatMap((h) => h.addresses)) {
         lines.push(c.bold(`Transcript ${sanitize(a.host)} [${a.ip}]:${a.port}`), ...transcriptLines(a.transcript ?? [], c));
       }
