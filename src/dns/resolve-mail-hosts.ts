@@ -39,7 +39,11 @@ export const MAX_DOMAIN_QUERIES = 8;
 /** An address found for a host. @example const a: Address = { ip: '192.0.2.25', family: 4 }; */
 export type Address = { ip: string; family: 4 | 6 };
 
-/** One MX host (or the domain itself, for an implicit MX) with the addresses chosen to probe. @example hosts[0].addresses // [{ ip: '192.0.2.25', family: 4 }] */
+/**
+ * One MX host (or the domain itself, for an implicit MX) with the addresses chosen to probe.
+ *
+ * @example const first: MailHost | undefined = (await resolveMailHosts('example.com', resolver)).hosts[0]; // first?.addresses: [{ ip: '192.0.2.25', family: 4 }]
+ */
 export interface MailHost {
   host: string;
   preference: number;

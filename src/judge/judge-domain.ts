@@ -116,7 +116,7 @@ export function relativeTo(pass: boolean | null, problems: Problem[]): Problem[]
  * policy (c) tls-required, --warn-days 30). Pure.
  *
  * @example judgeDomain(facts, {}, new Date()).pass // true | false | null, against policy (c)
- * @example judgeDomain(facts, { required: parseRequirement('verify') ?? [] }, new Date('2027-01-01')).level // 'none' | 'encrypt' | 'verify' | null
+ * @example judgeDomain(facts, { required: ['verify'], warnDays: 14 }, new Date('2027-01-01')).level // 'none' | 'encrypt' | 'verify' | null
  */
 export function judgeDomain(facts: DomainFacts, given: Partial<JudgePolicy>, now: Date): DomainResult {
   const policy = judgePolicy(given);
