@@ -1,8 +1,13 @@
 // Bundles the CLI so start-up reads a few modules instead of hundreds: the entry holds
 // only option parsing, and the probe, the DNS library and the table renderer are chunks
 // loaded when needed. The library entry (dist/index.js) is built apart, so that it shares
-// no chunk with the CLI and cannot pull code into the CLI's start-up path.
+// no chunk with the CLI and cannot pull code into the CLI's start-up path. Its type
+// declarations (dist/types/, what package.json `types` and `exports` name) are emitted by
+// tsc from src/index.ts and every module it reaches (tsconfig.build.json).
+import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
 // Start clean: chunk names carry hashes, so old chunks would pile up and be published.
@@ -19,7 +24,19 @@ const common = {
   banner: { js: "import { createRequire as __mxprobeCreateRequire } from 'node:module'; const require = __mxprobeCreateRequire(import.meta.url);" },
 };
 
+/** tsc, declarations only: a type error fails the build, and its message is shown. */
+async function declarations() {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  try {
+    await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { maxBuffer: 16 * 1024 * 1024 });
+  } catch (err) {
+    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw new Error('type declarations: tsc -p tsconfig.build.json failed');
+  }
+}
+
 await Promise.all([
   build({ ...common, entryPoints: { mxprobe: 'src/cli/main.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]' }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' }),
+  declarations(),
 ]);

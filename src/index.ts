@@ -1,8 +1,12 @@
 /**
- * mxprobe's library API: gather facts about a mail domain, judge them, render them.
+ * mxprobe's library API: gather facts about a mail domain (probeDomain, probeServer,
+ * probeAddress; DNS through any Resolver), judge them at a given moment (judgeDomain: pure),
+ * render them (renderText, renderJson); and analyse a delivered message's Received headers
+ * (analyseMessages). README "Library" documents it; every export has a TSDoc @example.
  * @example
- * const facts = await probeDomain('example.com', 'example.com', new DnsResolver(), options);
- * const result = judgeDomain(facts, { required: ['tls-required'], warnDays: 30 }, new Date());
+ * const facts = await probeDomain('example.com', 'example.com');
+ * const result = judgeDomain(facts, { required: ['verify'] }, new Date());
+ * console.log(renderText([result]));
  */
 export type * from './model/problem.js';
 export type * from './model/dns.js';
@@ -19,26 +23,33 @@ export * from './model/dns-rcode.js';
 export * from './model/levels.js';
 export * from './model/tls-protocols.js';
 export * from './model/cipher-classes.js';
-export { normalizeDomain } from './input/normalize-domain.js';
-export { DnsResolver } from './dns/resolver.js';
+export { normalizeDomain, type NormalizedDomain } from './input/normalize-domain.js';
+export { DnsResolver, type DnsResolverOptions } from './dns/resolver.js';
+export type { DnsServer } from './dns/server-address.js';
+export type { QueryType } from './dns/wire.js';
 export { ReplayResolver, type ReplayZone, type ReplayRecordSet } from './dns/replay-resolver.js';
 export type { Resolver, LookupResult, MxRecord } from './dns/resolver-api.js';
-export { resolveMailHosts } from './dns/resolve-mail-hosts.js';
-export { probeAddress, type ProbeOptions, type AddressTarget } from './probe/probe-address.js';
-export { probeDomain, probeServer, type DomainProbeOptions } from './probe/probe-domain.js';
-export { makeTrustStore, readCaFile } from './cert/trust-store.js';
-export { matchHostName } from './rules/name-match.js';
+export { resolveMailHosts, type Address, type AddressFamilies, type MailHost, type MailHosts, type MailHostOptions } from './dns/resolve-mail-hosts.js';
+export { probeAddress, type ProbeOptions, type AddressTarget, type DialogueOptions } from './probe/probe-address.js';
+export type { ProbeClock } from './probe/probe-run.js';
+export { STAGE_CAPS, type StageCaps } from './probe/stage-deadlines.js';
+export { PROBE_DEFAULTS } from './probe/probe-defaults.js';
+export { probeDomain, probeServer, type DomainProbeOptions, type ServerTarget } from './probe/probe-domain.js';
+export { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from './cert/trust-store.js';
+export { matchHostName, type NameMatch } from './rules/name-match.js';
 export { judgeDomain } from './judge/judge-domain.js';
+export { DEFAULT_JUDGE_POLICY } from './judge/judge-policy.js';
 export { SENDER_POLICIES, judgePolicies, parseRequirement, requirementMet, requirementText, satisfies, senderPolicy, type SenderPolicy, type PolicyContext } from './judge/sender-policies.js';
 export { allProblems } from './judge/all-problems.js';
-export { judgeAddress } from './judge/judge-address.js';
+export { judgeAddress, type JudgePolicy } from './judge/judge-address.js';
 export { PROBLEMS, problem, type ProblemKind } from './judge/problem-catalogue.js';
-export { renderJson } from './render/json.js';
-export { renderText } from './render/text.js';
+export { renderJson, type JsonOptions } from './render/json.js';
+export { renderText, type TextOptions } from './render/text.js';
 export { FORMATS, APPENDABLE_FORMATS, isAppendable, isFormat, loadRenderer, type Format } from './render/formats.js';
 export { renderAll, type ReportRenderer, type StreamedRenderer, type TotalsFirstRenderer, type RenderOptions, type ReportTotals, type ReportLayout } from './render/report-renderer.js';
 export { sanitize } from './render/sanitize.js';
 export * from './model/headers.js';
 export { analyseMessages, headersExitStatus } from './headers/analyse.js';
-export { renderHeadersText } from './render/headers-text.js';
+export { HEADER_LIMITS, type HeaderLimits } from './headers/read-message.js';
+export { renderHeadersText, type HeadersTextOptions } from './render/headers-text.js';
 export { renderHeadersJson } from './render/headers-json.js';

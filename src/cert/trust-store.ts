@@ -11,6 +11,13 @@ import { quote } from '../render/sanitize.js';
 import { subjectKeyOf } from './certificate-fields.js';
 import { CertificateCache, type ParsedCertificate } from './parsed-certificate.js';
 
+/**
+ * The trust anchors of a run, made by makeTrustStore and passed to every probe
+ * (ProbeOptions.trust). For a library user it is a handle: the members marked internal are
+ * the probe's business and are left out of the published declarations.
+ *
+ * @example const trust: TrustStore = makeTrustStore(readCaFile('partner-ca.pem'));
+ */
 export interface TrustStore {
   /**
    * One TLS context for every handshake of a run: these anchors, TLS 1.0 and up, every
@@ -25,16 +32,22 @@ export interface TrustStore {
    * NODE_EXTRA_CA_CERTS, then --ca-file. The index is built on first use (each anchor's subject
    * read from its DER, ~1-2 ms for all); an anchor is parsed, into `certificates`, only when it
    * is a candidate issuer.
+   * @internal
    */
   anchorsNamed(nameKey: string): readonly ParsedCertificate[];
-  /** The run's decoded certificates, by DER (anchors included). */
+  /**
+   * The run's decoded certificates, by DER (anchors included).
+   * @internal
+   */
   certificates: CertificateCache;
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** An unusable --ca-file, in words for the user. @example throw new TrustStoreError('--ca-file ca.pem holds no PEM certificate') */
-export class TrustStoreError extends Error {}
+export class TrustStoreError extends Error {
+  override name = 'TrustStoreError';
+}
 
 /** Largest certificate file read (--ca-file, NODE_EXTRA_CA_CERTS); a system bundle is about 200 KiB. */
 export const MAX_CA_FILE_BYTES = 16 * 1024 * 1024;

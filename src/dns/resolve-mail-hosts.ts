@@ -14,6 +14,7 @@ import { specialPurpose } from '../input/special-addresses.js';
 import { mapLimit } from '../concurrency/map-limit.js';
 import { addressLiteral, hostNameProblem, isLocalhostName } from './host-name.js';
 import type { LookupResult, Resolver } from './resolver-api.js';
+import { defaultResolver } from './default-resolver.js';
 
 /** The families -4/-6 leave to probe. @example const both: AddressFamilies = { ipv4: true, ipv6: true }; */
 export type AddressFamilies = { ipv4: boolean; ipv6: boolean };
@@ -38,7 +39,11 @@ export const MAX_DOMAIN_QUERIES = 8;
 /** An address found for a host. @example const a: Address = { ip: '192.0.2.25', family: 4 }; */
 export type Address = { ip: string; family: 4 | 6 };
 
-/** One MX host (or the domain itself, for an implicit MX) with the addresses chosen to probe. @example hosts[0].addresses // [{ ip: '192.0.2.25', family: 4 }] */
+/**
+ * One MX host (or the domain itself, for an implicit MX) with the addresses chosen to probe.
+ *
+ * @example const first: MailHost | undefined = (await resolveMailHosts('example.com', resolver)).hosts[0]; // first?.addresses: [{ ip: '192.0.2.25', family: 4 }]
+ */
 export interface MailHost {
   host: string;
   preference: number;
@@ -140,16 +145,21 @@ const LOOPBACK: readonly Address[] = [
 ];
 
 /**
- * Any Resolver will do: DnsResolver on the wire, ReplayResolver in process.
+ * Where `domain`'s mail goes: its MX hosts (at most MAX_MX_HOSTS) and the addresses of each to
+ * probe. Any Resolver will do: DnsResolver on the wire, ReplayResolver in process; default one
+ * DnsResolver for the process (the system's servers). `families` default both. Never rejects
+ * for what DNS answers: a failed look-up is in `queries` and the `outcome`.
  *
- * @example await resolveMailHosts('example.com', new DnsResolver(), { ipv4: true, ipv6: true })
+ * @example await resolveMailHosts('example.com')
+ * @example await resolveMailHosts('example.com', new ReplayResolver(zone), { ipv4: true, ipv6: false }, { allowSpecialAddresses: true })
  */
 export async function resolveMailHosts(
   domain: string,
-  resolver: Resolver,
-  families: AddressFamilies,
+  resolver?: Resolver,
+  families: AddressFamilies = { ipv4: true, ipv6: true },
   options: MailHostOptions = {},
 ): Promise<MailHosts> {
+  resolver ??= await defaultResolver();
   const { signal } = options;
   const mx = await resolver.mx(domain, signal);
   const queries: DnsQueryFacts[] = [mx.facts];

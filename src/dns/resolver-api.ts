@@ -5,10 +5,13 @@
  * prober (resolveMailHosts, probeDomain, probeServer) takes any Resolver.
  */
 import type { DnsQueryFacts } from '../model/dns.js';
-import type { MxData } from './wire.js';
 
 /** One MX record: preference and exchange ('' for a null MX). @example const r: MxRecord = { preference: 10, exchange: 'mx.example.com' }; */
-export type MxRecord = MxData;
+export interface MxRecord {
+  preference: number;
+  /** The host name, without trailing dot; '' for a null MX (RFC 7505). */
+  exchange: string;
+}
 
 /** A look-up's facts (for the report) and its records (to act on). @example (await resolver.addresses('mx.example.com', 'A')).records // ['192.0.2.25'] */
 export interface LookupResult<T> {

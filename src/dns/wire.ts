@@ -9,7 +9,11 @@
  */
 import { isIPv6 } from 'node:net';
 
-/** The record types mxprobe asks for. @example encodeQuery(1, 'example.com', 'MX' satisfies QueryType) */
+/**
+ * The record types mxprobe asks for.
+ *
+ * @example const asked = (resolver: ReplayResolver) => resolver.queries.map((q) => `${q.name} ${q.type satisfies QueryType}`); // ['example.com MX', 'mx.example.com A', …]
+ */
 export type QueryType = 'A' | 'AAAA' | 'MX';
 
 /** The data of an MX record. @example const mx: MxData = { preference: 10, exchange: 'mx.example.com' }; */

@@ -6,6 +6,11 @@
  * is capped (HEADER_LIMITS), so memory does not grow with the input and time is linear in it.
  */
 
+/**
+ * The caps of `mxprobe headers` (HEADER_LIMITS), each a bound on what one input may cost.
+ *
+ * @example analyseMessages(readFileSync('huge.mbox'), new Date(), { messages: 100, inputBytes: 8 * 1024 * 1024 } satisfies Partial<HeaderLimits>)
+ */
 export interface HeaderLimits {
   /** Characters of one message's header block read; the rest is not read (HEADER_TOO_LARGE). */
   headerChars: number;

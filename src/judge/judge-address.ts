@@ -12,9 +12,16 @@ import { isWeakSignature } from '../rules/signature-strength.js';
 import { failureCode, problem } from './problem-catalogue.js';
 import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';
+import { judgedAt, judgePolicy } from './judge-policy.js';
 import { tlsProtocol } from '../model/tls-protocols.js';
 import { cipherWeaknesses } from '../model/cipher-classes.js';
 
+/**
+ * What a domain is judged against: the sender policies it must satisfy, and when a certificate
+ * expires soon. Every field may be left out where a judge takes it (DEFAULT_JUDGE_POLICY).
+ *
+ * @example const policy: JudgePolicy = { required: parseRequirement('b,d') ?? ['verify'], warnDays: 14 };
+ */
 export interface JudgePolicy {
   /** The sender policies each domain must satisfy (judge/sender-policies.ts parseRequirement). */
   required: Requirement;
@@ -229,9 +236,14 @@ function failureProblem(facts: AddressFacts, where: string, at: AddressPlace): P
 }
 
 /**
- * @example judgeAddress(facts, { required: ['tls-required'], warnDays: 30 }, new Date('2026-01-01'))
+ * The judged address at `now`: its level and problems. `policy` may leave anything out
+ * (judge/judge-policy.ts: --warn-days 30). Pure.
+ *
+ * @example judgeAddress(facts, { warnDays: 14 }, new Date('2026-01-01')).level // 'verify'
  */
-export function judgeAddress(facts: AddressFacts, policy: JudgePolicy, now: Date): AddressResult {
+export function judgeAddress(facts: AddressFacts, given: Partial<JudgePolicy>, now: Date): AddressResult {
+  const policy = judgePolicy(given);
+  judgedAt(now);
   const at: AddressPlace = { scope: 'address', host: facts.host, ip: facts.ip };
   const where = `${facts.host} [${facts.ip}]`;
   const problems: Problem[] = [];

@@ -12,6 +12,7 @@ import type { Problem, ProblemPlace } from '../model/problem.js';
 import { lowestLevel } from '../model/levels.js';
 import { judgeAddress, type JudgePolicy } from './judge-address.js';
 import { problem } from './problem-catalogue.js';
+import { judgedAt, judgePolicy } from './judge-policy.js';
 import { judgePolicies, requirementMet, requirementText } from './sender-policies.js';
 
 const familyOption = (family: 4 | 6) => (family === 4 ? '-6' : '-4');
@@ -110,9 +111,16 @@ export function relativeTo(pass: boolean | null, problems: Problem[]): Problem[]
 }
 
 /**
- * @example judgeDomain(facts, { required: ['verify'], warnDays: 30 }, new Date())
+ * The judged domain at `now` (a parameter: judge the same facts at another moment, e.g. to see
+ * what a certificate's expiry will do). `policy` may leave anything out (judge/judge-policy.ts:
+ * policy (c) tls-required, --warn-days 30). Pure.
+ *
+ * @example judgeDomain(facts, {}, new Date()).pass // true | false | null, against policy (c)
+ * @example judgeDomain(facts, { required: ['verify'], warnDays: 14 }, new Date('2027-01-01')).level // 'none' | 'encrypt' | 'verify' | null
  */
-export function judgeDomain(facts: DomainFacts, policy: JudgePolicy, now: Date): DomainResult {
+export function judgeDomain(facts: DomainFacts, given: Partial<JudgePolicy>, now: Date): DomainResult {
+  const policy = judgePolicy(given);
+  judgedAt(now);
   const mx = facts.mx.map((host) => ({ ...host, addresses: host.addresses.map((a) => judgeAddress(a, policy, now)) }));
   const level = lowestLevel(mx.flatMap((host) => host.addresses.flatMap((a) => (a.level === null ? [] : [a.level]))));
   // The domain's own problems; each address keeps its own (allProblems joins them for renderers).

@@ -8,6 +8,11 @@ import type { Problem, ProblemCode, ProblemPlace, Severity } from '../model/prob
 import type { ProbeFailure } from '../model/smtp.js';
 import { HEADER_LIMITS } from '../headers/read-message.js';
 
+/**
+ * A code of the catalogue: its severity, the command that reports it and what to do about it.
+ *
+ * @example const kind: ProblemKind = PROBLEMS.CERT_EXPIRED; // kind.severity: 'error'
+ */
 export interface ProblemKind {
   severity: Severity;
   /** The command that reports it: `probe` (domains, --server, --input) or `headers` (`mxprobe headers`). */

@@ -21,14 +21,22 @@ import type { DomainFacts, DomainOutcome, MxHostFacts } from '../model/domain.js
 import { meetsLevel, type Level } from '../model/levels.js';
 import type { AddressDelivery, PolicyLetter, PolicyOutcome, Requirement, SenderPolicyId, Share } from '../model/policy.js';
 
-/** What a policy's judge may read besides the address (its `dane` outcome): its MX host's facts (`tlsa`) and the domain's (`mtaSts`); DANE and MTA-STS judges will. */
+/**
+ * What a policy's judge may read besides the address (its `dane` outcome): its MX host's facts (`tlsa`) and the domain's (`mtaSts`); DANE and MTA-STS judges will.
+ *
+ * @example const deliversThere = (p: SenderPolicy, address: AddressResult, context: PolicyContext) => p.atAddress(address, context)?.delivered ?? null;
+ */
 export interface PolicyContext {
   host: MxHostFacts<AddressResult>;
   /** The domain's facts: its outcome, DNS answers and, once a later version fills them, `mtaSts` and `tlsRpt`. */
   domain: Pick<DomainFacts, 'domain' | 'outcome' | 'mx' | 'dns' | 'mtaSts' | 'tlsRpt'>;
 }
 
-/** One sender policy: a row of the table. */
+/**
+ * One sender policy: a row of the table.
+ *
+ * @example const d: SenderPolicy = senderPolicy('verify'); // d.promises: { encrypted: true, authenticated: true }
+ */
 export interface SenderPolicy {
   id: SenderPolicyId;
   letter: PolicyLetter;

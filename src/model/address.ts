@@ -10,7 +10,11 @@ import type { DaneOutcome } from './dane.js';
 import type { ProbeFailure, SmtpReply, StageTimings, TranscriptEntry } from './smtp.js';
 import type { ModernTlsFacts, TlsFacts, TlsMode } from './tls.js';
 
-/** What probing one IP address of one MX host found. */
+/**
+ * What probing one IP address of one MX host found.
+ *
+ * @example const protocolAt = (a: AddressFacts) => a.tls?.protocol ?? null; // 'TLSv1.3', or null without TLS
+ */
 export interface AddressFacts {
   ip: string;
   family: 4 | 6;
@@ -47,6 +51,12 @@ export interface AddressFacts {
   transcript?: TranscriptEntry[];
 }
 
+/**
+ * One address judged (judgeAddress): its facts, the certificate with its verdict, the level
+ * reached and its problems.
+ *
+ * @example const belowVerify = (addresses: AddressResult[]) => addresses.filter((a) => a.level !== 'verify').map((a) => `${a.host} [${a.ip}]`);
+ */
 export interface AddressResult extends Omit<AddressFacts, 'certificate'> {
   certificate: (CertificateFacts & CertificateVerdict) | null;
   /** Level reached at this address; null when it could not be determined (not reachable). */

@@ -4,7 +4,11 @@
  * Types only. Field names are a public contract (README "JSON format").
  */
 
-/** One certificate of the chain, as decoded; time-dependent judgements live in CertificateVerdict. */
+/**
+ * One certificate of the chain, as decoded; time-dependent judgements live in CertificateVerdict.
+ *
+ * @example const dnsNames = (c: CertificateInfo) => c.san.filter((n) => n.startsWith('DNS:')); // ['DNS:mx.example.com']
+ */
 export interface CertificateInfo {
   /** Distinguished names in one-line form, e.g. "CN=mx.example.com, O=Example". */
   subject: string;
@@ -54,7 +58,11 @@ export interface CertificateInfo {
   pem: string;
 }
 
-/** A certificate of the verification path, with the check of its link to the next one. */
+/**
+ * A certificate of the verification path, with the check of its link to the next one.
+ *
+ * @example const endsAtAnchor = (path: PathCertificate[]) => path.at(-1)?.inTrustStore === true;
+ */
 export interface PathCertificate extends CertificateInfo {
   /**
    * Its signature verifies with the public key of the next certificate of the path. Null where
@@ -64,6 +72,12 @@ export interface PathCertificate extends CertificateInfo {
   signatureValid: boolean | null;
 }
 
+/**
+ * The certificates of one TLS session: the chain as the server sent it, and the verification
+ * path built from it.
+ *
+ * @example const intermediatesSent = (c: CertificateFacts) => (c.chainSource === 'presented' ? c.chain.length - 1 : null);
+ */
 export interface CertificateFacts {
   /**
    * The certificates exactly as the server sent them, in its order, leaf first (read from
@@ -91,6 +105,11 @@ export interface CertificateFacts {
   verifiedAt: string;
 }
 
+/**
+ * The certificate judged at a moment (judgeAddress): trust, name match and validity.
+ *
+ * @example const authenticated = (c: CertificateVerdict) => c.trusted && c.nameMatch; // what policy (d) needs of the certificate
+ */
 export interface CertificateVerdict {
   /**
    * The path verified at the judged moment as OpenSSL verifies it (`openssl verify -purpose

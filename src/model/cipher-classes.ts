@@ -6,7 +6,11 @@
  * column (a grading tier, say) is an edit of the rows.
  */
 
-/** One class of weakness. */
+/**
+ * One class of weakness.
+ *
+ * @example const broken: CipherClassRow[] = cipherClasses('EDH-RSA-DES-CBC3-SHA').filter((c) => c.status === 'broken'); // the '3des' row
+ */
 export interface CipherClassRow {
   readonly id: 'null' | 'export' | 'rc4' | 'rc2' | '3des' | 'des' | 'md5' | 'anonymous' | 'cbc';
   /** How the weakness is named to a person ('RC4', '3DES', 'NULL encryption', …). */

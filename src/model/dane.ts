@@ -6,7 +6,11 @@
  */
 import type { DnssecState } from './dns.js';
 
-/** One TLSA record (RFC 6698 §2.1), as published. */
+/**
+ * One TLSA record (RFC 6698 §2.1), as published.
+ *
+ * @example const daneEe: TlsaRecord = { usage: 3, selector: 1, matchingType: 1, data: '8cb0fc6c527506a053f4f14c8464bebbd6dede2738d11468dd953d7d6a3021f1' };
+ */
 export interface TlsaRecord {
   /** Certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE (RFC 7218); SMTP uses 2 and 3 (RFC 7672 §3.1). */
   usage: number;
@@ -18,7 +22,11 @@ export interface TlsaRecord {
   data: string;
 }
 
-/** The TLSA RRset of one MX host: `_25._tcp.HOST` (RFC 7672 §2.2), with how far DNSSEC vouches for it. */
+/**
+ * The TLSA RRset of one MX host: `_25._tcp.HOST` (RFC 7672 §2.2), with how far DNSSEC vouches for it.
+ *
+ * @example const daneApplies = (t: TlsaFacts) => t.dnssec === 'secure' && t.records.length > 0;
+ */
 export interface TlsaFacts {
   /** The name asked, e.g. "_25._tcp.mx.example.com" (after CNAMEs, the owner of the answer). */
   name: string;
@@ -30,7 +38,11 @@ export interface TlsaFacts {
   error: string | null;
 }
 
-/** The DANE outcome of one address: its certificate chain against its host's TLSA records (RFC 7672 §3). */
+/**
+ * The DANE outcome of one address: its certificate chain against its host's TLSA records (RFC 7672 §3).
+ *
+ * @example const daneSenderDelivers = (d: DaneOutcome) => d.status !== 'failed';
+ */
 export interface DaneOutcome {
   /**
    * `verified`: a usable TLSA record matches; `failed`: usable records exist and none matches (a

@@ -7,10 +7,16 @@
  * The DNSSEC state of an answer (RFC 4035 §4.3): `secure` (a chain of trust from an anchor
  * validated it), `insecure` (provably unsigned), `bogus` (signed, and validation failed),
  * `indeterminate` (no trust anchor covers it, or the resolver could not tell).
+ *
+ * @example const state: DnssecState = 'insecure'; // provably unsigned: DANE does not apply
  */
 export type DnssecState = 'secure' | 'insecure' | 'bogus' | 'indeterminate';
 
-/** One DNS query as it was asked and answered. */
+/**
+ * One DNS query as it was asked and answered.
+ *
+ * @example const failed = (facts: DomainFacts) => facts.dns.filter((q: DnsQueryFacts) => q.rcode !== 'NOERROR').map((q) => `${q.name} ${q.type} ${q.rcode}`);
+ */
 export interface DnsQueryFacts {
   name: string;
   type: 'MX' | 'A' | 'AAAA';

@@ -11,6 +11,12 @@ import type { Problem } from './problem.js';
 import type { TlsaFacts } from './dane.js';
 import type { MtaStsFacts, TlsRptFacts } from './mta-sts.js';
 
+/**
+ * One MX host of a domain: its name and preference, the addresses probed (facts, or judged:
+ * `A`) and those left out.
+ *
+ * @example const hosts = (facts: DomainFacts) => facts.mx.map((h: MxHostFacts) => `${h.preference} ${h.host}`); // ['10 mx1.example.com', '20 mx2.example.com']
+ */
 export interface MxHostFacts<A = AddressFacts> {
   /** A-label host name without trailing dot. */
   host: string;
@@ -29,7 +35,11 @@ export interface MxHostFacts<A = AddressFacts> {
   tlsa?: TlsaFacts;
 }
 
-/** An address found in DNS and not probed. */
+/**
+ * An address found in DNS and not probed.
+ *
+ * @example const special = (h: MxHostFacts) => (h.skipped ?? []).filter((s: SkippedAddress) => s.reason === 'special-purpose').map((s) => `${s.ip} (${s.range})`); // ['10.0.0.25 (private-use)']
+ */
 export interface SkippedAddress {
   ip: string;
   family: 4 | 6;
@@ -45,7 +55,11 @@ export interface SkippedAddress {
   block?: string;
 }
 
-/** An MX target that is not a host name a sender would use. */
+/**
+ * An MX target that is not a host name a sender would use.
+ *
+ * @example const target: UnusableTarget = { kind: 'ip-literal', detail: 'an IP address (192.0.2.1) where a host name belongs' };
+ */
 export interface UnusableTarget {
   /** ip-literal: an IP address where a host name belongs (MX_IP_LITERAL); invalid-name: not a host name (DNS_MALFORMED). */
   kind: 'ip-literal' | 'invalid-name';
@@ -53,6 +67,12 @@ export interface UnusableTarget {
   detail: string;
 }
 
+/**
+ * What became of a domain: probed, or why not (no such domain, a null MX, a DNS failure, no
+ * usable mail host, …).
+ *
+ * @example const acceptsMail = (outcome: DomainOutcome) => outcome !== 'nxdomain' && outcome !== 'null-mx';
+ */
 export type DomainOutcome =
   /** MX (or implicit MX) hosts found and probed. */
   | 'probed'
@@ -69,6 +89,12 @@ export type DomainOutcome =
   /** Batch input row that is not a domain (problem INVALID_INPUT): nothing was probed. */
   | 'invalid-input';
 
+/**
+ * Everything probing a domain found (probeDomain, probeServer): facts only, to be judged at any
+ * moment (judgeDomain).
+ *
+ * @example const facts: DomainFacts = await probeDomain('example.com', 'example.com'); // facts.outcome: 'probed'
+ */
 export interface DomainFacts {
   /** Normalised A-label domain. */
   domain: string;
@@ -89,6 +115,12 @@ export interface DomainFacts {
   tlsRpt?: TlsRptFacts;
 }
 
+/**
+ * A domain judged (judgeDomain): its facts, its level, `pass` against the requirement, its own
+ * problems and the verdict per sender policy.
+ *
+ * @example const result: DomainResult = judgeDomain(facts, { required: ['verify'] }, new Date()); // result.pass: true | false | null
+ */
 export interface DomainResult extends Omit<DomainFacts, 'mx'> {
   mx: MxHostFacts<AddressResult>[];
   /** Lowest level over all reachable addresses (the highest of none < encrypt < verify every one reached); null when undetermined or no mail host. */
@@ -114,6 +146,11 @@ export interface DomainResult extends Omit<DomainFacts, 'mx'> {
   source?: BatchSource;
 }
 
+/**
+ * Where a batch row came from: its line and its other columns.
+ *
+ * @example const origin = (r: DomainResult) => (r.source === undefined ? 'command line' : `line ${r.source.line}`);
+ */
 export interface BatchSource {
   /** 1-based line of the input where the row starts. */
   line: number;

@@ -20,6 +20,8 @@ import type { TlsVersion } from './tls-protocols.js';
  * - `qmail`: qmail-tls's `with (ECDHE-RSA-AES256-GCM-SHA384 encrypted) SMTP`;
  * - `rfc3848-only`: no TLS notation; only the `with` keyword (RFC 3848, RFC 6531 §3.7.3) told;
  * - `unknown`: nothing recognised: `encrypted` is null, never guessed.
+ *
+ * @example const writtenBy = (hop: Hop): ReceivedFormat => hop.format; // 'postfix'
  */
 export type ReceivedFormat =
   | 'postfix'
@@ -39,10 +41,16 @@ export type ReceivedFormat =
  * it: 'yes' verified OK, 'no' the client presented none, 'fail' presented but not verified,
  * 'not-requested' the server did not ask. Between MTAs the client rarely has one: this says
  * nothing about whether the sender verified the receiver's certificate.
+ *
+ * @example const clientVerified = (hop: Hop): ClientCertVerified | null => hop.tls?.verified ?? null; // 'not-requested'
  */
 export type ClientCertVerified = 'yes' | 'no' | 'fail' | 'not-requested';
 
-/** The TLS facts one Received field recorded; fields it did not record are null. */
+/**
+ * The TLS facts one Received field recorded; fields it did not record are null.
+ *
+ * @example const tlsOf = (hop: Hop): HopTls | null => hop.tls; // { protocol: 'TLSv1.3', version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: 256, … }
+ */
 export interface HopTls {
   /** The protocol as written: 'TLSv1.3', 'TLS1_2', 'TLS1.3', 'TLSv1/SSLv3'. */
   protocol: string | null;
@@ -59,7 +67,11 @@ export interface HopTls {
   raw: string;
 }
 
-/** The sending side, from the `from` clause and its TCP-info comment (RFC 5321 §4.4). */
+/**
+ * The sending side, from the `from` clause and its TCP-info comment (RFC 5321 §4.4).
+ *
+ * @example const sender = (from: HopFrom) => from.reverseName ?? from.helo ?? from.ip ?? '?';
+ */
 export interface HopFrom {
   /** The EHLO/HELO name the client gave (Exim: `helo=`; qmail: `HELO x`), as written. */
   helo: string | null;
@@ -71,7 +83,11 @@ export interface HopFrom {
   localSocket: boolean;
 }
 
-/** The receiving side, from the `by` clause. */
+/**
+ * The receiving side, from the `by` clause.
+ *
+ * @example const receiver = (by: HopBy | null) => by?.host ?? '?';
+ */
 export interface HopBy {
   host: string | null;
   ip: string | null;
@@ -79,7 +95,11 @@ export interface HopBy {
   software: string | null;
 }
 
-/** What one Received field says, read without judging (headers/parse-received.ts). */
+/**
+ * What one Received field says, read without judging (headers/parse-received.ts).
+ *
+ * @example const plaintext = (f: ReceivedFacts) => f.encrypted === false; // null is unknown, never a guess
+ */
 export interface ReceivedFacts {
   /** null when the field has no `from` clause. */
   from: HopFrom | null;
@@ -103,10 +123,18 @@ export interface ReceivedFacts {
   evidence: string;
 }
 
-/** Letter grade of one hop; the table is in judge/judge-hops.ts. */
+/**
+ * Letter grade of one hop; the table is in judge/judge-hops.ts.
+ *
+ * @example const poor = (grade: HopGrade | null) => grade === 'D' || grade === 'F';
+ */
 export type HopGrade = 'A' | 'B' | 'C' | 'D' | 'F';
 
-/** One Received field read from a message: its facts and where it stood. */
+/**
+ * One Received field read from a message: its facts and where it stood.
+ *
+ * @example const oldest = (m: MessageFacts): HopFacts | undefined => m.hops[0];
+ */
 export interface HopFacts extends ReceivedFacts {
   /** 1 is the oldest hop (the bottom Received field), counting up to the newest. */
   order: number;
@@ -121,6 +149,8 @@ export interface HopFacts extends ReceivedFacts {
 /**
  * One hop: a Received field's facts and their judgement. `encrypted` is the judged value: a
  * field cut at its size cap is `null` (unknown) whatever its read part said.
+ *
+ * @example const networkHops = (m: MessageResult) => m.hops.filter((h: Hop) => !h.local);
  */
 export interface Hop extends HopFacts {
   /** The hop stayed inside one host or site (loopback, LMTP, local delivery): no verdict. */
@@ -132,7 +162,11 @@ export interface Hop extends HopFacts {
   problems: Problem[];
 }
 
-/** The message's verdict, over its network hops (local hops excluded). */
+/**
+ * The message's verdict, over its network hops (local hops excluded).
+ *
+ * @example const verdict: HeadersVerdict | undefined = analyseMessages(text).messages[0]?.verdict; // verdict?.allNetworkHopsEncrypted: true | false | null
+ */
 export interface HeadersVerdict {
   /**
    * true every network hop used TLS; false some did not; null when none was plain but some
@@ -162,7 +196,11 @@ export interface HeadersVerdict {
   weakestGrade: HopGrade | null;
 }
 
-/** What reading one message found (headers/read-message.ts, headers/parse-received.ts). */
+/**
+ * What reading one message found (headers/read-message.ts, headers/parse-received.ts).
+ *
+ * @example const size = (m: MessageFacts) => `${m.receivedCount} Received fields in ${m.headerChars} characters of header`;
+ */
 export interface MessageFacts {
   /** The input it came from as given on the command line ('-' standard input); null for text given to the library. */
   file: string | null;
@@ -195,6 +233,11 @@ export interface MessageFacts {
   hops: HopFacts[];
 }
 
+/**
+ * One message judged: its hops graded, its verdict and its problems.
+ *
+ * @example for (const m of analyseMessages(readFileSync('mbox')).messages) console.log(m.index, m.verdict.pass, m.problems.map((p) => p.code));
+ */
 export interface MessageResult extends Omit<MessageFacts, 'hops'> {
   /** Oldest first. */
   hops: Hop[];
@@ -210,10 +253,18 @@ export interface MessageResult extends Omit<MessageFacts, 'hops'> {
  */
 export const HEADERS_SCHEMA_VERSION = 1;
 
-/** What one input was: 'several' only for the totals of several files (`HeadersReport.input`). */
+/**
+ * What one input was: 'several' only for the totals of several files (`HeadersReport.input`).
+ *
+ * @example const kind: HeadersInputKind = analyseMessages(readFileSync('message.eml')).input.kind; // 'message'
+ */
 export type HeadersInputKind = 'mbox' | 'message' | 'headers' | 'empty' | 'several';
 
-/** One input (a file or standard input) as read and judged: its size, its messages, what was left unread. */
+/**
+ * One input (a file or standard input) as read and judged: its size, its messages, what was left unread.
+ *
+ * @example const unread = (input: HeadersInput) => !input.complete; // a cap or a read error left part of it unread
+ */
 export interface HeadersInput {
   /** As given on the command line ('-' standard input); null for text given to the library, or for the totals. */
   file: string | null;
@@ -239,7 +290,11 @@ export interface HeadersInput {
   error: string | null;
 }
 
-/** What reading one input found (headers/analyse.ts), before judging (judge/judge-hops.ts judgeInput). */
+/**
+ * What reading one input found (headers/analyse.ts), before judging (judge/judge-hops.ts judgeInput).
+ *
+ * @example const cut = (f: HeadersInputFacts) => f.inputCut || f.messagesCut;
+ */
 export interface HeadersInputFacts {
   file: string | null;
   kind: Exclude<HeadersInputKind, 'several'>;
@@ -260,6 +315,8 @@ export interface HeadersInputFacts {
 /**
  * The JSON document. The CLI writes it a piece at a time in this key order: `schemaVersion`,
  * `messages` (one message at a time), `inputs`, `input`.
+ *
+ * @example const report: HeadersReport = analyseMessages(readFileSync('mbox'), new Date()); // report.input.pass: true | false
  */
 export interface HeadersReport {
   schemaVersion: typeof HEADERS_SCHEMA_VERSION;

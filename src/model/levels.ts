@@ -3,9 +3,17 @@
  * (none < encrypt < verify), so "at least this level" is a comparison. A domain's level is the
  * highest every reachable address reached; what each sender policy of the partner TLS FAQs
  * does with it is judged per address in judge/sender-policies.ts.
+ *
+ * @example LEVELS.indexOf('encrypt') // 1: none < encrypt < verify
  */
 export const LEVELS = ['none', 'encrypt', 'verify'] as const;
 
+/**
+ * A level: `none` (no TLS), `encrypt` (a TLS session), `verify` (and a verified certificate
+ * naming the host).
+ *
+ * @example const level: Level = 'encrypt'; // meetsLevel(level, 'verify'): false
+ */
 export type Level = (typeof LEVELS)[number];
 
 /** Rank of a level in {@link LEVELS}; higher is stronger. @example levelRank('verify') // 2 */

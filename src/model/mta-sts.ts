@@ -4,7 +4,11 @@
  * DomainFacts.tlsRpt are absent.
  */
 
-/** The domain's MTA-STS facts: its `_mta-sts` TXT record and the policy it points to. */
+/**
+ * The domain's MTA-STS facts: its `_mta-sts` TXT record and the policy it points to.
+ *
+ * @example const enforced = (m: MtaStsFacts) => m.policy?.mode === 'enforce';
+ */
 export interface MtaStsFacts {
   /** The `_mta-sts.DOMAIN` TXT record as published (RFC 8461 §3.1); null when there is none. */
   record: string | null;
@@ -23,7 +27,11 @@ export interface MtaStsFacts {
   error: string | null;
 }
 
-/** The domain's TLS reporting facts: its `_smtp._tls` TXT record (RFC 8460 §3). */
+/**
+ * The domain's TLS reporting facts: its `_smtp._tls` TXT record (RFC 8460 §3).
+ *
+ * @example const reportsTo = (t: TlsRptFacts) => t.rua; // ['mailto:tlsrpt@example.com']
+ */
 export interface TlsRptFacts {
   /** The record as published; null when there is none. */
   record: string | null;

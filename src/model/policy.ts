@@ -8,22 +8,38 @@
  * The sender policies, by id: `plain` (a) never uses TLS; `opportunistic` (b) uses TLS when
  * offered; `tls-required` (c) requires TLS; `verify` (d) requires TLS and verifies the
  * certificate and its name. DANE and MTA-STS senders are rows a later version adds.
+ *
+ * @example const id: SenderPolicyId = 'tls-required'; // policy (c), --require encrypt
  */
 export type SenderPolicyId = 'plain' | 'opportunistic' | 'tls-required' | 'verify';
 
-/** The letter the partner TLS FAQs give a policy: (a)–(d). */
+/**
+ * The letter the partner TLS FAQs give a policy: (a)–(d).
+ *
+ * @example const letter: PolicyLetter = senderPolicy('verify').letter; // 'd'
+ */
 export type PolicyLetter = 'a' | 'b' | 'c' | 'd';
 
 /**
  * What a domain must satisfy: one or more sender policies, in the table's order (`--require`,
  * the batch `require` column). Never empty.
+ *
+ * @example const required: Requirement = parseRequirement('b,d') ?? ['tls-required']; // ['opportunistic', 'verify']
  */
 export type Requirement = readonly SenderPolicyId[];
 
-/** Over the reachable addresses: 'yes' every one, 'partly' some, 'no' none; 'unknown' none could be judged. */
+/**
+ * Over the reachable addresses: 'yes' every one, 'partly' some, 'no' none; 'unknown' none could be judged.
+ *
+ * @example const everywhere = (share: Share | 'n/a') => share === 'yes';
+ */
 export type Share = 'yes' | 'partly' | 'no' | 'unknown';
 
-/** What a sender of one policy does at one reachable address (a policy's judge says it). */
+/**
+ * What a sender of one policy does at one reachable address (a policy's judge says it).
+ *
+ * @example const delivery: AddressDelivery = { delivered: true, encrypted: true, authenticated: false }; // policy (c) at an address whose certificate is not trusted
+ */
 export interface AddressDelivery {
   /** The sender delivers the mail there. */
   delivered: boolean;
@@ -33,7 +49,11 @@ export interface AddressDelivery {
   authenticated: boolean;
 }
 
-/** One row of a domain's verdict per sender policy of the partner TLS FAQs. */
+/**
+ * One row of a domain's verdict per sender policy of the partner TLS FAQs.
+ *
+ * @example const rowD = (r: DomainResult): PolicyOutcome | undefined => r.policies.find((p) => p.id === 'verify'); // rowD(result)?.satisfied
+ */
 export interface PolicyOutcome {
   /** The FAQs' letter, (a)–(d). */
   policy: PolicyLetter;

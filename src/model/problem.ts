@@ -5,7 +5,11 @@
  * Codes are a public contract (README "Problem codes"): add, never rename.
  */
 
-/** Stable problem codes of both commands; the catalogue with severities and hints is judge/problem-catalogue.ts. */
+/**
+ * Stable problem codes of both commands; the catalogue with severities and hints is judge/problem-catalogue.ts.
+ *
+ * @example const code: ProblemCode = 'STARTTLS_NOT_OFFERED'; // PROBLEMS[code].hint says what to fix
+ */
 export type ProblemCode =
   | 'INVALID_INPUT'
   | 'DNS_NXDOMAIN'
@@ -86,6 +90,8 @@ export type ProblemCode =
  *   (the batch input row: INVALID_INPUT, INPUT_EXTRA_FIELDS);
  * - `mxprobe headers`: `message` (the message's header as a whole), `hop` (one Received field),
  *   `input` (the file or standard input as a whole).
+ *
+ * @example const onAddresses = (problems: Problem[]) => problems.filter((p) => p.scope === ('address' satisfies ProblemScope));
  */
 export type ProblemScope = 'domain' | 'host' | 'address' | 'input' | 'message' | 'hop';
 
@@ -93,6 +99,8 @@ export type ProblemScope = 'domain' | 'host' | 'address' | 'input' | 'message' |
  * The place of a problem, as its factory (judge/problem-catalogue.ts `problem`) takes it: the
  * scope and the fields that scope names. `mxprobe headers` writes `hop` null for its message and
  * input problems (its JSON has always had the field).
+ *
+ * @example const found = problem('CERT_EXPIRED', 'The certificate of mx.example.com [192.0.2.25] expired.', { scope: 'address', host: 'mx.example.com', ip: '192.0.2.25' } satisfies ProblemPlace);
  */
 export type ProblemPlace =
   | { scope: 'domain' }
@@ -105,9 +113,19 @@ export type ProblemPlace =
 /** The place of a problem of one address. @example const at: AddressPlace = { scope: 'address', host: 'mx.example.com', ip: '192.0.2.1' } */
 export type AddressPlace = Extract<ProblemPlace, { scope: 'address' }>;
 
+/**
+ * How much a problem weighs: an `error` keeps a domain from its level, a `warning` does not,
+ * `info` only informs.
+ *
+ * @example const severity: Severity = PROBLEMS.CERT_EXPIRES_SOON.severity; // 'warning'
+ */
 export type Severity = 'error' | 'warning' | 'info';
 
-/** One problem found, with what to do about it and where it is. */
+/**
+ * One problem found, with what to do about it and where it is.
+ *
+ * @example const lines = (result: DomainResult) => allProblems(result).map((p: Problem) => `${p.severity} ${p.code}: ${p.message}`);
+ */
 export interface Problem {
   code: ProblemCode;
   /** The catalogue's severity; in a domain that passes its requirement, an error is reported as a warning (judge/judge-domain.ts relativeTo). */

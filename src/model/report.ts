@@ -12,6 +12,11 @@ import type { DomainResult } from './domain.js';
  */
 export const SCHEMA_VERSION = 2;
 
+/**
+ * The JSON document of the probe (renderJson).
+ *
+ * @example const report: Report = JSON.parse(renderJson([result])); // report.schemaVersion: 2
+ */
 export interface Report {
   schemaVersion: typeof SCHEMA_VERSION;
   domains: DomainResult[];
@@ -20,5 +25,7 @@ export interface Report {
 /**
  * One line of NDJSON output: the schema version first, then the DomainResult's fields, so that
  * every line says what it is (`--resume` refuses a file of another version).
+ *
+ * @example const rows: NdjsonRow[] = ndjson.trim().split('\n').map((line: string) => JSON.parse(line));
  */
 export type NdjsonRow = { schemaVersion: typeof SCHEMA_VERSION } & DomainResult;

@@ -6,7 +6,11 @@
  * column (a grading tier, say) is an edit of the rows, not of the code that reads them.
  */
 
-/** One protocol version (or, for `TLSv1/SSLv3`, one label standing for several). */
+/**
+ * One protocol version (or, for `TLSv1/SSLv3`, one label standing for several).
+ *
+ * @example const deprecated = TLS_PROTOCOLS.filter((row: TlsProtocolRow) => row.legacy).map((row) => row.name); // ['SSLv2', 'SSLv3', 'TLSv1/SSLv3', 'TLSv1', 'TLSv1.1']
+ */
 export interface TlsProtocolRow {
   /** Node's and OpenSSL's name (`tlsSocket.getProtocol()`); the normalised `version` of a Received hop. */
   readonly name: string;
@@ -40,7 +44,11 @@ export const TLS_PROTOCOLS = [
   { name: 'TLSv1.3', spellings: ['TLSv1.3', 'TLS1.3', 'TLSv1_3', 'TLS1_3'], legacy: false, broken: false, rfc: 'RFC 8446' },
 ] as const satisfies readonly TlsProtocolRow[];
 
-/** A protocol version by its normalised name (the `name` column of {@link TLS_PROTOCOLS}). */
+/**
+ * A protocol version by its normalised name (the `name` column of {@link TLS_PROTOCOLS}).
+ *
+ * @example const version: TlsVersion = 'TLSv1.2';
+ */
 export type TlsVersion = (typeof TLS_PROTOCOLS)[number]['name'];
 
 const BY_SPELLING: ReadonlyMap<string, (typeof TLS_PROTOCOLS)[number]> = new Map(

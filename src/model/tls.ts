@@ -9,6 +9,8 @@ import type { ProbeFailure } from './smtp.js';
 /**
  * How TLS is reached: `starttls` upgrades a plaintext SMTP session (RFC 3207; ports 25 and
  * 587), `implicit` starts TLS at once and speaks SMTP inside it (RFC 8314 §3; port 465).
+ *
+ * @example const mode: TlsMode = 'implicit'; // port 465 (RFC 8314)
  */
 export type TlsMode = 'starttls' | 'implicit';
 
@@ -17,6 +19,8 @@ export type TlsMode = 'starttls' | 'implicit';
  * new connection with TLS 1.2 or later at OpenSSL security level 2 (the probe's own
  * handshake accepts TLS 1.0 at level 0, to gather facts). Made only when the first
  * handshake left doubt (an old protocol, a small DH group, a legacy signature algorithm).
+ *
+ * @example const modernSenderFails = (a: AddressFacts) => a.modernTls?.ok === false; // a sender with current TLS defaults gets no TLS there
  */
 export interface ModernTlsFacts {
   /** The handshake succeeded; false: it failed (`error`); null: the check stopped before it (`failure`). */
@@ -31,6 +35,11 @@ export interface ModernTlsFacts {
   failure: ProbeFailure | null;
 }
 
+/**
+ * What the TLS handshake with one address negotiated.
+ *
+ * @example const tlsOf = (a: AddressFacts): TlsFacts | null => a.tls; // { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', … }
+ */
 export interface TlsFacts {
   /** 'TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', ... */
   protocol: string;

@@ -13,6 +13,7 @@ import { StageError } from '../smtp/connection.js';
 import { ProbeRun, type AddressTarget, type ProbeOptions } from './probe-run.js';
 import { IMPLICIT_TLS_STAGES, STARTTLS_STAGES, walk } from './dialogue.js';
 import { checkModernTls, modernCheckNeeded } from './modern-check.js';
+import { probeOptions } from './probe-defaults.js';
 
 import { defaultTlsMode } from './dialogue.js';
 
@@ -20,12 +21,16 @@ export type { AddressTarget, DialogueOptions, ProbeOptions } from './probe-run.j
 export { defaultTlsMode, greetingTimeoutHint } from './dialogue.js';
 
 /**
- * The facts of one address. Rejects only for a bug in mxprobe (an error that is not a
- * StageError), after closing its sockets.
+ * The facts of one address. Every option may be left out (probeOptions: a 30 s deadline, 10 s
+ * to connect, EHLO with the local address literal, Node's bundled roots). Rejects with a
+ * RangeError for a deadline out of range, and for a bug in mxprobe (an error that is not a
+ * StageError), after closing its sockets; never for what the server does.
  *
- * @example const facts = await probeAddress({ host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }, options);
+ * @example const facts = await probeAddress({ host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 });
+ * @example const facts = await probeAddress(target, { timeoutMs: 10_000, ehloName: 'probe.example.net', signal: AbortSignal.timeout(60_000) });
  */
-export async function probeAddress(target: AddressTarget, options: ProbeOptions): Promise<AddressFacts> {
+export async function probeAddress(target: AddressTarget, given: Partial<ProbeOptions> = {}): Promise<AddressFacts> {
+  const options = probeOptions(given);
   const run = new ProbeRun(target, options, options.tlsMode ?? defaultTlsMode(target.port));
   try {
     await walk(run, run.facts.tlsMode === 'implicit' ? IMPLICIT_TLS_STAGES : STARTTLS_STAGES);

@@ -18,18 +18,27 @@ import type { DomainFacts, MxHostFacts } from '../model/domain.js';
 import type { TlsMode } from '../model/tls.js';
 import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { Resolver } from '../dns/resolver-api.js';
+import { defaultResolver } from '../dns/default-resolver.js';
 import { abortReason, type AbortReason } from '../dns/abort-reason.js';
 import { mapLimit } from '../concurrency/map-limit.js';
 import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
+import { checkNumber, PROBE_DEFAULTS, probeOptions } from './probe-defaults.js';
 
-/** @example await probeDomain(input, domain, resolver, { families: { ipv4: true, ipv6: true }, port: 25, parallel: 8, probe }) */
+/**
+ * How a domain is probed. Every field may be left out (PROBE_DEFAULTS, probe-defaults.ts).
+ *
+ * @example await probeDomain('example.com', 'example.com', resolver, { port: 2525, families: { ipv4: true, ipv6: false }, probe: { timeoutMs: 10_000 } })
+ */
 export interface DomainProbeOptions {
-  families: AddressFamilies;
-  port: number;
-  /** Addresses of one domain probed at the same time. */
-  parallel: number;
-  probe: ProbeOptions;
+  /** The address families probed (-4, -6); default both. */
+  families?: AddressFamilies;
+  /** SMTP port; default 25. */
+  port?: number;
+  /** Addresses of one domain probed at the same time; default 8. */
+  parallel?: number;
+  /** How each address is probed; what is left out takes the defaults of probeOptions(). */
+  probe?: Partial<ProbeOptions>;
   /** Probe MX addresses from DNS in special-purpose ranges too (--allow-special-addresses). */
   allowSpecialAddresses?: boolean;
   /** Stops the domain's DNS queries and probes (a batch stopped by a signal). */
@@ -48,6 +57,24 @@ export const DNS_BUDGET_ATTEMPTS = 4;
 export const PROBE_BUDGET_ROUNDS = 3;
 /** How long a stopped probe gets to hand back what it found so far before it is reported without it. */
 const STOP_GRACE_MS = 250;
+
+/** DomainProbeOptions with every default filled in (and checked). */
+interface SettledOptions extends Omit<DomainProbeOptions, 'families' | 'port' | 'parallel' | 'probe'> {
+  families: AddressFamilies;
+  port: number;
+  parallel: number;
+  probe: ProbeOptions;
+}
+
+function settle(options: DomainProbeOptions): SettledOptions {
+  return {
+    ...options,
+    families: options.families ?? { ...PROBE_DEFAULTS.families },
+    port: checkNumber('port', options.port ?? PROBE_DEFAULTS.port, 1, true, 65_535),
+    parallel: checkNumber('parallel', options.parallel ?? PROBE_DEFAULTS.parallel, 1, true),
+    probe: probeOptions(options.probe),
+  };
+}
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 
@@ -127,7 +154,7 @@ async function within(target: AddressTarget, probing: Promise<AddressFacts>, sig
 }
 
 /** Probes every address of `hosts`, `parallel` at a time, within the probe phase of `clock`. */
-async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOptions, clock: DomainClock): Promise<MxHostFacts[]> {
+async function probeHosts(hosts: readonly MailHost[], options: SettledOptions, clock: DomainClock): Promise<MxHostFacts[]> {
   const targets = hosts.flatMap((h) => h.addresses.map((a) => ({ host: h.host, ip: a.ip, family: a.family, port: options.port })));
   let probed: AddressFacts[] = [];
   if (targets.length > 0) {
@@ -156,26 +183,34 @@ async function probeHosts(hosts: readonly MailHost[], options: DomainProbeOption
 }
 
 /**
- * Any Resolver will do: DnsResolver on the wire, ReplayResolver to replay DNS in process.
+ * The facts of a domain: `domain` (normalized: normalizeDomain) as DNS and its mail servers
+ * answer; `input` is what was asked (an address, a name in capitals …), kept in the facts.
+ * Any Resolver will do: DnsResolver on the wire, ReplayResolver to replay DNS in process;
+ * default one DnsResolver for the process (the system's servers). Every option may be left
+ * out (DomainProbeOptions). Never rejects for what DNS or a server does (that is a fact);
+ * rejects with a RangeError for an option out of range, and for a bug in mxprobe.
  *
- * @example await probeDomain('example.com', 'example.com', new DnsResolver(), options)
+ * @example const facts = await probeDomain('Ops@Example.COM', 'example.com');
+ * @example const facts = await probeDomain('example.com', 'example.com', new DnsResolver({ servers: ['192.0.2.53'] }), { port: 587 });
  */
-export async function probeDomain(input: string, domain: string, resolver: Resolver, options: DomainProbeOptions): Promise<DomainFacts> {
+export async function probeDomain(input: string, domain: string, resolver?: Resolver, options: DomainProbeOptions = {}): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();
-  const clock = new DomainClock(options.signal);
+  const settled = settle(options);
+  resolver ??= await defaultResolver();
+  const clock = new DomainClock(settled.signal);
   try {
     const dnsMs = DNS_BUDGET_ATTEMPTS * resolver.timeoutMs;
     const signal = clock.phase(dnsMs, () => `the domain's deadline of ${seconds(dnsMs)} for DNS look-ups, ${DNS_BUDGET_ATTEMPTS} × --dns-timeout, passed`);
-    const found = await resolveMailHosts(domain, resolver, options.families, {
+    const found = await resolveMailHosts(domain, resolver, settled.families, {
       signal,
-      ...(options.allowSpecialAddresses !== undefined ? { allowSpecialAddresses: options.allowSpecialAddresses } : {}),
+      ...(settled.allowSpecialAddresses !== undefined ? { allowSpecialAddresses: settled.allowSpecialAddresses } : {}),
     });
     const facts: DomainFacts = {
       domain,
       input,
       outcome: found.outcome,
       mxAuthenticated: found.mxAuthenticated,
-      mx: await probeHosts(found.hosts, options, clock),
+      mx: await probeHosts(found.hosts, settled, clock),
       dns: found.queries,
       probedAt,
     };
@@ -186,25 +221,30 @@ export async function probeDomain(input: string, domain: string, resolver: Resol
   }
 }
 
-/** @example await probeServer({ host: '192.0.2.25', port: 465, name: 'mx.example.com' }, options, null) */
+/** @example await probeServer({ host: '192.0.2.25', port: 465, name: 'mx.example.com' }) */
 export interface ServerTarget {
   /** Host name or IP literal to connect to. */
   host: string;
-  port: number;
-  /** Name to send as SNI and to match the certificate against; default `host`. */
-  name: string | null;
+  /** Default DomainProbeOptions.port (25). */
+  port?: number;
+  /** Name to send as SNI and to match the certificate against; default (or null) `host`. */
+  name?: string | null;
 }
 
 /**
  * Probes one server with no MX look-up (--server). A host name is resolved through
  * `resolver` (--resolver) when one is given, else through the system (getaddrinfo, so
  * /etc/hosts applies); an IP literal needs neither. The server is the user's choice:
- * special-purpose addresses are probed; -4/-6 still leave a family out.
+ * special-purpose addresses are probed; -4/-6 still leave a family out. Every option may be
+ * left out (DomainProbeOptions).
  *
- * @example await probeServer({ host: 'mx.example.com', port: 25, name: null }, options, null)
+ * @example await probeServer({ host: 'mx.example.com' })
+ * @example await probeServer({ host: '127.0.0.1', port: 2525, name: 'mx.example.com' }, { probe: { trust: makeTrustStore(readCaFile('lab-ca.pem')) } })
  */
-export async function probeServer(server: ServerTarget, options: DomainProbeOptions, resolver: Resolver | null): Promise<DomainFacts> {
+export async function probeServer(server: ServerTarget, options: DomainProbeOptions = {}, resolver: Resolver | null = null): Promise<DomainFacts> {
   const probedAt = new Date().toISOString();
+  const settled = settle(options);
+  const port = checkNumber('port', server.port ?? settled.port, 1, true, 65_535);
   const name = server.name ?? server.host;
   const dnsFacts: DomainFacts['dns'] = [];
   const found: Address[] = [];
@@ -214,7 +254,7 @@ export async function probeServer(server: ServerTarget, options: DomainProbeOpti
   } else if (resolver !== null) {
     // Both families, filtered afterwards: a host with only the other family is reported as filtered.
     for (const [type, fam] of [['A', 4], ['AAAA', 6]] as const) {
-      const result = await resolver.addresses(server.host, type, options.signal);
+      const result = await resolver.addresses(server.host, type, settled.signal);
       dnsFacts.push(result.facts);
       found.push(...result.records.map((ip) => ({ ip, family: fam })));
     }
@@ -236,19 +276,19 @@ export async function probeServer(server: ServerTarget, options: DomainProbeOpti
       });
     }
   }
-  const chosen = chooseAddresses(found, { families: options.families, filterSpecial: false });
+  const chosen = chooseAddresses(found, { families: settled.families, filterSpecial: false });
   const host: MailHost = { host: name, preference: 0, implicit: false, cnames: [], addresses: chosen.addresses, skipped: chosen.skipped, unusable: null };
   const failed = dnsFacts.some((q) => lookupFailed(q.rcode));
   let outcome: DomainFacts['outcome'] = 'probed';
   if (host.addresses.length === 0) outcome = failed ? 'dns-failure' : host.skipped.length > 0 ? 'not-probed' : 'no-mail-host';
-  const clock = new DomainClock(options.signal);
+  const clock = new DomainClock(settled.signal);
   try {
     return {
       domain: name,
-      input: `${server.host}:${server.port}`,
+      input: `${server.host}:${port}`,
       outcome,
       mxAuthenticated: false,
-      mx: await probeHosts([host], { ...options, port: server.port }, clock),
+      mx: await probeHosts([host], { ...settled, port }, clock),
       dns: dnsFacts,
       probedAt,
     };

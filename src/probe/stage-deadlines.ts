@@ -33,7 +33,11 @@ export interface StageCaps {
   quit: number;
 }
 
-/** The caps mxprobe uses (see the module comment for why). @example run.left(STAGE_CAPS.greeting) */
+/**
+ * The caps mxprobe uses (see the module comment for why).
+ *
+ * @example await probeAddress(target, { stageCaps: { greeting: 2 * STAGE_CAPS.greeting } }) // a server that greets late on purpose
+ */
 export const STAGE_CAPS: Readonly<StageCaps> = Object.freeze({ greeting: 20_000, command: 10_000, handshake: 15_000, quit: 1_000 });
 
 /** A stage's cap, connect included (--connect-timeout). @example const caps: StageDeadlines = { connect: 10_000, ...STAGE_CAPS }; */

@@ -7,7 +7,9 @@
 import type { RenderOptions, ReportRenderer } from './report-renderer.js';
 
 /**
- * @example program.addOption(new Option('--format <format>', 'output format').choices([...FORMATS]))
+ * The formats `--format` takes, in the order `--help` lists them.
+ *
+ * @example FORMATS.includes('csv') // true
  */
 export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit'] as const;
 

@@ -13,6 +13,11 @@ import { sizeText } from '../judge/problem-catalogue.js';
 import { boxTable } from './headers-table.js';
 import { sanitize } from './sanitize.js';
 
+/**
+ * How renderHeadersText writes. May be left out.
+ *
+ * @example const options: HeadersTextOptions = { colorLevel: 1 };
+ */
 export interface HeadersTextOptions {
   /** 0 no colour; 1 basic 16 colours or more. */
   colorLevel: 0 | 1 | 2 | 3;
@@ -218,12 +223,13 @@ export class HeadersTextStream {
 
 /**
  * The whole text report at once (what HeadersTextStream writes piece by piece); headings when
- * the report holds several inputs.
+ * the report holds several inputs; by default without colour.
  *
- * @example renderHeadersText(analyseMessages(text, new Date()), { colorLevel: 0 })
+ * @example renderHeadersText(analyseMessages(text, new Date()))
+ * @example renderHeadersText(report, { colorLevel: 1 })
  */
-export function renderHeadersText(report: HeadersReport, options: HeadersTextOptions): string {
-  const stream = new HeadersTextStream({ ...options, headings: report.inputs.length > 1 });
+export function renderHeadersText(report: HeadersReport, options: Partial<HeadersTextOptions> = {}): string {
+  const stream = new HeadersTextStream({ colorLevel: options.colorLevel ?? 0, headings: report.inputs.length > 1 });
   let out = '';
   let next = 0;
   for (const input of report.inputs) {

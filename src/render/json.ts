@@ -11,6 +11,11 @@ import type { DomainResult } from '../model/domain.js';
 import { renderAll, type RenderOptions, type ReportTotals, type StreamedRenderer } from './report-renderer.js';
 import { withoutTranscripts } from './without-transcripts.js';
 
+/**
+ * How renderJson writes. May be left out.
+ *
+ * @example const options: JsonOptions = { transcript: true };
+ */
 export interface JsonOptions {
   /** Keep each address's SMTP transcript. */
   transcript: boolean;
@@ -54,7 +59,13 @@ export function jsonRenderer(options: Pick<RenderOptions, 'layout' | 'transcript
   };
 }
 
-/** The whole document at once (library use): the `report` layout. @example renderJson([result], { transcript: false }) // '{\n  "schemaVersion": 2, ...' */
-export function renderJson(domains: readonly DomainResult[], options: JsonOptions): string {
-  return renderAll(jsonRenderer({ layout: 'report', transcript: options.transcript }), domains, { startedAt: new Date(0), durationMs: 0 });
+/**
+ * The JSON report of `domains` as one document (the `report` layout); without the SMTP
+ * transcripts unless `transcript`.
+ *
+ * @example JSON.parse(renderJson([result])).schemaVersion // 2
+ * @example renderJson([result], { transcript: true })
+ */
+export function renderJson(domains: readonly DomainResult[], options: Partial<JsonOptions> = {}): string {
+  return renderAll(jsonRenderer({ layout: 'report', transcript: options.transcript === true }), domains, { startedAt: new Date(0), durationMs: 0 });
 }

@@ -52,8 +52,8 @@ export interface ReportTotals {
  * the renderer was made with) and keeps no state between calls.
  *
  * @example
- * const r = jsonRenderer({ layout: 'rows', transcript: false });
- * const text = (r.totalsFirst ? '' : r.header()) + results.map((x, i) => r.row(x, i)).join('') + r.footer(totals);
+ * const r: ReportRenderer = await loadRenderer('ndjson', { layout: 'rows', colorLevel: 0, transcript: false, extraColumns: [] });
+ * const text = renderAll(r, results, { startedAt: new Date(), durationMs: 0 });
  */
 export type ReportRenderer = StreamedRenderer | TotalsFirstRenderer;
 

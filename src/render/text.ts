@@ -17,6 +17,11 @@ import { allProblems } from '../judge/all-problems.js';
 import { displayWidth, wrapWidth } from './text-width.js';
 import type { RenderOptions, StreamedRenderer } from './report-renderer.js';
 
+/**
+ * How renderText writes: colour, transcripts, width. Every field may be left out.
+ *
+ * @example const options: TextOptions = { colorLevel: 0, transcript: false, columns: 100 };
+ */
 export interface TextOptions {
   /** 0 no colour; 1 basic 16 colours or more. */
   colorLevel: 0 | 1 | 2 | 3;
@@ -279,9 +284,15 @@ export function textRenderer(options: Pick<RenderOptions, 'layout' | 'colorLevel
   return { totalsFirst: false, header: () => '', row, footer: () => '' };
 }
 
-/** Every domain's full report at once (library use). @example renderText([result], { colorLevel: 0, transcript: false, columns: process.stdout.columns }) */
-export function renderText(results: readonly DomainResult[], options: TextOptions): string {
-  const c = new Chalk({ level: options.colorLevel });
+/**
+ * The text report of `results`, every domain's full report at once (library use); by default
+ * without colour or transcripts, for a width of TEXT_COLUMNS_NOT_A_TERMINAL.
+ *
+ * @example renderText([result])
+ * @example renderText([result], { colorLevel: 1, transcript: false, columns: process.stdout.columns })
+ */
+export function renderText(results: readonly DomainResult[], options: Partial<TextOptions> = {}): string {
+  const c = new Chalk({ level: options.colorLevel ?? 0 });
   const columns = options.columns ?? TEXT_COLUMNS_NOT_A_TERMINAL;
-  return `${results.map((result) => domainReport(result, c, columns, options.transcript)).join('\n\n')}\n`;
+  return `${results.map((result) => domainReport(result, c, columns, options.transcript === true)).join('\n\n')}\n`;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { analyseMessages, combineInputs } from '../../src/headers/analyse.ts';
@@ -9,6 +9,7 @@ import { HeadersJsonStream, renderHeadersJson } from '../../src/render/headers-j
 import { boxTable } from '../../src/render/headers-table.ts';
 import { displayWidth } from '../../src/render/text-width.ts';
 import type { HeadersReport } from '../../src/model/headers.ts';
+import { golden } from '../helpers/golden.ts';
 
 const require = createRequire(import.meta.url);
 const CliTable = require('cli-table3') as new (options: object) => { push(...rows: string[][]): void; toString(): string };
@@ -17,13 +18,6 @@ const NOW = new Date('2026-09-20T00:00:00Z');
 const dir = new URL('../fixtures/headers/', import.meta.url);
 const fixtures = readdirSync(fileURLToPath(dir)).sort();
 const report = (name: string): HeadersReport => analyseMessages(readFileSync(fileURLToPath(new URL(name, dir))), NOW);
-
-/** Golden files: run with UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff. */
-function golden(name: string, actual: string): void {
-  const path = fileURLToPath(new URL(`../fixtures/golden/${name}`, import.meta.url));
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) writeFileSync(path, actual);
-  assert.equal(actual, readFileSync(path, 'utf8'));
-}
 
 /** C0 (but line feed), DEL, C1, bidi controls: nothing a terminal would act on. */
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;

@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { SENDER_POLICIES } from '../../src/judge/sender-policies.ts';
 import { renderText } from '../../src/render/text.ts';
@@ -10,18 +8,8 @@ import { csvRow } from '../../src/render/csv.ts';
 import { junitReport } from '../../src/render/junit.ts';
 import type { PolicyOutcome } from '../../src/model/policy.ts';
 import type { DomainResult } from '../../src/model/domain.ts';
+import { golden } from '../helpers/golden.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, requirement, root } from '../helpers/facts.ts';
-
-/**
- * Golden files: run with UPDATE_GOLDEN=1 to write them after an intended change, then review
- * the diff. A missing golden file is a failure, never silently created.
- */
-function golden(name: string, actual: string): void {
-  const path = fileURLToPath(new URL(`../fixtures/golden/${name}`, import.meta.url));
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, actual);
-  assert.ok(existsSync(path), `golden file ${name} is missing: write it with UPDATE_GOLDEN=1 and review it`);
-  assert.equal(actual, readFileSync(path, 'utf8'));
-}
 
 const POLICY = { required: ['tls-required'] as const, warnDays: 30 };
 
