@@ -144,6 +144,11 @@ const LOOPBACK: readonly Address[] = [
   { ip: '::1', family: 6 },
 ];
 
+/** Names in code-unit order: the same on every machine (localeCompare follows the locale and loads ICU). */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * Where `domain`'s mail goes: its MX hosts (at most MAX_MX_HOSTS) and the addresses of each to
  * probe. Any Resolver will do: DnsResolver on the wire, ReplayResolver in process; default one
@@ -174,7 +179,7 @@ export async function resolveMailHosts(
   const implicit = real.length === 0;
   const all = implicit
     ? [{ preference: 0, exchange: domain }]
-    : mostPreferredEach(real).sort((x, y) => x.preference - y.preference || x.exchange.localeCompare(y.exchange));
+    : mostPreferredEach(real).sort((x, y) => x.preference - y.preference || byCodeUnits(x.exchange, y.exchange));
   const targets = all.slice(0, MAX_MX_HOSTS);
   const mxLimit = all.length > targets.length ? { found: all.length, probed: targets.length } : null;
 

@@ -32,13 +32,23 @@ export function sizeText(n: number, unit: 'bytes' | 'characters'): string {
   return `${n} ${unit}`;
 }
 
+/**
+ * An integer with its thousands grouped by commas, as `toLocaleString('en-US')` writes it
+ * but without loading ICU (about 9 ms of start-up on the first call).
+ *
+ * @example groupedDigits(10000) // '10,000'
+ */
+export function groupedDigits(n: number): string {
+  return String(Math.trunc(n)).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
 /** The caps of `mxprobe headers`, in words, for its hints. */
 const LIMIT = {
   header: sizeText(HEADER_LIMITS.headerChars, 'characters'),
   field: sizeText(HEADER_LIMITS.fieldChars, 'characters'),
   input: sizeText(HEADER_LIMITS.inputBytes, 'bytes'),
-  received: HEADER_LIMITS.receivedFields.toLocaleString('en-US'),
-  messages: HEADER_LIMITS.messages.toLocaleString('en-US'),
+  received: groupedDigits(HEADER_LIMITS.receivedFields),
+  messages: groupedDigits(HEADER_LIMITS.messages),
 };
 
 /** The catalogue, by code. @example PROBLEMS.CERT_EXPIRED.severity // 'error' */

@@ -8,7 +8,7 @@ import { analyseMessages, HeadersAnalyser, headersExitStatus } from '../../src/h
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HEADER_LIMITS, type HeaderLimits } from '../../src/headers/read-message.ts';
-import { sizeText } from '../../src/judge/problem-catalogue.ts';
+import { groupedDigits, sizeText } from '../../src/judge/problem-catalogue.ts';
 import type { HeadersReport } from '../../src/model/headers.ts';
 
 const NOW = new Date('2024-01-02T00:00:00Z');
@@ -182,4 +182,8 @@ test('a read error inside a header is INPUT_READ_ERROR (its code named), not the
   const capped = analyseMessages(`${tls(1)}Subject: cut`, NOW, { inputBytes: 20 });
   assert.ok(capped.messages[0]?.problems.some((p) => p.code === 'INPUT_TOO_LARGE'));
   assert.ok(!capped.messages[0]?.problems.some((p) => p.code === 'INPUT_READ_ERROR'));
+});
+
+test('the caps in the hints group their digits as en-US does, without loading ICU', () => {
+  for (const n of [0, 7, 999, 1000, 10_000, 65_536, 1_234_567, 1_000_000_000]) assert.equal(groupedDigits(n), n.toLocaleString('en-US'), String(n));
 });
