@@ -1,21 +1,14 @@
 /**
  * Opens the row source the settings name, before anything is probed: the domains given as
- * arguments, the one `--server`, or a batch input (a file, or standard input for `-`) with
- * its shard and `--resume`. Every reason a run cannot start (an unreadable input, an output
- * that is the input or a directory, an earlier output that cannot be continued) is one
- * UsageError line (exit 2), raised before anything is opened for writing.
+ * arguments, the one `--server`, or a batch input (`open-batch-rows.ts`, loaded only then).
+ * Every reason a run cannot start (an unreadable input, an output that is the input or a
+ * directory, an earlier output that cannot be continued) is one UsageError line (exit 2),
+ * raised before anything is opened for writing.
  */
-import { createReadStream, statSync } from 'node:fs';
 import type { Row } from '../pipeline/row.js';
 import { argumentRows, serverRows } from '../pipeline/row.js';
 import type { RunSettings } from '../pipeline/run-settings.js';
-import { openInput, InputError } from '../batch/read-input.js';
-import { continueOutput, resumable, ResumeError, type EarlierRow } from '../batch/resume.js';
-import { batchRows } from '../batch/batch-rows.js';
-import { isSameFile } from '../batch/same-file.js';
-import { isAppendable } from '../render/formats.js';
-import { checkOutputPath, OutputError } from './output.js';
-import { UsageError } from './options.js';
+import type { EarlierRow } from '../batch/resume.js';
 
 /** @example const opened = await openRows(settings, (row) => summary.addRecorded(row.record)); */
 export interface OpenedRows {
@@ -30,41 +23,6 @@ export interface OpenedRows {
   total: number | null;
 }
 
-const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-
-/** `--resume` and `--output` against the input, before anything is opened for writing. */
-function checkPaths(settings: RunSettings, input: string, resume: boolean): void {
-  if (resume && (settings.output === null || !isAppendable(settings.format))) {
-    throw new UsageError('--resume needs --output FILE and --format csv or ndjson (formats that can be appended to)');
-  }
-  if (settings.output === null) return;
-  try {
-    checkOutputPath(settings.output);
-  } catch (err) {
-    if (err instanceof OutputError) throw new UsageError(err.message);
-    throw err;
-  }
-  if (isSameFile(input, settings.output)) {
-    throw new UsageError(
-      `--output ${settings.output} is the --input file${input === '-' ? ' (standard input)' : ''}: writing it would destroy the input; choose another output file`,
-    );
-  }
-  if (resume && !resumable(settings.output)) throw new UsageError(`--resume needs --output to be a regular file; ${settings.output} is not one`);
-}
-
-/** The input as a stream: standard input for '-', else a regular file. */
-function inputStream(input: string): NodeJS.ReadableStream {
-  if (input === '-') return process.stdin;
-  let isFile: boolean;
-  try {
-    isFile = statSync(input).isFile();
-  } catch (err: unknown) {
-    throw new UsageError(`cannot read --input ${input}: ${code(err)}`);
-  }
-  if (!isFile) throw new UsageError(`--input ${input} is not a file`);
-  return createReadStream(input);
-}
-
 /**
  * `onEarlier` sees each complete row of an earlier output (`--resume`), for the summary.
  *
@@ -74,27 +32,6 @@ export async function openRows(settings: RunSettings, onEarlier: (row: EarlierRo
   const source = settings.source;
   if (source.kind === 'arguments') return { rows: argumentRows(source.domains), extraColumns: [], append: false, earlierRows: 0, total: source.domains.length };
   if (source.kind === 'server') return { rows: serverRows(source.server), extraColumns: [], append: false, earlierRows: 0, total: 1 };
-
-  checkPaths(settings, source.path, source.resume);
-  let input;
-  try {
-    input = await openInput(inputStream(source.path));
-  } catch (err) {
-    if (err instanceof InputError) throw new UsageError(`--input ${source.path}: ${err.message}`);
-    throw err;
-  }
-  let done = new Set<number>();
-  let earlierRows = 0;
-  let append = false;
-  if (source.resume && settings.output !== null) {
-    try {
-      const earlier = await continueOutput(settings.output, settings.format === 'csv' ? 'csv' : 'ndjson', input.header.extraColumns, onEarlier);
-      ({ done, append } = earlier);
-      earlierRows = earlier.rows;
-    } catch (err) {
-      if (err instanceof ResumeError) throw new UsageError(`--resume: ${err.message}`);
-      throw err;
-    }
-  }
-  return { rows: batchRows(input.rows, { shard: source.shard, done }), extraColumns: input.header.extraColumns, append, earlierRows, total: null };
+  const { openBatchRows } = await import('./open-batch-rows.js');
+  return openBatchRows(settings, source, onEarlier);
 }

@@ -14,11 +14,10 @@ import { runRows, type RunOutcome } from '../pipeline/runner.js';
 import type { Resolver } from '../dns/resolver-api.js';
 import { ipFamily } from '../input/ip-family.js';
 import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
-import { countRecords, InputError } from '../batch/read-input.js';
 import { SummaryAccumulator } from '../judge/batch-summary.js';
 import { loadRenderer } from '../render/formats.js';
-import { renderProgressLine, renderSummary } from '../render/batch-summary-text.js';
 import { probingText } from '../render/probing-text.js';
+import type { SummaryTextOptions } from '../render/batch-summary-text.js';
 import { colorLevel } from './color-level.js';
 import { EXIT, exitCodeForCounts } from './exit-codes.js';
 import { exitForFailure, fileSink, OutputError, streamSink, type Sink } from './output.js';
@@ -85,12 +84,20 @@ async function progressFor(settings: RunSettings, opened: OpenedRows, summary: S
     const total = opened.total ?? 0;
     return startProgress(() => probingText([...inFlight], ended(), total), { quiet: false, plain: false });
   }
+  // Batch modules and the summary's colours load only for a batch.
+  const [{ countRecords }, { renderProgressLine }] = await Promise.all([import('../batch/read-input.js'), import('../render/batch-summary-text.js')]);
   const started = performance.now();
   let total: number | null = null;
   if (source.path !== '-' && source.shard === null) void countRecords(source.path).then((n) => (total = n), () => undefined);
   const line = () =>
     renderProgressLine({ done: summary.total, earlier: opened.earlierRows, total, elapsedMs: performance.now() - started, counts: summary.counts, inFlight: inFlight.size });
   return startProgress(line, { quiet: settings.quiet, plain: true });
+}
+
+/** A batch's summary in a colour level of the caller's choice; its renderer (and chalk) loaded only for a batch. */
+async function batchSummaryText(summary: SummaryAccumulator, options: Omit<SummaryTextOptions, 'colorLevel'>): Promise<(level: 0 | 1 | 2 | 3) => string> {
+  const { renderSummary } = await import('../render/batch-summary-text.js');
+  return (level) => renderSummary(summary.summary(), { ...options, colorLevel: level });
 }
 
 /**
@@ -161,7 +168,9 @@ export async function run(settings: RunSettings): Promise<number> {
     });
   } catch (err) {
     await writer.abandon();
-    if (!(err instanceof InputError) || settings.source.kind !== 'input') throw err;
+    if (settings.source.kind !== 'input') throw err;
+    const { InputError } = await import('../batch/read-input.js');
+    if (!(err instanceof InputError)) throw err;
     process.stderr.write(errorLine(`--input ${settings.source.path}: ${err.message}`));
     return EXIT.USAGE;
   } finally {
@@ -171,20 +180,20 @@ export async function run(settings: RunSettings): Promise<number> {
 
   // A batch's summary: after its text rows on standard output, else on standard error (machine formats keep stdout clean).
   const batch = settings.source.kind === 'input' && !settings.quiet;
-  const summaryText = (level: 0 | 1 | 2 | 3) =>
-    renderSummary(summary.summary(), {
-      colorLevel: level,
-      elapsedMs: performance.now() - started,
-      probesMade: outcome.probesMade,
-      ...(outcome.stopped !== null ? { stopReason: outcome.stopped } : {}),
-      unfinished: outcome.unfinished,
-      earlier: opened.earlierRows,
-      calendarWithoutEarlier: settings.format === 'csv',
-    });
+  const summaryText = batch
+    ? await batchSummaryText(summary, {
+        elapsedMs: performance.now() - started,
+        probesMade: outcome.probesMade,
+        ...(outcome.stopped !== null ? { stopReason: outcome.stopped } : {}),
+        unfinished: outcome.unfinished,
+        earlier: opened.earlierRows,
+        calendarWithoutEarlier: settings.format === 'csv',
+      })
+    : null;
   const textToStdout = layout === 'rows' && settings.format === 'text' && settings.output === null;
-  const trailer = batch && textToStdout && sink.failure === null ? summaryText(stdoutColor(settings)) : undefined;
+  const trailer = summaryText !== null && textToStdout && sink.failure === null ? summaryText(stdoutColor(settings)) : undefined;
   await writer.end({ startedAt, durationMs: performance.now() - started, ...(trailer !== undefined ? { trailer } : {}) });
-  if (batch && trailer === undefined) process.stderr.write(summaryText(stderrColor(settings)));
+  if (summaryText !== null && trailer === undefined) process.stderr.write(summaryText(stderrColor(settings)));
 
   if (sink.failure !== null) return exitForFailure(sink.failure, process.stderr);
   if (outcome.stopped === 'signal') return EXIT.INTERRUPTED;
