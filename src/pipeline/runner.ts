@@ -122,7 +122,7 @@ class ResultOrder {
 /**
  * Runs every row of `rows` (see the module comment). Throws when the row source fails (a
  * batch input that becomes unreadable: batch/read-input.ts InputError) or for a bug in
- * mxprobe, after stopping the work in flight.
+ * mxprobe (in gathering, judging, or a hook handing a result on), after stopping the work in flight.
  *
  * @example const outcome = await runRows(argumentRows(domains), settings, { trust, resolver, stop }, { result: (r) => writer.write(r) });
  */
@@ -176,6 +176,19 @@ export async function runRows(rows: AsyncIterable<Row> | Iterable<Row>, settings
   const inflight = new Set<Promise<void>>();
   let unfinished = 0;
   let fatal: { error: unknown } | null = null;
+  /** A bug: nothing more starts, the loop ends, and the run rejects with it. */
+  const failed = (error: unknown) => {
+    fatal ??= { error };
+    halt.abort();
+  };
+  /** Hands a row's result (or its gap) on; a hook that throws (a renderer's bug) ends the run as any bug does. */
+  const handOn = (index: number, result: DomainResult | null) => {
+    try {
+      order.put(index, result);
+    } catch (err) {
+      failed(err);
+    }
+  };
   const start = (row: Row, index: number) => {
     hooks.started?.(row);
     // Out of `inflight` as soon as it settles, before its result is handed on: a stop that
@@ -184,16 +197,13 @@ export async function runRows(rows: AsyncIterable<Row> | Iterable<Row>, settings
       .then(
         (result) => {
           inflight.delete(task);
-          order.put(index, result);
+          handOn(index, result);
         },
         (err: unknown) => {
           inflight.delete(task);
-          order.put(index, null);
+          handOn(index, null);
           if (stop.requestedAt !== null) unfinished += 1; // stopped before its probes were done
-          else {
-            fatal ??= { error: err }; // a bug: stop, then report it
-            halt.abort();
-          }
+          else failed(err);
         },
       )
       .finally(() => {
@@ -218,7 +228,7 @@ export async function runRows(rows: AsyncIterable<Row> | Iterable<Row>, settings
       const row = item.value;
       if (row.target.kind === 'invalid') {
         const invalid = { line: row.line ?? 0, input: row.input, error: row.target.error, columns: row.columns };
-        order.put(index++, invalidInputResult(invalid, judgePolicyFor(settings, row.required).required, now()));
+        handOn(index++, invalidInputResult(invalid, judgePolicyFor(settings, row.required).required, now()));
         continue;
       }
       while (inflight.size >= settings.concurrency && !halted()) await nap();

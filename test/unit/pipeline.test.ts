@@ -186,6 +186,24 @@ test('a bug while gathering rejects the run with it, after ending the work in fl
   assert.equal(stop.abort.aborted, true);
 });
 
+test('a bug while handing a result on (rendering, writing) rejects the run with it, for a batch and for the command line, after ending the work in flight', async () => {
+  for (const settings of [batch(), arguments_(['a.test', 'b.test'])]) {
+    const stop = new RunStop();
+    const rows = settings.source.kind === 'input' ? [batchRow(2, 'a.test'), batchRow(3, 'b.test')] : argumentRows([{ input: 'a.test', domain: 'a.test' }, { input: 'b.test', domain: 'b.test' }]);
+    const hooks = {
+      result: () => {
+        throw new RangeError('a bug in a renderer');
+      },
+    };
+    await assert.rejects(
+      runRows(rows, settings, context(zone(['a', 'b']), fakeProbe(), stop), hooks),
+      (err: unknown) => err instanceof RangeError && err.message === 'a bug in a renderer',
+      settings.source.kind,
+    );
+    assert.equal(stop.abort.aborted, true, 'the work in flight is ended');
+  }
+});
+
 test('a row source that fails rejects the run with its error', async () => {
   async function* failing(): AsyncGenerator<Row> {
     yield batchRow(2, 'a.test');
