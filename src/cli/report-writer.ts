@@ -31,6 +31,11 @@ export class ReportWriter {
     this.headerWritten = !options.header;
   }
 
+  /** The rows written so far that failed or were undetermined (by each result's `pass`). */
+  get counts(): { fail: number; undetermined: number } {
+    return { fail: this.fail, undetermined: this.undetermined };
+  }
+
   /** Writes one result's row (a sink that failed drops it: see Sink.failure). */
   write(result: DomainResult): void {
     if (result.pass === false) this.fail += 1;

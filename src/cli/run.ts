@@ -14,7 +14,7 @@ import { runRows, type RunOutcome } from '../pipeline/runner.js';
 import type { Resolver } from '../dns/resolver-api.js';
 import { ipFamily } from '../input/ip-family.js';
 import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
-import { SummaryAccumulator } from '../judge/batch-summary.js';
+import type { SummaryAccumulator } from '../judge/batch-summary.js';
 import { loadRenderer } from '../render/formats.js';
 import { probingText } from '../render/probing-text.js';
 import type { SummaryTextOptions } from '../render/batch-summary-text.js';
@@ -78,9 +78,9 @@ function onStopSignals(stop: RunStop): () => void {
 }
 
 /** What progress shows: a batch's counts and rate, or the command line's domains in flight. */
-async function progressFor(settings: RunSettings, opened: OpenedRows, summary: SummaryAccumulator, inFlight: Set<string>, ended: () => number): Promise<Progress> {
+async function progressFor(settings: RunSettings, opened: OpenedRows, summary: SummaryAccumulator | null, inFlight: Set<string>, ended: () => number): Promise<Progress> {
   const source = settings.source;
-  if (source.kind !== 'input') {
+  if (source.kind !== 'input' || summary === null) {
     const total = opened.total ?? 0;
     return startProgress(() => probingText([...inFlight], ended(), total), { quiet: false, plain: false });
   }
@@ -112,15 +112,17 @@ export async function run(settings: RunSettings): Promise<number> {
   const started = performance.now();
   const trust = loadTrust(settings);
   if (trust === null) return EXIT.USAGE;
-  const summary = new SummaryAccumulator();
+  // A batch's summary (it also counts the rows of an earlier output for the exit code), loaded
+  // for a batch only: the command line's exit code comes from the report writer's counts.
+  const summary = settings.source.kind === 'input' ? new (await import('../judge/batch-summary.js')).SummaryAccumulator() : null;
 
   // The rows, then the output: a file that cannot be written must not cost the probes.
   let opened: OpenedRows;
   let sink: Sink;
   try {
     opened = await openRows(settings, (row) => {
-      summary.addRecorded(row.record);
-      if (row.result !== null) summary.addCertificates(row.result);
+      summary?.addRecorded(row.record);
+      if (row.result !== null) summary?.addCertificates(row.result);
     });
     try {
       sink = settings.output !== null ? fileSink(settings.output, opened.append) : streamSink(process.stdout);
@@ -158,7 +160,7 @@ export async function run(settings: RunSettings): Promise<number> {
     outcome = await runRows(opened.rows, settings, { trust, resolver, stop }, {
       result: (result) => {
         progress.around(() => writer.write(result));
-        if (sink.failure === null) summary.add(result); // only what the output holds
+        if (sink.failure === null) summary?.add(result); // only what the output holds
       },
       started: (row: Row) => inFlight.add(rowName(row)),
       ended: (row: Row) => {
@@ -179,17 +181,17 @@ export async function run(settings: RunSettings): Promise<number> {
   }
 
   // A batch's summary: after its text rows on standard output, else on standard error (machine formats keep stdout clean).
-  const batch = settings.source.kind === 'input' && !settings.quiet;
-  const summaryText = batch
-    ? await batchSummaryText(summary, {
-        elapsedMs: performance.now() - started,
-        probesMade: outcome.probesMade,
-        ...(outcome.stopped !== null ? { stopReason: outcome.stopped } : {}),
-        unfinished: outcome.unfinished,
-        earlier: opened.earlierRows,
-        calendarWithoutEarlier: settings.format === 'csv',
-      })
-    : null;
+  const summaryText =
+    summary !== null && !settings.quiet
+      ? await batchSummaryText(summary, {
+          elapsedMs: performance.now() - started,
+          probesMade: outcome.probesMade,
+          ...(outcome.stopped !== null ? { stopReason: outcome.stopped } : {}),
+          unfinished: outcome.unfinished,
+          earlier: opened.earlierRows,
+          calendarWithoutEarlier: settings.format === 'csv',
+        })
+      : null;
   const textToStdout = layout === 'rows' && settings.format === 'text' && settings.output === null;
   const trailer = summaryText !== null && textToStdout && sink.failure === null ? summaryText(stdoutColor(settings)) : undefined;
   await writer.end({ startedAt, durationMs: performance.now() - started, ...(trailer !== undefined ? { trailer } : {}) });
@@ -197,5 +199,7 @@ export async function run(settings: RunSettings): Promise<number> {
 
   if (sink.failure !== null) return exitForFailure(sink.failure, process.stderr);
   if (outcome.stopped === 'signal') return EXIT.INTERRUPTED;
-  return exitCodeForCounts(summary.counts.fail, summary.counts.undetermined);
+  // Every row of the output: a resumed batch's earlier rows too (the summary), else this run's (the writer).
+  const counts = summary?.counts ?? writer.counts;
+  return exitCodeForCounts(counts.fail, counts.undetermined);
 }

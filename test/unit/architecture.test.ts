@@ -108,3 +108,27 @@ test('the runner alone gathers and judges rows: cli/ and batch/ import nothing f
     .flatMap((m) => importsOf(m).filter((i) => folderOf(i) === 'probe' || judging.includes(i)).map((i) => `${m} imports ${i}`));
   assert.deepEqual(breaches, []);
 });
+
+/** The modules `file` imports statically for their values (no `import type`, no dynamic import()): what loading it loads. */
+function valueImportsOf(file: string): string[] {
+  const text = readFileSync(path.join(SRC, file), 'utf8');
+  const specifiers = [...text.matchAll(/^import\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?'([^']+)'/gm)].map((m) => m[1] as string);
+  return specifiers.filter((s) => s.startsWith('.') && s.endsWith('.js')).map((s) => path.relative(SRC, path.resolve(path.dirname(path.join(SRC, file)), s)).replace(/\.js$/, ''));
+}
+
+test('a probe of domains given as arguments or of one --server loads no batch module: what cli/run.ts loads statically holds no batch input, resume, summary or progress line', () => {
+  const loaded = new Set<string>();
+  const visit = (module: string) => {
+    if (loaded.has(module)) return;
+    loaded.add(module);
+    for (const next of valueImportsOf(`${module}.ts`)) visit(next);
+  };
+  visit(path.join('cli', 'main'));
+  visit(path.join('cli', 'run'));
+  // batch/shard.ts parses --shard at the edge (options.ts), with every other option.
+  const batchModules = [...loaded].filter(
+    (m) => (folderOf(m) === 'batch' && m !== path.join('batch', 'shard')) || ['judge/batch-summary', 'render/batch-summary-text', 'cli/open-batch-rows'].includes(m.split(path.sep).join('/')),
+  );
+  assert.ok(loaded.has(path.join('pipeline', 'runner')), 'the walk follows the run');
+  assert.deepEqual(batchModules, []);
+});
