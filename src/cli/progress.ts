@@ -13,6 +13,39 @@ export interface Progress {
   stop(): void;
 }
 
+/**
+ * The rows in flight, for progress: how many, and the names a person knows them by, oldest
+ * first, each once. Counted by row, not by name: a batch may name one domain on several rows
+ * (two e-mail addresses of one partner), each in flight until it ends.
+ *
+ * @example const rows = new RowsInFlight(); rows.start('a.example'); rows.start('a.example'); rows.end('a.example'); rows.size // 1
+ */
+export class RowsInFlight {
+  private readonly byName = new Map<string, number>();
+  /** Rows started and not yet ended. */
+  size = 0;
+  /** Rows ended (finished, or abandoned by a stop). */
+  ended = 0;
+
+  start(name: string): void {
+    this.byName.set(name, (this.byName.get(name) ?? 0) + 1);
+    this.size += 1;
+  }
+
+  end(name: string): void {
+    const left = (this.byName.get(name) ?? 0) - 1;
+    if (left > 0) this.byName.set(name, left);
+    else this.byName.delete(name);
+    this.size = Math.max(0, this.size - 1);
+    this.ended += 1;
+  }
+
+  /** The names in flight, the oldest first, each once. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+}
+
 /** A plain progress line this often when standard error is not a terminal. */
 const PLAIN_PROGRESS_MS = 5000;
 

@@ -23,7 +23,7 @@ import { EXIT, exitCodeForCounts } from './exit-codes.js';
 import { exitForFailure, fileSink, OutputError, streamSink, type Sink } from './output.js';
 import { openRows, type OpenedRows } from './open-rows.js';
 import { UsageError } from './options.js';
-import { startProgress, type Progress } from './progress.js';
+import { RowsInFlight, startProgress, type Progress } from './progress.js';
 import { ReportWriter } from './report-writer.js';
 
 function loadTrust(settings: RunSettings): TrustStore | null {
@@ -78,11 +78,11 @@ function onStopSignals(stop: RunStop): () => void {
 }
 
 /** What progress shows: a batch's counts and rate, or the command line's domains in flight. */
-async function progressFor(settings: RunSettings, opened: OpenedRows, summary: SummaryAccumulator | null, inFlight: Set<string>, ended: () => number): Promise<Progress> {
+async function progressFor(settings: RunSettings, opened: OpenedRows, summary: SummaryAccumulator | null, inFlight: RowsInFlight): Promise<Progress> {
   const source = settings.source;
   if (source.kind !== 'input' || summary === null) {
     const total = opened.total ?? 0;
-    return startProgress(() => probingText([...inFlight], ended(), total), { quiet: false, plain: false });
+    return startProgress(() => probingText(inFlight.names(), inFlight.ended, total), { quiet: false, plain: false });
   }
   // Batch modules and the summary's colours load only for a batch.
   const [{ countRecords }, { renderProgressLine }] = await Promise.all([import('../batch/read-input.js'), import('../render/batch-summary-text.js')]);
@@ -151,9 +151,8 @@ export async function run(settings: RunSettings): Promise<number> {
   const removeSignals = onStopSignals(stop);
   sink.onFailure((failure) => stop.request(failure.kind === 'broken-pipe' ? 'broken-pipe' : 'output-error'));
 
-  const inFlight = new Set<string>();
-  let ended = 0;
-  const progress = await progressFor(settings, opened, summary, inFlight, () => ended);
+  const inFlight = new RowsInFlight();
+  const progress = await progressFor(settings, opened, summary, inFlight);
   let outcome: RunOutcome;
   try {
     const resolver = await resolverFor(settings);
@@ -162,11 +161,8 @@ export async function run(settings: RunSettings): Promise<number> {
         progress.around(() => writer.write(result));
         if (sink.failure === null) summary?.add(result); // only what the output holds
       },
-      started: (row: Row) => inFlight.add(rowName(row)),
-      ended: (row: Row) => {
-        inFlight.delete(rowName(row));
-        ended += 1;
-      },
+      started: (row: Row) => inFlight.start(rowName(row)),
+      ended: (row: Row) => inFlight.end(rowName(row)),
     });
   } catch (err) {
     await writer.abandon();

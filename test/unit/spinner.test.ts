@@ -9,6 +9,7 @@ import { ROOT } from '../helpers/run-cli.ts';
 import { replay } from '../helpers/terminal.ts';
 import { MIN_SPINNER_COLUMNS, spinnerTextWidth } from '../../src/cli/spinner.ts';
 import { probingText } from '../../src/render/probing-text.ts';
+import { RowsInFlight } from '../../src/cli/progress.ts';
 
 const CHILD = path.join(ROOT, 'test', 'helpers', 'spinner-child.ts');
 /** Far more than a working spinner writes in a few seconds (~40 frames of < 200 bytes each). */
@@ -112,4 +113,18 @@ test('single-mode text names a domain in flight, never a finished one', () => {
   assert.equal(probingText(['a.example'], 0, 1), 'probing a.example');
   assert.equal(probingText(['b.example', 'c.example'], 1, 4), 'probing b.example and 1 more (1/4 done)');
   assert.equal(probingText([], 3, 4), 'probing (3/4 done)');
+});
+
+test('progress counts the rows in flight, not their names: two rows of one domain are two until each ends', () => {
+  const rows = new RowsInFlight();
+  rows.start('a.example');
+  rows.start('a.example'); // a batch naming one domain on two rows (two addresses of one partner)
+  rows.start('b.example');
+  assert.equal(rows.size, 3);
+  assert.deepEqual(rows.names(), ['a.example', 'b.example']);
+  rows.end('a.example');
+  assert.equal(rows.size, 2, 'the other row of a.example is still in flight');
+  assert.deepEqual(rows.names(), ['a.example', 'b.example'], 'and still named');
+  rows.end('a.example');
+  assert.deepEqual([rows.size, rows.ended, rows.names()], [1, 2, ['b.example']]);
 });
