@@ -78,8 +78,6 @@ export interface RunSettings {
   quiet: boolean;
 }
 
-/** Addresses of one domain probed at once. */
-const PARALLEL_ADDRESSES = 8;
 /** Probe results and DNS answers remembered in one run. */
 export const CACHE_ENTRIES = 100_000;
 
@@ -137,7 +135,8 @@ export function proberOptionsFor(settings: RunSettings, probe: ProbeOptions, sto
 }
 
 /**
- * How one domain is gathered: its addresses through `probeAddress` (the run's shared prober).
+ * How one domain is gathered: its addresses through `probeAddress` (the run's shared prober),
+ * as many at once as a library caller's default (PROBE_DEFAULTS.parallel).
  *
  * @example probeDomain(input, domain, resolver, domainOptionsFor(settings, probe, (t) => prober.probe(t), stop.abort))
  */
@@ -151,7 +150,6 @@ export function domainOptionsFor(
     families: settings.families,
     allowSpecialAddresses: settings.allowSpecialAddresses,
     port: settings.port,
-    parallel: PARALLEL_ADDRESSES,
     probe,
     signal,
     probeAddress,
