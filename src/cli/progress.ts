@@ -4,14 +4,15 @@
  * standard error is not a terminal; nothing with --quiet. Rows written to a terminal go
  * through `around`, so that the spinner line never erases one.
  */
-import { startSpinner } from './spinner.js';
+import { startSpinner, type Spinner } from './spinner.js';
 
-/** @example progress.around(() => writer.write(result)); … progress.stop(); */
-export interface Progress {
-  /** Runs `write` with the spinner line cleared (when there is one), so rows on the same terminal stay intact. */
-  around(write: () => void): void;
-  stop(): void;
-}
+/**
+ * What shows progress, whichever kind: the spinner's shape (`around` a write, `stop`), also
+ * for the plain line and for none.
+ *
+ * @example progress.around(() => writer.write(result)); … progress.stop();
+ */
+export type Progress = Spinner;
 
 /**
  * The rows in flight, for progress: how many, and the names a person knows them by, oldest

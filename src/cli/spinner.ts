@@ -9,12 +9,14 @@
 import { sanitize } from '../render/sanitize.js';
 import { fitWidth } from '../render/text-width.js';
 
+/** @example const spinner = await startSpinner(() => 'probing'); spinner?.around(() => process.stdout.write(row)); spinner?.stop(); */
 export interface Spinner {
   /** Runs `write` with the spinner line cleared, so rows on the same terminal stay intact. */
   around(write: () => void): void;
   stop(): void;
 }
 
+/** @example await startSpinner(text, { stream: fakeTerminal, env: {} }) */
 export interface SpinnerOptions {
   /** The terminal to draw on (default process.stderr); tests pass a stand-in. */
   stream?: NodeJS.WriteStream;
