@@ -26,7 +26,7 @@ export interface HeadersSettings {
 }
 
 /** What a run writes: one input after another, each message as it comes. */
-interface ReportWriter {
+interface HeadersWriter {
   start(): void;
   /** An input could be opened and its first bytes are coming (or it is empty). */
   input(file: string): void;
@@ -35,7 +35,7 @@ interface ReportWriter {
   end(inputs: HeadersInput[]): void;
 }
 
-async function textWriter(out: Sink, settings: HeadersSettings): Promise<ReportWriter> {
+async function textWriter(out: Sink, settings: HeadersSettings): Promise<HeadersWriter> {
   const { HeadersTextStream } = await import('../render/headers-text.js');
   const level = colorLevel(settings.color, process.env, process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1);
   const text = new HeadersTextStream({ colorLevel: level, headings: settings.files.length > 1 });
@@ -48,7 +48,7 @@ async function textWriter(out: Sink, settings: HeadersSettings): Promise<ReportW
   };
 }
 
-function jsonWriter(out: Sink): ReportWriter {
+function jsonWriter(out: Sink): HeadersWriter {
   const doc = new HeadersJsonStream();
   return {
     start: () => out.write(doc.start()),
@@ -69,7 +69,7 @@ function chunksOf(file: string): AsyncIterable<Uint8Array> {
 const nameOf = (file: string) => (file === '-' ? 'standard input' : file);
 
 /** Reads one input through the analyser; a read error ends it early, with its code. */
-async function readInput(file: string, now: Date, writer: ReportWriter, out: Sink): Promise<HeadersInput> {
+async function readInput(file: string, now: Date, writer: HeadersWriter, out: Sink): Promise<HeadersInput> {
   let opened = false;
   const analyser = new HeadersAnalyser({ file, now, onMessage: (m) => writer.message(m) });
   let error: string | null = null;
@@ -83,7 +83,6 @@ async function readInput(file: string, now: Date, writer: ReportWriter, out: Sin
       await out.ready();
       if (!more) break; // the input cap: the rest is left unread (and the input cannot pass)
       if (out.failure !== null) break; // nobody reads on: stop reading
-
     }
   } catch (err) {
     error = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
@@ -91,6 +90,7 @@ async function readInput(file: string, now: Date, writer: ReportWriter, out: Sin
   if (!opened && error === null) writer.input(file);
   const input = analyser.end(error);
   writer.inputEnd(input);
+  if (out.failure !== null) return input; // the run ends on the failed output alone (141 quietly, or 74 with its reason): an input cut short has nothing more to say
   if (error !== null) process.stderr.write(errorLine(`cannot read ${nameOf(file)}: ${error}`));
   else if (!input.headerFound) process.stderr.write(errorLine(`no message header found in ${nameOf(file)}`));
   return input;
