@@ -117,6 +117,7 @@ const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 20_000;
 const CMD_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
+const GROUP_EXIT_TIMEOUT_MS = 5_000; // nsd's main and server processes end ~1 s after the pid we signal
 const MAX_START_ATTEMPTS = 3;
 const DEFAULT_TTL = 300;
 const ALGORITHM = 'ECDSAP256SHA256'; // RFC 8624 §3.1: MUST sign; keys are made in milliseconds
@@ -153,13 +154,21 @@ export function txt(text: string): string {
 // A tiny DNS client (dns-packet over node:dgram, TCP when truncated), used for readiness checks
 // and by the tests; it is not mxprobe's resolver.
 
+/** One record of an answer (dns-packet's decoding of the RDATA in `data`). */
+export interface LabRR {
+  name: string;
+  type: string;
+  ttl: number;
+  data: unknown;
+}
+
 export interface LabAnswer {
   rcode: string; // 'NOERROR', 'SERVFAIL', 'NXDOMAIN', …
   aa: boolean;
   ad: boolean;
   cd: boolean;
-  answers: Answer[];
-  authorities: Answer[];
+  answers: LabRR[];
+  authorities: LabRR[];
 }
 
 export interface LabQueryOptions {
@@ -210,9 +219,13 @@ export async function queryLab(server: string, name: string, type: RecordType, o
     aa: reply.flag_aa === true,
     ad: reply.flag_ad === true,
     cd: reply.flag_cd === true,
-    answers: reply.answers ?? [],
-    authorities: reply.authorities ?? [],
+    answers: records(reply.answers),
+    authorities: records(reply.authorities),
   };
+}
+
+function records(list: Answer[] | undefined): LabRR[] {
+  return (list ?? []).flatMap((a) => (a.type === 'OPT' ? [] : [{ name: a.name, type: a.type, ttl: a.ttl ?? 0, data: a.data as unknown }]));
 }
 
 type Reply = DecodedPacket & { rcode?: string; flag_tc?: boolean; flag_aa?: boolean; flag_ad?: boolean; flag_cd?: boolean };
@@ -389,7 +402,7 @@ async function stopDaemon(child: ChildProcess): Promise<void> {
       await Promise.race([exited, sleep(2000)]);
     }
   }
-  const until = Date.now() + 2000;
+  const until = Date.now() + GROUP_EXIT_TIMEOUT_MS;
   while (groupLeft(pid) && Date.now() < until) await sleep(20);
   if (groupLeft(pid)) killGroup(child, 'SIGKILL');
 }
@@ -572,9 +585,11 @@ async function writeZones(bin: Binaries, nsdDir: string, keyDir: string, keys: K
       await fsp.writeFile(unsigned, zoneText(zone, serial, keys, records), { mode: 0o644 });
       const served = path.join(nsdDir, servedFile(zone));
       if (zone.key !== null) {
-        // Valid zones: from an hour ago (clock skew) for a week. bogus.test: expired yesterday.
-        const inception = zone.expired ? now - 30 * day : now - 3_600_000;
-        const expiration = zone.expired ? now - day : now + 7 * day;
+        // Valid zones: from an hour ago (clock skew) for a week. bogus.test: expired 10 days
+        // ago, well beyond the skew a validator allows (unbound: 10% of the validity period,
+        // at most val-sig-skew-max = 24 h; a signature that expired yesterday still validates).
+        const inception = zone.expired ? now - 40 * day : now - 3_600_000;
+        const expiration = zone.expired ? now - 10 * day : now + 7 * day;
         await mustRun(bin.ldnsSignzone, ['-i', ldnsDate(inception), '-e', ldnsDate(expiration), '-f', served, '-o', fqdn(zone.apex), unsigned, path.join(keyDir, keys[zone.key])]);
         await fsp.chmod(served, 0o644);
       }
