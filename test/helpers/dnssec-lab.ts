@@ -169,6 +169,8 @@ export interface LabAnswer {
   cd: boolean;
   answers: LabRR[];
   authorities: LabRR[];
+  /** Extended DNS Errors (RFC 8914), e.g. 7 Signature Expired, 9 DNSKEY Missing (unbound: ede: yes). */
+  ede: Array<{ code: number; text: string }>;
 }
 
 export interface LabQueryOptions {
@@ -221,7 +223,21 @@ export async function queryLab(server: string, name: string, type: RecordType, o
     cd: reply.flag_cd === true,
     answers: records(reply.answers),
     authorities: records(reply.authorities),
+    ede: extendedErrors(reply.additionals),
   };
+}
+
+/** RFC 8914 §2: EDNS option 15 = INFO-CODE (16 bits) + EXTRA-TEXT (UTF-8). */
+function extendedErrors(additionals: Answer[] | undefined): Array<{ code: number; text: string }> {
+  const out: Array<{ code: number; text: string }> = [];
+  for (const rr of additionals ?? []) {
+    if (rr.type !== 'OPT') continue;
+    for (const o of rr.options as Array<{ code: number; data?: unknown }>) {
+      const data = o.data;
+      if (o.code === 15 && Buffer.isBuffer(data) && data.length >= 2) out.push({ code: data.readUInt16BE(0), text: data.subarray(2).toString('utf8') });
+    }
+  }
+  return out;
 }
 
 function records(list: Answer[] | undefined): LabRR[] {
@@ -500,8 +516,12 @@ function normaliseRecords(records: readonly LabRecord[]): LabRecord[] {
     if (name !== 'test' && !name.endsWith('.test')) throw new TypeError(`${what}: the name must be under "test"`);
     if (name === LAB_NAMESERVER) throw new TypeError(`${what}: ${LAB_NAMESERVER} is the lab's name server`);
     if (!types.has(r.type)) throw new TypeError(`${what}: type must be one of ${[...types].join(', ')}`);
-    // Keep zone files one record a line: no control characters, no comment or directive tricks.
+    // Keep zone files one record a line: no control characters; outside quotes no ';' (a
+    // comment would silently cut `v=STSv1; id=1` to `v=STSv1`: use txt()) and no parentheses.
     if (/[\u0000-\u001f\u007f]/.test(r.data) || r.data.trim() === '') throw new TypeError(`${what}: invalid data`);
+    const bare = unquoted(r.data);
+    if (bare === null) throw new TypeError(`${what}: unbalanced quotes in data`);
+    if (/[;()]/.test(bare)) throw new TypeError(`${what}: ';', '(' or ')' outside quotes in data (quote TXT text with txt())`);
     if (r.ttl !== undefined && !(Number.isInteger(r.ttl) && r.ttl >= 0 && r.ttl <= 86_400)) throw new TypeError(`${what}: invalid ttl`);
     let data = r.data.trim();
     const field = TARGET_FIELD[r.type];
@@ -514,6 +534,22 @@ function normaliseRecords(records: readonly LabRecord[]): LabRecord[] {
     }
     return { ...r, name, data };
   });
+}
+
+/** The data with its quoted strings taken out (null if a quote is left open). */
+function unquoted(data: string): string | null {
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < data.length; i++) {
+    const c = data[i];
+    if (c === '\\') {
+      i++; // an escaped character never opens, closes or comments
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    else if (!quoted) out += c;
+  }
+  return quoted ? null : out;
 }
 
 /** The deepest lab zone holding a name (records under a sub-zone's apex belong to the sub-zone). */
