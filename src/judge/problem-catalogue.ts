@@ -353,6 +353,47 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     command: 'headers',
     hint: 'Reading the input failed (an I/O error: the code is in the message): what was read before it is reported, the rest is unknown, so the input cannot pass. Check the file and the disk, then run again.',
   },
+  // DANE (RFC 7672, RFC 7671)
+  DANE_NO_MATCH: {
+    severity: 'error',
+    command: 'probe',
+    hint: "No usable TLSA record authenticates the server's certificate (or no TLS session was made), so senders that enforce DANE (Postfix dane, Exim, many providers) do not deliver: publish `3 1 1` records for the key the server uses (`openssl x509 -noout -pubkey -in cert.pem | openssl pkey -pubin -outform DER | openssl dgst -sha256`), and publish the new record before installing a new key.",
+  },
+  DANE_TA_NAME_MISMATCH: {
+    severity: 'error',
+    command: 'probe',
+    hint: 'With a DANE-TA (usage 2) record the certificate must name the MX host (or its CNAME target; RFC 7672 §3.2.2): add the MX host name to its subjectAltName, or publish a DANE-EE `3 1 1` record, for which names are not checked.',
+  },
+  DANE_TA_EXPIRED: {
+    severity: 'error',
+    command: 'probe',
+    hint: 'With a DANE-TA (usage 2) record the dates of the certificate and of the intermediates below the trust anchor are checked: renew the certificate (and install the current intermediates). A DANE-EE `3 1 1` record does not depend on dates.',
+  },
+  DANE_TA_CHAIN_INVALID: {
+    severity: 'error',
+    command: 'probe',
+    hint: "With a DANE-TA (usage 2) record the chain from the certificate up to the trust anchor must verify as OpenSSL verifies it (signatures, CA flags, key usage, purpose): send the chain your CA issued, leaf first, up to and including the certificate the TLSA record names.",
+  },
+  DANE_UNUSABLE_USAGE: {
+    severity: 'warning',
+    command: 'probe',
+    hint: 'TLSA records of usage 0 (PKIX-TA), 1 (PKIX-EE) or an undefined usage are ignored by SMTP senders (RFC 7672 §3.1.3): publish them as usage 3 (DANE-EE) or 2 (DANE-TA) instead.',
+  },
+  DANE_UNUSABLE_RECORD: {
+    severity: 'warning',
+    command: 'probe',
+    hint: 'A TLSA record with an undefined selector or matching type, or data that cannot be what its type says (a digest of the wrong length, a certificate or key that does not parse), is ignored by senders: correct it (`3 1 1` followed by 64 hexadecimal digits of a SHA-256).',
+  },
+  DANE_ROLLOVER_UNSAFE: {
+    severity: 'warning',
+    command: 'probe',
+    hint: 'The TLSA records will not match after the next change of key or CA, and DANE senders will refuse the mail until DNS catches up: publish a `3 1 1` record for the next key beside the current one (and switch only after the TTLs have passed), or a `3 1 1` for the current key together with a `2 1 1` for the issuing CA.',
+  },
+  DNSSEC_BOGUS: {
+    severity: 'error',
+    command: 'probe',
+    hint: "DNSSEC validation fails for the host's TLSA answer (an expired or missing signature, a broken DS or DNSKEY): senders that validate DNSSEC defer all mail to the host until it is fixed. Check the zone with `delv` or dnsviz.net and re-sign it.",
+  },
 };
 
 /**

@@ -1,8 +1,8 @@
 /**
- * Slots for DANE (RFC 6698, RFC 7672): the TLSA records of an MX host and the DANE outcome of
- * each of its addresses. Types only, filled by a later version: this one neither asks for TLSA
- * records nor judges DANE, so the fields that hold them (MxHostFacts.tlsa, AddressResult.dane)
- * are absent.
+ * DANE (RFC 6698, RFC 7671, RFC 7672): the TLSA records of an MX host, the DANE outcome of each
+ * of its addresses, and whether the host's published set survives a key or CA change. Types
+ * only; judge/dane.ts and judge/dane-rollover.ts fill them. Field names are a public contract
+ * (README "JSON format").
  */
 import type { DnssecState } from './dns.js';
 
@@ -39,19 +39,67 @@ export interface TlsaFacts {
 }
 
 /**
+ * The DANE state of one address, as a DANE sender (RFC 7672, Postfix `smtp_tls_security_level
+ * = dane`) sees it:
+ * - `valid`: a usable TLSA record authenticates the server's certificate (the sender delivers);
+ * - `invalid`: usable records exist and none authenticates it, or no TLS session was made (the
+ *   sender does not deliver);
+ * - `unusable`: the secure RRset holds records, none usable for SMTP (PKIX-TA/PKIX-EE, unknown
+ *   parameters, malformed data): the sender requires TLS but does not authenticate (RFC 7672 §2.2);
+ * - `insecure`: DANE does not apply, for the TLSA answer or the MX and address answers before
+ *   it are not DNSSEC-signed (RFC 7672 §2.2.1, §2.2.2): the sender uses opportunistic TLS;
+ * - `bogus`: DNSSEC validation of the TLSA answer failed: the sender defers the mail (RFC 7672 §2.1.1);
+ * - `none`: a secure denial that TLSA records exist: DANE does not apply;
+ * - `indeterminate`: the TLSA look-up failed otherwise (a timeout): the sender defers, and
+ *   mxprobe cannot tell.
+ *
+ * @example const daneDelivers = (s: DaneStatus) => s === 'valid' || s === 'none' || s === 'insecure' || s === 'unusable';
+ */
+export type DaneStatus = 'valid' | 'invalid' | 'unusable' | 'insecure' | 'bogus' | 'none' | 'indeterminate';
+
+/**
+ * The TLSA record that authenticated a server, and what it matched.
+ *
+ * @example const text = (m: TlsaMatch) => `${m.usage} ${m.selector} ${m.matchingType} ${m.data} matched certificate #${m.chainIndex}`;
+ */
+export interface TlsaMatch extends TlsaRecord {
+  /**
+   * The position, in the chain as the server sent it (0 the leaf), of the certificate the
+   * record matched; for a bare DANE-TA public key (`2 1 0`) that is not in the chain, the
+   * position of the certificate that key signed.
+   */
+  chainIndex: number;
+  /** The record is a bare public key (`2 1 0`) that signed `chainIndex`, not a certificate of the chain (RFC 7671 §5.2.2). */
+  bareKey: boolean;
+}
+
+/**
  * The DANE outcome of one address: its certificate chain against its host's TLSA records (RFC 7672 §3).
  *
- * @example const daneSenderDelivers = (d: DaneOutcome) => d.status !== 'failed';
+ * @example const daneSenderDelivers = (d: DaneOutcome) => d.status !== 'invalid' && d.status !== 'bogus' && d.status !== 'indeterminate';
  */
 export interface DaneOutcome {
+  status: DaneStatus;
+  /** The record that authenticated the server: set exactly when `status` is `valid`. */
+  matched: TlsaMatch | null;
+  /** What happened, in words (names server and DNS data: sanitise before display). */
+  message: string;
+}
+
+/**
+ * Whether an MX host's published TLSA set survives the next change of its key or of its CA
+ * without a window in which DANE senders refuse it (judge/dane-rollover.ts).
+ *
+ * @example const warn = (r: DaneRollover) => (r.safe ? null : r.message);
+ */
+export interface DaneRollover {
+  safe: boolean;
   /**
-   * `verified`: a usable TLSA record matches; `failed`: usable records exist and none matches (a
-   * DANE sender does not deliver); `no-tlsa`: none published; `insecure`: records not signed
-   * (DANE does not apply); `indeterminate`: could not be told (a DNS failure).
+   * Why it is safe: `two-keys` (DANE-EE SPKI records for two different keys, the current and
+   * the next), `ee-and-issuer` (a DANE-EE record and a DANE-TA record of the real issuer);
+   * null when it is not.
    */
-  status: 'verified' | 'failed' | 'no-tlsa' | 'insecure' | 'indeterminate';
-  /** The record that matched, when one did. */
-  matched: TlsaRecord | null;
-  /** What happened, in words. */
+  pattern: 'two-keys' | 'ee-and-issuer' | null;
+  /** What was found, in words. */
   message: string;
 }

@@ -81,7 +81,17 @@ export type ProblemCode =
   | 'TOO_MANY_MESSAGES'
   | 'NO_MESSAGE_HEADER'
   // `mxprobe headers`: reading the input failed (an I/O error), inside a header or before any
-  | 'INPUT_READ_ERROR';
+  | 'INPUT_READ_ERROR'
+  // DANE (RFC 7672): an address's certificate against its host's TLSA records (judge/dane.ts)
+  | 'DANE_NO_MATCH'
+  | 'DANE_TA_NAME_MISMATCH'
+  | 'DANE_TA_EXPIRED'
+  | 'DANE_TA_CHAIN_INVALID'
+  // DANE: an MX host's TLSA RRset (judge/dane.ts judgeTlsaSet, judge/dane-rollover.ts)
+  | 'DANE_UNUSABLE_USAGE'
+  | 'DANE_UNUSABLE_RECORD'
+  | 'DANE_ROLLOVER_UNSAFE'
+  | 'DNSSEC_BOGUS';
 
 /**
  * Where a problem is:

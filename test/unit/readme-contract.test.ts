@@ -9,6 +9,7 @@ import { PROBLEMS } from '../../src/judge/problem-catalogue.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { withInputWarning } from '../../src/judge/invalid-input.ts';
 import type { ProblemCode } from '../../src/model/problem.ts';
+import type { DaneOutcome } from '../../src/model/dane.ts';
 import { SCHEMA_VERSION } from '../../src/model/report.ts';
 import { addressFacts, domainFacts, mxHost, NOW, plainAddress } from '../helpers/facts.ts';
 
@@ -76,7 +77,7 @@ test('every field of the JSON format (schema version 2) is documented in the REA
   const judged = withInputWarning(judgeDomain(facts, { required: ['tls-required'], warnDays: 30 }, NOW), 3, 'x');
   const result = {
     ...judged,
-    mx: judged.mx.map((h) => ({ ...h, addresses: h.addresses.map((a) => ({ ...a, dane: { status: 'verified' as const, matched: tlsa.records[0]!, message: 'm' } })) })),
+    mx: judged.mx.map((h) => ({ ...h, addresses: h.addresses.map((a) => ({ ...a, dane: { status: 'valid' as const, matched: { ...tlsa.records[0]!, chainIndex: 0, bareKey: false }, message: 'm' } satisfies DaneOutcome })) })),
     source: { line: 3, columns: { partner: 'x' } },
   };
   const json = JSON.parse(JSON.stringify({ schemaVersion: SCHEMA_VERSION, domains: [result] }));
