@@ -81,7 +81,18 @@ export type ProblemCode =
   | 'TOO_MANY_MESSAGES'
   | 'NO_MESSAGE_HEADER'
   // `mxprobe headers`: reading the input failed (an I/O error), inside a header or before any
-  | 'INPUT_READ_ERROR';
+  | 'INPUT_READ_ERROR'
+  // MTA-STS (RFC 8461): the `_mta-sts` record, the policy fetch and its text, the MX hosts against it
+  | 'MTA_STS_RECORD_INVALID'
+  | 'MTA_STS_POLICY_UNREACHABLE'
+  | 'MTA_STS_POLICY_INVALID'
+  | 'MTA_STS_MX_MISMATCH'
+  | 'MTA_STS_MX_NOT_VERIFIED'
+  | 'MTA_STS_UNKNOWN_KEY'
+  | 'MTA_STS_DUPLICATE_FIELD'
+  // TLS reporting (RFC 8460): the `_smtp._tls` record
+  | 'TLSRPT_MISSING'
+  | 'TLSRPT_INVALID';
 
 /**
  * Where a problem is:
