@@ -394,6 +394,52 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     command: 'probe',
     hint: "DNSSEC validation fails for the host's TLSA answer (an expired or missing signature, a broken DS or DNSKEY): senders that validate DNSSEC defer all mail to the host until it is fixed. Check the zone with `delv` or dnsviz.net and re-sign it.",
   },
+  // MTA-STS (RFC 8461) and TLS reporting (RFC 8460)
+  MTA_STS_RECORD_INVALID: {
+    severity: 'error',
+    command: 'probe',
+    hint: 'Senders ignore MTA-STS for this domain: publish exactly one TXT record at _mta-sts.DOMAIN of the form "v=STSv1; id=20260601T000000" (RFC 8461 §3.1: the id 1 to 32 letters and digits, a new id for each policy change), and remove any other v=STSv1 record.',
+  },
+  MTA_STS_POLICY_UNREACHABLE: {
+    severity: 'error',
+    command: 'probe',
+    hint: 'Senders cannot fetch the policy, so they ignore MTA-STS (RFC 8461 §3.3): serve https://mta-sts.DOMAIN/.well-known/mta-sts.txt with status 200 and Content-Type text/plain, without a redirect, with a certificate from a public CA that names mta-sts.DOMAIN, in under 64 KiB.',
+  },
+  MTA_STS_POLICY_INVALID: {
+    severity: 'error',
+    command: 'probe',
+    hint: 'Senders discard a policy that breaks RFC 8461 §3.2: one "key: value" a line (LF or CRLF), version: STSv1, mode: enforce, testing or none, max_age: 0 to 31557600 seconds, and an mx: line per MX host pattern (a host name, or *. before a parent name; never an IP address) unless mode is none.',
+  },
+  MTA_STS_MX_MISMATCH: {
+    severity: 'error',
+    command: 'probe',
+    hint: 'The MX host matches no mx pattern of the MTA-STS policy: in enforce mode senders do not deliver to it (RFC 8461 §4.1; a *. pattern matches exactly one label). Add it to the policy (and change the id of the _mta-sts record), or fix the MX record.',
+  },
+  MTA_STS_MX_NOT_VERIFIED: {
+    severity: 'error',
+    command: 'probe',
+    hint: 'The MX host is listed in the MTA-STS policy but its certificate does not verify for its name (a trusted chain, not expired, naming the MX host; RFC 8461 §4.2): in enforce mode senders do not deliver to it. Install a certificate from a public CA that names the MX host.',
+  },
+  MTA_STS_UNKNOWN_KEY: {
+    severity: 'warning',
+    command: 'probe',
+    hint: 'Senders ignore keys RFC 8461 §3.2 does not define, so a misspelt key is silently lost (a misspelt mx line drops that MX host from the policy): keys are version, mode, mx and max_age, lower case, with no space before the colon.',
+  },
+  MTA_STS_DUPLICATE_FIELD: {
+    severity: 'warning',
+    command: 'probe',
+    hint: 'A field given twice: senders take the first one and ignore the rest (RFC 8461 §3.2; only mx may repeat). Keep one.',
+  },
+  TLSRPT_MISSING: {
+    severity: 'info',
+    command: 'probe',
+    hint: 'The domain enforces mail TLS (DANE or MTA-STS) but publishes no TLS reporting address, so it never hears of senders that fail to deliver: publish a TXT record at _smtp._tls.DOMAIN such as "v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN" (RFC 8460 §3).',
+  },
+  TLSRPT_INVALID: {
+    severity: 'warning',
+    command: 'probe',
+    hint: 'Senders ignore the TLS reporting record, so no reports arrive: publish exactly one TXT record at _smtp._tls.DOMAIN of the form "v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN" (RFC 8460 §3: rua required, mailto: or https: URIs separated by commas).',
+  },
 };
 
 /**

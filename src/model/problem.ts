@@ -91,7 +91,18 @@ export type ProblemCode =
   | 'DANE_UNUSABLE_USAGE'
   | 'DANE_UNUSABLE_RECORD'
   | 'DANE_ROLLOVER_UNSAFE'
-  | 'DNSSEC_BOGUS';
+  | 'DNSSEC_BOGUS'
+  // MTA-STS (RFC 8461): the `_mta-sts` record, the policy fetch and its text, the MX hosts against it
+  | 'MTA_STS_RECORD_INVALID'
+  | 'MTA_STS_POLICY_UNREACHABLE'
+  | 'MTA_STS_POLICY_INVALID'
+  | 'MTA_STS_MX_MISMATCH'
+  | 'MTA_STS_MX_NOT_VERIFIED'
+  | 'MTA_STS_UNKNOWN_KEY'
+  | 'MTA_STS_DUPLICATE_FIELD'
+  // TLS reporting (RFC 8460): the `_smtp._tls` record
+  | 'TLSRPT_MISSING'
+  | 'TLSRPT_INVALID';
 
 /**
  * Where a problem is:

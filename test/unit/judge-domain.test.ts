@@ -182,8 +182,8 @@ test('the slots for what comes next (TLSA, DNSSEC state, MTA-STS, TLS-RPT) are c
     ...plain,
     dns: plain.dns.map((q) => ({ ...q, dnssec: 'insecure' as const })),
     mx: plain.mx.map((h) => ({ ...h, tlsa })),
-    mtaSts: { record: 'v=STSv1; id=20260601', id: '20260601', policy: { version: 'STSv1', mode: 'enforce' as const, mx: ['mx.example.com'], maxAge: 86400 }, error: null },
-    tlsRpt: { record: 'v=TLSRPTv1; rua=mailto:tls@example.com', rua: ['mailto:tls@example.com'], error: null },
+    mtaSts: { txt: ['v=STSv1; id=20260601'], record: 'v=STSv1; id=20260601', id: '20260601', fetch: null, policy: { version: 'STSv1', mode: 'enforce' as const, mx: ['mx.example.com'], maxAge: 86400 }, error: null },
+    tlsRpt: { txt: ['v=TLSRPTv1; rua=mailto:tls@example.com'], record: 'v=TLSRPTv1; rua=mailto:tls@example.com', rua: ['mailto:tls@example.com'], error: null },
   };
   const without = judgeDomain(plain, ENCRYPT, NOW);
   const withSlots = judgeDomain(filled, ENCRYPT, NOW);

@@ -71,8 +71,12 @@ test('every field of the JSON format (schema version 2) is documented in the REA
     ],
     mxLimit: { found: 12, probed: 10 },
     dns: [{ name: 'example.com', type: 'MX', rcode: 'TIMEOUT', authenticated: false, cnames: [], answers: [], server: null, ms: 1, error: 'no answer', dnssec: 'indeterminate' }],
-    mtaSts: { record: 'v=STSv1; id=1', id: '1', policy: { version: 'STSv1', mode: 'enforce', mx: ['mx.example.com'], maxAge: 1 }, error: null },
-    tlsRpt: { record: 'v=TLSRPTv1; rua=mailto:a@example.com', rua: ['mailto:a@example.com'], error: null },
+    mtaSts: {
+      txt: ['v=STSv1; id=1'], record: 'v=STSv1; id=1', id: '1',
+      fetch: { url: 'https://mta-sts.example.com/.well-known/mta-sts.txt', status: 200, contentType: 'text/plain', location: null, bytes: 60, body: 'version: STSv1\n', ms: 3, failure: { kind: 'status', message: 'm' } },
+      policy: { version: 'STSv1', mode: 'enforce', mx: ['mx.example.com'], maxAge: 1 }, error: null,
+    },
+    tlsRpt: { txt: ['v=TLSRPTv1; rua=mailto:a@example.com'], record: 'v=TLSRPTv1; rua=mailto:a@example.com', rua: ['mailto:a@example.com'], error: null },
   });
   const judged = withInputWarning(judgeDomain(facts, { required: ['tls-required'], warnDays: 30 }, NOW), 3, 'x');
   const result = {

@@ -1,0 +1,239 @@
+// The MTA-STS policy fetch (RFC 8461 §3.3) against a loopback HTTPS server with the test CA:
+// a valid policy, testing mode, bad syntax, 404, a redirect (never followed), a wrong
+// Content-Type, a body over the 64 KiB cap (the read stops), a certificate for the wrong name,
+// one from an untrusted CA, a server that stalls (the deadline), an abort from outside, and the
+// whole gathering step on top. Every failure is a result with its own message, never a throw.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { fetchPolicy, POLICY_FETCH_LIMITS, type FetchPolicyOptions } from '../../src/mta-sts/fetch-policy.ts';
+import { gatherMtaSts } from '../../src/mta-sts/gather.ts';
+import { makeTrustStore } from '../../src/cert/trust-store.ts';
+import type { PolicyFetchFacts } from '../../src/model/mta-sts.ts';
+import { endless, POLICY_DOMAIN, policyCerts, serve, startPolicyServer, type PolicyCerts, type PolicyHandler } from '../helpers/policy-server.ts';
+import type { TestCert } from '../helpers/pki.ts';
+
+const ENFORCE = 'version: STSv1\r\nmode: enforce\r\nmx: mx1.test.example\r\nmx: *.mail.test.example\r\nmax_age: 604800\r\n';
+let certs: PolicyCerts;
+let ca: readonly string[];
+
+before(async () => {
+  certs = await policyCerts();
+  // The trust store's own list (Node's roots + the --ca-file anchors), as the run will give it.
+  ca = makeTrustStore([certs.rootPem], []).anchorPems();
+});
+
+/** Fetches the policy of test.example from a server serving `cert` and answering with `handler`. */
+async function fetchFrom(cert: TestCert, handler: PolicyHandler, options: Partial<FetchPolicyOptions> = {}) {
+  const server = await startPolicyServer(cert, handler);
+  try {
+    const started = Date.now();
+    const fetched = await fetchPolicy(POLICY_DOMAIN, { ca, connectTo: { host: server.host, port: server.port }, timeoutMs: 10_000, ...options });
+    return { fetched, server, elapsed: Date.now() - started };
+  } finally {
+    await server.close();
+  }
+}
+
+const failureOf = (f: PolicyFetchFacts) => f.failure?.kind ?? null;
+
+describe('fetchPolicy', { concurrency: true }, () => {
+  test('a valid policy: status 200, text/plain with a charset, the body whole; the request names mta-sts.DOMAIN and the well-known path', async () => {
+    const { fetched, server } = await fetchFrom(certs.valid, serve(ENFORCE));
+    assert.equal(fetched.failure, null);
+    assert.equal(fetched.body, ENFORCE);
+    assert.equal(fetched.status, 200);
+    assert.equal(fetched.contentType, 'text/plain; charset=utf-8');
+    assert.equal(fetched.bytes, Buffer.byteLength(ENFORCE));
+    assert.equal(fetched.url, 'https://mta-sts.test.example/.well-known/mta-sts.txt');
+    assert.deepEqual(server.requests, [{ method: 'GET', path: '/.well-known/mta-sts.txt', host: 'mta-sts.test.example' }]);
+  });
+
+  test('404: status, with the code in the message', async () => {
+    const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not here');
+    });
+    assert.equal(failureOf(fetched), 'status');
+    assert.equal(fetched.status, 404);
+    assert.equal(fetched.body, null);
+    assert.match(fetched.failure!.message, /answered 404/);
+  });
+
+  test('a redirect is never followed, even to a valid policy on the same server', async () => {
+    const { fetched, server } = await fetchFrom(certs.valid, (req, res) => {
+      if (req.url === '/.well-known/mta-sts.txt') {
+        res.writeHead(301, { Location: 'https://mta-sts.test.example/policy.txt' });
+        res.end();
+      } else serve(ENFORCE)(req, res);
+    });
+    assert.equal(failureOf(fetched), 'redirect');
+    assert.equal(fetched.location, 'https://mta-sts.test.example/policy.txt');
+    assert.match(fetched.failure!.message, /answered 301, a redirect to "https:\/\/mta-sts\.test\.example\/policy\.txt"/);
+    assert.equal(server.requests.length, 1);
+  });
+
+  test('another 2xx than 200 is no policy either', async () => {
+    const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(203, { 'Content-Type': 'text/plain' });
+      res.end(ENFORCE);
+    });
+    assert.equal(failureOf(fetched), 'status');
+  });
+
+  test('a wrong Content-Type (text/html), or none at all, gives no body', async () => {
+    const html = await fetchFrom(certs.valid, serve(ENFORCE, 'text/html'));
+    assert.equal(failureOf(html.fetched), 'content-type');
+    assert.match(html.fetched.failure!.message, /served as "text\/html": it must be text\/plain/);
+    const none = await fetchFrom(certs.valid, (_q, res) => {
+      res.removeHeader('Content-Type');
+      res.writeHead(200);
+      res.end(ENFORCE);
+    });
+    assert.equal(failureOf(none.fetched), 'content-type');
+    assert.match(none.fetched.failure!.message, /without a Content-Type/);
+  });
+
+  test('Content-Type parameters and case do not matter', async () => {
+    const { fetched } = await fetchFrom(certs.valid, serve(ENFORCE, 'Text/Plain ; charset="us-ascii"'));
+    assert.equal(fetched.failure, null);
+  });
+
+  test('a body over 64 KiB: the read stops soon after the cap (the server meant to send 16 MiB)', async () => {
+    const { fetched, server } = await fetchFrom(certs.valid, endless());
+    assert.equal(failureOf(fetched), 'too-large');
+    assert.equal(fetched.body, null);
+    assert.ok(fetched.bytes > POLICY_FETCH_LIMITS.maxBytes, `${fetched.bytes}`);
+    assert.ok(fetched.bytes < 4 * POLICY_FETCH_LIMITS.maxBytes, `read ${fetched.bytes} bytes`);
+    assert.ok(server.written.bytes < 8 * 1024 * 1024, `the server wrote ${server.written.bytes} bytes: the client kept reading`);
+  });
+
+  test('a declared Content-Length over the cap is refused before reading', async () => {
+    const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': String(10 * 1024 * 1024) });
+      res.write('version: STSv1\n');
+    });
+    assert.equal(failureOf(fetched), 'too-large');
+    assert.ok(fetched.bytes < POLICY_FETCH_LIMITS.maxBytes);
+  });
+
+  test('a body of exactly 64 KiB is read', async () => {
+    const body = `${ENFORCE}${'#'.repeat(POLICY_FETCH_LIMITS.maxBytes - Buffer.byteLength(ENFORCE) - 1)}\n`;
+    const { fetched } = await fetchFrom(certs.valid, serve(body));
+    assert.equal(fetched.failure, null);
+    assert.equal(fetched.bytes, POLICY_FETCH_LIMITS.maxBytes);
+  });
+
+  test('a certificate for another name: certificate failure naming the policy host', async () => {
+    const { fetched, server } = await fetchFrom(certs.wrongName, serve(ENFORCE));
+    assert.equal(failureOf(fetched), 'certificate');
+    assert.match(fetched.failure!.message, /certificate of mta-sts\.test\.example does not verify \(ERR_TLS_CERT_ALTNAME_INVALID/);
+    assert.equal(server.requests.length, 0, 'no request is sent to a server that failed verification');
+  });
+
+  test('a certificate from a CA the run does not trust: certificate failure', async () => {
+    const { fetched, server } = await fetchFrom(certs.untrusted, serve(ENFORCE));
+    assert.equal(failureOf(fetched), 'certificate');
+    assert.match(fetched.failure!.message, /does not verify \((UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)/);
+    assert.equal(server.requests.length, 0);
+  });
+
+  test('the test CA is trusted only when the run trusts it: without it, the valid server fails too', async () => {
+    const { fetched } = await fetchFrom(certs.valid, serve(ENFORCE), { ca: makeTrustStore([], []).anchorPems() });
+    assert.equal(failureOf(fetched), 'certificate');
+  });
+
+  test('a server that never answers: timeout at the deadline, not later', async () => {
+    const { fetched, elapsed } = await fetchFrom(certs.valid, () => {}, { timeoutMs: 300 });
+    assert.equal(failureOf(fetched), 'timeout');
+    assert.match(fetched.failure!.message, /no complete answer from https:\/\/mta-sts\.test\.example\/\.well-known\/mta-sts\.txt within 0\.3 s/);
+    assert.ok(elapsed < 10_000, `${elapsed} ms`);
+  });
+
+  test('a server that stalls in the body: timeout', async () => {
+    const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write('version: STSv1\n');
+    }, { timeoutMs: 300 });
+    assert.equal(failureOf(fetched), 'timeout');
+  });
+
+  test('an AbortSignal stops the fetch: aborted, before or during', async () => {
+    const during = new AbortController();
+    setTimeout(() => during.abort(), 100);
+    const { fetched } = await fetchFrom(certs.valid, () => {}, { signal: during.signal });
+    assert.equal(failureOf(fetched), 'aborted');
+    const { fetched: before } = await fetchFrom(certs.valid, serve(ENFORCE), { signal: AbortSignal.abort() });
+    assert.equal(failureOf(before), 'aborted');
+  });
+
+  test('nothing listening: connect failure', async () => {
+    const server = await startPolicyServer(certs.valid, serve(ENFORCE));
+    const port = server.port;
+    await server.close();
+    const fetched = await fetchPolicy(POLICY_DOMAIN, { ca, connectTo: { host: '127.0.0.1', port }, timeoutMs: 5_000 });
+    assert.equal(failureOf(fetched), 'connect');
+    assert.match(fetched.failure!.message, /cannot connect to mta-sts\.test\.example \(ECONNREFUSED\)/);
+  });
+
+  test('a server closing mid-body: http failure, never a partial policy', async () => {
+    const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '500' });
+      res.write('version: STSv1\n', () => res.socket?.destroy());
+    });
+    assert.equal(failureOf(fetched), 'http');
+    assert.equal(fetched.body, null);
+  });
+
+  test('server text in a message is sanitised (a Location with a C1 control sequence introducer)', async () => {
+    const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(302, { Location: 'https://x.example/\u009b2J' });
+      res.end();
+    });
+    assert.equal(failureOf(fetched), 'redirect');
+    assert.ok(!fetched.failure!.message.includes('\u009b'), fetched.failure!.message);
+    assert.match(fetched.failure!.message, /\\x9b2J/);
+  });
+});
+
+describe('gatherMtaSts', { concurrency: true }, () => {
+  test('a valid record and policy: the facts say the policy; testing mode too', async () => {
+    for (const mode of ['enforce', 'testing'] as const) {
+      const server = await startPolicyServer(certs.valid, serve(ENFORCE.replace('enforce', mode)));
+      try {
+        const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=spf1 -all', 'v=STSv1; id=20260601'], { ca, connectTo: { host: server.host, port: server.port } });
+        assert.equal(facts.error, null);
+        assert.equal(facts.id, '20260601');
+        assert.deepEqual(facts.policy, { version: 'STSv1', mode, mx: ['mx1.test.example', '*.mail.test.example'], maxAge: 604800 });
+        assert.equal(facts.fetch?.status, 200);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  test('bad policy syntax: no policy, the first reason as the error', async () => {
+    const server = await startPolicyServer(certs.valid, serve('version: STSv1\nmode: enforce\nnmx: mx1.test.example\nmax_age: 86400\n'));
+    try {
+      const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=STSv1; id=1'], { ca, connectTo: { host: server.host, port: server.port } });
+      assert.equal(facts.policy, null);
+      assert.match(facts.error ?? '', /no mx line \("nmx" on line 3 is not "mx"\)/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('no record, an invalid record, a failed look-up: no fetch at all', async () => {
+    const server = await startPolicyServer(certs.valid, serve(ENFORCE));
+    try {
+      const options = { ca, connectTo: { host: server.host, port: server.port } };
+      for (const txt of [[], ['v=STSv1'], ['v=STSv1; id=1', 'v=STSv1; id=2'], null]) {
+        const facts = await gatherMtaSts(POLICY_DOMAIN, txt, options);
+        assert.equal(facts.fetch, null, JSON.stringify(txt));
+        assert.equal(facts.policy, null);
+      }
+      assert.equal(server.requests.length, 0);
+    } finally {
+      await server.close();
+    }
+  });
+});
