@@ -353,6 +353,11 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     command: 'headers',
     hint: 'Reading the input failed (an I/O error: the code is in the message): what was read before it is reported, the rest is unknown, so the input cannot pass. Check the file and the disk, then run again.',
   },
+  DNSSEC_NOT_VALIDATED: {
+    severity: 'warning',
+    command: 'probe',
+    hint: "The DNS resolver does not validate DNSSEC (no AD flag for the root's signed SOA), so no answer can be told secure and DANE cannot be checked: use a validating resolver, such as a local unbound, or name one with --resolver.",
+  },
 };
 
 /**

@@ -81,7 +81,9 @@ export type ProblemCode =
   | 'TOO_MANY_MESSAGES'
   | 'NO_MESSAGE_HEADER'
   // `mxprobe headers`: reading the input failed (an I/O error), inside a header or before any
-  | 'INPUT_READ_ERROR';
+  | 'INPUT_READ_ERROR'
+  // DNSSEC (issue 9): the resolver does not set AD for a signed name, so no answer can be told secure
+  | 'DNSSEC_NOT_VALIDATED';
 
 /**
  * Where a problem is:
