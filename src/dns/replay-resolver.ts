@@ -82,7 +82,7 @@ export class ReplayResolver implements Resolver {
    * zone entry for that name with `authenticated` (an entry in the zone wins). Without either,
    * the probe gets NXDOMAIN without AD: a resolver that does not validate.
    */
-  constructor(zone: ReplayZone, options: { timeoutMs?: number; validating?: boolean; validationProbe?: ValidationProbe } = {}) {
+  constructor(zone: ReplayZone, options: { timeoutMs?: number; validating?: boolean; validationProbe?: { name: string; type: 'SOA' | 'DNSKEY' } } = {}) {
     this.zone = new Map(Object.entries(zone).map(([name, set]) => [normal(name), set]));
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.probe = options.validationProbe ?? ROOT_PROBE;

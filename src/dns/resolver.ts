@@ -38,8 +38,11 @@ export interface DnsResolverOptions {
   cacheSize?: number;
   /** Most queries in flight at once; the rest wait their turn (default 64). */
   maxInFlight?: number;
-  /** What `validation()` asks to learn whether the resolver validates DNSSEC (default the root's SOA). */
-  validationProbe?: ValidationProbe;
+  /**
+   * What `validation()` asks to learn whether the resolver validates DNSSEC: a name signed
+   * under a trust anchor the resolver holds (default the root's SOA; a lab: its test zone's apex).
+   */
+  validationProbe?: { name: string; type: 'SOA' | 'DNSKEY' };
 }
 
 /** A look-up shared by every caller that asks for the same name and type while it runs. */
