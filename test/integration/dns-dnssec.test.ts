@@ -118,6 +118,20 @@ describe('DNSSEC states over the wire', { concurrency: true }, () => {
     }
   });
 
+  test('a caller whose signal aborts stops waiting for the check (validating null); the shared check goes on for the others', async () => {
+    await withFakeDns({ ...ZONE, '.': { delayMs: 300, authenticated: true } }, async (dns) => {
+      const resolver = validating(dns, { timeoutMs: 2000 });
+      const stop = new AbortController();
+      const waiting = resolver.validation(stop.signal);
+      stop.abort();
+      const given = await waiting;
+      assert.equal(given.validating, null);
+      assert.equal(given.probe.rcode, 'ABORTED');
+      assert.equal((await resolver.validation()).validating, true, 'the check itself was not stopped');
+      assert.equal(dns.queries.filter((q) => q.name === '').length, 1);
+    });
+  });
+
   test('each state: secure, insecure, bogus (SERVFAIL, answered with CD=1), indeterminate; secure denials are secure', async () => {
     await withFakeDns(ZONE, async (dns) => {
       const resolver = validating(dns);
