@@ -440,6 +440,11 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     command: 'probe',
     hint: 'Senders ignore the TLS reporting record, so no reports arrive: publish exactly one TXT record at _smtp._tls.DOMAIN of the form "v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN" (RFC 8460 §3: rua required, mailto: or https: URIs separated by commas).',
   },
+  DNSSEC_NOT_VALIDATED: {
+    severity: 'warning',
+    command: 'probe',
+    hint: "The DNS resolver does not validate DNSSEC (no AD flag for the root's signed SOA), so no answer can be told secure and DANE cannot be checked: use a validating resolver, such as a local unbound, or name one with --resolver.",
+  },
 };
 
 /**

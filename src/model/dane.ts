@@ -1,8 +1,8 @@
 /**
- * DANE (RFC 6698, RFC 7671, RFC 7672): the TLSA records of an MX host, the DANE outcome of each
- * of its addresses, and whether the host's published set survives a key or CA change. Types
- * only; judge/dane.ts and judge/dane-rollover.ts fill them. Field names are a public contract
- * (README "JSON format").
+ * DANE (RFC 6698, RFC 7671, RFC 7672): the TLSA records of an MX host (looked up by
+ * dns/host-tlsa.ts), the DANE outcome of each of its addresses, and whether the host's
+ * published set survives a key or CA change. Types only; judge/dane.ts and
+ * judge/dane-rollover.ts fill them. Field names are a public contract (README "JSON format").
  */
 import type { DnssecState } from './dns.js';
 
@@ -24,15 +24,28 @@ export interface TlsaRecord {
 
 /**
  * The TLSA RRset of one MX host: `_25._tcp.HOST` (RFC 7672 §2.2), with how far DNSSEC vouches for it.
+ * Made by dns/host-tlsa.ts.
  *
  * @example const daneApplies = (t: TlsaFacts) => t.dnssec === 'secure' && t.records.length > 0;
  */
 export interface TlsaFacts {
-  /** The name asked, e.g. "_25._tcp.mx.example.com" (after CNAMEs, the owner of the answer). */
+  /** The name whose answer counts, e.g. "_25._tcp.mx.example.com": `_PORT._tcp.` and the TLSA base domain. */
   name: string;
-  /** Empty when there are none (NXDOMAIN or NODATA). */
+  /**
+   * The TLSA base domain (RFC 7672 §2.2.3): the MX host, or its CNAME-expanded name when the
+   * host's address records came through a secure CNAME chain and TLSA records are published
+   * there. With DANE-TA(2) the certificate must name it or the MX host (RFC 7672 §3.2.2).
+   */
+  baseDomain: string;
+  /** CNAMEs followed from `name` to the owner of the TLSA records (RFC 7672 §2.2.3: the whole chain must be secure). */
+  cnames: string[];
+  /** Empty when there are none (NXDOMAIN or NODATA), or when the look-up failed. */
   records: TlsaRecord[];
-  /** Only a `secure` RRset counts for DANE (RFC 7672 §2.2). */
+  /**
+   * Only a `secure` RRset counts for DANE (RFC 7672 §2.2); `bogus`: validation failed, a DANE
+   * sender defers the mail (RFC 7672 §2.1.1), never "no records"; `indeterminate` also when the
+   * resolver does not validate.
+   */
   dnssec: DnssecState;
   /** Why the look-up failed, in words; null when it was answered. */
   error: string | null;

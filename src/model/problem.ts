@@ -102,7 +102,9 @@ export type ProblemCode =
   | 'MTA_STS_DUPLICATE_FIELD'
   // TLS reporting (RFC 8460): the `_smtp._tls` record
   | 'TLSRPT_MISSING'
-  | 'TLSRPT_INVALID';
+  | 'TLSRPT_INVALID'
+  // DNSSEC (issue 9): the resolver does not set AD for a signed name, so no answer can be told secure
+  | 'DNSSEC_NOT_VALIDATED';
 
 /**
  * Where a problem is:

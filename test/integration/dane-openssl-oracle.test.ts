@@ -89,7 +89,7 @@ test('for every DANE-TA and DANE-EE case, mxprobe says valid exactly when OpenSS
     });
     const ours = judgeDane({
       host: 'mx.dane.test', ip: '127.0.0.1', referenceNames: daneReferenceNames('mx.dane.test', []), hostSecure: true,
-      tlsa: { name: '_25._tcp.mx.dane.test', records, dnssec: 'secure', error: null }, chain,
+      tlsa: { name: '_25._tcp.mx.dane.test', baseDomain: 'mx.dane.test', cnames: [], records, dnssec: 'secure', error: null }, chain,
     }, now).outcome;
     const theirs = await opensslDane(name, sent, keyFile, records);
     assert.equal(ours.status === 'valid', theirs.ok, `${name}: mxprobe ${ours.status} (${ours.message}); OpenSSL:\n${theirs.out}`);

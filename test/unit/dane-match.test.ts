@@ -41,7 +41,7 @@ const data = (c: DaneCert, selector: number, matchingType: number) => {
   return d;
 };
 const rec = (usage: number, selector: number, matchingType: number, d: string): TlsaRecord => ({ usage, selector, matchingType, data: d });
-const tlsa = (records: TlsaRecord[], dnssec: DnssecState = 'secure', error: string | null = null): TlsaFacts => ({ name: '_25._tcp.mx.dane.test', records, dnssec, error });
+const tlsa = (records: TlsaRecord[], dnssec: DnssecState = 'secure', error: string | null = null): TlsaFacts => ({ name: '_25._tcp.mx.dane.test', baseDomain: 'mx.dane.test', cnames: [], records, dnssec, error });
 const input = (records: TlsaRecord[], chain: DaneAddressInput['chain'], over: Partial<DaneAddressInput> = {}): DaneAddressInput => ({
   host: 'mx.dane.test', ip: '192.0.2.25', referenceNames: daneReferenceNames('mx.dane.test', []), hostSecure: true, tlsa: tlsa(records), chain, ...over,
 });

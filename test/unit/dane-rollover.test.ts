@@ -28,7 +28,7 @@ const info = (c: DaneCert): CertificateInfo => {
   const der = Buffer.from(c.pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), 'base64');
   return decodeCertificate(der, der.toString('base64'), false)!.info;
 };
-const tlsa = (records: TlsaRecord[], dnssec: TlsaFacts['dnssec'] = 'secure'): TlsaFacts => ({ name: '_25._tcp.mx.dane.test', records, dnssec, error: null });
+const tlsa = (records: TlsaRecord[], dnssec: TlsaFacts['dnssec'] = 'secure'): TlsaFacts => ({ name: '_25._tcp.mx.dane.test', baseDomain: 'mx.dane.test', cnames: [], records, dnssec, error: null });
 
 test('the rollover table: what is safe, and why not', () => {
   const k = pki.kinds.p256;

@@ -177,7 +177,7 @@ test('the domain keeps its own problems, each address its own: no problem is lis
 
 test('the slots for what comes next (TLSA, DNSSEC state, MTA-STS, TLS-RPT) are carried through and change no verdict', () => {
   const plain = domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts(), plainAddress({ ip: '192.0.2.11' })])] });
-  const tlsa = { name: '_25._tcp.mx.example.com', records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }], dnssec: 'secure' as const, error: null };
+  const tlsa = { name: '_25._tcp.mx.example.com', baseDomain: 'mx.example.com', cnames: [], records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }], dnssec: 'secure' as const, error: null };
   const filled = {
     ...plain,
     dns: plain.dns.map((q) => ({ ...q, dnssec: 'insecure' as const })),

@@ -60,7 +60,7 @@ function keys(value: unknown, out = new Set<string>()): Set<string> {
 }
 
 test('every field of the JSON format (schema version 2) is documented in the README', () => {
-  const tlsa = { name: '_25._tcp.mx.example.com', records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab' }], dnssec: 'secure' as const, error: null };
+  const tlsa = { name: '_25._tcp.mx.example.com', baseDomain: 'mx.example.com', cnames: [], records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab' }], dnssec: 'secure' as const, error: null };
   const facts = domainFacts({
     mx: [
       mxHost('mx.example.com', 10, [
