@@ -8,7 +8,7 @@ import type { DnsQueryFacts } from './dns.js';
 import type { Level } from './levels.js';
 import type { PolicyOutcome, SenderPolicyId } from './policy.js';
 import type { Problem } from './problem.js';
-import type { TlsaFacts } from './dane.js';
+import type { DaneRollover, TlsaFacts } from './dane.js';
 import type { MtaStsFacts, TlsRptFacts } from './mta-sts.js';
 
 /**
@@ -33,6 +33,8 @@ export interface MxHostFacts<A = AddressFacts> {
   unusable?: UnusableTarget;
   /** The host's TLSA records (`_25._tcp.HOST`, RFC 7672). Filled by a later version; absent in this one. */
   tlsa?: TlsaFacts;
+  /** Whether the host's published TLSA set survives its next key or CA change (judge/dane-rollover.ts); absent when DANE does not apply to it. */
+  rollover?: DaneRollover;
 }
 
 /**
