@@ -99,7 +99,8 @@ export function withMailTls(facts: DomainFacts, extra: Extra): DomainResult {
   return {
     ...judged,
     mx,
-    dns: judged.dns.map((q) => (extra.dnssec !== undefined ? { ...q, dnssec: extra.dnssec } : q)),
+    // The domain's own MX answer (the builder's default names example.com), with its DNSSEC state.
+    dns: judged.dns.map((q) => ({ ...q, name: q.type === 'MX' ? judged.domain : q.name, ...(extra.dnssec !== undefined ? { dnssec: extra.dnssec } : {}) })),
     ...(extra.mtaSts !== undefined ? { mtaSts: extra.mtaSts } : {}),
     ...(extra.tlsRpt !== undefined ? { tlsRpt: extra.tlsRpt } : {}),
     policies: [...judged.policies.filter((p) => !ids.has(p.id)), ...(extra.rows ?? [])],
