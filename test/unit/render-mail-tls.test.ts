@@ -87,8 +87,13 @@ test('DANE satisfied with a certificate PKIX does not trust: the text says so in
   const notSatisfied = daneValidResult();
   notSatisfied.policies = notSatisfied.policies.map((p) => (p.id === ('dane' as string) ? { ...p, satisfied: false } : p));
   assert.doesNotMatch(renderText([notSatisfied], { colorLevel: 0, transcript: false }), /DANE authenticates/);
-  // JUnit says it too.
-  assert.match(junitReport([daneValidResult()], { name: 'x', timestamp: NOW, durationMs: 0 }), /DANE authenticates mx1\.dane\.example although PKIX does not verify/);
+  // JUnit says it too, with the DANE and MTA-STS lines and a line per policy row, the new ones included.
+  const junit = junitReport([daneValidResult()], { name: 'x', timestamp: NOW, durationMs: 0 });
+  assert.match(junit, /DANE authenticates mx1\.dane\.example although PKIX does not verify/);
+  assert.match(junit, /^DANE: valid on 2\/2 addresses \(3 1 1\), rollover-safe$/m);
+  assert.match(junit, /^MTA-STS: enforce, id 20260101T000000, every MX host listed/m);
+  assert.match(junit, /^policy \(e\) DANE \(RFC 7672\): delivered yes, encrypted yes, authenticated yes; satisfied$/m);
+  assert.match(junit, /^policy \(f\) MTA-STS \(RFC 8461\): delivered partly, encrypted yes, authenticated yes; not satisfied/m);
 });
 
 test('the DANE and MTA-STS lines fit every width, in colour too; nothing is lost when wrapped', () => {
