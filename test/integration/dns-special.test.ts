@@ -73,7 +73,7 @@ describe('special-purpose addresses from DNS are not probed', { concurrency: tru
         assert.equal(s.reason, 'special-purpose');
         assert.ok(p.message.includes(s.ip), `${s.ip} named in ${p.message}`);
       }
-      assert.deepEqual(domain.policies.map((x: any) => x.delivered), ['no', 'no', 'no', 'no']);
+      assert.deepEqual(domain.policies.slice(0, 4).map((x: any) => x.delivered), ['no', 'no', 'no', 'no']);
     });
   }
 
