@@ -103,7 +103,7 @@ test('--require none passes a plaintext-only domain', () => {
 /** The policy rows of a domain with one MX host and these addresses. */
 function policyRows(addresses: ReturnType<typeof addressFacts>[], required: JudgePolicy = ENCRYPT) {
   const facts = domainFacts({ mx: [mxHost('mx.example.com', 10, addresses.map((a, i) => ({ ...a, ip: `192.0.2.${i + 1}` })))] });
-  // The FAQs' rows (a)–(d): these facts carry no DNSSEC or MTA-STS (test/unit/dane-mta-sts-judge.test.ts judges rows (e) and (f)).
+  // The FAQs' rows (a)–(d): these facts carry no DNSSEC or MTA-STS (rows (e) and (f): test/integration/dane-mta-sts-cli.test.ts and the DANE case below).
   return judgeDomain(facts, required, NOW).policies.slice(0, 4);
 }
 const encryptOnly = addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:other.example'] }), intermediate(), root()], null) });
