@@ -6,7 +6,7 @@
  * enforces MTA-STS does at each address (a row of the sender-policy table). Pure: the per-host
  * PKIX verdicts are given.
  */
-import type { MtaStsFacts, TlsRptFacts } from '../model/mta-sts.js';
+import type { MtaStsFacts, MtaStsMxMatch, TlsRptFacts } from '../model/mta-sts.js';
 import type { AddressDelivery, Share } from '../model/policy.js';
 import type { Problem } from '../model/problem.js';
 import { parsePolicy } from '../mta-sts/policy.js';
@@ -43,7 +43,7 @@ export interface MtaStsVerdict {
    */
   mode: 'enforce' | 'testing' | 'none' | null;
   /** Each MX host: the first pattern it matches (null: none) and its PKIX verdict; empty unless the mode is enforce or testing. */
-  mxMatch: Array<{ host: string; pattern: string | null; verified: boolean | null }>;
+  mxMatch: MtaStsMxMatch[];
   /** The domain's MTA-STS problems (scope domain; MX hosts: scope host). */
   problems: Problem[];
   /** What an MTA-STS sender does over the MX hosts (each host counted once), as a sender-policy row reads it; 'unknown' when nothing can be told. */

@@ -96,3 +96,17 @@ export interface TlsRptFacts {
   /** Why it cannot be used, in words; null when it is valid or missing. */
   error: string | null;
 }
+
+/**
+ * One MX host against an MTA-STS policy (RFC 8461 §4.1, §4.2): the first `mx` pattern it
+ * matches, and whether its certificate verified for its name at every reachable address.
+ *
+ * @example const m: MtaStsMxMatch = { host: 'mx1.example.com', pattern: '*.example.com', verified: true };
+ */
+export interface MtaStsMxMatch {
+  host: string;
+  /** The first pattern the host matches; null: none (MTA_STS_MX_MISMATCH). */
+  pattern: string | null;
+  /** PKIX verification for the host's name at every reachable address; null when none was reachable. */
+  verified: boolean | null;
+}

@@ -44,6 +44,8 @@ export interface RunSettings {
   resolver: string | null;
   /** Probe MX addresses from DNS in IANA special-purpose ranges too (loopback, private, …); --server is never filtered. */
   allowSpecialAddresses: boolean;
+  /** --mta-sts-port: the HTTPS port of `mta-sts.DOMAIN` (443, RFC 8461 §3.3). */
+  policyPort: number;
   /** The EHLO argument: --ehlo-name, else this host's FQDN; null: the address literal of the local end. */
   ehloName: string | null;
   /** --tls: how TLS is reached; null: by the port (implicit on 465, else STARTTLS). */
@@ -149,6 +151,7 @@ export function domainOptionsFor(
   return {
     families: settings.families,
     allowSpecialAddresses: settings.allowSpecialAddresses,
+    policyPort: settings.policyPort,
     port: settings.port,
     probe,
     signal,

@@ -9,7 +9,6 @@ import type { AddressResult } from '../model/address.js';
 import type { DaneStatus } from '../model/dane.js';
 import type { DnssecState } from '../model/dns.js';
 import type { DomainResult, MxHostFacts } from '../model/domain.js';
-import { judgeMtaSts } from '../judge/mta-sts.js';
 import { allProblems } from '../judge/all-problems.js';
 import { sanitize } from './sanitize.js';
 
@@ -169,8 +168,7 @@ export function daneSummary(result: Result): { line: string; pkixNote: string | 
  * @example mtaStsMode(result) // 'enforce'
  */
 export function mtaStsMode(result: Pick<DomainResult, 'mx' | 'mtaSts'>): 'enforce' | 'testing' | 'none' | null {
-  if (result.mtaSts === undefined) return null;
-  return judgeMtaSts(result.mtaSts, []).mode;
+  return result.mtaSts?.mode ?? null;
 }
 
 /** The MTA-STS part of the line: mode, id, MX match (or why there is no policy). */
@@ -179,9 +177,9 @@ function mtaStsPart(result: Result): string | null {
   if (facts === undefined) return null;
   if (facts.txt === null) return 'look-up failed: cannot tell';
   if (facts.record === null) return 'not published';
-  const hosts = hostsByPreference(result).filter((h) => h.unusable === undefined);
-  const verdict = judgeMtaSts(facts, hosts.map((h) => ({ host: h.host, tls: null, verified: null })));
-  const codes = new Set(verdict.problems.map((p) => p.code));
+  // The judge's verdict, as judgeDomain put it on the result: its mode, MX match and problems.
+  const verdict = facts;
+  const codes = new Set(allProblems(result).map((p) => p.code));
   if (codes.has('MTA_STS_RECORD_INVALID')) return 'record invalid: senders ignore MTA-STS';
   if (codes.has('MTA_STS_POLICY_UNREACHABLE')) return `policy unreachable (${sanitize(facts.fetch?.failure?.kind ?? 'fetch failed', 40)}): senders ignore MTA-STS`;
   if (codes.has('MTA_STS_POLICY_INVALID')) return 'policy invalid: senders ignore MTA-STS';

@@ -81,7 +81,8 @@ test('every field of the JSON format (schema version 2) is documented in the REA
   const judged = withInputWarning(judgeDomain(facts, { required: ['tls-required'], warnDays: 30 }, NOW), 3, 'x');
   const result = {
     ...judged,
-    mx: judged.mx.map((h) => ({ ...h, addresses: h.addresses.map((a) => ({ ...a, dane: { status: 'valid' as const, matched: { ...tlsa.records[0]!, chainIndex: 0, bareKey: false }, message: 'm' } satisfies DaneOutcome })) })),
+    dnssec: { validating: true, mx: 'secure' as const },
+    mx: judged.mx.map((h) => ({ ...h, rollover: { safe: false, pattern: null, message: 'm' }, addresses: h.addresses.map((a) => ({ ...a, dane: { status: 'valid' as const, matched: { ...tlsa.records[0]!, chainIndex: 0, bareKey: false }, message: 'm' } satisfies DaneOutcome })) })),
     source: { line: 3, columns: { partner: 'x' } },
   };
   const json = JSON.parse(JSON.stringify({ schemaVersion: SCHEMA_VERSION, domains: [result] }));

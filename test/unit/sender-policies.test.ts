@@ -10,13 +10,14 @@ test('every row is named by its letter, its id and its level name, in any case',
     for (const name of names.flatMap((n) => [n, n.toUpperCase(), ` ${n} `])) assert.deepEqual(parseRequirement(name), [row.id], name);
     assert.equal(senderPolicy(row.id), row);
   }
-  assert.deepEqual(SENDER_POLICIES.map((p) => [p.letter, p.id, p.level]), [['a', 'plain', 'none'], ['b', 'opportunistic', null], ['c', 'tls-required', 'encrypt'], ['d', 'verify', 'verify']]);
-  assert.equal(requirementNames(), 'none, encrypt, verify, a–d, plain, opportunistic, tls-required');
+  assert.deepEqual(SENDER_POLICIES.map((p) => [p.letter, p.id, p.level]), [['a', 'plain', 'none'], ['b', 'opportunistic', null], ['c', 'tls-required', 'encrypt'], ['d', 'verify', 'verify'], ['e', 'dane', null], ['f', 'mta-sts', null]]);
+  assert.equal(requirementNames(), 'none, encrypt, verify, a–f, plain, opportunistic, tls-required, dane, mta-sts');
 });
 
 test('requirements: several in the table\'s order, each once; written as v1 wrote a level; read back the same', () => {
   assert.deepEqual(parseRequirement('verify,b,D,opportunistic'), ['opportunistic', 'verify']);
-  for (const bad of ['', ' ', 'dane', 'mta-sts', 'c,', ',c', 'c;d', 'c d']) assert.equal(parseRequirement(bad), null, JSON.stringify(bad));
+  assert.deepEqual(parseRequirement('MTA-STS, dane,verify'), ['verify', 'dane', 'mta-sts']);
+  for (const bad of ['', ' ', 'tlsa', 'mtasts', 'g', 'c,', ',c', 'c;d', 'c d']) assert.equal(parseRequirement(bad), null, JSON.stringify(bad));
   const all = SENDER_POLICIES.map((p) => p.id);
   for (let mask = 1; mask < 1 << all.length; mask++) {
     const required = all.filter((_, i) => mask & (1 << i));
@@ -37,5 +38,5 @@ test('"satisfies" is one rule: delivered everywhere, and everywhere what the pol
       }
     }
   }
-  assert.deepEqual(SENDER_POLICIES.map((p) => [p.id, p.promises.encrypted, p.promises.authenticated]), [['plain', false, false], ['opportunistic', true, false], ['tls-required', true, false], ['verify', true, true]]);
+  assert.deepEqual(SENDER_POLICIES.map((p) => [p.id, p.promises.encrypted, p.promises.authenticated]), [['plain', false, false], ['opportunistic', true, false], ['tls-required', true, false], ['verify', true, true], ['dane', true, true], ['mta-sts', true, true]]);
 });

@@ -1,0 +1,83 @@
+/**
+ * Judges DANE over a whole domain (RFC 7672 §2.2, §3): for each MX host whether DANE can apply
+ * (the resolver validates, the MX answer and the host's address answers are DNSSEC-secure),
+ * then each address's DANE outcome (judge/dane.ts judgeDane), the host's TLSA-set problems and
+ * its rollover safety (judge/dane-rollover.ts). The problems are returned by scope, never fed
+ * to the PKIX level ladder (judge-address.ts capLevel). Pure: `now` is a parameter.
+ */
+import type { AddressResult } from '../model/address.js';
+import type { CertificateInfo } from '../model/certificate.js';
+import type { DaneOutcome, TlsaFacts } from '../model/dane.js';
+import type { DomainFacts, MxHostFacts } from '../model/domain.js';
+import type { Problem } from '../model/problem.js';
+import { daneReferenceNames, judgeDane, judgeTlsaSet, type DaneAddressInput } from './dane.js';
+import { judgeRollover } from './dane-rollover.js';
+import { addressAnswersSecure } from '../rules/dane-applies.js';
+
+/**
+ * Whether DANE can apply to `host` (RFC 7672 §2.2.1, §2.2.2): the run's resolver validates, the
+ * domain's MX answer is DNSSEC-secure (a secure NODATA for an implicit MX too), and every
+ * address answer asked for the host (A and AAAA, their CNAME chains included) is secure. A
+ * `localhost` host (never asked of DNS) is not. Pure: read from the facts' `dns` list.
+ *
+ * @example hostAnswersSecure(facts, facts.mx[0]) // true when MX, A and AAAA answers all had AD from a validating resolver
+ */
+export function hostAnswersSecure(facts: Pick<DomainFacts, 'dns' | 'dnssec'>, host: Pick<MxHostFacts<unknown>, 'host'>): boolean {
+  return facts.dnssec?.validating === true && facts.dnssec.mx === 'secure' && addressAnswersSecure(facts.dns, host.host);
+}
+
+/** The chain judgeDane sees at an address: as sent, or why there is none. */
+function chainAt(a: AddressResult): DaneAddressInput['chain'] {
+  if (a.level === null) return 'unreached';
+  if (a.tls === null || a.certificate === null) return 'no-tls';
+  return a.certificate.chain;
+}
+
+/**
+ * The DANE judgement of a domain's judged hosts: each address gets its `dane` outcome (its
+ * problems, scope `address`, added to its own after its level was set), each host its
+ * `rollover` where DANE applies; `problems` are the hosts' (scope `host`: DNSSEC_BOGUS,
+ * DANE_UNUSABLE_*, DANE_ROLLOVER_UNSAFE). Facts gathered without DNSSEC (no `dnssec`: --server,
+ * older facts) are left as they are.
+ *
+ * @example const { mx, problems } = judgeDomainDane(facts, judgedHosts, new Date()); // mx[0].addresses[0].dane?.status: 'valid'
+ */
+export function judgeDomainDane(
+  facts: Pick<DomainFacts, 'domain' | 'dns' | 'dnssec'>,
+  hosts: readonly MxHostFacts<AddressResult>[],
+  now: Date,
+): { mx: MxHostFacts<AddressResult>[]; problems: Problem[] } {
+  const dnssec = facts.dnssec;
+  if (dnssec === undefined) return { mx: [...hosts], problems: [] };
+  const problems: Problem[] = [];
+  const mx = hosts.map((host): MxHostFacts<AddressResult> => {
+    if (host.addresses.length === 0) return host;
+    const outcome = (status: DaneOutcome['status'], message: string): DaneOutcome => ({ status, matched: null, message });
+    const every = (o: DaneOutcome) => ({ ...host, addresses: host.addresses.map((a) => ({ ...a, dane: o })) });
+    if (dnssec.validating !== true) {
+      const why = dnssec.validating === false ? 'the resolver does not validate DNSSEC (DNSSEC_NOT_VALIDATED)' : 'whether the resolver validates DNSSEC could not be checked';
+      return every(outcome('indeterminate', `Whether DANE applies to ${host.host} cannot be told: ${why}.`));
+    }
+    const secure = hostAnswersSecure(facts, host);
+    if (!secure) {
+      return every(outcome('insecure', `The MX or address answers for ${host.host} are not DNSSEC-secure: DANE does not apply (RFC 7672 §2.2), whatever TLSA records say; a DANE sender uses opportunistic TLS.`));
+    }
+    const tlsa: TlsaFacts | undefined = host.tlsa;
+    if (tlsa === undefined) {
+      return every(outcome('indeterminate', `The TLSA records of ${host.host} were not looked up (the domain's DNS deadline passed): its DANE state is unknown.`));
+    }
+    const referenceNames = daneReferenceNames(host.host, tlsa.baseDomain !== host.host ? [tlsa.baseDomain] : [], facts.domain);
+    const addresses = host.addresses.map((a) => {
+      const judged = judgeDane({ host: host.host, ip: a.ip, referenceNames, hostSecure: true, tlsa, chain: chainAt(a) }, now);
+      return { ...a, dane: judged.outcome, problems: [...a.problems, ...judged.problems] };
+    });
+    problems.push(...judgeTlsaSet(host.host, tlsa, true));
+    const chains = host.addresses.flatMap((a): Array<readonly CertificateInfo[]> => (a.certificate !== null && a.certificate.chain.length > 0 ? [a.certificate.chain] : []));
+    const { rollover, problems: rolloverProblems } = judgeRollover(host.host, tlsa, true, chains, now);
+    problems.push(...rolloverProblems);
+    const judged: MxHostFacts<AddressResult> = { ...host, addresses };
+    if (rollover !== null) judged.rollover = rollover;
+    return judged;
+  });
+  return { mx, problems };
+}
