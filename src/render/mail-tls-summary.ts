@@ -17,7 +17,7 @@ const NAME_MAX = 100;
 /** At most this many hosts are named in one part of a line; the rest is counted. */
 const NAMES_SHOWN = 3;
 
-type Result = Pick<DomainResult, 'domain' | 'mx' | 'dns' | 'problems' | 'policies' | 'mtaSts' | 'tlsRpt'>;
+type Result = Pick<DomainResult, 'domain' | 'mx' | 'dns' | 'problems' | 'policies' | 'mtaSts' | 'tlsRpt' | 'dnssec'>;
 
 const sameName = (a: string, b: string) => a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, '');
 
@@ -52,6 +52,9 @@ export function daneStatuses(result: Pick<DomainResult, 'mx'>): DaneStatus[] {
   const statuses = hostsByPreference(result).flatMap((h) => h.addresses.flatMap((a) => (a.dane === undefined ? [] : [a.dane.status])));
   return [...new Set(statuses)];
 }
+
+/** The DANE line when the run's resolver does not validate DNSSEC (DNSSEC_NOT_VALIDATED). */
+const NOT_VALIDATED = 'not checked: the DNS resolver does not validate DNSSEC (use a validating one, e.g. --resolver)';
 
 /** What each DANE status means for the domain, as the summary says it (RFC 7672). */
 const DANE_WORDS: Record<DaneStatus, string> = {
@@ -111,6 +114,8 @@ function satisfiesDane(result: Result, judged: readonly AddressResult[]): boolea
  * @example daneSummary(result)?.line // 'valid on 2/2 addresses (3 1 1), rollover-safe'
  */
 export function daneSummary(result: Result): { line: string; pkixNote: string | null } | null {
+  // Behind a resolver that does not validate, no answer can be told secure: say that once, not "cannot tell" per address.
+  if (result.dnssec?.validating === false) return { line: NOT_VALIDATED, pkixNote: null };
   const hosts = hostsByPreference(result);
   const judged = hosts.flatMap((h) => h.addresses.filter((a) => a.dane !== undefined));
   if (judged.length === 0) {

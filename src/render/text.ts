@@ -274,7 +274,8 @@ function mailTlsLines(result: DomainResult, c: ChalkInstance, columns: number): 
  */
 function mailTlsTags(result: DomainResult): string {
   const tags: string[] = [];
-  const dane = daneStatuses(result).filter((s) => s !== 'none' && s !== 'insecure');
+  // Behind a resolver that does not validate, every address is indeterminate: no tag on every row.
+  const dane = result.dnssec?.validating === false ? [] : daneStatuses(result).filter((s) => s !== 'none' && s !== 'insecure');
   if (dane.length > 0) tags.push(`DANE ${dane.join('/')}`);
   const mode = mtaStsMode(result);
   if (mode === 'enforce' || mode === 'testing') tags.push(`MTA-STS ${mode}`);
