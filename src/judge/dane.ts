@@ -321,7 +321,7 @@ const LISTED = 5;
  * an undefined selector or matching type, or with data that cannot be what its type says. A
  * record that is not DNSSEC-secure is nobody's concern (a sender does not use it).
  *
- * @example judgeTlsaSet('mx.example.com', { name: '_25._tcp.mx.example.com', records: [{ usage: 1, selector: 1, matchingType: 1, data }], dnssec: 'secure', error: null }, true) // [DANE_UNUSABLE_USAGE]
+ * @example judgeTlsaSet('mx.example.com', { name: '_25._tcp.mx.example.com', baseDomain: 'mx.example.com', cnames: [], records: [{ usage: 1, selector: 1, matchingType: 1, data }], dnssec: 'secure', error: null }, true) // [DANE_UNUSABLE_USAGE]
  */
 export function judgeTlsaSet(host: string, tlsa: TlsaFacts, hostSecure: boolean): Problem[] {
   if (!hostSecure) return [];
