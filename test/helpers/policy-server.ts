@@ -68,6 +68,8 @@ export interface PolicyServer {
   port: number;
   /** The requests received: method, path and Host header. */
   requests: Array<{ method: string; path: string; host: string | undefined }>;
+  /** TCP connections accepted: every fetch attempt, also those refused at the certificate (no request then). */
+  connections: { count: number };
   /** Bytes the handler managed to write before the client went away (for the size cap). */
   written: { bytes: number; clientGone: boolean };
   close(): Promise<void>;
@@ -93,7 +95,9 @@ export async function startPolicyServer(cert: TestCert, handler: PolicyHandler):
     }) as typeof res.write;
     handler(req, res);
   });
+  const connections = { count: 0 };
   server.on('connection', (s: Socket) => {
+    connections.count += 1;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -105,6 +109,7 @@ export async function startPolicyServer(cert: TestCert, handler: PolicyHandler):
     host: '127.0.0.1',
     port: address.port,
     requests,
+    connections,
     written,
     close: () =>
       new Promise<void>((resolve) => {
