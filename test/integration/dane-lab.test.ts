@@ -260,6 +260,45 @@ describe('DANE end to end: DNSSEC lab + private Postfix + built CLI', () => {
     assert.ok(!codesOf(onlyDomain(plain)).includes('DNSSEC_NOT_VALIDATED'));
   });
 
+  test('MX host as a secure CNAME (mxalias.test → mx.test): TLSA first at the expanded name, else at the MX host name (RFC 7672 §2.2.3)', async (t) => {
+    const p = peers(t);
+    if (!p) return;
+    const alias = 'mxalias.test';
+    const base = (extra: LabRecord[]): LabRecord[] => [
+      { name: DOMAIN, type: 'MX', data: `10 ${alias}` },
+      { name: alias, type: 'CNAME', data: 'mx.test' },
+      { name: 'mx.test', type: 'A', data: '127.0.0.1' },
+      ...extra,
+    ];
+    // DANE-TA at the expanded name: the certificate names mx.test, the expanded name, not the alias.
+    const ta = await probe(p.lab, p.pf, base([tlsa(p.pf, `2 1 1 ${spkiSha256(pki.intermediatePem)}`)]), ['--require', 'dane']);
+    assert.equal(ta.run.code, 0, why(ta));
+    assert.deepEqual(daneOf(ta.domain), ['valid'], why(ta));
+    assert.equal(ta.domain.mx[0].tlsa.baseDomain, 'mx.test');
+    // Nothing at the expanded name: the MX host name's records count.
+    const ee = await probe(p.lab, p.pf, base([tlsa(p.pf, `3 1 1 ${spkiSha256(pki.certs.valid.leaf)}`, alias)]), ['--require', 'dane']);
+    assert.equal(ee.run.code, 0, why(ee));
+    assert.deepEqual(daneOf(ee.domain), ['valid'], why(ee));
+    assert.equal(ee.domain.mx[0].tlsa.baseDomain, alias);
+  });
+
+  test('an unsigned MX RRset (the domain under insecure.test) pointing at a signed host with a matching TLSA: DANE does not apply, as for Postfix', async (t) => {
+    const p = peers(t);
+    if (!p) return;
+    const domain = `d.${LAB_ZONES.insecure}`;
+    await p.lab.setRecords([
+      { name: domain, type: 'MX', data: '10 mx.test' },
+      { name: 'mx.test', type: 'A', data: '127.0.0.1' },
+      tlsa(p.pf, `3 1 1 ${spkiSha256(pki.certs.valid.leaf)}`),
+    ]);
+    const run = await runCli([domain, '--resolver', p.lab.resolver, '--port', String(p.pf.tlsPort), '--allow-special-addresses', '-4', ...PATIENT, '--json', '--require', 'dane']);
+    const d = onlyDomain(run);
+    const r = { run, domain: d };
+    assert.equal(run.code, 1, why(r));
+    assert.equal(d.dnssec.mx, 'insecure', why(r));
+    assert.deepEqual(daneOf(d), ['insecure'], why(r));
+  });
+
   test('nothing left loopback: every upstream query of both resolvers went to the lab\'s nsd', async (t) => {
     const p = peers(t);
     if (!p) return;
