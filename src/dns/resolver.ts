@@ -11,6 +11,7 @@ import { queryServers, stopped, type Exchange } from './transport.js';
 import type { QueryOptions, QueryType } from './wire.js';
 import { parseServer, type DnsServer } from './server-address.js';
 import { Slots } from '../concurrency/slots.js';
+import { DEFAULT_MAX_IN_FLIGHT } from './query-limits.js';
 import { ADDRESS_KINDS, lookUp, MX_KIND, TLSA_KIND, TXT_KIND, type RecordKind } from './look-up.js';
 import { checkValidation, ROOT_PROBE, type ValidationProbe } from './resolver-validation.js';
 import type { LookupResult, MxRecord, Resolver } from './resolver-api.js';
@@ -19,8 +20,7 @@ import type { TlsaRecord } from '../model/dane.js';
 
 export type { LookupResult, MxRecord } from './resolver-api.js';
 
-/** Queries in flight at once over all domains of a run, unless DnsResolverOptions.maxInFlight says otherwise. @example resolver.peakInFlight <= DEFAULT_MAX_IN_FLIGHT // true */
-export const DEFAULT_MAX_IN_FLIGHT = 64;
+export { DEFAULT_MAX_IN_FLIGHT } from './query-limits.js';
 
 /** @example new DnsResolver({ servers: ['127.0.0.1:5353'], timeoutMs: 3000, cacheSize: 10_000 }) */
 export interface DnsResolverOptions {
