@@ -1,6 +1,6 @@
 /**
  * Judges DANE over a whole domain (RFC 7672 §2.2, §3): for each MX host whether DANE can apply
- * (the resolver validates, the MX answer and the host's address answers are DNSSEC-secure),
+ * (the resolver validates and the host's address answers are DNSSEC-secure),
  * then each address's DANE outcome (judge/dane.ts judgeDane), the host's TLSA-set problems and
  * its rollover safety (judge/dane-rollover.ts). The problems are returned by scope, never fed
  * to the PKIX level ladder (judge-address.ts capLevel). Pure: `now` is a parameter.
@@ -15,15 +15,17 @@ import { judgeRollover } from './dane-rollover.js';
 import { addressAnswersSecure } from '../rules/dane-applies.js';
 
 /**
- * Whether DANE can apply to `host` (RFC 7672 §2.2.1, §2.2.2): the run's resolver validates, the
- * domain's MX answer is DNSSEC-secure (a secure NODATA for an implicit MX too), and every
- * address answer asked for the host (A and AAAA, their CNAME chains included) is secure. A
- * `localhost` host (never asked of DNS) is not. Pure: read from the facts' `dns` list.
+ * Whether DANE can apply to `host` (RFC 7672 §2.2.2): the run's resolver validates and every
+ * address answer asked for the host (A and AAAA, their CNAME chains included) is secure. The
+ * MX answer need not be: RFC 7672 §2.2.1 lets a sender use DANE with MX hosts from an insecure
+ * MX RRset, and Postfix does (posttls-finger -l dane: "MX RRset insecure: log verified as
+ * trusted", and a TLSA mismatch refused), so a DANE sender refuses there too. A `localhost`
+ * host (never asked of DNS) is not. Pure: read from the facts' `dns` list.
  *
- * @example hostAnswersSecure(facts, facts.mx[0]) // true when MX, A and AAAA answers all had AD from a validating resolver
+ * @example hostAnswersSecure(facts, facts.mx[0]) // true when the host's A and AAAA answers had AD from a validating resolver
  */
 export function hostAnswersSecure(facts: Pick<DomainFacts, 'dns' | 'dnssec'>, host: Pick<MxHostFacts<unknown>, 'host'>): boolean {
-  return facts.dnssec?.validating === true && facts.dnssec.mx === 'secure' && addressAnswersSecure(facts.dns, host.host);
+  return facts.dnssec?.validating === true && addressAnswersSecure(facts.dns, host.host);
 }
 
 /** The chain judgeDane sees at an address: as sent, or why there is none. */
@@ -66,7 +68,8 @@ export function judgeDomainDane(
     if (tlsa === undefined) {
       return every(outcome('indeterminate', `The TLSA records of ${host.host} were not looked up (the domain's DNS deadline passed): its DANE state is unknown.`));
     }
-    const referenceNames = daneReferenceNames(host.host, tlsa.baseDomain !== host.host ? [tlsa.baseDomain] : [], facts.domain);
+    // The next-hop domain names the server only when DNSSEC vouches for the MX record that led here.
+    const referenceNames = daneReferenceNames(host.host, tlsa.baseDomain !== host.host ? [tlsa.baseDomain] : [], facts.dnssec?.mx === 'secure' ? facts.domain : undefined);
     const addresses = host.addresses.map((a) => {
       const judged = judgeDane({ host: host.host, ip: a.ip, referenceNames, hostSecure: true, tlsa, chain: chainAt(a) }, now);
       return { ...a, dane: judged.outcome, problems: [...a.problems, ...judged.problems] };

@@ -228,8 +228,8 @@ export async function probeDomain(input: string, domain: string, resolver?: Reso
     });
     const mxQuery = found.queries[0];
     const mxState = validating === true ? (mxQuery?.dnssec ?? null) : null;
-    // RFC 7672 §2.2: TLSA only where the MX answer and the host's address answers are secure.
-    const secure = (h: MailHost) => mxState === 'secure' && addressAnswersSecure(found.queries, h.host);
+    // RFC 7672 §2.2: TLSA only where the host's address answers are secure (an insecure MX RRset does not stop it: §2.2.1, as Postfix).
+    const secure = (h: MailHost) => addressAnswersSecure(found.queries, h.host);
     const tlsa = validating === true ? await gatherHostTlsa(found.hosts, secure, resolver, settled.port, signal) : { tlsa: new Map<string, TlsaFacts>(), queries: [] };
     const mx = await probeHosts(found.hosts, settled, clock, tlsa.tlsa);
     const mail = await policies;

@@ -1,13 +1,14 @@
 /**
- * Whether DANE can apply to an MX host (RFC 7672 §2.2.1, §2.2.2): the MX answer and the host's
- * address answers are DNSSEC-secure. A pure rule over a domain's queries, shared by the probe
- * (which asks for TLSA records only then, as a DANE sender does) and the judge.
+ * Whether DANE can apply to an MX host (RFC 7672 §2.2.2): the host's address answers are
+ * DNSSEC-secure (the MX answer need not be, §2.2.1, as Postfix). A pure rule over a domain's
+ * queries, shared by the probe (which asks for TLSA records only then, as a DANE sender does)
+ * and the judge.
  */
 import type { DnsQueryFacts } from '../model/dns.js';
 
 /**
  * Every A and AAAA answer asked for `host` (their CNAME chains included) is DNSSEC-secure, and
- * there is one. With a secure MX answer, what RFC 7672 §2.2 asks before DANE applies.
+ * there is one: what RFC 7672 §2.2.2 asks before DANE applies.
  *
  * @example addressAnswersSecure(facts.dns, 'mx.example.com') // true when its A and AAAA answers had AD from a validating resolver
  */

@@ -401,7 +401,12 @@ describe('DANE end to end: DNSSEC lab + private Postfix + built CLI', () => {
     assert.equal(ee.domain.mx[0].tlsa.baseDomain, alias);
   });
 
-  test('an unsigned MX RRset (the domain under insecure.test) pointing at a signed host: mxprobe says DANE does not apply', async (t) => {
+  // Postfix (posttls-finger -l dane) applies DANE to a secure MX host reached through an
+  // unsigned MX RRset (RFC 7672 §2.2.1: "MAY proceed to use DANE TLS even with MX hosts obtained
+  // via an insecure MX RRset"), logs "MX RRset insecure: log verified as trusted", and refuses a
+  // host whose TLSA matches nothing. mxprobe once required a secure MX answer and said
+  // `insecure` (a DANE sender delivers) where Postfix refuses; these two cases hold it to Postfix.
+  test('an unsigned MX RRset (the domain under insecure.test) pointing at a signed host: DANE applies to the host, its TLSA matches', async (t) => {
     const p = peers(t);
     if (!p) return;
     const domain = `d.${LAB_ZONES.insecure}`;
@@ -413,19 +418,13 @@ describe('DANE end to end: DNSSEC lab + private Postfix + built CLI', () => {
     const run = await runCli([domain, '--resolver', p.lab.resolver, '--port', String(p.pf.tlsPort), '--allow-special-addresses', '-4', ...PATIENT, '--json', '--require', 'dane']);
     const d = onlyDomain(run);
     const r = { run, domain: d };
-    assert.equal(run.code, 1, why(r));
+    await postfixAgrees(t, d, domain);
+    assert.equal(run.code, 0, why(r));
     assert.equal(d.dnssec.mx, 'insecure', why(r));
-    assert.deepEqual(daneOf(d), ['insecure'], why(r));
+    assert.deepEqual(daneOf(d), ['valid'], why(r));
   });
 
-  // Found by this file: Postfix (posttls-finger -l dane) applies DANE to a secure MX host reached
-  // through an unsigned MX RRset (RFC 7672 §2.2.1 allows it: "MAY proceed to use DANE TLS even
-  // with MX hosts obtained via an insecure MX RRset"), logs "MX RRset insecure: log verified as
-  // trusted", and refuses a host whose TLSA matches nothing; mxprobe requires a secure MX answer
-  // (judge/domain-dane.ts hostAnswersSecure, probe-domain.ts) and says `insecure`, i.e. that a
-  // DANE sender delivers. Not fixed here (it changes the DANE row's meaning and the DANE-TA
-  // reference names): this test fails until it is, and is marked todo so that it is seen.
-  test('an unsigned MX RRset, a signed host whose TLSA matches nothing: Postfix refuses, mxprobe must not say a DANE sender delivers', { todo: 'mxprobe requires a secure MX RRset for DANE; Postfix does not (RFC 7672 §2.2.1)' }, async (t) => {
+  test('an unsigned MX RRset, a signed host whose TLSA matches nothing: Postfix refuses, and so does the DANE row', async (t) => {
     const p = peers(t);
     if (!p) return;
     const domain = `d.${LAB_ZONES.insecure}`;
