@@ -50,6 +50,10 @@ export interface MtaStsVerdict {
   delivery: { delivered: Share; encrypted: Share | 'n/a'; authenticated: Share | 'n/a' };
 }
 
+/** Items of one problem's message: the first few, then how many more (a problem says it once, RFC text or not). */
+const LISTED = 5;
+const listed = (items: readonly string[]) => items.slice(0, LISTED).join('; ') + (items.length > LISTED ? `; and ${items.length - LISTED} more` : '');
+
 /** In testing mode a failure is reported, not enforced (RFC 8461 §5): a warning. */
 function weighed(p: Problem, mode: 'enforce' | 'testing'): Problem {
   return mode === 'testing' && p.severity === 'error' ? { ...p, severity: 'warning' } : p;
@@ -78,16 +82,20 @@ function policyProblems(facts: MtaStsFacts): { mode: MtaStsVerdict['mode']; patt
   }
   if (fetched.body === null) return { mode: null, patterns: [], problems };
   const reading = parsePolicy(fetched.body);
-  for (const u of reading.unknownKeys) {
+  // One problem per code, however many lines a (hostile) 64 KiB policy repeats the fault on.
+  const unknown = reading.unknownKeys.map((u) => `"${u.key}" on line ${u.line}${u.suggestion !== null ? ` (did you mean "${u.suggestion}"?)` : ''}`);
+  const only = reading.unknownKeys.length === 1 ? reading.unknownKeys[0] : undefined;
+  if (only !== undefined) {
     problems.push(
-      problem('MTA_STS_UNKNOWN_KEY', `The MTA-STS policy has an unknown key "${u.key}" on line ${u.line}, which senders ignore${u.suggestion !== null ? ` (did you mean "${u.suggestion}"?)` : ''}.`),
+      problem('MTA_STS_UNKNOWN_KEY', `The MTA-STS policy has an unknown key "${only.key}" on line ${only.line}, which senders ignore${only.suggestion !== null ? ` (did you mean "${only.suggestion}"?)` : ''}.`),
     );
-  }
-  for (const d of reading.duplicates) {
-    problems.push(problem('MTA_STS_DUPLICATE_FIELD', `The MTA-STS policy gives "${d.key}" again on line ${d.line}: senders take the first one.`));
+  } else if (unknown.length > 1) problems.push(problem('MTA_STS_UNKNOWN_KEY', `The MTA-STS policy has ${unknown.length} unknown keys, which senders ignore: ${listed(unknown)}.`));
+  if (reading.duplicates.length > 0) {
+    const again = reading.duplicates.map((d) => `"${d.key}" on line ${d.line}`);
+    problems.push(problem('MTA_STS_DUPLICATE_FIELD', `The MTA-STS policy gives ${listed(again)} again: senders take the first one.`));
   }
   if (reading.policy === null) {
-    for (const error of reading.errors) problems.push(problem('MTA_STS_POLICY_INVALID', `The MTA-STS policy is not valid: ${error}.`));
+    problems.push(problem('MTA_STS_POLICY_INVALID', `The MTA-STS policy is not valid: ${listed(reading.errors)}.`));
     return { mode: 'none', patterns: [], problems };
   }
   return { mode: reading.policy.mode, patterns: reading.policy.mx, problems };
@@ -132,12 +140,13 @@ export function judgeMtaSts(facts: MtaStsFacts | undefined, mx: readonly MtaStsH
   if (mode === 'enforce' || mode === 'testing') {
     const consequence =
       mode === 'enforce' ? 'senders that enforce MTA-STS do not deliver to it' : 'in testing mode senders still deliver, and report the failure (RFC 8460)';
+    const listedPatterns = patterns.length > LISTED ? `${patterns.slice(0, LISTED).join(', ')} and ${patterns.length - LISTED} more` : patterns.join(', ');
     for (const host of mx) {
       const pattern = matchingPattern(host.host, patterns);
       mxMatch.push({ host: host.host, pattern, verified: host.verified });
       const at = { scope: 'host' as const, host: host.host };
       if (pattern === null) {
-        problems.push(weighed(problem('MTA_STS_MX_MISMATCH', `The MX host ${host.host} matches no mx pattern of the MTA-STS policy (${patterns.join(', ')}): ${consequence}.`, at), mode));
+        problems.push(weighed(problem('MTA_STS_MX_MISMATCH', `The MX host ${host.host} matches no mx pattern of the MTA-STS policy (${listedPatterns}): ${consequence}.`, at), mode));
       } else if (host.verified === false) {
         problems.push(
           weighed(problem('MTA_STS_MX_NOT_VERIFIED', `The MX host ${host.host} matches the MTA-STS pattern ${pattern}, but its certificate does not verify for its name: ${consequence}.`, at), mode),

@@ -199,28 +199,36 @@ export function satisfies(policy: SenderPolicy, row: Pick<PolicyOutcome, 'delive
 /** Outcomes after which a domain accepts no mail at all: every policy delivers nothing. */
 const NO_MAIL: ReadonlySet<DomainOutcome> = new Set(['nxdomain', 'null-mx', 'no-mail-host', 'invalid-input']);
 
+const UNKNOWN_ROW = { delivered: 'unknown', encrypted: 'unknown', authenticated: 'unknown' } as const;
+
 /**
- * A domain's row for one policy, from its judged MX hosts (only reachable addresses count).
+ * A domain's row for one policy, from its judged MX hosts (only reachable addresses count). A
+ * reachable address where the policy's sender cannot be told (atAddress null: a TLSA look-up
+ * that failed, a DNS deadline) is never taken for a delivery: unless a known address already
+ * fails the policy, the row is unknown (a DANE sender defers at a host whose TLSA look-up
+ * failed, RFC 7672 §2.1.1; the other hosts cannot make the row satisfied).
  *
  * @example policyOutcome(senderPolicy('verify'), facts, mx).delivered // 'partly'
  */
 export function policyOutcome(policy: SenderPolicy, domain: PolicyContext['domain'], mx: readonly MxHostFacts<AddressResult>[]): PolicyOutcome {
+  let undetermined = 0;
   const deliveries = mx.flatMap((host) =>
     host.addresses.flatMap((a) => {
-      const d = a.level === null ? null : policy.atAddress(a, { host, domain });
+      if (a.level === null) return [];
+      const d = policy.atAddress(a, { host, domain });
+      if (d === null) undetermined++;
       return d === null ? [] : [d];
     }),
   );
   const base = { policy: policy.letter, id: policy.id, name: policy.name };
   if (deliveries.length === 0) {
-    const row = NO_MAIL.has(domain.outcome)
-      ? ({ delivered: 'no', encrypted: 'n/a', authenticated: 'n/a' } as const)
-      : ({ delivered: 'unknown', encrypted: 'unknown', authenticated: 'unknown' } as const);
+    const row = NO_MAIL.has(domain.outcome) ? ({ delivered: 'no', encrypted: 'n/a', authenticated: 'n/a' } as const) : UNKNOWN_ROW;
     return { ...base, ...row, satisfied: satisfies(policy, row) };
   }
   const delivered = deliveries.filter((d) => d.delivered);
   const of = (key: 'encrypted' | 'authenticated'): Share | 'n/a' => (delivered.length === 0 ? 'n/a' : share(delivered.filter((d) => d[key]).length, delivered.length));
-  const row = { delivered: share(delivered.length, deliveries.length), encrypted: of('encrypted'), authenticated: of('authenticated') };
+  const known = { delivered: share(delivered.length, deliveries.length), encrypted: of('encrypted'), authenticated: of('authenticated') };
+  const row = undetermined > 0 && satisfies(policy, known) !== false ? UNKNOWN_ROW : known;
   return { ...base, ...row, satisfied: satisfies(policy, row) };
 }
 

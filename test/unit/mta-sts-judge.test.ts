@@ -142,3 +142,23 @@ test('the judge is pure: judge/mta-sts.ts imports no fetching module and no node
   const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
   assert.ok(!imports.some((i) => i?.startsWith('node:') || /fetch-policy|gather/.test(i ?? '')), imports.join(', '));
 });
+
+test('a hostile policy (64 KiB of the same fault) gives one problem per code, listing the first few and counting the rest', () => {
+  const head = 'version: STSv1\nmode: enforce\nmax_age: 86400\n';
+  const cases: Array<[string, string[], RegExp]> = [
+    [`${head}mx: mx1.example.com\n${'x: y\n'.repeat(13_000)}`, ['MTA_STS_UNKNOWN_KEY:warning'], /13000 unknown keys.*"x" on line 5.*and 12995 more/],
+    [`${head}${'mx: 192.0.2.1\n'.repeat(4_000)}`, ['MTA_STS_POLICY_INVALID:error'], /not valid: line 4: .*and 3995 more/],
+    [`${head}mx: mx1.example.com\n${'mode: testing\n'.repeat(4_000)}`, ['MTA_STS_DUPLICATE_FIELD:warning'], /"mode" on line 5.*and 3995 more/],
+  ];
+  for (const [body, want, message] of cases) {
+    assert.ok(body.length <= 64 * 1024, 'within the fetch cap');
+    const v = judgeMtaSts(facts(body), [{ host: 'mx1.example.com', tls: true, verified: true }]);
+    assert.deepEqual(codes(v), want);
+    assert.match(v.problems[0]?.message ?? '', message);
+    assert.ok((v.problems[0]?.message.length ?? 0) < 1000, 'a message of bounded length');
+  }
+  // Many patterns, none matching: the mismatch names a few.
+  const v = judgeMtaSts(facts(`${head}${Array.from({ length: 3000 }, (_, i) => `mx: h${i}.example.net\n`).join('')}`), [{ host: 'mx1.example.com', tls: true, verified: true }]);
+  assert.deepEqual(codes(v), ['MTA_STS_MX_MISMATCH:error']);
+  assert.ok((v.problems[0]?.message.length ?? 0) < 1000);
+});
