@@ -3,7 +3,7 @@
  * (look-up.ts: the records of one type for one name, the CNAMEs followed to reach them, the
  * rcode, the DNSSEC AD flag and, once the resolver is known to validate, the DNSSEC state).
  * Never throws: a failed look-up is a fact too. Queries wait for one of a bounded number of
- * slots (a run never fires thousands at once), address, TLSA and TXT answers may be cached
+ * slots (a run never fires thousands at once), address and TLSA answers (names shared by many domains) may be cached
  * and shared for the run, and queries stop, sockets closed, when the caller's AbortSignal aborts.
  */
 import dns from 'node:dns';
@@ -107,10 +107,16 @@ export class DnsResolver implements Resolver {
     return this.shared(TLSA_KIND, name, signal);
   }
 
-  /** @example (await resolver.txt('_mta-sts.example.com')).records // ['v=STSv1; id=20260101'] */
+  /**
+   * Not cached, like MX: the TXT names asked (`_mta-sts.DOMAIN`, `_smtp._tls.DOMAIN`) belong to
+   * one domain, whose facts the run already shares between its rows; caching them would only
+   * hold two answers per domain in memory for the whole run.
+   *
+   * @example (await resolver.txt('_mta-sts.example.com')).records // ['v=STSv1; id=20260101']
+   */
   async txt(name: string, signal?: AbortSignal): Promise<LookupResult<string>> {
     await this.validation(signal);
-    return this.shared(TXT_KIND, name, signal);
+    return lookUp(this.ask, name, TXT_KIND, signal, this.validates);
   }
 
   /**

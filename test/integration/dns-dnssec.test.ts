@@ -202,13 +202,15 @@ describe('DNSSEC states over the wire', { concurrency: true }, () => {
     });
   });
 
-  test('the per-run cache: a TLSA or TXT name asked by many domains is asked once', async () => {
+  test('the per-run cache: a TLSA name asked by many domains is asked once; TXT names (one domain each) are not kept', async () => {
     await withFakeDns(ZONE, async (dns) => {
       const resolver = validating(dns, { cacheSize: 100 });
       const all = await Promise.all([...Array(5)].flatMap(() => [resolver.tlsa('_25._tcp.secure.test'), resolver.txt('_mta-sts.example.test')]));
       assert.ok(all.every((r) => r.facts.rcode === 'NOERROR'));
       assert.equal(dns.queries.filter((q) => q.type === 'TLSA').length, 1);
-      assert.equal(dns.queries.filter((q) => q.type === 'TXT').length, 1);
+      // _mta-sts.DOMAIN and _smtp._tls.DOMAIN belong to one domain, whose facts the run shares
+      // between its rows already: kept in the cache they would only cost memory (issue 9 batch bench).
+      assert.equal(dns.queries.filter((q) => q.type === 'TXT').length, 5);
       const uncached = validating(dns);
       const before = dns.queries.length;
       await Promise.all([uncached.tlsa('_25._tcp.secure.test'), uncached.tlsa('_25._tcp.secure.test')]);
