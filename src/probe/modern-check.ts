@@ -10,11 +10,12 @@
 import type { ModernTlsFacts, TlsFacts } from '../model/tls.js';
 import type { ProbeFailure, ProbeStage } from '../model/smtp.js';
 import { StageError } from '../smtp/connection.js';
-import { ehloArgument, SmtpClient } from '../smtp/client.js';
+import { SmtpClient } from '../smtp/client.js';
 import { modernHandshake } from '../tls/start-tls.js';
 import { isLegacySignatureScheme } from '../rules/signature-strength.js';
 import type { ProbeRun } from './probe-run.js';
-import { openSocket, quit } from './dialogue.js';
+import { quit } from './dialogue.js';
+import { reachTls } from './reach-tls.js';
 
 /** At security level 2 (112-bit security): finite-field DH of 2048 bits, elliptic curves of 224. */
 const MIN_DH_BITS = 2048;
@@ -55,25 +56,11 @@ export async function checkModernTls(run: ProbeRun): Promise<ModernTlsFacts> {
   run.enter('modern-tls');
   run.note('second connection: the handshake of a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)');
   try {
-    const socket = await openSocket(run);
-    let smtp: SmtpClient | null = null;
-    if (run.facts.tlsMode === 'starttls') {
-      const plain = (smtp = new SmtpClient(socket, run.transcript, clock));
-      step = 'banner';
-      const greeting = await run.within('greeting', (ms) => plain.greeting(ms));
-      if (greeting.code !== 220) {
-        await quit(run, plain);
-        throw new StageError('rejected', `server refused the session with ${greeting.code} ${greeting.lines.join(' ')}`);
-      }
-      step = 'ehlo';
-      const ehlo = await run.within('command', (ms) => plain.ehlo(ehloArgument(socket, run.options.ehloName), ms));
-      // The first dialogue saw STARTTLS offered (or a 530 asking for it); the check asks again.
-      if (ehlo.code !== 250 && ehlo.code !== 530) throw new StageError('rejected', `EHLO refused with ${ehlo.code} ${ehlo.lines.join(' ')}`);
-      if (ehlo.code === 250 && !plain.startTlsOffered) throw new StageError('protocol', 'STARTTLS no longer offered');
-      step = 'starttls';
-      const started = await run.within('command', (ms) => plain.startTls(ms));
-      if (!started.accepted) throw new StageError('rejected', `STARTTLS refused with ${started.reply.code} ${started.reply.lines.join(' ')}`);
-    }
+    const reached = await reachTls(run, (s) => {
+      step = s;
+    });
+    const { socket } = reached;
+    let smtp: SmtpClient | null = reached.smtp;
     step = 'handshake';
     const session = await run.within('handshake', (ms) => modernHandshake(socket, target.host, ms, run.abortSignal));
     run.track(session.socket);
