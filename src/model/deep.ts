@@ -1,0 +1,157 @@
+/**
+ * Deep TLS facts of one address (`--deep`, issue 10): what else the server accepts beyond the
+ * probe's own handshake — each protocol version, cipher suites, key exchange groups and DH
+ * sizes, a certificate per signature algorithm, OCSP stapling, renegotiation, compression,
+ * extended master secret, and whether it buffers plaintext across STARTTLS. Facts only: the
+ * tiers (good / sufficient / phase-out / insufficient) are the judge's, read from the one
+ * table of guidelines (model/tls-guidelines.ts). Field names are a public contract (README
+ * "JSON format": per address `deep`).
+ */
+import type { CertificateFacts } from './certificate.js';
+import type { ProbeFailure } from './smtp.js';
+
+/**
+ * A protocol version a deep probe tries, oldest first: SSLv3 where a hand-built hello can
+ * tell, then each TLS version.
+ *
+ * @example const tried: DeepProtocol[] = ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+ */
+export type DeepProtocol = 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/**
+ * Whether the server accepted one protocol version: `true` it answered a hello offering only
+ * that version with a ServerHello of that version; `false` it refused (an alert, another
+ * version, a close right after the hello); `null` not told (the connection failed before the
+ * hello, a 421, the run stopped) with the reason in `note`.
+ *
+ * @example const legacy = (p: ProtocolAcceptance[]) => p.filter((x) => x.accepted === true && (x.version === 'TLSv1' || x.version === 'TLSv1.1'));
+ */
+export interface ProtocolAcceptance {
+  version: DeepProtocol;
+  accepted: boolean | null;
+  /** What the server did when it refused, or why it could not be told (may hold server text: sanitise). */
+  note: string | null;
+}
+
+/**
+ * One cipher suite the server accepted with one protocol version.
+ *
+ * @example const suite: AcceptedSuite = { protocol: 'TLSv1.2', code: 0x000a, name: 'TLS_RSA_WITH_3DES_EDE_CBC_SHA' };
+ */
+export interface AcceptedSuite {
+  protocol: DeepProtocol;
+  /** The IANA code point (two bytes). */
+  code: number;
+  /** The IANA name (`TLS_…`); `0x…` for a code point the table does not know. */
+  name: string;
+}
+
+/**
+ * What the cipher suite scan found: the suites accepted (per protocol), whether the server
+ * picks by its own order, and what could not be tested, in words.
+ *
+ * @example const weak = (c: CipherScan) => c.accepted.filter((s) => s.name.includes('3DES'));
+ */
+export interface CipherScan {
+  accepted: AcceptedSuite[];
+  /** The server chose by its own preference (the same suite when offered in two orders); null: not told (fewer than two suites accepted, or the scan stopped). */
+  serverOrder: boolean | null;
+  /** What was not tested and why, e.g. "SSLv3 suites: the server refused SSLv3". */
+  untested: string[];
+}
+
+/**
+ * Key exchange: the named groups accepted (TLS 1.3 and ECDHE, by IANA name: x25519,
+ * secp256r1, …) and the finite-field DH sizes seen with DHE suites (bits of the prime p).
+ *
+ * @example const weakDh = (g: GroupScan) => g.dhBits.some((bits) => bits < 2048);
+ */
+export interface GroupScan {
+  accepted: string[];
+  /** Sizes of the DH primes the server sent with DHE suites, distinct, ascending; [] when it accepted none. */
+  dhBits: number[];
+  /** Named groups for which the server announced an FFDHE group (RFC 7919), if any. */
+  untested: string[];
+}
+
+/**
+ * The certificate presented when only one family of signature algorithms is offered (many
+ * MTAs hold an RSA and an ECDSA certificate).
+ *
+ * @example const dual = (d: DeepFacts) => d.certificates.filter((c) => c.certificate !== null).length === 2;
+ */
+export interface CertificateBySignature {
+  /** The signature algorithms offered: only RSA (PKCS#1 and PSS) or only ECDSA. */
+  offered: 'rsa' | 'ecdsa';
+  /** The chain the server presented; null when it refused the handshake (`note` says why). */
+  certificate: CertificateFacts | null;
+  note: string | null;
+}
+
+/**
+ * A stapled OCSP response (RFC 6066 §8, RFC 6960): information only for mail.
+ *
+ * @example const fresh = (o: OcspStaple, now: Date) => o.stapled && o.nextUpdate !== null && Date.parse(o.nextUpdate) > now.getTime();
+ */
+export interface OcspStaple {
+  stapled: boolean;
+  /** The leaf's status in the response: good, revoked, unknown; null when not stapled or not readable. */
+  status: 'good' | 'revoked' | 'unknown' | null;
+  /** ISO 8601 times of the response, when stapled and readable. */
+  producedAt: string | null;
+  thisUpdate: string | null;
+  nextUpdate: string | null;
+  /** Why the response could not be read, when it could not. */
+  note: string | null;
+}
+
+/**
+ * Renegotiation (RFC 5746): whether the server signals secure renegotiation, and whether it
+ * lets the client start a renegotiation (TLS 1.2 and older: a denial-of-service lever).
+ *
+ * @example const bad = (r: RenegotiationFacts) => r.secure === false || r.clientInitiated === true;
+ */
+export interface RenegotiationFacts {
+  /** renegotiation_info in the ServerHello (or the SCSV honoured); null: not told (TLS 1.3 only: not applicable). */
+  secure: boolean | null;
+  /** A client-initiated renegotiation succeeded; null: not told. */
+  clientInitiated: boolean | null;
+}
+
+/**
+ * Server-side STARTTLS command injection (CVE-2011-0411 family): `STARTTLS\r\nNOOP\r\n` sent
+ * in one write; a server that answers the NOOP after the handshake kept plaintext across the
+ * TLS boundary.
+ *
+ * @example const vulnerable = (c: CommandInjectionFacts) => c.vulnerable === true;
+ */
+export interface CommandInjectionFacts {
+  /** true: the NOOP was answered inside TLS; false: it was not; null: not told (`note`). */
+  vulnerable: boolean | null;
+  note: string | null;
+}
+
+/**
+ * Everything a deep probe of one address found. `partial` says why it stopped before every
+ * check was made (a 421, the deadline, the run stopped); each check then says what it could
+ * not tell.
+ *
+ * @example const accepts = (d: DeepFacts, v: DeepProtocol) => d.protocols.find((p) => p.version === v)?.accepted === true;
+ */
+export interface DeepFacts {
+  protocols: ProtocolAcceptance[];
+  ciphers: CipherScan;
+  groups: GroupScan;
+  certificates: CertificateBySignature[];
+  ocsp: OcspStaple | null;
+  renegotiation: RenegotiationFacts;
+  /** The server chose a compression method other than null (CRIME); null: not told. */
+  compression: boolean | null;
+  /** extended_master_secret (RFC 7627) in the TLS 1.2 ServerHello; null: not told (no TLS 1.2). */
+  extendedMasterSecret: boolean | null;
+  commandInjection: CommandInjectionFacts;
+  /** TCP connections the deep probe opened (besides the probe's own). */
+  connections: number;
+  /** Why the deep probe stopped early; null when every check ran. */
+  partial: ProbeFailure | null;
+}
