@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProbeFailure, ProbeStage } from '../model/smtp.js';
 import { StageError } from '../smtp/connection.js';
 import type { ProbeRun } from '../probe/probe-run.js';
-import { reachTls, type TlsStart } from '../probe/reach-tls.js';
+import { reachTls, type ReachOptions, type TlsStart } from '../probe/reach-tls.js';
 
 /**
  * The deep probe stopped (a 421, the deadline, the run stopped): no further connection.
@@ -45,11 +45,12 @@ export class ConnectionGate {
 
   /**
    * The next connection, at the start of TLS. Throws DeepStopped once the deep probe must stop
-   * (now or before), a StageError when this connection failed in another way.
+   * (now or before), a StageError when this connection failed in another way. `options`: how
+   * the walk goes (reach-tls.ts ReachOptions: commands pipelined behind STARTTLS).
    *
    * @example const { socket, smtp } = await gate.reach();
    */
-  async reach(): Promise<TlsStart> {
+  async reach(options: ReachOptions = {}): Promise<TlsStart> {
     this.throwIfStopped();
     const wait = this.opened === 0 ? 0 : this.options.delayMs - (Date.now() - this.lastClosed);
     if (wait > 0) {
@@ -63,9 +64,13 @@ export class ConnectionGate {
     this.opened += 1;
     let step: ProbeStage = 'connect';
     try {
-      return await reachTls(this.run, (s) => {
-        step = s;
-      });
+      return await reachTls(
+        this.run,
+        (s) => {
+          step = s;
+        },
+        options,
+      );
     } catch (err) {
       this.done();
       if (!(err instanceof StageError)) throw err;

@@ -8,7 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import type { SmtpReply, TranscriptEntry } from '../model/smtp.js';
-import { SmtpConnection } from './connection.js';
+import { SmtpConnection, StageError } from './connection.js';
 
 /**
  * The extension keywords of an EHLO reply: each line after the first (RFC 5321 §4.1.1.1), upper-cased.
@@ -154,6 +154,24 @@ export class SmtpClient {
   async noop(timeoutMs: number): Promise<SmtpReply> {
     this.usable();
     return this.connection.command('NOOP', timeoutMs);
+  }
+
+  /**
+   * Waits up to `timeoutMs` for a reply the server sends without being asked (nothing was
+   * sent since the last reply): null when none came. What a server that buffered commands
+   * across STARTTLS sends after the handshake (the command injection check, RFC 3207 §6).
+   * A close or a malformed reply is a StageError, as for any read.
+   *
+   * @example (await client.unsolicited(1000))?.code // 250: the answer to a NOOP pipelined behind STARTTLS
+   */
+  async unsolicited(timeoutMs: number): Promise<SmtpReply | null> {
+    this.usable();
+    try {
+      return await this.connection.readReply(timeoutMs, `an unsolicited reply${this.over()}`);
+    } catch (err) {
+      if (err instanceof StageError && err.kind === 'timeout') return null;
+      throw err;
+    }
   }
 
   /** QUIT (RFC 5321 §4.1.1.10): reads the 221; a server may close without it (then a `closed` StageError). @example await client.quit(1000) */

@@ -31,6 +31,31 @@ export interface TlsSession {
    * the ticket's ACK. Needs the socket to be read (a 'data' listener) to make progress.
    */
   ticketArrived(capMs: number): Promise<void>;
+  /**
+   * The OCSP response the server stapled (RFC 6066 §8), as sent and not validated (Node does
+   * not validate it); null when none was asked for (HandshakeOptions.requestOCSP) or sent.
+   */
+  ocspResponse: Buffer | null;
+}
+
+/**
+ * What a deep check (`--deep`) changes in the permissive handshake: the signature algorithms
+ * offered (to see the certificate a server holds for one family, RFC 8446 §4.2.3, RFC 5246
+ * §7.4.1.4.1), the TLS 1.0-1.2 cipher suites offered (OpenSSL's cipher string; TLS 1.3's stay
+ * Node's), the versions, and a request for a stapled OCSP response (status_request, RFC 6066
+ * §8). Absent options leave the probe's handshake exactly as it is.
+ *
+ * @example const only: HandshakeOptions = { sigalgs: 'ecdsa_secp256r1_sha256', ciphers: 'aECDSA', requestOCSP: true };
+ */
+export interface HandshakeOptions {
+  /** OpenSSL's sigalgs list, e.g. 'rsa_pss_rsae_sha256:rsa_pkcs1_sha256'. */
+  sigalgs?: string;
+  /** OpenSSL's cipher string for TLS 1.0-1.2 (security level 0 is added), e.g. 'aRSA'. */
+  ciphers?: string;
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  /** Ask for a stapled OCSP response (TlsSession.ocspResponse). */
+  requestOCSP?: boolean;
 }
 
 /** Most handshake bytes recorded to read the presented chain (chains are rarely over 10 KiB). */
@@ -42,15 +67,25 @@ const MAX_HANDSHAKE_BYTES = 256 * 1024;
  *
  * @example const session = await startTls(socket, 'mx.example.com', trust, 10_000);
  */
-export function startTls(socket: Socket, host: string, trust: TrustStore, timeoutMs: number, signal?: AbortSignal): Promise<TlsSession> {
+export function startTls(
+  socket: Socket,
+  host: string,
+  trust: TrustStore,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  options: HandshakeOptions = {},
+): Promise<TlsSession> {
   const sni = serverName(host);
   // Node reports only a rebuilt chain; to report what the server sent, the handshake's
   // bytes are recorded on their way in and its key log kept (TLS 1.3 encrypts them).
   const keylog: Buffer[] = [];
   let ticket = false;
   let onTicket: (() => void) | null = null;
+  let ocspResponse: Buffer | null = null;
   const prepare = (secure: tls.TLSSocket) => {
     secure.on('keylog', (line: Buffer) => keylog.push(line));
+    // Emitted during the handshake, with undefined when the server stapled nothing.
+    if (options.requestOCSP === true) secure.once('OCSPResponse', (response?: Buffer) => (ocspResponse = response ?? null));
     secure.once('session', () => {
       ticket = true;
       onTicket?.();
@@ -82,9 +117,47 @@ export function startTls(socket: Socket, host: string, trust: TrustStore, timeou
     const certificate = certificateFacts(secure, trust, tap, keylog, facts.cipher);
     tap.stopRecording();
     secure.removeAllListeners('keylog');
-    return { socket: secure, tls: facts, certificate, ticketArrived };
+    return { socket: secure, tls: facts, certificate, ticketArrived, ocspResponse };
   };
-  return clientHandshake(socket, { sni, secureContext: trust.secureContext, recordBytes: MAX_HANDSHAKE_BYTES, timeoutMs, signal, prepare, failed, established });
+  return clientHandshake(socket, {
+    sni,
+    secureContext: deepContext(trust, options),
+    requestOCSP: options.requestOCSP === true,
+    recordBytes: MAX_HANDSHAKE_BYTES,
+    timeoutMs,
+    signal,
+    prepare,
+    failed,
+    established,
+  });
+}
+
+/** The contexts of deep handshakes, per trust store and options (building one loads every anchor: ~18 ms). */
+const deepContexts = new WeakMap<TrustStore, Map<string, tls.SecureContext>>();
+
+/**
+ * The trust store's own context when `options` change nothing in it; else one with the same
+ * anchors and security level 0 and the options' signature algorithms, ciphers and versions
+ * (they are context options in Node: tls.connect ignores them beside a `secureContext`).
+ */
+function deepContext(trust: TrustStore, options: HandshakeOptions): tls.SecureContext {
+  const { sigalgs, ciphers, minVersion, maxVersion } = options;
+  if (sigalgs === undefined && ciphers === undefined && minVersion === undefined && maxVersion === undefined) return trust.secureContext;
+  const key = JSON.stringify([sigalgs, ciphers, minVersion, maxVersion]);
+  let contexts = deepContexts.get(trust);
+  if (contexts === undefined) deepContexts.set(trust, (contexts = new Map()));
+  let context = contexts.get(key);
+  if (context === undefined) {
+    context = tls.createSecureContext({
+      ca: [...trust.anchorPems()],
+      minVersion: minVersion ?? 'TLSv1',
+      ...(maxVersion !== undefined ? { maxVersion } : {}),
+      ciphers: `${ciphers ?? 'DEFAULT'}@SECLEVEL=0`,
+      ...(sigalgs !== undefined ? { sigalgs } : {}),
+    });
+    contexts.set(key, context);
+  }
+  return context;
 }
 
 /** SNI for a host name only: passing an IP literal as servername is deprecated (DEP0123), and SNI is for names. */
@@ -98,6 +171,8 @@ type HandshakeErrorEvent = NodeJS.ErrnoException & { reason?: string };
 interface Handshake<T> {
   sni: string | null;
   secureContext: tls.SecureContext;
+  /** Ask for a stapled OCSP response (status_request, RFC 6066 §8). */
+  requestOCSP?: boolean;
   /** Bytes of what the server sends that the tap records (0: none). */
   recordBytes: number;
   timeoutMs: number;
@@ -130,6 +205,7 @@ function clientHandshake<T>(socket: Socket, handshake: Handshake<T>): Promise<T>
       socket: tap.stream,
       ...(sni !== null ? { servername: sni } : {}),
       secureContext,
+      ...(handshake.requestOCSP === true ? { requestOCSP: true } : {}),
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,
     });
