@@ -4,6 +4,9 @@
 //   probe:    mxprobe --server 127.0.0.1:PORT --name mx.test --ca-file CA --json
 //             vs openssl s_client (says QUIT, waits for the 221) + `node -e 0`.   Goal: median ratio ≤ 1.3
 //   start-up: mxprobe --version vs `node -e 0`.                                  Goal: median ratio ≤ 1.3
+//   DANE + MTA-STS: mxprobe on one signed domain (DNSSEC lab, TLSA, MTA-STS enforce) vs
+//             `posttls-finger -c -l dane` on the same target (bench/dane.bench.ts). No goal: the
+//             ratio is printed as information; skipped, with the reason, where the lab cannot run.
 //
 // Paired runs in alternating order; each time is wall time from spawn to exit of the child.
 // Env: BENCH_RUNS (pairs per comparison, default 20), BENCH_WARMUP (default 3).
@@ -12,6 +15,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startPostfix, type PostfixInstance } from '../test/helpers/postfix.ts';
 import { makeTestPki } from '../test/helpers/pki.ts';
+import { benchDaneMtaSts } from './dane.bench.ts';
 import { BIN, ROOT, RUNS, RunFailed, WARMUP, expectExit, median, ms, p90, paired, statsRow, table, type Cmd } from './harness.ts';
 
 const GOAL = 1.3;
@@ -124,13 +128,16 @@ async function main(): Promise<number> {
     console.log(`# mxprobe benchmark — node ${process.version}, ${process.platform}/${process.arch}, Postfix on ${pf.host} (tls ${pf.tlsPort})`);
     const probeRatio = await benchProbe(pf, pki.caFile);
     const versionRatio = await benchVersion();
+    const dane = await benchDaneMtaSts(pf, pki);
     console.log('\n## Summary\n');
     console.log(
       table(['comparison', 'median ratio', 'goal', 'verdict'], [
         ['probe: mxprobe / (openssl + node -e 0)', `${probeRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(probeRatio)],
         ['start-up: mxprobe --version / node -e 0', `${versionRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(versionRatio)],
+        ['DANE + MTA-STS: mxprobe / posttls-finger -l dane', dane.ratio === null ? 'skipped' : `${dane.ratio.toFixed(2)}×`, 'none', 'information'],
       ]),
     );
+    if (dane.ratio === null) console.log(`\nDANE + MTA-STS comparison skipped: ${dane.skipped}`);
     return 0;
   } catch (err) {
     process.stderr.write(`bench: ${err instanceof RunFailed ? err.message : (err as Error).stack ?? String(err)}\n`);
