@@ -10,15 +10,11 @@
 // Without the lab or Postfix this file skips, except in CI (CI=true), where it fails.
 // Loopback only: the lab's resolvers forward to nsd on 127.0.0.1; Postfix listens on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { LAB_ZONES, startDnssecLab, type DnssecLab, type DnssecLabStart, type LabRecord } from '../helpers/dnssec-lab.ts';
 import { startPostfix, type PostfixInstance, type PostfixStart } from '../helpers/postfix.ts';
+import { startPostfixDaneClient, type PostfixDaneClient, type SenderVerdict } from '../helpers/postfix-dane-client.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { PATIENT, codesOf, onlyDomain, runCli, type CliRun } from '../helpers/run-cli.ts';
 
@@ -89,85 +85,27 @@ function opensslDane(pf: PostfixInstance, rrdata: string): Promise<string> {
 
 // ---- the second oracle: Postfix's DANE client, posttls-finger -l dane, behind the lab resolver
 
-/** What a DANE sender (Postfix) makes of the destination: the classes mxprobe's dane status maps to. */
-type SenderVerdict = 'valid' | 'invalid' | 'defer' | 'no-dane';
-interface PostfixSender {
-  verdict(domain: string): Promise<{ verdict: SenderVerdict; output: string }>;
-  close(): Promise<void>;
-}
+type PostfixSender = PostfixDaneClient;
 
 /**
- * A UDP+TCP relay on <random 127.x.y.z>:53 to the lab's validating resolver, a resolv.conf naming
- * it (`trust-ad`: glibc keeps the AD bit only then), and posttls-finger run under `unshare
- * --mount` with that file bind-mounted over /etc/resolv.conf (private propagation: the host's
- * file is untouched). MAIL_CONFIG is the test Postfix's config directory (posttls-finger needs a
- * main.cf). Unavailable (with the reason) where port 53 or a mount namespace is not allowed.
+ * Postfix's DANE client behind the lab's validating resolver (test/helpers/postfix-dane-client.ts:
+ * a relay on 127.x.y.z:53, posttls-finger under `unshare --mount` with a private resolv.conf),
+ * checked once on a case with a known answer. Unavailable (with the reason) where port 53 or a
+ * mount namespace is not allowed.
  */
 async function startPostfixSender(lab: DnssecLab, pf: PostfixInstance): Promise<PostfixSender | { unavailable: string }> {
-  const i = lab.resolver.lastIndexOf(':');
-  const upstream = { host: lab.resolver.slice(0, i), port: Number(lab.resolver.slice(i + 1)) };
-  const relay = `127.${2 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 256)}.53`;
-  const udp = dgram.createSocket('udp4');
-  udp.on('message', (msg, from) => {
-    const out = dgram.createSocket('udp4');
-    const timer = setTimeout(() => out.close(), 10_000);
-    out.on('error', () => undefined);
-    out.on('message', (answer) => {
-      clearTimeout(timer);
-      udp.send(answer, from.port, from.address);
-      out.close();
-    });
-    out.send(msg, upstream.port, upstream.host);
-  });
-  const tcp = net.createServer((c) => {
-    const u = net.connect(upstream.port, upstream.host);
-    c.on('error', () => u.destroy());
-    u.on('error', () => c.destroy());
-    c.pipe(u).pipe(c);
-  });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-dane-finger-'));
-  const close = async (): Promise<void> => {
-    await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(53, relay, () => resolve());
-    });
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(53, relay, () => resolve());
-    });
-  } catch (e) {
-    await close();
-    return { unavailable: `cannot listen on ${relay}:53 for posttls-finger's resolver: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const resolvConf = path.join(dir, 'resolv.conf');
-  writeFileSync(resolvConf, `nameserver ${relay}\noptions trust-ad edns0\n`);
-  const verdict = (domain: string): Promise<{ verdict: SenderVerdict; output: string }> =>
-    new Promise((resolve, reject) => {
-      const args = ['--mount', '--', 'sh', '-c', 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', 'sh', resolvConf,
-        '/usr/sbin/posttls-finger', '-c', '-l', 'dane', '-t', '10', '-T', '20', `${domain}:${pf.tlsPort}`];
-      execFile('unshare', args, { env: { ...process.env, MAIL_CONFIG: pf.configDir }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
-        const output = `${stdout}${stderr}`;
-        if (/(Verified|Trusted) TLS connection established/.test(output) && /Matched DANE (EE|TA) certificate/.test(output)) resolve({ verdict: 'valid', output });
-        else if (/no matching DANE TLSA records/.test(output)) resolve({ verdict: 'invalid', output });
-        else if (/TLSA lookup error/.test(output)) resolve({ verdict: 'defer', output });
-        else if (/(Untrusted|Anonymous) TLS connection established/.test(output) && !/DANE/.test(output)) resolve({ verdict: 'no-dane', output });
-        else reject(new Error(`posttls-finger said something unexpected (${error?.message ?? 'exit 0'}):\n${output}`));
-      });
-    });
+  const client = await startPostfixDaneClient(lab.resolver, pf);
+  if ('unavailable' in client) return client;
   // One try on a case with a known answer (a secure denial: no DANE), to learn whether the set-up works here.
   try {
     await lab.setRecords(records('mx.test', []));
-    const probe = await verdict(DOMAIN);
+    const probe = await client.verdict(DOMAIN);
     if (probe.verdict !== 'no-dane') throw new Error(probe.output);
   } catch (e) {
-    await close();
+    await client.close();
     return { unavailable: `posttls-finger under unshare --mount does not work here: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { verdict, close };
+  return client;
 }
 
 /** mxprobe's dane status, as the classes of what a DANE sender does. */
