@@ -5,10 +5,10 @@
  * connection makes that sender's handshake (modern-check.ts); where a DANE sender sends another
  * SNI (the TLSA base domain of a CNAME'd host), one more makes its handshake (dane-check.ts).
  * Each stage has its own deadline inside one overall deadline for the address
- * (stage-deadlines.ts); an abort signal ends
- * every wait at once and destroys the sockets. Never sends mail and never throws for a remote
- * problem: whatever the server does becomes AddressFacts. An exception that is not the
- * server's doing (not a StageError) is a bug in mxprobe: it is thrown, never dressed up as a fact.
+ * (stage-deadlines.ts); an abort signal ends every wait at once and destroys the sockets.
+ * Never sends mail and never throws for a remote problem: whatever the server does becomes
+ * AddressFacts. An exception that is not the server's doing (not a StageError) is a bug in
+ * mxprobe: it is thrown, never dressed up as a fact.
  */
 import type { AddressFacts } from '../model/address.js';
 import { StageError } from '../smtp/connection.js';
