@@ -28,7 +28,7 @@ import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 import { checkNumber, PROBE_DEFAULTS, probeOptions } from './probe-defaults.js';
 import { DEFAULT_POLICY_PORT, gatherHostTlsa, gatherMailPolicies } from './gather-mail-policies.js';
-import { addressAnswersSecure } from '../rules/dane-applies.js';
+import { addressAnswersSecure, daneServerName } from '../rules/dane-applies.js';
 
 /**
  * How a domain is probed. Every field may be left out (PROBE_DEFAULTS, probe-defaults.ts).
@@ -164,7 +164,11 @@ async function within(target: AddressTarget, probing: Promise<AddressFacts>, sig
 
 /** Probes every address of `hosts`, `parallel` at a time, within the probe phase of `clock`; each host's TLSA facts joined from `tlsa`. */
 async function probeHosts(hosts: readonly MailHost[], options: SettledOptions, clock: DomainClock, tlsa: ReadonlyMap<string, TlsaFacts> = new Map()): Promise<MxHostFacts[]> {
-  const targets = hosts.flatMap((h) => h.addresses.map((a) => ({ host: h.host, ip: a.ip, family: a.family, port: options.port })));
+  const targets = hosts.flatMap((h) => {
+    // RFC 7672 §8.1: where DANE applies and the TLSA base domain is not the host name, a DANE sender sends it as SNI.
+    const dane = daneServerName(h.host, tlsa.get(h.host));
+    return h.addresses.map((a): AddressTarget => ({ host: h.host, ip: a.ip, family: a.family, port: options.port, ...(dane !== null ? { daneServerName: dane } : {}) }));
+  });
   let probed: AddressFacts[] = [];
   if (targets.length > 0) {
     const ms = PROBE_BUDGET_ROUNDS * options.probe.timeoutMs;

@@ -27,10 +27,10 @@ export interface FingerCommand {
 export interface PostfixDaneClient {
   /** The relay posttls-finger's resolv.conf names: '127.x.y.z:53'. */
   relay: string;
-  /** The command that runs `posttls-finger -c -l dane -t 10 -T 20 DOMAIN:PORT` behind the relay. */
-  command(domain: string): FingerCommand;
+  /** The command that runs `posttls-finger -c -l dane -t 10 -T 20 DOMAIN:PORT` behind the relay (PORT: the Postfix's STARTTLS port unless given). */
+  command(domain: string, port?: number): FingerCommand;
   /** Runs it once and classifies the output; rejects when the output fits no class. */
-  verdict(domain: string): Promise<{ verdict: SenderVerdict; output: string }>;
+  verdict(domain: string, port?: number): Promise<{ verdict: SenderVerdict; output: string }>;
   close(): Promise<void>;
 }
 
@@ -97,15 +97,15 @@ export async function startPostfixDaneClient(resolver: string, pf: { tlsPort: nu
   }
   const resolvConf = path.join(dir, 'resolv.conf');
   writeFileSync(resolvConf, `nameserver ${relayHost}\noptions trust-ad edns0\n`);
-  const command = (domain: string): FingerCommand => ({
+  const command = (domain: string, port = pf.tlsPort): FingerCommand => ({
     file: 'unshare',
     args: ['--mount', '--', 'sh', '-c', 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', 'sh', resolvConf,
-      '/usr/sbin/posttls-finger', '-c', '-l', 'dane', '-t', '10', '-T', '20', `${domain}:${pf.tlsPort}`],
+      '/usr/sbin/posttls-finger', '-c', '-l', 'dane', '-t', '10', '-T', '20', `${domain}:${port}`],
     env: { MAIL_CONFIG: pf.configDir },
   });
-  const verdict = (domain: string): Promise<{ verdict: SenderVerdict; output: string }> =>
+  const verdict = (domain: string, port?: number): Promise<{ verdict: SenderVerdict; output: string }> =>
     new Promise((resolve, reject) => {
-      const cmd = command(domain);
+      const cmd = command(domain, port);
       execFile(cmd.file, cmd.args, { env: { ...process.env, ...cmd.env }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
         const output = `${stdout}${stderr}`;
         const v = classifyFinger(output);

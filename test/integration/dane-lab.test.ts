@@ -112,14 +112,14 @@ async function startPostfixSender(lab: DnssecLab, pf: PostfixInstance): Promise<
 const SENDER_OF: Record<string, SenderVerdict> = { valid: 'valid', invalid: 'invalid', bogus: 'defer', none: 'no-dane', insecure: 'no-dane' };
 
 /** Checks that Postfix's DANE client agrees with mxprobe about the records the lab serves now. */
-async function postfixAgrees(t: TestContext, domain: any, name = DOMAIN): Promise<void> {
+async function postfixAgrees(t: TestContext, domain: any, name = DOMAIN, port?: number): Promise<void> {
   if (!('verdict' in finger)) {
     t.diagnostic(`posttls-finger comparison skipped: ${finger.unavailable}`);
     return;
   }
   const statuses = daneOf(domain);
   assert.equal(statuses.length, 1);
-  const { verdict, output } = await finger.verdict(name);
+  const { verdict, output } = await finger.verdict(name, port);
   assert.equal(verdict, SENDER_OF[statuses[0] as string], `mxprobe says dane ${statuses[0]}; posttls-finger -l dane:\n${output}`);
 }
 
@@ -337,6 +337,56 @@ describe('DANE end to end: DNSSEC lab + private Postfix + built CLI', () => {
     assert.deepEqual(daneOf(ee.domain), ['valid'], why(ee));
     await postfixAgrees(t, ee.domain);
     assert.equal(ee.domain.mx[0].tlsa.baseDomain, alias);
+  });
+
+  // RFC 7672 §8.1: a DANE sender sends the TLSA base domain as SNI; Postfix (tls_client.c: "Per
+  // RFC7672 the SNI name is the TLSA base domain") sends mx.test, not the MX name mxalias.test.
+  // A second Postfix picks its certificate by SNI (tls_server_sni_maps): the chain matching the
+  // TLSA record only for mx.test, another key for any other name. mxprobe once sent the MX name
+  // and judged DANE on the wrong chain (invalid where Postfix delivers).
+  test('MX host as a secure CNAME to a server that picks its certificate by SNI: DANE is judged on the handshake with SNI = the TLSA base domain', async (t) => {
+    const p = peers(t);
+    if (!p) return;
+    const started = await startPostfix({
+      certPem: pki.certs.ecdsa.cert, // the default chain: another key, also naming mx.test
+      keyPem: pki.certs.ecdsa.key,
+      myhostname: 'mx.test',
+      sniChains: { 'mx.test': { certPem: pki.certs.valid.cert, keyPem: pki.certs.valid.key } },
+    });
+    if (!started.ok) assert.fail(`a second Postfix with tls_server_sni_maps did not start: ${started.reason}`);
+    const sni = started.instance;
+    try {
+      const alias = 'mxalias.test';
+      const rr = `3 1 1 ${spkiSha256(pki.certs.valid.leaf)}`;
+      await p.lab.setRecords([
+        { name: DOMAIN, type: 'MX', data: `10 ${alias}` },
+        { name: alias, type: 'CNAME', data: 'mx.test' },
+        { name: 'mx.test', type: 'A', data: '127.0.0.1' },
+        tlsa(sni, rr),
+      ]);
+      const run = await runCli([DOMAIN, '--resolver', p.lab.resolver, '--port', String(sni.tlsPort), '--allow-special-addresses', '-4', ...PATIENT, '--json', '--require', 'dane']);
+      const d = onlyDomain(run);
+      const r = { run, domain: d };
+      assert.equal(d.mx[0].tlsa.baseDomain, 'mx.test', why(r));
+      assert.deepEqual(daneOf(d), ['valid'], why(r));
+      const address = d.mx[0].addresses[0];
+      // The address's own handshake is unchanged: SNI = the MX host name, the default chain (what PKIX and MTA-STS rows judge).
+      assert.equal(address.tls.sni, alias, why(r));
+      assert.equal(certSha256(address.certificate.chain[0].pem), certSha256(pki.certs.ecdsa.leaf), 'SNI mxalias.test gets the default chain');
+      // The DANE sender's handshake: SNI = the TLSA base domain, the chain the record matches.
+      assert.equal(address.daneHandshake?.sni, 'mx.test', why(r));
+      assert.equal(address.daneHandshake.tls.sni, 'mx.test');
+      assert.equal(address.daneHandshake.failure, null);
+      assert.equal(certSha256(address.daneHandshake.certificate.chain[0].pem), certSha256(pki.certs.valid.leaf), 'SNI mx.test gets the mx.test chain');
+      assert.equal(run.code, 0, why(r));
+      assert.ok(!codesOf(d).includes('DANE_NO_MATCH'), why(r));
+      await postfixAgrees(t, d, DOMAIN, sni.tlsPort);
+      // The text report says which SNI DANE was judged with.
+      const text = await runCli([DOMAIN, '--resolver', p.lab.resolver, '--port', String(sni.tlsPort), '--allow-special-addresses', '-4', ...PATIENT]);
+      assert.match(text.stdout, /DANE: valid on 1\/1 address \(3 1 1\);.* checked with a DANE sender's SNI, the TLSA base domain \(mxalias\.test → mx\.test\)/, text.stdout);
+    } finally {
+      await sni.stop();
+    }
   });
 
   // Postfix (posttls-finger -l dane) applies DANE to a secure MX host reached through an
