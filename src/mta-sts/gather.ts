@@ -32,7 +32,7 @@ export function mtaStsFacts(domain: string, txt: readonly (string | readonly str
  * A domain's MTA-STS facts: the records read, the policy fetched when there is one valid
  * record. Never throws for a remote problem.
  *
- * @example const facts = await gatherMtaSts('example.com', await resolver.txt('_mta-sts.example.com'), { ca: trust.anchorPems() });
+ * @example const facts = await gatherMtaSts('example.com', await resolver.txt('_mta-sts.example.com'), { trust: makeTrustStore() });
  */
 export async function gatherMtaSts(domain: string, txt: readonly (string | readonly string[])[] | null, options: FetchPolicyOptions): Promise<MtaStsFacts> {
   const valid = txt !== null && parseStsRecord(txt).status === 'valid';

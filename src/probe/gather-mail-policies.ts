@@ -9,6 +9,7 @@ import type { MtaStsFacts, PolicyFetchFacts, TlsRptFacts } from '../model/mta-st
 import type { TlsaFacts } from '../model/dane.js';
 import { lookupFailed } from '../model/dns-rcode.js';
 import type { Resolver } from '../dns/resolver-api.js';
+import type { TrustStore } from '../cert/trust-store.js';
 import type { AddressFamilies, MailHost } from '../dns/resolve-mail-hosts.js';
 import { lookUpHostTlsa } from '../dns/host-tlsa.js';
 import { mapLimit } from '../concurrency/map-limit.js';
@@ -27,11 +28,11 @@ const TLSA_PARALLEL = 4;
 /**
  * How a domain's MTA-STS policy is fetched.
  *
- * @example const options: MailPolicyOptions = { ca: trust.anchorPems(), timeoutMs: 15_000, families: { ipv4: true, ipv6: true }, allowSpecialAddresses: false, port: 443 };
+ * @example const options: MailPolicyOptions = { trust: makeTrustStore(), timeoutMs: 15_000, families: { ipv4: true, ipv6: true }, allowSpecialAddresses: false, port: 443 };
  */
 export interface MailPolicyOptions {
-  /** The run's trust anchors (TrustStore.anchorPems()). */
-  ca: readonly string[];
+  /** The run's trust anchors (ProbeOptions.trust): the policy host's certificate must lead to one (FetchPolicyOptions.trust). */
+  trust: TrustStore;
   /** Deadline of the fetch (at most POLICY_FETCH_LIMITS.timeoutMs). */
   timeoutMs: number;
   /** The families -4/-6 leave: the policy host's address is taken from them. */
@@ -108,7 +109,7 @@ export async function gatherMailPolicies(domain: string, resolver: Resolver, opt
     if ('failure' in where) fetched = notFetched(domain, where.failure.kind === 'aborted' ? 'aborted' : 'connect', where.failure.message);
     else {
       fetched = await fetchPolicy(domain, {
-        ca: options.ca,
+        trust: options.trust,
         timeoutMs: Math.min(options.timeoutMs, POLICY_FETCH_LIMITS.timeoutMs),
         connectTo: { host: where.ip, port: options.port },
         ...(signal !== undefined ? { signal } : {}),

@@ -219,7 +219,7 @@ export async function probeDomain(input: string, domain: string, resolver?: Reso
     const policies = gatherMailPolicies(
       domain,
       resolver,
-      { ca: settled.probe.trust.anchorPems(), timeoutMs: settled.probe.timeoutMs, families: settled.families, allowSpecialAddresses: settled.allowSpecialAddresses === true, port: settled.policyPort },
+      { trust: settled.probe.trust, timeoutMs: settled.probe.timeoutMs, families: settled.families, allowSpecialAddresses: settled.allowSpecialAddresses === true, port: settled.policyPort },
       signal,
     );
     const found = await resolveMailHosts(domain, resolver, settled.families, {

@@ -8,18 +8,19 @@ import { before, describe, test } from 'node:test';
 import { fetchPolicy, POLICY_FETCH_LIMITS, type FetchPolicyOptions } from '../../src/mta-sts/fetch-policy.ts';
 import { gatherMtaSts } from '../../src/mta-sts/gather.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
+import type { TrustStore } from '../../src/cert/trust-store.ts';
 import type { PolicyFetchFacts } from '../../src/model/mta-sts.ts';
 import { endless, POLICY_DOMAIN, policyCerts, serve, startPolicyServer, type PolicyCerts, type PolicyHandler } from '../helpers/policy-server.ts';
 import type { TestCert } from '../helpers/pki.ts';
 
 const ENFORCE = 'version: STSv1\r\nmode: enforce\r\nmx: mx1.test.example\r\nmx: *.mail.test.example\r\nmax_age: 604800\r\n';
 let certs: PolicyCerts;
-let ca: readonly string[];
+let trust: TrustStore;
 
 before(async () => {
   certs = await policyCerts();
-  // The trust store's own list (Node's roots + the --ca-file anchors), as the run will give it.
-  ca = makeTrustStore([certs.rootPem], []).anchorPems();
+  // The run's trust store (Node's roots + the --ca-file anchors), as the probe gives it.
+  trust = makeTrustStore([certs.rootPem], []);
 });
 
 /** Fetches the policy of test.example from a server serving `cert` and answering with `handler`. */
@@ -27,7 +28,7 @@ async function fetchFrom(cert: TestCert, handler: PolicyHandler, options: Partia
   const server = await startPolicyServer(cert, handler);
   try {
     const started = Date.now();
-    const fetched = await fetchPolicy(POLICY_DOMAIN, { ca, connectTo: { host: server.host, port: server.port }, timeoutMs: 10_000, ...options });
+    const fetched = await fetchPolicy(POLICY_DOMAIN, { trust, connectTo: { host: server.host, port: server.port }, timeoutMs: 10_000, ...options });
     return { fetched, server, elapsed: Date.now() - started };
   } finally {
     await server.close();
@@ -138,7 +139,7 @@ describe('fetchPolicy', { concurrency: true }, () => {
   });
 
   test('the test CA is trusted only when the run trusts it: without it, the valid server fails too', async () => {
-    const { fetched } = await fetchFrom(certs.valid, serve(ENFORCE), { ca: makeTrustStore([], []).anchorPems() });
+    const { fetched } = await fetchFrom(certs.valid, serve(ENFORCE), { trust: makeTrustStore([], []) });
     assert.equal(failureOf(fetched), 'certificate');
   });
 
@@ -170,7 +171,7 @@ describe('fetchPolicy', { concurrency: true }, () => {
     const server = await startPolicyServer(certs.valid, serve(ENFORCE));
     const port = server.port;
     await server.close();
-    const fetched = await fetchPolicy(POLICY_DOMAIN, { ca, connectTo: { host: '127.0.0.1', port }, timeoutMs: 5_000 });
+    const fetched = await fetchPolicy(POLICY_DOMAIN, { trust, connectTo: { host: '127.0.0.1', port }, timeoutMs: 5_000 });
     assert.equal(failureOf(fetched), 'connect');
     assert.match(fetched.failure!.message, /cannot connect to mta-sts\.test\.example \(ECONNREFUSED\)/);
   });
@@ -200,7 +201,7 @@ describe('gatherMtaSts', { concurrency: true }, () => {
     for (const mode of ['enforce', 'testing'] as const) {
       const server = await startPolicyServer(certs.valid, serve(ENFORCE.replace('enforce', mode)));
       try {
-        const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=spf1 -all', 'v=STSv1; id=20260601'], { ca, connectTo: { host: server.host, port: server.port } });
+        const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=spf1 -all', 'v=STSv1; id=20260601'], { trust, connectTo: { host: server.host, port: server.port } });
         assert.equal(facts.error, null);
         assert.equal(facts.id, '20260601');
         assert.deepEqual(facts.policy, { version: 'STSv1', mode, mx: ['mx1.test.example', '*.mail.test.example'], maxAge: 604800 });
@@ -214,7 +215,7 @@ describe('gatherMtaSts', { concurrency: true }, () => {
   test('bad policy syntax: no policy, the first reason as the error', async () => {
     const server = await startPolicyServer(certs.valid, serve('version: STSv1\nmode: enforce\nnmx: mx1.test.example\nmax_age: 86400\n'));
     try {
-      const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=STSv1; id=1'], { ca, connectTo: { host: server.host, port: server.port } });
+      const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=STSv1; id=1'], { trust, connectTo: { host: server.host, port: server.port } });
       assert.equal(facts.policy, null);
       assert.match(facts.error ?? '', /no mx line \("nmx" on line 3 is not "mx"\)/);
     } finally {
@@ -225,7 +226,7 @@ describe('gatherMtaSts', { concurrency: true }, () => {
   test('no record, an invalid record, a failed look-up: no fetch at all', async () => {
     const server = await startPolicyServer(certs.valid, serve(ENFORCE));
     try {
-      const options = { ca, connectTo: { host: server.host, port: server.port } };
+      const options = { trust, connectTo: { host: server.host, port: server.port } };
       for (const txt of [[], ['v=STSv1'], ['v=STSv1; id=1', 'v=STSv1; id=2'], null]) {
         const facts = await gatherMtaSts(POLICY_DOMAIN, txt, options);
         assert.equal(facts.fetch, null, JSON.stringify(txt));
