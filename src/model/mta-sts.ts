@@ -59,7 +59,7 @@ export interface PolicyFetchFacts {
 /**
  * The domain's MTA-STS facts: its `_mta-sts` TXT records, the policy fetch and what they say.
  * `txt` and `fetch` are what was seen; `record`, `id`, `policy` and `error` are read from them
- * (mta-sts/gather.ts), so the judge and the report need not parse again.
+ * (mta-sts/facts.ts), so the judge and the report need not parse again.
  *
  * @example const enforced = (m: MtaStsFacts) => m.policy?.mode === 'enforce';
  */

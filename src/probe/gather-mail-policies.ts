@@ -15,7 +15,7 @@ import { lookUpHostTlsa } from '../dns/host-tlsa.js';
 import { mapLimit } from '../concurrency/map-limit.js';
 import { specialPurpose } from '../input/special-addresses.js';
 import { fetchPolicy, POLICY_FETCH_LIMITS, POLICY_PATH } from '../mta-sts/fetch-policy.js';
-import { mtaStsFacts } from '../mta-sts/gather.js';
+import { mtaStsFacts } from '../mta-sts/facts.js';
 import { parseStsRecord } from '../mta-sts/record.js';
 import { tlsRptFacts } from '../mta-sts/tls-rpt.js';
 

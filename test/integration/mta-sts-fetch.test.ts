@@ -2,11 +2,14 @@
 // a valid policy, testing mode, bad syntax, 404, a redirect (never followed), a wrong
 // Content-Type, a body over the 64 KiB cap (the read stops), a certificate for the wrong name,
 // one from an untrusted CA, a server that stalls (the deadline), an abort from outside, and the
-// whole gathering step on top. Every failure is a result with its own message, never a throw.
+// whole gathering step on top (gatherMailPolicies, the probe's one path: TXT look-ups through a
+// Resolver, the policy host's address from it, the fetch). Every failure is a result with its
+// own message, never a throw.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { fetchPolicy, POLICY_FETCH_LIMITS, type FetchPolicyOptions } from '../../src/mta-sts/fetch-policy.ts';
-import { gatherMtaSts } from '../../src/mta-sts/gather.ts';
+import { gatherMailPolicies, type MailPolicyOptions } from '../../src/probe/gather-mail-policies.ts';
+import { ReplayResolver, type ReplayZone } from '../../src/dns/replay-resolver.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
 import type { TrustStore } from '../../src/cert/trust-store.ts';
 import type { PolicyFetchFacts } from '../../src/model/mta-sts.ts';
@@ -196,16 +199,27 @@ describe('fetchPolicy', { concurrency: true }, () => {
   });
 });
 
-describe('gatherMtaSts', { concurrency: true }, () => {
+/** The policy domain's `_mta-sts` TXT records (null: the look-up fails), its policy host at 127.0.0.1. */
+function policyZone(txt: string[] | null): ReplayZone {
+  return {
+    [`_mta-sts.${POLICY_DOMAIN}`]: txt === null ? { rcode: 'SERVFAIL' } : { TXT: txt },
+    [`mta-sts.${POLICY_DOMAIN}`]: { A: ['127.0.0.1'] },
+  };
+}
+const gatherOptions = (port: number): MailPolicyOptions => ({ trust, timeoutMs: 10_000, families: { ipv4: true, ipv6: false }, allowSpecialAddresses: true, port });
+
+describe('gatherMailPolicies (the probe\'s path: look-ups, the policy host\'s address, one fetch)', { concurrency: true }, () => {
   test('a valid record and policy: the facts say the policy; testing mode too', async () => {
     for (const mode of ['enforce', 'testing'] as const) {
       const server = await startPolicyServer(certs.valid, serve(ENFORCE.replace('enforce', mode)));
       try {
-        const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=spf1 -all', 'v=STSv1; id=20260601'], { trust, connectTo: { host: server.host, port: server.port } });
+        const { mtaSts: facts, queries } = await gatherMailPolicies(POLICY_DOMAIN, new ReplayResolver(policyZone(['v=spf1 -all', 'v=STSv1; id=20260601'])), gatherOptions(server.port));
         assert.equal(facts.error, null);
         assert.equal(facts.id, '20260601');
         assert.deepEqual(facts.policy, { version: 'STSv1', mode, mx: ['mx1.test.example', '*.mail.test.example'], maxAge: 604800 });
         assert.equal(facts.fetch?.status, 200);
+        assert.deepEqual(server.requests, [{ method: 'GET', path: '/.well-known/mta-sts.txt', host: 'mta-sts.test.example' }]);
+        assert.deepEqual(queries.map((q) => `${q.type} ${q.name}`).sort(), ['A mta-sts.test.example', 'TXT _mta-sts.test.example', 'TXT _smtp._tls.test.example']);
       } finally {
         await server.close();
       }
@@ -215,7 +229,7 @@ describe('gatherMtaSts', { concurrency: true }, () => {
   test('bad policy syntax: no policy, the first reason as the error', async () => {
     const server = await startPolicyServer(certs.valid, serve('version: STSv1\nmode: enforce\nnmx: mx1.test.example\nmax_age: 86400\n'));
     try {
-      const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=STSv1; id=1'], { trust, connectTo: { host: server.host, port: server.port } });
+      const { mtaSts: facts } = await gatherMailPolicies(POLICY_DOMAIN, new ReplayResolver(policyZone(['v=STSv1; id=1'])), gatherOptions(server.port));
       assert.equal(facts.policy, null);
       assert.match(facts.error ?? '', /no mx line \("nmx" on line 3 is not "mx"\)/);
     } finally {
@@ -223,16 +237,17 @@ describe('gatherMtaSts', { concurrency: true }, () => {
     }
   });
 
-  test('no record, an invalid record, a failed look-up: no fetch at all', async () => {
+  test('no record, an invalid record, a failed look-up: no fetch at all, not even the policy host\'s address', async () => {
     const server = await startPolicyServer(certs.valid, serve(ENFORCE));
     try {
-      const options = { trust, connectTo: { host: server.host, port: server.port } };
       for (const txt of [[], ['v=STSv1'], ['v=STSv1; id=1', 'v=STSv1; id=2'], null]) {
-        const facts = await gatherMtaSts(POLICY_DOMAIN, txt, options);
+        const { mtaSts: facts, queries } = await gatherMailPolicies(POLICY_DOMAIN, new ReplayResolver(policyZone(txt)), gatherOptions(server.port));
         assert.equal(facts.fetch, null, JSON.stringify(txt));
         assert.equal(facts.policy, null);
+        assert.deepEqual(facts.txt, txt);
+        assert.ok(!queries.some((q) => q.name === `mta-sts.${POLICY_DOMAIN}`), JSON.stringify(txt));
       }
-      assert.equal(server.requests.length, 0);
+      assert.equal(server.connections.count, 0);
     } finally {
       await server.close();
     }

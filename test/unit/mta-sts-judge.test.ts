@@ -15,7 +15,7 @@ import { judgePolicy } from '../../src/judge/judge-policy.ts';
 import type { Level } from '../../src/model/levels.ts';
 import type { PolicyOutcome } from '../../src/model/policy.ts';
 import type { MtaStsFacts, PolicyFetchFacts } from '../../src/model/mta-sts.ts';
-import { mtaStsFacts } from '../../src/mta-sts/gather.ts';
+import { mtaStsFacts } from '../../src/mta-sts/facts.ts';
 import { addressFacts, mxHost, NOW } from '../helpers/facts.ts';
 
 const policyText = (mode: string, mx: string[] = ['mx1.example.com', '*.mail.example.com']) =>
