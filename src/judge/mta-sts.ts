@@ -74,6 +74,11 @@ function policyProblems(facts: MtaStsFacts): { mode: MtaStsVerdict['mode']; patt
   if (fetched.failure !== null) {
     // Stopped from outside (a deadline of the run, a signal): says nothing about the server.
     if (fetched.failure.kind === 'aborted') return { mode: null, patterns: [], problems };
+    // A body that came whole but is not UTF-8 text is a policy that breaks §3.2, not a server out of reach.
+    if (fetched.failure.kind === 'encoding') {
+      problems.push(problem('MTA_STS_POLICY_INVALID', `The MTA-STS policy is not valid: ${fetched.failure.message}.`));
+      return { mode: 'none', patterns: [], problems };
+    }
     problems.push(problem('MTA_STS_POLICY_UNREACHABLE', `The MTA-STS policy cannot be fetched: ${fetched.failure.message}; senders ignore MTA-STS for the domain.`));
     return { mode: 'none', patterns: [], problems };
   }

@@ -4,8 +4,9 @@
  * name `mta-sts.DOMAIN` against the run's trust anchors (Node's roots, NODE_EXTRA_CA_CERTS,
  * --ca-file) at Node's default security level — never the probe's security-level-0 context.
  * No redirect is followed, only status 200 with `Content-Type: text/plain` gives a body, the
- * read stops at a size cap, the whole fetch has a deadline and an AbortSignal stops it. Never
- * throws for a remote problem: every failure is a fact with its own message.
+ * read stops at a size cap, the whole fetch has a deadline and an AbortSignal stops it; the
+ * body is read as strict UTF-8 (RFC 8461 §3.2). Never throws for a remote problem: every
+ * failure is a fact with its own message.
  */
 import { request, type RequestOptions } from 'node:https';
 import { checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
@@ -65,6 +66,13 @@ function contextFor(trust: TrustStore): SecureContext {
   }
   return context;
 }
+
+/**
+ * RFC 8461 §3.2: the policy is UTF-8 text. Strict: a byte sequence UTF-8 does not allow is no
+ * policy (failure `encoding`), never read on with U+FFFD in its place. `ignoreBOM` keeps a
+ * byte-order mark in the text, where a sender reads it as part of the first key.
+ */
+const POLICY_TEXT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** OpenSSL's and Node's error codes for a certificate that does not verify (chain, dates, name). */
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|ISSUER|LEAF_SIGNATURE|ALTNAME|INVALID_CA|PATH_LENGTH|INVALID_PURPOSE|HOSTNAME/;
@@ -202,9 +210,18 @@ export function fetchPolicy(domain: string, options: FetchPolicyOptions): Promis
         chunks.push(chunk);
       });
       res.on('end', () => {
-        if (!res.complete) fail('http', `${url}: the connection closed before the end of the body`);
-        // Strict UTF-8 reading keeps a byte-order mark, which a sender reads as part of the first key.
-        else finish(null, new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat(chunks)));
+        if (!res.complete) {
+          fail('http', `${url}: the connection closed before the end of the body`);
+          return;
+        }
+        let text: string;
+        try {
+          text = POLICY_TEXT.decode(Buffer.concat(chunks));
+        } catch {
+          fail('encoding', `the policy is not valid UTF-8 (RFC 8461 §3.2): the ${seen.bytes} bytes of ${url} hold a byte sequence UTF-8 does not allow`);
+          return;
+        }
+        finish(null, text);
       });
       res.on('error', () => fail('http', `${url}: the connection broke off in the body`));
       res.on('close', () => fail('http', `${url}: the connection closed before the end of the body`));

@@ -10,6 +10,7 @@ import { before, describe, test } from 'node:test';
 import { fetchPolicy, POLICY_FETCH_LIMITS, type FetchPolicyOptions } from '../../src/mta-sts/fetch-policy.ts';
 import { gatherMailPolicies, type MailPolicyOptions } from '../../src/probe/gather-mail-policies.ts';
 import { ReplayResolver, type ReplayZone } from '../../src/dns/replay-resolver.ts';
+import { judgeMtaSts } from '../../src/judge/mta-sts.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
 import type { TrustStore } from '../../src/cert/trust-store.ts';
 import type { PolicyFetchFacts } from '../../src/model/mta-sts.ts';
@@ -188,6 +189,29 @@ describe('fetchPolicy', { concurrency: true }, () => {
     assert.equal(fetched.body, null);
   });
 
+  test('the body is read as strict UTF-8 (RFC 8461 §3.2): a 0xFF byte is no policy text, never read on with U+FFFD', async () => {
+    const bytes = Buffer.concat([Buffer.from('version: STSv1\nmode: enforce\nmx: mx1.test.example\nmax_age: 86400\nnote: '), Buffer.from([0xff]), Buffer.from('\n')]);
+    const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(bytes);
+    });
+    assert.equal(failureOf(fetched), 'encoding');
+    assert.equal(fetched.body, null);
+    assert.equal(fetched.status, 200);
+    assert.equal(fetched.bytes, bytes.length);
+    assert.match(fetched.failure!.message, /^the policy is not valid UTF-8 \(RFC 8461 §3\.2\)/);
+    // Valid UTF-8 is read whole: a character split across two writes, and a byte-order mark kept.
+    const text = '\ufeffversion: STSv1\nmode: enforce\nmx: mx1.test.example\nmax_age: 86400\nnote: café\n';
+    const utf8 = Buffer.from(text);
+    const split = utf8.indexOf(Buffer.from('é')) + 1;
+    const { fetched: whole } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write(utf8.subarray(0, split), () => res.end(utf8.subarray(split)));
+    });
+    assert.equal(whole.failure, null);
+    assert.equal(whole.body, text);
+  });
+
   test('server text in a message is sanitised (a Location with a C1 control sequence introducer)', async () => {
     const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
       res.writeHead(302, { Location: 'https://x.example/\u009b2J' });
@@ -232,6 +256,24 @@ describe('gatherMailPolicies (the probe\'s path: look-ups, the policy host\'s ad
       const { mtaSts: facts } = await gatherMailPolicies(POLICY_DOMAIN, new ReplayResolver(policyZone(['v=STSv1; id=1'])), gatherOptions(server.port));
       assert.equal(facts.policy, null);
       assert.match(facts.error ?? '', /no mx line \("nmx" on line 3 is not "mx"\)/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a policy body that is not UTF-8: MTA_STS_POLICY_INVALID "the policy is not valid UTF-8", not an unreachable policy; senders ignore it (mode none)', async () => {
+    const server = await startPolicyServer(certs.valid, (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(Buffer.concat([Buffer.from(ENFORCE), Buffer.from([0xff])]));
+    });
+    try {
+      const { mtaSts: facts } = await gatherMailPolicies(POLICY_DOMAIN, new ReplayResolver(policyZone(['v=STSv1; id=1'])), gatherOptions(server.port));
+      assert.equal(facts.policy, null);
+      assert.match(facts.error ?? '', /^the policy is not valid UTF-8/);
+      const verdict = judgeMtaSts(facts, [{ host: 'mx1.test.example', verified: true }]);
+      assert.equal(verdict.mode, 'none');
+      assert.deepEqual(verdict.problems.map((p) => `${p.code}:${p.severity}`), ['MTA_STS_POLICY_INVALID:error']);
+      assert.match(verdict.problems[0]!.message, /^The MTA-STS policy is not valid: the policy is not valid UTF-8/);
     } finally {
       await server.close();
     }

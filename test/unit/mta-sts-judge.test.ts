@@ -98,6 +98,7 @@ test('each failure of the record, the fetch and the policy is a problem of its o
     [facts(null, null, ['v=STSv1; id=1', 'v=STSv1; id=2']), ['MTA_STS_RECORD_INVALID:error'], /2 TXT records/],
     [facts(null, { kind: 'redirect', message: 'https://mta-sts.example.com/.well-known/mta-sts.txt answered 301' }), ['MTA_STS_POLICY_UNREACHABLE:error'], /cannot be fetched: .*answered 301; senders ignore MTA-STS/],
     [facts(null, { kind: 'certificate', message: 'the certificate of mta-sts.example.com does not verify' }), ['MTA_STS_POLICY_UNREACHABLE:error'], /does not verify/],
+    [facts(null, { kind: 'encoding', message: 'the policy is not valid UTF-8 (RFC 8461 §3.2)' }), ['MTA_STS_POLICY_INVALID:error'], /^The MTA-STS policy is not valid: the policy is not valid UTF-8/],
     [facts('version: STSv1\nmode: enforce\nnmx: mx1.example.com\nmax_age: 86400\n'), ['MTA_STS_UNKNOWN_KEY:warning', 'MTA_STS_POLICY_INVALID:error'], /unknown key "nmx" on line 3, which senders ignore \(did you mean "mx"\?\)/],
     [facts(policyText('enforce', ['192.0.2.1'])), ['MTA_STS_POLICY_INVALID:error'], /the mx pattern "192\.0\.2\.1" is not valid: an IP address/],
   ];
