@@ -9,7 +9,8 @@
  * The domain's deadline (README "Limits"): its DNS look-ups get at most
  * DNS_BUDGET_ATTEMPTS × --dns-timeout, then its probes at most PROBE_BUDGET_ROUNDS ×
  * --timeout. When a budget runs out, look-ups and probes still running are stopped, none
- * is started, and each address left unfinished is reported as a timeout.
+ * is started, and each address left unfinished is reported as a timeout. The MTA-STS policy
+ * fetch is no look-up: it has its own deadline and stops early only with the run.
  */
 import dns from 'node:dns/promises';
 import { setMaxListeners } from 'node:events';
@@ -219,12 +220,14 @@ export async function probeDomain(input: string, domain: string, resolver?: Reso
     // Before any look-up: only answers asked after the check carry a DNSSEC state (one check per resolver, so per run).
     const validation = await resolver.validation(signal);
     const validating = validation.validating;
-    // MTA-STS and TLS-RPT alongside the MX hosts and their probes; the fetch is bounded by --timeout and the domain's clock.
+    // MTA-STS and TLS-RPT alongside the MX hosts and their probes. Their look-ups count in the DNS
+    // deadline; the policy fetch has its own, min(--timeout, POLICY_FETCH_LIMITS.timeoutMs), and
+    // stops only with the run: a slow resolver that eats the DNS deadline must not hide the policy.
     const policies = gatherMailPolicies(
       domain,
       resolver,
-      { ca: settled.probe.trust.anchorPems(), timeoutMs: settled.probe.timeoutMs, families: settled.families, allowSpecialAddresses: settled.allowSpecialAddresses === true, port: settled.policyPort },
-      signal,
+      { trust: settled.probe.trust, timeoutMs: settled.probe.timeoutMs, families: settled.families, allowSpecialAddresses: settled.allowSpecialAddresses === true, port: settled.policyPort },
+      { lookups: signal, ...(settled.signal !== undefined ? { fetch: settled.signal } : {}) },
     );
     const found = await resolveMailHosts(domain, resolver, settled.families, {
       signal,
