@@ -18,6 +18,9 @@
 //     every domain needs its own MX query, that delay is what bounds the steady state (C / D),
 //     so with no delay the bench would only measure CPU;
 //   - the input CSV (domain,partner), written as a stream to a temporary file.
+//   Names not in the zone get NXDOMAIN after the same delay, without AD: the root SOA of the
+//   resolver check (so the resolver does not validate and no TLSA is asked) and each domain's
+//   _mta-sts and _smtp._tls TXT (issue 9: two more queries per domain, beside its MX query).
 //
 // Measured per N: wall time (spawn to exit), domains/s, peak RSS of the CLI process
 // (/usr/bin/time %M, else polled VmHWM), probes made (connections the fleet accepted), rows
@@ -331,7 +334,7 @@ interface Measured {
   probes: number;
   peakPerIp: number;
   serversUsed: number;
-  queries: { MX: number; A: number; AAAA: number; other: number };
+  queries: { MX: number; A: number; AAAA: number; TXT: number; SOA: number; TLSA: number; other: number };
   bound: ReturnType<typeof bound>;
 }
 
@@ -360,9 +363,9 @@ async function measure(n: number, tmp: string, caFile: string, tlsCert: { key: s
       '--allow-special-addresses', // the fleet lives on 127.0.0.x
     ];
     const run = await runCli(args, tmp, Math.max(120_000, 10 * b.minMs + 60_000));
-    const queries = { MX: 0, A: 0, AAAA: 0, other: 0 };
+    const queries = { MX: 0, A: 0, AAAA: 0, TXT: 0, SOA: 0, TLSA: 0, other: 0 };
     for (const q of dns.backend.queries) {
-      if (q.type === 'MX' || q.type === 'A' || q.type === 'AAAA') queries[q.type] += 1;
+      if (q.type === 'MX' || q.type === 'A' || q.type === 'AAAA' || q.type === 'TXT' || q.type === 'SOA' || q.type === 'TLSA') queries[q.type] += 1;
       else queries.other += 1;
     }
     const lines = await countLines(output);
@@ -416,7 +419,7 @@ function report(results: Measured[], startup: number | null): boolean {
   console.log(`\n## Resources\n`);
   console.log(
     table(
-      ['N', 'peak RSS MB', '< 300 MB', 'probes', `≈ M = ${M}`, 'servers used', 'peak conn/IP', 'rows', 'exit', 'DNS MX/A/AAAA'],
+      ['N', 'peak RSS MB', '< 300 MB', 'probes', `≈ M = ${M}`, 'servers used', 'peak conn/IP', 'rows', 'exit', 'DNS MX/A/AAAA', 'TXT/SOA/TLSA/other'],
       results.map((r) => {
         const rssOk = r.run.peakRssKiB !== null && r.run.peakRssKiB * 1024 < RSS_GOAL_BYTES;
         const probesOk = r.probes >= Math.min(M, r.n) && r.probes <= Math.ceil(Math.min(M, r.n) * 1.1);
@@ -424,6 +427,7 @@ function report(results: Measured[], startup: number | null): boolean {
           String(r.n), mb(r.run.peakRssKiB), rssOk ? 'PASS' : 'MISS', String(r.probes), probesOk ? 'PASS' : 'MISS',
           String(r.serversUsed), String(r.peakPerIp), String(r.rows), r.run.code === null ? String(r.run.signal) : String(r.run.code),
           `${r.queries.MX}/${r.queries.A}/${r.queries.AAAA}`,
+          `${r.queries.TXT}/${r.queries.SOA}/${r.queries.TLSA}/${r.queries.other}`,
         ];
       }),
     ),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the test suite needs (Debian/Ubuntu): postfix, openssl.
+# Installs the system packages the test suite needs (Debian/Ubuntu): postfix, openssl, and for
+# the DNSSEC lab (test/helpers/dnssec-lab.ts) nsd, unbound and ldnsutils.
 #
 # - Idempotent and non-interactive; runs `apt-get update` only when a package is missing.
 # - Postfix is preseeded with debconf "No configuration": no /etc/postfix/main.cf is
@@ -8,9 +9,17 @@
 # - Afterwards makes sure no default Postfix instance is running (and so none listens on
 #   port 25). Set MXPROBE_KEEP_SYSTEM_POSTFIX=1 to leave an already-configured system
 #   Postfix running (e.g. on a developer machine that uses it as its MTA).
+# - DNSSEC lab: nsd (authoritative for the presigned lab zones), unbound (validating and
+#   non-validating resolvers) and ldnsutils (ldns-keygen, ldns-signzone; drill for debugging).
+#   The tests run their own instances on 127.0.0.1 high ports from a temp dir. The system
+#   nsd/unbound services of packages installed by THIS run are stopped and disabled, so
+#   nothing is left listening on port 53 (or taking over the machine's resolver at boot);
+#   an nsd/unbound that was installed before is left alone (a developer's own resolver).
 set -euo pipefail
 
-PACKAGES=(postfix openssl)
+PACKAGES=(postfix openssl nsd unbound ldnsutils)
+# Services that would bind port 53 if started: disabled when their package is installed here.
+DNS_SERVICES=(nsd unbound unbound-resolvconf)
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -63,7 +72,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     policy_rc_d_created=1
   fi
 
-  as_root apt-get install -y -q --no-install-recommends \
+  # Another apt/dpkg run on the machine holds the lock for a while: wait for it.
+  as_root apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
     "${missing[@]}" || die "apt-get install ${missing[*]} failed"
 else
@@ -75,6 +85,44 @@ for p in "${PACKAGES[@]}"; do
 done
 [ -x /usr/sbin/postfix ] || die "/usr/sbin/postfix missing"
 command -v openssl >/dev/null 2>&1 || die "openssl CLI missing"
+for b in /usr/sbin/nsd /usr/sbin/unbound /usr/bin/ldns-keygen /usr/bin/ldns-signzone; do
+  [ -x "$b" ] || die "$b missing"
+done
+
+# The DNS daemons just installed must not run as system services: the tests start their own.
+# (policy-rc.d kept them from starting during the install; disable them for later boots too.)
+newly_installed_dns=()
+for p in "${missing[@]}"; do
+  case "$p" in nsd | unbound) newly_installed_dns+=("$p") ;; esac
+done
+if [ "${#newly_installed_dns[@]}" -gt 0 ]; then
+  for svc in "${DNS_SERVICES[@]}"; do
+    case "$svc" in
+      nsd) printf '%s\n' "${newly_installed_dns[@]}" | grep -qx nsd || continue ;;
+      *) printf '%s\n' "${newly_installed_dns[@]}" | grep -qx unbound || continue ;;
+    esac
+    # Stop it if it runs (systemd or SysV init), then disable it for later boots in both
+    # worlds (`systemctl disable` also works while systemd is not running, e.g. in a container).
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+      as_root systemctl stop "$svc.service" >/dev/null 2>&1 || true
+    elif [ -x "/etc/init.d/$svc" ]; then
+      as_root "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+    fi
+    if command -v systemctl >/dev/null 2>&1; then
+      as_root systemctl disable "$svc.service" >/dev/null 2>&1 || true
+    fi
+    if [ -e "/etc/init.d/$svc" ] && command -v update-rc.d >/dev/null 2>&1; then
+      as_root update-rc.d "$svc" disable >/dev/null 2>&1 || true
+    fi
+    log "system service $svc stopped and disabled (the tests run private instances)"
+  done
+  if command -v ss >/dev/null 2>&1; then
+    names=$(IFS='|'; echo "${newly_installed_dns[*]}")
+    if as_root ss -Hlntup 'sport = :53' 2>/dev/null | grep -Eq "\"($names)\""; then
+      die "a system ${newly_installed_dns[*]} still listens on port 53"
+    fi
+  fi
+fi
 getent passwd postfix >/dev/null || die "user 'postfix' missing"
 getent group postdrop >/dev/null || die "group 'postdrop' missing"
 
@@ -104,3 +152,4 @@ if [ "${MXPROBE_KEEP_SYSTEM_POSTFIX:-}" != "1" ] && command -v ss >/dev/null 2>&
 fi
 
 log "ok: $(/usr/sbin/postconf -d -h mail_version 2>/dev/null | sed 's/^/postfix /'), $(openssl version)"
+log "ok: $(/usr/sbin/nsd -v 2>&1 | head -n 1), $(/usr/sbin/unbound -V 2>&1 | head -n 1), $(ldns-signzone -v 2>&1 | head -n 1)"

@@ -1,6 +1,7 @@
 /**
  * mxprobe's library API: gather facts about a mail domain (probeDomain, probeServer,
- * probeAddress; DNS through any Resolver), judge them at a given moment (judgeDomain: pure),
+ * probeAddress; DNS through any Resolver), judge them at a given moment (judgeDomain: pure;
+ * its DANE, MTA-STS and TLS-RPT parts also alone: judgeDane, judgeMtaSts, judgeTlsRpt…),
  * render them (renderText, renderJson); and analyse a delivered message's Received headers
  * (analyseMessages). README "Library" documents it; every export has a TSDoc @example.
  * @example
@@ -37,6 +38,16 @@ export { PROBE_DEFAULTS } from './probe/probe-defaults.js';
 export { probeDomain, probeServer, type DomainProbeOptions, type ServerTarget } from './probe/probe-domain.js';
 export { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from './cert/trust-store.js';
 export { matchHostName, type NameMatch } from './rules/name-match.js';
+export { lookUpHostTlsa, type TlsaHost, type HostTlsa } from './dns/host-tlsa.js';
+export { judgeDane, judgeTlsaSet, daneReferenceNames, type DaneAddressInput, type DaneJudgement } from './judge/dane.js';
+export { judgeRollover } from './judge/dane-rollover.js';
+export { parseStsRecord, type StsRecordReading } from './mta-sts/record.js';
+export { parsePolicy, type PolicyReading, type PolicyKeyWarning } from './mta-sts/policy.js';
+export { parseTlsRpt, type TlsRptReading } from './mta-sts/tls-rpt.js';
+export { mxMatches } from './rules/mx-pattern.js';
+export { fetchPolicy, POLICY_FETCH_LIMITS, type FetchPolicyOptions } from './mta-sts/fetch-policy.js';
+export { gatherMailPolicies, type MailPolicyOptions, type MailPolicyFacts } from './probe/gather-mail-policies.js';
+export { judgeMtaSts, judgeTlsRpt, type MtaStsHostInput, type MtaStsVerdict } from './judge/mta-sts.js';
 export { judgeDomain } from './judge/judge-domain.js';
 export { DEFAULT_JUDGE_POLICY } from './judge/judge-policy.js';
 export { SENDER_POLICIES, judgePolicies, parseRequirement, requirementMet, requirementText, satisfies, senderPolicy, type SenderPolicy, type PolicyContext } from './judge/sender-policies.js';

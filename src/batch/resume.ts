@@ -13,6 +13,8 @@
  * Only an output of this JSON schema version (2) is continued: NDJSON lines carry
  * `schemaVersion` first, a CSV of version 2 ends its fixed columns with `satisfied`. An output
  * of version 1 (or another) is refused with its reason, never appended to: one file, one schema.
+ * A CSV of version 2 written before the columns `dnssec`, `dane`, `mta_sts` and `tls_rpt` were
+ * added is refused the same way: one file, one header.
  */
 import { open } from 'node:fs/promises';
 import { statSync, truncateSync } from 'node:fs';
@@ -66,10 +68,17 @@ const MAX_CELL_BYTES = 65_536;
 /** An NDJSON line longer than this is skipped (a result without transcripts is far smaller). */
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const READ_BYTES = 1 << 20;
-/** The fixed columns before `line` was added: a file that has only these was written by an earlier version. */
-const COLUMNS_BEFORE_LINE = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('line'));
-/** The fixed columns of JSON schema version 1 (before `satisfied`): a file with only these was written by an earlier version. */
-const COLUMNS_OF_V1 = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('satisfied'));
+/**
+ * The fixed columns of earlier mxprobes, newest first, each the fixed columns up to (not
+ * including) the first one a later version added, with why it cannot be continued. A header
+ * is checked against them in this order (a newer one starts with every older one), so each
+ * gets its own reason. Derived from CSV_COLUMNS, the one list of the columns.
+ */
+const EARLIER_HEADERS: ReadonlyArray<{ columns: readonly string[]; why: string }> = [
+  { columns: CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('dnssec')), why: 'no "dnssec", "dane", "mta_sts" and "tls_rpt" columns' },
+  { columns: CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('satisfied')), why: 'JSON schema version 1: no "satisfied" column' },
+  { columns: CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('line')), why: 'no "line" column' },
+];
 
 /**
  * Undoes csvCell: the surrounding quotes and doubled quotes, then the formula-escape quote
@@ -207,11 +216,9 @@ async function readCsv(handle: Handle, path: string, onRow: ((row: EarlierRow) =
     if (isHeader) {
       isHeader = false;
       if (cells.slice(0, CSV_COLUMNS.length).join(',') !== CSV_COLUMNS.join(',')) {
-        if (cells.slice(0, COLUMNS_OF_V1.length).join(',') === COLUMNS_OF_V1.join(',')) {
-          throw new ResumeError(`${path} was written by an earlier mxprobe (JSON schema version 1: no "satisfied" column), which --resume cannot continue: start a new output file`);
-        }
-        if (cells.slice(0, COLUMNS_BEFORE_LINE.length).join(',') === COLUMNS_BEFORE_LINE.join(',')) {
-          throw new ResumeError(`${path} was written by an earlier mxprobe (no "line" column), which --resume cannot continue: start a new output file`);
+        const earlier = EARLIER_HEADERS.find((e) => cells.slice(0, e.columns.length).join(',') === e.columns.join(','));
+        if (earlier !== undefined) {
+          throw new ResumeError(`${path} was written by an earlier mxprobe (${earlier.why}), which --resume cannot continue: start a new output file`);
         }
         throw new ResumeError(`${path} is not mxprobe CSV output (its header does not start with ${CSV_COLUMNS.slice(0, 3).join(',')},…): not appending to it`);
       }

@@ -40,6 +40,14 @@ export interface TrustStore {
    * @internal
    */
   certificates: CertificateCache;
+  /**
+   * The anchors as PEM, in store order (Node's roots, NODE_EXTRA_CA_CERTS, --ca-file): for a
+   * context of full verification at Node's default security level, such as the MTA-STS policy
+   * fetch (mta-sts/fetch-policy.ts: its options take the TrustStore, so the PEMs stay the
+   * store's business), never `secureContext`. Built on first call, the same array every call.
+   * @internal
+   */
+  anchorPems(): readonly string[];
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -153,7 +161,10 @@ export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems:
     }
     return out;
   };
-  const common = { isAnchor: (der: Buffer) => anchors.has(der.toString('base64')), anchorsNamed, certificates };
+  let pems: string[] | null = null;
+  const anchorPems = (): readonly string[] =>
+    (pems ??= ordered.map((id) => `-----BEGIN CERTIFICATE-----\n${id.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`));
+  const common = { isAnchor: (der: Buffer) => anchors.has(der.toString('base64')), anchorsNamed, certificates, anchorPems };
   // Without `ca` the context uses Node's bundled roots, already parsed (~6 ms). Passing
   // `ca: [...rootCertificates, ...extra]` would parse all ~144 roots again (~18 ms), so the
   // extra anchors are added to the default store instead, through the same addCACert()

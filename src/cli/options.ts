@@ -24,6 +24,7 @@ export interface RawOptions {
   '6'?: boolean;
   resolver?: string;
   allowSpecialAddresses?: boolean;
+  mtaStsPort?: string;
   ehloName?: string;
   tls?: string;
   timeout: string;
@@ -245,6 +246,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
     families: { ipv4: raw['6'] !== true || raw['4'] === true, ipv6: raw['4'] !== true || raw['6'] === true },
     resolver: raw.resolver ?? null,
     allowSpecialAddresses: raw.allowSpecialAddresses === true,
+    policyPort: raw.mtaStsPort !== undefined ? port(raw.mtaStsPort, '--mta-sts-port') : 443,
     ehloName: raw.ehloName ?? defaultEhloName(),
     tlsMode: raw.tls ?? null,
     timeoutMs: seconds(raw.timeout, '--timeout', MIN_TIMEOUT_SECONDS),

@@ -1,23 +1,26 @@
 /**
  * The Resolver that asks DNS servers on the wire (transport.ts): each look-up a fact
  * (look-up.ts: the records of one type for one name, the CNAMEs followed to reach them, the
- * rcode and the DNSSEC AD flag). Never throws: a failed look-up is a fact too. Queries wait
- * for one of a bounded number of slots (a run never fires thousands at once), address
- * answers may be cached and shared for the run, and queries stop, sockets closed, when the
- * caller's AbortSignal aborts.
+ * rcode, the DNSSEC AD flag and, once the resolver is known to validate, the DNSSEC state).
+ * Never throws: a failed look-up is a fact too. Queries wait for one of a bounded number of
+ * slots (a run never fires thousands at once), address and TLSA answers (names shared by many domains) may be cached
+ * and shared for the run, and queries stop, sockets closed, when the caller's AbortSignal aborts.
  */
 import dns from 'node:dns';
 import { queryServers, stopped, type Exchange } from './transport.js';
-import type { QueryType } from './wire.js';
+import type { QueryOptions, QueryType } from './wire.js';
 import { parseServer, type DnsServer } from './server-address.js';
 import { Slots } from '../concurrency/slots.js';
-import { lookUp, pickAddress, pickMx } from './look-up.js';
+import { DEFAULT_MAX_IN_FLIGHT } from './query-limits.js';
+import { ADDRESS_KINDS, lookUp, MX_KIND, TLSA_KIND, TXT_KIND, type RecordKind } from './look-up.js';
+import { checkValidation, ROOT_PROBE, type ValidationProbe } from './resolver-validation.js';
 import type { LookupResult, MxRecord, Resolver } from './resolver-api.js';
+import type { ResolverValidation } from '../model/dns.js';
+import type { TlsaRecord } from '../model/dane.js';
 
 export type { LookupResult, MxRecord } from './resolver-api.js';
 
-/** Queries in flight at once over all domains of a run, unless DnsResolverOptions.maxInFlight says otherwise. @example resolver.peakInFlight <= DEFAULT_MAX_IN_FLIGHT // true */
-export const DEFAULT_MAX_IN_FLIGHT = 64;
+export { DEFAULT_MAX_IN_FLIGHT } from './query-limits.js';
 
 /** @example new DnsResolver({ servers: ['127.0.0.1:5353'], timeoutMs: 3000, cacheSize: 10_000 }) */
 export interface DnsResolverOptions {
@@ -26,19 +29,25 @@ export interface DnsResolverOptions {
   /** Per attempt, in ms. */
   timeoutMs?: number;
   /**
-   * Remember this many address answers (and share look-ups in flight) for the resolver's
-   * lifetime: in a batch, thousands of domains name the same few MX hosts. MX answers are
-   * not kept: a batch asks for each domain once, so they would only fill memory (about
-   * 1.5 KB each: 130 MB at 100,000 domains). 0 (default): no cache.
+   * Remember this many address, TLSA and TXT answers in all (and share look-ups in flight)
+   * for the resolver's lifetime, the oldest forgotten first: in a batch, thousands of domains
+   * name the same few MX hosts (and so the same TLSA names); a domain listed twice asks its
+   * TXT once. MX answers are not kept: a batch asks for each domain once, so they would only
+   * fill memory (about 1.5 KB each: 130 MB at 100,000 domains). 0 (default): no cache.
    */
   cacheSize?: number;
   /** Most queries in flight at once; the rest wait their turn (default 64). */
   maxInFlight?: number;
+  /**
+   * What `validation()` asks to learn whether the resolver validates DNSSEC: a name signed
+   * under a trust anchor the resolver holds (default the root's SOA; a lab: its test zone's apex).
+   */
+  validationProbe?: { name: string; type: 'SOA' | 'DNSKEY' };
 }
 
 /** A look-up shared by every caller that asks for the same name and type while it runs. */
 interface Shared {
-  promise: Promise<LookupResult<string>>;
+  promise: Promise<LookupResult<unknown>>;
   controller: AbortController;
   /** Callers with a signal still waiting for it; when the last gives up, the look-up stops. */
   waiters: number;
@@ -63,6 +72,10 @@ export class DnsResolver implements Resolver {
   private readonly cacheSize: number;
   private readonly cache = new Map<string, Shared>();
   private readonly slots: Slots;
+  private readonly probe: ValidationProbe;
+  private checked: Promise<ResolverValidation> | null = null;
+  /** The check said the resolver validates: look-ups from now on get a DNSSEC state. */
+  private validates = false;
 
   constructor(options: DnsResolverOptions = {}) {
     const texts = options.servers ?? dns.getServers();
@@ -70,6 +83,7 @@ export class DnsResolver implements Resolver {
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.cacheSize = options.cacheSize ?? 0;
     this.slots = new Slots(Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
+    this.probe = options.validationProbe ?? ROOT_PROBE;
   }
 
   /** Most queries that were in flight at once so far. */
@@ -79,19 +93,57 @@ export class DnsResolver implements Resolver {
 
   /** @example (await resolver.mx('example.com')).records // [{ preference: 10, exchange: 'mx.example.com' }] */
   mx(name: string, signal?: AbortSignal): Promise<LookupResult<MxRecord>> {
-    return lookUp(this.ask, name, 'MX', signal, pickMx);
+    return lookUp(this.ask, name, MX_KIND, signal, this.validates);
   }
 
   /** @example (await resolver.addresses('mx.example.com', 'A')).records // ['192.0.2.25'] */
   addresses(name: string, type: 'A' | 'AAAA', signal?: AbortSignal): Promise<LookupResult<string>> {
-    const pick = pickAddress(type);
-    if (this.cacheSize === 0) return lookUp(this.ask, name, type, signal, pick);
-    const key = `${type} ${name.toLowerCase()}`;
+    return this.shared(ADDRESS_KINDS[type], name, signal);
+  }
+
+  /** @example (await resolver.tlsa('_25._tcp.mx.example.com')).facts.dnssec // 'secure' */
+  async tlsa(name: string, signal?: AbortSignal): Promise<LookupResult<TlsaRecord>> {
+    await this.validation(signal);
+    return this.shared(TLSA_KIND, name, signal);
+  }
+
+  /**
+   * Not cached, like MX: the TXT names asked (`_mta-sts.DOMAIN`, `_smtp._tls.DOMAIN`) belong to
+   * one domain, whose facts the run already shares between its rows; caching them would only
+   * hold two answers per domain in memory for the whole run.
+   *
+   * @example (await resolver.txt('_mta-sts.example.com')).records // ['v=STSv1; id=20260101']
+   */
+  async txt(name: string, signal?: AbortSignal): Promise<LookupResult<string>> {
+    await this.validation(signal);
+    return lookUp(this.ask, name, TXT_KIND, signal, this.validates);
+  }
+
+  /**
+   * Checks once whether the servers validate DNSSEC (resolver-validation.ts). The check is
+   * shared by every caller and not stopped by any one's signal (it is bounded by the query
+   * timeouts); a caller whose signal aborts stops waiting, with `validating` null.
+   *
+   * @example (await resolver.validation()).validating // false behind a plain forwarder
+   */
+  validation(signal?: AbortSignal): Promise<ResolverValidation> {
+    this.checked ??= checkValidation(this.ask, this.probe).then((result) => {
+      this.validates = result.validating === true;
+      return result;
+    });
+    if (signal === undefined) return this.checked;
+    return untilAborted(this.checked, signal, () => ({ validating: null, probe: this.stoppedResult(this.probe.name, this.probe.type, signal).facts }));
+  }
+
+  /** A look-up of `kind`, through the cache when there is one. */
+  private shared<T>(kind: RecordKind<T>, name: string, signal: AbortSignal | undefined): Promise<LookupResult<T>> {
+    if (this.cacheSize === 0) return lookUp(this.ask, name, kind, signal, this.validates);
+    const key = `${kind.type} ${name.toLowerCase()}`;
     let entry = this.cache.get(key);
     if (entry === undefined) {
       const controller = new AbortController();
       const created: Shared = { promise: Promise.resolve(null as never), controller, waiters: 0, pinned: false, settled: false };
-      created.promise = lookUp(this.ask, name, type, controller.signal, pick).then((result) => {
+      created.promise = lookUp(this.ask, name, kind, controller.signal, this.validates).then((result) => {
         created.settled = true;
         if (TRANSIENT.has(result.facts.rcode) && this.cache.get(key) === created) this.cache.delete(key);
         return result;
@@ -100,28 +152,22 @@ export class DnsResolver implements Resolver {
       this.cache.set(key, created);
       entry = created;
     }
-    if (entry.settled) return entry.promise;
+    const promise = entry.promise as Promise<LookupResult<T>>;
+    if (entry.settled) return promise;
     if (signal === undefined) {
       entry.pinned = true;
-      return entry.promise;
+      return promise;
     }
-    return this.join(key, entry, name, type, signal);
+    return this.join(key, entry, promise, name, kind.type, signal);
   }
 
   /** Waits for a shared look-up until `signal` aborts; the last caller to give up stops it. */
-  private async join(key: string, entry: Shared, name: string, type: QueryType, signal: AbortSignal): Promise<LookupResult<string>> {
+  private async join<T>(key: string, entry: Shared, promise: Promise<LookupResult<T>>, name: string, type: QueryType, signal: AbortSignal): Promise<LookupResult<T>> {
     if (signal.aborted) return this.stoppedResult(name, type, signal);
     entry.waiters += 1;
-    let onAbort: () => void = () => {};
-    const aborted = new Promise<null>((resolve) => {
-      onAbort = () => resolve(null);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
     try {
-      const result = await Promise.race([entry.promise, aborted]);
-      return result ?? this.stoppedResult(name, type, signal);
+      return await untilAborted(promise, signal, () => this.stoppedResult(name, type, signal));
     } finally {
-      signal.removeEventListener('abort', onAbort);
       entry.waiters -= 1;
       if (signal.aborted && entry.waiters === 0 && !entry.pinned && !entry.settled) {
         if (this.cache.get(key) === entry) this.cache.delete(key);
@@ -130,24 +176,40 @@ export class DnsResolver implements Resolver {
     }
   }
 
-  private stoppedResult(name: string, type: QueryType, signal: AbortSignal): LookupResult<string> {
+  private stoppedResult<T>(name: string, type: QueryType, signal: AbortSignal): LookupResult<T> {
     const exchange = stopped(signal, null) as Extract<Exchange, { ok: false }>;
     return { facts: { name, type, rcode: exchange.rcode, authenticated: false, cnames: [], answers: [], server: null, ms: 0, error: exchange.error }, records: [] };
   }
 
   /** One query on the wire, once a slot is free (at once, without a wait, when one is). */
-  private readonly ask = (name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> => {
+  private readonly ask = (name: string, type: QueryType, signal: AbortSignal | undefined, options?: QueryOptions): Promise<Exchange> => {
     const slot = this.slots.acquire(signal);
-    if (slot === true) return this.send(name, type, signal);
+    if (slot === true) return this.send(name, type, signal, options);
     if (slot === false) return Promise.resolve(stopped(signal as AbortSignal, null));
-    return slot.then((got) => (got ? this.send(name, type, signal) : stopped(signal as AbortSignal, null)));
+    return slot.then((got) => (got ? this.send(name, type, signal, options) : stopped(signal as AbortSignal, null)));
   };
 
-  private async send(name: string, type: QueryType, signal: AbortSignal | undefined): Promise<Exchange> {
+  private async send(name: string, type: QueryType, signal: AbortSignal | undefined, options: QueryOptions | undefined): Promise<Exchange> {
     try {
-      return await queryServers(this.servers, name, type, this.timeoutMs, signal);
+      return await queryServers(this.servers, name, type, this.timeoutMs, signal, options);
     } finally {
       this.slots.release();
     }
+  }
+}
+
+/** `promise`, or `stoppedValue()` as soon as `signal` aborts (the promise goes on for others). */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, stoppedValue: () => T): Promise<T> {
+  if (signal.aborted) return stoppedValue();
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<null>((resolve) => {
+    onAbort = () => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const result = await Promise.race([promise, aborted]);
+    return result ?? stoppedValue();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }

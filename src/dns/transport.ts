@@ -8,7 +8,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
-import { encodeQuery, readAnswer, type QueryType, type ReadResult, type WireAnswer } from './wire.js';
+import { encodeQuery, readAnswer, type QueryOptions, type QueryType, type ReadResult, type WireAnswer } from './wire.js';
 import { formatServer, type DnsServer } from './server-address.js';
 import { abortReason } from './abort-reason.js';
 
@@ -120,12 +120,13 @@ function queryTcp(query: Query, message: Buffer, id: number): Promise<Exchange> 
  * Asks each server in turn (two UDP tries each) until one answers; asks again over TCP
  * when the UDP answer is truncated. A server whose answer was malformed is not asked again
  * (it would say the same). A name that cannot be put in a query is MALFORMED at once.
+ * `options` as encodeQuery takes them (the CD bit).
  *
  * @example await queryServers([{ host: '127.0.0.1', port: 53 }], 'example.com', 'MX', 3000)
  */
-export async function queryServers(servers: readonly DnsServer[], name: string, type: QueryType, timeoutMs: number, signal?: AbortSignal): Promise<Exchange> {
+export async function queryServers(servers: readonly DnsServer[], name: string, type: QueryType, timeoutMs: number, signal?: AbortSignal, options: QueryOptions = {}): Promise<Exchange> {
   // One message for every attempt, with a fresh ID each time (the previous send is over by then).
-  const message = encodeQuery(0, name, type);
+  const message = encodeQuery(0, name, type, options);
   if (typeof message === 'string') return failed('MALFORMED', `the name cannot be put in a query: ${message}`, null);
   if (servers.length === 0) return failed('NETWORK_ERROR', 'no DNS server configured', null);
   let last: Exchange | null = null;

@@ -9,7 +9,7 @@ import type { Level } from '../model/levels.js';
 import type { Requirement } from '../model/policy.js';
 import { matchHostName } from '../rules/name-match.js';
 import { isWeakSignature } from '../rules/signature-strength.js';
-import { failureCode, problem } from './problem-catalogue.js';
+import { failureCode, problem, PROBLEMS } from './problem-catalogue.js';
 import { judgePath, PATH_CHECKS, timeFailures, type PathCheck, type PathFailure } from './verify-path.js';
 import { modernTlsProblem } from './modern-tls.js';
 import { judgedAt, judgePolicy } from './judge-policy.js';
@@ -208,14 +208,18 @@ const NO_TLS_DELIVERY = new Set<ProblemCode>(['TLS_DIALOGUE_FAILED', 'TLS_MODERN
  * - no delivery over TLS (NO_TLS_DELIVERY): at most `none` (an opportunistic sender
  *   delivers in plaintext, one that requires TLS does not deliver);
  * - any other error-severity problem keeps the address below `verify` (a sender that
- *   verifies, or the path, refuses or tampers with the session).
+ *   verifies, or the path, refuses or tampers with the session);
+ * - except the codes of one sender policy's own mechanism (the catalogue's `policy`: DANE,
+ *   MTA-STS): they weigh on that row only. The level is the PKIX ladder; an address can be
+ *   `verify` for policy (d) and DANE-invalid.
  *
  * @example capLevel('verify', [problem('STARTTLS_INJECTION', '…')]) // 'encrypt'
+ * @example capLevel('verify', [problem('DANE_NO_MATCH', '…')]) // 'verify'
  */
 export function capLevel(level: Level | null, problems: readonly Problem[]): Level | null {
   if (level === null) return null;
   if (problems.some((p) => NO_TLS_DELIVERY.has(p.code))) return 'none';
-  if (level === 'verify' && problems.some((p) => p.severity === 'error')) return 'encrypt';
+  if (level === 'verify' && problems.some((p) => p.severity === 'error' && PROBLEMS[p.code].policy === undefined)) return 'encrypt';
   return level;
 }
 

@@ -1,19 +1,22 @@
 /**
  * Judges a whole domain: DNS outcome, each address, the domain's level (the lowest over all
- * reachable addresses of all MX hosts), what each sender policy of the partner TLS FAQs would do
- * (judge/sender-policies.ts) and pass/fail against the required policies. Pure: the time is a
- * parameter.
+ * reachable addresses of all MX hosts), DANE (judge/domain-dane.ts), MTA-STS and TLS-RPT
+ * (judge/mta-sts.ts), what each sender policy would do (judge/sender-policies.ts) and
+ * pass/fail against the required policies. Pure: the time is a parameter.
  */
 import { lookupFailed } from '../model/dns-rcode.js';
 import type { AddressResult } from '../model/address.js';
 import type { DnsQueryFacts } from '../model/dns.js';
-import type { DomainFacts, DomainResult, MxHostFacts, SkippedAddress } from '../model/domain.js';
+import type { DomainFacts, DomainResult, MtaStsResult, MxHostFacts, SkippedAddress } from '../model/domain.js';
 import type { Problem, ProblemPlace } from '../model/problem.js';
+import type { Requirement } from '../model/policy.js';
 import { lowestLevel } from '../model/levels.js';
 import { judgeAddress, type JudgePolicy } from './judge-address.js';
 import { problem } from './problem-catalogue.js';
 import { judgedAt, judgePolicy } from './judge-policy.js';
 import { judgePolicies, requirementMet, requirementText } from './sender-policies.js';
+import { judgeDomainDane } from './domain-dane.js';
+import { judgeMtaSts, judgeTlsRpt, type MtaStsHostInput } from './mta-sts.js';
 
 const familyOption = (family: 4 | 6) => (family === 4 ? '-6' : '-4');
 const listed = (items: readonly string[], most = 5) => (items.length > most ? `${items.slice(0, most).join(', ')} and ${items.length - most} more` : items.join(', '));
@@ -99,6 +102,33 @@ function dnsProblems(facts: DomainFacts, hosts: MxHostFacts<AddressResult>[]): P
 }
 
 /**
+ * DNSSEC_NOT_VALIDATED, on a domain whose verdict it changes: one required to satisfy the DANE
+ * row, which then cannot be told. Elsewhere each address's `dane` outcome and the domain's
+ * `dnssec.validating` say it, without a warning on every row of a batch behind an ordinary
+ * (non-validating) resolver.
+ */
+function validationProblems(facts: DomainFacts, required: Requirement): Problem[] {
+  if (facts.dnssec?.validating !== false || !required.includes('dane')) return [];
+  return [
+    problem(
+      'DNSSEC_NOT_VALIDATED',
+      `The resolver does not validate DNSSEC (no AD flag on a signed answer): mxprobe cannot tell whether DANE applies to ${facts.domain}, and claims no DNSSEC state.`,
+    ),
+  ];
+}
+
+/** Each usable MX host's PKIX verdict over its reachable addresses, as the MTA-STS judge takes it. */
+function mtaStsHosts(mx: readonly MxHostFacts<AddressResult>[]): MtaStsHostInput[] {
+  return mx
+    .filter((host) => host.unusable === undefined)
+    .map((host) => {
+      const reached = host.addresses.filter((a) => a.level !== null);
+      if (reached.length === 0) return { host: host.host, verified: null };
+      return { host: host.host, verified: reached.every((a) => a.level === 'verify') };
+    });
+}
+
+/**
  * Severity is relative to the requirement: a domain that meets it carries no error. What
  * does not keep it from passing (an expired certificate under `--require encrypt`, one
  * unreachable address of several) is reported as a warning; the message is unchanged.
@@ -121,15 +151,28 @@ export function relativeTo(pass: boolean | null, problems: Problem[]): Problem[]
 export function judgeDomain(facts: DomainFacts, given: Partial<JudgePolicy>, now: Date): DomainResult {
   const policy = judgePolicy(given);
   judgedAt(now);
-  const mx = facts.mx.map((host) => ({ ...host, addresses: host.addresses.map((a) => judgeAddress(a, policy, now)) }));
-  const level = lowestLevel(mx.flatMap((host) => host.addresses.flatMap((a) => (a.level === null ? [] : [a.level]))));
-  // The domain's own problems; each address keeps its own (allProblems joins them for renderers).
-  const problems = dnsProblems(facts, mx);
+  const judged = facts.mx.map((host) => ({ ...host, addresses: host.addresses.map((a) => judgeAddress(a, policy, now)) }));
+  // The PKIX ladder: DANE's problems join each address after its level was set (capLevel never sees them).
+  const level = lowestLevel(judged.flatMap((host) => host.addresses.flatMap((a) => (a.level === null ? [] : [a.level]))));
+  const dane = judgeDomainDane(facts, judged, now);
+  const mx = dane.mx;
+  const { mtaSts: mtaStsFacts, ...rest } = facts;
+  let mtaSts: MtaStsResult | undefined;
+  const problems = [...validationProblems(facts, policy.required), ...dnsProblems(facts, mx), ...dane.problems];
+  if (mtaStsFacts !== undefined) {
+    const verdict = judgeMtaSts(mtaStsFacts, mtaStsHosts(mx));
+    mtaSts = { ...mtaStsFacts, mode: verdict.mode, mxMatch: verdict.mxMatch };
+    problems.push(...verdict.problems);
+  }
+  // TLS-RPT matters where the domain enforces mail TLS: DANE published (secure, usable or not) or an MTA-STS policy in force.
+  const daneDeployed = mx.some((host) => host.addresses.some((a) => a.dane?.status === 'valid' || a.dane?.status === 'invalid' || a.dane?.status === 'unusable'));
+  problems.push(...judgeTlsRpt(facts.tlsRpt, daneDeployed || mtaSts?.mode === 'enforce' || mtaSts?.mode === 'testing'));
   // The verdict per sender policy, and against the requirement (judge/sender-policies.ts).
-  const policies = judgePolicies(facts, mx);
+  const context = { ...rest, ...(mtaSts !== undefined ? { mtaSts } : {}) };
+  const policies = judgePolicies(context, mx);
   const pass = requirementMet(policies, policy.required);
   return {
-    ...facts,
+    ...context,
     mx: pass === true ? mx.map((host) => ({ ...host, addresses: host.addresses.map((a) => ({ ...a, problems: relativeTo(pass, a.problems) })) })) : mx,
     level,
     required: requirementText(policy.required),

@@ -6,6 +6,7 @@
  */
 import type { Problem, ProblemCode, ProblemPlace, Severity } from '../model/problem.js';
 import type { ProbeFailure } from '../model/smtp.js';
+import type { SenderPolicyId } from '../model/policy.js';
 import { HEADER_LIMITS } from '../headers/read-message.js';
 
 /**
@@ -19,6 +20,12 @@ export interface ProblemKind {
   command: 'probe' | 'headers';
   /** What the partner's mail administrator (or, for `headers`, the reader of the message) should do. */
   hint: string;
+  /**
+   * The sender policy whose own mechanism the code judges (`dane`: TLSA and DNSSEC; `mta-sts`:
+   * the MTA-STS record, policy and MX match). Such a code weighs on that policy's row only: it
+   * never lowers an address's level, the PKIX ladder (judge-address.ts capLevel).
+   */
+  policy?: SenderPolicyId;
 }
 
 /**
@@ -352,6 +359,113 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     severity: 'error',
     command: 'headers',
     hint: 'Reading the input failed (an I/O error: the code is in the message): what was read before it is reported, the rest is unknown, so the input cannot pass. Check the file and the disk, then run again.',
+  },
+  // DANE (RFC 7672, RFC 7671)
+  DANE_NO_MATCH: {
+    severity: 'error',
+    policy: 'dane',
+    command: 'probe',
+    hint: "No usable TLSA record authenticates the server's certificate (or no TLS session was made), so senders that enforce DANE (Postfix dane, Exim, many providers) do not deliver: publish `3 1 1` records for the key the server uses (`openssl x509 -noout -pubkey -in cert.pem | openssl pkey -pubin -outform DER | openssl dgst -sha256`), and publish the new record before installing a new key.",
+  },
+  DANE_TA_NAME_MISMATCH: {
+    severity: 'error',
+    policy: 'dane',
+    command: 'probe',
+    hint: 'With a DANE-TA (usage 2) record the certificate must name the MX host (or its CNAME target; RFC 7672 §3.2.2): add the MX host name to its subjectAltName, or publish a DANE-EE `3 1 1` record, for which names are not checked.',
+  },
+  DANE_TA_EXPIRED: {
+    severity: 'error',
+    policy: 'dane',
+    command: 'probe',
+    hint: 'With a DANE-TA (usage 2) record the dates of the certificate and of the intermediates below the trust anchor are checked: renew the certificate (and install the current intermediates). A DANE-EE `3 1 1` record does not depend on dates.',
+  },
+  DANE_TA_CHAIN_INVALID: {
+    severity: 'error',
+    policy: 'dane',
+    command: 'probe',
+    hint: "With a DANE-TA (usage 2) record the chain from the certificate up to the trust anchor must verify as OpenSSL verifies it (signatures, CA flags, key usage, purpose): send the chain your CA issued, leaf first, up to and including the certificate the TLSA record names.",
+  },
+  DANE_UNUSABLE_USAGE: {
+    severity: 'warning',
+    policy: 'dane',
+    command: 'probe',
+    hint: 'TLSA records of usage 0 (PKIX-TA), 1 (PKIX-EE) or an undefined usage are ignored by SMTP senders (RFC 7672 §3.1.3): publish them as usage 3 (DANE-EE) or 2 (DANE-TA) instead.',
+  },
+  DANE_UNUSABLE_RECORD: {
+    severity: 'warning',
+    policy: 'dane',
+    command: 'probe',
+    hint: 'A TLSA record with an undefined selector or matching type, or data that cannot be what its type says (a digest of the wrong length, a certificate or key that does not parse), is ignored by senders: correct it (`3 1 1` followed by 64 hexadecimal digits of a SHA-256).',
+  },
+  DANE_ROLLOVER_UNSAFE: {
+    severity: 'warning',
+    policy: 'dane',
+    command: 'probe',
+    hint: 'The TLSA records will not match after the next change of key or CA, and DANE senders will refuse the mail until DNS catches up: publish a `3 1 1` record for the next key beside the current one (and switch only after the TTLs have passed), or a `3 1 1` for the current key together with a `2 1 1` for the issuing CA.',
+  },
+  DNSSEC_BOGUS: {
+    severity: 'error',
+    policy: 'dane',
+    command: 'probe',
+    hint: "DNSSEC validation fails for the host's TLSA answer (an expired or missing signature, a broken DS or DNSKEY): senders that validate DNSSEC defer all mail to the host until it is fixed. Check the zone with `delv` or dnsviz.net and re-sign it.",
+  },
+  // MTA-STS (RFC 8461) and TLS reporting (RFC 8460)
+  MTA_STS_RECORD_INVALID: {
+    severity: 'error',
+    policy: 'mta-sts',
+    command: 'probe',
+    hint: 'Senders ignore MTA-STS for this domain: publish exactly one TXT record at _mta-sts.DOMAIN of the form "v=STSv1; id=20260601T000000" (RFC 8461 §3.1: the id 1 to 32 letters and digits, a new id for each policy change), and remove any other v=STSv1 record.',
+  },
+  MTA_STS_POLICY_UNREACHABLE: {
+    severity: 'error',
+    policy: 'mta-sts',
+    command: 'probe',
+    hint: 'Senders cannot fetch the policy, so they ignore MTA-STS (RFC 8461 §3.3): serve https://mta-sts.DOMAIN/.well-known/mta-sts.txt with status 200 and Content-Type text/plain, without a redirect, with a certificate from a public CA that names mta-sts.DOMAIN, in under 64 KiB.',
+  },
+  MTA_STS_POLICY_INVALID: {
+    severity: 'error',
+    policy: 'mta-sts',
+    command: 'probe',
+    hint: 'Senders discard a policy that breaks RFC 8461 §3.2: UTF-8 text, one "key: value" a line (LF or CRLF), version: STSv1, mode: enforce, testing or none, max_age: 0 to 31557600 seconds, and an mx: line per MX host pattern (a host name, or *. before a parent name; never an IP address) unless mode is none.',
+  },
+  MTA_STS_MX_MISMATCH: {
+    severity: 'error',
+    policy: 'mta-sts',
+    command: 'probe',
+    hint: 'The MX host matches no mx pattern of the MTA-STS policy: in enforce mode senders do not deliver to it (RFC 8461 §4.1; a *. pattern matches exactly one label). Add it to the policy (and change the id of the _mta-sts record), or fix the MX record.',
+  },
+  MTA_STS_MX_NOT_VERIFIED: {
+    severity: 'error',
+    policy: 'mta-sts',
+    command: 'probe',
+    hint: 'The MX host is listed in the MTA-STS policy but its certificate does not verify for its name (a trusted chain, not expired, naming the MX host; RFC 8461 §4.2): in enforce mode senders do not deliver to it. Install a certificate from a public CA that names the MX host.',
+  },
+  MTA_STS_UNKNOWN_KEY: {
+    severity: 'warning',
+    policy: 'mta-sts',
+    command: 'probe',
+    hint: 'Senders ignore keys RFC 8461 §3.2 does not define, so a misspelt key is silently lost (a misspelt mx line drops that MX host from the policy): keys are version, mode, mx and max_age, lower case, with no space before the colon.',
+  },
+  MTA_STS_DUPLICATE_FIELD: {
+    severity: 'warning',
+    policy: 'mta-sts',
+    command: 'probe',
+    hint: 'A field given twice: senders take the first one and ignore the rest (RFC 8461 §3.2; only mx may repeat). Keep one.',
+  },
+  TLSRPT_MISSING: {
+    severity: 'info',
+    command: 'probe',
+    hint: 'The domain enforces mail TLS (DANE or MTA-STS) but publishes no TLS reporting address, so it never hears of senders that fail to deliver: publish a TXT record at _smtp._tls.DOMAIN such as "v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN" (RFC 8460 §3).',
+  },
+  TLSRPT_INVALID: {
+    severity: 'warning',
+    command: 'probe',
+    hint: 'Senders ignore the TLS reporting record, so no reports arrive: publish exactly one TXT record at _smtp._tls.DOMAIN of the form "v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN" (RFC 8460 §3: rua required, mailto: or https: URIs separated by commas).',
+  },
+  DNSSEC_NOT_VALIDATED: {
+    severity: 'warning',
+    command: 'probe',
+    hint: "The DNS resolver does not validate DNSSEC (no AD flag for the root's signed SOA), so no answer can be told secure and DANE cannot be checked: use a validating resolver, such as a local unbound, or name one with --resolver.",
   },
 };
 

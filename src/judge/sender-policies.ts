@@ -11,25 +11,32 @@
  *   (a) plain         every reachable MX address accepts the mail in plaintext;
  *   (b) opportunistic delivered everywhere, and encrypted everywhere;
  *   (c) tls-required  delivered everywhere (so encrypted everywhere);
- *   (d) verify        delivered everywhere with the certificate and the MX host's name verified.
+ *   (d) verify        delivered everywhere with the certificate and the MX host's name verified;
+ *   (e) dane          a DANE sender (RFC 7672): delivered everywhere, and authenticated by DANE
+ *                     everywhere (so every MX host publishes DNSSEC-secure TLSA records that
+ *                     match, whatever PKIX says of the certificate);
+ *   (f) mta-sts       an MTA-STS sender (RFC 8461): the domain enforces a policy that lists every
+ *                     MX host, and each gets the mail over TLS with its certificate verified.
+ * The letters (e) and (f) are mxprobe's: the FAQs name (a)–(d).
  * Only reachable addresses count (an address whose level is unknown says nothing); a domain that
  * accepts no mail (NXDOMAIN, null MX, no mail host) satisfies none; one with nothing reachable
  * is undetermined (null).
  */
 import type { AddressResult } from '../model/address.js';
-import type { DomainFacts, DomainOutcome, MxHostFacts } from '../model/domain.js';
+import type { DomainFacts, DomainOutcome, MtaStsResult, MxHostFacts } from '../model/domain.js';
+import { mtaStsDelivery } from './mta-sts.js';
 import { meetsLevel, type Level } from '../model/levels.js';
 import type { AddressDelivery, PolicyLetter, PolicyOutcome, Requirement, SenderPolicyId, Share } from '../model/policy.js';
 
 /**
- * What a policy's judge may read besides the address (its `dane` outcome): its MX host's facts (`tlsa`) and the domain's (`mtaSts`); DANE and MTA-STS judges will.
+ * What a policy's judge may read besides the address (its `dane` outcome): its MX host's facts (`tlsa`) and the domain's (the judged `mtaSts`).
  *
  * @example const deliversThere = (p: SenderPolicy, address: AddressResult, context: PolicyContext) => p.atAddress(address, context)?.delivered ?? null;
  */
 export interface PolicyContext {
   host: MxHostFacts<AddressResult>;
-  /** The domain's facts: its outcome, DNS answers and, once a later version fills them, `mtaSts` and `tlsRpt`. */
-  domain: Pick<DomainFacts, 'domain' | 'outcome' | 'mx' | 'dns' | 'mtaSts' | 'tlsRpt'>;
+  /** The domain's facts: its outcome, DNS answers, TLS-RPT, and its MTA-STS facts as judged (mode, MX match); `mtaSts` absent when not gathered. */
+  domain: Pick<DomainFacts, 'domain' | 'outcome' | 'mx' | 'dns' | 'tlsRpt'> & { mtaSts?: MtaStsResult };
 }
 
 /**
@@ -59,10 +66,44 @@ export interface SenderPolicy {
 const refusesPlaintext = (a: AddressResult) => a.tlsRequiredReply !== null;
 const atLeast = (a: AddressResult, level: Level) => a.level !== null && meetsLevel(a.level, level);
 
+/** What an opportunistic sender (b) does: TLS when a session can be made, else plaintext (which a server that demands TLS refuses). */
+function opportunistic(a: AddressResult): AddressDelivery {
+  const encrypted = atLeast(a, 'encrypt');
+  return { delivered: encrypted || !refusesPlaintext(a), encrypted, authenticated: false };
+}
+
+/**
+ * What a DANE sender (RFC 7672; Postfix `smtp_tls_security_level = dane`) does at one address,
+ * by its DANE outcome: `valid` → TLS, authenticated (whatever PKIX says: a self-signed
+ * certificate will do); `unusable` → TLS required, not authenticated (§2.2); `invalid`,
+ * `bogus` → no delivery (§2.1.1, §2.2); `insecure`, `none` → DANE does not apply: opportunistic
+ * TLS; `indeterminate` (the look-up failed, the resolver does not validate) → unknown. Without
+ * a DANE outcome (not gathered: --server) → unknown.
+ *
+ * @example daneDelivery(address) // { delivered: true, encrypted: true, authenticated: true } where DANE is valid
+ */
+export function daneDelivery(a: AddressResult): AddressDelivery | null {
+  const session = atLeast(a, 'encrypt');
+  switch (a.dane?.status) {
+    case 'valid':
+      return { delivered: session, encrypted: session, authenticated: session };
+    case 'unusable':
+      return { delivered: session, encrypted: session, authenticated: false };
+    case 'invalid':
+    case 'bogus':
+      return { delivered: false, encrypted: false, authenticated: false };
+    case 'insecure':
+    case 'none':
+      return opportunistic(a);
+    default:
+      return null;
+  }
+}
+
 /**
  * The table, in the FAQs' order.
  *
- * @example SENDER_POLICIES.map((p) => p.letter) // ['a', 'b', 'c', 'd']
+ * @example SENDER_POLICIES.map((p) => p.letter) // ['a', 'b', 'c', 'd', 'e', 'f']
  */
 export const SENDER_POLICIES: readonly SenderPolicy[] = [
   {
@@ -81,11 +122,7 @@ export const SENDER_POLICIES: readonly SenderPolicy[] = [
     level: null,
     promises: { encrypted: true, authenticated: false },
     satisfiedWhen: 'every reachable MX address gets the mail, and over TLS',
-    // TLS when a session can be made, else plaintext (which a server that demands TLS refuses).
-    atAddress: (a) => {
-      const encrypted = atLeast(a, 'encrypt');
-      return { delivered: encrypted || !refusesPlaintext(a), encrypted, authenticated: false };
-    },
+    atAddress: opportunistic,
   },
   {
     id: 'tls-required',
@@ -110,6 +147,26 @@ export const SENDER_POLICIES: readonly SenderPolicy[] = [
       const delivered = atLeast(a, 'verify');
       return { delivered, encrypted: delivered, authenticated: delivered };
     },
+  },
+  {
+    id: 'dane',
+    letter: 'e',
+    name: 'DANE enforced',
+    level: null,
+    promises: { encrypted: true, authenticated: true },
+    satisfiedWhen: 'every reachable MX address gets the mail over TLS with its certificate authenticated by DNSSEC-signed TLSA records (PKIX trust not needed)',
+    atAddress: daneDelivery,
+  },
+  {
+    id: 'mta-sts',
+    letter: 'f',
+    name: 'MTA-STS enforced',
+    level: null,
+    promises: { encrypted: true, authenticated: true },
+    satisfiedWhen: 'the domain enforces an MTA-STS policy listing every MX host, and every reachable MX address gets the mail over TLS with its certificate and name verified',
+    // RFC 8461 §5: without an enforced policy the sender delivers as an opportunistic one.
+    atAddress: (a, { host, domain }) =>
+      domain.mtaSts === undefined ? null : mtaStsDelivery(domain.mtaSts, host.host, { encrypted: atLeast(a, 'encrypt'), verified: atLeast(a, 'verify'), refusesPlaintext: refusesPlaintext(a) }),
   },
 ];
 
@@ -142,35 +199,43 @@ export function satisfies(policy: SenderPolicy, row: Pick<PolicyOutcome, 'delive
 /** Outcomes after which a domain accepts no mail at all: every policy delivers nothing. */
 const NO_MAIL: ReadonlySet<DomainOutcome> = new Set(['nxdomain', 'null-mx', 'no-mail-host', 'invalid-input']);
 
+const UNKNOWN_ROW = { delivered: 'unknown', encrypted: 'unknown', authenticated: 'unknown' } as const;
+
 /**
- * A domain's row for one policy, from its judged MX hosts (only reachable addresses count).
+ * A domain's row for one policy, from its judged MX hosts (only reachable addresses count). A
+ * reachable address where the policy's sender cannot be told (atAddress null: a TLSA look-up
+ * that failed, a DNS deadline) is never taken for a delivery: unless a known address already
+ * fails the policy, the row is unknown (a DANE sender defers at a host whose TLSA look-up
+ * failed, RFC 7672 §2.1.1; the other hosts cannot make the row satisfied).
  *
  * @example policyOutcome(senderPolicy('verify'), facts, mx).delivered // 'partly'
  */
 export function policyOutcome(policy: SenderPolicy, domain: PolicyContext['domain'], mx: readonly MxHostFacts<AddressResult>[]): PolicyOutcome {
+  let undetermined = 0;
   const deliveries = mx.flatMap((host) =>
     host.addresses.flatMap((a) => {
-      const d = a.level === null ? null : policy.atAddress(a, { host, domain });
+      if (a.level === null) return [];
+      const d = policy.atAddress(a, { host, domain });
+      if (d === null) undetermined++;
       return d === null ? [] : [d];
     }),
   );
   const base = { policy: policy.letter, id: policy.id, name: policy.name };
   if (deliveries.length === 0) {
-    const row = NO_MAIL.has(domain.outcome)
-      ? ({ delivered: 'no', encrypted: 'n/a', authenticated: 'n/a' } as const)
-      : ({ delivered: 'unknown', encrypted: 'unknown', authenticated: 'unknown' } as const);
+    const row = NO_MAIL.has(domain.outcome) ? ({ delivered: 'no', encrypted: 'n/a', authenticated: 'n/a' } as const) : UNKNOWN_ROW;
     return { ...base, ...row, satisfied: satisfies(policy, row) };
   }
   const delivered = deliveries.filter((d) => d.delivered);
   const of = (key: 'encrypted' | 'authenticated'): Share | 'n/a' => (delivered.length === 0 ? 'n/a' : share(delivered.filter((d) => d[key]).length, delivered.length));
-  const row = { delivered: share(delivered.length, deliveries.length), encrypted: of('encrypted'), authenticated: of('authenticated') };
+  const known = { delivered: share(delivered.length, deliveries.length), encrypted: of('encrypted'), authenticated: of('authenticated') };
+  const row = undetermined > 0 && satisfies(policy, known) !== false ? UNKNOWN_ROW : known;
   return { ...base, ...row, satisfied: satisfies(policy, row) };
 }
 
 /**
  * The domain's verdict per sender policy: a row per table entry.
  *
- * @example judgePolicies(facts, mx).map((p) => [p.policy, p.satisfied]) // [['a', true], ['b', false], ['c', false], ['d', false]]
+ * @example judgePolicies(facts, mx).map((p) => [p.policy, p.satisfied]) // [['a', true], ['b', false], ['c', false], ['d', false], ['e', false], ['f', false]]
  */
 export function judgePolicies(domain: PolicyContext['domain'], mx: readonly MxHostFacts<AddressResult>[]): PolicyOutcome[] {
   return SENDER_POLICIES.map((policy) => policyOutcome(policy, domain, mx));
@@ -192,7 +257,7 @@ export function requirementMet(policies: readonly PolicyOutcome[], required: Req
  * The names `--require` and the batch `require` column accept for each policy: its letter, its
  * id and its level name, without regard to case.
  *
- * @example requirementNames() // 'none, encrypt, verify, a–d, plain, opportunistic, tls-required'
+ * @example requirementNames() // 'none, encrypt, verify, a–f, plain, opportunistic, tls-required, dane, mta-sts'
  */
 export function requirementNames(): string {
   const levels = SENDER_POLICIES.flatMap((p) => (p.level !== null ? [p.level] : []));
@@ -213,7 +278,8 @@ const BY_NAME: ReadonlyMap<string, SenderPolicyId> = new Map(
  *
  * @example parseRequirement('d, B') // ['opportunistic', 'verify']
  * @example parseRequirement('encrypt') // ['tls-required']
- * @example parseRequirement('dane') // null
+ * @example parseRequirement('dane, mta-sts') // ['dane', 'mta-sts']
+ * @example parseRequirement('tlsa') // null
  */
 export function parseRequirement(text: string): Requirement | null {
   const ids = new Set<SenderPolicyId>();

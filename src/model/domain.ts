@@ -8,8 +8,9 @@ import type { DnsQueryFacts } from './dns.js';
 import type { Level } from './levels.js';
 import type { PolicyOutcome, SenderPolicyId } from './policy.js';
 import type { Problem } from './problem.js';
-import type { TlsaFacts } from './dane.js';
-import type { MtaStsFacts, TlsRptFacts } from './mta-sts.js';
+import type { DaneRollover, TlsaFacts } from './dane.js';
+import type { DnssecState } from './dns.js';
+import type { MtaStsFacts, MtaStsMxMatch, TlsRptFacts } from './mta-sts.js';
 
 /**
  * One MX host of a domain: its name and preference, the addresses probed (facts, or judged:
@@ -31,8 +32,31 @@ export interface MxHostFacts<A = AddressFacts> {
   skipped?: SkippedAddress[];
   /** Set when the MX target was neither looked up nor probed: it is no host name a sender would use. */
   unusable?: UnusableTarget;
-  /** The host's TLSA records (`_25._tcp.HOST`, RFC 7672). Filled by a later version; absent in this one. */
+  /**
+   * The host's TLSA records (`_PORT._tcp.HOST`, RFC 7672 §2.2.3), looked up only where DANE can
+   * apply: the resolver validates and the MX answer and the host's address answers are
+   * DNSSEC-secure (RFC 7672 §2.2). Absent otherwise (and with --server: no MX look-up).
+   */
   tlsa?: TlsaFacts;
+  /**
+   * Judged: whether the host's TLSA set survives its next key or CA change (judge/dane-rollover.ts);
+   * absent where DANE does not apply or no usable record is published.
+   */
+  rollover?: DaneRollover;
+}
+
+/**
+ * The domain's DNSSEC, as the run's resolver tells it: whether the resolver validates (checked
+ * once per run, ResolverValidation) and the state of the MX answer. Absent with --server (no
+ * MX look-up).
+ *
+ * @example const daneCanApply = (d: DomainDnssec) => d.validating === true && d.mx === 'secure';
+ */
+export interface DomainDnssec {
+  /** The run's resolver validates DNSSEC: true; does not (DNSSEC_NOT_VALIDATED): false; could not be told: null. */
+  validating: boolean | null;
+  /** The DNSSEC state of the MX answer (a secure NODATA too, for an implicit MX); null when the resolver is not known to validate. */
+  mx: DnssecState | null;
 }
 
 /**
@@ -109,10 +133,29 @@ export interface DomainFacts {
   dns: DnsQueryFacts[];
   /** ISO 8601 time the probe started. */
   probedAt: string;
-  /** The domain's MTA-STS record and policy (RFC 8461). Filled by a later version; absent in this one. */
+  /** The domain's DNSSEC as the run's resolver tells it; absent with --server. */
+  dnssec?: DomainDnssec;
+  /** The domain's MTA-STS record and policy (RFC 8461); absent with --server. */
   mtaSts?: MtaStsFacts;
-  /** The domain's TLS reporting record (RFC 8460). Filled by a later version; absent in this one. */
+  /** The domain's TLS reporting record (RFC 8460); absent with --server. */
   tlsRpt?: TlsRptFacts;
+}
+
+/**
+ * A domain's MTA-STS facts judged (judge/mta-sts.ts): what a sender that implements MTA-STS
+ * applies, and how each MX host fares against the policy. The problems are the domain's.
+ *
+ * @example const listed = (m: MtaStsResult) => m.mxMatch.every((x) => x.pattern !== null);
+ */
+export interface MtaStsResult extends MtaStsFacts {
+  /**
+   * The mode a sender applies: the policy's, `none` without a usable policy (RFC 8461 §5:
+   * deliver as without MTA-STS), null when it cannot be told (the TXT look-up failed, the fetch
+   * was stopped).
+   */
+  mode: 'enforce' | 'testing' | 'none' | null;
+  /** Each MX host against the policy's `mx` patterns (only in enforce and testing mode). */
+  mxMatch: MtaStsMxMatch[];
 }
 
 /**
@@ -121,8 +164,10 @@ export interface DomainFacts {
  *
  * @example const result: DomainResult = judgeDomain(facts, { required: ['verify'] }, new Date()); // result.pass: true | false | null
  */
-export interface DomainResult extends Omit<DomainFacts, 'mx'> {
+export interface DomainResult extends Omit<DomainFacts, 'mx' | 'mtaSts'> {
   mx: MxHostFacts<AddressResult>[];
+  /** The MTA-STS facts with their verdict; absent when none were gathered. */
+  mtaSts?: MtaStsResult;
   /** Lowest level over all reachable addresses (the highest of none < encrypt < verify every one reached); null when undetermined or no mail host. */
   level: Level | null;
   /**

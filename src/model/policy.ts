@@ -7,18 +7,21 @@
 /**
  * The sender policies, by id: `plain` (a) never uses TLS; `opportunistic` (b) uses TLS when
  * offered; `tls-required` (c) requires TLS; `verify` (d) requires TLS and verifies the
- * certificate and its name. DANE and MTA-STS senders are rows a later version adds.
+ * certificate and its name; `dane` (e) enforces DANE (RFC 7672) and `mta-sts` (f) enforces
+ * MTA-STS (RFC 8461): both authenticate where the domain publishes a policy and fall back to
+ * opportunistic TLS where it publishes none.
  *
  * @example const id: SenderPolicyId = 'tls-required'; // policy (c), --require encrypt
  */
-export type SenderPolicyId = 'plain' | 'opportunistic' | 'tls-required' | 'verify';
+export type SenderPolicyId = 'plain' | 'opportunistic' | 'tls-required' | 'verify' | 'dane' | 'mta-sts';
 
 /**
- * The letter the partner TLS FAQs give a policy: (a)–(d).
+ * The letter of a policy: (a)–(d) as the partner TLS FAQs give them; (e) DANE and (f) MTA-STS
+ * are mxprobe's, after the FAQs' four, so that every row has a letter and `--require e` works.
  *
  * @example const letter: PolicyLetter = senderPolicy('verify').letter; // 'd'
  */
-export type PolicyLetter = 'a' | 'b' | 'c' | 'd';
+export type PolicyLetter = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 
 /**
  * What a domain must satisfy: one or more sender policies, in the table's order (`--require`,
@@ -55,7 +58,7 @@ export interface AddressDelivery {
  * @example const rowD = (r: DomainResult): PolicyOutcome | undefined => r.policies.find((p) => p.id === 'verify'); // rowD(result)?.satisfied
  */
 export interface PolicyOutcome {
-  /** The FAQs' letter, (a)–(d). */
+  /** The policy's letter: (a)–(d) the FAQs', (e) DANE, (f) MTA-STS. */
   policy: PolicyLetter;
   id: SenderPolicyId;
   /** As the FAQs call it, e.g. "TLS required". */

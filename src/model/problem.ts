@@ -81,7 +81,30 @@ export type ProblemCode =
   | 'TOO_MANY_MESSAGES'
   | 'NO_MESSAGE_HEADER'
   // `mxprobe headers`: reading the input failed (an I/O error), inside a header or before any
-  | 'INPUT_READ_ERROR';
+  | 'INPUT_READ_ERROR'
+  // DANE (RFC 7672): an address's certificate against its host's TLSA records (judge/dane.ts)
+  | 'DANE_NO_MATCH'
+  | 'DANE_TA_NAME_MISMATCH'
+  | 'DANE_TA_EXPIRED'
+  | 'DANE_TA_CHAIN_INVALID'
+  // DANE: an MX host's TLSA RRset (judge/dane.ts judgeTlsaSet, judge/dane-rollover.ts)
+  | 'DANE_UNUSABLE_USAGE'
+  | 'DANE_UNUSABLE_RECORD'
+  | 'DANE_ROLLOVER_UNSAFE'
+  | 'DNSSEC_BOGUS'
+  // MTA-STS (RFC 8461): the `_mta-sts` record, the policy fetch and its text, the MX hosts against it
+  | 'MTA_STS_RECORD_INVALID'
+  | 'MTA_STS_POLICY_UNREACHABLE'
+  | 'MTA_STS_POLICY_INVALID'
+  | 'MTA_STS_MX_MISMATCH'
+  | 'MTA_STS_MX_NOT_VERIFIED'
+  | 'MTA_STS_UNKNOWN_KEY'
+  | 'MTA_STS_DUPLICATE_FIELD'
+  // TLS reporting (RFC 8460): the `_smtp._tls` record
+  | 'TLSRPT_MISSING'
+  | 'TLSRPT_INVALID'
+  // DNSSEC (issue 9): the resolver does not set AD for a signed name, so no answer can be told secure
+  | 'DNSSEC_NOT_VALIDATED';
 
 /**
  * Where a problem is:

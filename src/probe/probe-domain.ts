@@ -1,13 +1,16 @@
 /**
- * Gathers every fact about one mail domain: its mail hosts from DNS, then a probe of every
- * chosen address of every host (in parallel, bounded), all within the domain's deadline.
+ * Gathers every fact about one mail domain: whether the run's resolver validates DNSSEC (once
+ * per resolver), its mail hosts from DNS and the TLSA records of those DANE can apply to, its
+ * MTA-STS and TLS-RPT records and policy (gather-mail-policies.ts, alongside), then a probe of
+ * every chosen address of every host (in parallel, bounded), all within the domain's deadline.
  * Also probes a single server directly (--server) without any MX look-up. Returns
  * DomainFacts; judging happens elsewhere.
  *
  * The domain's deadline (README "Limits"): its DNS look-ups get at most
  * DNS_BUDGET_ATTEMPTS × --dns-timeout, then its probes at most PROBE_BUDGET_ROUNDS ×
  * --timeout. When a budget runs out, look-ups and probes still running are stopped, none
- * is started, and each address left unfinished is reported as a timeout.
+ * is started, and each address left unfinished is reported as a timeout. The MTA-STS policy
+ * fetch is no look-up: it has its own deadline and stops early only with the run.
  */
 import dns from 'node:dns/promises';
 import { setMaxListeners } from 'node:events';
@@ -15,6 +18,7 @@ import { ipFamily } from '../input/ip-family.js';
 import { lookupFailed } from '../model/dns-rcode.js';
 import type { AddressFacts } from '../model/address.js';
 import type { DomainFacts, MxHostFacts } from '../model/domain.js';
+import type { TlsaFacts } from '../model/dane.js';
 import type { TlsMode } from '../model/tls.js';
 import { chooseAddresses, resolveMailHosts, type Address, type AddressFamilies, type MailHost } from '../dns/resolve-mail-hosts.js';
 import type { Resolver } from '../dns/resolver-api.js';
@@ -24,6 +28,8 @@ import { mapLimit } from '../concurrency/map-limit.js';
 import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 import { checkNumber, PROBE_DEFAULTS, probeOptions } from './probe-defaults.js';
+import { DEFAULT_POLICY_PORT, gatherHostTlsa, gatherMailPolicies } from './gather-mail-policies.js';
+import { addressAnswersSecure, daneServerName } from '../rules/dane-applies.js';
 
 /**
  * How a domain is probed. Every field may be left out (PROBE_DEFAULTS, probe-defaults.ts).
@@ -39,8 +45,10 @@ export interface DomainProbeOptions {
   parallel?: number;
   /** How each address is probed; what is left out takes the defaults of probeOptions(). */
   probe?: Partial<ProbeOptions>;
-  /** Probe MX addresses from DNS in special-purpose ranges too (--allow-special-addresses). */
+  /** Probe MX addresses from DNS in special-purpose ranges too (--allow-special-addresses); the MTA-STS policy host too. */
   allowSpecialAddresses?: boolean;
+  /** The HTTPS port of `mta-sts.DOMAIN`: 443 (RFC 8461 §3.3), the default; another only for a test server. */
+  policyPort?: number;
   /** Stops the domain's DNS queries and probes (a batch stopped by a signal). */
   signal?: AbortSignal;
   /**
@@ -59,9 +67,10 @@ export const PROBE_BUDGET_ROUNDS = 3;
 const STOP_GRACE_MS = 250;
 
 /** DomainProbeOptions with every default filled in (and checked). */
-interface SettledOptions extends Omit<DomainProbeOptions, 'families' | 'port' | 'parallel' | 'probe'> {
+interface SettledOptions extends Omit<DomainProbeOptions, 'families' | 'port' | 'parallel' | 'probe' | 'policyPort'> {
   families: AddressFamilies;
   port: number;
+  policyPort: number;
   parallel: number;
   probe: ProbeOptions;
 }
@@ -71,6 +80,7 @@ function settle(options: DomainProbeOptions): SettledOptions {
     ...options,
     families: options.families ?? { ...PROBE_DEFAULTS.families },
     port: checkNumber('port', options.port ?? PROBE_DEFAULTS.port, 1, true, 65_535),
+    policyPort: checkNumber('policyPort', options.policyPort ?? DEFAULT_POLICY_PORT, 1, true, 65_535),
     parallel: checkNumber('parallel', options.parallel ?? PROBE_DEFAULTS.parallel, 1, true),
     probe: probeOptions(options.probe),
   };
@@ -153,9 +163,13 @@ async function within(target: AddressTarget, probing: Promise<AddressFacts>, sig
   return cutShort(late, signal);
 }
 
-/** Probes every address of `hosts`, `parallel` at a time, within the probe phase of `clock`. */
-async function probeHosts(hosts: readonly MailHost[], options: SettledOptions, clock: DomainClock): Promise<MxHostFacts[]> {
-  const targets = hosts.flatMap((h) => h.addresses.map((a) => ({ host: h.host, ip: a.ip, family: a.family, port: options.port })));
+/** Probes every address of `hosts`, `parallel` at a time, within the probe phase of `clock`; each host's TLSA facts joined from `tlsa`. */
+async function probeHosts(hosts: readonly MailHost[], options: SettledOptions, clock: DomainClock, tlsa: ReadonlyMap<string, TlsaFacts> = new Map()): Promise<MxHostFacts[]> {
+  const targets = hosts.flatMap((h) => {
+    // RFC 7672 §8.1: where DANE applies and the TLSA base domain is not the host name, a DANE sender sends it as SNI.
+    const dane = daneServerName(h.host, tlsa.get(h.host));
+    return h.addresses.map((a): AddressTarget => ({ host: h.host, ip: a.ip, family: a.family, port: options.port, ...(dane !== null ? { daneServerName: dane } : {}) }));
+  });
   let probed: AddressFacts[] = [];
   if (targets.length > 0) {
     const ms = PROBE_BUDGET_ROUNDS * options.probe.timeoutMs;
@@ -178,6 +192,8 @@ async function probeHosts(hosts: readonly MailHost[], options: SettledOptions, c
     };
     if (h.skipped.length > 0) host.skipped = h.skipped;
     if (h.unusable !== null) host.unusable = h.unusable;
+    const records = tlsa.get(h.host);
+    if (records !== undefined) host.tlsa = records;
     return host;
   });
 }
@@ -201,18 +217,40 @@ export async function probeDomain(input: string, domain: string, resolver?: Reso
   try {
     const dnsMs = DNS_BUDGET_ATTEMPTS * resolver.timeoutMs;
     const signal = clock.phase(dnsMs, () => `the domain's deadline of ${seconds(dnsMs)} for DNS look-ups, ${DNS_BUDGET_ATTEMPTS} × --dns-timeout, passed`);
+    // Before any look-up: only answers asked after the check carry a DNSSEC state (one check per resolver, so per run).
+    const validation = await resolver.validation(signal);
+    const validating = validation.validating;
+    // MTA-STS and TLS-RPT alongside the MX hosts and their probes. Their look-ups count in the DNS
+    // deadline; the policy fetch has its own, min(--timeout, POLICY_FETCH_LIMITS.timeoutMs), and
+    // stops only with the run: a slow resolver that eats the DNS deadline must not hide the policy.
+    const policies = gatherMailPolicies(
+      domain,
+      resolver,
+      { trust: settled.probe.trust, timeoutMs: settled.probe.timeoutMs, families: settled.families, allowSpecialAddresses: settled.allowSpecialAddresses === true, port: settled.policyPort },
+      { lookups: signal, ...(settled.signal !== undefined ? { fetch: settled.signal } : {}) },
+    );
     const found = await resolveMailHosts(domain, resolver, settled.families, {
       signal,
       ...(settled.allowSpecialAddresses !== undefined ? { allowSpecialAddresses: settled.allowSpecialAddresses } : {}),
     });
+    const mxQuery = found.queries[0];
+    const mxState = validating === true ? (mxQuery?.dnssec ?? null) : null;
+    // RFC 7672 §2.2: TLSA only where the host's address answers are secure (an insecure MX RRset does not stop it: §2.2.1, as Postfix).
+    const secure = (h: MailHost) => addressAnswersSecure(found.queries, h.host);
+    const tlsa = validating === true ? await gatherHostTlsa(found.hosts, secure, resolver, settled.port, signal) : { tlsa: new Map<string, TlsaFacts>(), queries: [] };
+    const mx = await probeHosts(found.hosts, settled, clock, tlsa.tlsa);
+    const mail = await policies;
     const facts: DomainFacts = {
       domain,
       input,
       outcome: found.outcome,
       mxAuthenticated: found.mxAuthenticated,
-      mx: await probeHosts(found.hosts, settled, clock),
-      dns: found.queries,
+      mx,
+      dns: [...found.queries, ...tlsa.queries, ...mail.queries],
       probedAt,
+      dnssec: { validating, mx: mxState },
+      mtaSts: mail.mtaSts,
+      tlsRpt: mail.tlsRpt,
     };
     if (found.mxLimit !== null) facts.mxLimit = found.mxLimit;
     return facts;

@@ -21,6 +21,10 @@
  * | problems        | distinct problem codes in first-seen order (judge/all-problems.ts: the domain's, each address's, the input row's), joined by `;` |
  * | line            | the input line the row came from (batch); `--resume` keys rows by it; empty for a domain given as an argument or --server |
  * | satisfied       | the sender policies the domain satisfies, by id in the table's order (judge/sender-policies.ts), joined by `;`; empty when none, or when undetermined (then `pass` is empty too) |
+ * | dnssec          | the DNSSEC state of the domain's MX answer: secure, insecure, bogus or indeterminate; empty when not known (the resolver does not validate, or no MX look-up: --server) |
+ * | dane            | the distinct DANE statuses of the addresses (valid, invalid, unusable, insecure, bogus, none, indeterminate) in MX preference then address order, joined by `;`: `valid` alone means every address is DANE-authenticated; empty when not judged |
+ * | mta_sts         | the MTA-STS mode a sender applies: enforce, testing or none (none too when there is no usable record or policy: the problems say why); empty when it cannot be told |
+ * | tls_rpt         | where TLS reports go: the `rua` URIs of the TLS-RPT record, separated by a space; empty when there is no valid record |
  *
  * Then the input's other columns (its header order), under their input names; a name that
  * equals a fixed column's (case-insensitively) gets the prefix `input_` (repeated until
@@ -45,6 +49,7 @@ import { sanitize } from './sanitize.js';
 import { allProblems } from '../judge/all-problems.js';
 import { oldestProtocol } from '../model/tls-protocols.js';
 import type { RenderOptions, StreamedRenderer } from './report-renderer.js';
+import { daneStatuses, domainDnssec, mtaStsMode, tlsRptTargets } from './mail-tls-summary.js';
 
 /** The fixed columns, in order. */
 export const CSV_COLUMNS = [
@@ -61,6 +66,12 @@ export const CSV_COLUMNS = [
   'problems',
   'line',
   'satisfied',
+  // Issue 9: how the domain enforces mail TLS. Added at the end: a CSV without them is of an
+  // earlier mxprobe, which --resume refuses (batch/resume.ts).
+  'dnssec',
+  'dane',
+  'mta_sts',
+  'tls_rpt',
 ] as const;
 
 /**
@@ -128,7 +139,7 @@ export function csvHeaderCells(extraColumns: readonly string[]): string[] {
 /**
  * The header line, CRLF-terminated.
  *
- * @example csvHeader(['partner']) // 'domain,level,…,problems,line,satisfied,partner\r\n'
+ * @example csvHeader(['partner']) // 'domain,level,…,satisfied,dnssec,dane,mta_sts,tls_rpt,partner\r\n'
  */
 export function csvHeader(extraColumns: readonly string[]): string {
   return `${csvHeaderCells(extraColumns).map(csvCell).join(',')}\r\n`;
@@ -195,6 +206,10 @@ export function csvRow(result: DomainResult, extraColumns: readonly string[]): s
     csvCell([...new Set(allProblems(result).map((p) => p.code))].join(';')),
     result.source !== undefined ? String(result.source.line) : '',
     csvCell(result.policies.filter((p) => p.satisfied === true).map((p) => p.id).join(';')),
+    domainDnssec(result) ?? '',
+    daneStatuses(result).join(';'),
+    mtaStsMode(result) ?? '',
+    csvCell(tlsRptTargets(result)),
     ...extraColumns.map((name) => csvCell(sanitize(Object.hasOwn(columns, name) ? (columns[name] ?? '') : '', Infinity))),
   ];
   return `${cells.join(',')}\r\n`;
@@ -203,7 +218,7 @@ export function csvRow(result: DomainResult, extraColumns: readonly string[]): s
 /**
  * The CSV format as a renderer: the header line, a record per result, no footer.
  *
- * @example csvRenderer({ extraColumns: ['partner'] }).header() // 'domain,level,…,satisfied,partner\r\n'
+ * @example csvRenderer({ extraColumns: ['partner'] }).header() // 'domain,level,…,tls_rpt,partner\r\n'
  */
 export function csvRenderer(options: Pick<RenderOptions, 'extraColumns'>): StreamedRenderer {
   const extra = options.extraColumns;

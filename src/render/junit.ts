@@ -5,7 +5,8 @@
  * - an input row that is not a domain: <failure type="INVALID_INPUT">;
  * - level undetermined (DNS failure, nothing reachable): <error type="UNDETERMINED">;
  * each with the problem codes in `message` and one line per problem, with its fix, as text,
- * and a <system-out> with the level, the MX hosts and addresses, and a line per sender policy.
+ * and a <system-out> with the level, the MX hosts and addresses, a DANE and an MTA-STS line
+ * (as the text report's), and a line per sender policy.
  * Pure. Server and input text is sanitize()d, then XML-escaped; characters XML 1.0 forbids
  * (C0 controls but TAB, LF, CR; U+FFFE, U+FFFF; lone surrogates) are dropped.
  */
@@ -14,6 +15,7 @@ import type { DomainResult } from '../model/domain.js';
 import type { PolicyOutcome } from '../model/policy.js';
 import { sanitize } from './sanitize.js';
 import { allProblems } from '../judge/all-problems.js';
+import { daneSummary, mtaStsSummary } from './mail-tls-summary.js';
 import { renderAll, type RenderOptions, type TotalsFirstRenderer } from './report-renderer.js';
 
 export interface JunitOptions {
@@ -103,6 +105,11 @@ function systemOut(result: DomainResult): string {
     lines.push(`MX ${host.preference} ${host.host}${host.implicit ? ' (implicit)' : ''}`);
     for (const address of host.addresses) lines.push(addressLine(address));
   }
+  // How the domain enforces mail TLS, as the text report says it (render/mail-tls-summary.ts).
+  const dane = daneSummary(result);
+  if (dane !== null) lines.push(`DANE: ${dane.line}`, ...(dane.pkixNote !== null ? [`  ${dane.pkixNote}`] : []));
+  const sts = mtaStsSummary(result);
+  if (sts !== null) lines.push(`MTA-STS: ${sts}`);
   // A line per sender policy, as the table (judge/sender-policies.ts) gave them to the result.
   if (result.outcome !== 'invalid-input') for (const p of result.policies) lines.push(policyLine(p, result.requiredPolicies.includes(p.id)));
   return lines.map((line) => sanitize(line, 2000)).join('\n');

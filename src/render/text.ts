@@ -1,7 +1,8 @@
 /**
  * The human report: a verdict line per domain, a table of every MX address (one block per
- * address on a terminal too narrow for the table), the problems with what to fix, and what
- * the four sender policies of the partner TLS FAQs would do. Pure: colour and width are
+ * address on a terminal too narrow for the table), a DANE and an MTA-STS line, the problems
+ * with what to fix, and what each sender policy (the partner TLS FAQs' four, DANE, MTA-STS)
+ * would do. Pure: colour and width are
  * parameters, and every string that came from the network passes through sanitize().
  */
 import Table from 'cli-table3';
@@ -15,6 +16,7 @@ import type { Level } from '../model/levels.js';
 import { sanitize } from './sanitize.js';
 import { allProblems } from '../judge/all-problems.js';
 import { displayWidth, wrapWidth } from './text-width.js';
+import { daneStatuses, daneSummary, mtaStsMode, mtaStsSummary } from './mail-tls-summary.js';
 import type { RenderOptions, StreamedRenderer } from './report-renderer.js';
 
 /**
@@ -50,8 +52,12 @@ function levelText(c: ChalkInstance, level: Level | null): string {
   return paint(c, levelPiece(level));
 }
 
-/** One line: PASS/FAIL/UNKNOWN, the domain, its level against the required one, and the first error. @example verdictLine(result, new Chalk({ level: 0 })) // 'PASS example.com: level verify (required: encrypt)' */
-export function verdictLine(result: DomainResult, c: ChalkInstance): string {
+/**
+ * One line: PASS/FAIL/UNKNOWN, the domain, its level against the required one, `tags` (a
+ * batch row's " · DANE valid · MTA-STS enforce"), and the first error.
+ * @example verdictLine(result, new Chalk({ level: 0 })) // 'PASS example.com: level verify (required: encrypt)'
+ */
+export function verdictLine(result: DomainResult, c: ChalkInstance, tags = ''): string {
   const head =
     result.pass === true ? c.green.bold('PASS') : result.pass === false ? c.red.bold('FAIL') : c.yellow.bold('UNKNOWN');
   const level = `level ${levelText(c, result.level)} (required: ${result.required})`;
@@ -60,7 +66,7 @@ export function verdictLine(result: DomainResult, c: ChalkInstance): string {
   const problems = allProblems(result);
   const first = problems.find((p) => p.severity === 'error') ?? problems.find((p) => p.severity === 'warning');
   const why = result.pass === true || first === undefined ? '' : ` — ${sanitize(first.message)}`;
-  return `${head} ${c.bold(sanitize(result.domain))}: ${level}${why}`;
+  return `${head} ${c.bold(sanitize(result.domain))}: ${level}${tags}${why}`;
 }
 
 const cn = (subject: string) => /(?:^|, )CN=([^,]*)/.exec(subject)?.[1] ?? subject;
@@ -210,6 +216,72 @@ function addresses(result: DomainResult, c: ChalkInstance, columns: number): str
   return needed <= columns ? full : blocks(rows, c, columns);
 }
 
+/**
+ * The first line of `text` at most `width` columns wide: up to the last space when that keeps
+ * at least half the width (words stay whole), else where wrapWidth breaks.
+ */
+function firstLine(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  const piece = wrapWidth(text, width)[0] ?? '';
+  let end = text.length;
+  while (end > 0 && displayWidth(text.slice(0, end)) > width) end = text.lastIndexOf(' ', end - 1);
+  const words = end > 0 ? text.slice(0, end).trimEnd() : '';
+  return displayWidth(words) >= width / 2 ? words : piece;
+}
+
+/**
+ * `text` in lines of at most `columns` (never below MIN_VALUE_WIDTH), the lines after the
+ * first indented by two spaces.
+ */
+function wrapped(text: string, columns: number): string[] {
+  const width = Math.max(MIN_VALUE_WIDTH, columns);
+  const lines: string[] = [];
+  let rest = text;
+  while (rest !== '') {
+    const indent = lines.length === 0 ? '' : '  ';
+    // Never an empty piece (it would not move on): at least one character.
+    const line = firstLine(rest, width - indent.length) || ([...rest][0] as string);
+    lines.push(indent + line);
+    rest = rest.slice(line.length).trimStart();
+  }
+  return lines;
+}
+
+/**
+ * How the domain enforces mail TLS: a DANE line (and, when DANE authenticates a certificate
+ * PKIX does not trust, a line that says so) and an MTA-STS line with where TLS reports go;
+ * each wrapped to the width. Nothing for what was not gathered.
+ */
+function mailTlsLines(result: DomainResult, c: ChalkInstance, columns: number): string[] {
+  const lines: string[] = [];
+  const label = (key: string, text: string) => {
+    const [first = '', ...rest] = wrapped(`${key}: ${text}`, columns);
+    lines.push(c.bold(first.slice(0, key.length + 1)) + first.slice(key.length + 1), ...rest);
+  };
+  const dane = daneSummary(result);
+  if (dane !== null) {
+    label('DANE', dane.line);
+    if (dane.pkixNote !== null) lines.push(...wrapped(dane.pkixNote, columns - 2).map((l) => `  ${c.yellow(l)}`));
+  }
+  const sts = mtaStsSummary(result);
+  if (sts !== null) label('MTA-STS', sts);
+  return lines;
+}
+
+/**
+ * The short tags of a batch row: DANE where it applies (not for an unsigned domain or one
+ * without TLSA records), MTA-STS where a policy is in force (enforce or testing).
+ */
+function mailTlsTags(result: DomainResult): string {
+  const tags: string[] = [];
+  // Behind a resolver that does not validate, every address is indeterminate: no tag on every row.
+  const dane = result.dnssec?.validating === false ? [] : daneStatuses(result).filter((s) => s !== 'none' && s !== 'insecure');
+  if (dane.length > 0) tags.push(`DANE ${dane.join('/')}`);
+  const mode = mtaStsMode(result);
+  if (mode === 'enforce' || mode === 'testing') tags.push(`MTA-STS ${mode}`);
+  return tags.map((t) => ` · ${t}`).join('');
+}
+
 function problemLines(problems: readonly Problem[], c: ChalkInstance): string[] {
   const colour = { error: c.red, warning: c.yellow, info: c.blue };
   return problems.flatMap((p) => [
@@ -256,6 +328,7 @@ function domainReport(result: DomainResult, c: ChalkInstance, columns: number, t
   const lines = [verdictLine(result, c)];
   const t = addresses(result, c, columns);
   if (t !== null) lines.push(t);
+  lines.push(...mailTlsLines(result, c, columns));
   const problems = allProblems(result);
   if (problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(problems, c));
   lines.push(...policyLines(result, c));
@@ -279,7 +352,7 @@ export function textRenderer(options: Pick<RenderOptions, 'layout' | 'colorLevel
   const columns = options.columns ?? TEXT_COLUMNS_NOT_A_TERMINAL;
   const row =
     options.layout === 'rows'
-      ? (result: DomainResult) => `${verdictLine(result, c)}\n`
+      ? (result: DomainResult) => `${verdictLine(result, c, mailTlsTags(result))}\n`
       : (result: DomainResult, index: number) => `${index > 0 ? '\n' : ''}${domainReport(result, c, columns, options.transcript)}\n`;
   return { totalsFirst: false, header: () => '', row, footer: () => '' };
 }

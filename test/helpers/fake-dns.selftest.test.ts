@@ -13,13 +13,14 @@ interface QOpts {
   dnssecOk?: boolean;
   timeoutMs?: number;
   id?: number;
+  checkingDisabled?: boolean;
 }
 
 function buildQuery(name: string, type: RecordType, o: QOpts): Buffer {
   return dnsPacket.encode({
     type: 'query',
     id: o.id ?? Math.floor(Math.random() * 65535),
-    flags: dnsPacket.RECURSION_DESIRED,
+    flags: dnsPacket.RECURSION_DESIRED | (o.checkingDisabled === true ? dnsPacket.CHECKING_DISABLED : 0),
     questions: [{ type, name }],
     additionals: o.edns
       ? [
@@ -380,4 +381,39 @@ test('IPv6 loopback and clean close', async (t) => {
   await s6.close();
   await s6.close(); // idempotent
   await assert.rejects(startFakeDns({}, { host: '192.0.2.1' }), /non-loopback/);
+});
+
+test('as a validating resolver: TLSA and TXT served, AD per name (secure denials too), bogus = SERVFAIL unless CD, the root check with or without AD', async () => {
+  const sha = 'ab'.repeat(32);
+  const dnssecZone: FakeZone = {
+    '.': { authenticated: true },
+    '_25._tcp.mx.test': { TLSA: [{ usage: 3, selector: 1, matchingType: 1, data: sha }], authenticated: true },
+    '_25._tcp.bogus.test': { TLSA: [{ usage: 3, selector: 1, matchingType: 1, data: sha }], bogus: true },
+    '_mta-sts.example.test': { TXT: ['v=STSv1; id=1', 'z'.repeat(300)] },
+    'gone.test': { rcode: 'NXDOMAIN', authenticated: true },
+  };
+  const own = await startFakeDns(dnssecZone);
+  try {
+    const ad = (p: DecodedPacket | null) => ((p?.flags ?? 0) & dnsPacket.AUTHENTIC_DATA) !== 0;
+    const tlsa = await udpQuery(own, '_25._tcp.mx.test', 'TLSA', { edns: true, dnssecOk: true });
+    assert.ok(tlsa !== null && ad(tlsa));
+    const record = tlsa?.answers?.[0] as { data: { usage: number; selector: number; matchingType: number; certificate: Buffer } };
+    assert.deepEqual([record.data.usage, record.data.selector, record.data.matchingType, record.data.certificate.toString('hex')], [3, 1, 1, sha]);
+    const txt = await tcpQueries(own, [['_mta-sts.example.test', 'TXT']]);
+    const texts = (txt[0]?.answers ?? []).map((a) => ((a as { data: Buffer[] }).data).map((b) => b.toString()).join(''));
+    assert.deepEqual(texts, ['v=STSv1; id=1', 'z'.repeat(300)]);
+    assert.ok(!ad(txt[0] ?? null), 'unsigned: no AD');
+    const gone = await udpQuery(own, 'gone.test', 'A', { edns: true, dnssecOk: true });
+    assert.ok(gone !== null && rcodeOf(gone) === 'NXDOMAIN' && ad(gone), 'a secure NXDOMAIN has AD');
+    const bogus = await udpQuery(own, '_25._tcp.bogus.test', 'TLSA', { edns: true, dnssecOk: true });
+    assert.equal(bogus && rcodeOf(bogus), 'SERVFAIL');
+    const unchecked = await udpQuery(own, '_25._tcp.bogus.test', 'TLSA', { edns: true, dnssecOk: true, checkingDisabled: true });
+    assert.ok(unchecked !== null && rcodeOf(unchecked) === 'NOERROR' && !ad(unchecked) && (unchecked.answers ?? []).length === 1, 'CD: the data, without AD');
+    assert.ok(((unchecked?.flags ?? 0) & dnsPacket.CHECKING_DISABLED) !== 0, 'CD echoed');
+    for (const type of ['SOA', 'DNSKEY'] as const) assert.ok(ad(await udpQuery(own, '.', type, { edns: true, dnssecOk: true })), `root ${type} with AD`);
+    own.setZone({ ...dnssecZone, '.': { authenticated: false } });
+    assert.ok(!ad(await udpQuery(own, '.', 'SOA', { edns: true, dnssecOk: true })), 'root without AD: a resolver that does not validate');
+  } finally {
+    await own.close();
+  }
 });

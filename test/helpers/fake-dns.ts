@@ -9,11 +9,16 @@ import type { ReplayRecordSet } from '../../src/dns/replay-resolver.ts';
 
 /**
  * The records of one name: those ReplayResolver (src/dns/replay-resolver.ts) answers from in
- * process, with the same meaning (MX, A, AAAA, CNAME, authenticated, rcode, drop: never
- * answer), so that one zone serves both; plus what only the wire has.
+ * process, with the same meaning (MX, A, AAAA, TLSA, TXT, CNAME, authenticated, bogus, rcode,
+ * drop: never answer), so that one zone serves both; plus what only the wire has.
+ * The fake acts as a validating resolver: AD where `authenticated` says so (a secure NXDOMAIN
+ * too), SERVFAIL for a `bogus` name unless the query sets CD, and the root ('.') answered
+ * NODATA with or without AD for the resolver check (its SOA or DNSKEY), as the zone says:
+ * `'.': { authenticated: true }` makes a validating resolver; without a '.' entry, NXDOMAIN
+ * without AD, as from a resolver that does not validate.
+ * TXT: one record per element; a text over 255 bytes is split into 255-byte character-strings.
  */
 export interface FakeRecordSet extends ReplayRecordSet {
-  TXT?: string[]; // one TXT record per element; strings > 255 bytes are split into 255-byte chunks
   truncate?: boolean; // UDP: TC=1 with no answers; TCP: the real answer
   ttl?: number;
   delayMs?: number; // answer queries for this name this much later (UDP and TCP)
@@ -149,6 +154,13 @@ function recordsFor(owner: string, type: string, rs: FakeRecordSet): Answer[] {
       }));
     case 'TXT':
       return (rs.TXT ?? []).map((t) => ({ type: 'TXT', name: owner, ttl, data: txtChunks(t) }));
+    case 'TLSA':
+      return (rs.TLSA ?? []).map((t) => ({
+        type: 'TLSA',
+        name: owner,
+        ttl,
+        data: { usage: t.usage, selector: t.selector, matchingType: t.matchingType, certificate: Buffer.from(t.data, 'hex') },
+      }));
     case 'CNAME':
       return rs.CNAME !== undefined ? [{ type: 'CNAME', name: owner, ttl, data: rs.CNAME }] : [];
     default:
@@ -164,7 +176,7 @@ interface Resolution {
   answers: Answer[];
 }
 
-function resolve(zone: Map<string, FakeRecordSet>, qname: string, qtype: string): Resolution {
+function resolve(zone: Map<string, FakeRecordSet>, qname: string, qtype: string, checkingDisabled: boolean): Resolution {
   const answers: Answer[] = [];
   let owner = qname.replace(/\.+$/, ''); // first owner keeps the case asked (0x20-safe echo)
   let ad = true;
@@ -179,11 +191,17 @@ function resolve(zone: Map<string, FakeRecordSet>, qname: string, qtype: string)
     }
     if (rs.drop) return { drop: true, truncate: false, rcode: 0, ad: false, answers: [] };
     if (rs.truncate) truncate = true;
-    if (rs.rcode !== undefined) {
-      const rcode = RCODE[rs.rcode];
-      return { drop: false, truncate, rcode, ad: false, answers: rcode === RCODE.NXDOMAIN ? answers : [] };
+    if (rs.bogus === true) {
+      // A validating resolver: SERVFAIL when validation fails, the data without AD when CD is set (RFC 4035 §3.2.2).
+      if (!checkingDisabled) return { drop: false, truncate, rcode: RCODE.SERVFAIL, ad: false, answers: [] };
+      ad = false;
     }
     if (rs.authenticated !== true) ad = false;
+    if (rs.rcode !== undefined) {
+      const rcode = RCODE[rs.rcode];
+      const nxdomain = rcode === RCODE.NXDOMAIN;
+      return { drop: false, truncate, rcode, ad: nxdomain && ad, answers: nxdomain ? answers : [] };
+    }
     if (rs.CNAME !== undefined && qtype !== 'CNAME') {
       if (depth >= MAX_CNAME_CHAIN || seen.has(key)) {
         return { drop: false, truncate, rcode: RCODE.SERVFAIL, ad: false, answers: [] };
@@ -271,7 +289,7 @@ function answerFor(
     return own.raw({ id: q.id ?? 0, name: normName(first.name), type: String(first.type), flags: rawFlags, transport, question: questionBytes(raw) });
   }
 
-  const r = resolve(zone, first.name, String(first.type).toUpperCase());
+  const r = resolve(zone, first.name, String(first.type).toUpperCase(), (rawFlags & dnsPacket.CHECKING_DISABLED) !== 0);
   if (r.drop) return null;
   const ad = r.ad ? dnsPacket.AUTHENTIC_DATA : 0;
   if (transport === 'udp' && r.truncate) return reply(r.rcode, dnsPacket.TRUNCATED_RESPONSE, []);

@@ -116,7 +116,7 @@ interface IssueSpec {
   issuer: { certFile: string; keyFile: string } | 'self';
   notBefore: Date;
   notAfter: Date;
-  md: 'sha256' | 'sha1';
+  md: 'sha256' | 'sha1' | 'default'; // default: the key's own (none for Ed25519)
   extensions: string[]; // lines of the x509 extension section
 }
 
@@ -415,3 +415,12 @@ export async function makeTestPki(): Promise<TestPki> {
   memo ??= generate();
   return memo;
 }
+
+/**
+ * The building blocks of this PKI, for helpers that need certificates of their own
+ * (test/helpers/dane-pki.ts): `openssl ca` with exact dates in its own job directory, key
+ * generation, and the CA and leaf extension sections used here.
+ * @example const { file, pem } = await PKI_TOOLS.issue(dir, { name: 'x', subject: '/CN=x', keyFile, issuer: 'self', notBefore, notAfter, md: 'default', extensions: PKI_TOOLS.CA_EXT });
+ */
+export const PKI_TOOLS = { openssl, issue, CA_EXT, leafExt, damageSignature } as const;
+export type { IssueSpec };

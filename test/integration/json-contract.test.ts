@@ -10,7 +10,7 @@ import { FAST, PATIENT, addressesOf, assertNeverSentMail, closedPort, problemsOf
 
 const LEVELS = ['none', 'encrypt', 'verify'];
 const SEVERITIES = ['error', 'warning', 'info'];
-const STAGES = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'quit', 'modern-tls'];
+const STAGES = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'quit', 'modern-tls', 'dane-handshake'];
 
 let pki: TestPki;
 before(async () => {
@@ -132,7 +132,8 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
   assert.ok(Array.isArray(d.dns));
   for (const q of d.dns) {
     assert.equal(typeof q.name, 'string');
-    assert.ok(['MX', 'A', 'AAAA'].includes(q.type));
+    assert.ok(['MX', 'A', 'AAAA', 'TLSA', 'TXT'].includes(q.type), q.type);
+    if ('dnssec' in q) assert.ok(['secure', 'insecure', 'bogus', 'indeterminate'].includes(q.dnssec), q.dnssec);
     assert.equal(typeof q.rcode, 'string');
     assert.ok(Array.isArray(q.answers) && Array.isArray(q.cnames));
     // Only when no usable answer came: what went wrong, in words.
@@ -173,7 +174,15 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
   }
   const messages = problemsOf(d).map((p: any) => `${p.code} ${p.message}`);
   assert.equal(new Set(messages).size, messages.length, 'no problem twice');
-  assert.deepEqual(d.policies.map((p: any) => [p.policy, p.id]), [['a', 'plain'], ['b', 'opportunistic'], ['c', 'tls-required'], ['d', 'verify']]);
+  assert.deepEqual(d.policies.map((p: any) => [p.policy, p.id]), [['a', 'plain'], ['b', 'opportunistic'], ['c', 'tls-required'], ['d', 'verify'], ['e', 'dane'], ['f', 'mta-sts']]);
+  // DNSSEC, MTA-STS and TLS-RPT: gathered for every domain (not for --server, which asks no MX).
+  if ('dnssec' in d) {
+    assert.deepEqual(Object.keys(d.dnssec), ['validating', 'mx']);
+    assert.ok(d.dnssec.validating === null || typeof d.dnssec.validating === 'boolean');
+    assert.deepEqual(Object.keys(d.mtaSts), ['txt', 'record', 'id', 'fetch', 'policy', 'error', 'mode', 'mxMatch']);
+    assert.ok([null, 'enforce', 'testing', 'none'].includes(d.mtaSts.mode));
+    assert.deepEqual(Object.keys(d.tlsRpt), ['txt', 'record', 'rua', 'error']);
+  }
   for (const p of d.policies) {
     assert.deepEqual(Object.keys(p), ['policy', 'id', 'name', 'delivered', 'encrypted', 'authenticated', 'satisfied']);
     assert.equal(typeof p.name, 'string');

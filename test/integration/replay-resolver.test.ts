@@ -28,9 +28,16 @@ const ZONE: FakeZone = {
   'gone.test': { rcode: 'NXDOMAIN' },
   'via-gone.test': { CNAME: 'gone.test' },
   'dropped.test': { drop: true },
+  // TLSA and TXT (DANE, MTA-STS), through an alias too; a bogus name; a secure denial.
+  '_25._tcp.mx1.plain.test': { TLSA: [{ usage: 3, selector: 1, matchingType: 1, data: 'AB'.repeat(32) }], authenticated: true },
+  '_25._tcp.mx2.plain.test': { CNAME: '_25._tcp.mx1.plain.test', authenticated: true },
+  '_mta-sts.plain.test': { TXT: ['v=STSv1; id=1', 'q'.repeat(400)], authenticated: true },
+  '_25._tcp.bogus.test': { TLSA: [{ usage: 2, selector: 0, matchingType: 1, data: '00'.repeat(32) }], bogus: true },
+  '_25._tcp.gone.test': { rcode: 'NXDOMAIN', authenticated: true },
 };
 
-const QUESTIONS: Array<[string, 'MX' | 'A' | 'AAAA']> = [
+type Asked = 'MX' | 'A' | 'AAAA' | 'TLSA' | 'TXT';
+const QUESTIONS: Array<[string, Asked]> = [
   ['plain.test', 'MX'],
   ['mx1.plain.test', 'A'],
   ['mx1.plain.test', 'AAAA'],
@@ -51,9 +58,18 @@ const QUESTIONS: Array<[string, 'MX' | 'A' | 'AAAA']> = [
   ['unknown.test', 'MX'],
   ['dropped.test', 'A'],
   [`${'a'.repeat(64)}.test`, 'A'],
+  ['_25._tcp.mx1.plain.test', 'TLSA'],
+  ['_25._tcp.mx2.plain.test', 'TLSA'],
+  ['_mta-sts.plain.test', 'TXT'],
+  ['_25._tcp.bogus.test', 'TLSA'],
+  ['_25._tcp.gone.test', 'TLSA'],
+  ['plain.test', 'TXT'],
+  ['servfail.test', 'TXT'],
 ];
 
-function ask(resolver: Resolver, name: string, type: 'MX' | 'A' | 'AAAA'): Promise<LookupResult<unknown>> {
+function ask(resolver: Resolver, name: string, type: Asked): Promise<LookupResult<unknown>> {
+  if (type === 'TLSA') return resolver.tlsa(name);
+  if (type === 'TXT') return resolver.txt(name);
   return type === 'MX' ? resolver.mx(name) : resolver.addresses(name, type);
 }
 
@@ -64,15 +80,18 @@ function comparable(result: LookupResult<unknown>): unknown {
   return { facts, records: result.records };
 }
 
-test('the replay gives the facts the fake DNS server gives over the wire, for every kind of answer', async () => {
-  await withFakeDns(ZONE, async (dns) => {
-    const wire = new DnsResolver({ servers: [dns.address], timeoutMs: 300 });
-    const replay = new ReplayResolver(ZONE);
-    for (const [name, type] of QUESTIONS) {
-      const [overWire, inProcess] = await Promise.all([ask(wire, name, type), ask(replay, name, type)]);
-      assert.deepEqual(comparable(inProcess), comparable(overWire), `${type} ${name}`);
-      const answered = overWire.facts.server !== null;
-      assert.equal(inProcess.facts.server, answered ? REPLAY_SERVER : null, `${type} ${name}: server`);
-    }
-  });
+test('the replay gives the facts the fake DNS server gives over the wire, for every kind of answer, with a resolver that validates and one that does not', async () => {
+  for (const zone of [ZONE, { ...ZONE, '.': { authenticated: true } }]) {
+    await withFakeDns(zone, async (dns) => {
+      const wire = new DnsResolver({ servers: [dns.address], timeoutMs: 300 });
+      const replay = new ReplayResolver(zone);
+      assert.equal((await replay.validation()).validating, (await wire.validation()).validating);
+      for (const [name, type] of QUESTIONS) {
+        const [overWire, inProcess] = await Promise.all([ask(wire, name, type), ask(replay, name, type)]);
+        assert.deepEqual(comparable(inProcess), comparable(overWire), `${type} ${name}`);
+        const answered = overWire.facts.server !== null;
+        assert.equal(inProcess.facts.server, answered ? REPLAY_SERVER : null, `${type} ${name}: server`);
+      }
+    });
+  }
 });

@@ -124,6 +124,9 @@ test('system-out has a line per sender policy of the table, the required one mar
     'policy (b) TLS if offered: delivered yes, encrypted yes, authenticated no; satisfied',
     'policy (c) TLS required: delivered yes, encrypted yes, authenticated no; required, satisfied',
     'policy (d) TLS required, name verified: delivered yes, encrypted yes, authenticated yes; satisfied',
+    // Facts gathered without DNSSEC and MTA-STS (the builders'): what a DANE or MTA-STS sender does is not known.
+    'policy (e) DANE enforced: delivered unknown, encrypted unknown, authenticated unknown; undetermined',
+    'policy (f) MTA-STS enforced: delivered unknown, encrypted unknown, authenticated unknown; undetermined',
   ]);
   assert.deepEqual(lines(1).map((l) => l.slice(0, 10)), SENDER_POLICIES.map((p) => `policy (${p.letter})`));
   assert.match(lines(1)[2] ?? '', /delivered partly, .*; required, not satisfied$/);

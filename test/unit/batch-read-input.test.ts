@@ -90,7 +90,7 @@ test('CSV: an email column gives the domain and is carried (the address is kept)
 });
 
 test('CSV: the require column names sender policies as --require does, case-insensitive, several quoted; empty is null; unknown values make the row invalid', async () => {
-  const { header, rows } = await readAll('domain,REQUIRE,p\na.example, Verify ,1\nb.example,,2\nc.example,dane,3\nd.example,encrypt\ne.example,"b, D",5\nf.example,TLS-Required,6\ng.example,"c,",7\n');
+  const { header, rows } = await readAll('domain,REQUIRE,p\na.example, Verify ,1\nb.example,,2\nc.example,tlsa,3\nd.example,encrypt\ne.example,"b, D",5\nf.example,TLS-Required,6\ng.example,"c,",7\nh.example,"MTA-STS, dane",8\n');
   assert.deepEqual(header.extraColumns, ['p']);
   assert.deepEqual(
     rows.map((r) => [r.domain, r.required]),
@@ -102,10 +102,11 @@ test('CSV: the require column names sender policies as --require does, case-inse
       ['e.example', ['opportunistic', 'verify']],
       ['f.example', ['tls-required']],
       [null, null],
+      ['h.example', ['dane', 'mta-sts']],
     ],
   );
   assert.equal(rows[2]?.input, 'c.example');
-  assert.match(rows[2]?.error ?? '', /unknown requirement "dane" \(use none, encrypt, verify, a–d, plain, opportunistic, tls-required; several comma-separated\)/);
+  assert.match(rows[2]?.error ?? '', /unknown requirement "tlsa" \(use none, encrypt, verify, a–f, plain, opportunistic, tls-required, dane, mta-sts; several comma-separated\)/);
   assert.deepEqual(rows[2]?.columns, { p: '3' });
   assert.match(rows[6]?.error ?? '', /unknown requirement "c,"/);
   // A semicolon CSV needs no quotes for several.
@@ -143,7 +144,7 @@ test('CSV: ragged rows: missing fields are empty, extra blank fields ignored, ex
 });
 
 test('CSV: a shifted row whose require cell then names no policy keeps its domain; the default applies and the warning says why', async () => {
-  const { rows } = await readAll('domain,partner,require\nc.example,Acme, Inc.,verify\nd.example,Acme,verify,extra\ne.example,Acme,dane\n');
+  const { rows } = await readAll('domain,partner,require\nc.example,Acme, Inc.,verify\nd.example,Acme,verify,extra\ne.example,Acme,tlsa\n');
   assert.equal(rows[0]?.domain, 'c.example');
   assert.equal(rows[0]?.required, null);
   assert.match(rows[0]?.warning ?? '', /its require cell "Inc\." names no sender policy, so the default applies/);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDone, ResumeError, type EarlierRow } from '../../src/batch/resume.ts';
+import { continueOutput, readDone, ResumeError, type EarlierRow } from '../../src/batch/resume.ts';
 import { csvHeader, csvHeaderCells, csvRow } from '../../src/render/csv.ts';
 import { ndjsonRow } from '../../src/render/ndjson.ts';
 import { SummaryAccumulator } from '../../src/judge/batch-summary.ts';
@@ -37,7 +37,7 @@ test('CSV: a complete file gives every input line, the header, and its whole len
     assert.deepEqual([...done.done], [2, 3, 4]);
     assert.equal(done.rows, 3);
     assert.equal(done.validBytes, Buffer.byteLength(text));
-    assert.deepEqual(done.header?.slice(-3), ['satisfied', 'partner', 'input_level']);
+    assert.deepEqual(done.header?.slice(-3), ['tls_rpt', 'partner', 'input_level']);
   });
 });
 
@@ -115,6 +115,34 @@ test('CSV: a file that is not mxprobe output is refused; one from before the lin
     // JSON schema version 1: the line column, but no satisfied column.
     await writeFile(path, 'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line,partner\r\na.example,verify,encrypt,true,,,,,,,,2,A\r\n');
     await assert.rejects(readDone(path, 'csv'), (err: unknown) => err instanceof ResumeError && /earlier mxprobe \(JSON schema version 1: no "satisfied" column\).*start a new output file/.test(err.message));
+  });
+});
+
+test('CSV: an output of this schema version written before the dnssec, dane, mta_sts and tls_rpt columns is refused with its reason; the new header is continued', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'out.csv');
+    // What mxprobe wrote before issue 9: the fixed columns ended with satisfied.
+    const before = 'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line,satisfied';
+    for (const extra of ['', ',partner']) {
+      await writeFile(path, `${before}${extra}\r\na.example,verify,encrypt,true,,,,,,,,2,plain${extra === '' ? '' : ',A'}\r\n`);
+      await assert.rejects(
+        readDone(path, 'csv'),
+        (err: unknown) => err instanceof ResumeError && /earlier mxprobe \(no "dnssec", "dane", "mta_sts" and "tls_rpt" columns\).*start a new output file/.test(err.message),
+        JSON.stringify(extra),
+      );
+    }
+    // An old input whose own columns bore the new names: this input writes them as input_…, so
+    // the header is not the one this run would write, and the file is left as it was.
+    const lookalike = `${before},dnssec,dane,mta_sts,tls_rpt,partner\r\na.example,verify,encrypt,true,,,,,,,,2,plain,x,y,z,w,A\r\n`;
+    await writeFile(path, lookalike);
+    await assert.rejects(continueOutput(path, 'csv', ['dnssec', 'dane', 'mta_sts', 'tls_rpt', 'partner'], () => {}), (err: unknown) => err instanceof ResumeError && /other columns/.test(err.message));
+    assert.equal(await readFile(path, 'utf8'), lookalike);
+    // The header this version writes, with carried columns, is read back and continued.
+    const text = csvHeader(['partner']) + csvRow(named('a.example', 2, { partner: 'A' }), ['partner']);
+    await writeFile(path, text);
+    const done = await readDone(path, 'csv');
+    assert.deepEqual([...done.done], [2]);
+    assert.deepEqual(done.header, csvHeaderCells(['partner']));
   });
 });
 

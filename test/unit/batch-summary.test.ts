@@ -54,7 +54,7 @@ test('counts by level, against requirements, and invalid rows; a domain that acc
   }
   assert.equal(acc.total, 6);
   // plain: the two verify-grade domains and the plaintext one; the others satisfy none (or are undetermined).
-  const satisfied = { plain: 3, opportunistic: 2, 'tls-required': 2, verify: 2 };
+  const satisfied = { plain: 3, opportunistic: 2, 'tls-required': 2, verify: 2, dane: 0, 'mta-sts': 0 };
   assert.deepEqual(acc.counts, { none: 1, encrypt: 0, verify: 2, unknown: 1, noMail: 1, pass: 2, fail: 3, undetermined: 1, invalid: 1, satisfied });
   const s = acc.summary();
   assert.equal(s.total, 6);
@@ -62,13 +62,13 @@ test('counts by level, against requirements, and invalid rows; a domain that acc
   assert.equal(s.noMail, 1);
   assert.equal(s.pass + s.fail + s.undetermined, s.total);
   assert.equal(s.invalid, 1);
-  assert.deepEqual(s.satisfied.map((p) => [p.policy, p.id, p.count]), [['a', 'plain', 3], ['b', 'opportunistic', 2], ['c', 'tls-required', 2], ['d', 'verify', 2]]);
+  assert.deepEqual(s.satisfied.map((p) => [p.policy, p.id, p.count]), [['a', 'plain', 3], ['b', 'opportunistic', 2], ['c', 'tls-required', 2], ['d', 'verify', 2], ['e', 'dane', 0], ['f', 'mta-sts', 0]]);
 });
 
 test('an invalid row counts as a failure even when its pass is not set to false', () => {
   const acc = new SummaryAccumulator();
   acc.add({ ...invalidRow('x', 2), pass: null });
-  assert.deepEqual(acc.counts, { none: 0, encrypt: 0, verify: 0, unknown: 0, noMail: 0, pass: 0, fail: 1, undetermined: 0, invalid: 1, satisfied: { plain: 0, opportunistic: 0, 'tls-required': 0, verify: 0 } });
+  assert.deepEqual(acc.counts, { none: 0, encrypt: 0, verify: 0, unknown: 0, noMail: 0, pass: 0, fail: 1, undetermined: 0, invalid: 1, satisfied: { plain: 0, opportunistic: 0, 'tls-required': 0, verify: 0, dane: 0, 'mta-sts': 0 } });
 });
 
 test('top problems: domains per code, most frequent first, then by code; a code counts once per domain', () => {
@@ -173,7 +173,7 @@ test('renderSummary without colour: no escape codes, the counts, problems and ca
   assert.equal(lines[1], '  domains   344 in 12.3 s (27.9 domains/s), 3 probes');
   assert.equal(lines[2], '  levels    verify 340  encrypt 1  none 1  no mail 1  unknown 0  invalid 1');
   assert.equal(lines[3], '  required  pass 341  fail 3 (1 accept no mail, 1 invalid input)  undetermined 0');
-  assert.equal(lines[4], '  satisfied (a) 342  (b) 341  (c) 341  (d) 340');
+  assert.equal(lines[4], '  satisfied (a) 342  (b) 341  (c) 341  (d) 340  (e) 0  (f) 0');
   assert.equal(lines[5], 'Most frequent problems (domains)');
   assert.ok(lines.includes('  ! CERT_EXPIRES_SOON     340'), text);
   assert.ok(lines.includes('  ✘ CERT_EXPIRED            1'), text);
@@ -206,7 +206,7 @@ test('renderSummary of an empty run', () => {
       '  domains   0 in 5 ms (0.0 domains/s), 0 probes',
       '  levels    verify 0  encrypt 0  none 0  unknown 0',
       '  required  pass 0  fail 0  undetermined 0',
-      '  satisfied (a) 0  (b) 0  (c) 0  (d) 0',
+      '  satisfied (a) 0  (b) 0  (c) 0  (d) 0  (e) 0  (f) 0',
       '',
     ].join('\n'),
   );
@@ -271,7 +271,7 @@ test('"accepts no mail" over every outcome: NXDOMAIN, null MX and no mail host a
   const acc = new SummaryAccumulator();
   for (const outcome of ['nxdomain', 'null-mx', 'no-mail-host'] as const) acc.add(noMailResult(outcome));
   acc.add(servfailDomain('e.example'));
-  assert.deepEqual(acc.counts, { none: 0, encrypt: 0, verify: 0, unknown: 1, noMail: 3, pass: 0, fail: 3, undetermined: 1, invalid: 0, satisfied: { plain: 0, opportunistic: 0, 'tls-required': 0, verify: 0 } });
+  assert.deepEqual(acc.counts, { none: 0, encrypt: 0, verify: 0, unknown: 1, noMail: 3, pass: 0, fail: 3, undetermined: 1, invalid: 0, satisfied: { plain: 0, opportunistic: 0, 'tls-required': 0, verify: 0, dane: 0, 'mta-sts': 0 } });
   const s = acc.summary();
   const text = renderSummary(s, { colorLevel: 0, elapsedMs: 1000, probesMade: 0 }).split('\n');
   assert.equal(text[2], '  levels    verify 0  encrypt 0  none 0  no mail 3  unknown 1');

@@ -64,7 +64,7 @@ const BAD: Array<[string[], Partial<RawOptions>, RegExp]> = [
   [['a.example'], { timeout: '0' }, /--timeout/],
   [['a.example'], { timeout: 'soon' }, /--timeout/],
   [['a.example'], { dnsTimeout: '-3' }, /--dns-timeout/],
-  [['a.example'], { require: 'dane' }, /--require/],
+  [['a.example'], { require: 'tlsa' }, /--require/],
   [['a.example'], { warnDays: '-1' }, /--warn-days/],
   [['a.example'], { resolver: 'dns.example' }, /--resolver/],
   [['a.example'], { resolver: '127.0.0.1:99999' }, /--resolver/],
@@ -243,12 +243,15 @@ test('--require names one or several sender policies: letters, ids or the level 
     ['TLS-required', ['tls-required']],
     ['d, b', ['opportunistic', 'verify']],
     ['verify,encrypt,c', ['tls-required', 'verify']],
+    ['dane', ['dane']],
+    ['MTA-STS', ['mta-sts']],
+    ['f, e, verify', ['verify', 'dane', 'mta-sts']],
   ];
   for (const [text, ids] of cases) assert.deepEqual(checkOptions(['a.example'], { ...DEFAULTS, require: text }).required, ids, text);
-  for (const bad of ['', 'dane', 'c,,d', 'c,', 'encrypt;verify']) {
+  for (const bad of ['', 'tlsa', 'g', 'c,,d', 'c,', 'encrypt;verify']) {
     assert.throws(() => checkOptions(['a.example'], { ...DEFAULTS, require: bad }), (err: Error) => {
       assert.ok(err instanceof UsageError);
-      assert.match(err.message, /^--require must name sender policies \(none, encrypt, verify, a–d, plain, opportunistic, tls-required; several comma-separated\), not "/);
+      assert.match(err.message, /^--require must name sender policies \(none, encrypt, verify, a–f, plain, opportunistic, tls-required, dane, mta-sts; several comma-separated\), not "/);
       return true;
     }, bad);
   }

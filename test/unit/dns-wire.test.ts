@@ -74,7 +74,7 @@ test('well-formed answers: A, AAAA (RFC 5952 text), MX, CNAME chains, rcode, AD 
       { type: 'CNAME', name: 'd.test', data: 'e.test' },
       { type: 'MX', name: 'e.test', data: { preference: 10, exchange: 'MX1.e.test' } },
       { type: 'MX', name: 'e.test', data: { preference: 0, exchange: '.' } },
-      { type: 'TXT', name: 'e.test', data: 'skipped' },
+      { type: 'NS', name: 'e.test', data: 'ns.skipped.test' },
     ]),
     ID,
     'd.test',

@@ -103,7 +103,8 @@ test('--require none passes a plaintext-only domain', () => {
 /** The policy rows of a domain with one MX host and these addresses. */
 function policyRows(addresses: ReturnType<typeof addressFacts>[], required: JudgePolicy = ENCRYPT) {
   const facts = domainFacts({ mx: [mxHost('mx.example.com', 10, addresses.map((a, i) => ({ ...a, ip: `192.0.2.${i + 1}` })))] });
-  return judgeDomain(facts, required, NOW).policies;
+  // The FAQs' rows (a)–(d): these facts carry no DNSSEC or MTA-STS (rows (e) and (f): test/integration/dane-mta-sts-cli.test.ts and the DANE case below).
+  return judgeDomain(facts, required, NOW).policies.slice(0, 4);
 }
 const encryptOnly = addressFacts({ certificate: certFacts([certInfo({ san: ['DNS:other.example'] }), intermediate(), root()], null) });
 
@@ -175,21 +176,26 @@ test('the domain keeps its own problems, each address its own: no problem is lis
   for (const p of allProblems(r)) assert.equal(json.split(JSON.stringify(p.message)).length - 1, 1, `${p.code} once in the JSON`);
 });
 
-test('the slots for what comes next (TLSA, DNSSEC state, MTA-STS, TLS-RPT) are carried through and change no verdict', () => {
+test('DANE and MTA-STS facts never move the PKIX level, the address problems of the ladder or the rows (a)–(d)', () => {
   const plain = domainFacts({ mx: [mxHost('mx.example.com', 10, [addressFacts(), plainAddress({ ip: '192.0.2.11' })])] });
-  const tlsa = { name: '_25._tcp.mx.example.com', records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }], dnssec: 'secure' as const, error: null };
+  const tlsa = { name: '_25._tcp.mx.example.com', baseDomain: 'mx.example.com', cnames: [], records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }], dnssec: 'secure' as const, error: null };
   const filled = {
     ...plain,
-    dns: plain.dns.map((q) => ({ ...q, dnssec: 'insecure' as const })),
+    dnssec: { validating: true, mx: 'secure' as const },
+    dns: [...plain.dns.map((q) => ({ ...q, dnssec: 'secure' as const })), ...['A', 'AAAA'].map((type) => ({ name: 'mx.example.com', type: type as 'A', rcode: 'NOERROR', authenticated: true, dnssec: 'secure' as const, cnames: [], answers: [], server: null, ms: 1 }))],
     mx: plain.mx.map((h) => ({ ...h, tlsa })),
-    mtaSts: { record: 'v=STSv1; id=20260601', id: '20260601', policy: { version: 'STSv1', mode: 'enforce' as const, mx: ['mx.example.com'], maxAge: 86400 }, error: null },
-    tlsRpt: { record: 'v=TLSRPTv1; rua=mailto:tls@example.com', rua: ['mailto:tls@example.com'], error: null },
+    mtaSts: { txt: ['v=STSv1; id=20260601'], record: 'v=STSv1; id=20260601', id: '20260601', fetch: null, policy: { version: 'STSv1', mode: 'enforce' as const, mx: ['other.example.com'], maxAge: 86400 }, error: null },
+    tlsRpt: { txt: ['v=TLSRPTv1; rua=mailto:tls@example.com'], record: 'v=TLSRPTv1; rua=mailto:tls@example.com', rua: ['mailto:tls@example.com'], error: null },
   };
   const without = judgeDomain(plain, ENCRYPT, NOW);
   const withSlots = judgeDomain(filled, ENCRYPT, NOW);
-  for (const key of ['level', 'pass', 'problems', 'policies'] as const) assert.deepEqual(withSlots[key], without[key], key);
-  assert.deepEqual(withSlots.mx.map((h) => h.addresses.map((a) => [a.level, a.problems])), without.mx.map((h) => h.addresses.map((a) => [a.level, a.problems])));
-  assert.deepEqual([withSlots.mtaSts, withSlots.tlsRpt, withSlots.mx[0]?.tlsa, withSlots.dns[0]?.dnssec], [filled.mtaSts, filled.tlsRpt, tlsa, 'insecure']);
-  // Absent in this version: the prober fills none of them.
+  assert.equal(withSlots.level, without.level);
+  assert.deepEqual(withSlots.policies.slice(0, 4), without.policies.slice(0, 4));
+  // The TLSA record matches nothing: DANE_NO_MATCH joins the address, after its level was set.
+  const ladder = (r: typeof without) => r.mx.map((h) => h.addresses.map((a) => [a.level, a.problems.filter((p) => !p.code.startsWith('DANE_')).map((p) => p.code)]));
+  assert.deepEqual(ladder(withSlots), ladder(without));
+  assert.deepEqual(withSlots.mx[0]?.addresses.map((a) => a.dane?.status), ['invalid', 'invalid']);
+  assert.ok(withSlots.mx[0]?.addresses[0]?.problems.some((p) => p.code === 'DANE_NO_MATCH'));
+  // Absent facts, absent verdicts: a domain probed without them gets no DANE outcome.
   assert.ok(!('mtaSts' in without) && !('tlsRpt' in without) && !('tlsa' in (without.mx[0] ?? {})) && !('dane' in (without.mx[0]?.addresses[0] ?? {})));
 });

@@ -226,7 +226,8 @@ test('the settings are built once: every stage\'s options are derived from them'
   assert.deepEqual([domain.families, domain.port, domain.allowSpecialAddresses, domain.probe, domain.signal, domain.probeAddress], [{ ipv4: true, ipv6: false }, 2525, true, probe, signal, probeAddress]);
   assert.deepEqual(judgePolicyFor(s, null), { required: ['opportunistic', 'verify'], warnDays: 10 });
   assert.deepEqual(judgePolicyFor(s, requirement('none')), { required: ['plain'], warnDays: 10 }, "a row's own requirement wins");
-  assert.deepEqual({ ...resolverOptionsFor(s), cacheSize: 0 }, { servers: ['192.0.2.53:5353'], timeoutMs: 2000, cacheSize: 0 });
+  assert.deepEqual({ ...resolverOptionsFor(s), cacheSize: 0 }, { servers: ['192.0.2.53:5353'], timeoutMs: 2000, cacheSize: 0, maxInFlight: 64 });
+  assert.equal(resolverOptionsFor(batch({ concurrency: '32' })).maxInFlight, 128, 'room for the MX and two TXT look-ups of every row in flight');
   assert.equal('servers' in resolverOptionsFor(checkOptions(['a.example'], RAW)), false, "no --resolver: the system's");
   const prober = proberOptionsFor(batch({ perHost: '3', retries: '2', retryDelay: '0.5' }), probe, signal);
   assert.deepEqual([prober.perHost, prober.retries, prober.retryDelayMs, prober.transcript, prober.stop], [3, 2, 500, false, signal]);

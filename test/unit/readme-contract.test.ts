@@ -9,6 +9,7 @@ import { PROBLEMS } from '../../src/judge/problem-catalogue.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { withInputWarning } from '../../src/judge/invalid-input.ts';
 import type { ProblemCode } from '../../src/model/problem.ts';
+import type { DaneOutcome } from '../../src/model/dane.ts';
 import { SCHEMA_VERSION } from '../../src/model/report.ts';
 import { addressFacts, domainFacts, mxHost, NOW, plainAddress } from '../helpers/facts.ts';
 
@@ -59,24 +60,29 @@ function keys(value: unknown, out = new Set<string>()): Set<string> {
 }
 
 test('every field of the JSON format (schema version 2) is documented in the README', () => {
-  const tlsa = { name: '_25._tcp.mx.example.com', records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab' }], dnssec: 'secure' as const, error: null };
+  const tlsa = { name: '_25._tcp.mx.example.com', baseDomain: 'mx.example.com', cnames: [], records: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab' }], dnssec: 'secure' as const, error: null };
   const facts = domainFacts({
     mx: [
       mxHost('mx.example.com', 10, [
-        addressFacts({ attempts: 2, transcript: [{ dir: 'C', text: 'EHLO x', ms: 1 }], modernTls: { ok: null, protocol: null, cipher: null, error: null, failure: { stage: 'connect', kind: 'timeout', message: 't' } } }),
+        addressFacts({ attempts: 2, transcript: [{ dir: 'C', text: 'EHLO x', ms: 1 }], modernTls: { ok: null, protocol: null, cipher: null, error: null, failure: { stage: 'connect', kind: 'timeout', message: 't' } }, daneHandshake: { sni: 'mx.provider.example', tls: addressFacts().tls, certificate: addressFacts().certificate, failure: { stage: 'handshake', kind: 'tls', message: 't' } } }),
         plainAddress({ ip: '192.0.2.11', failure: { stage: 'banner', kind: 'timeout', message: 't' } }),
-      ], { skipped: [{ ip: '10.0.0.1', family: 4, reason: 'special-purpose', range: 'private-use', block: '10.0.0.0/8' }], tlsa }),
+      ], { skipped: [{ ip: '10.0.0.1', family: 4, reason: 'special-purpose', range: 'private-use', block: '10.0.0.0/8' }], tlsa, rollover: { safe: true, pattern: 'two-keys', message: 'm' } }),
       mxHost('192.0.2.1', 20, [], { unusable: { kind: 'ip-literal', detail: 'an IP address' } }),
     ],
     mxLimit: { found: 12, probed: 10 },
     dns: [{ name: 'example.com', type: 'MX', rcode: 'TIMEOUT', authenticated: false, cnames: [], answers: [], server: null, ms: 1, error: 'no answer', dnssec: 'indeterminate' }],
-    mtaSts: { record: 'v=STSv1; id=1', id: '1', policy: { version: 'STSv1', mode: 'enforce', mx: ['mx.example.com'], maxAge: 1 }, error: null },
-    tlsRpt: { record: 'v=TLSRPTv1; rua=mailto:a@example.com', rua: ['mailto:a@example.com'], error: null },
+    mtaSts: {
+      txt: ['v=STSv1; id=1'], record: 'v=STSv1; id=1', id: '1',
+      fetch: { url: 'https://mta-sts.example.com/.well-known/mta-sts.txt', status: 200, contentType: 'text/plain', location: null, bytes: 60, body: 'version: STSv1\n', ms: 3, failure: { kind: 'status', message: 'm' } },
+      policy: { version: 'STSv1', mode: 'enforce', mx: ['mx.example.com'], maxAge: 1 }, error: null,
+    },
+    tlsRpt: { txt: ['v=TLSRPTv1; rua=mailto:a@example.com'], record: 'v=TLSRPTv1; rua=mailto:a@example.com', rua: ['mailto:a@example.com'], error: null },
   });
   const judged = withInputWarning(judgeDomain(facts, { required: ['tls-required'], warnDays: 30 }, NOW), 3, 'x');
   const result = {
     ...judged,
-    mx: judged.mx.map((h) => ({ ...h, addresses: h.addresses.map((a) => ({ ...a, dane: { status: 'verified' as const, matched: tlsa.records[0]!, message: 'm' } })) })),
+    dnssec: { validating: true, mx: 'secure' as const },
+    mx: judged.mx.map((h) => ({ ...h, rollover: { safe: false, pattern: null, message: 'm' }, addresses: h.addresses.map((a) => ({ ...a, dane: { status: 'valid' as const, matched: { ...tlsa.records[0]!, chainIndex: 0, bareKey: false }, message: 'm' } satisfies DaneOutcome })) })),
     source: { line: 3, columns: { partner: 'x' } },
   };
   const json = JSON.parse(JSON.stringify({ schemaVersion: SCHEMA_VERSION, domains: [result] }));
