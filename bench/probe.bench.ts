@@ -4,137 +4,23 @@
 //   probe:    mxprobe --server 127.0.0.1:PORT --name mx.test --ca-file CA --json
 //             vs openssl s_client (says QUIT, waits for the 221) + `node -e 0`.   Goal: median ratio ≤ 1.3
 //   start-up: mxprobe --version vs `node -e 0`.                                  Goal: median ratio ≤ 1.3
+//   DANE + MTA-STS: mxprobe on one signed domain (DNSSEC lab, TLSA, MTA-STS enforce) vs
+//             `posttls-finger -c -l dane` on the same target (bench/dane.bench.ts). No goal: the
+//             ratio is printed as information; skipped, with the reason, where the lab cannot run.
 //
 // Paired runs in alternating order; each time is wall time from spawn to exit of the child.
 // Env: BENCH_RUNS (pairs per comparison, default 20), BENCH_WARMUP (default 3).
 // Exit: 0 after reporting (PASS or MISS), 1 when the target could not be set up or a run failed.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startPostfix, type PostfixInstance } from '../test/helpers/postfix.ts';
 import { makeTestPki } from '../test/helpers/pki.ts';
+import { benchDaneMtaSts } from './dane.bench.ts';
+import { BIN, ROOT, RUNS, RunFailed, WARMUP, expectExit, median, ms, p90, paired, statsRow, table, type Cmd } from './harness.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin', 'mxprobe.js');
 const GOAL = 1.3;
-const KILL_MS = 30_000;
 
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`bench: ${name} must be a whole number ≥ ${min}, not ${JSON.stringify(raw)}\n`);
-    process.exit(2);
-  }
-  return n;
-}
-const RUNS = intEnv('BENCH_RUNS', 20, 1);
-const WARMUP = intEnv('BENCH_WARMUP', 3, 0);
-
-// Children get a clean environment: no test-runner or tsx options, no colours, no spinner.
-const CHILD_ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-delete CHILD_ENV.NODE_OPTIONS;
-delete CHILD_ENV.FORCE_COLOR;
-
-interface Cmd {
-  label: string;
-  file: string;
-  args: string[];
-  stdin?: string;
-  /** Throws when the run did not do what it is supposed to measure. */
-  check(code: number | null, stdout: string, stderr: string): void;
-}
-
-interface Timed {
-  ms: number;
-  stdout: string;
-}
-
-class RunFailed extends Error {}
-
-/** Spawns one command; resolves with its wall time from spawn to exit. */
-function timeOnce(cmd: Cmd): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    let exitedAt = 0;
-    let exitCode: number | null = null;
-    const t0 = performance.now();
-    const child = spawn(cmd.file, cmd.args, { cwd: ROOT, env: CHILD_ENV, stdio: [cmd.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    child.once('exit', (code) => {
-      exitedAt = performance.now();
-      exitCode = code;
-    });
-    child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    if (cmd.stdin !== undefined) child.stdin?.end(cmd.stdin);
-    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_MS);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      try {
-        cmd.check(exitCode ?? code, stdout, stderr);
-      } catch (err) {
-        reject(new RunFailed(`${cmd.label}: ${(err as Error).message}\n--- stderr\n${stderr.slice(0, 2000)}\n--- stdout\n${stdout.slice(0, 2000)}`));
-        return;
-      }
-      resolve({ ms: (exitedAt || performance.now()) - t0, stdout });
-    });
-  });
-}
-
-const expectExit = (want: number) => (code: number | null) => {
-  if (code !== want) throw new Error(`exit ${code}, expected ${want}`);
-};
-
-// ---------------------------------------------------------------------------------------
-// Statistics
-
-function quantile(values: readonly number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (pos - lo);
-}
-const median = (v: readonly number[]) => quantile(v, 0.5);
-const p90 = (v: readonly number[]) => quantile(v, 0.9);
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-const ms = (v: number) => v.toFixed(1);
-const statsRow = (label: string, v: readonly number[]) => [label, ms(median(v)), ms(p90(v)), ms(Math.min(...v)), ms(Math.max(...v))];
 const verdict = (ratio: number) => (ratio <= GOAL ? 'PASS' : 'MISS');
-
-/**
- * Runs `cmds` RUNS times each, as rounds in which every command runs once; the order
- * alternates from round to round (forward, then reversed) so no command always runs first.
- */
-async function paired(cmds: Cmd[]): Promise<{ times: number[][]; outputs: string[][] }> {
-  for (let i = 0; i < WARMUP; i++) for (const c of cmds) await timeOnce(c);
-  const times = cmds.map(() => [] as number[]);
-  const outputs = cmds.map(() => [] as string[]);
-  for (let round = 0; round < RUNS; round++) {
-    const order = cmds.map((_, i) => i);
-    if (round % 2 === 1) order.reverse();
-    for (const i of order) {
-      const r = await timeOnce(cmds[i] as Cmd);
-      (times[i] as number[]).push(r.ms);
-      (outputs[i] as string[]).push(r.stdout);
-    }
-  }
-  return { times, outputs };
-}
 
 // ---------------------------------------------------------------------------------------
 
@@ -242,13 +128,16 @@ async function main(): Promise<number> {
     console.log(`# mxprobe benchmark — node ${process.version}, ${process.platform}/${process.arch}, Postfix on ${pf.host} (tls ${pf.tlsPort})`);
     const probeRatio = await benchProbe(pf, pki.caFile);
     const versionRatio = await benchVersion();
+    const dane = await benchDaneMtaSts(pf, pki);
     console.log('\n## Summary\n');
     console.log(
       table(['comparison', 'median ratio', 'goal', 'verdict'], [
         ['probe: mxprobe / (openssl + node -e 0)', `${probeRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(probeRatio)],
         ['start-up: mxprobe --version / node -e 0', `${versionRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(versionRatio)],
+        ['DANE + MTA-STS: mxprobe / posttls-finger -l dane', dane.ratio === null ? 'skipped' : `${dane.ratio.toFixed(2)}×`, 'none', 'information'],
       ]),
     );
+    if (dane.ratio === null) console.log(`\nDANE + MTA-STS comparison skipped: ${dane.skipped}`);
     return 0;
   } catch (err) {
     process.stderr.write(`bench: ${err instanceof RunFailed ? err.message : (err as Error).stack ?? String(err)}\n`);

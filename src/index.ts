@@ -46,7 +46,7 @@ export { parsePolicy, type PolicyReading, type PolicyKeyWarning } from './mta-st
 export { parseTlsRpt, type TlsRptReading } from './mta-sts/tls-rpt.js';
 export { mxMatches } from './rules/mx-pattern.js';
 export { fetchPolicy, POLICY_FETCH_LIMITS, type FetchPolicyOptions } from './mta-sts/fetch-policy.js';
-export { gatherMtaSts } from './mta-sts/gather.js';
+export { gatherMailPolicies, type MailPolicyOptions, type MailPolicyFacts } from './probe/gather-mail-policies.js';
 export { judgeMtaSts, judgeTlsRpt, type MtaStsHostInput, type MtaStsVerdict } from './judge/mta-sts.js';
 export { judgeDomain } from './judge/judge-domain.js';
 export { DEFAULT_JUDGE_POLICY } from './judge/judge-policy.js';

@@ -43,7 +43,8 @@ export interface TrustStore {
   /**
    * The anchors as PEM, in store order (Node's roots, NODE_EXTRA_CA_CERTS, --ca-file): for a
    * context of full verification at Node's default security level, such as the MTA-STS policy
-   * fetch (mta-sts/fetch-policy.ts), never `secureContext`. Built on first call.
+   * fetch (mta-sts/fetch-policy.ts: its options take the TrustStore, so the PEMs stay the
+   * store's business), never `secureContext`. Built on first call, the same array every call.
    * @internal
    */
   anchorPems(): readonly string[];

@@ -28,11 +28,19 @@ export function hostAnswersSecure(facts: Pick<DomainFacts, 'dns' | 'dnssec'>, ho
   return facts.dnssec?.validating === true && addressAnswersSecure(facts.dns, host.host);
 }
 
-/** The chain judgeDane sees at an address: as sent, or why there is none. */
+/**
+ * The chain a DANE sender gets at an address, as sent, or why there is none: from the handshake
+ * with its SNI (the TLSA base domain, RFC 7672 §8.1) where the probe made one (a CNAME'd host);
+ * else from the address's own handshake, whose SNI is then the DANE sender's.
+ */
 function chainAt(a: AddressResult): DaneAddressInput['chain'] {
   if (a.level === null) return 'unreached';
   if (a.tls === null || a.certificate === null) return 'no-tls';
-  return a.certificate.chain;
+  const dane = a.daneHandshake;
+  if (dane === undefined) return a.certificate.chain;
+  if (dane.certificate !== null) return dane.certificate.chain;
+  // The handshake itself failed: a DANE sender gets no TLS; stopped before it: unknown.
+  return dane.failure === null || dane.failure.stage === 'handshake' ? 'no-tls' : 'unreached';
 }
 
 /**
@@ -75,7 +83,10 @@ export function judgeDomainDane(
       return { ...a, dane: judged.outcome, problems: [...a.problems, ...judged.problems] };
     });
     problems.push(...judgeTlsaSet(host.host, tlsa, true));
-    const chains = host.addresses.flatMap((a): Array<readonly CertificateInfo[]> => (a.certificate !== null && a.certificate.chain.length > 0 ? [a.certificate.chain] : []));
+    const chains = host.addresses.flatMap((a): Array<readonly CertificateInfo[]> => {
+      const chain = a.daneHandshake !== undefined ? a.daneHandshake.certificate?.chain : a.certificate?.chain;
+      return chain !== undefined && chain.length > 0 ? [chain] : [];
+    });
     const { rollover, problems: rolloverProblems } = judgeRollover(host.host, tlsa, true, chains, now);
     problems.push(...rolloverProblems);
     const judged: MxHostFacts<AddressResult> = { ...host, addresses };

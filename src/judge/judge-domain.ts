@@ -117,14 +117,14 @@ function validationProblems(facts: DomainFacts, required: Requirement): Problem[
   ];
 }
 
-/** Each usable MX host's TLS and PKIX verdicts over its reachable addresses, as the MTA-STS judge takes them. */
+/** Each usable MX host's PKIX verdict over its reachable addresses, as the MTA-STS judge takes it. */
 function mtaStsHosts(mx: readonly MxHostFacts<AddressResult>[]): MtaStsHostInput[] {
   return mx
     .filter((host) => host.unusable === undefined)
     .map((host) => {
       const reached = host.addresses.filter((a) => a.level !== null);
-      if (reached.length === 0) return { host: host.host, tls: null, verified: null };
-      return { host: host.host, tls: reached.every((a) => a.level !== 'none'), verified: reached.every((a) => a.level === 'verify') };
+      if (reached.length === 0) return { host: host.host, verified: null };
+      return { host: host.host, verified: reached.every((a) => a.level === 'verify') };
     });
 }
 

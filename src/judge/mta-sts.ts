@@ -3,11 +3,12 @@
  * (RFC 8460): the problems of the record, the policy fetch and the policy text; every MX host
  * must match an `mx` pattern (§4.1) and every matching host must pass PKIX verification for its
  * name (§4.2), errors in enforce mode and warnings in testing mode; and what a sender that
- * enforces MTA-STS does at each address (a row of the sender-policy table). Pure: the per-host
- * PKIX verdicts are given.
+ * enforces MTA-STS does at one address (mtaStsDelivery: the judge of sender-policy row (f),
+ * judge/sender-policies.ts, which alone adds it up over a domain). Pure: the per-host PKIX
+ * verdicts are given.
  */
 import type { MtaStsFacts, MtaStsMxMatch, TlsRptFacts } from '../model/mta-sts.js';
-import type { AddressDelivery, Share } from '../model/policy.js';
+import type { AddressDelivery } from '../model/policy.js';
 import type { Problem } from '../model/problem.js';
 import { parsePolicy } from '../mta-sts/policy.js';
 import { parseStsRecord } from '../mta-sts/record.js';
@@ -16,15 +17,13 @@ import { matchingPattern } from '../rules/mx-pattern.js';
 import { problem } from './problem-catalogue.js';
 
 /**
- * One MX host as the MTA-STS judge needs it: its name and what its probes found.
+ * One MX host as the MTA-STS judge needs it: its name and its PKIX verdict.
  *
- * @example const host: MtaStsHostInput = { host: 'mx1.example.com', tls: true, verified: true };
+ * @example const host: MtaStsHostInput = { host: 'mx1.example.com', verified: true };
  */
 export interface MtaStsHostInput {
   /** The MX host name (for an implicit MX, the domain). */
   host: string;
-  /** Every reachable address made a TLS session; false when one did not; null when none was reachable. */
-  tls: boolean | null;
   /** Every reachable address passed PKIX verification for the host's name (trusted chain, in date, name matches); false when one did not; null when unknown. */
   verified: boolean | null;
 }
@@ -46,8 +45,6 @@ export interface MtaStsVerdict {
   mxMatch: MtaStsMxMatch[];
   /** The domain's MTA-STS problems (scope domain; MX hosts: scope host). */
   problems: Problem[];
-  /** What an MTA-STS sender does over the MX hosts (each host counted once), as a sender-policy row reads it; 'unknown' when nothing can be told. */
-  delivery: { delivered: Share; encrypted: Share | 'n/a'; authenticated: Share | 'n/a' };
 }
 
 /** Items of one problem's message: the first few, then how many more (a problem says it once, RFC text or not). */
@@ -77,6 +74,11 @@ function policyProblems(facts: MtaStsFacts): { mode: MtaStsVerdict['mode']; patt
   if (fetched.failure !== null) {
     // Stopped from outside (a deadline of the run, a signal): says nothing about the server.
     if (fetched.failure.kind === 'aborted') return { mode: null, patterns: [], problems };
+    // A body that came whole but is not UTF-8 text is a policy that breaks §3.2, not a server out of reach.
+    if (fetched.failure.kind === 'encoding') {
+      problems.push(problem('MTA_STS_POLICY_INVALID', `The MTA-STS policy is not valid: ${fetched.failure.message}.`));
+      return { mode: 'none', patterns: [], problems };
+    }
     problems.push(problem('MTA_STS_POLICY_UNREACHABLE', `The MTA-STS policy cannot be fetched: ${fetched.failure.message}; senders ignore MTA-STS for the domain.`));
     return { mode: 'none', patterns: [], problems };
   }
@@ -124,15 +126,12 @@ export function mtaStsDelivery(
   return { delivered, encrypted: delivered, authenticated: delivered };
 }
 
-function share(count: number, total: number): Share {
-  return count === 0 ? 'no' : count === total ? 'yes' : 'partly';
-}
-
 /**
  * The domain's MTA-STS verdict from its facts (absent: not gathered) and its MX hosts with their
- * TLS and PKIX verdicts. Pure.
+ * PKIX verdicts: the mode, each host against the patterns, the problems. What a sender then
+ * does is sender-policy row (f) (judge/sender-policies.ts, through mtaStsDelivery). Pure.
  *
- * @example judgeMtaSts(facts.mtaSts, [{ host: 'mx1.example.com', tls: true, verified: true }]).mode // 'enforce'
+ * @example judgeMtaSts(facts.mtaSts, [{ host: 'mx1.example.com', verified: true }]).mode // 'enforce'
  */
 export function judgeMtaSts(facts: MtaStsFacts | undefined, mx: readonly MtaStsHostInput[]): MtaStsVerdict {
   const { mode, patterns, problems } = facts === undefined ? { mode: null, patterns: [], problems: [] } : policyProblems(facts);
@@ -154,18 +153,7 @@ export function judgeMtaSts(facts: MtaStsFacts | undefined, mx: readonly MtaStsH
       }
     }
   }
-  const deliveries = mx.flatMap((h) => {
-    if (h.tls === null) return [];
-    const d = mtaStsDelivery({ mode, mxMatch }, h.host, { encrypted: h.tls, verified: h.tls && h.verified === true, refusesPlaintext: false });
-    return d === null ? [] : [d];
-  });
-  const delivered = deliveries.filter((d) => d.delivered);
-  const of = (key: 'encrypted' | 'authenticated'): Share | 'n/a' => (delivered.length === 0 ? 'n/a' : share(delivered.filter((d) => d[key]).length, delivered.length));
-  const delivery =
-    deliveries.length === 0
-      ? ({ delivered: 'unknown', encrypted: 'unknown', authenticated: 'unknown' } as const)
-      : { delivered: share(delivered.length, deliveries.length), encrypted: of('encrypted'), authenticated: of('authenticated') };
-  return { mode, mxMatch, problems, delivery };
+  return { mode, mxMatch, problems };
 }
 
 /**

@@ -426,7 +426,7 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     severity: 'error',
     policy: 'mta-sts',
     command: 'probe',
-    hint: 'Senders discard a policy that breaks RFC 8461 §3.2: one "key: value" a line (LF or CRLF), version: STSv1, mode: enforce, testing or none, max_age: 0 to 31557600 seconds, and an mx: line per MX host pattern (a host name, or *. before a parent name; never an IP address) unless mode is none.',
+    hint: 'Senders discard a policy that breaks RFC 8461 §3.2: UTF-8 text, one "key: value" a line (LF or CRLF), version: STSv1, mode: enforce, testing or none, max_age: 0 to 31557600 seconds, and an mx: line per MX host pattern (a host name, or *. before a parent name; never an IP address) unless mode is none.',
   },
   MTA_STS_MX_MISMATCH: {
     severity: 'error',

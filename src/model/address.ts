@@ -6,7 +6,7 @@
 import type { CertificateFacts, CertificateVerdict } from './certificate.js';
 import type { Level } from './levels.js';
 import type { Problem } from './problem.js';
-import type { DaneOutcome } from './dane.js';
+import type { DaneHandshakeFacts, DaneOutcome } from './dane.js';
 import type { ProbeFailure, SmtpReply, StageTimings, TranscriptEntry } from './smtp.js';
 import type { ModernTlsFacts, TlsFacts, TlsMode } from './tls.js';
 
@@ -44,6 +44,13 @@ export interface AddressFacts {
   /** What a sender with current TLS defaults gets; null when not checked (nothing in doubt, or no TLS). */
   modernTls: ModernTlsFacts | null;
   failure: ProbeFailure | null;
+  /**
+   * The handshake with SNI = the TLSA base domain, as a DANE sender makes it (RFC 7672 §8.1):
+   * only where DANE applies to the host with usable TLSA records and the base domain is not the
+   * MX host name (a secure CNAME); absent otherwise (the address's own handshake is the DANE
+   * sender's then). The DANE judgement reads its chain.
+   */
+  daneHandshake?: DaneHandshakeFacts;
   /** Connections it took (batch mode retries transient failures: --retries). */
   attempts?: number;
   timings: StageTimings;

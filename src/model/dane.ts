@@ -5,6 +5,9 @@
  * judge/dane-rollover.ts fill them. Field names are a public contract (README "JSON format").
  */
 import type { DnssecState } from './dns.js';
+import type { CertificateFacts } from './certificate.js';
+import type { ProbeFailure } from './smtp.js';
+import type { TlsFacts } from './tls.js';
 
 /**
  * One TLSA record (RFC 6698 §2.1), as published.
@@ -115,4 +118,30 @@ export interface DaneRollover {
   pattern: 'two-keys' | 'ee-and-issuer' | null;
   /** What was found, in words. */
   message: string;
+}
+
+/**
+ * The handshake a DANE sender makes with an address whose host's TLSA base domain is not the MX
+ * host name (a host that is a secure CNAME, TLSA at its target: RFC 7672 §2.2.3): it sends the
+ * base domain as SNI (RFC 7672 §8.1; Postfix: "Per RFC7672 the SNI name is the TLSA base
+ * domain"), and a server that picks its certificate by SNI may present another chain than it
+ * does for the MX host name. Made by the probe on a second connection only then; the DANE
+ * judgement reads this chain, every other sender policy the address's own handshake (SNI = the
+ * MX host name).
+ *
+ * @example const daneChain = (h: DaneHandshakeFacts) => h.certificate?.chain ?? null; // what judgeDane matches the TLSA records against
+ */
+export interface DaneHandshakeFacts {
+  /** The SNI sent: the TLSA base domain. */
+  sni: string;
+  /** What the handshake negotiated; null when no session was made. */
+  tls: TlsFacts | null;
+  /** The certificates the server presented for that name; null when no session was made. */
+  certificate: CertificateFacts | null;
+  /**
+   * Why no session was made: stage `handshake` when the handshake itself failed (a DANE sender
+   * gets no TLS there); an earlier stage when the second dialogue stopped before it (a refused
+   * or timed-out connection: whether the chain matches is unknown). Null with a session.
+   */
+  failure: ProbeFailure | null;
 }

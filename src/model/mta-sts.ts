@@ -21,16 +21,18 @@ export interface MtaStsPolicy {
 }
 
 /**
- * Why the HTTPS fetch of a policy gave no policy body (RFC 8461 §3.3): `connect` (no TCP
+ * Why the HTTPS fetch of a policy gave no policy text (RFC 8461 §3.3): `connect` (no TCP
  * connection), `tls` (no TLS session), `certificate` (the certificate does not verify for
  * `mta-sts.DOMAIN`: untrusted, expired, wrong name), `timeout`, `redirect` (a 3xx: never
  * followed), `status` (any other status than 200), `content-type` (not `text/plain`),
  * `too-large` (over the size cap: the read stopped), `http` (a broken HTTP response),
- * `aborted` (stopped from outside: says nothing about the server).
+ * `aborted` (stopped from outside: says nothing about the server); and `encoding`: the body came
+ * whole but is not valid UTF-8, so it is no policy text (RFC 8461 §3.2; the judge calls that an
+ * invalid policy, MTA_STS_POLICY_INVALID, not an unreachable one).
  *
  * @example const blamesServer = (kind: PolicyFetchFailureKind) => kind !== 'aborted';
  */
-export type PolicyFetchFailureKind = 'connect' | 'tls' | 'certificate' | 'timeout' | 'redirect' | 'status' | 'content-type' | 'too-large' | 'http' | 'aborted';
+export type PolicyFetchFailureKind = 'connect' | 'tls' | 'certificate' | 'timeout' | 'redirect' | 'status' | 'content-type' | 'too-large' | 'http' | 'aborted' | 'encoding';
 
 /**
  * The HTTPS GET of `https://mta-sts.DOMAIN/.well-known/mta-sts.txt`, as it went.
@@ -48,18 +50,18 @@ export interface PolicyFetchFacts {
   location: string | null;
   /** Body bytes read (the read stops at the cap). */
   bytes: number;
-  /** The body as UTF-8 text when it was received whole (status 200, text/plain, within the cap); else null. */
+  /** The body as UTF-8 text when it was received whole (status 200, text/plain, within the cap) and is valid UTF-8; else null. */
   body: string | null;
   /** Milliseconds from the start to the end of the fetch. */
   ms: number;
-  /** Why no policy body came, or null when one did. The message names the URL and says what happened. */
+  /** Why no policy text came, or null when one did. The message names the URL and says what happened. */
   failure: { kind: PolicyFetchFailureKind; message: string } | null;
 }
 
 /**
  * The domain's MTA-STS facts: its `_mta-sts` TXT records, the policy fetch and what they say.
  * `txt` and `fetch` are what was seen; `record`, `id`, `policy` and `error` are read from them
- * (mta-sts/gather.ts), so the judge and the report need not parse again.
+ * (mta-sts/facts.ts), so the judge and the report need not parse again.
  *
  * @example const enforced = (m: MtaStsFacts) => m.policy?.mode === 'enforce';
  */

@@ -31,11 +31,12 @@ export interface TranscriptEntry {
 /**
  * Where an address probe stopped, when it did not finish its dialogue. With implicit TLS the
  * handshake comes first and `banner` and `ehlo-tls` follow it. `modern-tls` is the second
- * connection that checks what a sender with current TLS defaults gets (ModernTlsFacts).
+ * connection that checks what a sender with current TLS defaults gets (ModernTlsFacts);
+ * `dane-handshake` the one that sends a DANE sender's SNI (DaneHandshakeFacts).
  *
  * @example const stoppedAt = (a: AddressFacts): ProbeStage | null => a.failure?.stage ?? null; // 'handshake'
  */
-export type ProbeStage = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'handshake' | 'ehlo-tls' | 'quit' | 'modern-tls';
+export type ProbeStage = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'handshake' | 'ehlo-tls' | 'quit' | 'modern-tls' | 'dane-handshake';
 
 /**
  * Why an address probe stopped before its dialogue ended.

@@ -49,7 +49,10 @@ export interface TlsFacts {
   cipherOpenssl: string;
   /** Ephemeral key exchange, e.g. { type: 'ECDH', name: 'X25519', size: 253 }; null for static RSA or unknown. */
   keyExchange: { type: string; name: string | null; size: number } | null;
-  /** The SNI sent (the MX host name), or null for an IP literal. */
+  /**
+   * The SNI sent, or null for an IP literal: the MX host name (the --server name); in
+   * AddressFacts.daneHandshake, the TLSA base domain (RFC 7672 §8.1).
+   */
   sni: string | null;
   /**
    * The signature scheme of the server's key exchange in TLS 1.0-1.2 (RFC 5246 §7.4.3, RFC 8446

@@ -4,13 +4,15 @@
  * name `mta-sts.DOMAIN` against the run's trust anchors (Node's roots, NODE_EXTRA_CA_CERTS,
  * --ca-file) at Node's default security level — never the probe's security-level-0 context.
  * No redirect is followed, only status 200 with `Content-Type: text/plain` gives a body, the
- * read stops at a size cap, the whole fetch has a deadline and an AbortSignal stops it. Never
- * throws for a remote problem: every failure is a fact with its own message.
+ * read stops at a size cap, the whole fetch has a deadline and an AbortSignal stops it; the
+ * body is read as strict UTF-8 (RFC 8461 §3.2). Never throws for a remote problem: every
+ * failure is a fact with its own message.
  */
 import { request, type RequestOptions } from 'node:https';
 import { checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
 import { quote, sanitize } from '../render/sanitize.js';
+import type { TrustStore } from '../cert/trust-store.js';
 import type { PolicyFetchFacts, PolicyFetchFailureKind } from '../model/mta-sts.js';
 
 /** The policy's path under the policy host (RFC 8461 §3.2). */
@@ -29,11 +31,16 @@ export const POLICY_FETCH_LIMITS = {
 /**
  * How to fetch a policy.
  *
- * @example const options: FetchPolicyOptions = { ca: trust.anchorPems(), timeoutMs: 10_000, signal: AbortSignal.timeout(30_000) };
+ * @example const options: FetchPolicyOptions = { trust: makeTrustStore(readCaFile('partner-ca.pem')), timeoutMs: 10_000, signal: AbortSignal.timeout(30_000) };
  */
 export interface FetchPolicyOptions {
-  /** The trust anchors, PEM (TrustStore.anchorPems()): the chain must lead to one of them. */
-  ca: readonly string[];
+  /**
+   * The run's trust anchors, as the probes take them (ProbeOptions.trust; makeTrustStore: Node's
+   * roots, NODE_EXTRA_CA_CERTS and your PEMs): the chain must lead to one of them. The fetch
+   * verifies against them in a context of its own at Node's default security level, never the
+   * store's security-level-0 `secureContext`.
+   */
+  trust: TrustStore;
   /** Deadline of the whole fetch; POLICY_FETCH_LIMITS.timeoutMs by default. */
   timeoutMs?: number;
   /** Size cap of the body; POLICY_FETCH_LIMITS.maxBytes by default. */
@@ -47,18 +54,25 @@ export interface FetchPolicyOptions {
   connectTo?: { host: string; port?: number };
 }
 
-/** One secure context per anchor list: loading ~150 roots costs ~20 ms, too much per domain. */
-const contexts = new WeakMap<readonly string[], SecureContext>();
+/** One secure context per trust store (so per run): loading ~150 roots costs ~20 ms, too much per domain. */
+const contexts = new WeakMap<TrustStore, SecureContext>();
 
-function contextFor(ca: readonly string[]): SecureContext {
-  let context = contexts.get(ca);
+function contextFor(trust: TrustStore): SecureContext {
+  let context = contexts.get(trust);
   if (context === undefined) {
     // Node's defaults (TLS 1.2 and up, OpenSSL's default security level): what a sender uses.
-    context = createSecureContext({ ca: [...ca] });
-    contexts.set(ca, context);
+    context = createSecureContext({ ca: [...trust.anchorPems()] });
+    contexts.set(trust, context);
   }
   return context;
 }
+
+/**
+ * RFC 8461 §3.2: the policy is UTF-8 text. Strict: a byte sequence UTF-8 does not allow is no
+ * policy (failure `encoding`), never read on with U+FFFD in its place. `ignoreBOM` keeps a
+ * byte-order mark in the text, where a sender reads it as part of the first key.
+ */
+const POLICY_TEXT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** OpenSSL's and Node's error codes for a certificate that does not verify (chain, dates, name). */
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|ISSUER|LEAF_SIGNATURE|ALTNAME|INVALID_CA|PATH_LENGTH|INVALID_PURPOSE|HOSTNAME/;
@@ -86,7 +100,7 @@ export function mediaType(header: string): string {
  * Fetches the policy of `domain` (an A-label domain without trailing dot). Resolves, never
  * rejects: `failure` says why no body came.
  *
- * @example const fetched = await fetchPolicy('example.com', { ca: trust.anchorPems() }); // fetched.body: 'version: STSv1\n…' | null
+ * @example const fetched = await fetchPolicy('example.com', { trust: makeTrustStore() }); // fetched.body: 'version: STSv1\n…' | null
  */
 export function fetchPolicy(domain: string, options: FetchPolicyOptions): Promise<PolicyFetchFacts> {
   const host = `mta-sts.${domain}`;
@@ -133,7 +147,7 @@ export function fetchPolicy(domain: string, options: FetchPolicyOptions): Promis
         // The policy host's name for SNI, Host and the certificate check, wherever the connection goes.
         servername: host,
         headers: { Host: host, Accept: 'text/plain', 'User-Agent': 'mxprobe (MTA-STS policy check)', Connection: 'close' },
-        secureContext: contextFor(options.ca),
+        secureContext: contextFor(options.trust),
         rejectUnauthorized: true,
         checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
         agent: false,
@@ -196,9 +210,18 @@ export function fetchPolicy(domain: string, options: FetchPolicyOptions): Promis
         chunks.push(chunk);
       });
       res.on('end', () => {
-        if (!res.complete) fail('http', `${url}: the connection closed before the end of the body`);
-        // Strict UTF-8 reading keeps a byte-order mark, which a sender reads as part of the first key.
-        else finish(null, new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat(chunks)));
+        if (!res.complete) {
+          fail('http', `${url}: the connection closed before the end of the body`);
+          return;
+        }
+        let text: string;
+        try {
+          text = POLICY_TEXT.decode(Buffer.concat(chunks));
+        } catch {
+          fail('encoding', `the policy is not valid UTF-8 (RFC 8461 §3.2): the ${seen.bytes} bytes of ${url} hold a byte sequence UTF-8 does not allow`);
+          return;
+        }
+        finish(null, text);
       });
       res.on('error', () => fail('http', `${url}: the connection broke off in the body`));
       res.on('close', () => fail('http', `${url}: the connection closed before the end of the body`));

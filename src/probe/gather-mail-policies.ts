@@ -9,12 +9,13 @@ import type { MtaStsFacts, PolicyFetchFacts, TlsRptFacts } from '../model/mta-st
 import type { TlsaFacts } from '../model/dane.js';
 import { lookupFailed } from '../model/dns-rcode.js';
 import type { Resolver } from '../dns/resolver-api.js';
+import type { TrustStore } from '../cert/trust-store.js';
 import type { AddressFamilies, MailHost } from '../dns/resolve-mail-hosts.js';
 import { lookUpHostTlsa } from '../dns/host-tlsa.js';
 import { mapLimit } from '../concurrency/map-limit.js';
 import { specialPurpose } from '../input/special-addresses.js';
 import { fetchPolicy, POLICY_FETCH_LIMITS, POLICY_PATH } from '../mta-sts/fetch-policy.js';
-import { mtaStsFacts } from '../mta-sts/gather.js';
+import { mtaStsFacts } from '../mta-sts/facts.js';
 import { parseStsRecord } from '../mta-sts/record.js';
 import { tlsRptFacts } from '../mta-sts/tls-rpt.js';
 
@@ -27,12 +28,12 @@ const TLSA_PARALLEL = 4;
 /**
  * How a domain's MTA-STS policy is fetched.
  *
- * @example const options: MailPolicyOptions = { ca: trust.anchorPems(), timeoutMs: 15_000, families: { ipv4: true, ipv6: true }, allowSpecialAddresses: false, port: 443 };
+ * @example const options: MailPolicyOptions = { trust: makeTrustStore(), timeoutMs: 15_000, families: { ipv4: true, ipv6: true }, allowSpecialAddresses: false, port: 443 };
  */
 export interface MailPolicyOptions {
-  /** The run's trust anchors (TrustStore.anchorPems()). */
-  ca: readonly string[];
-  /** Deadline of the fetch (at most POLICY_FETCH_LIMITS.timeoutMs). */
+  /** The run's trust anchors (ProbeOptions.trust): the policy host's certificate must lead to one (FetchPolicyOptions.trust). */
+  trust: TrustStore;
+  /** Deadline of the fetch, its own (at most POLICY_FETCH_LIMITS.timeoutMs): the look-ups' signal does not shorten it. */
   timeoutMs: number;
   /** The families -4/-6 leave: the policy host's address is taken from them. */
   families: AddressFamilies;
@@ -45,7 +46,7 @@ export interface MailPolicyOptions {
 /**
  * A domain's MTA-STS and TLS-RPT facts, with every DNS query asked for them.
  *
- * @example const { mtaSts, tlsRpt, queries }: MailPolicyFacts = await gatherMailPolicies('example.com', resolver, options, signal);
+ * @example const { mtaSts, tlsRpt, queries }: MailPolicyFacts = await gatherMailPolicies('example.com', resolver, options);
  */
 export interface MailPolicyFacts {
   mtaSts: MtaStsFacts;
@@ -93,11 +94,21 @@ async function policyAddress(domain: string, resolver: Resolver, options: MailPo
 
 /**
  * The MTA-STS facts (one policy fetch when there is one valid record) and the TLS-RPT facts of
- * `domain`, both TXT look-ups at once. Never rejects.
+ * `domain`, both TXT look-ups at once. `signals.lookups` stops the DNS look-ups (the probe gives
+ * its domain's DNS deadline); `signals.fetch` stops the fetch, which otherwise ends by its own
+ * deadline (`options.timeoutMs`, at most POLICY_FETCH_LIMITS.timeoutMs) whatever the look-ups'
+ * signal does: a resolver that ate the DNS deadline does not cut the policy short (the probe
+ * gives the run's stop). Give one signal for both to stop everything at once. Never rejects.
  *
- * @example const { mtaSts } = await gatherMailPolicies('example.com', resolver, options, signal); // mtaSts.policy?.mode
+ * @example const { mtaSts } = await gatherMailPolicies('example.com', resolver, options, { lookups: signal, fetch: signal }); // mtaSts.policy?.mode
  */
-export async function gatherMailPolicies(domain: string, resolver: Resolver, options: MailPolicyOptions, signal?: AbortSignal): Promise<MailPolicyFacts> {
+export async function gatherMailPolicies(
+  domain: string,
+  resolver: Resolver,
+  options: MailPolicyOptions,
+  signals: { lookups?: AbortSignal; fetch?: AbortSignal } = {},
+): Promise<MailPolicyFacts> {
+  const signal = signals.lookups;
   const queries: DnsQueryFacts[] = [];
   const [sts, rpt] = await Promise.all([resolver.txt(`_mta-sts.${domain}`, signal), resolver.txt(`_smtp._tls.${domain}`, signal)]);
   queries.push(sts.facts, rpt.facts);
@@ -108,10 +119,10 @@ export async function gatherMailPolicies(domain: string, resolver: Resolver, opt
     if ('failure' in where) fetched = notFetched(domain, where.failure.kind === 'aborted' ? 'aborted' : 'connect', where.failure.message);
     else {
       fetched = await fetchPolicy(domain, {
-        ca: options.ca,
+        trust: options.trust,
         timeoutMs: Math.min(options.timeoutMs, POLICY_FETCH_LIMITS.timeoutMs),
         connectTo: { host: where.ip, port: options.port },
-        ...(signal !== undefined ? { signal } : {}),
+        ...(signals.fetch !== undefined ? { signal: signals.fetch } : {}),
       });
     }
   }

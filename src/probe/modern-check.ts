@@ -3,19 +3,14 @@
  * permissive (TLS 1.0 up, OpenSSL security level 0) so that weak servers yield facts; a
  * current sender offers TLS 1.2 up at security level 2, and some servers that pass the first
  * handshake fail that one. When the first handshake's facts leave doubt, a second connection
- * makes the current sender's handshake (connect → greeting → EHLO → STARTTLS → handshake →
- * QUIT, or connect → handshake → greeting → QUIT with implicit TLS), each step within its
- * stage's cap, and records the outcome.
+ * makes the current sender's handshake (second-dialogue.ts), and records the outcome.
  */
 import type { ModernTlsFacts, TlsFacts } from '../model/tls.js';
-import type { ProbeFailure, ProbeStage } from '../model/smtp.js';
-import { StageError } from '../smtp/connection.js';
-import { SmtpClient } from '../smtp/client.js';
+import type { ProbeFailure } from '../model/smtp.js';
 import { modernHandshake } from '../tls/start-tls.js';
 import { isLegacySignatureScheme } from '../rules/signature-strength.js';
 import type { ProbeRun } from './probe-run.js';
-import { quit } from './dialogue.js';
-import { reachTls } from './reach-tls.js';
+import { secondDialogue } from './second-dialogue.js';
 
 /** At security level 2 (112-bit security): finite-field DH of 2048 bits, elliptic curves of 224. */
 const MIN_DH_BITS = 2048;
@@ -51,39 +46,17 @@ export function modernCheckNeeded(tls: TlsFacts): boolean {
  */
 export async function checkModernTls(run: ProbeRun): Promise<ModernTlsFacts> {
   const { target } = run;
-  const clock = () => run.elapsed();
-  let step: ProbeStage = 'connect';
   run.enter('modern-tls');
   run.note('second connection: the handshake of a sender with current TLS defaults (TLS 1.2 or later, OpenSSL security level 2)');
-  try {
-    const reached = await reachTls(run, (s) => {
-      step = s;
-    });
-    const { socket } = reached;
-    let smtp: SmtpClient | null = reached.smtp;
-    step = 'handshake';
-    const session = await run.within('handshake', (ms) => modernHandshake(socket, target.host, ms, run.abortSignal));
-    run.track(session.socket);
+  const outcome = await secondDialogue(run, (socket, ms) => modernHandshake(socket, target.host, ms, run.abortSignal));
+  if (outcome.ok) {
+    const { session } = outcome;
     run.note(`current defaults: TLS established: ${session.protocol} ${session.cipher}`);
-    if (smtp === null) {
-      const secure = (smtp = new SmtpClient(session.socket, run.transcript, clock, { tls: true }));
-      try {
-        await run.within('greeting', (ms) => secure.greeting(ms));
-      } catch (err) {
-        if (!(err instanceof StageError) || err.kind === 'aborted') throw err;
-        // the handshake is what was checked; a greeting that fails now changes nothing
-      }
-    } else smtp.useTls(session.socket);
-    await quit(run, smtp);
     return { ok: true, protocol: session.protocol, cipher: session.cipher, error: null, failure: null };
-  } catch (err) {
-    if (!(err instanceof StageError)) throw err;
-    if (err.kind === 'aborted' || run.abortSignal?.aborted === true) throw err;
-    run.note(`current defaults: ${err.message}`);
-    if (step === 'handshake') return { ok: false, protocol: null, cipher: null, error: err.message, failure: null };
-    const failure: ProbeFailure = { stage: step, kind: err.kind, message: err.message };
-    return { ok: null, protocol: null, cipher: null, error: null, failure };
-  } finally {
-    run.closeSockets();
   }
+  const { step, error } = outcome;
+  run.note(`current defaults: ${error.message}`);
+  if (step === 'handshake') return { ok: false, protocol: null, cipher: null, error: error.message, failure: null };
+  const failure: ProbeFailure = { stage: step, kind: error.kind, message: error.message };
+  return { ok: null, protocol: null, cipher: null, error: null, failure };
 }

@@ -9,7 +9,8 @@
  * The domain's deadline (README "Limits"): its DNS look-ups get at most
  * DNS_BUDGET_ATTEMPTS × --dns-timeout, then its probes at most PROBE_BUDGET_ROUNDS ×
  * --timeout. When a budget runs out, look-ups and probes still running are stopped, none
- * is started, and each address left unfinished is reported as a timeout.
+ * is started, and each address left unfinished is reported as a timeout. The MTA-STS policy
+ * fetch is no look-up: it has its own deadline and stops early only with the run.
  */
 import dns from 'node:dns/promises';
 import { setMaxListeners } from 'node:events';
@@ -28,7 +29,7 @@ import { noFactsYet } from './probe-run.js';
 import { defaultTlsMode, probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 import { checkNumber, PROBE_DEFAULTS, probeOptions } from './probe-defaults.js';
 import { DEFAULT_POLICY_PORT, gatherHostTlsa, gatherMailPolicies } from './gather-mail-policies.js';
-import { addressAnswersSecure } from '../rules/dane-applies.js';
+import { addressAnswersSecure, daneServerName } from '../rules/dane-applies.js';
 
 /**
  * How a domain is probed. Every field may be left out (PROBE_DEFAULTS, probe-defaults.ts).
@@ -164,7 +165,11 @@ async function within(target: AddressTarget, probing: Promise<AddressFacts>, sig
 
 /** Probes every address of `hosts`, `parallel` at a time, within the probe phase of `clock`; each host's TLSA facts joined from `tlsa`. */
 async function probeHosts(hosts: readonly MailHost[], options: SettledOptions, clock: DomainClock, tlsa: ReadonlyMap<string, TlsaFacts> = new Map()): Promise<MxHostFacts[]> {
-  const targets = hosts.flatMap((h) => h.addresses.map((a) => ({ host: h.host, ip: a.ip, family: a.family, port: options.port })));
+  const targets = hosts.flatMap((h) => {
+    // RFC 7672 §8.1: where DANE applies and the TLSA base domain is not the host name, a DANE sender sends it as SNI.
+    const dane = daneServerName(h.host, tlsa.get(h.host));
+    return h.addresses.map((a): AddressTarget => ({ host: h.host, ip: a.ip, family: a.family, port: options.port, ...(dane !== null ? { daneServerName: dane } : {}) }));
+  });
   let probed: AddressFacts[] = [];
   if (targets.length > 0) {
     const ms = PROBE_BUDGET_ROUNDS * options.probe.timeoutMs;
@@ -215,12 +220,14 @@ export async function probeDomain(input: string, domain: string, resolver?: Reso
     // Before any look-up: only answers asked after the check carry a DNSSEC state (one check per resolver, so per run).
     const validation = await resolver.validation(signal);
     const validating = validation.validating;
-    // MTA-STS and TLS-RPT alongside the MX hosts and their probes; the fetch is bounded by --timeout and the domain's clock.
+    // MTA-STS and TLS-RPT alongside the MX hosts and their probes. Their look-ups count in the DNS
+    // deadline; the policy fetch has its own, min(--timeout, POLICY_FETCH_LIMITS.timeoutMs), and
+    // stops only with the run: a slow resolver that eats the DNS deadline must not hide the policy.
     const policies = gatherMailPolicies(
       domain,
       resolver,
-      { ca: settled.probe.trust.anchorPems(), timeoutMs: settled.probe.timeoutMs, families: settled.families, allowSpecialAddresses: settled.allowSpecialAddresses === true, port: settled.policyPort },
-      signal,
+      { trust: settled.probe.trust, timeoutMs: settled.probe.timeoutMs, families: settled.families, allowSpecialAddresses: settled.allowSpecialAddresses === true, port: settled.policyPort },
+      { lookups: signal, ...(settled.signal !== undefined ? { fetch: settled.signal } : {}) },
     );
     const found = await resolveMailHosts(domain, resolver, settled.families, {
       signal,

@@ -22,6 +22,12 @@ export interface AddressTarget {
   ip: string;
   family: 4 | 6;
   port: number;
+  /**
+   * The TLSA base domain, where DANE applies to the host and it is not `host` (rules/dane-applies.ts
+   * daneServerName): a second handshake sends it as SNI, as a DANE sender does (RFC 7672 §8.1),
+   * and its chain is the one DANE is judged on (AddressFacts.daneHandshake).
+   */
+  daneServerName?: string;
 }
 
 /** The overall deadline and the abort signal. @example const clock: ProbeClock = { timeoutMs: 30_000, signal: controller.signal }; */

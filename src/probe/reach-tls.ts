@@ -1,8 +1,8 @@
 /**
  * A further connection to an address, up to the point where TLS starts: connect, then with
  * STARTTLS the greeting, EHLO and STARTTLS (RFC 3207 §4), each step within its stage's cap;
- * with implicit TLS (RFC 8314 §3) nothing after connect. What the modern-TLS check and the deep
- * checks (`--deep`) open before their own handshake or hand-built ClientHello.
+ * with implicit TLS (RFC 8314 §3) nothing after connect. What every further dialogue
+ * (second-dialogue.ts) and the deep checks open before their own handshake or ClientHello.
  */
 import type net from 'node:net';
 import type { ProbeStage } from '../model/smtp.js';

@@ -1,5 +1,5 @@
 /**
- * Probes for a batch: each (MX host, IP, port) is probed once per run and its facts are
+ * Probes for a batch: each (MX host, IP, port, DANE SNI) is probed once per run and its facts are
  * shared by every domain that uses it; at most `perHost` connections to one IP at a time
  * (large providers rate-limit or tarpit scanners); transient failures are retried with
  * exponential backoff. Judging stays per domain: the facts are the same, the verdicts not.
@@ -110,7 +110,8 @@ export class SharedProber {
    * Rejects with ProbeStopped when the run stops before the address is probed.
    */
   probe(target: AddressTarget): Promise<AddressFacts> {
-    const key = `${target.host}|${target.ip}|${target.port}`;
+    // The DANE SNI is part of what is probed: another name may be shown another certificate.
+    const key = `${target.host}|${target.ip}|${target.port}|${target.daneServerName ?? ''}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     const facts = this.withRetries(target);

@@ -151,6 +151,9 @@ export function daneSummary(result: Result): { line: string; pkixNote: string | 
     const unsafe = rollovers.filter((r) => !r.safe);
     line += unsafe.length === 0 ? ', rollover-safe' : `; not rollover-safe: ${names(unsafe.map((r) => r.host))}`;
   }
+  // RFC 7672 §8.1: where the TLSA base domain is not the MX host name, DANE was judged on a handshake with that SNI.
+  const snis = judged.flatMap((a) => (a.daneHandshake === undefined ? [] : [`${a.host} → ${a.daneHandshake.sni}`]));
+  if (snis.length > 0) line += `; checked with a DANE sender's SNI, the TLSA base domain (${names(snis)})`;
   // The issue's point: DANE authenticates a certificate PKIX does not trust; say so in words.
   let pkixNote: string | null = null;
   if (satisfiesDane(result, judged)) {

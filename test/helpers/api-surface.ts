@@ -230,3 +230,31 @@ export function exampleErrors(api: PublicApi): string[] {
     diagnostics.map((d) => `${examples[i]?.name} @example ${examples[i]?.k}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')} — in: ${examples[i]?.code.replace(/\s+/g, ' ')}`),
   );
 }
+
+/**
+ * Where the public surface's TSDoc (an export's own, and its public members', examples included)
+ * points a user to a member marked @internal (`.name` of one), which the published
+ * declarations do not have: each as `export: .member`. Generic over the entry.
+ *
+ * @example assert.deepEqual(internalMentions(api), [])
+ */
+export function internalMentions(api: PublicApi): string[] {
+  const members = (e: ApiExport): ts.Declaration[] =>
+    e.symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class)
+      ? api.checker.getPropertiesOfType(api.checker.getDeclaredTypeOfSymbol(e.symbol)).flatMap((p) => p.declarations ?? [])
+      : [];
+  const internal = new Set<string>();
+  for (const e of api.exports) {
+    for (const d of members(e)) if (isHidden(d) && ts.getJSDocTags(d).some((tag) => tag.tagName.text === 'internal')) internal.add((d as ts.NamedDeclaration).name?.getText() ?? '');
+  }
+  internal.delete('');
+  const found = new Set<string>();
+  for (const e of api.exports) {
+    const documented = [...e.declarations, ...members(e).filter((d) => !isHidden(d))];
+    for (const d of documented) {
+      const docs = ts.getJSDocCommentsAndTags(d).map((node) => node.getText()).join('\n');
+      for (const name of internal) if (new RegExp(`\\.${name}\\b`).test(docs)) found.add(`${e.name}: .${name}`);
+    }
+  }
+  return [...found].sort();
+}

@@ -11,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { makeTestPki, type TestCert } from './pki.ts';
+import { PKI_TOOLS, makeTestPki, type TestCert } from './pki.ts';
 
 const run = promisify(execFile);
 
@@ -59,6 +59,38 @@ async function generate(): Promise<PolicyCerts> {
 export function policyCerts(): Promise<PolicyCerts> {
   memo ??= generate();
   return memo;
+}
+
+const issued = new Map<string, Promise<TestCert>>();
+
+/**
+ * A certificate for `mta-sts.<domain>` under the test PKI's intermediate (so trusted through the
+ * test root, `pki.caFile`): leaf + intermediate, an EC P-256 key. For a policy domain other than
+ * POLICY_DOMAIN, e.g. one served by the DNSSEC lab under `test.`. Generated once per domain and process.
+ * @example const cert = await policyCertFor('d.test'); const server = await startPolicyServer(cert, serve(policy));
+ */
+export function policyCertFor(domain: string): Promise<TestCert> {
+  let p = issued.get(domain);
+  if (!p) issued.set(domain, (p = issuePolicyCert(domain)));
+  return p;
+}
+
+async function issuePolicyCert(domain: string): Promise<TestCert> {
+  const pki = await makeTestPki();
+  const host = `mta-sts.${domain}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-policy-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const keyFile = path.join(dir, 'leaf.key');
+  await PKI_TOOLS.openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-pkeyopt', 'ec_param_enc:named_curve', '-out', keyFile], dir);
+  // makeTestPki's intermediate: DIR/intermediate.pem, its key DIR/intermediate.key.
+  const issuer = { certFile: path.join(pki.dir, 'intermediate.pem'), keyFile: path.join(pki.dir, 'intermediate.key') };
+  const now = Date.now();
+  const { pem } = await PKI_TOOLS.issue(dir, {
+    name: 'policy-leaf', subject: `/CN=${host}`, keyFile, issuer,
+    notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 30 * 86_400_000), md: 'sha256',
+    extensions: PKI_TOOLS.leafExt({ san: [host], keyEncipherment: false }),
+  });
+  return { key: await readFile(keyFile, 'utf8'), leaf: pem, cert: `${pem}${pki.intermediatePem}` };
 }
 
 export type PolicyHandler = (req: IncomingMessage, res: ServerResponse) => void;

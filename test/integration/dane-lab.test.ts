@@ -10,15 +10,11 @@
 // Without the lab or Postfix this file skips, except in CI (CI=true), where it fails.
 // Loopback only: the lab's resolvers forward to nsd on 127.0.0.1; Postfix listens on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { LAB_ZONES, startDnssecLab, type DnssecLab, type DnssecLabStart, type LabRecord } from '../helpers/dnssec-lab.ts';
 import { startPostfix, type PostfixInstance, type PostfixStart } from '../helpers/postfix.ts';
+import { startPostfixDaneClient, type PostfixDaneClient, type SenderVerdict } from '../helpers/postfix-dane-client.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { PATIENT, codesOf, onlyDomain, runCli, type CliRun } from '../helpers/run-cli.ts';
 
@@ -89,99 +85,41 @@ function opensslDane(pf: PostfixInstance, rrdata: string): Promise<string> {
 
 // ---- the second oracle: Postfix's DANE client, posttls-finger -l dane, behind the lab resolver
 
-/** What a DANE sender (Postfix) makes of the destination: the classes mxprobe's dane status maps to. */
-type SenderVerdict = 'valid' | 'invalid' | 'defer' | 'no-dane';
-interface PostfixSender {
-  verdict(domain: string): Promise<{ verdict: SenderVerdict; output: string }>;
-  close(): Promise<void>;
-}
+type PostfixSender = PostfixDaneClient;
 
 /**
- * A UDP+TCP relay on <random 127.x.y.z>:53 to the lab's validating resolver, a resolv.conf naming
- * it (`trust-ad`: glibc keeps the AD bit only then), and posttls-finger run under `unshare
- * --mount` with that file bind-mounted over /etc/resolv.conf (private propagation: the host's
- * file is untouched). MAIL_CONFIG is the test Postfix's config directory (posttls-finger needs a
- * main.cf). Unavailable (with the reason) where port 53 or a mount namespace is not allowed.
+ * Postfix's DANE client behind the lab's validating resolver (test/helpers/postfix-dane-client.ts:
+ * a relay on 127.x.y.z:53, posttls-finger under `unshare --mount` with a private resolv.conf),
+ * checked once on a case with a known answer. Unavailable (with the reason) where port 53 or a
+ * mount namespace is not allowed.
  */
 async function startPostfixSender(lab: DnssecLab, pf: PostfixInstance): Promise<PostfixSender | { unavailable: string }> {
-  const i = lab.resolver.lastIndexOf(':');
-  const upstream = { host: lab.resolver.slice(0, i), port: Number(lab.resolver.slice(i + 1)) };
-  const relay = `127.${2 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 256)}.53`;
-  const udp = dgram.createSocket('udp4');
-  udp.on('message', (msg, from) => {
-    const out = dgram.createSocket('udp4');
-    const timer = setTimeout(() => out.close(), 10_000);
-    out.on('error', () => undefined);
-    out.on('message', (answer) => {
-      clearTimeout(timer);
-      udp.send(answer, from.port, from.address);
-      out.close();
-    });
-    out.send(msg, upstream.port, upstream.host);
-  });
-  const tcp = net.createServer((c) => {
-    const u = net.connect(upstream.port, upstream.host);
-    c.on('error', () => u.destroy());
-    u.on('error', () => c.destroy());
-    c.pipe(u).pipe(c);
-  });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-dane-finger-'));
-  const close = async (): Promise<void> => {
-    await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(53, relay, () => resolve());
-    });
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(53, relay, () => resolve());
-    });
-  } catch (e) {
-    await close();
-    return { unavailable: `cannot listen on ${relay}:53 for posttls-finger's resolver: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const resolvConf = path.join(dir, 'resolv.conf');
-  writeFileSync(resolvConf, `nameserver ${relay}\noptions trust-ad edns0\n`);
-  const verdict = (domain: string): Promise<{ verdict: SenderVerdict; output: string }> =>
-    new Promise((resolve, reject) => {
-      const args = ['--mount', '--', 'sh', '-c', 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', 'sh', resolvConf,
-        '/usr/sbin/posttls-finger', '-c', '-l', 'dane', '-t', '10', '-T', '20', `${domain}:${pf.tlsPort}`];
-      execFile('unshare', args, { env: { ...process.env, MAIL_CONFIG: pf.configDir }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
-        const output = `${stdout}${stderr}`;
-        if (/(Verified|Trusted) TLS connection established/.test(output) && /Matched DANE (EE|TA) certificate/.test(output)) resolve({ verdict: 'valid', output });
-        else if (/no matching DANE TLSA records/.test(output)) resolve({ verdict: 'invalid', output });
-        else if (/TLSA lookup error/.test(output)) resolve({ verdict: 'defer', output });
-        else if (/(Untrusted|Anonymous) TLS connection established/.test(output) && !/DANE/.test(output)) resolve({ verdict: 'no-dane', output });
-        else reject(new Error(`posttls-finger said something unexpected (${error?.message ?? 'exit 0'}):\n${output}`));
-      });
-    });
+  const client = await startPostfixDaneClient(lab.resolver, pf);
+  if ('unavailable' in client) return client;
   // One try on a case with a known answer (a secure denial: no DANE), to learn whether the set-up works here.
   try {
     await lab.setRecords(records('mx.test', []));
-    const probe = await verdict(DOMAIN);
+    const probe = await client.verdict(DOMAIN);
     if (probe.verdict !== 'no-dane') throw new Error(probe.output);
   } catch (e) {
-    await close();
+    await client.close();
     return { unavailable: `posttls-finger under unshare --mount does not work here: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { verdict, close };
+  return client;
 }
 
 /** mxprobe's dane status, as the classes of what a DANE sender does. */
 const SENDER_OF: Record<string, SenderVerdict> = { valid: 'valid', invalid: 'invalid', bogus: 'defer', none: 'no-dane', insecure: 'no-dane' };
 
 /** Checks that Postfix's DANE client agrees with mxprobe about the records the lab serves now. */
-async function postfixAgrees(t: TestContext, domain: any, name = DOMAIN): Promise<void> {
+async function postfixAgrees(t: TestContext, domain: any, name = DOMAIN, port?: number): Promise<void> {
   if (!('verdict' in finger)) {
     t.diagnostic(`posttls-finger comparison skipped: ${finger.unavailable}`);
     return;
   }
   const statuses = daneOf(domain);
   assert.equal(statuses.length, 1);
-  const { verdict, output } = await finger.verdict(name);
+  const { verdict, output } = await finger.verdict(name, port);
   assert.equal(verdict, SENDER_OF[statuses[0] as string], `mxprobe says dane ${statuses[0]}; posttls-finger -l dane:\n${output}`);
 }
 
@@ -399,6 +337,56 @@ describe('DANE end to end: DNSSEC lab + private Postfix + built CLI', () => {
     assert.deepEqual(daneOf(ee.domain), ['valid'], why(ee));
     await postfixAgrees(t, ee.domain);
     assert.equal(ee.domain.mx[0].tlsa.baseDomain, alias);
+  });
+
+  // RFC 7672 §8.1: a DANE sender sends the TLSA base domain as SNI; Postfix (tls_client.c: "Per
+  // RFC7672 the SNI name is the TLSA base domain") sends mx.test, not the MX name mxalias.test.
+  // A second Postfix picks its certificate by SNI (tls_server_sni_maps): the chain matching the
+  // TLSA record only for mx.test, another key for any other name. mxprobe once sent the MX name
+  // and judged DANE on the wrong chain (invalid where Postfix delivers).
+  test('MX host as a secure CNAME to a server that picks its certificate by SNI: DANE is judged on the handshake with SNI = the TLSA base domain', async (t) => {
+    const p = peers(t);
+    if (!p) return;
+    const started = await startPostfix({
+      certPem: pki.certs.ecdsa.cert, // the default chain: another key, also naming mx.test
+      keyPem: pki.certs.ecdsa.key,
+      myhostname: 'mx.test',
+      sniChains: { 'mx.test': { certPem: pki.certs.valid.cert, keyPem: pki.certs.valid.key } },
+    });
+    if (!started.ok) assert.fail(`a second Postfix with tls_server_sni_maps did not start: ${started.reason}`);
+    const sni = started.instance;
+    try {
+      const alias = 'mxalias.test';
+      const rr = `3 1 1 ${spkiSha256(pki.certs.valid.leaf)}`;
+      await p.lab.setRecords([
+        { name: DOMAIN, type: 'MX', data: `10 ${alias}` },
+        { name: alias, type: 'CNAME', data: 'mx.test' },
+        { name: 'mx.test', type: 'A', data: '127.0.0.1' },
+        tlsa(sni, rr),
+      ]);
+      const run = await runCli([DOMAIN, '--resolver', p.lab.resolver, '--port', String(sni.tlsPort), '--allow-special-addresses', '-4', ...PATIENT, '--json', '--require', 'dane']);
+      const d = onlyDomain(run);
+      const r = { run, domain: d };
+      assert.equal(d.mx[0].tlsa.baseDomain, 'mx.test', why(r));
+      assert.deepEqual(daneOf(d), ['valid'], why(r));
+      const address = d.mx[0].addresses[0];
+      // The address's own handshake is unchanged: SNI = the MX host name, the default chain (what PKIX and MTA-STS rows judge).
+      assert.equal(address.tls.sni, alias, why(r));
+      assert.equal(certSha256(address.certificate.chain[0].pem), certSha256(pki.certs.ecdsa.leaf), 'SNI mxalias.test gets the default chain');
+      // The DANE sender's handshake: SNI = the TLSA base domain, the chain the record matches.
+      assert.equal(address.daneHandshake?.sni, 'mx.test', why(r));
+      assert.equal(address.daneHandshake.tls.sni, 'mx.test');
+      assert.equal(address.daneHandshake.failure, null);
+      assert.equal(certSha256(address.daneHandshake.certificate.chain[0].pem), certSha256(pki.certs.valid.leaf), 'SNI mx.test gets the mx.test chain');
+      assert.equal(run.code, 0, why(r));
+      assert.ok(!codesOf(d).includes('DANE_NO_MATCH'), why(r));
+      await postfixAgrees(t, d, DOMAIN, sni.tlsPort);
+      // The text report says which SNI DANE was judged with.
+      const text = await runCli([DOMAIN, '--resolver', p.lab.resolver, '--port', String(sni.tlsPort), '--allow-special-addresses', '-4', ...PATIENT]);
+      assert.match(text.stdout, /DANE: valid on 1\/1 address \(3 1 1\);.* checked with a DANE sender's SNI, the TLSA base domain \(mxalias\.test → mx\.test\)/, text.stdout);
+    } finally {
+      await sni.stop();
+    }
   });
 
   // Postfix (posttls-finger -l dane) applies DANE to a secure MX host reached through an

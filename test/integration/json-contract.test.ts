@@ -10,7 +10,7 @@ import { FAST, PATIENT, addressesOf, assertNeverSentMail, closedPort, problemsOf
 
 const LEVELS = ['none', 'encrypt', 'verify'];
 const SEVERITIES = ['error', 'warning', 'info'];
-const STAGES = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'quit', 'modern-tls'];
+const STAGES = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'quit', 'modern-tls', 'dane-handshake'];
 
 let pki: TestPki;
 before(async () => {

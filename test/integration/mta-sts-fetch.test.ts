@@ -2,24 +2,29 @@
 // a valid policy, testing mode, bad syntax, 404, a redirect (never followed), a wrong
 // Content-Type, a body over the 64 KiB cap (the read stops), a certificate for the wrong name,
 // one from an untrusted CA, a server that stalls (the deadline), an abort from outside, and the
-// whole gathering step on top. Every failure is a result with its own message, never a throw.
+// whole gathering step on top (gatherMailPolicies, the probe's one path: TXT look-ups through a
+// Resolver, the policy host's address from it, the fetch). Every failure is a result with its
+// own message, never a throw.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { fetchPolicy, POLICY_FETCH_LIMITS, type FetchPolicyOptions } from '../../src/mta-sts/fetch-policy.ts';
-import { gatherMtaSts } from '../../src/mta-sts/gather.ts';
+import { gatherMailPolicies, type MailPolicyOptions } from '../../src/probe/gather-mail-policies.ts';
+import { ReplayResolver, type ReplayZone } from '../../src/dns/replay-resolver.ts';
+import { judgeMtaSts } from '../../src/judge/mta-sts.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
+import type { TrustStore } from '../../src/cert/trust-store.ts';
 import type { PolicyFetchFacts } from '../../src/model/mta-sts.ts';
 import { endless, POLICY_DOMAIN, policyCerts, serve, startPolicyServer, type PolicyCerts, type PolicyHandler } from '../helpers/policy-server.ts';
 import type { TestCert } from '../helpers/pki.ts';
 
 const ENFORCE = 'version: STSv1\r\nmode: enforce\r\nmx: mx1.test.example\r\nmx: *.mail.test.example\r\nmax_age: 604800\r\n';
 let certs: PolicyCerts;
-let ca: readonly string[];
+let trust: TrustStore;
 
 before(async () => {
   certs = await policyCerts();
-  // The trust store's own list (Node's roots + the --ca-file anchors), as the run will give it.
-  ca = makeTrustStore([certs.rootPem], []).anchorPems();
+  // The run's trust store (Node's roots + the --ca-file anchors), as the probe gives it.
+  trust = makeTrustStore([certs.rootPem], []);
 });
 
 /** Fetches the policy of test.example from a server serving `cert` and answering with `handler`. */
@@ -27,7 +32,7 @@ async function fetchFrom(cert: TestCert, handler: PolicyHandler, options: Partia
   const server = await startPolicyServer(cert, handler);
   try {
     const started = Date.now();
-    const fetched = await fetchPolicy(POLICY_DOMAIN, { ca, connectTo: { host: server.host, port: server.port }, timeoutMs: 10_000, ...options });
+    const fetched = await fetchPolicy(POLICY_DOMAIN, { trust, connectTo: { host: server.host, port: server.port }, timeoutMs: 10_000, ...options });
     return { fetched, server, elapsed: Date.now() - started };
   } finally {
     await server.close();
@@ -138,7 +143,7 @@ describe('fetchPolicy', { concurrency: true }, () => {
   });
 
   test('the test CA is trusted only when the run trusts it: without it, the valid server fails too', async () => {
-    const { fetched } = await fetchFrom(certs.valid, serve(ENFORCE), { ca: makeTrustStore([], []).anchorPems() });
+    const { fetched } = await fetchFrom(certs.valid, serve(ENFORCE), { trust: makeTrustStore([], []) });
     assert.equal(failureOf(fetched), 'certificate');
   });
 
@@ -170,7 +175,7 @@ describe('fetchPolicy', { concurrency: true }, () => {
     const server = await startPolicyServer(certs.valid, serve(ENFORCE));
     const port = server.port;
     await server.close();
-    const fetched = await fetchPolicy(POLICY_DOMAIN, { ca, connectTo: { host: '127.0.0.1', port }, timeoutMs: 5_000 });
+    const fetched = await fetchPolicy(POLICY_DOMAIN, { trust, connectTo: { host: '127.0.0.1', port }, timeoutMs: 5_000 });
     assert.equal(failureOf(fetched), 'connect');
     assert.match(fetched.failure!.message, /cannot connect to mta-sts\.test\.example \(ECONNREFUSED\)/);
   });
@@ -184,6 +189,29 @@ describe('fetchPolicy', { concurrency: true }, () => {
     assert.equal(fetched.body, null);
   });
 
+  test('the body is read as strict UTF-8 (RFC 8461 §3.2): a 0xFF byte is no policy text, never read on with U+FFFD', async () => {
+    const bytes = Buffer.concat([Buffer.from('version: STSv1\nmode: enforce\nmx: mx1.test.example\nmax_age: 86400\nnote: '), Buffer.from([0xff]), Buffer.from('\n')]);
+    const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(bytes);
+    });
+    assert.equal(failureOf(fetched), 'encoding');
+    assert.equal(fetched.body, null);
+    assert.equal(fetched.status, 200);
+    assert.equal(fetched.bytes, bytes.length);
+    assert.match(fetched.failure!.message, /^the policy is not valid UTF-8 \(RFC 8461 §3\.2\)/);
+    // Valid UTF-8 is read whole: a character split across two writes, and a byte-order mark kept.
+    const text = '\ufeffversion: STSv1\nmode: enforce\nmx: mx1.test.example\nmax_age: 86400\nnote: café\n';
+    const utf8 = Buffer.from(text);
+    const split = utf8.indexOf(Buffer.from('é')) + 1;
+    const { fetched: whole } = await fetchFrom(certs.valid, (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write(utf8.subarray(0, split), () => res.end(utf8.subarray(split)));
+    });
+    assert.equal(whole.failure, null);
+    assert.equal(whole.body, text);
+  });
+
   test('server text in a message is sanitised (a Location with a C1 control sequence introducer)', async () => {
     const { fetched } = await fetchFrom(certs.valid, (_q, res) => {
       res.writeHead(302, { Location: 'https://x.example/\u009b2J' });
@@ -195,16 +223,27 @@ describe('fetchPolicy', { concurrency: true }, () => {
   });
 });
 
-describe('gatherMtaSts', { concurrency: true }, () => {
+/** The policy domain's `_mta-sts` TXT records (null: the look-up fails), its policy host at 127.0.0.1. */
+function policyZone(txt: string[] | null): ReplayZone {
+  return {
+    [`_mta-sts.${POLICY_DOMAIN}`]: txt === null ? { rcode: 'SERVFAIL' } : { TXT: txt },
+    [`mta-sts.${POLICY_DOMAIN}`]: { A: ['127.0.0.1'] },
+  };
+}
+const gatherOptions = (port: number): MailPolicyOptions => ({ trust, timeoutMs: 10_000, families: { ipv4: true, ipv6: false }, allowSpecialAddresses: true, port });
+
+describe('gatherMailPolicies (the probe\'s path: look-ups, the policy host\'s address, one fetch)', { concurrency: true }, () => {
   test('a valid record and policy: the facts say the policy; testing mode too', async () => {
     for (const mode of ['enforce', 'testing'] as const) {
       const server = await startPolicyServer(certs.valid, serve(ENFORCE.replace('enforce', mode)));
       try {
-        const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=spf1 -all', 'v=STSv1; id=20260601'], { ca, connectTo: { host: server.host, port: server.port } });
+        const { mtaSts: facts, queries } = await gatherMailPolicies(POLICY_DOMAIN, new ReplayResolver(policyZone(['v=spf1 -all', 'v=STSv1; id=20260601'])), gatherOptions(server.port));
         assert.equal(facts.error, null);
         assert.equal(facts.id, '20260601');
         assert.deepEqual(facts.policy, { version: 'STSv1', mode, mx: ['mx1.test.example', '*.mail.test.example'], maxAge: 604800 });
         assert.equal(facts.fetch?.status, 200);
+        assert.deepEqual(server.requests, [{ method: 'GET', path: '/.well-known/mta-sts.txt', host: 'mta-sts.test.example' }]);
+        assert.deepEqual(queries.map((q) => `${q.type} ${q.name}`).sort(), ['A mta-sts.test.example', 'TXT _mta-sts.test.example', 'TXT _smtp._tls.test.example']);
       } finally {
         await server.close();
       }
@@ -214,7 +253,7 @@ describe('gatherMtaSts', { concurrency: true }, () => {
   test('bad policy syntax: no policy, the first reason as the error', async () => {
     const server = await startPolicyServer(certs.valid, serve('version: STSv1\nmode: enforce\nnmx: mx1.test.example\nmax_age: 86400\n'));
     try {
-      const facts = await gatherMtaSts(POLICY_DOMAIN, ['v=STSv1; id=1'], { ca, connectTo: { host: server.host, port: server.port } });
+      const { mtaSts: facts } = await gatherMailPolicies(POLICY_DOMAIN, new ReplayResolver(policyZone(['v=STSv1; id=1'])), gatherOptions(server.port));
       assert.equal(facts.policy, null);
       assert.match(facts.error ?? '', /no mx line \("nmx" on line 3 is not "mx"\)/);
     } finally {
@@ -222,16 +261,35 @@ describe('gatherMtaSts', { concurrency: true }, () => {
     }
   });
 
-  test('no record, an invalid record, a failed look-up: no fetch at all', async () => {
+  test('a policy body that is not UTF-8: MTA_STS_POLICY_INVALID "the policy is not valid UTF-8", not an unreachable policy; senders ignore it (mode none)', async () => {
+    const server = await startPolicyServer(certs.valid, (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(Buffer.concat([Buffer.from(ENFORCE), Buffer.from([0xff])]));
+    });
+    try {
+      const { mtaSts: facts } = await gatherMailPolicies(POLICY_DOMAIN, new ReplayResolver(policyZone(['v=STSv1; id=1'])), gatherOptions(server.port));
+      assert.equal(facts.policy, null);
+      assert.match(facts.error ?? '', /^the policy is not valid UTF-8/);
+      const verdict = judgeMtaSts(facts, [{ host: 'mx1.test.example', verified: true }]);
+      assert.equal(verdict.mode, 'none');
+      assert.deepEqual(verdict.problems.map((p) => `${p.code}:${p.severity}`), ['MTA_STS_POLICY_INVALID:error']);
+      assert.match(verdict.problems[0]!.message, /^The MTA-STS policy is not valid: the policy is not valid UTF-8/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('no record, an invalid record, a failed look-up: no fetch at all, not even the policy host\'s address', async () => {
     const server = await startPolicyServer(certs.valid, serve(ENFORCE));
     try {
-      const options = { ca, connectTo: { host: server.host, port: server.port } };
       for (const txt of [[], ['v=STSv1'], ['v=STSv1; id=1', 'v=STSv1; id=2'], null]) {
-        const facts = await gatherMtaSts(POLICY_DOMAIN, txt, options);
+        const { mtaSts: facts, queries } = await gatherMailPolicies(POLICY_DOMAIN, new ReplayResolver(policyZone(txt)), gatherOptions(server.port));
         assert.equal(facts.fetch, null, JSON.stringify(txt));
         assert.equal(facts.policy, null);
+        assert.deepEqual(facts.txt, txt);
+        assert.ok(!queries.some((q) => q.name === `mta-sts.${POLICY_DOMAIN}`), JSON.stringify(txt));
       }
-      assert.equal(server.requests.length, 0);
+      assert.equal(server.connections.count, 0);
     } finally {
       await server.close();
     }

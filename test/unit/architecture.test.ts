@@ -132,3 +132,12 @@ test('a probe of domains given as arguments or of one --server loads no batch mo
   assert.ok(loaded.has(path.join('pipeline', 'runner')), 'the walk follows the run');
   assert.deepEqual(batchModules, []);
 });
+
+test('MTA-STS is gathered one way: the policy fetch has one caller, the probe\'s gatherMailPolicies; the rest of mta-sts/ is pure', () => {
+  const callers = modules().filter((m) => m !== path.join('mta-sts', 'fetch-policy.ts') && /\bfetchPolicy\s*\(/.test(codeOf(m)));
+  assert.deepEqual(callers, [path.join('probe', 'gather-mail-policies.ts')]);
+  const impure = modules()
+    .filter((m) => folderOf(m) === 'mta-sts' && m !== path.join('mta-sts', 'fetch-policy.ts'))
+    .flatMap((m) => [...importsOf(m).filter((i) => GATHERING.includes(folderOf(i)) || i.endsWith('fetch-policy')), ...packagesOf(m).filter((p) => p.startsWith('node:'))].map((i) => `${m} imports ${i}`));
+  assert.deepEqual(impure, []);
+});

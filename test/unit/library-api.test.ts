@@ -6,7 +6,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { exampleErrors, exportsWithoutExample, forgottenExports, publicApi, type PublicApi } from '../helpers/api-surface.ts';
+import { exampleErrors, exportsWithoutExample, forgottenExports, internalMentions, publicApi, type PublicApi } from '../helpers/api-surface.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 
 const SRC = path.join(ROOT, 'src');
@@ -30,4 +30,8 @@ test('every @example of the public API type-checks against the API (strict, name
 
 test('every type a public signature or member names is exported from the entry too', () => {
   assert.deepEqual(forgottenExports(api, SRC), []);
+});
+
+test('no TSDoc of the public surface points a user to a member marked @internal, which the published declarations leave out', () => {
+  assert.deepEqual(internalMentions(api), []);
 });

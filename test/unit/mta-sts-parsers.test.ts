@@ -7,7 +7,7 @@ import { parseStsRecord } from '../../src/mta-sts/record.ts';
 import { parsePolicy } from '../../src/mta-sts/policy.ts';
 import { parseTlsRpt, tlsRptFacts } from '../../src/mta-sts/tls-rpt.ts';
 import { matchingPattern, mxMatches, mxPatternError } from '../../src/rules/mx-pattern.ts';
-import { mtaStsFacts } from '../../src/mta-sts/gather.ts';
+import { mtaStsFacts } from '../../src/mta-sts/facts.ts';
 
 test('the _mta-sts record: valid ones (RFC 8461 §3.1 example, extensions, split strings, other TXT records beside it)', () => {
   const cases: Array<[Array<string | string[]>, string]> = [

@@ -64,7 +64,7 @@ test('every field of the JSON format (schema version 2) is documented in the REA
   const facts = domainFacts({
     mx: [
       mxHost('mx.example.com', 10, [
-        addressFacts({ attempts: 2, transcript: [{ dir: 'C', text: 'EHLO x', ms: 1 }], modernTls: { ok: null, protocol: null, cipher: null, error: null, failure: { stage: 'connect', kind: 'timeout', message: 't' } } }),
+        addressFacts({ attempts: 2, transcript: [{ dir: 'C', text: 'EHLO x', ms: 1 }], modernTls: { ok: null, protocol: null, cipher: null, error: null, failure: { stage: 'connect', kind: 'timeout', message: 't' } }, daneHandshake: { sni: 'mx.provider.example', tls: addressFacts().tls, certificate: addressFacts().certificate, failure: { stage: 'handshake', kind: 'tls', message: 't' } } }),
         plainAddress({ ip: '192.0.2.11', failure: { stage: 'banner', kind: 'timeout', message: 't' } }),
       ], { skipped: [{ ip: '10.0.0.1', family: 4, reason: 'special-purpose', range: 'private-use', block: '10.0.0.0/8' }], tlsa, rollover: { safe: true, pattern: 'two-keys', message: 'm' } }),
       mxHost('192.0.2.1', 20, [], { unusable: { kind: 'ip-literal', detail: 'an IP address' } }),

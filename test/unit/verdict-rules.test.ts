@@ -64,7 +64,7 @@ test('no delivery over TLS (a failed dialogue after the handshake, a failed curr
 
 /** Variations of one address, each a fact a hostile or broken server can produce. */
 function variants(): Array<{ name: string; facts: AddressFacts }> {
-  const stages: ProbeStage[] = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'modern-tls'];
+  const stages: ProbeStage[] = ['connect', 'banner', 'ehlo', 'starttls', 'handshake', 'ehlo-tls', 'modern-tls', 'dane-handshake'];
   const kinds = ['timeout', 'connect', 'closed', 'protocol', 'rejected', 'tls', 'aborted'] as const;
   const out: Array<{ name: string; facts: AddressFacts }> = [
     { name: 'clean', facts: addressFacts() },

@@ -1,10 +1,9 @@
 /**
- * A domain's MTA-STS facts in one step: read the `_mta-sts` TXT records given (the caller asks
- * DNS), fetch the policy when there is one valid record (one fetch per domain), read the
- * policy. `mtaStsFacts` is the pure part: what the records and the fetch say.
+ * What a domain's `_mta-sts` TXT records and its policy fetch say, as MtaStsFacts: the record
+ * read, its id, the policy read (RFC 8461 §3). Pure: the look-ups and the one fetch are made by
+ * gatherMailPolicies (probe/gather-mail-policies.ts), the only path that gathers them.
  */
 import type { MtaStsFacts, PolicyFetchFacts } from '../model/mta-sts.js';
-import { fetchPolicy, type FetchPolicyOptions } from './fetch-policy.js';
 import { parsePolicy } from './policy.js';
 import { parseStsRecord } from './record.js';
 import { recordText } from './txt-fields.js';
@@ -26,15 +25,4 @@ export function mtaStsFacts(domain: string, txt: readonly (string | readonly str
   if (fetch.failure !== null || fetch.body === null) return { ...base, policy: null, error: fetch.failure?.message ?? 'no policy body' };
   const policy = parsePolicy(fetch.body);
   return { ...base, policy: policy.policy, error: policy.errors[0] ?? null };
-}
-
-/**
- * A domain's MTA-STS facts: the records read, the policy fetched when there is one valid
- * record. Never throws for a remote problem.
- *
- * @example const facts = await gatherMtaSts('example.com', await resolver.txt('_mta-sts.example.com'), { ca: trust.anchorPems() });
- */
-export async function gatherMtaSts(domain: string, txt: readonly (string | readonly string[])[] | null, options: FetchPolicyOptions): Promise<MtaStsFacts> {
-  const valid = txt !== null && parseStsRecord(txt).status === 'valid';
-  return mtaStsFacts(domain, txt, valid ? await fetchPolicy(domain, options) : null);
 }
