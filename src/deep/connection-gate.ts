@@ -1,7 +1,7 @@
 /**
  * The one way a deep probe (`--deep`) opens its connections to an address: one at a time, with
  * `delayMs` between them (`--deep-delay`), each walked to the start of TLS (reach-tls.ts), and
- * counted. A 421 (RFC 5321 §3.8: the server is closing the channel, often "too many
+ * counted, within the deep probe's own deadline (its ProbeRun's). A 421 (RFC 5321 §3.8: the server is closing the channel, often "too many
  * connections") or a stop of the run ends the deep probe: every later `reach` throws
  * DeepStopped and the facts say the result is partial. A server that merely refuses one
  * connection in another way is that check's fact (a StageError for the caller).
@@ -95,5 +95,6 @@ export class ConnectionGate {
   private throwIfStopped(): void {
     if (this.stopped !== null) throw new DeepStopped(this.stopped);
     if (this.run.abortSignal?.aborted === true) this.stop({ stage: 'connect', kind: 'aborted', message: 'the run was stopped' });
+    if (this.run.left(1) <= 0) this.stop({ stage: 'connect', kind: 'timeout', message: "the deep probe's deadline passed" });
   }
 }
