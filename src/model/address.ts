@@ -7,6 +7,8 @@ import type { CertificateFacts, CertificateVerdict } from './certificate.js';
 import type { Level } from './levels.js';
 import type { Problem } from './problem.js';
 import type { DaneOutcome } from './dane.js';
+import type { DeepFacts } from './deep.js';
+import type { AddressGrade } from './tls-guidelines.js';
 import type { ProbeFailure, SmtpReply, StageTimings, TranscriptEntry } from './smtp.js';
 import type { ModernTlsFacts, TlsFacts, TlsMode } from './tls.js';
 
@@ -44,6 +46,11 @@ export interface AddressFacts {
   /** What a sender with current TLS defaults gets; null when not checked (nothing in doubt, or no TLS). */
   modernTls: ModernTlsFacts | null;
   failure: ProbeFailure | null;
+  /**
+   * What a deep probe (`--deep`, issue 10) found beyond the probe's own handshake; absent without --deep.
+   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
+   */
+  deep?: DeepFacts;
   /** Connections it took (batch mode retries transient failures: --retries). */
   attempts?: number;
   timings: StageTimings;
@@ -63,5 +70,10 @@ export interface AddressResult extends Omit<AddressFacts, 'certificate'> {
   level: Level | null;
   /** The DANE outcome of this address against its host's TLSA records (RFC 7672). Filled by a later version; absent in this one. */
   dane?: DaneOutcome;
+  /**
+   * The address graded under the guideline profile (judge/deep-grade.ts): present with deep facts or a graded requirement.
+   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
+   */
+  grade?: AddressGrade;
   problems: Problem[];
 }
