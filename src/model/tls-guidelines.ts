@@ -77,7 +77,7 @@ export interface GuidelineProfile {
   readonly source: string;
   /** Cipher suites by IANA name (model/cipher-suites.ts) per tier above insufficient. */
   readonly ciphers: Readonly<Record<'good' | 'sufficient' | 'phase-out', readonly string[]>>;
-  /** Key exchange groups by IANA name (lower case: x25519, secp256r1, …) per tier above insufficient. */
+  /** Key exchange groups by IANA name (model/named-groups.ts; lower case: x25519, secp256r1, …) per tier above insufficient. */
   readonly groups: Readonly<Record<'good' | 'sufficient' | 'phase-out', readonly string[]>>;
   /** Finite-field DH by the bits of the prime, largest bound first; below the last, insufficient. */
   readonly dhBits: readonly Threshold[];

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { CIPHER_SUITES, cipherSuite, cipherSuiteByName, suiteProtocols } from '../../src/model/cipher-suites.ts';
 import { cipherWeaknesses } from '../../src/model/cipher-classes.ts';
 import { TLS_PROTOCOLS } from '../../src/model/tls-protocols.ts';
+import { NAMED_GROUPS, namedGroup, namedGroupByName } from '../../src/model/named-groups.ts';
 import {
   GUIDELINE_PROFILES,
   GUIDELINE_PROFILE_IDS,
@@ -347,4 +348,23 @@ test('the graded requirement of a domain: false when an address accepts somethin
   assert.equal(found?.severity, 'warning', 'an error under a PASS is shown as a warning');
   // Without deep facts and without +graded: no grade at all (v1 output unchanged).
   assert.equal(judgeDomain(domain(addressFacts()), { required: ['verify'], warnDays: 30 }, NOW).mx[0]?.addresses[0]?.grade, undefined);
+});
+
+test('the named group table: code points and names unique; every group a profile grades above insufficient is in it, and every group of it is graded', () => {
+  assert.equal(new Set(NAMED_GROUPS.map((g) => g.code)).size, NAMED_GROUPS.length);
+  assert.equal(new Set(NAMED_GROUPS.map((g) => g.name.toLowerCase())).size, NAMED_GROUPS.length);
+  for (const g of NAMED_GROUPS) {
+    assert.equal(namedGroup(g.code), g);
+    assert.equal(namedGroupByName(g.name.toUpperCase()), g);
+    for (const id of PROFILES) assert.ok(TIERS.includes(groupTier(GUIDELINE_PROFILES[id], g.name)), `${id} ${g.name}`);
+  }
+  for (const id of PROFILES) {
+    const { groups, certKey } = GUIDELINE_PROFILES[id];
+    for (const name of [...groups.good, ...groups.sufficient, ...groups['phase-out'], ...certKey.curves.good, ...certKey.curves.sufficient, ...certKey.curves['phase-out']]) {
+      assert.ok(namedGroupByName(name) !== null, `${id} grades ${name}, which the table does not know`);
+    }
+  }
+  assert.equal(groupTier(GUIDELINE_PROFILES.ncsc, 'brainpoolP256r1tls13'), 'good');
+  assert.equal(groupTier(GUIDELINE_PROFILES.ncsc, 'sect571r1'), 'insufficient', 'binary curves are insufficient');
+  assert.equal(namedGroup(0xff01), null);
 });
