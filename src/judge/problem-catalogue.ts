@@ -563,7 +563,7 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     severity: 'error',
     command: 'probe',
     graded: true,
-    hint: 'The server answered a command sent in plaintext together with STARTTLS as if it came over TLS (CVE-2011-0411 family): an attacker on the path can inject SMTP commands into the protected session. Update the MTA (Postfix 2.8.4 and later, current Exim and Exchange discard such input, RFC 3207 §6) or whatever TLS proxy sits in front of it.',
+    hint: 'The server answered a command sent in plaintext together with STARTTLS as if it came over TLS (CVE-2011-0411 family): an attacker on the path can inject SMTP commands into the protected session. Update the MTA (Postfix since 2.7.3 and 2.8 (2011), current Exim and Exchange discard such input, RFC 3207 §4.2) or whatever TLS proxy sits in front of it.',
   },
   DEEP_PARTIAL: {
     severity: 'info',
