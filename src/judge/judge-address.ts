@@ -15,6 +15,8 @@ import { modernTlsProblem } from './modern-tls.js';
 import { judgedAt, judgePolicy } from './judge-policy.js';
 import { tlsProtocol } from '../model/tls-protocols.js';
 import { cipherWeaknesses } from '../model/cipher-classes.js';
+import type { GuidelineProfileId } from '../model/tls-guidelines.js';
+import { gradeAddress } from './deep-grade.js';
 
 /**
  * What a domain is judged against: the sender policies it must satisfy, and when a certificate
@@ -27,6 +29,17 @@ export interface JudgePolicy {
   required: Requirement;
   /** CERT_EXPIRES_SOON below this many days left. */
   warnDays: number;
+  /**
+   * `--require …+graded`: no fact of any reachable address may be graded insufficient under
+   * `profile` (judge/deep-grade.ts), and every one must be graded completely (a deep probe that
+   * ran to its end). Absent: false.
+   */
+  graded?: boolean;
+  /**
+   * The guideline profile facts are graded under (`--profile`; model/tls-guidelines.ts). Absent: ncsc.
+   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
+   */
+  profile?: GuidelineProfileId;
 }
 
 const DAY_MS = 86_400_000;
@@ -203,6 +216,9 @@ const AFTER_HANDSHAKE = new Set(['ehlo-tls']);
  */
 const NO_TLS_DELIVERY = new Set<ProblemCode>(['TLS_DIALOGUE_FAILED', 'TLS_MODERN_HANDSHAKE_FAILED']);
 
+/** A code that weighs on the PKIX ladder: neither one sender policy's own nor the guideline grading's. */
+const onLadder = (code: ProblemCode): boolean => PROBLEMS[code].policy === undefined && PROBLEMS[code].graded !== true;
+
 /**
  * The level an address's problems allow at most. Rules, each over the whole catalogue:
  * - no delivery over TLS (NO_TLS_DELIVERY): at most `none` (an opportunistic sender
@@ -211,7 +227,9 @@ const NO_TLS_DELIVERY = new Set<ProblemCode>(['TLS_DIALOGUE_FAILED', 'TLS_MODERN
  *   verifies, or the path, refuses or tampers with the session);
  * - except the codes of one sender policy's own mechanism (the catalogue's `policy`: DANE,
  *   MTA-STS): they weigh on that row only. The level is the PKIX ladder; an address can be
- *   `verify` for policy (d) and DANE-invalid.
+ *   `verify` for policy (d) and DANE-invalid;
+ * - and except the codes of the guideline grading (the catalogue's `graded`: what else the
+ *   server accepts): they weigh on `--require …+graded` only.
  *
  * @example capLevel('verify', [problem('STARTTLS_INJECTION', '…')]) // 'encrypt'
  * @example capLevel('verify', [problem('DANE_NO_MATCH', '…')]) // 'verify'
@@ -219,7 +237,7 @@ const NO_TLS_DELIVERY = new Set<ProblemCode>(['TLS_DIALOGUE_FAILED', 'TLS_MODERN
 export function capLevel(level: Level | null, problems: readonly Problem[]): Level | null {
   if (level === null) return null;
   if (problems.some((p) => NO_TLS_DELIVERY.has(p.code))) return 'none';
-  if (level === 'verify' && problems.some((p) => p.severity === 'error' && PROBLEMS[p.code].policy === undefined)) return 'encrypt';
+  if (level === 'verify' && problems.some((p) => p.severity === 'error' && onLadder(p.code))) return 'encrypt';
   return level;
 }
 
@@ -294,7 +312,15 @@ export function judgeAddress(facts: AddressFacts, given: Partial<JudgePolicy>, n
       level = 'verify'; // capLevel keeps it below: any error-severity problem, a certificate one too
     }
   }
+  // The guideline grading, with deep facts or a graded requirement: its codes never lower the
+  // level (capLevel); a second certificate's WEAK_KEY or WEAK_SIGNATURE does, as the probe's own.
+  let grade: AddressResult['grade'];
+  if (facts.deep !== undefined || policy.graded === true) {
+    const graded = gradeAddress(facts, policy.profile ?? 'ncsc');
+    grade = graded.grade;
+    problems.push(...graded.problems);
+  }
   // Undetermined: the probe was aborted, or the check of what a current sender gets could not be made.
   const unknown = aborted || facts.modernTls?.ok === null;
-  return { ...facts, certificate, level: unknown ? null : capLevel(level, problems), problems };
+  return { ...facts, certificate, level: unknown ? null : capLevel(level, problems), ...(grade !== undefined ? { grade } : {}), problems };
 }

@@ -17,6 +17,7 @@ import { judgedAt, judgePolicy } from './judge-policy.js';
 import { judgePolicies, requirementMet, requirementText } from './sender-policies.js';
 import { judgeDomainDane } from './domain-dane.js';
 import { judgeMtaSts, judgeTlsRpt, type MtaStsHostInput } from './mta-sts.js';
+import { gradedVerdict } from './deep-grade.js';
 
 const familyOption = (family: 4 | 6) => (family === 4 ? '-6' : '-4');
 const listed = (items: readonly string[], most = 5) => (items.length > most ? `${items.slice(0, most).join(', ')} and ${items.length - most} more` : items.join(', '));
@@ -140,6 +141,12 @@ export function relativeTo(pass: boolean | null, problems: Problem[]): Problem[]
   return problems.map((p) => (p.severity === 'error' ? { ...p, severity: 'warning' } : p));
 }
 
+/** Two verdicts that must both hold: false when one is false, true when both are true, else null. */
+function bothMet(a: boolean | null, b: boolean | null): boolean | null {
+  if (a === false || b === false) return false;
+  return a === true && b === true ? true : null;
+}
+
 /**
  * The judged domain at `now` (a parameter: judge the same facts at another moment, e.g. to see
  * what a certificate's expiry will do). `policy` may leave anything out (judge/judge-policy.ts:
@@ -170,14 +177,18 @@ export function judgeDomain(facts: DomainFacts, given: Partial<JudgePolicy>, now
   // The verdict per sender policy, and against the requirement (judge/sender-policies.ts).
   const context = { ...rest, ...(mtaSts !== undefined ? { mtaSts } : {}) };
   const policies = judgePolicies(context, mx);
-  const pass = requirementMet(policies, policy.required);
+  const met = requirementMet(policies, policy.required);
+  // `+graded`: no address graded insufficient, every reachable one graded completely (judge/deep-grade.ts).
+  const graded = policy.graded === true ? gradedVerdict(mx.flatMap((host) => host.addresses), policy.profile ?? 'ncsc') : undefined;
+  const pass = graded === undefined ? met : bothMet(met, graded.satisfied);
   return {
     ...context,
     mx: pass === true ? mx.map((host) => ({ ...host, addresses: host.addresses.map((a) => ({ ...a, problems: relativeTo(pass, a.problems) })) })) : mx,
     level,
-    required: requirementText(policy.required),
+    required: requirementText(policy.required, policy.graded === true),
     requiredPolicies: [...policy.required],
     pass,
+    ...(graded !== undefined ? { graded } : {}),
     problems: relativeTo(pass, problems),
     policies,
   };

@@ -1,11 +1,13 @@
 /**
  * The policy of a judge given only part of one, as the CLI's defaults have it: `--require
- * encrypt` (sender policy (c), tls-required) and `--warn-days 30`. What a library caller gives
+ * encrypt` (sender policy (c), tls-required), `--warn-days 30`, no graded requirement and the
+ * ncsc profile. What a library caller gives
  * is checked here, at the edge: a requirement that names no known policy, a number of days or
  * a moment that is not a number, is a RangeError, never a verdict made from it.
  */
 import type { JudgePolicy } from './judge-address.js';
 import { SENDER_POLICIES } from './sender-policies.js';
+import { GUIDELINE_PROFILE_IDS } from '../model/tls-guidelines.js';
 
 /**
  * The defaults: policy (c) required, CERT_EXPIRES_SOON below 30 days.
@@ -28,7 +30,14 @@ export function judgePolicy(given: Partial<JudgePolicy> = {}): JudgePolicy {
   }
   const warnDays = given.warnDays ?? DEFAULT_JUDGE_POLICY.warnDays;
   if (typeof warnDays !== 'number' || !Number.isFinite(warnDays)) throw new RangeError(`warnDays must be a number, not ${String(warnDays)}`);
-  return { required, warnDays };
+  const graded = given.graded ?? false;
+  if (typeof graded !== 'boolean') throw new RangeError(`graded must be true or false, not ${String(graded)}`);
+  const profile = given.profile;
+  if (profile !== undefined && !GUIDELINE_PROFILE_IDS.includes(profile)) {
+    throw new RangeError(`profile must be one of ${GUIDELINE_PROFILE_IDS.join(', ')}, not ${JSON.stringify(profile)}`);
+  }
+  // Only what was given beyond the defaults: a policy of v1's two fields stays as it was.
+  return { required, warnDays, ...(graded ? { graded } : {}), ...(profile !== undefined ? { profile } : {}) };
 }
 
 /**

@@ -26,6 +26,13 @@ export interface ProblemKind {
    * never lowers an address's level, the PKIX ladder (judge-address.ts capLevel).
    */
   policy?: SenderPolicyId;
+  /**
+   * A code of the guideline grading (judge/deep-grade.ts, `--deep`, `--profile`): what else the
+   * server accepts, graded phase-out or insufficient. It weighs on the graded requirement
+   * (`--require …+graded`) only: it never lowers an address's level, since the sender's own
+   * handshake is judged by the other codes.
+   */
+  graded?: true;
 }
 
 /**
@@ -466,6 +473,103 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     severity: 'warning',
     command: 'probe',
     hint: "The DNS resolver does not validate DNSSEC (no AD flag for the root's signed SOA), so no answer can be told secure and DANE cannot be checked: use a validating resolver, such as a local unbound, or name one with --resolver.",
+  },
+  // Deep TLS (issue 10): the guideline grading (judge/deep-grade.ts, model/tls-guidelines.ts)
+  TLS_PROTOCOL_INSUFFICIENT: {
+    severity: 'error',
+    command: 'probe',
+    graded: true,
+    hint: 'The server accepts a protocol version the guideline calls insufficient (SSLv3, TLS 1.0 or 1.1; RFC 8996): a sender or an attacker who downgrades can still use it. Accept TLS 1.2 and 1.3 only (Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2, or "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1" before 3.6; Exim: openssl_options = +no_sslv3 +no_tlsv1 +no_tlsv1_1; Exchange: disable TLS 1.0 and 1.1 in SCHANNEL).',
+  },
+  TLS_PROTOCOL_PHASE_OUT: {
+    severity: 'warning',
+    command: 'probe',
+    graded: true,
+    hint: 'The server accepts a protocol version the profile wants phased out (TLS 1.0 or 1.1 under mozilla-intermediate): plan to accept TLS 1.2 and 1.3 only (Postfix: smtpd_tls_protocols = >=TLSv1.2; Exim: openssl_options = +no_tlsv1 +no_tlsv1_1).',
+  },
+  TLS_CIPHER_INSUFFICIENT: {
+    severity: 'error',
+    command: 'probe',
+    graded: true,
+    hint: 'The server accepts a cipher suite the guideline calls insufficient (RC4, DES, 3DES, EXPORT, NULL, anonymous, RSA key transport, or CBC with SHA-1): remove it (Postfix: smtpd_tls_ciphers = high and smtpd_tls_mandatory_ciphers = high with tls_high_cipherlist = ECDHE+AESGCM:ECDHE+CHACHA20, or smtpd_tls_exclude_ciphers = aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5, kRSA, SHA1; Exim: tls_require_ciphers; Exchange: the TLS cipher suite order policy).',
+  },
+  TLS_CIPHER_PHASE_OUT: {
+    severity: 'warning',
+    command: 'probe',
+    graded: true,
+    hint: 'The server accepts a cipher suite the profile wants phased out (CBC modes, DHE, Camellia or ARIA): plan to offer ECDHE with AES-GCM or ChaCha20-Poly1305 only (Postfix: tls_high_cipherlist = ECDHE+AESGCM:ECDHE+CHACHA20 with smtpd_tls_ciphers = high; or add the suites to smtpd_tls_exclude_ciphers).',
+  },
+  TLS_CIPHER_ORDER: {
+    severity: 'error',
+    command: 'probe',
+    graded: true,
+    hint: "The server takes the client's order of cipher suites while it accepts suites of a lower tier, so a client (or an attacker who rewrites the hello) gets a phase-out suite where a good one was possible: enforce the server's order (Postfix: tls_preempt_cipherlist = yes, with a good-first tls_high_cipherlist; Exim: openssl_options = +cipher_server_preference), or drop the lower suites.",
+  },
+  TLS_GROUP_INSUFFICIENT: {
+    severity: 'error',
+    command: 'probe',
+    graded: true,
+    hint: 'The server accepts an elliptic curve for key exchange the guideline calls insufficient (a curve of under 224 bits or a binary curve): offer X25519, P-256 and P-384 only (Postfix: tls_eecdh_auto_curves = X25519 prime256v1 secp384r1; Exim: tls_eccurve = X25519:prime256v1:secp384r1).',
+  },
+  TLS_GROUP_PHASE_OUT: {
+    severity: 'warning',
+    command: 'probe',
+    graded: true,
+    hint: 'The server accepts a key exchange group the profile wants phased out (secp224r1, or finite-field DH, which NCSC allows only as an RFC 7919 group of 3072 bits or more, as phase-out): prefer ECDHE with X25519 or P-256 and drop DHE suites (Postfix: smtpd_tls_exclude_ciphers = kDHE; tls_eecdh_auto_curves = X25519 prime256v1 secp384r1).',
+  },
+  WEAK_DH: {
+    severity: 'error',
+    command: 'probe',
+    graded: true,
+    hint: 'The server uses finite-field Diffie-Hellman with a prime the profile calls insufficient (NCSC: under 3072 bits, or not an RFC 7919 group; Mozilla: under 1024 bits; Logjam): drop DHE suites (Postfix: smtpd_tls_exclude_ciphers = kDHE) or give an RFC 7919 group of 3072 bits or more (Postfix: smtpd_tls_dh1024_param_file = a file with ffdhe3072 or ffdhe4096; Exim: tls_dhparam = ffdhe3072).',
+  },
+  CERT_KEY_PHASE_OUT: {
+    severity: 'warning',
+    command: 'probe',
+    graded: true,
+    hint: "A certificate's key is of a size or curve the profile wants phased out (NCSC: RSA under 3072 bits, or P-224): at the next renewal use ECDSA P-256 or P-384, or RSA of 3072 bits (Postfix can serve both: smtpd_tls_chain_files with the ECDSA key and chain, then the RSA key and chain).",
+  },
+  CERT_HASH_PHASE_OUT: {
+    severity: 'warning',
+    command: 'probe',
+    graded: true,
+    hint: 'A certificate is signed with a hash the profile wants phased out (SHA-224): reissue it signed with SHA-256 or stronger.',
+  },
+  TLS_COMPRESSION: {
+    severity: 'error',
+    command: 'probe',
+    graded: true,
+    hint: 'The server compresses TLS records (CRIME): turn compression off (Postfix: tls_ssl_options = NO_COMPRESSION; OpenSSL 1.1.0 and later disable it unless asked) or update the TLS library.',
+  },
+  TLS_INSECURE_RENEGOTIATION: {
+    severity: 'error',
+    command: 'probe',
+    graded: true,
+    hint: 'The server does not support secure renegotiation (RFC 5746): an attacker can splice a prefix into the session (CVE-2009-3555). Update the TLS library (OpenSSL 0.9.8m or later supports RFC 5746) and the MTA built with it.',
+  },
+  TLS_CLIENT_RENEGOTIATION: {
+    severity: 'warning',
+    command: 'probe',
+    graded: true,
+    hint: 'The server lets the client start a renegotiation, which costs it far more than the client (denial of service); NCSC allows it only limited. Refuse it (Postfix 3.4 and later: tls_ssl_options = NO_RENEGOTIATION; Exim: openssl_options = +no_renegotiation).',
+  },
+  TLS_NO_EXTENDED_MASTER_SECRET: {
+    severity: 'warning',
+    command: 'probe',
+    graded: true,
+    hint: 'With TLS 1.2 the server does not use the extended master secret (RFC 7627), which protects against triple-handshake attacks (NCSC counts it a precondition; internet.nl fails a server without it): update the TLS library (OpenSSL 1.1.0 and later use it by default) or accept TLS 1.3 only.',
+  },
+  STARTTLS_COMMAND_INJECTION: {
+    severity: 'error',
+    command: 'probe',
+    graded: true,
+    hint: 'The server answered a command sent in plaintext together with STARTTLS as if it came over TLS (CVE-2011-0411 family): an attacker on the path can inject SMTP commands into the protected session. Update the MTA (Postfix since 2.7.3 and 2.8 (2011), current Exim and Exchange discard such input, RFC 3207 §4.2) or whatever TLS proxy sits in front of it.',
+  },
+  DEEP_PARTIAL: {
+    severity: 'info',
+    command: 'probe',
+    graded: true,
+    hint: 'The deep probe stopped before every check was made (a 421, a closed connection, the deadline or a stop), so what it did not tell is neither good nor bad: the message lists it. Run again later, or with a longer --deep-delay if the server limits connections.',
   },
 };
 

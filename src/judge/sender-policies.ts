@@ -294,11 +294,47 @@ export function parseRequirement(text: string): Requirement | null {
 /**
  * A requirement as `required` shows it (JSON, CSV, text): each policy by its level name when it
  * has one (so a requirement v1 could state reads as it did: "encrypt"), else by its id, joined
- * by commas in the table's order.
+ * by commas in the table's order; `+graded` after them when no fact may be graded insufficient.
  *
  * @example requirementText(['tls-required']) // 'encrypt'
  * @example requirementText(['opportunistic', 'verify']) // 'opportunistic,verify'
+ * @example requirementText(['verify'], true) // 'verify+graded'
  */
-export function requirementText(required: Requirement): string {
-  return required.map((id) => senderPolicy(id).level ?? id).join(',');
+export function requirementText(required: Requirement, graded = false): string {
+  return required.map((id) => senderPolicy(id).level ?? id).join(',') + (graded ? GRADED_SUFFIX : '');
+}
+
+/** What `--require` appends to demand that no fact is graded insufficient (judge/deep-grade.ts). */
+const GRADED_SUFFIX = '+graded';
+
+/**
+ * A requirement with its graded demand, as `--require` gives it: the sender policies, and
+ * whether no fact of any reachable address may be graded insufficient under the guideline
+ * profile (`+graded`, judge/deep-grade.ts). A graded requirement needs the deep probe: the
+ * caller turns `--deep` on for it.
+ *
+ * @example const spec: RequirementSpec = parseRequirementSpec('verify+graded') ?? { required: ['tls-required'], graded: false };
+ */
+export interface RequirementSpec {
+  required: Requirement;
+  graded: boolean;
+}
+
+/**
+ * A requirement and its graded demand from `--require`'s text: the sender policies as
+ * {@link parseRequirement} reads them, then optionally `+graded` (without regard to case or
+ * spaces around it), which applies to the requirement as a whole. Null when the policies are
+ * not a requirement, or anything but `+graded` follows them.
+ *
+ * @example parseRequirementSpec('verify+graded') // { required: ['verify'], graded: true }
+ * @example parseRequirementSpec('b, d + GRADED') // { required: ['opportunistic', 'verify'], graded: true }
+ * @example parseRequirementSpec('encrypt') // { required: ['tls-required'], graded: false }
+ * @example parseRequirementSpec('+graded') // null
+ */
+export function parseRequirementSpec(text: string): RequirementSpec | null {
+  const plus = text.indexOf('+');
+  const graded = plus >= 0;
+  if (graded && text.slice(plus).replace(/\s+/g, '').toLowerCase() !== GRADED_SUFFIX) return null;
+  const required = parseRequirement(graded ? text.slice(0, plus) : text);
+  return required === null ? null : { required, graded };
 }

@@ -7,6 +7,8 @@ import type { CertificateFacts, CertificateVerdict } from './certificate.js';
 import type { Level } from './levels.js';
 import type { Problem } from './problem.js';
 import type { DaneHandshakeFacts, DaneOutcome } from './dane.js';
+import type { DeepFacts } from './deep.js';
+import type { AddressGrade } from './tls-guidelines.js';
 import type { ProbeFailure, SmtpReply, StageTimings, TranscriptEntry } from './smtp.js';
 import type { ModernTlsFacts, TlsFacts, TlsMode } from './tls.js';
 
@@ -51,6 +53,11 @@ export interface AddressFacts {
    * sender's then). The DANE judgement reads its chain.
    */
   daneHandshake?: DaneHandshakeFacts;
+  /**
+   * What a deep probe (`--deep`, issue 10) found beyond the probe's own handshake; absent without --deep.
+   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
+   */
+  deep?: DeepFacts;
   /** Connections it took (batch mode retries transient failures: --retries). */
   attempts?: number;
   timings: StageTimings;
@@ -70,5 +77,10 @@ export interface AddressResult extends Omit<AddressFacts, 'certificate'> {
   level: Level | null;
   /** The DANE outcome of this address against its host's TLSA records (RFC 7672). Filled by a later version; absent in this one. */
   dane?: DaneOutcome;
+  /**
+   * The address graded under the guideline profile (judge/deep-grade.ts): present with deep facts or a graded requirement.
+   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
+   */
+  grade?: AddressGrade;
   problems: Problem[];
 }

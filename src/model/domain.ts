@@ -11,6 +11,7 @@ import type { Problem } from './problem.js';
 import type { DaneRollover, TlsaFacts } from './dane.js';
 import type { DnssecState } from './dns.js';
 import type { MtaStsFacts, MtaStsMxMatch, TlsRptFacts } from './mta-sts.js';
+import type { GradedVerdict } from './tls-guidelines.js';
 
 /**
  * One MX host of a domain: its name and preference, the addresses probed (facts, or judged:
@@ -179,6 +180,11 @@ export interface DomainResult extends Omit<DomainFacts, 'mx' | 'mtaSts'> {
   requiredPolicies: SenderPolicyId[];
   /** Every required policy is satisfied; false when one is not; null when that could not be determined (exit code 3). */
   pass: boolean | null;
+  /**
+   * The graded requirement (`--require …+graded`): the profile, the worst tier over the reachable addresses, and whether none was insufficient; absent when not required.
+   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
+   */
+  graded?: GradedVerdict;
   /**
    * The domain's own problems: scope `domain` (DNS, the MX set, its limits), `host` (one MX
    * host: its name, look-ups, addresses left out) and `input` (the batch row). Each address's

@@ -104,7 +104,24 @@ export type ProblemCode =
   | 'TLSRPT_MISSING'
   | 'TLSRPT_INVALID'
   // DNSSEC (issue 9): the resolver does not set AD for a signed name, so no answer can be told secure
-  | 'DNSSEC_NOT_VALIDATED';
+  | 'DNSSEC_NOT_VALIDATED'
+  // Deep TLS (issue 10): a fact graded phase-out or insufficient under the guideline profile (judge/deep-grade.ts)
+  | 'TLS_PROTOCOL_INSUFFICIENT'
+  | 'TLS_PROTOCOL_PHASE_OUT'
+  | 'TLS_CIPHER_INSUFFICIENT'
+  | 'TLS_CIPHER_PHASE_OUT'
+  | 'TLS_CIPHER_ORDER'
+  | 'TLS_GROUP_INSUFFICIENT'
+  | 'TLS_GROUP_PHASE_OUT'
+  | 'WEAK_DH'
+  | 'CERT_KEY_PHASE_OUT'
+  | 'CERT_HASH_PHASE_OUT'
+  | 'TLS_COMPRESSION'
+  | 'TLS_INSECURE_RENEGOTIATION'
+  | 'TLS_CLIENT_RENEGOTIATION'
+  | 'TLS_NO_EXTENDED_MASTER_SECRET'
+  | 'STARTTLS_COMMAND_INJECTION'
+  | 'DEEP_PARTIAL';
 
 /**
  * Where a problem is:

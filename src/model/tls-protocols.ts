@@ -3,8 +3,10 @@
  * each, how Received fields spell it, and whether it is legacy. Judging (TLS_LEGACY_PROTOCOL,
  * the grades of `mxprobe headers`), reading Received fields and the CSV's `min_protocol` all
  * read this table, so "older than" is a comparison of positions. A row is data: a later
- * column (a grading tier, say) is an edit of the rows, not of the code that reads them.
+ * column (a grading tier, say) is an edit of the rows, not of the code that reads them: the
+ * guideline tiers of each version are such a column.
  */
+import type { GuidelineProfileId, Tier } from './tls-guidelines.js';
 
 /**
  * One protocol version (or, for `TLSv1/SSLv3`, one label standing for several).
@@ -26,6 +28,13 @@ export interface TlsProtocolRow {
   readonly broken: boolean;
   /** The RFC that defines it or, for a legacy one, deprecates it. */
   readonly rfc: string;
+  /**
+   * Its tier under each guideline profile (model/tls-guidelines.ts, which states the sources):
+   * NCSC-NL 2025-05 §3.3.1 as internet.nl applies it (TLS 1.0 and 1.1 insufficient since
+   * 2025-05), and Mozilla 5.8 (modern has TLS 1.3, intermediate adds 1.2, only old has 1.0 and 1.1).
+   * @internal until the guideline types are exported from src/index.ts.
+   */
+  readonly tiers: Readonly<Record<GuidelineProfileId, Tier>>;
 }
 
 /**
@@ -35,14 +44,24 @@ export interface TlsProtocolRow {
  * @example TLS_PROTOCOLS.map((p) => p.name) // ['SSLv2', 'SSLv3', 'TLSv1/SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
  */
 export const TLS_PROTOCOLS = [
-  { name: 'SSLv2', spellings: ['SSLv2', 'SSL2'], legacy: true, broken: true, rfc: 'RFC 6176' },
-  { name: 'SSLv3', spellings: ['SSLv3', 'SSL3', 'SSLv3.0', 'SSL3.0', 'SSLv3_0', 'SSL3_0'], legacy: true, broken: false, rfc: 'RFC 7568' },
-  { name: 'TLSv1/SSLv3', spellings: ['TLSv1/SSLv3'], legacy: true, broken: false, rfc: 'RFC 8996' },
-  { name: 'TLSv1', spellings: ['TLSv1', 'TLS1', 'TLSv1.0', 'TLS1.0', 'TLSv1_0', 'TLS1_0'], legacy: true, broken: false, rfc: 'RFC 8996' },
-  { name: 'TLSv1.1', spellings: ['TLSv1.1', 'TLS1.1', 'TLSv1_1', 'TLS1_1'], legacy: true, broken: false, rfc: 'RFC 8996' },
-  { name: 'TLSv1.2', spellings: ['TLSv1.2', 'TLS1.2', 'TLSv1_2', 'TLS1_2'], legacy: false, broken: false, rfc: 'RFC 5246' },
-  { name: 'TLSv1.3', spellings: ['TLSv1.3', 'TLS1.3', 'TLSv1_3', 'TLS1_3'], legacy: false, broken: false, rfc: 'RFC 8446' },
+  { name: 'SSLv2', spellings: ['SSLv2', 'SSL2'], legacy: true, broken: true, rfc: 'RFC 6176', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'insufficient' } },
+  { name: 'SSLv3', spellings: ['SSLv3', 'SSL3', 'SSLv3.0', 'SSL3.0', 'SSLv3_0', 'SSL3_0'], legacy: true, broken: false, rfc: 'RFC 7568', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'insufficient' } },
+  { name: 'TLSv1/SSLv3', spellings: ['TLSv1/SSLv3'], legacy: true, broken: false, rfc: 'RFC 8996', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'insufficient' } },
+  { name: 'TLSv1', spellings: ['TLSv1', 'TLS1', 'TLSv1.0', 'TLS1.0', 'TLSv1_0', 'TLS1_0'], legacy: true, broken: false, rfc: 'RFC 8996', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'phase-out' } },
+  { name: 'TLSv1.1', spellings: ['TLSv1.1', 'TLS1.1', 'TLSv1_1', 'TLS1_1'], legacy: true, broken: false, rfc: 'RFC 8996', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'phase-out' } },
+  { name: 'TLSv1.2', spellings: ['TLSv1.2', 'TLS1.2', 'TLSv1_2', 'TLS1_2'], legacy: false, broken: false, rfc: 'RFC 5246', tiers: { ncsc: 'sufficient', 'mozilla-intermediate': 'sufficient' } },
+  { name: 'TLSv1.3', spellings: ['TLSv1.3', 'TLS1.3', 'TLSv1_3', 'TLS1_3'], legacy: false, broken: false, rfc: 'RFC 8446', tiers: { ncsc: 'good', 'mozilla-intermediate': 'good' } },
 ] as const satisfies readonly TlsProtocolRow[];
+
+/**
+ * TLS 1.2 and 1.3 by name, for the rules that differ by version (extended master secret and
+ * renegotiation exist up to TLS 1.2; TLS 1.3 suites are all of one kind).
+ *
+ * @example const newest: TlsVersion = TLS13; // 'TLSv1.3'
+ */
+export const TLS12: TlsVersion = 'TLSv1.2';
+/** TLS 1.3 by name. @example protocolRank(TLS13) > protocolRank(TLS12) // true */
+export const TLS13: TlsVersion = 'TLSv1.3';
 
 /**
  * A protocol version by its normalised name (the `name` column of {@link TLS_PROTOCOLS}).

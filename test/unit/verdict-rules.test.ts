@@ -4,7 +4,11 @@
 // - a failure of the dialogue after the handshake, or a failed handshake of a sender with current
 //   TLS defaults, leaves an address at `none` at most;
 // - an aborted probe is undetermined and no problem blames the server for it;
-// - an error-severity problem never sits under a PASS (severity is relative to --require);
+// - an error-severity problem never sits under a PASS (severity is relative to --require), the
+//   graded requirement (--require …+graded) too;
+// - the guideline grading's codes (what else a server accepts) never move an address's level;
+//   a graded requirement passes only when no reachable address is graded insufficient and each
+//   was graded completely;
 // - pass is true iff every required sender policy is satisfied, false iff one is not (with a
 //   determined verdict), null otherwise; each policy row follows the one definition of
 //   "satisfies"; the levels and the rows agree.
@@ -22,6 +26,9 @@ import type { AddressFacts } from '../../src/model/address.ts';
 import type { ProbeStage } from '../../src/model/smtp.ts';
 import type { ProblemCode } from '../../src/model/problem.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, plainAddress, root } from '../helpers/facts.ts';
+import { deepFacts, protocols, suites } from '../helpers/deep-facts.ts';
+import { gradeAddress } from '../../src/judge/deep-grade.ts';
+import { GUIDELINE_PROFILE_IDS } from '../../src/model/tls-guidelines.ts';
 
 const CODES = Object.keys(PROBLEMS) as ProblemCode[];
 const ERRORS = CODES.filter((code) => PROBLEMS[code].severity === 'error');
@@ -32,9 +39,12 @@ test('the catalogue has error codes to check (the rules below are not vacuous)',
 
 /** Codes that judge one sender policy's own mechanism (DANE, MTA-STS): they weigh on that row, never on the PKIX ladder. */
 const POLICY_OWN = CODES.filter((code) => PROBLEMS[code].policy !== undefined);
+/** Codes of the guideline grading (what else a server accepts): they weigh on `+graded`, never on the PKIX ladder. */
+const GRADED = CODES.filter((code) => PROBLEMS[code].graded === true);
+const LADDER_ERRORS = ERRORS.filter((c) => !POLICY_OWN.includes(c) && !GRADED.includes(c));
 
 test('every error-severity code of the PKIX ladder keeps an address below verify', () => {
-  for (const code of ERRORS.filter((c) => !POLICY_OWN.includes(c))) {
+  for (const code of LADDER_ERRORS) {
     const capped = capLevel('verify', [problem(code, 'x')]);
     assert.notEqual(capped, 'verify', code);
   }
@@ -47,6 +57,14 @@ test('every code of a sender policy\'s own mechanism (DANE, MTA-STS), errors too
   }
   // Every DANE and MTA-STS code of the catalogue is marked (a new one must say which row it weighs on).
   for (const code of CODES.filter((c) => /^(DANE_|MTA_STS_)|^DNSSEC_BOGUS$/.test(c))) assert.ok(POLICY_OWN.includes(code), code);
+});
+
+test('every code of the guideline grading, errors too, leaves every level alone; none is also a sender policy\'s own', () => {
+  assert.ok(GRADED.filter((c) => PROBLEMS[c].severity === 'error').length >= 8, GRADED.join(' '));
+  for (const code of GRADED) {
+    assert.equal(PROBLEMS[code].policy, undefined, code);
+    for (const level of [...LEVELS, null]) assert.equal(capLevel(level, [problem(code, 'x')]), level, `${code} at ${level}`);
+  }
 });
 
 test('warnings and information alone leave verify alone', () => {
@@ -85,6 +103,16 @@ function variants(): Array<{ name: string; facts: AddressFacts }> {
     { name: 'current defaults fail', facts: addressFacts({ modernTls: { ok: false, protocol: null, cipher: null, error: 'dh key too small', failure: null } }) },
     { name: 'current defaults unchecked', facts: addressFacts({ modernTls: { ok: null, protocol: null, cipher: null, error: null, failure: { stage: 'banner', kind: 'timeout', message: 't' } } }) },
     { name: 'implicit TLS', facts: addressFacts({ tlsMode: 'implicit', ehlo: null, starttls: false, starttlsReply: null }) },
+    // Deep facts (--deep): what else the server accepts, graded (judge/deep-grade.ts).
+    { name: 'deep clean', facts: { ...addressFacts(), deep: deepFacts() } },
+    { name: 'deep TLS 1.0', facts: { ...addressFacts(), deep: deepFacts({ protocols: protocols('TLSv1', 'TLSv1.2', 'TLSv1.3') }) } },
+    { name: 'deep 3DES', facts: { ...addressFacts(), deep: deepFacts({ ciphers: { accepted: suites('TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256', 'DES-CBC3-SHA'), serverOrder: false, untested: [] } }) } },
+    { name: 'deep DHE 1024', facts: { ...addressFacts(), deep: deepFacts({ groups: { accepted: ['x25519'], dhBits: [1024], untested: [] } }) } },
+    { name: 'deep compression, renegotiation, injection', facts: { ...addressFacts(), deep: deepFacts({ compression: true, renegotiation: { secure: false, clientInitiated: true }, extendedMasterSecret: false, commandInjection: { vulnerable: true, note: null } }) } },
+    { name: 'deep partial', facts: { ...addressFacts(), deep: deepFacts({ compression: null, partial: { stage: 'banner', kind: 'rejected', message: '421 busy' } }) } },
+    { name: 'deep TLS 1.3 only', facts: { ...addressFacts(), deep: deepFacts({ protocols: protocols('TLSv1.3'), ciphers: { accepted: suites('TLSv1.3', 'TLS_AES_256_GCM_SHA384'), serverOrder: null, untested: [] }, renegotiation: { secure: null, clientInitiated: null }, compression: null, extendedMasterSecret: null }) } },
+    { name: 'deep weak second certificate', facts: { ...addressFacts(), deep: deepFacts({ certificates: [{ offered: 'ecdsa', certificate: certFacts([certInfo({ keyType: 'ec', keyBits: 160, curve: 'secp160r1', signatureAlgorithm: 'ecdsa-with-SHA1', fingerprint256: 'EE:FF' }), intermediate(), root()], null), note: null }] }) } },
+    { name: 'deep TLS 1.0 on a plain-failing address', facts: { ...addressFacts({ modernTls: { ok: false, protocol: null, cipher: null, error: 'unsupported protocol', failure: null }, tls: { ...addressFacts().tls!, protocol: 'TLSv1' } }), deep: deepFacts({ protocols: protocols('TLSv1') }) } },
   ];
   for (const stage of stages) {
     for (const kind of kinds) {
@@ -97,11 +125,17 @@ function variants(): Array<{ name: string; facts: AddressFacts }> {
   return out;
 }
 
-test('over every variant: an address with an error is never verify; one whose TLS dialogue failed is at most none', () => {
+test('over every variant: an address with an error of the PKIX ladder is never verify; one whose TLS dialogue failed is at most none; deep facts move the level only by a ladder code', () => {
   let checked = 0;
   for (const { name, facts } of variants()) {
     const result = judgeAddress(facts, { required: ['tls-required'], warnDays: 30 }, NOW);
-    if (result.problems.some((p) => PROBLEMS[p.code].severity === 'error')) {
+    if (facts.deep !== undefined) {
+      const { deep: _deep, ...without } = facts;
+      const level = judgeAddress(without, { required: ['tls-required'], warnDays: 30 }, NOW).level;
+      const ladder = result.grade?.facts !== undefined && gradeAddress(facts).problems.some((p) => LADDER_ERRORS.includes(p.code));
+      if (!ladder) assert.equal(result.level, level, name);
+    }
+    if (result.problems.some((p) => LADDER_ERRORS.includes(p.code))) {
       assert.notEqual(result.level, 'verify', name);
       checked += 1;
     }
@@ -142,6 +176,32 @@ test('over every pair of variants and every requirement: no error-severity probl
     }
   }
   assert.ok(passes > 100, `only ${passes} passing combinations`);
+});
+
+test('over every pair of variants, graded requirements under both profiles: no error under a PASS; a PASS only with nothing insufficient and every reachable address graded completely; a FAIL iff a policy fails or something is insufficient', () => {
+  let counts = { true: 0, false: 0, null: 0 };
+  for (const required of [['tls-required'], ['verify'], ['opportunistic', 'verify']] as Requirement[]) {
+    for (const profile of GUIDELINE_PROFILE_IDS) {
+      for (const { name, facts } of domains()) {
+        const result = judgeDomain(facts, { required, warnDays: 30, graded: true, profile }, NOW);
+        const where = `${name} at ${required.join(',')}+graded (${profile})`;
+        const addresses = result.mx.flatMap((h) => h.addresses);
+        assert.ok(result.graded !== undefined && result.graded.profile === profile, where);
+        assert.ok(result.required.endsWith('+graded'), where);
+        const insufficient = addresses.some((a) => a.grade?.worst === 'insufficient');
+        if (result.pass === true) {
+          assert.ok(!result.problems.some((p) => p.severity === 'error'), where);
+          for (const address of addresses) assert.ok(!address.problems.some((p) => p.severity === 'error'), where);
+          assert.ok(!insufficient, where);
+          assert.ok(addresses.filter((a) => a.level !== null).every((a) => a.grade?.complete === true), where);
+        }
+        const met = judgeDomain(facts, { required, warnDays: 30 }, NOW).pass;
+        assert.equal(result.pass === false, met === false || insufficient, where);
+        counts[String(result.pass) as 'true' | 'false' | 'null'] += 1;
+      }
+    }
+  }
+  assert.ok(counts.true > 20 && counts.false > 100 && counts.null > 100, JSON.stringify(counts));
 });
 
 test('over every domain and requirement: pass is true iff every required policy is satisfied, false iff one is not (the verdict determined), else null', () => {
