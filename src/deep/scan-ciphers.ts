@@ -10,7 +10,8 @@ import type { AcceptedSuite, CipherScan, DeepProtocol, ProtocolAcceptance } from
 import type { HelloAnswer } from '../tls/wire/hello-answer.js';
 import { DeepStopped } from './connection-gate.js';
 import { describeAnswer, type HelloExchanger } from './hello-exchange.js';
-import { helloFor, helloLists, suitesFor, wireOf } from './scan-hellos.js';
+import { DEEP_PROTOCOLS, WIRE_VERSION, wireOf } from '../tls/wire/client-hello.js';
+import { helloFor, helloLists, suitesFor } from './scan-hellos.js';
 import { suiteName } from './scan-suites.js';
 
 /**
@@ -24,7 +25,10 @@ export interface CipherScanResult {
 }
 
 /** The protocol the server's order is asked with: TLS 1.2 where it took two suites, else the newest that did. */
-const ORDER_PREFERENCE: readonly DeepProtocol[] = ['TLSv1.2', 'TLSv1.3', 'TLSv1.1', 'TLSv1', 'SSLv3'];
+const ORDER_PREFERENCE: readonly DeepProtocol[] = [...DEEP_PROTOCOLS].sort((a, b) => orderRank(b.wire) - orderRank(a.wire)).map((p) => p.name);
+function orderRank(wire: number): number {
+  return wire === WIRE_VERSION.tls12 ? Infinity : wire;
+}
 
 /**
  * Finds the accepted suites of each protocol the protocol scan found accepted, then the

@@ -8,7 +8,7 @@
  * extended master secret.
  */
 import type { DeepFacts, DeepProtocol, GroupScan, ProtocolAcceptance } from '../model/deep.js';
-import { DEFAULT_GROUPS, groupCode, groupName, SHAREABLE_GROUPS } from '../tls/wire/client-hello.js';
+import { DEEP_PROTOCOLS, DEFAULT_GROUPS, groupCode, groupName, protocolName, SHAREABLE_GROUPS, WIRE_VERSION, wireOf } from '../tls/wire/client-hello.js';
 import type { HelloAnswer } from '../tls/wire/hello-answer.js';
 import { DeepStopped } from './connection-gate.js';
 import { describeAnswer, type HelloExchanger } from './hello-exchange.js';
@@ -25,7 +25,8 @@ export const TLS13_GROUPS: readonly number[] = ['x25519', 'secp256r1', 'secp384r
 export const TLS12_CURVES: readonly number[] = DEFAULT_GROUPS;
 
 /** The version ECDHE and DHE are asked with: the newest accepted that has them (ECDHE: not SSLv3). */
-const KX_PREFERENCE: readonly DeepProtocol[] = ['TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'];
+const KX_PREFERENCE: readonly DeepProtocol[] = DEEP_PROTOCOLS.filter((p) => p.wire <= WIRE_VERSION.tls12).reverse().map((p) => p.name);
+const TLS13: DeepProtocol = protocolName(WIRE_VERSION.tls13);
 
 /**
  * What the group scan found, and how many hellos it sent.
@@ -49,10 +50,10 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
   const untested: string[] = [];
   let hellos = 0;
   const takes = (p: DeepProtocol) => protocols.find((x) => x.version === p)?.accepted === true;
-  const tls12 = KX_PREFERENCE.find((p) => p !== 'SSLv3' && takes(p)) ?? null;
+  const tls12 = KX_PREFERENCE.find((p) => wireOf(p) > WIRE_VERSION.ssl3 && takes(p)) ?? null;
   const dheProtocol = KX_PREFERENCE.find(takes) ?? null;
   const steps: Array<{ what: string; run: (() => Promise<void>) | string }> = [
-    { what: 'TLS 1.3 groups', run: takes('TLSv1.3') ? tls13Groups : 'the server does not accept TLS 1.3' },
+    { what: 'TLS 1.3 groups', run: takes(TLS13) ? tls13Groups : 'the server does not accept TLS 1.3' },
     { what: 'ECDHE curves', run: tls12 !== null ? () => ecdheCurves(tls12) : 'the server accepts no TLS 1.0 to 1.2' },
     { what: 'DHE prime size', run: dheProtocol !== null ? () => dhePrime(dheProtocol) : 'the server accepts no version up to TLS 1.2' },
   ];
@@ -66,12 +67,12 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
   };
 
   async function tls13Groups(): Promise<void> {
-    const suites = suitesFor('TLSv1.3').map((s) => s.code);
+    const suites = suitesFor(TLS13).map((s) => s.code);
     const left = [...TLS13_GROUPS];
     while (left.length > 0) {
       // A real share for the first group a share can be made for; none at all for FFDHE only: the server names its group in a HelloRetryRequest.
       const share = left.find((g) => SHAREABLE_GROUPS.has(g));
-      const answer = await ask('TLSv1.3', suites, left, share === undefined ? [] : [share]);
+      const answer = await ask(TLS13, suites, left, share === undefined ? [] : [share]);
       const group = answer.kind === 'server-hello' ? answer.hello.group : null;
       if (answer.kind !== 'server-hello' || group === null || !left.includes(group)) {
         if (answer.kind === 'server-hello') untested.push(`TLS 1.3 groups ${left.map(groupName).join(', ')}: not told (the server chose ${group === null ? 'no group' : groupName(group)})`);

@@ -8,7 +8,8 @@
 import type { ProtocolAcceptance } from '../model/deep.js';
 import { DeepStopped } from './connection-gate.js';
 import { describeAnswer, type HelloExchanger } from './hello-exchange.js';
-import { DEEP_PROTOCOLS, helloFor, helloLists, protocolOf, suitesFor } from './scan-hellos.js';
+import { DEEP_PROTOCOLS, protocolOf } from '../tls/wire/client-hello.js';
+import { helloFor, helloLists, suitesFor } from './scan-hellos.js';
 
 /** Alerts that mean "none of these suites", not "not this version": the next list of suites is tried. */
 const NO_SHARED_SUITE = new Set(['handshake_failure', 'insufficient_security']);

@@ -9,12 +9,57 @@
  */
 import { createECDH, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ipFamily } from '../../input/ip-family.js';
+import type { DeepProtocol } from '../../model/deep.js';
 
 /** Protocol versions on the wire (RFC 8446 §4.2.1; SSLv3 RFC 6101). @example WIRE_VERSION.tls12 === 0x0303 */
 export const WIRE_VERSION = { ssl3: 0x0300, tls10: 0x0301, tls11: 0x0302, tls12: 0x0303, tls13: 0x0304 } as const;
 
 /** A protocol version a hello may offer. @example const v: WireVersion = WIRE_VERSION.tls12; */
 export type WireVersion = (typeof WIRE_VERSION)[keyof typeof WIRE_VERSION];
+
+/**
+ * The protocol versions the deep scans try, oldest first, with their wire numbers.
+ *
+ * @example DEEP_PROTOCOLS.map((p) => p.name) // ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
+ */
+export const DEEP_PROTOCOLS: ReadonlyArray<{ readonly name: DeepProtocol; readonly wire: WireVersion }> = [
+  { name: 'SSLv3', wire: WIRE_VERSION.ssl3 },
+  { name: 'TLSv1', wire: WIRE_VERSION.tls10 },
+  { name: 'TLSv1.1', wire: WIRE_VERSION.tls11 },
+  { name: 'TLSv1.2', wire: WIRE_VERSION.tls12 },
+  { name: 'TLSv1.3', wire: WIRE_VERSION.tls13 },
+];
+
+/**
+ * The protocol of a wire version, or null for one the scans do not try.
+ *
+ * @example protocolOf(0x0303) // 'TLSv1.2'
+ */
+export function protocolOf(wire: number): DeepProtocol | null {
+  return DEEP_PROTOCOLS.find((p) => p.wire === wire)?.name ?? null;
+}
+
+/**
+ * The wire version of a protocol.
+ *
+ * @example wireOf('TLSv1') // 0x0301
+ */
+export function wireOf(protocol: DeepProtocol): WireVersion {
+  const row = DEEP_PROTOCOLS.find((p) => p.name === protocol);
+  if (row === undefined) throw new RangeError(`unknown protocol ${protocol}`);
+  return row.wire;
+}
+
+/**
+ * The name of a wire version the scans try.
+ *
+ * @example protocolName(WIRE_VERSION.tls13) // 'TLSv1.3'
+ */
+export function protocolName(wire: WireVersion): DeepProtocol {
+  const row = DEEP_PROTOCOLS.find((p) => p.wire === wire);
+  if (row === undefined) throw new RangeError(`unknown version 0x${Number(wire).toString(16)}`);
+  return row.name;
+}
 
 /** Extension types (IANA "TLS ExtensionType Values"). @example EXTENSION.renegotiationInfo === 0xff01 */
 export const EXTENSION = {
