@@ -70,7 +70,7 @@ export interface GroupScan {
   accepted: string[];
   /** Sizes of the DH primes the server sent with DHE suites, distinct, ascending; [] when it accepted none. */
   dhBits: number[];
-  /** Named groups for which the server announced an FFDHE group (RFC 7919), if any. */
+  /** What was not tested and why, e.g. "TLS 1.3 groups: the server does not accept TLS 1.3". */
   untested: string[];
 }
 

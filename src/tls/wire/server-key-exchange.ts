@@ -37,3 +37,52 @@ export function readServerKeyExchange(body: Buffer, kx: 'ECDH' | 'DH', tls12: bo
     throw err;
   }
 }
+
+/**
+ * The ephemeral group of a ServerKeyExchange, where the suite is not known to the reader: the
+ * named curve of an ECDHE exchange (RFC 8422 §5.4) or the size in bits of a DHE prime p
+ * (RFC 5246 §7.4.3), whichever layout reads the body exactly (signed after TLS 1.2's scheme,
+ * signed without one before, or unsigned for anonymous suites). Null when neither does.
+ *
+ * @example keyExchangeGroup(event.body, true) // { type: 'DH', primeBits: 1024 }
+ */
+export type KeyExchangeGroup = { type: 'ECDH'; group: number } | { type: 'DH'; primeBits: number };
+
+/** @example keyExchangeGroup(body, true)?.type // 'ECDH' */
+export function keyExchangeGroup(body: Buffer, tls12: boolean): KeyExchangeGroup | null {
+  for (const kx of ['ECDH', 'DH'] as const) {
+    for (const signed of [true, false]) {
+      const r = new ByteReader(body, 'ServerKeyExchange');
+      try {
+        let found: KeyExchangeGroup;
+        if (kx === 'ECDH') {
+          if (r.u8() !== 3) continue; // curve_type named_curve
+          found = { type: 'ECDH', group: r.u16() };
+          if (r.vector(1).length === 0) continue;
+        } else {
+          const p = r.vector(2);
+          r.vector(2); // g
+          r.vector(2); // Ys
+          found = { type: 'DH', primeBits: bitLength(p) };
+        }
+        if (signed) {
+          if (tls12) r.u16(); // SignatureAndHashAlgorithm
+          r.vector(2);
+        }
+        r.end();
+        return found;
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+      }
+    }
+  }
+  return null;
+}
+
+/** Bits of an unsigned big-endian integer (leading zero bytes ignored). */
+function bitLength(n: Buffer): number {
+  let i = 0;
+  while (i < n.length && n[i] === 0) i++;
+  if (i === n.length) return 0;
+  return (n.length - i - 1) * 8 + (32 - Math.clz32(n[i] as number));
+}
