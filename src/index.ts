@@ -33,6 +33,8 @@ export type { Resolver, LookupResult, MxRecord } from './dns/resolver-api.js';
 export { resolveMailHosts, type Address, type AddressFamilies, type MailHost, type MailHosts, type MailHostOptions } from './dns/resolve-mail-hosts.js';
 export { probeAddress, type ProbeOptions, type AddressTarget, type DialogueOptions } from './probe/probe-address.js';
 export type { ProbeClock } from './probe/probe-run.js';
+export { probeDeep, deepTimeoutFor, noDeepFacts, type DeepProbeOptions } from './deep/deep-probe.js';
+export type * from './model/deep.js';
 export { STAGE_CAPS, type StageCaps } from './probe/stage-deadlines.js';
 export { PROBE_DEFAULTS } from './probe/probe-defaults.js';
 export { probeDomain, probeServer, type DomainProbeOptions, type ServerTarget } from './probe/probe-domain.js';

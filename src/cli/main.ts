@@ -9,6 +9,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from './exit-codes.js';
 import { guardUnsettled } from './unsettled-guard.js';
 import { FORMATS } from '../render/formats.js';
+import { GUIDELINE_PROFILE_IDS } from '../model/tls-guidelines.js';
 import { guardStandardOutput } from './output.js';
 import {
   checkOptions,
@@ -88,7 +89,10 @@ function program(): Command {
     .option('--timeout <seconds>', `overall deadline per address (at least ${MIN_TIMEOUT_SECONDS})`, D.timeout)
     .option('--connect-timeout <seconds>', `deadline for the TCP connection (at least ${MIN_TIMEOUT_SECONDS})`, D.connectTimeout)
     .option('--ca-file <pem>', 'also trust the CA certificates in this PEM file (private CAs)')
-    .option('--require <policies>', 'sender policies every domain must satisfy: none, encrypt, verify, a-f, plain, opportunistic, tls-required, dane, mta-sts (several comma-separated)', D.require)
+    .option('--require <policies>', 'sender policies every domain must satisfy: none, encrypt, verify, a-f, plain, opportunistic, tls-required, dane, mta-sts (several comma-separated); +graded: also nothing graded insufficient (turns --deep on)', D.require)
+    .option('--deep', 'also check what else each address accepts: protocol versions, cipher suites, groups, a certificate per signature algorithm, renegotiation, command injection (tens of connections per address)')
+    .option('--deep-delay <ms>', 'with --deep: pause between its connections to one address', D.deepDelay)
+    .addOption(new Option('--profile <name>', 'the TLS guideline facts are graded under (with --deep and +graded)').choices([...GUIDELINE_PROFILE_IDS]).default(D.profile))
     .option('--warn-days <days>', 'warn when a certificate expires within this many days', D.warnDays)
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default(D.format))
     .option('--json', 'same as --format json')

@@ -7,7 +7,8 @@ import os from 'node:os';
 import { normalizeDomain } from '../input/normalize-domain.js';
 import { ipFamily } from '../input/ip-family.js';
 import { quote } from '../render/sanitize.js';
-import { parseRequirement, requirementNames } from '../judge/sender-policies.js';
+import { parseRequirementSpec, requirementNames } from '../judge/sender-policies.js';
+import { GUIDELINE_PROFILE_IDS, type GuidelineProfileId } from '../model/tls-guidelines.js';
 import type { Requirement } from '../model/policy.js';
 import { parseServer } from '../dns/server-address.js';
 import { parseShard } from '../batch/shard.js';
@@ -32,6 +33,9 @@ export interface RawOptions {
   dnsTimeout: string;
   caFile?: string;
   require: string;
+  deep?: boolean;
+  deepDelay: string;
+  profile: string;
   warnDays: string;
   format: string;
   json?: boolean;
@@ -59,6 +63,8 @@ export const OPTION_DEFAULTS = {
   connectTimeout: '10',
   dnsTimeout: '3',
   require: 'encrypt',
+  deepDelay: '0',
+  profile: 'ncsc',
   warnDays: '30',
   format: 'text',
   concurrency: '32',
@@ -185,8 +191,16 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
   const defaultPort = port(raw.port, '--port');
   const format = raw.json === true ? 'json' : raw.format;
   if (!isFormat(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not ${quote(format)}`);
-  const required = parseRequirement(raw.require);
-  if (required === null) throw new UsageError(`--require must name sender policies (${requirementNames()}; several comma-separated), not ${quote(raw.require)}`);
+  const spec = parseRequirementSpec(raw.require);
+  if (spec === null) throw new UsageError(`--require must name sender policies (${requirementNames()}; several comma-separated), optionally followed by +graded, not ${quote(raw.require)}`);
+  const { required, graded } = spec;
+  if (!(GUIDELINE_PROFILE_IDS as readonly string[]).includes(raw.profile)) throw new UsageError(`--profile must be one of ${GUIDELINE_PROFILE_IDS.join(', ')}, not ${quote(raw.profile)}`);
+  const profile = raw.profile as GuidelineProfileId;
+  const deepDelayMs = Number(raw.deepDelay);
+  if (!/^\d+$/.test(raw.deepDelay) || deepDelayMs > 60_000) throw new UsageError(`--deep-delay must be a whole number of milliseconds from 0 to 60000, not ${quote(raw.deepDelay)}`);
+  // +graded judges what else the server accepts: only a deep probe can tell, so it turns --deep on.
+  const deep = raw.deep === true || graded;
+  if (!deep && given('deepDelay')) throw new UsageError('--deep-delay goes with --deep');
   const warnDays = Number(raw.warnDays);
   if (!/^\d+$/.test(raw.warnDays) || warnDays > 3650) throw new UsageError(`--warn-days must be a whole number of days from 0 to 3650, not ${quote(raw.warnDays)}`);
   if (raw.resolver !== undefined && parseServer(raw.resolver) === null) {
@@ -255,6 +269,9 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
     caFile: raw.caFile ?? null,
     ...run,
     required,
+    graded,
+    profile,
+    deep: deep ? { delayMs: deepDelayMs } : null,
     warnDays,
     format,
     output: raw.output ?? null,

@@ -78,7 +78,7 @@ export interface GroupScan {
  * The certificate presented when only one family of signature algorithms is offered (many
  * MTAs hold an RSA and an ECDSA certificate).
  *
- * @example const dual = (d: DeepFacts) => d.certificates.filter((c) => c.certificate !== null).length === 2;
+ * @example const shown = (c: CertificateBySignature): boolean => c.certificate !== null; // false: the server refused that family
  */
 export interface CertificateBySignature {
   /** The signature algorithms offered: only RSA (PKCS#1 and PSS) or only ECDSA. */
@@ -116,6 +116,8 @@ export interface RenegotiationFacts {
   secure: boolean | null;
   /** A client-initiated renegotiation succeeded; null: not told. */
   clientInitiated: boolean | null;
+  /** How the server refused it, or why it could not be told (may hold server text: sanitise). */
+  note: string | null;
 }
 
 /**

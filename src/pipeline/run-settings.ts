@@ -13,6 +13,8 @@ import type { DnsResolverOptions } from '../dns/resolver.js';
 import { DEFAULT_MAX_IN_FLIGHT } from '../dns/query-limits.js';
 import type { TrustStore } from '../cert/trust-store.js';
 import type { AddressTarget, ProbeOptions } from '../probe/probe-address.js';
+import { deepTimeoutFor } from '../deep/deep-probe.js';
+import type { GuidelineProfileId } from '../model/tls-guidelines.js';
 import type { DomainProbeOptions, ServerTarget } from '../probe/probe-domain.js';
 import type { SharedProberOptions } from '../probe/shared-prober.js';
 import type { JudgePolicy } from '../judge/judge-address.js';
@@ -55,6 +57,8 @@ export interface RunSettings {
   connectTimeoutMs: number;
   dnsTimeoutMs: number;
   caFile: string | null;
+  /** --deep: what else each address accepts (--deep-delay ms between its connections); null: no deep probe. */
+  deep: { delayMs: number } | null;
 
   // The runner (the batch options; fixed values for the command line).
   /** Rows probed at once. */
@@ -69,6 +73,10 @@ export interface RunSettings {
   // Judging.
   /** --require: the sender policies every domain must satisfy (a batch row's `require` cell overrides it). */
   required: Requirement;
+  /** `--require …+graded`: nothing graded insufficient under `profile` (it turns `deep` on). */
+  graded: boolean;
+  /** --profile: the guideline the facts are graded under. */
+  profile: GuidelineProfileId;
   warnDays: number;
 
   // The report.
@@ -117,6 +125,7 @@ export function probeOptionsFor(settings: RunSettings, trust: TrustStore, signal
     trust,
     signal,
     ...(settings.tlsMode !== null ? { tlsMode: settings.tlsMode } : {}),
+    ...(settings.deep !== null ? { deep: { delayMs: settings.deep.delayMs, timeoutMs: deepTimeoutFor(settings.timeoutMs) } } : {}),
   };
 }
 
@@ -166,7 +175,7 @@ export function domainOptionsFor(
  * @example judgePolicyFor(settings, null) // { required: settings.required, warnDays: settings.warnDays }
  */
 export function judgePolicyFor(settings: RunSettings, required: Requirement | null): JudgePolicy {
-  return { required: required ?? settings.required, warnDays: settings.warnDays };
+  return { required: required ?? settings.required, warnDays: settings.warnDays, ...(settings.graded ? { graded: true } : {}), profile: settings.profile };
 }
 
 /**

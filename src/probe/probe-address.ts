@@ -17,6 +17,7 @@ import { IMPLICIT_TLS_STAGES, STARTTLS_STAGES, walk } from './dialogue.js';
 import { checkModernTls, modernCheckNeeded } from './modern-check.js';
 import { checkDaneHandshake } from './dane-check.js';
 import { probeOptions } from './probe-defaults.js';
+import { probeDeep } from '../deep/deep-probe.js';
 
 import { defaultTlsMode } from './dialogue.js';
 
@@ -47,6 +48,11 @@ export async function probeAddress(target: AddressTarget, given: Partial<ProbeOp
     if (daneName !== undefined && tls !== null) {
       run.closeSockets();
       run.facts.daneHandshake = await checkDaneHandshake(run, daneName);
+    }
+    // --deep: what else the server accepts, on its own connections and deadline, once TLS was reached.
+    if (options.deep !== undefined && tls !== null) {
+      run.closeSockets();
+      run.facts.deep = await probeDeep(target, options, run.facts.tlsMode, options.deep);
     }
   } catch (err) {
     if (!(err instanceof StageError)) throw err;

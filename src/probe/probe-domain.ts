@@ -172,8 +172,10 @@ async function probeHosts(hosts: readonly MailHost[], options: SettledOptions, c
   });
   let probed: AddressFacts[] = [];
   if (targets.length > 0) {
-    const ms = PROBE_BUDGET_ROUNDS * options.probe.timeoutMs;
-    const signal = clock.phase(ms, () => `the domain's deadline of ${seconds(ms)} for its probes, ${PROBE_BUDGET_ROUNDS} × --timeout, passed`);
+    const deepMs = options.probe.deep?.timeoutMs ?? 0;
+    const ms = PROBE_BUDGET_ROUNDS * (options.probe.timeoutMs + deepMs);
+    const budget = deepMs > 0 ? `${PROBE_BUDGET_ROUNDS} × (--timeout + the deep probe's ${seconds(deepMs)})` : `${PROBE_BUDGET_ROUNDS} × --timeout`;
+    const signal = clock.phase(ms, () => `the domain's deadline of ${seconds(ms)} for its probes, ${budget}, passed`);
     const aborted = new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }));
     const run = options.probeAddress ?? ((target: AddressTarget, s: AbortSignal) => probeAddress(target, { ...options.probe, signal: s }));
     const mode = options.probe.tlsMode ?? defaultTlsMode(options.port);

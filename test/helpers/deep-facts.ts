@@ -29,7 +29,7 @@ export function deepFacts(overrides: Partial<DeepFacts> = {}): DeepFacts {
     groups: { accepted: ['x25519', 'secp256r1'], dhBits: [], untested: [] },
     certificates: [],
     ocsp: null,
-    renegotiation: { secure: true, clientInitiated: false },
+    renegotiation: { secure: true, clientInitiated: false, note: null },
     compression: false,
     extendedMasterSecret: true,
     commandInjection: { vulnerable: false, note: null },

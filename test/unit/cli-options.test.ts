@@ -4,7 +4,7 @@ import { checkOptions, COMMAND_LINE_RUN, defaultEhloName, parseServerOption, Usa
 import { colorLevel } from '../../src/cli/color-level.ts';
 import { exitCodeFor, exitCodeForCounts } from '../../src/cli/exit-codes.ts';
 
-const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', warnDays: '30', format: 'text', color: true, concurrency: '32', perHost: '2', retries: '1', retryDelay: '1' };
+const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', deepDelay: '0', profile: 'ncsc', warnDays: '30', format: 'text', color: true, concurrency: '32', perHost: '2', retries: '1', retryDelay: '1' };
 
 test('defaults', () => {
   const s = checkOptions(['Example.COM.'], DEFAULTS);
@@ -248,10 +248,15 @@ test('--require names one or several sender policies: letters, ids or the level 
     ['f, e, verify', ['verify', 'dane', 'mta-sts']],
   ];
   for (const [text, ids] of cases) assert.deepEqual(checkOptions(['a.example'], { ...DEFAULTS, require: text }).required, ids, text);
-  for (const bad of ['', 'tlsa', 'g', 'c,,d', 'c,', 'encrypt;verify']) {
+  // +graded: also nothing graded insufficient; it needs what else the server accepts, so --deep comes on.
+  const graded = checkOptions(['a.example'], { ...DEFAULTS, require: 'verify + Graded' });
+  assert.deepEqual([graded.required, graded.graded, graded.deep], [['verify'], true, { delayMs: 0 }]);
+  const plain = checkOptions(['a.example'], { ...DEFAULTS, require: 'verify' });
+  assert.deepEqual([plain.graded, plain.deep], [false, null]);
+  for (const bad of ['', 'tlsa', 'g', 'c,,d', 'c,', 'encrypt;verify', '+graded', 'verify+grade', 'verify+graded+graded']) {
     assert.throws(() => checkOptions(['a.example'], { ...DEFAULTS, require: bad }), (err: Error) => {
       assert.ok(err instanceof UsageError);
-      assert.match(err.message, /^--require must name sender policies \(none, encrypt, verify, a–f, plain, opportunistic, tls-required, dane, mta-sts; several comma-separated\), not "/);
+      assert.match(err.message, /^--require must name sender policies \(none, encrypt, verify, a–f, plain, opportunistic, tls-required, dane, mta-sts; several comma-separated\), optionally followed by \+graded, not "/);
       return true;
     }, bad);
   }

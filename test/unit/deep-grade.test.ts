@@ -165,8 +165,8 @@ function reachingInputs(): Array<{ name: string; input: GradeInput; profile: Gui
   const weakEcdsa = certFacts([certInfo({ keyType: 'ec', keyBits: 160, curve: 'secp160r1', signatureAlgorithm: 'ecdsa-with-SHA1', fingerprint256: 'EE:FF' }), intermediate(), root()], null);
   add('a second, weak certificate', withDeep({ certificates: [{ offered: 'ecdsa', certificate: weakEcdsa, note: null }] }));
   add('compression', withDeep({ compression: true }));
-  add('insecure renegotiation', withDeep({ renegotiation: { secure: false, clientInitiated: false } }));
-  add('client renegotiation', withDeep({ renegotiation: { secure: true, clientInitiated: true } }));
+  add('insecure renegotiation', withDeep({ renegotiation: { secure: false, clientInitiated: false, note: null } }));
+  add('client renegotiation', withDeep({ renegotiation: { secure: true, clientInitiated: true, note: null } }));
   add('no EMS', withDeep({ extendedMasterSecret: false }));
   add('command injection', withDeep({ commandInjection: { vulnerable: true, note: null } }));
   add('partial', withDeep({ partial: { stage: 'banner', kind: 'rejected', message: '421 too many connections' }, compression: null }));
@@ -216,7 +216,7 @@ test('named case: a server that accepts TLS 1.3 only, with a good suite, X25519 
       protocols: protocols('TLSv1.3'),
       ciphers: { accepted: suites('TLSv1.3', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'), serverOrder: null, untested: [] },
       groups: { accepted: ['x25519'], dhBits: [], untested: [] },
-      renegotiation: { secure: null, clientInitiated: null },
+      renegotiation: { secure: null, clientInitiated: null, note: null },
       compression: null,
       extendedMasterSecret: null,
     },
@@ -279,7 +279,7 @@ test('a deep probe that stopped early: DEEP_PARTIAL lists what was not told, and
   assert.equal(deepPartial?.severity, 'info');
   assert.match(deepPartial?.message ?? '', /stopped early \(421 4\.7\.0 too many connections\); not told: TLSv1\.1: the server answered 421; compression/);
   // Untold session facts of TLS 1.3 only are no gap: they do not exist there.
-  const tls13 = grade(withDeep({ protocols: protocols('TLSv1.3'), renegotiation: { secure: null, clientInitiated: null }, compression: null, extendedMasterSecret: null }));
+  const tls13 = grade(withDeep({ protocols: protocols('TLSv1.3'), renegotiation: { secure: null, clientInitiated: null, note: null }, compression: null, extendedMasterSecret: null }));
   assert.equal(tls13.grade.complete, true, tls13.grade.missing.join('; '));
   // With implicit TLS there is nothing to inject into.
   const implicit = grade({ ...withDeep({ commandInjection: { vulnerable: null, note: 'implicit TLS' } }), tlsMode: 'implicit' });

@@ -18,7 +18,7 @@ import type { AddressFacts } from '../../src/model/address.ts';
 import type { DomainResult } from '../../src/model/domain.ts';
 import { addressFacts, NOW, plainAddress, requirement } from '../helpers/facts.ts';
 
-const RAW: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', warnDays: '30', format: 'text', color: false, concurrency: '32', perHost: '2', retries: '1', retryDelay: '1' };
+const RAW: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', deepDelay: '0', profile: 'ncsc', warnDays: '30', format: 'text', color: false, concurrency: '32', perHost: '2', retries: '1', retryDelay: '1' };
 /** The MX addresses below are documentation addresses (special-purpose): allowed here, as the integration tests allow loopback. */
 const arguments_ = (domains: string[]) => checkOptions(domains, { ...RAW, allowSpecialAddresses: true });
 const batch = (raw: Partial<RawOptions> = {}) => checkOptions([], { ...RAW, input: 'partners.csv', allowSpecialAddresses: true, ...raw });
@@ -224,8 +224,8 @@ test('the settings are built once: every stage\'s options are derived from them'
   const probeAddress = async () => addressFacts();
   const domain = domainOptionsFor(s, probe, probeAddress, signal);
   assert.deepEqual([domain.families, domain.port, domain.allowSpecialAddresses, domain.probe, domain.signal, domain.probeAddress], [{ ipv4: true, ipv6: false }, 2525, true, probe, signal, probeAddress]);
-  assert.deepEqual(judgePolicyFor(s, null), { required: ['opportunistic', 'verify'], warnDays: 10 });
-  assert.deepEqual(judgePolicyFor(s, requirement('none')), { required: ['plain'], warnDays: 10 }, "a row's own requirement wins");
+  assert.deepEqual(judgePolicyFor(s, null), { required: ['opportunistic', 'verify'], warnDays: 10, profile: 'ncsc' });
+  assert.deepEqual(judgePolicyFor(s, requirement('none')), { required: ['plain'], warnDays: 10, profile: 'ncsc' }, "a row's own requirement wins");
   assert.deepEqual({ ...resolverOptionsFor(s), cacheSize: 0 }, { servers: ['192.0.2.53:5353'], timeoutMs: 2000, cacheSize: 0, maxInFlight: 64 });
   assert.equal(resolverOptionsFor(batch({ concurrency: '32' })).maxInFlight, 128, 'room for the MX and two TXT look-ups of every row in flight');
   assert.equal('servers' in resolverOptionsFor(checkOptions(['a.example'], RAW)), false, "no --resolver: the system's");

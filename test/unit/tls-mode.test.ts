@@ -5,7 +5,7 @@ import { checkOptions, UsageError, type RawOptions } from '../../src/cli/options
 import { defaultTlsMode, greetingTimeoutHint } from '../../src/probe/probe-address.ts';
 import { StageError } from '../../src/smtp/connection.ts';
 
-const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', warnDays: '30', format: 'text', color: true, concurrency: '32', perHost: '2', retries: '1', retryDelay: '1' };
+const DEFAULTS: RawOptions = { port: '25', timeout: '30', connectTimeout: '10', dnsTimeout: '3', require: 'encrypt', deepDelay: '0', profile: 'ncsc', warnDays: '30', format: 'text', color: true, concurrency: '32', perHost: '2', retries: '1', retryDelay: '1' };
 
 test('the default mode: implicit TLS on 465, STARTTLS elsewhere', () => {
   assert.equal(defaultTlsMode(465), 'implicit');
