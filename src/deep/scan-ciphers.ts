@@ -11,7 +11,7 @@ import type { HelloAnswer } from '../tls/wire/hello-answer.js';
 import { DeepStopped } from './connection-gate.js';
 import { describeAnswer, type HelloExchanger } from './hello-exchange.js';
 import { suiteName } from '../model/cipher-suites.js';
-import { DEEP_PROTOCOLS, WIRE_VERSION, wireOf } from '../model/tls-protocols.js';
+import { DEEP_PROTOCOLS, WIRE_VERSION, wireOf } from '../model/wire-versions.js';
 import { helloFor, helloLists, suitesFor } from './scan-hellos.js';
 
 /**

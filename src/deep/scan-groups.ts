@@ -9,7 +9,7 @@
  */
 import type { DeepFacts, DeepProtocol, GroupScan, ProtocolAcceptance } from '../model/deep.js';
 import { namedGroupCode, namedGroupName } from '../model/named-groups.js';
-import { DEEP_PROTOCOLS, protocolOfWire, WIRE_VERSION, wireOf } from '../model/tls-protocols.js';
+import { DEEP_PROTOCOLS, protocolOfWire, WIRE_VERSION, wireOf } from '../model/wire-versions.js';
 import { DEFAULT_GROUPS, SHAREABLE_GROUPS } from '../tls/wire/client-hello.js';
 import type { HelloAnswer } from '../tls/wire/hello-answer.js';
 import { DeepStopped } from './connection-gate.js';

@@ -9,7 +9,7 @@
 import { cipherWeaknesses } from '../model/cipher-classes.js';
 import { CIPHER_SUITES, suiteProtocols, type CipherSuite } from '../model/cipher-suites.js';
 import type { DeepProtocol } from '../model/deep.js';
-import { WIRE_VERSION, wireOf } from '../model/tls-protocols.js';
+import { WIRE_VERSION, wireOf } from '../model/wire-versions.js';
 import { COMPRESSION, MAX_HELLO_SUITES, type ClientHelloOptions } from '../tls/wire/client-hello.js';
 
 /**

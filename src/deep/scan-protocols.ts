@@ -8,7 +8,7 @@
 import type { ProtocolAcceptance } from '../model/deep.js';
 import { DeepStopped } from './connection-gate.js';
 import { describeAnswer, type HelloExchanger } from './hello-exchange.js';
-import { DEEP_PROTOCOLS, protocolOfWire } from '../model/tls-protocols.js';
+import { DEEP_PROTOCOLS, protocolOfWire } from '../model/wire-versions.js';
 import { helloFor, helloLists, suitesFor } from './scan-hellos.js';
 
 /** Alerts that mean "none of these suites", not "not this version": the next list of suites is tried. */

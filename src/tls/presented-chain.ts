@@ -21,7 +21,7 @@ import { parseCertificateMessage } from './wire/certificate-message.js';
 import { HANDSHAKE_TYPE, handshakeName } from './wire/handshake.js';
 import { alertName } from './wire/records.js';
 import { readServerFlight } from './wire/server-flight.js';
-import { WIRE_VERSION } from '../model/tls-protocols.js';
+import { WIRE_VERSION } from '../model/wire-versions.js';
 
 /** @example const presented: PresentedChain = presentedCertificates(tap.received(), keylog, 'TLS_AES_256_GCM_SHA384'); */
 export type PresentedChain = { certificates: Buffer[] } | { error: string };

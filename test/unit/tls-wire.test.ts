@@ -10,7 +10,7 @@ import { ByteReader, WireError } from '../../src/tls/wire/byte-reader.ts';
 import { CONTENT_TYPE, MAX_FRAGMENT, alertName, readRecords } from '../../src/tls/wire/records.ts';
 import { HandshakeStream, handshakeName } from '../../src/tls/wire/handshake.ts';
 import { parseServerHello } from '../../src/tls/wire/server-hello.ts';
-import { WIRE_VERSION } from '../../src/model/tls-protocols.ts';
+import { WIRE_VERSION } from '../../src/model/wire-versions.ts';
 import { HandshakeDecrypter, TLS13_SUITES, handshakeSecrets, hkdfExpandLabel } from '../../src/tls/wire/tls13-decrypt.ts';
 import { readServerFlight, type FlightEvent } from '../../src/tls/wire/server-flight.ts';
 import { parseCertificateMessage } from '../../src/tls/wire/certificate-message.ts';

@@ -10,7 +10,7 @@
 import { createECDH, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ipFamily } from '../../input/ip-family.js';
 import { namedGroup, namedGroupCode, namedGroupName } from '../../model/named-groups.js';
-import { WIRE_VERSION } from '../../model/tls-protocols.js';
+import { WIRE_VERSION } from '../../model/wire-versions.js';
 
 /** A protocol version a hello may offer: a wire number of model/tls-protocols.ts. @example const v: WireVersion = WIRE_VERSION.tls12; */
 export type WireVersion = (typeof WIRE_VERSION)[keyof typeof WIRE_VERSION];

@@ -12,7 +12,7 @@ import { EXTENSION } from './client-hello.js';
 import { HANDSHAKE_TYPE } from './handshake.js';
 import { alertName, MAX_FRAGMENT } from './records.js';
 import { readServerFlight } from './server-flight.js';
-import { WIRE_VERSION } from '../../model/tls-protocols.js';
+import { WIRE_VERSION } from '../../model/wire-versions.js';
 import type { ServerHello } from './server-hello.js';
 import { keyExchangeGroup, type KeyExchangeGroup } from './server-key-exchange.js';
 

@@ -13,7 +13,7 @@
  * ServerHello).
  */
 import { suiteName } from '../../model/cipher-suites.js';
-import { WIRE_VERSION } from '../../model/tls-protocols.js';
+import { WIRE_VERSION } from '../../model/wire-versions.js';
 import { wireError } from './byte-reader.js';
 import { HANDSHAKE_TYPE, HandshakeStream } from './handshake.js';
 import { CONTENT_TYPE, readRecords } from './records.js';

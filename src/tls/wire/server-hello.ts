@@ -3,7 +3,7 @@
  * server chose, TLS 1.3's supported_versions (§4.2.1) and the HelloRetryRequest (§4.1.4),
  * read strictly. What a hand-built ClientHello gets back is read with this too.
  */
-import { WIRE_VERSION } from '../../model/tls-protocols.js';
+import { WIRE_VERSION } from '../../model/wire-versions.js';
 import { ByteReader, wireError } from './byte-reader.js';
 
 /** The supported_versions extension (RFC 8446 §4.2.1). */
