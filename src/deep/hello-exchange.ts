@@ -9,7 +9,8 @@
  */
 import type net from 'node:net';
 import { StageError } from '../smtp/connection.js';
-import { alertRecord, buildClientHello, WIRE_VERSION, type ClientHelloOptions } from '../tls/wire/client-hello.js';
+import { WIRE_VERSION } from '../model/wire-versions.js';
+import { alertRecord, buildClientHello, type ClientHelloOptions } from '../tls/wire/client-hello.js';
 import { readHelloAnswer, type HelloAnswer, type ReadState } from '../tls/wire/hello-answer.js';
 import { ipFamily } from '../input/ip-family.js';
 import type { ConnectionGate } from './connection-gate.js';

@@ -10,9 +10,9 @@ import type { AcceptedSuite, CipherScan, DeepProtocol, ProtocolAcceptance } from
 import type { HelloAnswer } from '../tls/wire/hello-answer.js';
 import { DeepStopped } from './connection-gate.js';
 import { describeAnswer, type HelloExchanger } from './hello-exchange.js';
-import { DEEP_PROTOCOLS, WIRE_VERSION, wireOf } from '../tls/wire/client-hello.js';
+import { suiteName } from '../model/cipher-suites.js';
+import { DEEP_PROTOCOLS, WIRE_VERSION, wireOf } from '../model/wire-versions.js';
 import { helloFor, helloLists, suitesFor } from './scan-hellos.js';
-import { suiteName } from './scan-suites.js';
 
 /**
  * What the cipher scan found, and how many hellos it sent.
@@ -95,7 +95,7 @@ export async function scanCiphers(exchange: HelloExchanger, protocols: readonly 
       untested.push(`the server's order: not tested (${stopped})`);
     }
   } else untested.push(`the server's order: not tested (${stopped})`);
-  untested.push('suites outside the scan table (unassigned or private code points) are not offered');
+  untested.push('suites outside the suite table (PSK, SRP, KRB5, GOST, unassigned or private code points) are not offered');
   return { ciphers: { accepted, serverOrder, untested }, hellos };
 }
 

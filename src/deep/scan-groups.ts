@@ -8,7 +8,9 @@
  * extended master secret.
  */
 import type { DeepFacts, DeepProtocol, GroupScan, ProtocolAcceptance } from '../model/deep.js';
-import { DEEP_PROTOCOLS, DEFAULT_GROUPS, groupCode, groupName, protocolName, SHAREABLE_GROUPS, WIRE_VERSION, wireOf } from '../tls/wire/client-hello.js';
+import { namedGroupCode, namedGroupName } from '../model/named-groups.js';
+import { DEEP_PROTOCOLS, protocolOfWire, WIRE_VERSION, wireOf } from '../model/wire-versions.js';
+import { DEFAULT_GROUPS, SHAREABLE_GROUPS } from '../tls/wire/client-hello.js';
 import type { HelloAnswer } from '../tls/wire/hello-answer.js';
 import { DeepStopped } from './connection-gate.js';
 import { describeAnswer, type HelloExchanger } from './hello-exchange.js';
@@ -19,14 +21,14 @@ import { helloFor, suitesFor } from './scan-hellos.js';
  *
  * @example TLS13_GROUPS.length // 10
  */
-export const TLS13_GROUPS: readonly number[] = ['x25519', 'secp256r1', 'secp384r1', 'secp521r1', 'x448', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'].map(groupCode);
+export const TLS13_GROUPS: readonly number[] = ['x25519', 'secp256r1', 'secp384r1', 'secp521r1', 'x448', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'].map(namedGroupCode);
 
 /** The elliptic curves tried with TLS ≤1.2 ECDHE: the hellos' default list (RFC 8422 §5.1.1, RFC 7027 brainpool). @example TLS12_CURVES.includes(23) */
 export const TLS12_CURVES: readonly number[] = DEFAULT_GROUPS;
 
 /** The version ECDHE and DHE are asked with: the newest accepted that has them (ECDHE: not SSLv3). */
 const KX_PREFERENCE: readonly DeepProtocol[] = DEEP_PROTOCOLS.filter((p) => p.wire <= WIRE_VERSION.tls12).reverse().map((p) => p.name);
-const TLS13: DeepProtocol = protocolName(WIRE_VERSION.tls13);
+const TLS13 = protocolOfWire(WIRE_VERSION.tls13) as DeepProtocol;
 
 /**
  * What the group scan found, and how many hellos it sent.
@@ -62,7 +64,7 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
     return exchange(helloFor(protocol, suites, keyShares === undefined ? { groups } : { groups, keyShares }));
   };
   const accept = (group: number) => {
-    const name = groupName(group);
+    const name = namedGroupName(group);
     if (!accepted.includes(name)) accepted.push(name);
   };
 
@@ -75,8 +77,8 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
       const answer = await ask(TLS13, suites, left, share === undefined ? [] : [share]);
       const group = answer.kind === 'server-hello' ? answer.hello.group : null;
       if (answer.kind !== 'server-hello' || group === null || !left.includes(group)) {
-        if (answer.kind === 'server-hello') untested.push(`TLS 1.3 groups ${left.map(groupName).join(', ')}: not told (the server chose ${group === null ? 'no group' : groupName(group)})`);
-        else if (answer.kind !== 'alert' && answer.kind !== 'closed') untested.push(`TLS 1.3 groups ${left.map(groupName).join(', ')}: not told (${describeAnswer(answer)})`);
+        if (answer.kind === 'server-hello') untested.push(`TLS 1.3 groups ${left.map(namedGroupName).join(', ')}: not told (the server chose ${group === null ? 'no group' : namedGroupName(group)})`);
+        else if (answer.kind !== 'alert' && answer.kind !== 'closed') untested.push(`TLS 1.3 groups ${left.map(namedGroupName).join(', ')}: not told (${describeAnswer(answer)})`);
         return;
       }
       accept(group);
@@ -85,14 +87,14 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
   }
 
   async function ecdheCurves(protocol: DeepProtocol): Promise<void> {
-    const suites = suitesFor(protocol).filter((s) => /_ECDHE_|_ECDH_anon_/.test(s.name)).map((s) => s.code);
+    const suites = suitesFor(protocol).filter((s) => s.kx === 'ECDHE' || s.kx === 'ECDH_anon').map((s) => s.code);
     const left = [...TLS12_CURVES];
     while (left.length > 0) {
       const answer = await ask(protocol, suites, left);
       const kx = answer.kind === 'server-hello' ? answer.keyExchange : null;
       if (answer.kind !== 'server-hello' || kx === null || kx.type !== 'ECDH' || !left.includes(kx.group)) {
-        if (answer.kind === 'server-hello') untested.push(`ECDHE curves ${left.map(groupName).join(', ')}: not told (${kx === null ? 'no ServerKeyExchange read' : kx.type === 'ECDH' ? `the server chose ${groupName(kx.group)}, which was not offered` : 'the server sent DH parameters'})`);
-        else if (answer.kind !== 'alert' && answer.kind !== 'closed') untested.push(`ECDHE curves ${left.map(groupName).join(', ')}: not told (${describeAnswer(answer)})`);
+        if (answer.kind === 'server-hello') untested.push(`ECDHE curves ${left.map(namedGroupName).join(', ')}: not told (${kx === null ? 'no ServerKeyExchange read' : kx.type === 'ECDH' ? `the server chose ${namedGroupName(kx.group)}, which was not offered` : 'the server sent DH parameters'})`);
+        else if (answer.kind !== 'alert' && answer.kind !== 'closed') untested.push(`ECDHE curves ${left.map(namedGroupName).join(', ')}: not told (${describeAnswer(answer)})`);
         return;
       }
       accept(kx.group);
@@ -101,7 +103,7 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
   }
 
   async function dhePrime(protocol: DeepProtocol): Promise<void> {
-    const suites = suitesFor(protocol).filter((s) => /_DHE_|_DH_anon_/.test(s.name)).map((s) => s.code);
+    const suites = suitesFor(protocol).filter((s) => s.kx === 'DHE' || s.kx === 'DH_anon').map((s) => s.code);
     const answer = await ask(protocol, suites, TLS12_CURVES);
     if (answer.kind === 'server-hello') {
       const kx = answer.keyExchange;
@@ -136,7 +138,7 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
  * @example const { compression, extendedMasterSecret } = tls12HelloFacts(answer);
  */
 export function tls12HelloFacts(answer: HelloAnswer): Pick<DeepFacts, 'compression' | 'extendedMasterSecret'> & { renegotiationSecure: boolean | null } {
-  if (answer.kind !== 'server-hello' || answer.hello.version > 0x0303) return { compression: null, renegotiationSecure: null, extendedMasterSecret: null };
+  if (answer.kind !== 'server-hello' || answer.hello.version > WIRE_VERSION.tls12) return { compression: null, renegotiationSecure: null, extendedMasterSecret: null };
   const { hello } = answer;
   return { compression: hello.compressionMethod !== 0, renegotiationSecure: hello.renegotiationInfo, extendedMasterSecret: hello.extendedMasterSecret };
 }

@@ -6,21 +6,42 @@
  * signature_algorithms) and tells the deep facts (DEFLATE and null compression offered,
  * renegotiation_info, extended_master_secret).
  */
+import { cipherWeaknesses } from '../model/cipher-classes.js';
+import { CIPHER_SUITES, suiteProtocols, type CipherSuite } from '../model/cipher-suites.js';
 import type { DeepProtocol } from '../model/deep.js';
-import { COMPRESSION, MAX_HELLO_SUITES, WIRE_VERSION, wireOf, type ClientHelloOptions } from '../tls/wire/client-hello.js';
-import { SCAN_SUITES, TLS13_SCAN_SUITES, type ScanSuite } from './scan-suites.js';
+import { WIRE_VERSION, wireOf } from '../model/wire-versions.js';
+import { COMPRESSION, MAX_HELLO_SUITES, type ClientHelloOptions } from '../tls/wire/client-hello.js';
 
 /**
- * Every suite the scans offer with `protocol`, in offering order: TLS 1.3 its five, TLS 1.2
- * the whole table, older versions the suites defined before TLS 1.2.
- *
- * @example suitesFor('TLSv1').some((s) => s.name.includes('GCM')) // false
+ * Where a suite goes in a hello, lower first: what a current sender negotiates before what it
+ * should not, so that a server picking by the client's order picks what a sender gets, and the
+ * first hello of a version split in lists of {@link MAX_HELLO_SUITES} carries the suites that
+ * matter most. Forward secrecy (RFC 9325 §4.1), then AEAD (§4.2), then ECDHE before DHE (as
+ * OpenSSL's default order has them), and anything model/cipher-classes.ts calls broken (or under
+ * 112 bits) last; code point order within a rank.
  */
-export function suitesFor(protocol: DeepProtocol): readonly ScanSuite[] {
-  const wire = wireOf(protocol);
-  if (wire === WIRE_VERSION.tls13) return TLS13_SCAN_SUITES;
-  if (wire === WIRE_VERSION.tls12) return SCAN_SUITES;
-  return SCAN_SUITES.filter((s) => s.since === 10);
+function offerRank(suite: CipherSuite): number {
+  const broken = suite.export || cipherWeaknesses(suite.name, suite.bits).length > 0;
+  const forwardSecret = suite.kx === 'ECDHE' || suite.kx === 'DHE' || suite.kx === 'any';
+  return (broken ? 8 : 0) + (forwardSecret ? 0 : 4) + (suite.mac === 'AEAD' ? 0 : 2) + (suite.kx === 'DHE' ? 1 : 0);
+}
+
+const IN_OFFERING_ORDER: readonly CipherSuite[] = [...CIPHER_SUITES].sort((a, b) => offerRank(a) - offerRank(b) || a.code - b.code);
+
+/**
+ * Every suite the scans offer with `protocol`, in offering order: each suite of the one table
+ * (model/cipher-suites.ts) that may be negotiated with that version (suiteProtocols): TLS 1.3
+ * its five, TLS 1.2 every other one, SSLv3 to TLS 1.1 those defined before TLS 1.2. Nothing
+ * else is left out: a suite of another version cannot usefully be offered (a server must not
+ * pick it, RFC 5246 §1.2 and §A.5, RFC 8446 §4.1.3, and one that did would not be telling
+ * whether it accepts the version), and what no hello can usefully offer at all (PSK and SRP
+ * suites, which need a key or password the probe lacks; signalling values; private code points)
+ * the table itself leaves out.
+ *
+ * @example suitesFor('TLSv1').some((s) => s.mac === 'AEAD') // false
+ */
+export function suitesFor(protocol: DeepProtocol): readonly CipherSuite[] {
+  return IN_OFFERING_ORDER.filter((s) => suiteProtocols(s).includes(protocol));
 }
 
 /**

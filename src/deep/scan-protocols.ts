@@ -8,7 +8,7 @@
 import type { ProtocolAcceptance } from '../model/deep.js';
 import { DeepStopped } from './connection-gate.js';
 import { describeAnswer, type HelloExchanger } from './hello-exchange.js';
-import { DEEP_PROTOCOLS, protocolOf } from '../tls/wire/client-hello.js';
+import { DEEP_PROTOCOLS, protocolOfWire } from '../model/wire-versions.js';
 import { helloFor, helloLists, suitesFor } from './scan-hellos.js';
 
 /** Alerts that mean "none of these suites", not "not this version": the next list of suites is tried. */
@@ -49,7 +49,7 @@ export async function scanProtocols(exchange: HelloExchanger): Promise<ProtocolS
         const answer = await exchange(helloFor(name, list));
         if (answer.kind === 'server-hello') {
           const chosen = answer.hello.version;
-          result = chosen === wire ? { version: name, accepted: true, note: null } : { version: name, accepted: false, note: `answered with ${protocolOf(chosen) ?? `version 0x${chosen.toString(16)}`}` };
+          result = chosen === wire ? { version: name, accepted: true, note: null } : { version: name, accepted: false, note: `answered with ${protocolOfWire(chosen) ?? `version 0x${chosen.toString(16)}`}` };
         } else if (answer.kind === 'alert' && NO_SHARED_SUITE.has(answer.name) && i < lists.length - 1) {
           continue;
         } else {

@@ -306,6 +306,16 @@ export function cipherSuite(code: number): CipherSuite | null {
 }
 
 /**
+ * A suite's IANA name, or `0x…` for a code point the table does not know (what a deep scan
+ * writes for a suite a server chose).
+ *
+ * @example suiteName(0x000a) // 'TLS_RSA_WITH_3DES_EDE_CBC_SHA'; suiteName(0xfefe) // '0xfefe'
+ */
+export function suiteName(code: number): string {
+  return BY_CODE.get(code)?.name ?? `0x${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
  * The suite of an IANA or OpenSSL name (without regard to case); null when unknown. IANA's
  * `SSL_` prefix of old names is read as `TLS_`.
  *

@@ -74,3 +74,25 @@ export function namedGroup(code: number): NamedGroup | null {
 export function namedGroupByName(name: string): NamedGroup | null {
   return name.length > 40 ? null : (BY_NAME.get(name.toLowerCase()) ?? null);
 }
+
+/**
+ * A group's IANA name, or `0x…` for a code point the table does not know (what a deep scan
+ * writes for a group a server chose).
+ *
+ * @example namedGroupName(0x0017) // 'secp256r1'; namedGroupName(0x7777) // '0x7777'
+ */
+export function namedGroupName(code: number): string {
+  return BY_CODE.get(code)?.name ?? `0x${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * The code point of a group the table names; a RangeError for a name it does not know (for the
+ * lists of groups code offers: a typo there is a bug, not an input).
+ *
+ * @example namedGroupCode('x25519') // 0x001d
+ */
+export function namedGroupCode(name: string): number {
+  const group = namedGroupByName(name);
+  if (group === null) throw new RangeError(`unknown named group ${name}`);
+  return group.code;
+}

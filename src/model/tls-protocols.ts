@@ -4,7 +4,8 @@
  * the grades of `mxprobe headers`), reading Received fields and the CSV's `min_protocol` all
  * read this table, so "older than" is a comparison of positions. A row is data: a later
  * column (a grading tier, say) is an edit of the rows, not of the code that reads them: the
- * guideline tiers of each version are such a column.
+ * guideline tiers of each version are such a column, and so is the wire number the deep
+ * scans' hand-built hellos offer and read back.
  */
 import type { GuidelineProfileId, Tier } from './tls-guidelines.js';
 
@@ -29,6 +30,12 @@ export interface TlsProtocolRow {
   /** The RFC that defines it or, for a legacy one, deprecates it. */
   readonly rfc: string;
   /**
+   * Its ProtocolVersion on the wire (RFC 8446 §4.1.2 and §B.1, RFC 5246 §6.2.1, SSLv3 RFC 6101
+   * §5.2.1; SSLv2's 0x0002 is sent in its own record format, not a TLS record); null for a label
+   * standing for several versions.
+   */
+  readonly wire: number | null;
+  /**
    * Its tier under each guideline profile (model/tls-guidelines.ts, which states the sources):
    * NCSC-NL 2025-05 §3.3.1 as internet.nl applies it (TLS 1.0 and 1.1 insufficient since
    * 2025-05), and Mozilla 5.8 (modern has TLS 1.3, intermediate adds 1.2, only old has 1.0 and 1.1).
@@ -44,13 +51,13 @@ export interface TlsProtocolRow {
  * @example TLS_PROTOCOLS.map((p) => p.name) // ['SSLv2', 'SSLv3', 'TLSv1/SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
  */
 export const TLS_PROTOCOLS = [
-  { name: 'SSLv2', spellings: ['SSLv2', 'SSL2'], legacy: true, broken: true, rfc: 'RFC 6176', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'insufficient' } },
-  { name: 'SSLv3', spellings: ['SSLv3', 'SSL3', 'SSLv3.0', 'SSL3.0', 'SSLv3_0', 'SSL3_0'], legacy: true, broken: false, rfc: 'RFC 7568', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'insufficient' } },
-  { name: 'TLSv1/SSLv3', spellings: ['TLSv1/SSLv3'], legacy: true, broken: false, rfc: 'RFC 8996', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'insufficient' } },
-  { name: 'TLSv1', spellings: ['TLSv1', 'TLS1', 'TLSv1.0', 'TLS1.0', 'TLSv1_0', 'TLS1_0'], legacy: true, broken: false, rfc: 'RFC 8996', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'phase-out' } },
-  { name: 'TLSv1.1', spellings: ['TLSv1.1', 'TLS1.1', 'TLSv1_1', 'TLS1_1'], legacy: true, broken: false, rfc: 'RFC 8996', tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'phase-out' } },
-  { name: 'TLSv1.2', spellings: ['TLSv1.2', 'TLS1.2', 'TLSv1_2', 'TLS1_2'], legacy: false, broken: false, rfc: 'RFC 5246', tiers: { ncsc: 'sufficient', 'mozilla-intermediate': 'sufficient' } },
-  { name: 'TLSv1.3', spellings: ['TLSv1.3', 'TLS1.3', 'TLSv1_3', 'TLS1_3'], legacy: false, broken: false, rfc: 'RFC 8446', tiers: { ncsc: 'good', 'mozilla-intermediate': 'good' } },
+  { name: 'SSLv2', spellings: ['SSLv2', 'SSL2'], legacy: true, broken: true, rfc: 'RFC 6176', wire: 0x0002, tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'insufficient' } },
+  { name: 'SSLv3', spellings: ['SSLv3', 'SSL3', 'SSLv3.0', 'SSL3.0', 'SSLv3_0', 'SSL3_0'], legacy: true, broken: false, rfc: 'RFC 7568', wire: 0x0300, tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'insufficient' } },
+  { name: 'TLSv1/SSLv3', spellings: ['TLSv1/SSLv3'], legacy: true, broken: false, rfc: 'RFC 8996', wire: null, tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'insufficient' } },
+  { name: 'TLSv1', spellings: ['TLSv1', 'TLS1', 'TLSv1.0', 'TLS1.0', 'TLSv1_0', 'TLS1_0'], legacy: true, broken: false, rfc: 'RFC 8996', wire: 0x0301, tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'phase-out' } },
+  { name: 'TLSv1.1', spellings: ['TLSv1.1', 'TLS1.1', 'TLSv1_1', 'TLS1_1'], legacy: true, broken: false, rfc: 'RFC 8996', wire: 0x0302, tiers: { ncsc: 'insufficient', 'mozilla-intermediate': 'phase-out' } },
+  { name: 'TLSv1.2', spellings: ['TLSv1.2', 'TLS1.2', 'TLSv1_2', 'TLS1_2'], legacy: false, broken: false, rfc: 'RFC 5246', wire: 0x0303, tiers: { ncsc: 'sufficient', 'mozilla-intermediate': 'sufficient' } },
+  { name: 'TLSv1.3', spellings: ['TLSv1.3', 'TLS1.3', 'TLSv1_3', 'TLS1_3'], legacy: false, broken: false, rfc: 'RFC 8446', wire: 0x0304, tiers: { ncsc: 'good', 'mozilla-intermediate': 'good' } },
 ] as const satisfies readonly TlsProtocolRow[];
 
 /**

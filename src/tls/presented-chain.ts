@@ -21,7 +21,7 @@ import { parseCertificateMessage } from './wire/certificate-message.js';
 import { HANDSHAKE_TYPE, handshakeName } from './wire/handshake.js';
 import { alertName } from './wire/records.js';
 import { readServerFlight } from './wire/server-flight.js';
-import { TLS13 } from './wire/server-hello.js';
+import { WIRE_VERSION } from '../model/wire-versions.js';
 
 /** @example const presented: PresentedChain = presentedCertificates(tap.received(), keylog, 'TLS_AES_256_GCM_SHA384'); */
 export type PresentedChain = { certificates: Buffer[] } | { error: string };
@@ -63,7 +63,7 @@ function parse(serverBytes: Buffer, keylogLines: readonly (Buffer | string)[], c
       case 'change-cipher-spec':
         // Before a Certificate: a TLS 1.3 middlebox-compatibility CCS (ignored, RFC 8446 §5), or a
         // TLS ≤1.2 server switching to encryption without one (an abbreviated, resumed handshake).
-        if (version !== null && version !== TLS13) wireError('the server switched to encryption without sending a Certificate (resumed session?)');
+        if (version !== null && version !== WIRE_VERSION.tls13) wireError('the server switched to encryption without sending a Certificate (resumed session?)');
         break;
       case 'application-data':
         return wireError(`record ${event.record}: application data before the Certificate message`);
@@ -78,8 +78,8 @@ function parse(serverBytes: Buffer, keylogLines: readonly (Buffer | string)[], c
           if (type === HANDSHAKE_TYPE.helloRequest) break;
           return wireError(`expected a ServerHello, the server sent ${handshakeName(type)}`);
         }
-        if (type === HANDSHAKE_TYPE.certificate) return parseCertificateMessage(body, version === TLS13, MAX_CERTIFICATES);
-        if (version === TLS13) {
+        if (type === HANDSHAKE_TYPE.certificate) return parseCertificateMessage(body, version === WIRE_VERSION.tls13, MAX_CERTIFICATES);
+        if (version === WIRE_VERSION.tls13) {
           if (type === HANDSHAKE_TYPE.encryptedExtensions || type === HANDSHAKE_TYPE.certificateRequest) break;
           if (type === HANDSHAKE_TYPE.compressedCertificate) wireError('the server sent a CompressedCertificate (RFC 8879): not supported');
           return wireError(`no Certificate message: the server sent ${handshakeName(type)} (PSK or resumed session?)`);

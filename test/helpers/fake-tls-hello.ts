@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { DeepProtocol } from '../../src/model/deep.ts';
-import { suiteName } from '../../src/deep/scan-suites.ts';
+import { suiteName } from '../../src/model/cipher-suites.ts';
 
 export const WIRE: Record<DeepProtocol, number> = { SSLv3: 0x0300, TLSv1: 0x0301, 'TLSv1.1': 0x0302, 'TLSv1.2': 0x0303, 'TLSv1.3': 0x0304 };
 

@@ -13,7 +13,7 @@ import { scanProtocols } from '../../src/deep/scan-protocols.ts';
 import { scanCiphers } from '../../src/deep/scan-ciphers.ts';
 import { scanGroups, tls12HelloFacts } from '../../src/deep/scan-groups.ts';
 import { helloFor } from '../../src/deep/scan-hellos.ts';
-import { suiteName } from '../../src/deep/scan-suites.ts';
+import { suiteName } from '../../src/model/cipher-suites.ts';
 import type { DeepProtocol, ProtocolAcceptance } from '../../src/model/deep.ts';
 import { startFakeHelloServer, type FakeHelloServer, type HelloPolicy } from '../helpers/fake-tls-hello.ts';
 
@@ -100,12 +100,30 @@ test('a server that picks 3DES, one that picks RC4: the weak suite is found amon
       const { protocols } = await scanProtocols(s.exchange);
       const { ciphers, hellos } = await scanCiphers(s.exchange, protocols);
       assert.deepEqual(names(ciphers.accepted, 'TLSv1.2'), [name, 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_128_GCM_SHA256'].sort());
-      // 3 accepted + 1 refusal + 2 for the order; the first round is the protocol scan's hello.
-      assert.equal(hellos, 6);
-      assert.equal(s.gate.opened, 5 + 5);
+      // The table's 219 TLS 1.2 suites go in two hellos (128 + 91), the broken ones in the second:
+      // 2 accepted + 1 refusal, then 1 accepted + 1 refusal, then 2 for the order; the first is the
+      // protocol scan's hello, remembered.
+      assert.equal(hellos, 7);
+      assert.equal(s.gate.opened, 5 + 6);
+      const tls12 = s.server.hellos.filter((h) => h.version === 0x0303 && h.supportedVersions.length === 0);
+      assert.ok(!tls12[0]?.suites.includes(weak), 'the first list carries no broken suite');
     } finally {
       await s.done();
     }
+  }
+});
+
+test('every suite of the one table is offered: a server that accepts only suites no stand-in list had (static DH, Camellia-GCM, ARIA-CBC, DHE-DSS RC4) has them found', async () => {
+  // TLS_DH_RSA_WITH_AES_128_CBC_SHA, TLS_DHE_DSS_WITH_RC4_128_SHA (TLS 1.0 and 1.2), TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256, TLS_RSA_WITH_ARIA_128_CBC_SHA256 (TLS 1.2 only).
+  const s = await scanOf({ versions: ['TLSv1', 'TLSv1.2'], suites: [0x0031, 0x0066, 0xc07a, 0xc03c] });
+  try {
+    const { protocols } = await scanProtocols(s.exchange);
+    assert.deepEqual(accepted(protocols), ['TLSv1', 'TLSv1.2']);
+    const { ciphers } = await scanCiphers(s.exchange, protocols);
+    assert.deepEqual(names(ciphers.accepted, 'TLSv1'), ['TLS_DHE_DSS_WITH_RC4_128_SHA', 'TLS_DH_RSA_WITH_AES_128_CBC_SHA']);
+    assert.deepEqual(names(ciphers.accepted, 'TLSv1.2'), ['TLS_DHE_DSS_WITH_RC4_128_SHA', 'TLS_DH_RSA_WITH_AES_128_CBC_SHA', 'TLS_RSA_WITH_ARIA_128_CBC_SHA256', 'TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256']);
+  } finally {
+    await s.done();
   }
 });
 

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { buildClientHello, keyShare, MAX_HELLO_SUITES, RENEGOTIATION_SCSV, WIRE_VERSION } from '../../src/tls/wire/client-hello.ts';
+import { buildClientHello, keyShare, MAX_HELLO_SUITES, RENEGOTIATION_SCSV } from '../../src/tls/wire/client-hello.ts';
+import { WIRE_VERSION } from '../../src/model/wire-versions.ts';
 import { readHelloAnswer } from '../../src/tls/wire/hello-answer.ts';
 import { keyExchangeGroup } from '../../src/tls/wire/server-key-exchange.ts';
 import { parseClientHello, tlsRecords } from '../helpers/fake-tls-hello.ts';

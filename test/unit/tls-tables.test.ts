@@ -103,10 +103,15 @@ function sources(dir = SRC): Array<{ file: string; text: string }> {
   });
 }
 
-test('one copy: no judge, reader or renderer keeps its own list of protocol versions or weak ciphers', () => {
-  const gatherers = /^(dns|smtp|tls|probe|cert)\//; // they speak the protocol (minVersion, wire checks): no judgement
+test('one copy: no judge, reader, renderer, deep scan or hello builder keeps its own list of protocol versions or weak ciphers', () => {
+  // They speak the protocol (minVersion, wire checks): no judgement. tls/wire/ is not among them:
+  // the hand-built hellos read their versions and wire numbers from the one table.
+  const gatherers = /^(?:dns|smtp|probe|cert)\/|^tls\/(?!wire\/)/;
+  const checked = sources().map((s) => s.file).filter((file) => !gatherers.test(file));
+  for (const folder of ['deep/', 'tls/wire/']) assert.ok(checked.some((file) => file.startsWith(folder)), `the rule covers ${folder}`);
   // model/cipher-suites.ts: the IANA registry of suites (code point, names, cipher), a table of facts the others are read with.
-  const tables = new Set(['model/tls-protocols.ts', 'model/cipher-classes.ts', 'model/cipher-suites.ts']);
+  // model/wire-versions.ts: the protocol table's wire column by the keys wire code compares with (WIRE_VERSION.tls12), looked up by name.
+  const tables = new Set(['model/tls-protocols.ts', 'model/cipher-classes.ts', 'model/cipher-suites.ts', 'model/wire-versions.ts']);
   for (const { file, text } of sources()) {
     if (tables.has(file) || gatherers.test(file)) continue;
     const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''); // comments may name them
@@ -138,4 +143,20 @@ test('a weak cipher the probe negotiated: TLS_WEAK_CIPHER for every broken class
   // The OpenSSL name is read too.
   const adh = judgeAddress(addressFacts({ tls: { ...addressFacts().tls!, cipher: 'TLS_SOMETHING_NEW', cipherOpenssl: 'ADH-AES128-GCM-SHA256' } }), { required: ['tls-required'], warnDays: 30 }, NOW);
   assert.deepEqual(adh.problems.map((p) => p.code), ['TLS_WEAK_CIPHER']);
+});
+
+test('one table per fact kind: no module outside model/ names a cipher suite or pairs a named group with its code point', () => {
+  // An IANA suite name in quotes (TLS_…_WITH_…, or TLS 1.3's TLS_AES_…/TLS_CHACHA20_…) is a row of model/cipher-suites.ts;
+  // a group name next to a number is a row of model/named-groups.ts.
+  const suite = /'(?:TLS|SSL)_\w+_WITH_\w+'|'TLS_(?:AES|CHACHA20)_\w+'/;
+  const group = "(?:sec[pt]\\d+[rk]\\d|brainpoolP\\d+r1\\w*|x25519|x448|ffdhe\\d+)";
+  const pair = new RegExp(`(?:\\b0x[0-9a-f]+|\\b\\d+)\\s*[,:]\\s*'${group}'|'${group}'\\s*[,:]\\s*(?:0x[0-9a-f]+|\\d+)\\b`, 'i');
+  const breaches: string[] = [];
+  for (const { file, text } of sources()) {
+    if (file.startsWith('model/')) continue;
+    const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    if (suite.test(code)) breaches.push(`${file} names cipher suites`);
+    if (pair.test(code)) breaches.push(`${file} maps named groups to code points`);
+  }
+  assert.deepEqual(breaches, []);
 });

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { ByteReader, WireError } from '../../src/tls/wire/byte-reader.ts';
 import { CONTENT_TYPE, MAX_FRAGMENT, alertName, readRecords } from '../../src/tls/wire/records.ts';
 import { HandshakeStream, handshakeName } from '../../src/tls/wire/handshake.ts';
-import { TLS13, parseServerHello } from '../../src/tls/wire/server-hello.ts';
+import { parseServerHello } from '../../src/tls/wire/server-hello.ts';
+import { WIRE_VERSION } from '../../src/model/wire-versions.ts';
 import { HandshakeDecrypter, TLS13_SUITES, handshakeSecrets, hkdfExpandLabel } from '../../src/tls/wire/tls13-decrypt.ts';
 import { readServerFlight, type FlightEvent } from '../../src/tls/wire/server-flight.ts';
 import { parseCertificateMessage } from '../../src/tls/wire/certificate-message.ts';
@@ -98,7 +99,7 @@ test('parseServerHello: TLS 1.2, TLS 1.3 by supported_versions, a HelloRetryRequ
   assert.deepEqual([tls12.legacyVersion, tls12.version, tls12.cipherSuite, tls12.compressionMethod, tls12.sessionId.length, tls12.helloRetryRequest], [0x0303, 0x0303, 0xc02f, 0, 0, false]);
   assert.deepEqual(tls12.extensions, []);
   const tls13 = parseServerHello(serverHello13(0x1302));
-  assert.equal(tls13.version, TLS13);
+  assert.equal(tls13.version, WIRE_VERSION.tls13);
   assert.equal(tls13.cipherSuite, 0x1302);
   assert.deepEqual(tls13.extensions.map((e) => [e.type, e.data.toString('hex')]), [[43, '0304']]);
   assert.equal(parseServerHello(serverHello13(0x1301, HRR_RANDOM)).helloRetryRequest, true);

@@ -9,57 +9,11 @@
  */
 import { createECDH, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ipFamily } from '../../input/ip-family.js';
-import type { DeepProtocol } from '../../model/deep.js';
+import { namedGroup, namedGroupCode, namedGroupName } from '../../model/named-groups.js';
+import { WIRE_VERSION } from '../../model/wire-versions.js';
 
-/** Protocol versions on the wire (RFC 8446 §4.2.1; SSLv3 RFC 6101). @example WIRE_VERSION.tls12 === 0x0303 */
-export const WIRE_VERSION = { ssl3: 0x0300, tls10: 0x0301, tls11: 0x0302, tls12: 0x0303, tls13: 0x0304 } as const;
-
-/** A protocol version a hello may offer. @example const v: WireVersion = WIRE_VERSION.tls12; */
+/** A protocol version a hello may offer: a wire number of model/tls-protocols.ts. @example const v: WireVersion = WIRE_VERSION.tls12; */
 export type WireVersion = (typeof WIRE_VERSION)[keyof typeof WIRE_VERSION];
-
-/**
- * The protocol versions the deep scans try, oldest first, with their wire numbers.
- *
- * @example DEEP_PROTOCOLS.map((p) => p.name) // ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
- */
-export const DEEP_PROTOCOLS: ReadonlyArray<{ readonly name: DeepProtocol; readonly wire: WireVersion }> = [
-  { name: 'SSLv3', wire: WIRE_VERSION.ssl3 },
-  { name: 'TLSv1', wire: WIRE_VERSION.tls10 },
-  { name: 'TLSv1.1', wire: WIRE_VERSION.tls11 },
-  { name: 'TLSv1.2', wire: WIRE_VERSION.tls12 },
-  { name: 'TLSv1.3', wire: WIRE_VERSION.tls13 },
-];
-
-/**
- * The protocol of a wire version, or null for one the scans do not try.
- *
- * @example protocolOf(0x0303) // 'TLSv1.2'
- */
-export function protocolOf(wire: number): DeepProtocol | null {
-  return DEEP_PROTOCOLS.find((p) => p.wire === wire)?.name ?? null;
-}
-
-/**
- * The wire version of a protocol.
- *
- * @example wireOf('TLSv1') // 0x0301
- */
-export function wireOf(protocol: DeepProtocol): WireVersion {
-  const row = DEEP_PROTOCOLS.find((p) => p.name === protocol);
-  if (row === undefined) throw new RangeError(`unknown protocol ${protocol}`);
-  return row.wire;
-}
-
-/**
- * The name of a wire version the scans try.
- *
- * @example protocolName(WIRE_VERSION.tls13) // 'TLSv1.3'
- */
-export function protocolName(wire: WireVersion): DeepProtocol {
-  const row = DEEP_PROTOCOLS.find((p) => p.wire === wire);
-  if (row === undefined) throw new RangeError(`unknown version 0x${Number(wire).toString(16)}`);
-  return row.name;
-}
 
 /** Extension types (IANA "TLS ExtensionType Values"). @example EXTENSION.renegotiationInfo === 0xff01 */
 export const EXTENSION = {
@@ -79,49 +33,13 @@ export const EXTENSION = {
 export const RENEGOTIATION_SCSV = 0x00ff;
 
 /**
- * Named groups by code (IANA "TLS Supported Groups"; RFC 8422 §5.1.1, RFC 8446 §4.2.7,
- * RFC 7919 for ffdhe*), with the IANA names the facts carry.
- *
- * @example NAMED_GROUPS.get(29) // 'x25519'
- */
-export const NAMED_GROUPS: ReadonlyMap<number, string> = new Map([
-  [19, 'secp192r1'],
-  [21, 'secp224r1'],
-  [22, 'secp256k1'],
-  [23, 'secp256r1'],
-  [24, 'secp384r1'],
-  [25, 'secp521r1'],
-  [26, 'brainpoolP256r1'],
-  [27, 'brainpoolP384r1'],
-  [28, 'brainpoolP512r1'],
-  [29, 'x25519'],
-  [30, 'x448'],
-  [256, 'ffdhe2048'],
-  [257, 'ffdhe3072'],
-  [258, 'ffdhe4096'],
-  [259, 'ffdhe6144'],
-  [260, 'ffdhe8192'],
-]);
-
-/** A group's IANA name, or `0x…` for one the table does not know. @example groupName(23) // 'secp256r1' */
-export function groupName(code: number): string {
-  return NAMED_GROUPS.get(code) ?? `0x${code.toString(16).padStart(4, '0')}`;
-}
-
-/** A group's code by IANA name. @example groupCode('x25519') // 29 */
-export function groupCode(name: string): number {
-  for (const [code, known] of NAMED_GROUPS) if (known === name) return code;
-  throw new RangeError(`unknown named group ${name}`);
-}
-
-/**
  * What a hello offers by default: the groups (current ones first, then older curves a TLS 1.2
  * server may still use), and every signature scheme a server may sign with (RFC 8446 §4.2.3;
  * TLS 1.2 SHA-1, SHA-224 and DSA pairs too, so an old server finds its own).
  *
  * @example buildClientHello({ version: WIRE_VERSION.tls12, cipherSuites: [0xc02f], serverName: null, groups: DEFAULT_GROUPS })
  */
-export const DEFAULT_GROUPS: readonly number[] = [29, 23, 24, 25, 30, 26, 27, 28, 22, 21, 19];
+export const DEFAULT_GROUPS: readonly number[] = ['x25519', 'secp256r1', 'secp384r1', 'secp521r1', 'x448', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1', 'secp256k1', 'secp224r1', 'secp192r1'].map(namedGroupCode);
 /** @example DEFAULT_SIGNATURE_ALGORITHMS.includes(0x0804) // rsa_pss_rsae_sha256 */
 export const DEFAULT_SIGNATURE_ALGORITHMS: readonly number[] = [
   0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601,
@@ -158,27 +76,34 @@ export interface ClientHelloOptions {
   compression?: readonly number[];
 }
 
-/** The groups node:crypto can make a key share for (RFC 8446 §4.2.8.2: X25519/X448 raw, NIST curves uncompressed). @example SHAREABLE_GROUPS.has(29) */
-export const SHAREABLE_GROUPS: ReadonlySet<number> = new Set([23, 24, 25, 29, 30]);
+/**
+ * How node:crypto makes a key share for a group, by the group's IANA name (model/named-groups.ts):
+ * X25519 and X448 as raw keys, the NIST curves by OpenSSL's curve name.
+ */
+const SHARE_MAKERS: Readonly<Record<string, { readonly keyType: 'x25519' | 'x448'; readonly rawLength: number } | { readonly curve: string }>> = {
+  x25519: { keyType: 'x25519', rawLength: 32 },
+  x448: { keyType: 'x448', rawLength: 56 },
+  secp256r1: { curve: 'prime256v1' },
+  secp384r1: { curve: 'secp384r1' },
+  secp521r1: { curve: 'secp521r1' },
+};
 
-const EC_CURVES: Record<number, string> = { 23: 'prime256v1', 24: 'secp384r1', 25: 'secp521r1' };
+/** The groups node:crypto can make a key share for (RFC 8446 §4.2.8.2: X25519/X448 raw, NIST curves uncompressed). @example SHAREABLE_GROUPS.has(0x001d) // x25519 */
+export const SHAREABLE_GROUPS: ReadonlySet<number> = new Set(Object.keys(SHARE_MAKERS).map(namedGroupCode));
 
 /**
  * A fresh public key share for `group`: X25519/X448 the raw 32/56 bytes, the NIST curves an
  * uncompressed point (RFC 8446 §4.2.8.2). The private half is dropped: no handshake is finished.
  *
- * @example keyShare(29).length // 32
+ * @example keyShare(0x001d).length // 32 (x25519)
  */
 export function keyShare(group: number): Buffer {
-  if (group === 29 || group === 30) {
-    const { publicKey } = group === 29 ? generateKeyPairSync('x25519') : generateKeyPairSync('x448');
-    const spki = publicKey.export({ type: 'spki', format: 'der' });
-    return spki.subarray(spki.length - (group === 29 ? 32 : 56));
-  }
-  const curve = EC_CURVES[group];
-  if (curve === undefined) throw new RangeError(`no key share can be made for group ${groupName(group)}`);
-  const ecdh = createECDH(curve);
-  return ecdh.generateKeys();
+  const maker = SHARE_MAKERS[namedGroup(group)?.name ?? ''];
+  if (maker === undefined) throw new RangeError(`no key share can be made for group ${namedGroupName(group)}`);
+  if ('curve' in maker) return createECDH(maker.curve).generateKeys();
+  const { publicKey } = maker.keyType === 'x25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('x448');
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  return spki.subarray(spki.length - maker.rawLength);
 }
 
 function u16(n: number): Buffer {

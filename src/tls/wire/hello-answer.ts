@@ -12,7 +12,8 @@ import { EXTENSION } from './client-hello.js';
 import { HANDSHAKE_TYPE } from './handshake.js';
 import { alertName, MAX_FRAGMENT } from './records.js';
 import { readServerFlight } from './server-flight.js';
-import { TLS13, type ServerHello } from './server-hello.js';
+import { WIRE_VERSION } from '../../model/wire-versions.js';
+import type { ServerHello } from './server-hello.js';
 import { keyExchangeGroup, type KeyExchangeGroup } from './server-key-exchange.js';
 
 /** Most records read from one answer; most certificates kept from one Certificate message. */
@@ -22,7 +23,7 @@ const MAX_CERTIFICATES = 64;
 /**
  * The ServerHello's facts the deep checks use.
  *
- * @example const tls12Secure = (h: ServerHelloFacts) => h.version <= 0x0303 && h.renegotiationInfo;
+ * @example const tls12Secure = (h: ServerHelloFacts) => h.version <= WIRE_VERSION.tls12 && h.renegotiationInfo;
  */
 export interface ServerHelloFacts {
   /** The negotiated version (supported_versions' for TLS 1.3). */
@@ -80,13 +81,13 @@ export function readHelloAnswer(bytes: Buffer, state: ReadState): HelloAnswer | 
       }
       if (event.kind === 'server-hello') {
         hello = helloFacts(event.hello);
-        if (hello.version === TLS13 || hello.helloRetryRequest) return answered(true, null);
+        if (hello.version === WIRE_VERSION.tls13 || hello.helloRetryRequest) return answered(true, null);
         continue;
       }
       if (hello === null) return { kind: 'not-tls', message: `${event.kind === 'handshake' ? 'a handshake message' : event.kind} before the ServerHello` };
       if (event.kind !== 'handshake') return answered(false, `${event.kind} before ServerHelloDone`);
       if (event.type === HANDSHAKE_TYPE.certificate) certificates = parseCertificateMessage(event.body, false, MAX_CERTIFICATES);
-      else if (event.type === HANDSHAKE_TYPE.serverKeyExchange) keyExchange = keyExchangeGroup(event.body, hello.version >= 0x0303);
+      else if (event.type === HANDSHAKE_TYPE.serverKeyExchange) keyExchange = keyExchangeGroup(event.body, hello.version >= WIRE_VERSION.tls12);
       else if (event.type === HANDSHAKE_TYPE.serverHelloDone) return answered(true, null);
     }
   } catch (err) {

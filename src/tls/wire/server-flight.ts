@@ -12,10 +12,12 @@
  * cannot be read, a record that does not decrypt, a plaintext handshake record after TLS 1.3's
  * ServerHello).
  */
+import { suiteName } from '../../model/cipher-suites.js';
+import { WIRE_VERSION } from '../../model/wire-versions.js';
 import { wireError } from './byte-reader.js';
 import { HANDSHAKE_TYPE, HandshakeStream } from './handshake.js';
 import { CONTENT_TYPE, readRecords } from './records.js';
-import { parseServerHello, TLS13, type ServerHello } from './server-hello.js';
+import { parseServerHello, type ServerHello } from './server-hello.js';
 import { HandshakeDecrypter, handshakeSecrets, TLS13_SUITES } from './tls13-decrypt.js';
 
 /** How much to read, and how to read TLS 1.3. @example const options: FlightOptions = { maxRecords: 64 }; */
@@ -95,7 +97,7 @@ export function* readServerFlight(serverBytes: Buffer, options: FlightOptions): 
       const hello = parseServerHello(message.body);
       yield { kind: 'server-hello', hello, record: at };
       if (hello.helloRetryRequest) continue;
-      if (hello.version !== TLS13) {
+      if (hello.version !== WIRE_VERSION.tls13) {
         phase = 'tls12';
         continue;
       }
@@ -111,8 +113,9 @@ export function* readServerFlight(serverBytes: Buffer, options: FlightOptions): 
 function tls13Decrypter(hello: ServerHello, keys: NonNullable<FlightOptions['tls13Keys']>, pending: number): HandshakeDecrypter {
   const suite = TLS13_SUITES.get(hello.cipherSuite);
   if (suite === undefined) return wireError(`TLS 1.3 ServerHello with unknown cipher suite 0x${hello.cipherSuite.toString(16)}`);
-  if (suite.name !== keys.cipherStandardName) {
-    wireError(`the ServerHello selected ${suite.name}, the session reports ${keys.cipherStandardName || 'no cipher'}`);
+  const name = suiteName(hello.cipherSuite);
+  if (name !== keys.cipherStandardName) {
+    wireError(`the ServerHello selected ${name}, the session reports ${keys.cipherStandardName || 'no cipher'}`);
   }
   if (pending !== 0) wireError('handshake bytes after the TLS 1.3 ServerHello in the same record');
   const candidates = handshakeSecrets(keys.keylog, suite);

@@ -3,10 +3,8 @@
  * server chose, TLS 1.3's supported_versions (§4.2.1) and the HelloRetryRequest (§4.1.4),
  * read strictly. What a hand-built ClientHello gets back is read with this too.
  */
+import { WIRE_VERSION } from '../../model/wire-versions.js';
 import { ByteReader, wireError } from './byte-reader.js';
-
-/** TLS 1.3's version number (RFC 8446 §4.2.1). @example hello.version === TLS13 */
-export const TLS13 = 0x0304;
 
 /** The supported_versions extension (RFC 8446 §4.2.1). */
 const EXT_SUPPORTED_VERSIONS = 43;
@@ -34,7 +32,7 @@ export interface ServerHello {
  * Reads a ServerHello's body; throws a WireError when it is malformed, claims an unknown
  * version, or claims TLS 1.3 in legacy_version.
  *
- * @example parseServerHello(message.body).version === TLS13
+ * @example parseServerHello(message.body).version === WIRE_VERSION.tls13
  */
 export function parseServerHello(body: Buffer): ServerHello {
   const r = new ByteReader(body, 'ServerHello');
@@ -59,7 +57,7 @@ export function parseServerHello(body: Buffer): ServerHello {
       }
     }
   }
-  if (version > TLS13 || version < 0x0300) wireError(`ServerHello with unknown version 0x${version.toString(16)}`);
-  if (version !== TLS13 && legacyVersion > 0x0303) wireError('ServerHello claims TLS 1.3 without supported_versions');
+  if (version > WIRE_VERSION.tls13 || version < WIRE_VERSION.ssl3) wireError(`ServerHello with unknown version 0x${version.toString(16)}`);
+  if (version !== WIRE_VERSION.tls13 && legacyVersion > WIRE_VERSION.tls12) wireError('ServerHello claims TLS 1.3 without supported_versions');
   return { legacyVersion, version, random, sessionId, cipherSuite, compressionMethod, extensions, helloRetryRequest: random.equals(HRR_RANDOM) };
 }

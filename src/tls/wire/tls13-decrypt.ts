@@ -8,9 +8,8 @@
 import { createDecipheriv, createHmac } from 'node:crypto';
 import { wireError } from './byte-reader.js';
 
-/** A TLS 1.3 cipher suite (RFC 8446 §B.4): its AEAD and hash. @example TLS13_SUITES.get(0x1301)?.name // 'TLS_AES_128_GCM_SHA256' */
+/** A TLS 1.3 cipher suite (RFC 8446 §B.4): its AEAD and hash (its names are model/cipher-suites.ts's). @example TLS13_SUITES.get(0x1301)?.aead // 'aes-128-gcm' */
 export interface Tls13Suite {
-  name: string;
   aead: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-ccm';
   hash: 'sha256' | 'sha384';
   hashLength: number;
@@ -20,11 +19,11 @@ export interface Tls13Suite {
 
 /** The TLS 1.3 suites by code (RFC 8446 §B.4). @example TLS13_SUITES.get(hello.cipherSuite) */
 export const TLS13_SUITES: ReadonlyMap<number, Tls13Suite> = new Map<number, Tls13Suite>([
-  [0x1301, { name: 'TLS_AES_128_GCM_SHA256', aead: 'aes-128-gcm', hash: 'sha256', hashLength: 32, keyLength: 16, tagLength: 16 }],
-  [0x1302, { name: 'TLS_AES_256_GCM_SHA384', aead: 'aes-256-gcm', hash: 'sha384', hashLength: 48, keyLength: 32, tagLength: 16 }],
-  [0x1303, { name: 'TLS_CHACHA20_POLY1305_SHA256', aead: 'chacha20-poly1305', hash: 'sha256', hashLength: 32, keyLength: 32, tagLength: 16 }],
-  [0x1304, { name: 'TLS_AES_128_CCM_SHA256', aead: 'aes-128-ccm', hash: 'sha256', hashLength: 32, keyLength: 16, tagLength: 16 }],
-  [0x1305, { name: 'TLS_AES_128_CCM_8_SHA256', aead: 'aes-128-ccm', hash: 'sha256', hashLength: 32, keyLength: 16, tagLength: 8 }],
+  [0x1301, { aead: 'aes-128-gcm', hash: 'sha256', hashLength: 32, keyLength: 16, tagLength: 16 }],
+  [0x1302, { aead: 'aes-256-gcm', hash: 'sha384', hashLength: 48, keyLength: 32, tagLength: 16 }],
+  [0x1303, { aead: 'chacha20-poly1305', hash: 'sha256', hashLength: 32, keyLength: 32, tagLength: 16 }],
+  [0x1304, { aead: 'aes-128-ccm', hash: 'sha256', hashLength: 32, keyLength: 16, tagLength: 16 }],
+  [0x1305, { aead: 'aes-128-ccm', hash: 'sha256', hashLength: 32, keyLength: 16, tagLength: 8 }],
 ]);
 
 /** Largest TLSInnerPlaintext (RFC 8446 §5.4): 2^14 bytes and the content type. */
