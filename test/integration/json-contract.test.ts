@@ -245,7 +245,7 @@ describe('JSON contract', { concurrency: true }, () => {
       const args = [...serverArgs(server), '--ca-file', pki.caFile, ...PATIENT];
       const json = await runCli([...args, '--require', 'verify+graded', '--json']);
       const d = checkReport(json.stdout, { transcript: false }).domains[0];
-      assert.ok([1, 3].includes(json.code), json.stderr);
+      assert.ok(json.code === 1 || json.code === 3, json.stderr);
       const a = d.mx[0].addresses[0];
       assert.ok(a.deep !== undefined && a.grade !== undefined);
       assert.equal(a.deep.protocols.find((p: any) => p.version === 'TLSv1.3').accepted, true);
