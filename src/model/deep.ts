@@ -171,9 +171,9 @@ export interface JudgedCertificateBySignature extends Omit<CertificateBySignatur
 
 /**
  * A deep probe's facts as judged: each certificate per signature algorithm with its verdict
- * (AddressResult.deep).
+ * (an AddressResult's `deep` field).
  *
- * @example const accepts = (d: DeepResult) => d.certificates.filter((c) => c.certificate?.trusted === true).map((c) => c.offered);
+ * @example const connections = (d: DeepResult): number => d.connections;
  */
 export interface DeepResult extends Omit<DeepFacts, 'certificates'> {
   certificates: JudgedCertificateBySignature[];

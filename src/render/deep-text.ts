@@ -12,17 +12,18 @@ import type { AddressResult } from '../model/address.js';
 import type { DomainResult } from '../model/domain.js';
 import type { DeepProtocol, DeepResult, JudgedCertificateBySignature } from '../model/deep.js';
 import { GUIDELINE_PROFILES, protocolTier, worstTier, type AddressGrade, type GradedFactKind, type Tier } from '../model/tls-guidelines.js';
+import { protocolRank } from '../model/tls-protocols.js';
 import { sanitize } from './sanitize.js';
 import { displayWidth } from './text-width.js';
 
-/** The protocol versions of the grid, oldest first, as its column heads name them. */
-const GRID: ReadonlyArray<{ version: DeepProtocol; head: string }> = [
-  { version: 'SSLv3', head: 'SSLv3' },
-  { version: 'TLSv1', head: 'TLS 1.0' },
-  { version: 'TLSv1.1', head: 'TLS 1.1' },
-  { version: 'TLSv1.2', head: 'TLS 1.2' },
-  { version: 'TLSv1.3', head: 'TLS 1.3' },
-];
+/** A protocol version as a column head names it: "TLS 1.0", "TLS 1.3", "SSLv3". */
+const versionHead = (version: string) => version.replace(/^TLSv1$/, 'TLS 1.0').replace(/^TLSv/, 'TLS ');
+
+/** The columns of the grid: every version the deep probes of these addresses tried, oldest first (model/tls-protocols.ts ranks them). */
+function gridVersions(addresses: ReadonlyArray<AddressResult & { deep: DeepResult }>): Array<{ version: DeepProtocol; head: string }> {
+  const tried = [...new Set(addresses.flatMap((a) => a.deep.protocols.map((p) => p.version)))];
+  return tried.sort((x, y) => protocolRank(x) - protocolRank(y)).map((version) => ({ version, head: versionHead(version) }));
+}
 
 /**
  * Weak suite names listed per tier on an address's line; the rest are counted ("and 12
@@ -136,10 +137,10 @@ function labelled(c: ChalkInstance, label: string, pieces: readonly Piece[], col
 }
 
 /** The protocol tiers of the profile in words, best first: "TLS 1.3 good; TLS 1.2 sufficient; SSLv3, TLS 1.0, TLS 1.1 insufficient". */
-function tierLegend(profileId: keyof typeof GUIDELINE_PROFILES): Piece[] {
+function tierLegend(profileId: keyof typeof GUIDELINE_PROFILES, grid: ReadonlyArray<{ version: DeepProtocol; head: string }>): Piece[] {
   const profile = GUIDELINE_PROFILES[profileId];
   const byTier = new Map<Tier, string[]>();
-  for (const g of GRID) {
+  for (const g of grid) {
     const tier = protocolTier(profile, g.version);
     byTier.set(tier, [...(byTier.get(tier) ?? []), g.head]);
   }
@@ -147,12 +148,12 @@ function tierLegend(profileId: keyof typeof GUIDELINE_PROFILES): Piece[] {
 }
 
 /** The grid as a table: an address a row, a protocol a column, then the worst tier. */
-function gridTable(c: ChalkInstance, addresses: ReadonlyArray<AddressResult & { deep: DeepResult }>, tiers: readonly Tier[]): string {
-  const t = new Table({ head: ['Address', ...GRID.map((g) => g.head), 'Worst'].map((h) => c.bold(h)), style: { head: [], border: [] } });
+function gridTable(c: ChalkInstance, addresses: ReadonlyArray<AddressResult & { deep: DeepResult }>, grid: ReadonlyArray<{ version: DeepProtocol; head: string }>, tiers: readonly Tier[]): string {
+  const t = new Table({ head: ['Address', ...grid.map((g) => g.head), 'Worst'].map((h) => c.bold(h)), style: { head: [], border: [] } });
   t.push(
     ...addresses.map((a) => [
       [sanitize(a.host), a.port === 25 ? a.ip : `${a.ip} port ${a.port}`].join('\n'),
-      ...GRID.map((g, i) => paint(c, gridCell(a, g.version, tiers[i] as Tier))),
+      ...grid.map((g, i) => paint(c, gridCell(a, g.version, tiers[i] as Tier))),
       worstPieces(a).map((p) => paint(c, p)).join('\n'),
     ]),
   );
@@ -160,13 +161,13 @@ function gridTable(c: ChalkInstance, addresses: ReadonlyArray<AddressResult & { 
 }
 
 /** The grid for a narrow terminal: per address its name, then its protocols and worst tier on wrapped lines. */
-function gridLines(c: ChalkInstance, addresses: ReadonlyArray<AddressResult & { deep: DeepResult }>, tiers: readonly Tier[], columns: number): string[] {
+function gridLines(c: ChalkInstance, addresses: ReadonlyArray<AddressResult & { deep: DeepResult }>, grid: ReadonlyArray<{ version: DeepProtocol; head: string }>, tiers: readonly Tier[], columns: number): string[] {
   return addresses.flatMap((a) => [
     c.bold(addressName(a)),
     ...packed(
       c,
       '  ',
-      [...GRID.map((g, i) => ({ ...gridCell(a, g.version, tiers[i] as Tier), text: `${g.head} ${gridCell(a, g.version, tiers[i] as Tier).text}` })), ...worstPieces(a).map((p, i) => (i === 0 ? { ...p, text: `worst ${p.text}` } : p))],
+      [...grid.map((g, i) => ({ ...gridCell(a, g.version, tiers[i] as Tier), text: `${g.head} ${gridCell(a, g.version, tiers[i] as Tier).text}` })), ...worstPieces(a).map((p, i) => (i === 0 ? { ...p, text: `worst ${p.text}` } : p))],
       Math.max(40, columns),
       '  ',
     ),
@@ -318,15 +319,16 @@ export function deepSection(result: DomainResult, c: ChalkInstance, columns: num
   if (addresses.length === 0) return [];
   const profileId = addresses.find((a) => a.grade !== undefined)?.grade?.profile ?? 'ncsc';
   const profile = GUIDELINE_PROFILES[profileId];
-  const tiers = GRID.map((g) => protocolTier(profile, g.version));
+  const grid = gridVersions(addresses);
+  const tiers = grid.map((g) => protocolTier(profile, g.version));
   const title = `Deep TLS under ${profile.title} (--profile ${profileId})`.split(' ').map((w) => piece(w));
   const heading = packed(c, '', title, Math.max(40, columns), '  ', ' ').map((l) => c.bold(l));
-  const table = gridTable(c, addresses, tiers);
+  const table = gridTable(c, addresses, grid, tiers);
   const fits = Math.max(...table.split('\n').map(displayWidth)) <= columns;
   return [
     ...heading,
-    ...labelled(c, 'protocol tiers', tierLegend(profileId), columns, '; '),
-    ...(fits ? [table] : gridLines(c, addresses, tiers, columns)),
+    ...labelled(c, 'protocol tiers', tierLegend(profileId, grid), columns, '; '),
+    ...(fits ? [table] : gridLines(c, addresses, grid, tiers, columns)),
     ...addresses.flatMap((a) => addressDetails(c, a, columns)),
   ];
 }
