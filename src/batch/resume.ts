@@ -14,7 +14,8 @@
  * `schemaVersion` first, a CSV of version 2 ends its fixed columns with `satisfied`. An output
  * of version 1 (or another) is refused with its reason, never appended to: one file, one schema.
  * A CSV of version 2 written before the columns `dnssec`, `dane`, `mta_sts` and `tls_rpt` were
- * added is refused the same way: one file, one header.
+ * added is refused the same way, as is one written before `deep_worst_tier` and `weak_suites`:
+ * one file, one header.
  */
 import { open } from 'node:fs/promises';
 import { statSync, truncateSync } from 'node:fs';
@@ -75,6 +76,7 @@ const READ_BYTES = 1 << 20;
  * gets its own reason. Derived from CSV_COLUMNS, the one list of the columns.
  */
 const EARLIER_HEADERS: ReadonlyArray<{ columns: readonly string[]; why: string }> = [
+  { columns: CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('deep_worst_tier')), why: 'no "deep_worst_tier" and "weak_suites" columns' },
   { columns: CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('dnssec')), why: 'no "dnssec", "dane", "mta_sts" and "tls_rpt" columns' },
   { columns: CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('satisfied')), why: 'JSON schema version 1: no "satisfied" column' },
   { columns: CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('line')), why: 'no "line" column' },

@@ -81,6 +81,24 @@ const FOUND: Readonly<Record<GradedFactKind, (subjects: string) => string>> = {
 };
 
 
+/**
+ * How many names a problem's message lists (suites, protocols, groups, what was not told): the
+ * rest are counted ("and 27 more"); the grade's facts and the deep facts keep every one.
+ *
+ * @example MESSAGE_NAMES // 5
+ */
+export const MESSAGE_NAMES = 5;
+
+/**
+ * Names for a message: the first MESSAGE_NAMES joined by `separator`, then how many more.
+ *
+ * @example namesInMessage(['a', 'b', 'c', 'd', 'e', 'f', 'g']) // 'a, b, c, d, e and 2 more'
+ */
+export function namesInMessage(names: readonly string[], separator = ', '): string {
+  const shown = names.slice(0, MESSAGE_NAMES).join(separator);
+  return names.length > MESSAGE_NAMES ? `${shown} and ${names.length - MESSAGE_NAMES} more` : shown;
+}
+
 /** Grading's running state: the facts so far, each subject of a kind once (the probe's own first). */
 class Facts {
   readonly list: GradedFact[] = [];
@@ -203,12 +221,12 @@ export function gradeAddress(input: GradeInput, profileId: GuidelineProfileId = 
   }
   const problems: Problem[] = [];
   for (const [code, { kind, tier, subjects }] of byCode) {
-    const message = `${where} ${FOUND[kind](subjects.join(', '))}: ${tier} under ${profile.title}.`;
+    const message = `${where} ${FOUND[kind](namesInMessage(subjects))}: ${tier} under ${profile.title}.`;
     problems.push(problem(code, message, at));
   }
   if (deep !== undefined && (deep.partial !== null || missing.length > 0)) {
     const why = deep.partial !== null ? `the deep probe of ${where} stopped early (${deep.partial.message})` : `the deep probe of ${where} could not tell everything`;
-    const what = missing.length > 0 ? `; not told: ${missing.join('; ')}` : '';
+    const what = missing.length > 0 ? `; not told: ${namesInMessage(missing, '; ')}` : '';
     problems.push(problem('DEEP_PARTIAL', `${why.charAt(0).toUpperCase()}${why.slice(1)}${what}.`, at));
   }
   return { grade, problems };

@@ -320,7 +320,20 @@ export function judgeAddress(facts: AddressFacts, given: Partial<JudgePolicy>, n
     grade = graded.grade;
     problems.push(...graded.problems);
   }
+  // Each certificate of the deep probe gets the verdict the probe's own gets (trust, name, expiry).
+  const deep: AddressResult['deep'] =
+    facts.deep === undefined
+      ? undefined
+      : {
+          ...facts.deep,
+          certificates: facts.deep.certificates.map((c) => ({
+            ...c,
+            certificate: c.certificate === null ? null : { ...c.certificate, ...certificateVerdict(c.certificate, facts.host, now) },
+          })),
+        };
   // Undetermined: the probe was aborted, or the check of what a current sender gets could not be made.
   const unknown = aborted || facts.modernTls?.ok === null;
-  return { ...facts, certificate, level: unknown ? null : capLevel(level, problems), ...(grade !== undefined ? { grade } : {}), problems };
+  // The judged deep facts take the place of the facts (same key, same place in JSON).
+  const { deep: _facts, ...rest } = facts;
+  return { ...rest, ...(deep !== undefined ? { deep } : {}), certificate, level: unknown ? null : capLevel(level, problems), ...(grade !== undefined ? { grade } : {}), problems };
 }

@@ -7,7 +7,7 @@ import type { CertificateFacts, CertificateVerdict } from './certificate.js';
 import type { Level } from './levels.js';
 import type { Problem } from './problem.js';
 import type { DaneHandshakeFacts, DaneOutcome } from './dane.js';
-import type { DeepFacts } from './deep.js';
+import type { DeepFacts, DeepResult } from './deep.js';
 import type { AddressGrade } from './tls-guidelines.js';
 import type { ProbeFailure, SmtpReply, StageTimings, TranscriptEntry } from './smtp.js';
 import type { ModernTlsFacts, TlsFacts, TlsMode } from './tls.js';
@@ -71,8 +71,13 @@ export interface AddressFacts {
  *
  * @example const belowVerify = (addresses: AddressResult[]) => addresses.filter((a) => a.level !== 'verify').map((a) => `${a.host} [${a.ip}]`);
  */
-export interface AddressResult extends Omit<AddressFacts, 'certificate'> {
+export interface AddressResult extends Omit<AddressFacts, 'certificate' | 'deep'> {
   certificate: (CertificateFacts & CertificateVerdict) | null;
+  /**
+   * The deep probe's facts (AddressFacts.deep), each certificate per signature algorithm with its verdict; absent without --deep.
+   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
+   */
+  deep?: DeepResult;
   /** Level reached at this address; null when it could not be determined (not reachable). */
   level: Level | null;
   /** The DANE outcome of this address against its host's TLSA records (RFC 7672). Filled by a later version; absent in this one. */

@@ -7,7 +7,7 @@
  * table of guidelines (model/tls-guidelines.ts). Field names are a public contract (README
  * "JSON format": per address `deep`).
  */
-import type { CertificateFacts } from './certificate.js';
+import type { CertificateFacts, CertificateVerdict } from './certificate.js';
 import type { ProbeFailure } from './smtp.js';
 
 /**
@@ -156,4 +156,25 @@ export interface DeepFacts {
   connections: number;
   /** Why the deep probe stopped early; null when every check ran. */
   partial: ProbeFailure | null;
+}
+
+/**
+ * A certificate per signature algorithm as judged (judge/judge-address.ts): its chain with
+ * the same verdict as the probe's own certificate (trust, name, expiry), so each is shown
+ * with its trust, name match and days left.
+ *
+ * @example const untrusted = (c: JudgedCertificateBySignature) => c.certificate !== null && !c.certificate.trusted;
+ */
+export interface JudgedCertificateBySignature extends Omit<CertificateBySignature, 'certificate'> {
+  certificate: (CertificateFacts & CertificateVerdict) | null;
+}
+
+/**
+ * A deep probe's facts as judged: each certificate per signature algorithm with its verdict
+ * (an AddressResult's `deep` field).
+ *
+ * @example const connections = (d: DeepResult): number => d.connections;
+ */
+export interface DeepResult extends Omit<DeepFacts, 'certificates'> {
+  certificates: JudgedCertificateBySignature[];
 }

@@ -25,6 +25,8 @@
  * | dane            | the distinct DANE statuses of the addresses (valid, invalid, unusable, insecure, bogus, none, indeterminate) in MX preference then address order, joined by `;`: `valid` alone means every address is DANE-authenticated; empty when not judged |
  * | mta_sts         | the MTA-STS mode a sender applies: enforce, testing or none (none too when there is no usable record or policy: the problems say why); empty when it cannot be told |
  * | tls_rpt         | where TLS reports go: the `rua` URIs of the TLS-RPT record, separated by a space; empty when there is no valid record |
+ * | deep_worst_tier | the worst guideline tier (good, sufficient, phase-out, insufficient) over the addresses a deep probe (`--deep`) graded; empty without --deep |
+ * | weak_suites     | the distinct cipher suites graded insufficient, then phase-out, that those addresses accept, by IANA name, joined by `;`; at most CSV_WEAK_SUITES, then `+N more`; empty without --deep or when none |
  *
  * Then the input's other columns (its header order), under their input names; a name that
  * equals a fixed column's (case-insensitively) gets the prefix `input_` (repeated until
@@ -44,6 +46,7 @@
  * doubled.
  */
 import type { AddressResult } from '../model/address.js';
+import { worstTier } from '../model/tls-guidelines.js';
 import type { DomainResult } from '../model/domain.js';
 import { sanitize } from './sanitize.js';
 import { allProblems } from '../judge/all-problems.js';
@@ -72,7 +75,19 @@ export const CSV_COLUMNS = [
   'dane',
   'mta_sts',
   'tls_rpt',
+  // Issue 10: the deep probe's grade. Added at the end: a CSV without them is of an earlier
+  // mxprobe, which --resume refuses (batch/resume.ts).
+  'deep_worst_tier',
+  'weak_suites',
 ] as const;
+
+/**
+ * Weak suites a `weak_suites` cell names at most; the rest are counted in a last `+N more`
+ * (JSON keeps every accepted suite).
+ *
+ * @example CSV_WEAK_SUITES // 40
+ */
+export const CSV_WEAK_SUITES = 40;
 
 /**
  * What a spreadsheet evaluates as a formula: after leading white space (\s covers TAB, LF,
@@ -139,7 +154,7 @@ export function csvHeaderCells(extraColumns: readonly string[]): string[] {
 /**
  * The header line, CRLF-terminated.
  *
- * @example csvHeader(['partner']) // 'domain,level,…,satisfied,dnssec,dane,mta_sts,tls_rpt,partner\r\n'
+ * @example csvHeader(['partner']) // 'domain,level,…,satisfied,dnssec,dane,mta_sts,tls_rpt,deep_worst_tier,weak_suites,partner\r\n'
  */
 export function csvHeader(extraColumns: readonly string[]): string {
   return `${csvHeaderCells(extraColumns).map(csvCell).join(',')}\r\n`;
@@ -181,6 +196,27 @@ function earliestExpiry(addresses: readonly AddressResult[]): { date: string; da
   return best === null ? { date: '', daysLeft: '' } : { date: new Date(best.time).toISOString().slice(0, 10), daysLeft: String(best.daysLeft) };
 }
 
+/** The addresses a deep probe graded. */
+const deepGraded = (addresses: readonly AddressResult[]) => addresses.filter((a) => a.deep !== undefined && a.grade !== undefined);
+
+/** The worst tier over the addresses a deep probe graded; empty without one. */
+function deepWorstTier(addresses: readonly AddressResult[]): string {
+  return worstTier(deepGraded(addresses).flatMap((a) => (a.grade?.worst != null ? [a.grade.worst] : []))) ?? '';
+}
+
+/** The weak suites those addresses accept: insufficient first, then phase-out, distinct, capped at CSV_WEAK_SUITES. */
+function weakSuites(addresses: readonly AddressResult[]): string {
+  const facts = deepGraded(addresses).flatMap((a) => a.grade?.facts ?? []);
+  const names = [
+    ...new Set(
+      (['insufficient', 'phase-out'] as const).flatMap((tier) => facts.filter((f) => f.kind === 'cipher' && f.tier === tier).map((f) => sanitize(f.subject, 100))),
+    ),
+  ];
+  const shown = names.slice(0, CSV_WEAK_SUITES);
+  if (names.length > CSV_WEAK_SUITES) shown.push(`+${names.length - CSV_WEAK_SUITES} more`);
+  return shown.join(';');
+}
+
 /**
  * One result as a CSV record, CRLF-terminated; `extraColumns` is the input header's
  * carried columns (InputHeader.extraColumns), read from `result.source.columns`.
@@ -210,6 +246,8 @@ export function csvRow(result: DomainResult, extraColumns: readonly string[]): s
     daneStatuses(result).join(';'),
     mtaStsMode(result) ?? '',
     csvCell(tlsRptTargets(result)),
+    deepWorstTier(addresses),
+    csvCell(weakSuites(addresses)),
     ...extraColumns.map((name) => csvCell(sanitize(Object.hasOwn(columns, name) ? (columns[name] ?? '') : '', Infinity))),
   ];
   return `${cells.join(',')}\r\n`;
@@ -218,7 +256,7 @@ export function csvRow(result: DomainResult, extraColumns: readonly string[]): s
 /**
  * The CSV format as a renderer: the header line, a record per result, no footer.
  *
- * @example csvRenderer({ extraColumns: ['partner'] }).header() // 'domain,level,…,tls_rpt,partner\r\n'
+ * @example csvRenderer({ extraColumns: ['partner'] }).header() // 'domain,level,…,weak_suites,partner\r\n'
  */
 export function csvRenderer(options: Pick<RenderOptions, 'extraColumns'>): StreamedRenderer {
   const extra = options.extraColumns;

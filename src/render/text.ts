@@ -17,6 +17,7 @@ import { sanitize } from './sanitize.js';
 import { allProblems } from '../judge/all-problems.js';
 import { displayWidth, wrapWidth } from './text-width.js';
 import { daneStatuses, daneSummary, mtaStsMode, mtaStsSummary } from './mail-tls-summary.js';
+import { deepSection, deepTag } from './deep-text.js';
 import type { RenderOptions, StreamedRenderer } from './report-renderer.js';
 
 /**
@@ -329,6 +330,7 @@ function domainReport(result: DomainResult, c: ChalkInstance, columns: number, t
   const t = addresses(result, c, columns);
   if (t !== null) lines.push(t);
   lines.push(...mailTlsLines(result, c, columns));
+  lines.push(...deepSection(result, c, columns));
   const problems = allProblems(result);
   if (problems.length > 0) lines.push(c.bold('Problems'), ...problemLines(problems, c));
   lines.push(...policyLines(result, c));
@@ -352,7 +354,7 @@ export function textRenderer(options: Pick<RenderOptions, 'layout' | 'colorLevel
   const columns = options.columns ?? TEXT_COLUMNS_NOT_A_TERMINAL;
   const row =
     options.layout === 'rows'
-      ? (result: DomainResult) => `${verdictLine(result, c, mailTlsTags(result))}\n`
+      ? (result: DomainResult) => `${verdictLine(result, c, `${mailTlsTags(result)}${deepTag(result, c)}`)}\n`
       : (result: DomainResult, index: number) => `${index > 0 ? '\n' : ''}${domainReport(result, c, columns, options.transcript)}\n`;
   return { totalsFirst: false, header: () => '', row, footer: () => '' };
 }

@@ -66,8 +66,8 @@ describe('batch audits', () => {
     const run = await runCli(['--input', inputCsv, '--format', 'csv', '--output', out, ...common()]);
     assert.equal(run.code, 1, run.stderr); // the invalid row and NXDOMAIN fail
     const { header, rows } = await readCsvFile(out);
-    assert.deepEqual(header.extraColumns.slice(0, 16), ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line', 'satisfied', 'dnssec', 'dane', 'mta_sts', 'tls_rpt']);
-    assert.deepEqual(header.extraColumns.slice(16), ['Partner', 'Ticket']);
+    assert.deepEqual(header.extraColumns.slice(0, 18), ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line', 'satisfied', 'dnssec', 'dane', 'mta_sts', 'tls_rpt', 'deep_worst_tier', 'weak_suites']);
+    assert.deepEqual(header.extraColumns.slice(18), ['Partner', 'Ticket']);
     assert.equal(rows.length, DOMAINS + 3, 'every input row once: the domains, the invalid row, D5.TEST. again and nx.test');
     assert.deepEqual(rows.map((r) => Number(r.columns.line)).sort((a, b) => a - b), Array.from({ length: DOMAINS + 3 }, (_, i) => i + 2), 'each input line once');
     // d5.test twice: each row with its own carried columns and line, the shared probe's facts.

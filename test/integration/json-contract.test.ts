@@ -43,6 +43,33 @@ function checkProblem(p: any, where: { host?: string; ip?: string } | null): voi
   if (where?.ip !== undefined) assert.equal(p.ip, where.ip);
 }
 
+const TIERS = ['good', 'sufficient', 'phase-out', 'insufficient'];
+const maybeBool = (v: unknown) => v === null || typeof v === 'boolean';
+
+/** An address's `deep` facts and `grade` (--deep, issue 10): every field, its type. */
+function checkDeep(a: any): void {
+  const d = a.deep;
+  assert.deepEqual(Object.keys(d), ['protocols', 'ciphers', 'groups', 'certificates', 'ocsp', 'renegotiation', 'compression', 'extendedMasterSecret', 'commandInjection', 'connections', 'partial']);
+  assert.deepEqual(d.protocols.map((p: any) => p.version), ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
+  for (const p of d.protocols) assert.ok(maybeBool(p.accepted) && isStringOrNull(p.note));
+  assert.deepEqual(Object.keys(d.ciphers), ['accepted', 'serverOrder', 'untested']);
+  for (const s of d.ciphers.accepted) assert.deepEqual([typeof s.protocol, isInt(s.code), typeof s.name], ['string', true, 'string']);
+  assert.ok(maybeBool(d.ciphers.serverOrder));
+  assert.deepEqual(Object.keys(d.groups), ['accepted', 'dhBits', 'untested']);
+  for (const c of d.certificates) {
+    assert.ok(['rsa', 'ecdsa'].includes(c.offered));
+    assert.ok(c.certificate === null || (typeof c.certificate.trusted === 'boolean' && typeof c.certificate.nameMatch === 'boolean' && isInt(c.certificate.daysLeft)), 'judged like the probe\'s own');
+  }
+  assert.ok(d.ocsp === null || typeof d.ocsp.stapled === 'boolean');
+  assert.deepEqual(Object.keys(d.renegotiation), ['secure', 'clientInitiated', 'note']);
+  for (const v of [d.compression, d.extendedMasterSecret, d.commandInjection.vulnerable]) assert.ok(maybeBool(v));
+  assert.ok(isInt(d.connections) && d.connections > 0);
+  assert.ok(d.partial === null || typeof d.partial.message === 'string');
+  assert.deepEqual(Object.keys(a.grade), ['profile', 'facts', 'worst', 'complete', 'missing']);
+  for (const f of a.grade.facts) assert.ok(TIERS.includes(f.tier) && ['probe', 'deep'].includes(f.seenBy) && typeof f.subject === 'string', JSON.stringify(f));
+  assert.ok(a.grade.worst === null || TIERS.includes(a.grade.worst));
+}
+
 function checkAddress(a: any, host: string, { transcript }: { transcript: boolean }): void {
   assert.equal(typeof a.ip, 'string');
   assert.ok(a.family === 4 || a.family === 6);
@@ -101,6 +128,7 @@ function checkAddress(a: any, host: string, { transcript }: { transcript: boolea
       assert.ok(info.keyBits === null || isInt(info.keyBits));
     }
   }
+  if (a.deep !== undefined) checkDeep(a);
   if (transcript) {
     assert.ok(Array.isArray(a.transcript) && a.transcript.length > 0, 'transcript kept with --transcript');
     for (const e of a.transcript) {
@@ -124,8 +152,10 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
   assert.ok(d.level === null || LEVELS.includes(d.level));
   // `required` as v1 wrote it for a level-named requirement; several policies comma-separated.
   const LEVEL_NAMES: Record<string, string> = { plain: 'none', 'tls-required': 'encrypt', verify: 'verify' };
-  assert.equal(d.required, d.requiredPolicies.map((id: string) => LEVEL_NAMES[id] ?? id).join(','));
-  if (d.requiredPolicies.length === 1 && d.requiredPolicies[0] !== 'opportunistic') assert.ok(LEVELS.includes(d.required), d.required);
+  // A graded requirement (--require …+graded) ends in +graded and carries `graded`.
+  const graded = d.graded !== undefined ? '+graded' : '';
+  assert.equal(d.required, `${d.requiredPolicies.map((id: string) => LEVEL_NAMES[id] ?? id).join(',')}${graded}`);
+  if (d.requiredPolicies.length === 1 && d.requiredPolicies[0] !== 'opportunistic') assert.ok(LEVELS.includes(d.required.replace(/\+graded$/, '')), d.required);
   assert.ok(d.pass === null || typeof d.pass === 'boolean');
   assert.equal(typeof d.mxAuthenticated, 'boolean');
   assert.ok(!Number.isNaN(Date.parse(d.probedAt)));
@@ -195,7 +225,8 @@ function checkDomain(d: any, { transcript }: { transcript: boolean }): void {
   assert.ok(Array.isArray(d.requiredPolicies) && d.requiredPolicies.length > 0);
   const required = d.policies.filter((p: any) => d.requiredPolicies.includes(p.id));
   assert.equal(required.length, d.requiredPolicies.length);
-  assert.equal(d.pass, required.some((p: any) => p.satisfied === false) ? false : required.every((p: any) => p.satisfied === true) ? true : null);
+  const verdicts = [...required.map((p: any) => p.satisfied), ...(d.graded !== undefined ? [d.graded.satisfied] : [])];
+  assert.equal(d.pass, verdicts.some((v) => v === false) ? false : verdicts.every((v) => v === true) ? true : null);
 }
 
 function checkReport(stdout: string, { transcript }: { transcript: boolean }): any {
@@ -209,6 +240,23 @@ function checkReport(stdout: string, { transcript }: { transcript: boolean }): a
 }
 
 describe('JSON contract', { concurrency: true }, () => {
+  test('--deep: per address `deep` and `grade`, with +graded the domain\'s `graded`; the text report through the built CLI shows the grid', () =>
+    withSmtp({ tls: pki.certs.valid }, async (server) => {
+      const args = [...serverArgs(server), '--ca-file', pki.caFile, ...PATIENT];
+      const json = await runCli([...args, '--require', 'verify+graded', '--json']);
+      const d = checkReport(json.stdout, { transcript: false }).domains[0];
+      assert.ok(json.code === 1 || json.code === 3, json.stderr);
+      const a = d.mx[0].addresses[0];
+      assert.ok(a.deep !== undefined && a.grade !== undefined);
+      assert.equal(a.deep.protocols.find((p: any) => p.version === 'TLSv1.3').accepted, true);
+      assert.deepEqual(Object.keys(d.graded), ['profile', 'worst', 'satisfied']);
+      const text = await runCli([...args, '--deep']);
+      assert.match(text.stdout, /^Deep TLS under NCSC-NL/m);
+      assert.match(text.stdout, /│ SSLv3 │ TLS 1\.0 +│ TLS 1\.1 +│ TLS 1\.2 +│ TLS 1\.3 +│ Worst/);
+      assert.match(text.stdout, /^mx\.test \[127\.0\.0\.1\]:\d+ · \d+ connections/m);
+      assert.doesNotMatch(text.stdout, /\u001b/, 'no colour off a terminal');
+    }));
+
   test('a verify-grade server, without and with --transcript', () =>
     withSmtp({ tls: pki.certs.valid }, async (good) => {
       const args = [...serverArgs(good), '--ca-file', pki.caFile, ...PATIENT, '--json'];

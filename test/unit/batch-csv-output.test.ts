@@ -12,7 +12,7 @@ import { goodResult, invalidResult, mixedResult, readAll, undeterminedResult } f
 test('the header: fixed columns, then carried ones, renamed input_… on a collision; CRLF', () => {
   assert.equal(
     csvHeader([]),
-    'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line,satisfied,dnssec,dane,mta_sts,tls_rpt\r\n',
+    'domain,level,required,pass,mx_hosts,addresses,starttls,min_protocol,earliest_expiry,days_left,problems,line,satisfied,dnssec,dane,mta_sts,tls_rpt,deep_worst_tier,weak_suites\r\n',
   );
   assert.deepEqual(csvColumnNames(['partner', 'Level', 'input_level', 'PASS']).slice(CSV_COLUMNS.length), ['partner', 'input_Level', 'input_input_level', 'input_PASS']);
   assert.equal(csvHeader(['=evil', 'a,b', 'x\ny']).split(',').length, CSV_COLUMNS.length + 4);
@@ -22,16 +22,16 @@ test('the header: fixed columns, then carried ones, renamed input_… on a colli
 test('cells: the fixed columns of a good, a mixed, an undetermined and an invalid row', () => {
   const rows = [goodResult(), mixedResult(), undeterminedResult(), invalidResult('=cmd|" /C calc"!A0', 'not a domain')].map((r) => csvRow(r, []));
   assert.deepEqual(rows, [
-    // dnssec, dane, mta_sts, tls_rpt: empty when not gathered.
-    'example.com,verify,encrypt,true,mx.example.com,192.0.2.10,all,TLSv1.3,2026-08-01,60,,2,plain;opportunistic;tls-required;verify,,,,\r\n',
+    // dnssec, dane, mta_sts, tls_rpt: empty when not gathered; deep_worst_tier, weak_suites: empty without --deep.
+    'example.com,verify,encrypt,true,mx.example.com,192.0.2.10,all,TLSv1.3,2026-08-01,60,,2,plain;opportunistic;tls-required;verify,,,,,,\r\n',
     // MX in preference order (mx1 before mx2), addresses in that order, the oldest protocol and the earliest (expired) leaf.
-    'partner.example,none,encrypt,false,mx1.partner.example;mx2.partner.example,198.51.100.7;198.51.100.8;2001:db8::25,some,TLSv1.2,2026-05-30,-3,STARTTLS_NOT_OFFERED;CERT_EXPIRED,3,plain,,,,\r\n',
-    'flaky.example,,encrypt,,,,,,,,DNS_FAILURE,4,,,,,\r\n',
-    `"'=cmd|"" /C calc""!A0",,encrypt,false,,,,,,,INVALID_INPUT,5,,,,,\r\n`,
+    'partner.example,none,encrypt,false,mx1.partner.example;mx2.partner.example,198.51.100.7;198.51.100.8;2001:db8::25,some,TLSv1.2,2026-05-30,-3,STARTTLS_NOT_OFFERED;CERT_EXPIRED,3,plain,,,,,,\r\n',
+    'flaky.example,,encrypt,,,,,,,,DNS_FAILURE,4,,,,,,,\r\n',
+    `"'=cmd|"" /C calc""!A0",,encrypt,false,,,,,,,INVALID_INPUT,5,,,,,,,\r\n`,
   ]);
   // Single mode has no input line: the cell is empty.
   const { source: _source, ...single } = goodResult();
-  assert.match(csvRow(single, []), /,60,,,plain;opportunistic;tls-required;verify,,,,\r\n$/);
+  assert.match(csvRow(single, []), /,60,,,plain;opportunistic;tls-required;verify,,,,,,\r\n$/);
 });
 
 test('starttls is over reached addresses only; problems are distinct in first-seen order', () => {
@@ -135,7 +135,7 @@ test('round trip: rows written with carried columns read back through openInput'
   const results: DomainResult[] = values.map((v, i) => goodResult(v, i + 2));
   const csv = csvHeader(columns) + results.map((r) => csvRow(r, columns)).join('') + csvRow(invalidResult('bad,name', 'x'), columns);
   const { header, rows } = await readAll(...csv.match(/[^]{1,7}/g)!);
-  assert.deepEqual(header.extraColumns, ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line', 'satisfied', 'dnssec', 'dane', 'mta_sts', 'tls_rpt', 'partner', 'input_Level', 'notes']);
+  assert.deepEqual(header.extraColumns, ['level', 'required', 'pass', 'mx_hosts', 'addresses', 'starttls', 'min_protocol', 'earliest_expiry', 'days_left', 'problems', 'line', 'satisfied', 'dnssec', 'dane', 'mta_sts', 'tls_rpt', 'deep_worst_tier', 'weak_suites', 'partner', 'input_Level', 'notes']);
   assert.equal(rows.length, 5);
   // What a spreadsheet shows: the values exactly, formula-looking ones (and a leading quote) behind one more quote.
   const shown = (value: string) => (csvNeedsEscape(value) ? `'${value}` : value);

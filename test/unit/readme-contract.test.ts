@@ -12,6 +12,7 @@ import type { ProblemCode } from '../../src/model/problem.ts';
 import type { DaneOutcome } from '../../src/model/dane.ts';
 import { SCHEMA_VERSION } from '../../src/model/report.ts';
 import { addressFacts, domainFacts, mxHost, NOW, plainAddress } from '../helpers/facts.ts';
+import { partialDeep, weakDeep } from '../helpers/deep-results.ts';
 
 const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
 const section = (heading: string) => {
@@ -66,6 +67,9 @@ test('every field of the JSON format (schema version 2) is documented in the REA
       mxHost('mx.example.com', 10, [
         addressFacts({ attempts: 2, transcript: [{ dir: 'C', text: 'EHLO x', ms: 1 }], modernTls: { ok: null, protocol: null, cipher: null, error: null, failure: { stage: 'connect', kind: 'timeout', message: 't' } }, daneHandshake: { sni: 'mx.provider.example', tls: addressFacts().tls, certificate: addressFacts().certificate, failure: { stage: 'handshake', kind: 'tls', message: 't' } } }),
         plainAddress({ ip: '192.0.2.11', failure: { stage: 'banner', kind: 'timeout', message: 't' } }),
+        // --deep (issue 10): every field of the deep facts, with and without a certificate per signature.
+        addressFacts({ ip: '192.0.2.12', deep: weakDeep() }),
+        addressFacts({ ip: '192.0.2.13', deep: partialDeep() }),
       ], { skipped: [{ ip: '10.0.0.1', family: 4, reason: 'special-purpose', range: 'private-use', block: '10.0.0.0/8' }], tlsa, rollover: { safe: true, pattern: 'two-keys', message: 'm' } }),
       mxHost('192.0.2.1', 20, [], { unusable: { kind: 'ip-literal', detail: 'an IP address' } }),
     ],
@@ -78,7 +82,7 @@ test('every field of the JSON format (schema version 2) is documented in the REA
     },
     tlsRpt: { txt: ['v=TLSRPTv1; rua=mailto:a@example.com'], record: 'v=TLSRPTv1; rua=mailto:a@example.com', rua: ['mailto:a@example.com'], error: null },
   });
-  const judged = withInputWarning(judgeDomain(facts, { required: ['tls-required'], warnDays: 30 }, NOW), 3, 'x');
+  const judged = withInputWarning(judgeDomain(facts, { required: ['tls-required'], warnDays: 30, graded: true }, NOW), 3, 'x');
   const result = {
     ...judged,
     dnssec: { validating: true, mx: 'secure' as const },

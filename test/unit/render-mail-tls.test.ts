@@ -145,8 +145,8 @@ test('batch rows: short DANE and MTA-STS tags where they apply', () => {
 });
 
 test('CSV: the new columns at the end of the fixed ones, a cell per column in every row, the values per kind', () => {
-  assert.deepEqual(CSV_COLUMNS.slice(-4), ['dnssec', 'dane', 'mta_sts', 'tls_rpt']);
-  assert.match(csvHeader(['partner']), /,satisfied,dnssec,dane,mta_sts,tls_rpt,partner\r\n$/);
+  assert.deepEqual(CSV_COLUMNS.slice(-6, -2), ['dnssec', 'dane', 'mta_sts', 'tls_rpt']);
+  assert.match(csvHeader(['partner']), /,satisfied,dnssec,dane,mta_sts,tls_rpt,deep_worst_tier,weak_suites,partner\r\n$/);
   const at = (record: string[], name: (typeof CSV_COLUMNS)[number]) => record[CSV_COLUMNS.indexOf(name)];
   const rows = mailTlsResults().map((r) => cells(csvRow(r, [])));
   for (const row of [...rows, cells(csvRow(goodResult(), []))]) assert.equal(row.length, CSV_COLUMNS.length, row.join('|'));
@@ -161,7 +161,7 @@ test('CSV: the new columns at the end of the fixed ones, a cell per column in ev
   );
   // Not gathered: empty cells.
   const good = cells(csvRow(goodResult(), []));
-  assert.deepEqual(CSV_COLUMNS.slice(-4).map((c) => at(good, c)), ['', '', '', '']);
+  assert.deepEqual(CSV_COLUMNS.slice(-6, -2).map((c) => at(good, c)), ['', '', '', '']);
 });
 
 test('hostile DNS and HTTP text is sanitised in every output; a rua that looks like a formula is escaped in CSV', () => {
@@ -176,13 +176,13 @@ test('hostile DNS and HTTP text is sanitised in every output; a rua that looks l
     assert.doesNotMatch(junitReport([result], { name: 'x', timestamp: NOW, durationMs: 0 }), RAW, `${result.domain} JUnit`);
   }
   const row = csvRow(daneMixedResult(), []);
-  assert.match(row, /,"'=HYPERLINK\(""http:\/\/x""\) mailto:\\x1b\[31mrpt@\\u202emixed\.example @SUM\(A1\)"\r\n$/);
+  assert.match(row, /,"'=HYPERLINK\(""http:\/\/x""\) mailto:\\x1b\[31mrpt@\\u202emixed\.example @SUM\(A1\)",,\r\n$/);
   // Each rua alone at the start of the cell: a formula prefix is escaped.
   for (const rua of ['=1+1', '+1', '-1', '@x', ' =1', '\uff1d1']) {
     const result = { ...daneValidResult(), tlsRpt: { txt: [], record: 'v=TLSRPTv1', rua: [rua], error: null } };
-    const cell = cells(csvRow(result, [])).at(-1)!;
+    const cell = cells(csvRow(result, []))[CSV_COLUMNS.indexOf('tls_rpt')]!;
     assert.equal(cell, rua, JSON.stringify(rua));
-    assert.match(csvRow(result, []), /,"?'[^,]*\r\n$/, JSON.stringify(rua));
+    assert.match(csvRow(result, []), /,"?'[^,]*,,\r\n$/, JSON.stringify(rua));
   }
 });
 

@@ -218,7 +218,7 @@ test('renderers read the policy rows, not a list of four: a fifth row (as a DANE
   const dane = { policy: 'e', id: 'dane', name: 'DANE', delivered: 'yes', encrypted: 'yes', authenticated: 'yes', satisfied: true } as unknown as PolicyOutcome;
   const result: DomainResult = { ...base, policies: [...base.policies, dane], requiredPolicies: [...base.requiredPolicies, 'dane' as PolicyOutcome['id']] };
   assert.match(renderText([result], { colorLevel: 0, transcript: false }), /^✔ \(e\) DANE {2,}yes {8}yes {8}yes$/m);
-  assert.match(csvRow(result, []), /,plain;opportunistic;tls-required;verify;dane,,,,\r\n$/);
+  assert.match(csvRow(result, []), /,plain;opportunistic;tls-required;verify;dane,,,,,,\r\n$/);
   assert.match(junitReport([result], { name: 'x', timestamp: NOW, durationMs: 0 }), /policy \(e\) DANE: delivered yes, encrypted yes, authenticated yes; required, satisfied/);
   assert.equal(JSON.parse(renderJson([result], { transcript: false })).domains[0].policies[4].id, 'dane');
 });
