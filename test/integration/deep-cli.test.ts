@@ -183,6 +183,8 @@ test('politeness over every run: never two connections at once to the address; Q
   for (const { scenario, args, run, server } of runs) {
     const where = `${scenario} (${args})`;
     assert.ok(server.maxConcurrent <= 1, `${where}: ${server.maxConcurrent} connections at once`);
+    const ehloNames = new Set(server.sessions.flatMap((s) => s.commands.filter((c) => /^EHLO /i.test(c))));
+    assert.ok(ehloNames.size <= 1, `${where}: one EHLO name, not ${JSON.stringify([...ehloNames])}`);
     let unfinished = 0;
     for (const s of server.sessions) {
       for (const c of s.commands) assert.doesNotMatch(c, /^\s*(MAIL|RCPT|DATA|BDAT)\b/i, `${where}: ${c}`);
