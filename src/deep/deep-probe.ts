@@ -21,6 +21,7 @@ import { helloFor, helloLists, suitesFor } from './scan-hellos.js';
 import { checkCertificatesBySignature } from './certificates-by-signature.js';
 import { checkClientRenegotiation } from './renegotiation.js';
 import { checkCommandInjection } from './command-injection.js';
+import { DEEP_PROTOCOLS, WIRE_VERSION } from '../tls/wire/client-hello.js';
 
 /**
  * How a deep probe runs: the pause between its connections and its own deadline (all its
@@ -46,7 +47,7 @@ export function deepTimeoutFor(timeoutMs: number): number {
 }
 
 /** The ≤ 1.2 versions whose ServerHello carries the extras, newest first. */
-const EXTRAS_FROM: readonly DeepProtocol[] = ['TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'];
+const EXTRAS_FROM: readonly DeepProtocol[] = DEEP_PROTOCOLS.filter((p) => p.wire <= WIRE_VERSION.tls12).reverse().map((p) => p.name);
 
 /**
  * Deep facts before any check: every check "not told".
