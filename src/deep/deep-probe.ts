@@ -21,7 +21,7 @@ import { helloFor, helloLists, suitesFor } from './scan-hellos.js';
 import { checkCertificatesBySignature } from './certificates-by-signature.js';
 import { checkClientRenegotiation } from './renegotiation.js';
 import { checkCommandInjection } from './command-injection.js';
-import { DEEP_PROTOCOLS, WIRE_VERSION } from '../tls/wire/client-hello.js';
+import { DEEP_PROTOCOLS, WIRE_VERSION } from '../model/wire-versions.js';
 
 /**
  * How a deep probe runs: the pause between its connections and its own deadline (all its
