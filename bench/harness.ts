@@ -36,6 +36,8 @@ export interface Cmd {
   stdin?: string;
   /** Extra environment on top of CHILD_ENV. */
   env?: NodeJS.ProcessEnv;
+  /** Kills the child after this long (ms); default 30 s. */
+  killMs?: number;
   /** Throws when the run did not do what it is supposed to measure. */
   check(code: number | null, stdout: string, stderr: string): void;
 }
@@ -65,7 +67,7 @@ export function timeOnce(cmd: Cmd): Promise<Timed> {
     child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     if (cmd.stdin !== undefined) child.stdin?.end(cmd.stdin);
-    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), cmd.killMs ?? KILL_MS);
     child.once('error', (err) => {
       clearTimeout(timer);
       reject(err);

@@ -7,15 +7,20 @@
 //   DANE + MTA-STS: mxprobe on one signed domain (DNSSEC lab, TLSA, MTA-STS enforce) vs
 //             `posttls-finger -c -l dane` on the same target (bench/dane.bench.ts). No goal: the
 //             ratio is printed as information; skipped, with the reason, where the lab cannot run.
+//   deep:     mxprobe --deep on one listener that accepts TLS 1.0–1.3 and weak suites vs
+//             testssl -p -E (bench/deep.bench.ts): the same findings (protocols, suites per
+//             protocol), connections, time.                Goal: same findings in ≤ 0.1× the time, --deep < 2 s
 //
 // Paired runs in alternating order; each time is wall time from spawn to exit of the child.
-// Env: BENCH_RUNS (pairs per comparison, default 20), BENCH_WARMUP (default 3).
-// Exit: 0 after reporting (PASS or MISS), 1 when the target could not be set up or a run failed.
+// Env: BENCH_RUNS (pairs per comparison, default 20), BENCH_WARMUP (default 3), BENCH_DEEP_RUNS (default 3).
+// Exit: 0 after reporting (PASS or MISS), also when Postfix is missing (the comparisons on it are
+// skipped with the reason); 1 when the target could not be set up otherwise or a run failed.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startPostfix, type PostfixInstance } from '../test/helpers/postfix.ts';
 import { makeTestPki } from '../test/helpers/pki.ts';
 import { benchDaneMtaSts } from './dane.bench.ts';
+import { DEEP_LISTENER, DEEP_RATIO_GOAL, DEEP_TIME_GOAL_MS, benchDeep } from './deep.bench.ts';
 import { BIN, ROOT, RUNS, RunFailed, WARMUP, expectExit, median, ms, p90, paired, statsRow, table, type Cmd } from './harness.ts';
 
 const GOAL = 1.3;
@@ -112,7 +117,15 @@ async function main(): Promise<number> {
     return 1;
   }
   const pki = await makeTestPki();
-  const started = await startPostfix({ certPem: pki.certs.valid.cert, keyPem: pki.certs.valid.key, myhostname: 'mx.test' });
+  const started = await startPostfix({ certPem: pki.certs.valid.cert, keyPem: pki.certs.valid.key, myhostname: 'mx.test', listeners: { deep: DEEP_LISTENER } });
+  // The reasons test/helpers/postfix.ts gives when Postfix cannot run here at all (not a failed start).
+  if (!started.ok && /^(Postfix is not installed|a private Postfix instance must be started as root|private Postfix harness supports Linux only)/.test(started.reason)) {
+    console.log(`# mxprobe benchmark — node ${process.version}, ${process.platform}/${process.arch}, no Postfix target`);
+    console.log(`\nskipped: the probe, DANE + MTA-STS and deep comparisons need the private Postfix: ${started.reason.split('\n')[0]}`);
+    const versionRatio = await benchVersion();
+    console.log(`\n## Summary\n\nstart-up: mxprobe --version / node -e 0: ${versionRatio.toFixed(2)}×, goal ≤ ${GOAL}×: ${verdict(versionRatio)}; the others skipped (no Postfix)`);
+    return 0;
+  }
   if (!started.ok) {
     process.stderr.write(`bench: cannot start the private Postfix target, so there is nothing to measure:\n${started.reason}\n`);
     process.stderr.write('(Postfix must be installed (scripts/install-test-deps.sh) and the bench run as root on Linux.)\n');
@@ -129,15 +142,23 @@ async function main(): Promise<number> {
     const probeRatio = await benchProbe(pf, pki.caFile);
     const versionRatio = await benchVersion();
     const dane = await benchDaneMtaSts(pf, pki);
+    const deep = await benchDeep(pf, pki.caFile);
     console.log('\n## Summary\n');
     console.log(
       table(['comparison', 'median ratio', 'goal', 'verdict'], [
         ['probe: mxprobe / (openssl + node -e 0)', `${probeRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(probeRatio)],
         ['start-up: mxprobe --version / node -e 0', `${versionRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(versionRatio)],
         ['DANE + MTA-STS: mxprobe / posttls-finger -l dane', dane.ratio === null ? 'skipped' : `${dane.ratio.toFixed(2)}×`, 'none', 'information'],
+        ...(deep.skipped !== null
+          ? [['deep: mxprobe --deep / testssl -p -E', 'skipped', `same findings, ≤ ${DEEP_RATIO_GOAL}×`, 'skipped']]
+          : [
+              ['deep: mxprobe --deep / testssl -p -E', `${deep.ratio.toFixed(3)}×${deep.same ? '' : ', findings differ'}`, `same findings, ≤ ${DEEP_RATIO_GOAL}×`, deep.same && deep.ratio <= DEEP_RATIO_GOAL ? 'PASS' : 'MISS'],
+              ['deep: mxprobe --deep wall time (median)', `${ms(deep.mxprobeMs)} ms`, `< ${DEEP_TIME_GOAL_MS} ms`, deep.mxprobeMs < DEEP_TIME_GOAL_MS ? 'PASS' : 'MISS'],
+            ]),
       ]),
     );
     if (dane.ratio === null) console.log(`\nDANE + MTA-STS comparison skipped: ${dane.skipped}`);
+    if (deep.skipped !== null) console.log(`\ndeep comparison skipped: ${deep.skipped}`);
     return 0;
   } catch (err) {
     process.stderr.write(`bench: ${err instanceof RunFailed ? err.message : (err as Error).stack ?? String(err)}\n`);
