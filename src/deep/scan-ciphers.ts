@@ -47,8 +47,9 @@ export async function scanCiphers(exchange: HelloExchanger, protocols: readonly 
   };
 
   for (const { version, accepted: taken } of protocols) {
+    if (taken === false) continue; // a refused version has no suites to tell: not a gap
     if (taken !== true) {
-      untested.push(`${version} suites: ${taken === false ? `the server refused ${version}` : `not told whether the server accepts ${version}`}`);
+      untested.push(`${version} suites: not told whether the server accepts ${version}`);
       continue;
     }
     if (stopped !== null) {
@@ -95,7 +96,6 @@ export async function scanCiphers(exchange: HelloExchanger, protocols: readonly 
       untested.push(`the server's order: not tested (${stopped})`);
     }
   } else untested.push(`the server's order: not tested (${stopped})`);
-  untested.push('suites outside the suite table (PSK, SRP, KRB5, GOST, unassigned or private code points) are not offered');
   return { ciphers: { accepted, serverOrder, untested }, hellos };
 }
 

@@ -54,10 +54,14 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
   const takes = (p: DeepProtocol) => protocols.find((x) => x.version === p)?.accepted === true;
   const tls12 = KX_PREFERENCE.find((p) => wireOf(p) > WIRE_VERSION.ssl3 && takes(p)) ?? null;
   const dheProtocol = KX_PREFERENCE.find(takes) ?? null;
-  const steps: Array<{ what: string; run: (() => Promise<void>) | string }> = [
-    { what: 'TLS 1.3 groups', run: takes(TLS13) ? tls13Groups : 'the server does not accept TLS 1.3' },
-    { what: 'ECDHE curves', run: tls12 !== null ? () => ecdheCurves(tls12) : 'the server accepts no TLS 1.0 to 1.2' },
-    { what: 'DHE prime size', run: dheProtocol !== null ? () => dhePrime(dheProtocol) : 'the server accepts no version up to TLS 1.2' },
+  // A step whose versions the server refuses has nothing to tell (no entry: `untested` holds only
+  // gaps); one whose versions could not be told is a gap.
+  const untold = (versions: readonly DeepProtocol[]) => versions.some((v) => protocols.find((x) => x.version === v)?.accepted !== false);
+  const skip = (versions: readonly DeepProtocol[], what: string): string | null => (untold(versions) ? `not told whether the server accepts ${what}` : null);
+  const steps: Array<{ what: string; run: (() => Promise<void>) | string | null }> = [
+    { what: 'TLS 1.3 groups', run: takes(TLS13) ? tls13Groups : skip([TLS13], 'TLS 1.3') },
+    { what: 'ECDHE curves', run: tls12 !== null ? () => ecdheCurves(tls12) : skip(KX_PREFERENCE.filter((p) => wireOf(p) > WIRE_VERSION.ssl3), 'TLS 1.0 to 1.2') },
+    { what: 'DHE prime size', run: dheProtocol !== null ? () => dhePrime(dheProtocol) : skip(KX_PREFERENCE, 'a version up to TLS 1.2') },
   ];
   const ask = async (protocol: DeepProtocol, suites: readonly number[], groups: readonly number[], keyShares?: readonly number[]): Promise<HelloAnswer> => {
     hellos += 1;
@@ -114,6 +118,7 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
 
   let stopped: string | null = null;
   for (const step of steps) {
+    if (step.run === null) continue;
     if (typeof step.run === 'string') untested.push(`${step.what}: ${step.run}`);
     else if (stopped !== null) untested.push(`${step.what}: not tested (${stopped})`);
     else {

@@ -145,16 +145,6 @@ function gradeOwnHandshake(facts: Facts, profile: GuidelineProfile, input: Grade
   if (input.certificate !== null) gradeChain(facts, profile, input.certificate.chain, 'probe');
 }
 
-/**
- * Whether a line of a scan's `untested` is a gap (a check that could not tell: "not told",
- * "not tested", "not finished") rather than a statement of scope that is itself an answer ("the
- * server refused TLSv1", "the server does not accept TLS 1.3", "suites outside the scan table
- * are not offered"): only gaps keep a grade from being complete.
- */
-function untold(line: string): boolean {
-  return /\bnot (told|tested|finished)\b/.test(line);
-}
-
 /** A deep probe's facts, and what it could not tell. */
 function gradeDeep(facts: Facts, profile: GuidelineProfile, input: GradeInput, deep: DeepFacts): string[] {
   const missing: string[] = [];
@@ -164,7 +154,7 @@ function gradeDeep(facts: Facts, profile: GuidelineProfile, input: GradeInput, d
   }
   const accepted = deep.ciphers.accepted.map((s) => ({ ...s, name: cipherSuite(s.code)?.name ?? s.name }));
   for (const s of accepted) facts.add('cipher', s.name, suiteTier(profile, s.name), 'deep');
-  missing.push(...deep.ciphers.untested.filter(untold));
+  missing.push(...deep.ciphers.untested);
   // internet.nl: a server that takes the client's order while it accepts suites of a lower tier
   // than others lets a client get the lower one (TLS 1.3 suites are all good or sufficient).
   const legacy = accepted.filter((s) => s.protocol !== TLS13).map((s) => suiteTier(profile, s.name));
@@ -173,7 +163,7 @@ function gradeDeep(facts: Facts, profile: GuidelineProfile, input: GradeInput, d
   else if (deep.ciphers.serverOrder === true && mixed) facts.add('cipher-order', 'server order', 'good', 'deep');
   for (const g of deep.groups.accepted) facts.add('group', groupName(g), groupTier(profile, g), 'deep');
   for (const bits of deep.groups.dhBits) facts.add('dh', `DH ${bits}`, dhTier(profile, bits), 'deep');
-  missing.push(...deep.groups.untested.filter(untold));
+  missing.push(...deep.groups.untested);
   for (const c of deep.certificates) if (c.certificate !== null) gradeChain(facts, profile, c.certificate.chain, 'deep');
   // The session facts of TLS 1.2 and older: told only when such a version was accepted.
   const old = deep.protocols.some((p) => p.accepted === true && protocolRank(p.version) < protocolRank(TLS13));

@@ -56,7 +56,11 @@ export interface CipherScan {
   accepted: AcceptedSuite[];
   /** The server chose by its own preference (the same suite when offered in two orders); null: not told (fewer than two suites accepted, or the scan stopped). */
   serverOrder: boolean | null;
-  /** What was not tested and why, e.g. "SSLv3 suites: the server refused SSLv3". */
+  /**
+   * The gaps only: what could not be told and why, e.g. "TLSv1.2: 3 suites not told (no answer
+   * in time)". A refused version is no gap (its suites need no test); suites outside the IANA
+   * suite table (PSK, SRP, KRB5, GOST, unassigned) are never offered (README "--deep").
+   */
   untested: string[];
 }
 
