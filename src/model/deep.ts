@@ -74,7 +74,7 @@ export interface GroupScan {
   accepted: string[];
   /** Sizes of the DH primes the server sent with DHE suites, distinct, ascending; [] when it accepted none. */
   dhBits: number[];
-  /** What was not tested and why, e.g. "TLS 1.3 groups: the server does not accept TLS 1.3". */
+  /** The gaps only: what could not be told and why, e.g. "DHE prime size: not told (no answer in time)". */
   untested: string[];
 }
 
