@@ -35,6 +35,10 @@ export { probeAddress, type ProbeOptions, type AddressTarget, type DialogueOptio
 export type { ProbeClock } from './probe/probe-run.js';
 export { probeDeep, deepTimeoutFor, noDeepFacts, type DeepProbeOptions } from './deep/deep-probe.js';
 export type * from './model/deep.js';
+export * from './model/tls-guidelines.js';
+export * from './model/cipher-suites.js';
+export * from './model/named-groups.js';
+export { gradeAddress, gradedVerdict, namesInMessage, GRADE_CODES, MESSAGE_NAMES, type GradeInput } from './judge/deep-grade.js';
 export { STAGE_CAPS, type StageCaps } from './probe/stage-deadlines.js';
 export { PROBE_DEFAULTS } from './probe/probe-defaults.js';
 export { probeDomain, probeServer, type DomainProbeOptions, type ServerTarget } from './probe/probe-domain.js';

@@ -237,7 +237,7 @@ export function gradeAddress(input: GradeInput, profileId: GuidelineProfileId = 
  * insufficient, true when every reachable address was graded completely and none was, else
  * null (nothing reachable, or a grade not complete: the deep probe stopped, or did not run).
  *
- * @example gradedVerdict(result.mx.flatMap((h) => h.addresses), 'ncsc').satisfied // true | false | null
+ * @example gradedVerdict(result.mx.flatMap((h: MxHostResult) => h.addresses), 'ncsc').satisfied // true | false | null
  */
 export function gradedVerdict(addresses: readonly AddressResult[], profile: GuidelineProfileId): GradedVerdict {
   const graded = addresses.filter((a) => a.grade !== undefined);

@@ -37,7 +37,6 @@ export interface JudgePolicy {
   graded?: boolean;
   /**
    * The guideline profile facts are graded under (`--profile`; model/tls-guidelines.ts). Absent: ncsc.
-   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
    */
   profile?: GuidelineProfileId;
 }

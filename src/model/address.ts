@@ -55,7 +55,6 @@ export interface AddressFacts {
   daneHandshake?: DaneHandshakeFacts;
   /**
    * What a deep probe (`--deep`, issue 10) found beyond the probe's own handshake; absent without --deep.
-   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
    */
   deep?: DeepFacts;
   /** Connections it took (batch mode retries transient failures: --retries). */
@@ -75,7 +74,6 @@ export interface AddressResult extends Omit<AddressFacts, 'certificate' | 'deep'
   certificate: (CertificateFacts & CertificateVerdict) | null;
   /**
    * The deep probe's facts (AddressFacts.deep), each certificate per signature algorithm with its verdict; absent without --deep.
-   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
    */
   deep?: DeepResult;
   /** Level reached at this address; null when it could not be determined (not reachable). */
@@ -84,7 +82,6 @@ export interface AddressResult extends Omit<AddressFacts, 'certificate' | 'deep'
   dane?: DaneOutcome;
   /**
    * The address graded under the guideline profile (judge/deep-grade.ts): present with deep facts or a graded requirement.
-   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
    */
   grade?: AddressGrade;
   problems: Problem[];

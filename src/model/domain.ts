@@ -182,7 +182,6 @@ export interface DomainResult extends Omit<DomainFacts, 'mx' | 'mtaSts'> {
   pass: boolean | null;
   /**
    * The graded requirement (`--require …+graded`): the profile, the worst tier over the reachable addresses, and whether none was insufficient; absent when not required.
-   * @internal until the deep probe lands in the public API (its types exported from src/index.ts).
    */
   graded?: GradedVerdict;
   /**

@@ -56,8 +56,12 @@ export function worstTier(tiers: Iterable<Tier>): Tier | null {
  */
 export type GuidelineProfileId = 'ncsc' | 'mozilla-intermediate';
 
-/** A tier from a lower bound: the first row whose `min` the value reaches. */
-interface Threshold {
+/**
+ * A tier from a lower bound: the first row whose `min` the value reaches.
+ *
+ * @example const rsa: Threshold[] = [{ min: 3072, tier: 'sufficient' }, { min: 2048, tier: 'phase-out' }];
+ */
+export interface Threshold {
   readonly min: number;
   readonly tier: Tier;
 }

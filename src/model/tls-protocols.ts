@@ -39,7 +39,6 @@ export interface TlsProtocolRow {
    * Its tier under each guideline profile (model/tls-guidelines.ts, which states the sources):
    * NCSC-NL 2025-05 §3.3.1 as internet.nl applies it (TLS 1.0 and 1.1 insufficient since
    * 2025-05), and Mozilla 5.8 (modern has TLS 1.3, intermediate adds 1.2, only old has 1.0 and 1.1).
-   * @internal until the guideline types are exported from src/index.ts.
    */
   readonly tiers: Readonly<Record<GuidelineProfileId, Tier>>;
 }
