@@ -58,7 +58,7 @@ export function noDeepFacts(): DeepFacts {
   return {
     protocols: [],
     ciphers: { accepted: [], serverOrder: null, untested: [] },
-    groups: { accepted: [], dhBits: [], untested: [] },
+    groups: { accepted: [], dhBits: [], dhGroups: [], untested: [] },
     certificates: [],
     ocsp: null,
     renegotiation: { secure: null, clientInitiated: null, note: null },

@@ -49,6 +49,7 @@ export interface GroupScanResult {
 export async function scanGroups(exchange: HelloExchanger, protocols: readonly ProtocolAcceptance[]): Promise<GroupScanResult> {
   const accepted: string[] = [];
   const dhBits: number[] = [];
+  const dhGroups: string[] = [];
   const untested: string[] = [];
   let hellos = 0;
   const takes = (p: DeepProtocol) => protocols.find((x) => x.version === p)?.accepted === true;
@@ -111,7 +112,10 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
     const answer = await ask(protocol, suites, TLS12_CURVES);
     if (answer.kind === 'server-hello') {
       const kx = answer.keyExchange;
-      if (kx !== null && kx.type === 'DH') dhBits.push(kx.primeBits);
+      if (kx !== null && kx.type === 'DH') {
+        dhBits.push(kx.primeBits);
+        if (kx.named !== null) dhGroups.push(kx.named);
+      }
       else untested.push(`DHE prime size: not told (${kx === null ? 'no ServerKeyExchange read' : 'the server sent ECDH parameters'})`);
     } else if (answer.kind !== 'alert' && answer.kind !== 'closed') untested.push(`DHE prime size: not told (${describeAnswer(answer)})`);
   }
@@ -131,7 +135,7 @@ export async function scanGroups(exchange: HelloExchanger, protocols: readonly P
       }
     }
   }
-  return { groups: { accepted, dhBits: [...new Set(dhBits)].sort((a, b) => a - b), untested }, hellos };
+  return { groups: { accepted, dhBits: [...new Set(dhBits)].sort((a, b) => a - b), dhGroups: [...new Set(dhGroups)].sort(), untested }, hellos };
 }
 
 /**

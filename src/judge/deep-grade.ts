@@ -162,7 +162,12 @@ function gradeDeep(facts: Facts, profile: GuidelineProfile, input: GradeInput, d
   if (deep.ciphers.serverOrder === false && mixed) facts.add('cipher-order', 'client order', profile.clientCipherOrder, 'deep');
   else if (deep.ciphers.serverOrder === true && mixed) facts.add('cipher-order', 'server order', 'good', 'deep');
   for (const g of deep.groups.accepted) facts.add('group', groupName(g), groupTier(profile, g), 'deep');
-  for (const bits of deep.groups.dhBits) facts.add('dh', `DH ${bits}`, dhTier(profile, bits), 'deep');
+  for (const bits of deep.groups.dhBits) {
+    // A prime of the server's own (not RFC 7919's of that size) is insufficient where the profile admits only the named groups.
+    const named = deep.groups.dhGroups.includes(`ffdhe${bits}`);
+    const tier = profile.dhNamedOnly && !named ? 'insufficient' : dhTier(profile, bits);
+    facts.add('dh', `DH ${bits}`, tier, 'deep');
+  }
   missing.push(...deep.groups.untested);
   for (const c of deep.certificates) if (c.certificate !== null) gradeChain(facts, profile, c.certificate.chain, 'deep');
   // The session facts of TLS 1.2 and older: told only when such a version was accepted.

@@ -74,6 +74,11 @@ export interface GroupScan {
   accepted: string[];
   /** Sizes of the DH primes the server sent with DHE suites, distinct, ascending; [] when it accepted none. */
   dhBits: number[];
+  /**
+   * The RFC 7919 groups among those primes (ffdhe2048 … ffdhe8192), told by the prime itself; a
+   * size in `dhBits` without its `ffdheN` here is a prime of the server's own.
+   */
+  dhGroups: string[];
   /** The gaps only: what could not be told and why, e.g. "DHE prime size: not told (no answer in time)". */
   untested: string[];
 }

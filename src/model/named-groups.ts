@@ -96,3 +96,19 @@ export function namedGroupCode(name: string): number {
   if (group === null) throw new RangeError(`unknown named group ${name}`);
   return group.code;
 }
+
+/**
+ * The RFC 7919 primes by the SHA-256 of their big-endian bytes (no leading zero), so a DH prime
+ * a server sends in its ServerKeyExchange is told to be a named group or one of its own. The
+ * hashes were computed from OpenSSL 3.0's built-in groups (`openssl genpkey -genparam -algorithm
+ * DH -pkeyopt group:ffdheN`), whose primes are RFC 7919 Appendix A's.
+ *
+ * @example FFDHE_PRIME_SHA256.get(sha256Hex(p)) // 'ffdhe2048' | undefined
+ */
+export const FFDHE_PRIME_SHA256: ReadonlyMap<string, string> = new Map([
+  ['9cd3b7f336872f46c09428d1bbc19877a4d440512cda8d1c1cf0cd6e33698966', 'ffdhe2048'],
+  ['0eaf67db3a839156d5013494a5318a772b5697d270d721f37f092efc69ea5a17', 'ffdhe3072'],
+  ['4648414224ac881b3d0dc59b466f96d06a558278776807797ecf1f66ff397b3e', 'ffdhe4096'],
+  ['227ac9066b3ddd9e193670cda2388fa884f65ba0cf98b742d1fe77a6687c79c7', 'ffdhe6144'],
+  ['770b14efaf6f049929c523113b3fa99a8d11dab1b18af3609590122075d19833', 'ffdhe8192'],
+]);

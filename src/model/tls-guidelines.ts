@@ -85,6 +85,8 @@ export interface GuidelineProfile {
   readonly groups: Readonly<Record<'good' | 'sufficient' | 'phase-out', readonly string[]>>;
   /** Finite-field DH by the bits of the prime, largest bound first; below the last, insufficient. */
   readonly dhBits: readonly Threshold[];
+  /** Only the RFC 7919 groups may be used: a prime of the server's own is insufficient whatever its size. */
+  readonly dhNamedOnly: boolean;
   /** Certificate keys: RSA by modulus bits (largest bound first), EC by curve, EdDSA and others by key type. */
   readonly certKey: {
     readonly rsaBits: readonly Threshold[];
@@ -220,6 +222,7 @@ export const GUIDELINE_PROFILES: Readonly<Record<GuidelineProfileId, GuidelinePr
     ciphers: NCSC_CIPHERS,
     groups: NCSC_GROUPS,
     // §3.3.3.1 table 7: only the RFC 7919 groups ffdhe3072 and larger, as phase-out; ffdhe2048 and any other prime insufficient.
+    dhNamedOnly: true,
     dhBits: [{ min: 3072, tier: 'phase-out' }],
     certKey: {
       // §3.3.2.1: RSA 3072 good, 2048 phase-out (internet.nl CERT_RSA_MIN_GOOD_KEY_SIZE, CERT_RSA_MIN_PHASE_OUT_KEY_SIZE).
@@ -256,7 +259,8 @@ export const GUIDELINE_PROFILES: Readonly<Record<GuidelineProfileId, GuidelinePr
       sufficient: ['secp521r1', 'x448', 'brainpoolp512r1', 'brainpoolp384r1', 'brainpoolp256r1', 'x25519mlkem768', 'secp256r1mlkem768', 'secp384r1mlkem1024'],
       'phase-out': [],
     },
-    // dh_param_size: intermediate 2048, old 1024.
+    // dh_param_size: intermediate 2048, old 1024; any prime of that size.
+    dhNamedOnly: false,
     dhBits: [
       { min: 2048, tier: 'sufficient' },
       { min: 1024, tier: 'phase-out' },

@@ -200,7 +200,7 @@ function groupPieces(a: AddressResult & { deep: DeepResult }): Piece[] {
   };
   return [
     ...a.deep.groups.accepted.map((g) => mark('group', g.toLowerCase(), sanitize(g, 40))),
-    ...a.deep.groups.dhBits.map((bits) => mark('dh', `DH ${bits}`, `DH ${bits} bits`)),
+    ...a.deep.groups.dhBits.map((bits) => mark('dh', `DH ${bits}`, `DH ${bits} bits, ${a.deep.groups.dhGroups.includes(`ffdhe${bits}`) ? `ffdhe${bits}` : 'own prime'}`)),
   ];
 }
 

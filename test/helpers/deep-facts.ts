@@ -26,7 +26,7 @@ export function deepFacts(overrides: Partial<DeepFacts> = {}): DeepFacts {
   return {
     protocols: protocols('TLSv1.2', 'TLSv1.3'),
     ciphers: { accepted: suites('TLSv1.2', 'TLS_AES_256_GCM_SHA384', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'), serverOrder: true, untested: [] },
-    groups: { accepted: ['x25519', 'secp256r1'], dhBits: [], untested: [] },
+    groups: { accepted: ['x25519', 'secp256r1'], dhBits: [], dhGroups: [], untested: [] },
     certificates: [],
     ocsp: null,
     renegotiation: { secure: true, clientInitiated: false, note: null },

@@ -32,7 +32,7 @@ export function weakDeep(host = 'mx.example.com'): DeepFacts {
       serverOrder: false,
       untested: [],
     },
-    groups: { accepted: ['x25519', 'secp256r1', 'secp224r1'], dhBits: [1024], untested: [] },
+    groups: { accepted: ['x25519', 'secp256r1', 'secp224r1'], dhBits: [1024], dhGroups: [], untested: [] },
     certificates: [
       { offered: 'rsa', certificate: certFacts([certInfo({ san: [`DNS:${host}`] }), intermediate(), root()], null), note: null },
       { offered: 'ecdsa', certificate: certFacts([ecdsa, intermediate(), root()], null), note: null },

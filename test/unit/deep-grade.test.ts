@@ -156,10 +156,10 @@ function reachingInputs(): Array<{ name: string; input: GradeInput; profile: Gui
   add('3DES', withDeep({ ciphers: { accepted: suites('TLSv1.2', 'DES-CBC3-SHA'), serverOrder: true, untested: [] } }));
   add('CBC', withDeep({ ciphers: { accepted: suites('TLSv1.2', 'ECDHE-RSA-AES128-SHA256'), serverOrder: true, untested: [] } }));
   add('client order', withDeep({ ciphers: { accepted: suites('TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-SHA256'), serverOrder: false, untested: [] } }));
-  add('secp192r1', withDeep({ groups: { accepted: ['secp192r1'], dhBits: [], untested: [] } }));
-  add('secp224r1', withDeep({ groups: { accepted: ['secp224r1'], dhBits: [], untested: [] } }));
-  add('DHE 1024', withDeep({ groups: { accepted: ['x25519'], dhBits: [1024], untested: [] } }));
-  add('DHE 4096', withDeep({ groups: { accepted: ['x25519'], dhBits: [4096], untested: [] } }));
+  add('secp192r1', withDeep({ groups: { accepted: ['secp192r1'], dhBits: [], dhGroups: [], untested: [] } }));
+  add('secp224r1', withDeep({ groups: { accepted: ['secp224r1'], dhBits: [], dhGroups: [], untested: [] } }));
+  add('DHE 1024', withDeep({ groups: { accepted: ['x25519'], dhBits: [1024], dhGroups: [], untested: [] } }));
+  add('DHE 4096', withDeep({ groups: { accepted: ['x25519'], dhBits: [4096], dhGroups: [], untested: [] } }));
   add('RSA 2048', withDeep({}));
   add('SHA-224', withDeep({}, addressFacts({ certificate: certFacts([certInfo({ signatureAlgorithm: 'sha224WithRSAEncryption' }), intermediate(), root()], null) })));
   const weakEcdsa = certFacts([certInfo({ keyType: 'ec', keyBits: 160, curve: 'secp160r1', signatureAlgorithm: 'ecdsa-with-SHA1', fingerprint256: 'EE:FF' }), intermediate(), root()], null);
@@ -215,7 +215,7 @@ test('named case: a server that accepts TLS 1.3 only, with a good suite, X25519 
     {
       protocols: protocols('TLSv1.3'),
       ciphers: { accepted: suites('TLSv1.3', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'), serverOrder: null, untested: [] },
-      groups: { accepted: ['x25519'], dhBits: [], untested: [] },
+      groups: { accepted: ['x25519'], dhBits: [], dhGroups: [], untested: [] },
       renegotiation: { secure: null, clientInitiated: null, note: null },
       compression: null,
       extendedMasterSecret: null,
@@ -242,11 +242,24 @@ test('named cases: TLS 1.0 accepted → insufficient; 3DES accepted → insuffic
   assert.match(grade(des3).problems.find((p) => p.code === 'TLS_CIPHER_INSUFFICIENT')?.message ?? '', /TLS_RSA_WITH_3DES_EDE_CBC_SHA/);
   assert.ok(codes(des3, 'mozilla-intermediate').includes('TLS_CIPHER_PHASE_OUT'));
 
-  const dh1024 = withDeep({ groups: { accepted: ['x25519'], dhBits: [1024], untested: [] }, ciphers: { accepted: suites('TLSv1.2', 'DHE-RSA-AES256-GCM-SHA384'), serverOrder: true, untested: [] } });
+  const dh1024 = withDeep({ groups: { accepted: ['x25519'], dhBits: [1024], dhGroups: [], untested: [] }, ciphers: { accepted: suites('TLSv1.2', 'DHE-RSA-AES256-GCM-SHA384'), serverOrder: true, untested: [] } });
   assert.ok(codes(dh1024).includes('WEAK_DH'));
   assert.equal(grade(dh1024).grade.worst, 'insufficient');
   assert.ok(codes(dh1024, 'mozilla-intermediate').includes('TLS_GROUP_PHASE_OUT'));
   assert.ok(!codes(dh1024, 'mozilla-intermediate').includes('WEAK_DH'));
+});
+
+test('DH primes: under ncsc only the RFC 7919 groups ffdhe3072 and up pass as phase-out, a prime of the server\'s own is insufficient at any size; Mozilla goes by size alone', () => {
+  const dh = (bits: number, named: boolean) =>
+    withDeep({ groups: { accepted: ['x25519'], dhBits: [bits], dhGroups: named ? [`ffdhe${bits}`] : [], untested: [] }, ciphers: { accepted: suites('TLSv1.2', 'DHE-RSA-AES256-GCM-SHA384'), serverOrder: true, untested: [] } });
+  const dhTierOf = (input: GradeInput, profile: 'ncsc' | 'mozilla-intermediate' = 'ncsc') => grade(input, profile).grade.facts.find((f) => f.kind === 'dh')?.tier;
+  assert.equal(dhTierOf(dh(4096, true)), 'phase-out');
+  assert.equal(dhTierOf(dh(3072, true)), 'phase-out');
+  assert.equal(dhTierOf(dh(4096, false)), 'insufficient', 'a 4096-bit prime of its own is not an RFC 7919 group');
+  assert.ok(codes(dh(4096, false)).includes('WEAK_DH'));
+  assert.equal(dhTierOf(dh(2048, true)), 'insufficient', 'ffdhe2048 is below the NCSC bound');
+  assert.equal(dhTierOf(dh(2048, false), 'mozilla-intermediate'), 'sufficient');
+  assert.equal(dhTierOf(dh(2048, true), 'mozilla-intermediate'), 'sufficient');
 });
 
 test('the probe\'s own handshake alone: graded, never complete; its certificate\'s weak key is left to the address judge', () => {

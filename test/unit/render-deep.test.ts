@@ -61,7 +61,7 @@ test('per address: weak suites by tier, counted, shortened and capped; groups, c
   assert.match(text, new RegExp(`^  insufficient suites \\(${insufficient}\\): RSA_NULL_MD5, (?:[A-Z0-9_]+, ){7}and ${insufficient - 8} more$`, 'm'));
   assert.match(text, /^  phase-out suites \(3\): DHE_RSA_AES_128_CBC_SHA256, DHE_RSA_AES_256_CBC_SHA256, DHE_RSA_AES_128_GCM_SHA256$/m);
   assert.match(text, /^  cipher suites: 19 accepted, the client's order$/m);
-  assert.match(text, /^  key exchange: x25519, secp256r1, secp224r1 \(phase-out\), DH 1024 bits \(insufficient\)$/m);
+  assert.match(text, /^  key exchange: x25519, secp256r1, secp224r1 \(phase-out\), DH 1024 bits, own prime \(insufficient\)$/m);
   assert.match(text, /^  certificate \(RSA signatures\): RSA 2048, mx\.example\.com, name match, trusted, 60 days left, the probe's own$/m);
   assert.match(text, /^  certificate \(ECDSA signatures\): EC prime256v1, mx\.example\.com, name match, trusted, 60 days left$/m);
   assert.match(text, /^  OCSP: stapled, good, next update 2026-06-08$/m);
@@ -88,7 +88,7 @@ function everythingWeak() {
     deep: deepFacts({
       protocols: protocols('SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'),
       ciphers: { accepted: suites('TLSv1', ...all), serverOrder: false, untested: Array.from({ length: 9 }, (_, i) => `untested ${i}`) },
-      groups: { accepted: ['secp224r1', 'secp192r1', 'sect163k1', 'sect233k1', 'sect283k1', 'sect409k1', 'sect571k1', 'secp160r1'], dhBits: [512, 768, 1024, 1536, 2048, 3072, 4096], untested: ['groups x'] },
+      groups: { accepted: ['secp224r1', 'secp192r1', 'sect163k1', 'sect233k1', 'sect283k1', 'sect409k1', 'sect571k1', 'secp160r1'], dhBits: [512, 768, 1024, 1536, 2048, 3072, 4096], dhGroups: [], untested: ['groups x'] },
       certificates: Array.from({ length: 7 }, (_, i) => ({ offered: 'rsa' as const, certificate: certFacts([certInfo({ subject: `CN=c${i}`, keyBits: 1024 + i, signatureAlgorithm: 'sha1WithRSAEncryption' })], null), note: null })),
       compression: null,
       partial: { stage: 'connect', kind: 'timeout', message: 'deadline' },

@@ -107,7 +107,7 @@ function variants(): Array<{ name: string; facts: AddressFacts }> {
     { name: 'deep clean', facts: { ...addressFacts(), deep: deepFacts() } },
     { name: 'deep TLS 1.0', facts: { ...addressFacts(), deep: deepFacts({ protocols: protocols('TLSv1', 'TLSv1.2', 'TLSv1.3') }) } },
     { name: 'deep 3DES', facts: { ...addressFacts(), deep: deepFacts({ ciphers: { accepted: suites('TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256', 'DES-CBC3-SHA'), serverOrder: false, untested: [] } }) } },
-    { name: 'deep DHE 1024', facts: { ...addressFacts(), deep: deepFacts({ groups: { accepted: ['x25519'], dhBits: [1024], untested: [] } }) } },
+    { name: 'deep DHE 1024', facts: { ...addressFacts(), deep: deepFacts({ groups: { accepted: ['x25519'], dhBits: [1024], dhGroups: [], untested: [] } }) } },
     { name: 'deep compression, renegotiation, injection', facts: { ...addressFacts(), deep: deepFacts({ compression: true, renegotiation: { secure: false, clientInitiated: true, note: null }, extendedMasterSecret: false, commandInjection: { vulnerable: true, note: null } }) } },
     { name: 'deep partial', facts: { ...addressFacts(), deep: deepFacts({ compression: null, partial: { stage: 'banner', kind: 'rejected', message: '421 busy' } }) } },
     { name: 'deep TLS 1.3 only', facts: { ...addressFacts(), deep: deepFacts({ protocols: protocols('TLSv1.3'), ciphers: { accepted: suites('TLSv1.3', 'TLS_AES_256_GCM_SHA384'), serverOrder: null, untested: [] }, renegotiation: { secure: null, clientInitiated: null, note: null }, compression: null, extendedMasterSecret: null }) } },

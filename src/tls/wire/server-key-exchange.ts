@@ -3,6 +3,8 @@
  * signature: the ephemeral DH or ECDH parameters, then in TLS 1.2 the SignatureAndHashAlgorithm
  * that signed them (RFC 5246 §7.4.1.4.1). TLS 1.0/1.1 carry no algorithm (RFC 4346 §7.4.3).
  */
+import { createHash } from 'node:crypto';
+import { FFDHE_PRIME_SHA256 } from '../../model/named-groups.js';
 import { ByteReader, WireError } from './byte-reader.js';
 
 /** @example readServerKeyExchange(body, 'ECDH', true)?.scheme // 0x0804 */
@@ -46,7 +48,7 @@ export function readServerKeyExchange(body: Buffer, kx: 'ECDH' | 'DH', tls12: bo
  *
  * @example keyExchangeGroup(event.body, true) // { type: 'DH', primeBits: 1024 }
  */
-export type KeyExchangeGroup = { type: 'ECDH'; group: number } | { type: 'DH'; primeBits: number };
+export type KeyExchangeGroup = { type: 'ECDH'; group: number } | { type: 'DH'; primeBits: number; named: string | null };
 
 /** @example keyExchangeGroup(body, true)?.type // 'ECDH' */
 export function keyExchangeGroup(body: Buffer, tls12: boolean): KeyExchangeGroup | null {
@@ -63,7 +65,7 @@ export function keyExchangeGroup(body: Buffer, tls12: boolean): KeyExchangeGroup
           const p = r.vector(2);
           r.vector(2); // g
           r.vector(2); // Ys
-          found = { type: 'DH', primeBits: bitLength(p) };
+          found = { type: 'DH', primeBits: bitLength(p), named: rfc7919Group(p) };
         }
         if (signed) {
           if (tls12) r.u16(); // SignatureAndHashAlgorithm
@@ -77,6 +79,13 @@ export function keyExchangeGroup(body: Buffer, tls12: boolean): KeyExchangeGroup
     }
   }
   return null;
+}
+
+/** The RFC 7919 group a DH prime is, by its hash (model/named-groups.ts), or null for a prime of the server's own. */
+function rfc7919Group(p: Buffer): string | null {
+  let i = 0;
+  while (i < p.length - 1 && p[i] === 0) i += 1;
+  return FFDHE_PRIME_SHA256.get(createHash('sha256').update(p.subarray(i)).digest('hex')) ?? null;
 }
 
 /** Bits of an unsigned big-endian integer (leading zero bytes ignored). */
