@@ -13,6 +13,9 @@ import type { DeepFacts, DeepProtocol } from '../model/deep.js';
 import type { TlsMode } from '../model/tls.js';
 import { ProbeRun, type AddressTarget, type ProbeOptions } from '../probe/probe-run.js';
 import { ConnectionGate, DeepStopped } from './connection-gate.js';
+import type { DeepProbeOptions } from './deep-options.js';
+
+export { deepTimeoutFor, type DeepProbeOptions } from './deep-options.js';
 import { helloExchanger, rememberAnswers, type HelloExchanger } from './hello-exchange.js';
 import { scanProtocols } from './scan-protocols.js';
 import { scanCiphers } from './scan-ciphers.js';
@@ -22,29 +25,6 @@ import { checkCertificatesBySignature } from './certificates-by-signature.js';
 import { checkClientRenegotiation } from './renegotiation.js';
 import { checkCommandInjection } from './command-injection.js';
 import { DEEP_PROTOCOLS, WIRE_VERSION } from '../model/wire-versions.js';
-
-/**
- * How a deep probe runs: the pause between its connections and its own deadline (all its
- * connections together; each step still has its stage's cap).
- *
- * @example const deep: DeepProbeOptions = { delayMs: 0, timeoutMs: 120_000 };
- */
-export interface DeepProbeOptions {
-  /** Milliseconds between the end of one connection and the start of the next (`--deep-delay`). */
-  delayMs: number;
-  /** Deadline of the whole deep probe, in ms. */
-  timeoutMs: number;
-}
-
-/**
- * The deep deadline for an address deadline (`--timeout`): four times it, since a deep probe
- * makes tens of connections where the probe makes one or two.
- *
- * @example deepTimeoutFor(30_000) // 120000
- */
-export function deepTimeoutFor(timeoutMs: number): number {
-  return 4 * timeoutMs;
-}
 
 /** The ≤ 1.2 versions whose ServerHello carries the extras, newest first. */
 const EXTRAS_FROM: readonly DeepProtocol[] = DEEP_PROTOCOLS.filter((p) => p.wire <= WIRE_VERSION.tls12).reverse().map((p) => p.name);

@@ -13,7 +13,7 @@ import type { DnsResolverOptions } from '../dns/resolver.js';
 import { DEFAULT_MAX_IN_FLIGHT } from '../dns/query-limits.js';
 import type { TrustStore } from '../cert/trust-store.js';
 import type { AddressTarget, ProbeOptions } from '../probe/probe-address.js';
-import { deepTimeoutFor } from '../deep/deep-probe.js';
+import { deepTimeoutFor } from '../deep/deep-options.js';
 import type { GuidelineProfileId } from '../model/tls-guidelines.js';
 import type { DomainProbeOptions, ServerTarget } from '../probe/probe-domain.js';
 import type { SharedProberOptions } from '../probe/shared-prober.js';

@@ -17,7 +17,6 @@ import { IMPLICIT_TLS_STAGES, STARTTLS_STAGES, walk } from './dialogue.js';
 import { checkModernTls, modernCheckNeeded } from './modern-check.js';
 import { checkDaneHandshake } from './dane-check.js';
 import { probeOptions } from './probe-defaults.js';
-import { probeDeep } from '../deep/deep-probe.js';
 
 import { defaultTlsMode } from './dialogue.js';
 
@@ -52,6 +51,8 @@ export async function probeAddress(target: AddressTarget, given: Partial<ProbeOp
     // --deep: what else the server accepts, on its own connections and deadline, once TLS was reached.
     if (options.deep !== undefined && tls !== null) {
       run.closeSockets();
+      // Loaded only for --deep: its scans and tables cost every other run start-up time for nothing.
+      const { probeDeep } = await import('../deep/deep-probe.js');
       run.facts.deep = await probeDeep(target, options, run.facts.tlsMode, options.deep);
     }
   } catch (err) {

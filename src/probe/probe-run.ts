@@ -13,7 +13,7 @@ import { StageError } from '../smtp/connection.js';
 import type { SmtpClient } from '../smtp/client.js';
 import type { TrustStore } from '../cert/trust-store.js';
 import type { TlsSession } from '../tls/start-tls.js';
-import type { DeepProbeOptions } from '../deep/deep-probe.js';
+import type { DeepProbeOptions } from '../deep/deep-options.js';
 import { STAGE_CAPS, type StageCaps, type StageDeadlines } from './stage-deadlines.js';
 
 /** The address probed. @example const target: AddressTarget = { host: 'mx.example.com', ip: '192.0.2.25', family: 4, port: 25 }; */
