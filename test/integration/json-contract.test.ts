@@ -55,7 +55,7 @@ function checkDeep(a: any): void {
   assert.deepEqual(Object.keys(d.ciphers), ['accepted', 'serverOrder', 'untested']);
   for (const s of d.ciphers.accepted) assert.deepEqual([typeof s.protocol, isInt(s.code), typeof s.name], ['string', true, 'string']);
   assert.ok(maybeBool(d.ciphers.serverOrder));
-  assert.deepEqual(Object.keys(d.groups), ['accepted', 'dhBits', 'untested']);
+  assert.deepEqual(Object.keys(d.groups), ['accepted', 'dhBits', 'dhGroups', 'untested']);
   for (const c of d.certificates) {
     assert.ok(['rsa', 'ecdsa'].includes(c.offered));
     assert.ok(c.certificate === null || (typeof c.certificate.trusted === 'boolean' && typeof c.certificate.nameMatch === 'boolean' && isInt(c.certificate.daysLeft)), 'judged like the probe\'s own');

@@ -81,9 +81,9 @@ test('the ServerKeyExchange group: the layout that reads the body exactly (ECDHE
   const p = Buffer.concat([Buffer.from([0x00, 0x80]), randomBytes(127)]); // a leading zero byte, then 1023 bits
   p[1] = 0x40;
   const dh = Buffer.concat([Buffer.from([0, p.length]), p, Buffer.from([0, 1, 2, 0, 2, 9, 9])]);
-  assert.deepEqual(keyExchangeGroup(dh, true), { type: 'DH', primeBits: 1023 }, 'anonymous');
-  assert.deepEqual(keyExchangeGroup(Buffer.concat([dh, Buffer.from([4, 1, 0, 2, 7, 7])]), true), { type: 'DH', primeBits: 1023 });
-  assert.deepEqual(keyExchangeGroup(Buffer.concat([dh, Buffer.from([0, 2, 7, 7])]), false), { type: 'DH', primeBits: 1023 });
+  assert.deepEqual(keyExchangeGroup(dh, true), { type: 'DH', primeBits: 1023, named: null }, 'anonymous');
+  assert.deepEqual(keyExchangeGroup(Buffer.concat([dh, Buffer.from([4, 1, 0, 2, 7, 7])]), true), { type: 'DH', primeBits: 1023, named: null });
+  assert.deepEqual(keyExchangeGroup(Buffer.concat([dh, Buffer.from([0, 2, 7, 7])]), false), { type: 'DH', primeBits: 1023, named: null });
   assert.deepEqual(keyExchangeGroup(Buffer.concat([Buffer.from([3, 0, 29, 32]), randomBytes(32), Buffer.from([8, 4, 0, 1, 0])]), true), { type: 'ECDH', group: 29 });
   assert.equal(keyExchangeGroup(Buffer.from([1, 2, 3]), true), null);
 });
