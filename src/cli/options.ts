@@ -201,6 +201,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
   // +graded judges what else the server accepts: only a deep probe can tell, so it turns --deep on.
   const deep = raw.deep === true || graded;
   if (!deep && given('deepDelay')) throw new UsageError('--deep-delay goes with --deep');
+  if (!deep && given('profile')) throw new UsageError('--profile goes with --deep or --require …+graded (it says what the deep facts are graded under)');
   const warnDays = Number(raw.warnDays);
   if (!/^\d+$/.test(raw.warnDays) || warnDays > 3650) throw new UsageError(`--warn-days must be a whole number of days from 0 to 3650, not ${quote(raw.warnDays)}`);
   if (raw.resolver !== undefined && parseServer(raw.resolver) === null) {

@@ -172,7 +172,7 @@ export function domainOptionsFor(
 /**
  * What a row is judged against: its own requirement (a batch `require` cell), else --require.
  *
- * @example judgePolicyFor(settings, null) // { required: settings.required, warnDays: settings.warnDays }
+ * @example judgePolicyFor(settings, null) // { required: settings.required, warnDays: settings.warnDays, profile: 'ncsc' }
  */
 export function judgePolicyFor(settings: RunSettings, required: Requirement | null): JudgePolicy {
   return { required: required ?? settings.required, warnDays: settings.warnDays, ...(settings.graded ? { graded: true } : {}), profile: settings.profile };

@@ -253,6 +253,12 @@ test('--require names one or several sender policies: letters, ids or the level 
   assert.deepEqual([graded.required, graded.graded, graded.deep], [['verify'], true, { delayMs: 0 }]);
   const plain = checkOptions(['a.example'], { ...DEFAULTS, require: 'verify' });
   assert.deepEqual([plain.graded, plain.deep], [false, null]);
+  // --profile and --deep-delay say how deep facts are judged or gathered: without any, refused rather than ignored.
+  assert.throws(() => checkOptions(['a.example'], { ...DEFAULTS, profile: 'mozilla-intermediate' }), /^Error: --profile goes with --deep/);
+  assert.throws(() => checkOptions(['a.example'], { ...DEFAULTS, deepDelay: '100' }), /^Error: --deep-delay goes with --deep/);
+  assert.equal(checkOptions(['a.example'], { ...DEFAULTS, deep: true, profile: 'mozilla-intermediate', deepDelay: '100' }).profile, 'mozilla-intermediate');
+  assert.throws(() => checkOptions(['a.example'], { ...DEFAULTS, deep: true, profile: 'ssllabs' }), /--profile must be one of ncsc, mozilla-intermediate/);
+  assert.throws(() => checkOptions(['a.example'], { ...DEFAULTS, deep: true, deepDelay: '-1' }), /--deep-delay must be a whole number/);
   for (const bad of ['', 'tlsa', 'g', 'c,,d', 'c,', 'encrypt;verify', '+graded', 'verify+grade', 'verify+graded+graded']) {
     assert.throws(() => checkOptions(['a.example'], { ...DEFAULTS, require: bad }), (err: Error) => {
       assert.ok(err instanceof UsageError);
