@@ -14,7 +14,8 @@ import { renderJson } from '../../src/render/json.ts';
 import { csvHeader, csvRow, CSV_COLUMNS, CSV_WEAK_SUITES } from '../../src/render/csv.ts';
 import { junitReport } from '../../src/render/junit.ts';
 import { deepSection, shortSuiteName } from '../../src/render/deep-text.ts';
-import { csvCellValue, readDone, ResumeError } from '../../src/batch/resume.ts';
+import { readDone, ResumeError } from '../../src/batch/resume.ts';
+import { cells } from '../helpers/csv-cells.ts';
 import { GRADE_CODES, gradeAddress, MESSAGE_NAMES } from '../../src/judge/deep-grade.ts';
 import { judgeDomain } from '../../src/judge/judge-domain.ts';
 import { CIPHER_SUITES } from '../../src/model/cipher-suites.ts';
@@ -145,21 +146,6 @@ test('JSON: per address `deep` (the facts, each certificate with its verdict) an
   assert.equal(partial.mx[0].addresses[0].deep.partial.message, '421 \u001b[31mgo away\u202e\u0085 now', 'kept as sent (escaped in the text)');
   assert.match(json, /go away\\u202e\\u0085 now/);
 });
-
-function cells(record: string): string[] {
-  const raw: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (const ch of record.replace(/\r\n$/, '')) {
-    if (ch === '"') quoted = !quoted;
-    if (ch === ',' && !quoted) {
-      raw.push(cell);
-      cell = '';
-    } else cell += ch;
-  }
-  raw.push(cell);
-  return raw.map(csvCellValue);
-}
 
 test('CSV: deep_worst_tier and weak_suites at the end of the fixed columns; empty without --deep; capped', () => {
   assert.deepEqual(CSV_COLUMNS.slice(-2), ['deep_worst_tier', 'weak_suites']);

@@ -9,7 +9,7 @@ import { renderText, textRenderer } from '../../src/render/text.ts';
 import { csvHeader, csvRow, CSV_COLUMNS } from '../../src/render/csv.ts';
 import { junitReport } from '../../src/render/junit.ts';
 import { renderSummary } from '../../src/render/batch-summary-text.ts';
-import { csvCellValue } from '../../src/batch/resume.ts';
+import { cells } from '../helpers/csv-cells.ts';
 import type { DomainResult } from '../../src/model/domain.ts';
 import type { BatchSummary } from '../../src/judge/batch-summary.ts';
 import { SENDER_POLICIES } from '../../src/judge/sender-policies.ts';
@@ -33,22 +33,6 @@ function mailTlsBlock(text: string): string[] {
     if (inside) out.push(line);
   }
   return out;
-}
-
-/** A CSV record's cells (quoted cells with commas kept whole), unescaped. */
-function cells(record: string): string[] {
-  const raw: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (const ch of record.replace(/\r\n$/, '')) {
-    if (ch === '"') quoted = !quoted;
-    if (ch === ',' && !quoted) {
-      raw.push(cell);
-      cell = '';
-    } else cell += ch;
-  }
-  raw.push(cell);
-  return raw.map(csvCellValue);
 }
 
 test('text report with DANE, MTA-STS and TLS-RPT at 160 and 80 columns (golden, hostile DNS and HTTP text)', () => {
