@@ -8,31 +8,21 @@
 // the exit code of a requirement without +graded). Over every run: never two connections at once,
 // QUIT wherever a session completed, no error-severity problem under a PASS.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { constants as cryptoConstants } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { startHybridDeepSmtp, type HybridDeepOptions, type HybridDeepServer } from '../helpers/hybrid-deep-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { addressesOf, problemsOf, runCli, type CliRun } from '../helpers/run-cli.ts';
+import { dh1024Pem } from '../helpers/dh-params.ts';
 
 let pki: TestPki;
-let dir: string;
 let dh1024: string;
 
 before(async () => {
   pki = await makeTestPki();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-deep-cli-'));
-  const file = path.join(dir, 'dh1024.pem');
-  await promisify(execFile)('openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'dh_rfc5114:1', '-out', file]);
-  dh1024 = readFileSync(file, 'utf8');
+  dh1024 = await dh1024Pem();
   process.removeAllListeners('warning'); // Node warns about the small DH group served on purpose
 });
-
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Every CLI run of this file, for the rules over all of them (the last tests). */
 const runs: Array<{ scenario: string; args: string; run: CliRun; server: HybridDeepServer }> = [];

@@ -2,13 +2,8 @@
 // fake SMTP server, with restricted versions and cipher lists on loopback. Proves that OpenSSL
 // accepts the hellos as sent, and that the scans find exactly the configured suites, versions,
 // groups and DH prime (the connection counts here are the figures of the report).
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { ProbeRun } from '../../src/probe/probe-run.ts';
 import { makeTrustStore } from '../../src/cert/trust-store.ts';
 import { ConnectionGate } from '../../src/deep/connection-gate.ts';
@@ -19,22 +14,17 @@ import { scanGroups, tls12HelloFacts } from '../../src/deep/scan-groups.ts';
 import { helloFor } from '../../src/deep/scan-hellos.ts';
 import { startFakeSmtp, type FakeSmtpOptions } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
+import { dh1024Pem } from '../helpers/dh-params.ts';
 
 let pki: TestPki;
-let dir: string;
 let dh1024: string;
 const trust = makeTrustStore();
 
 before(async () => {
   pki = await makeTestPki();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-deep-'));
-  const file = path.join(dir, 'dh1024.pem');
-  await promisify(execFile)('openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'dh_rfc5114:1', '-out', file]);
-  dh1024 = readFileSync(file, 'utf8');
+  dh1024 = await dh1024Pem();
   process.removeAllListeners('warning'); // Node warns about the small DH group served on purpose
 });
-
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Every scan against a node:tls server with `tls`, and the connections each took. */
 async function deepScan(tls: Partial<NonNullable<FakeSmtpOptions['tls']>>) {

@@ -10,7 +10,7 @@
 // Without posttls-finger the oracle parts skip, except in CI (CI=true), where they fail.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { startFakeSmtp, type FakeSmtpOptions } from '../helpers/fake-smtp.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { PATIENT, addressesOf, assertNeverSentMail, codesOf, onlyDomain, problemOf, runCli, serverArgs } from '../helpers/run-cli.ts';
+import { dh1024Pem } from '../helpers/dh-params.ts';
 
 const POSTTLS_FINGER = '/usr/sbin/posttls-finger';
 const run = promisify(execFile);
@@ -32,9 +33,7 @@ before(async () => {
   // posttls-finger reads main.cf; an empty one means Postfix's compiled-in defaults.
   writeFileSync(path.join(dir, 'main.cf'), '');
   // A 1024-bit finite-field group (RFC 5114 §2.1), generated here like every test key.
-  const file = path.join(dir, 'dh1024.pem');
-  await run('/usr/bin/openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'dh_rfc5114:1', '-out', file]);
-  dh1024 = readFileSync(file, 'utf8');
+  dh1024 = await dh1024Pem();
   // Node warns once about the small DH group the fake serves on purpose.
   process.removeAllListeners('warning');
 });
