@@ -36,7 +36,15 @@ async function declarations() {
 }
 
 await Promise.all([
-  build({ ...common, entryPoints: { mxprobe: 'src/cli/main.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]' }),
+  // A batch's probe workers (--workers): the worker's script is an entry of its own, and so is
+  // the pool that starts it, so that the pool finds it beside itself (dist/probe-worker.js).
+  build({
+    ...common,
+    entryPoints: { mxprobe: 'src/cli/main.ts', 'probe-workers': 'src/pipeline/probe-workers.ts', 'probe-worker': 'src/pipeline/probe-worker.ts' },
+    outdir: 'dist',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+  }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' }),
   declarations(),
 ]);
