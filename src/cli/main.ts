@@ -13,6 +13,8 @@ import { GUIDELINE_PROFILE_IDS } from '../model/tls-guidelines.js';
 import { guardStandardOutput } from './output.js';
 import {
   checkOptions,
+  defaultWorkers,
+  MAX_WORKERS,
   MIN_RETRY_DELAY_SECONDS,
   MIN_TIMEOUT_SECONDS,
   OPTION_DEFAULTS as D,
@@ -107,6 +109,7 @@ function program(): Command {
     .option('--shard <k/n>', 'batch: probe only part K of N of the input (a stable hash of the domain)')
     .option('--resume', 'batch: skip the domains already in --output (csv or ndjson) and append the rest')
     .option('-q, --quiet', 'batch: no progress and no summary on stderr')
+    .option('--workers <n>', `batch: threads that probe addresses (1: all in the main thread; at most ${MAX_WORKERS})`, String(defaultWorkers()))
     .option('--dns-timeout <seconds>', `deadline for one DNS query attempt (two attempts per server; at least ${MIN_TIMEOUT_SECONDS})`, D.dnsTimeout)
     .addHelpText('after', HELP_AFTER)
     .configureOutput(ONE_LINE_ERRORS)

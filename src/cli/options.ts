@@ -50,6 +50,8 @@ export interface RawOptions {
   shard?: string;
   resume?: boolean;
   quiet?: boolean;
+  /** --workers; default: defaultWorkers(). */
+  workers?: string;
 }
 
 /**
@@ -85,6 +87,7 @@ const BATCH_ONLY = {
   shard: '--shard',
   resume: '--resume',
   quiet: '--quiet',
+  workers: '--workers',
 } as const satisfies Partial<Record<keyof RawOptions, string>>;
 
 /** Did the person give this option (rather than it having its default)? */
@@ -106,13 +109,30 @@ export const MIN_RETRY_DELAY_SECONDS = 0.01;
 const MAX_SECONDS = 3600;
 
 /**
+ * Most probe workers a batch may start (--workers).
+ *
+ * @example `--workers <n>: 1 to ${MAX_WORKERS}`
+ */
+export const MAX_WORKERS = 64;
+
+/**
+ * The default of --workers: one probe worker per core this process may use.
+ *
+ * @example defaultWorkers() // 2 on a machine with two cores
+ */
+export function defaultWorkers(): number {
+  return Math.min(MAX_WORKERS, Math.max(1, os.availableParallelism()));
+}
+
+/**
  * The runner's values for domains given as arguments and --server, where the batch options
  * are refused: as many domains at once as a person gives in one command, each MX address
- * probed once (shared by the domains that name it), no retry.
+ * probed once (shared by the domains that name it), no retry, every probe in the main thread
+ * (a probe worker's start-up would cost more than a few probes gain).
  *
  * @example checkOptions(['a.example'], raw).concurrency === COMMAND_LINE_RUN.concurrency // true
  */
-export const COMMAND_LINE_RUN = { concurrency: 4, perHost: 8, retries: 0, retryDelayMs: 0 } as const;
+export const COMMAND_LINE_RUN = { concurrency: 4, perHost: 8, retries: 0, retryDelayMs: 0, workers: 1 } as const;
 
 /**
  * This host's name when it is a fully-qualified domain name, else null (the prober then sends an address literal).
@@ -232,7 +252,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
   } else if (raw.name !== undefined) {
     throw new UsageError('--name goes with --server');
   }
-  let run: Pick<RunSettings, 'concurrency' | 'perHost' | 'retries' | 'retryDelayMs'> = COMMAND_LINE_RUN;
+  let run: Pick<RunSettings, 'concurrency' | 'perHost' | 'retries' | 'retryDelayMs' | 'workers'> = COMMAND_LINE_RUN;
   if (raw.input !== undefined) {
     if (source !== null) throw new UsageError('give domains, --server or --input, not several');
     let shard = null;
@@ -246,6 +266,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
       perHost: count(raw.perHost, '--per-host', 1, 100),
       retries: count(raw.retries, '--retries', 0, 10),
       retryDelayMs: seconds(raw.retryDelay, '--retry-delay', MIN_RETRY_DELAY_SECONDS, true),
+      workers: raw.workers !== undefined ? count(raw.workers, '--workers', 1, MAX_WORKERS) : defaultWorkers(),
     };
   } else {
     for (const [key, flag] of Object.entries(BATCH_ONLY) as Array<[keyof typeof BATCH_ONLY, string]>) {
