@@ -5,7 +5,9 @@
  * connections per IP, transient failures retried) and one cache of domain facts (a domain
  * named on several rows is probed once), judges each row against its own requirement, and
  * hands its result on: in the order of the rows for the command line, as each finishes for a
- * batch. Every row gives exactly one result, unless the run stops first.
+ * batch. Every row gives exactly one result, unless the run stops first. A batch with
+ * `--workers N` > 1 makes its address probes in N worker threads (probe-workers.ts); the rest
+ * of the run, the shared prober included, stays here.
  *
  * Stopping (RunStop, requested by the CLI): a signal starts nothing more (no probe, no retry,
  * every wait woken at once), gives the probes in flight STOP_GRACE_MS, then aborts them and
