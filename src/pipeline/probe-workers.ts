@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { AddressFacts } from '../model/address.js';
 import type { AddressTarget, ProbeOptions } from '../probe/probe-address.js';
 import { plainProbeOptions, type FromProbeWorker, type ProbeWorkerData, type ToProbeWorker } from './probe-worker-protocol.js';
+import { SharedCertificates } from './shared-certificates.js';
 
 /**
  * @example const workers = new ProbeWorkers({ count: 2, extraCas: [], transcript: false });
@@ -68,6 +69,8 @@ const DEFAULT_ENTRY = (): URL => new URL('./probe-worker.js', import.meta.url);
 export class ProbeWorkers {
   private readonly workers: ProbeWorker[];
   private readonly pending = new Map<number, Pending>();
+  /** One copy of each certificate's description, as in one thread (shared-certificates.ts). */
+  private readonly certificates = new SharedCertificates();
   private nextId = 0;
   /** Where the search for the least busy worker starts. */
   private turn = 0;
@@ -147,8 +150,12 @@ export class ProbeWorkers {
   private answer(message: FromProbeWorker): void {
     const entry = this.settle(message.id);
     if (entry === undefined) return;
-    if (message.kind === 'facts') entry.resolve(message.facts);
-    else entry.reject(message.error);
+    if (message.kind === 'error') return entry.reject(message.error);
+    try {
+      entry.resolve(this.certificates.share(message.facts));
+    } catch (err) {
+      entry.reject(err); // a bug: the run ends with it, as with any other
+    }
   }
 
   /** A worker failed (or exited): its probes and every later one reject with the error. */
