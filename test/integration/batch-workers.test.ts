@@ -155,6 +155,19 @@ describe('--workers', () => {
     assert.deepEqual(outputs[1]?.rows, outputs[0]?.rows);
   });
 
+  test('--deep runs in the workers too (its module is loaded there): the same deep facts as in the main thread', async () => {
+    const input = write('deep.csv', 'domain\nd1.test\n');
+    const deep = (workers: string) => cli(['--input', input, '--format', 'ndjson', '--deep', '--workers', workers, '--quiet', ...common()]);
+    const [one, two] = [await deep('1'), await deep('2')];
+    assert.deepEqual([one.code, two.code, two.workers], [0, 0, 2], two.stderr);
+    const protocols = (run: Run) => {
+      const address = JSON.parse(run.stdout).mx[0].addresses[0];
+      assert.ok(address.deep, run.stdout.slice(0, 500));
+      return address.deep.protocols.map((p: any) => `${p.version} ${p.accepted}`);
+    };
+    assert.deepEqual(protocols(two), protocols(one));
+  });
+
   test('domains given as arguments and --server start no worker', async () => {
     const args = await cli(['d1.test', 'd2.test', '--format', 'csv', ...probeArgs()]);
     assert.equal(args.code, 0, args.stderr);
