@@ -85,7 +85,7 @@ export class ProbeWorkers {
       const thread = new Worker(entry, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       const worker: ProbeWorker = { thread, inFlight: 0 };
       worker.thread.on('message', (message: FromProbeWorker) => this.answer(message));
-      worker.thread.on('error', (error) => this.failed(worker, error));
+      worker.thread.on('error', (error: unknown) => this.failed(worker, error instanceof Error ? error : new Error(String(error))));
       worker.thread.on('exit', (code) => this.failed(worker, new Error(`a probe worker exited (code ${code})`)));
       return worker;
     });
