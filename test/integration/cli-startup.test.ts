@@ -1,0 +1,107 @@
+// How the built CLI starts (bin/mxprobe.js, bin/cli-script.js, scripts/build.mjs): what each
+// kind of run loads, read from Node's own list of the built-in modules it loaded (no timing),
+// and the V8 code cache the build makes: this Node takes it, and one that does not fit (made
+// by another Node) changes nothing but the time.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BIN, ROOT, runCli } from '../helpers/run-cli.ts';
+
+const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+const LOADED_MARK = '\n@@mxprobe-test-loaded=';
+// Lists, at exit, the built-in modules loaded after the hook ran (that is, by the CLI), written
+// with writeSync so that the listing itself loads no stream.
+const LOADED_HOOK = `data:text/javascript,import { writeSync } from 'node:fs'; const before = new Set(process.moduleLoadList); process.on('exit', () => { const loaded = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13)); writeSync(2, ${JSON.stringify(LOADED_MARK)} + loaded.join(',') + '\\n'); });`;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node [nodeArgs] bin [args]` with a clean environment (no test-runner options, no colours). */
+function run(bin: string, args: readonly string[], nodeArgs: readonly string[] = []): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  delete env.NODE_OPTIONS;
+  delete env.NODE_TEST_CONTEXT;
+  delete env.FORCE_COLOR;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The CLI's run with the built-in modules it loaded. */
+async function loading(args: readonly string[]): Promise<Run & { loaded: string[] }> {
+  const result = await run(BIN, args, ['--import', LOADED_HOOK]);
+  const mark = result.stderr.lastIndexOf(LOADED_MARK);
+  assert.ok(mark >= 0, `the hook listed the modules: ${result.stderr}`);
+  const loaded = result.stderr.slice(mark + LOADED_MARK.length).trim().split(',').filter((m) => m !== '');
+  return { ...result, stderr: result.stderr.slice(0, mark), loaded };
+}
+
+describe('what a run loads', { concurrency: true }, () => {
+  test('`--version` and `-V` alone print the version without loading the CLI: no bundle (node:vm), no network, TLS or crypto module', async () => {
+    for (const flag of ['--version', '-V']) {
+      const r = await loading([flag]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${VERSION}\n`);
+      assert.equal(r.stderr, '');
+      for (const heavy of ['vm', 'net', 'tls', 'crypto', 'child_process', 'os']) assert.ok(!r.loaded.includes(heavy), `${flag} loaded node:${heavy}: ${r.loaded.join(' ')}`);
+    }
+  });
+
+  test('`--version` anywhere else goes through the option parser and prints the same', async () => {
+    const r = await runCli(['example.test', '--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${VERSION}\n`);
+  });
+});
+
+describe('the code cache of the CLI bundle', () => {
+  let copy: string;
+
+  before(() => {
+    copy = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-startup-'));
+    cpSync(path.join(ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
+    mkdirSync(path.join(copy, 'dist'));
+    cpSync(path.join(ROOT, 'dist', 'mxprobe.cjs'), path.join(copy, 'dist', 'mxprobe.cjs'));
+    cpSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
+  });
+  after(() => rmSync(copy, { recursive: true, force: true }));
+
+  test('the cache the build made is taken by this Node (V8 checks its version, its flags and the source)', async () => {
+    const script = `const s = require(${JSON.stringify(path.join(ROOT, 'bin', 'cli-script.js'))}); const c = s.readCodeCache(); process.stdout.write(JSON.stringify({ cache: c !== undefined, rejected: s.compileCli(c).cachedDataRejected }));`;
+    const r = await run('-e', [script]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { cache: true, rejected: false });
+  });
+
+  test('a cache that does not fit (another Node made it) or none at all: the same help and usage errors, from a compiled bundle', async () => {
+    const [help, usage] = await Promise.all([run(BIN, ['--help']), run(BIN, ['--port', '0', 'example.test'])]);
+    assert.equal(help.code, 0);
+    assert.equal(usage.code, 2);
+    for (const cache of [Buffer.from('not a V8 code cache'), null]) {
+      const file = path.join(copy, 'dist', 'mxprobe.cjs.cache');
+      if (cache === null) rmSync(file, { force: true });
+      else writeFileSync(file, cache);
+      const bin = path.join(copy, 'bin', 'mxprobe.js');
+      const [h, u] = await Promise.all([run(bin, ['--help']), run(bin, ['--port', '0', 'example.test'])]);
+      assert.deepEqual(h, help, `--help with ${cache === null ? 'no cache' : 'a foreign cache'}`);
+      assert.deepEqual(u, usage, `a usage error with ${cache === null ? 'no cache' : 'a foreign cache'}`);
+    }
+  });
+});
