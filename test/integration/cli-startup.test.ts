@@ -83,6 +83,12 @@ describe('the code cache of the CLI bundle', () => {
   });
   after(() => rmSync(copy, { recursive: true, force: true }));
 
+  test('the bundle is ASCII (V8 then holds its ~0.9 MB as a one-byte string)', () => {
+    const bundle = readFileSync(path.join(ROOT, 'dist', 'mxprobe.cjs'));
+    assert.ok(bundle.length > 100_000, 'the bundle was built');
+    assert.equal(bundle.findIndex((byte) => byte > 0x7f), -1);
+  });
+
   test('the cache the build made is taken by this Node (V8 checks its version, its flags and the source)', async () => {
     const script = `const s = require(${JSON.stringify(path.join(ROOT, 'bin', 'cli-script.js'))}); const c = s.readCodeCache(); process.stdout.write(JSON.stringify({ cache: c !== undefined, rejected: s.compileCli(c).cachedDataRejected }));`;
     const r = await run('-e', [script]);
