@@ -22,7 +22,7 @@ import { colorLevel } from './color-level.js';
 import { EXIT, exitCodeForCounts } from './exit-codes.js';
 import { exitForFailure, fileSink, OutputError, streamSink, type Sink } from './output.js';
 import { openRows, type OpenedRows } from './open-rows.js';
-import { UsageError } from './options.js';
+import { UsageError } from './raw-options.js';
 import { RowsInFlight, startProgress, type Progress } from './progress.js';
 import { ReportWriter } from './report-writer.js';
 
