@@ -38,6 +38,24 @@ async function declarations() {
 }
 
 /**
+ * commander requires node:child_process when it loads (for executable subcommands, which
+ * mxprobe has none of): that and what it pulls in (dgram, net's socket list) would load at
+ * every start. The CLI's commander gets a stand-in that requires it on first use instead.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * The CLI bundle and its code cache. The cache is made by the same code that reads it
  * (bin/cli-script.js), so the two cannot disagree on the source. (The sources are ES modules:
  * esbuild starts the CommonJS file with "use strict", so they run in strict mode as before.)
@@ -49,6 +67,7 @@ async function cli() {
     outExtension: { '.js': '.cjs' },
     outdir: 'dist',
     format: 'cjs',
+    plugins: [lazyChildProcess],
   });
   const { CACHE, BUNDLE, compileCli } = require('../bin/cli-script.js');
   // esbuild escapes what is not ASCII in code (charset: ascii), not in the comments it keeps:

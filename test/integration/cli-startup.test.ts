@@ -64,6 +64,15 @@ describe('what a run loads', { concurrency: true }, () => {
     }
   });
 
+  test('--help and a bad option load the CLI but no network, TLS, crypto or child-process module', async () => {
+    for (const args of [['--help'], ['--port', '0', 'example.test'], ['--no-such-option']]) {
+      const r = await loading(args);
+      assert.equal(r.code, args[0] === '--help' ? 0 : 2, r.stderr);
+      assert.ok(r.loaded.includes('vm'), 'the bundle was loaded');
+      for (const heavy of ['tls', 'crypto', 'child_process', 'dgram', 'dns', 'https']) assert.ok(!r.loaded.includes(heavy), `${args.join(' ')} loaded node:${heavy}: ${r.loaded.join(' ')}`);
+    }
+  });
+
   test('`--version` anywhere else goes through the option parser and prints the same', async () => {
     const r = await runCli(['example.test', '--version']);
     assert.equal(r.code, 0, r.stderr);
