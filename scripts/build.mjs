@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
@@ -38,6 +39,28 @@ async function declarations() {
 }
 
 /**
+ * The subject name keys of this Node's bundled roots, computed by the trust store's own code
+ * (src/cert/trust-store.ts rootSubjectEntries), for both bundles' src/cert/root-subject-table.ts
+ * (empty in the sources): the trust store then need not read them at every start.
+ */
+async function rootSubjectTable() {
+  const { outputFiles } = await build({
+    ...common,
+    format: 'esm',
+    write: false,
+    stdin: { contents: "export { rootSubjectEntries } from './src/cert/trust-store.ts';", resolveDir: process.cwd(), loader: 'ts' },
+  });
+  const { rootSubjectEntries } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].contents).toString('base64')}`);
+  const entries = rootSubjectEntries(rootCertificates);
+  return {
+    name: 'root-subject-table',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]cert[\\/]root-subject-table\.ts$/ }, () => ({ contents: `export const ROOT_SUBJECT_TABLE = ${JSON.stringify(entries)};`, loader: 'js' }));
+    },
+  };
+}
+
+/**
  * commander requires node:child_process when it loads (for executable subcommands, which
  * mxprobe has none of): that and what it pulls in (dgram, net's socket list) would load at
  * every start. The CLI's commander gets a stand-in that requires it on first use instead.
@@ -60,14 +83,14 @@ const lazyChildProcess = {
  * (bin/cli-script.js), so the two cannot disagree on the source. (The sources are ES modules:
  * esbuild starts the CommonJS file with "use strict", so they run in strict mode as before.)
  */
-async function cli() {
+async function cli(rootSubjects) {
   await build({
     ...common,
     entryPoints: { mxprobe: 'src/cli/main.ts' },
     outExtension: { '.js': '.cjs' },
     outdir: 'dist',
     format: 'cjs',
-    plugins: [lazyChildProcess],
+    plugins: [lazyChildProcess, rootSubjects],
   });
   const { CACHE, BUNDLE, compileCli } = require('../bin/cli-script.js');
   // esbuild escapes what is not ASCII in code (charset: ascii), not in the comments it keeps:
@@ -83,8 +106,9 @@ async function cli() {
   writeFileSync('dist/mxprobe.js', "// The CLI's entry is bin/mxprobe.js; this file runs it, for whoever runs dist/mxprobe.js.\nimport '../bin/mxprobe.js';\n");
 }
 
+const rootSubjects = await rootSubjectTable();
 await Promise.all([
-  cli(),
+  cli(rootSubjects),
   build({
     ...common,
     format: 'esm',
@@ -92,6 +116,7 @@ await Promise.all([
     outdir: 'dist',
     // A CommonJS dependency bundled into it would call require(): give the ES module one.
     banner: { js: "import { createRequire as __mxprobeCreateRequire } from 'node:module'; const require = __mxprobeCreateRequire(import.meta.url);" },
+    plugins: [rootSubjects],
   }),
   declarations(),
 ]);

@@ -1,14 +1,19 @@
 // How the built CLI starts (bin/mxprobe.js, bin/cli-script.js, scripts/build.mjs): what each
-// kind of run loads, read from Node's own list of the built-in modules it loaded (no timing),
-// and the V8 code cache the build makes: this Node takes it, and one that does not fit (made
-// by another Node) changes nothing but the time.
+// kind of run loads, read from Node's own list of the built-in modules it loaded (no timing);
+// the V8 code cache the build makes: this Node takes it, and one that does not fit (made by
+// another Node) changes nothing but the time; the table of root subjects the build puts in
+// the bundles, which the built trust store finds every bundled root by.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { rootCertificates } from 'node:tls';
+import { pathToFileURL } from 'node:url';
 import { BIN, ROOT, runCli } from '../helpers/run-cli.ts';
+import { anchorFingerprint, anchorId } from '../../src/cert/trust-store.ts';
+import { subjectKeyOf } from '../../src/cert/certificate-fields.ts';
 
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -117,6 +122,29 @@ describe('the code cache of the CLI bundle', () => {
       const [h, u] = await Promise.all([run(bin, ['--help']), run(bin, ['--port', '0', 'example.test'])]);
       assert.deepEqual(h, help, `--help with ${cache === null ? 'no cache' : 'a foreign cache'}`);
       assert.deepEqual(u, usage, `a usage error with ${cache === null ? 'no cache' : 'a foreign cache'}`);
+    }
+  });
+});
+
+describe("the build's table of the bundled roots' subjects", () => {
+  test('both bundles hold it, for every root of this Node', () => {
+    for (const bundle of ['mxprobe.cjs', 'index.js']) {
+      const text = readFileSync(path.join(ROOT, 'dist', bundle), 'utf8');
+      const missing = rootCertificates.filter((pem) => !text.includes(JSON.stringify(anchorFingerprint(anchorId(pem)))));
+      assert.deepEqual(missing, [], `${bundle} lacks roots`);
+    }
+  });
+
+  test('the built trust store finds each bundled root, and only roots of that subject, by the subject the root itself has', async () => {
+    const { makeTrustStore } = (await import(pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href)) as typeof import('../../src/index.ts');
+    const store = makeTrustStore([], []);
+    for (const pem of rootCertificates) {
+      const id = anchorId(pem);
+      const key = subjectKeyOf(Buffer.from(id, 'base64'));
+      assert.ok(key !== null);
+      const found = store.anchorsNamed(key);
+      assert.ok(found.some((c) => c.id === id), `root ${anchorFingerprint(id)} is found by its subject`);
+      for (const c of found) assert.equal(subjectKeyOf(Buffer.from(c.id, 'base64')), key);
     }
   });
 });
