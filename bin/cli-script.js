@@ -32,11 +32,16 @@ function readCodeCache() {
   }
 }
 
-/** Runs the CLI (its argv, standard streams and exit code are the process's). */
+/**
+ * Runs the CLI (its argv, standard streams and exit code are the process's) and returns its
+ * script, whose createCachedData() then holds every function the run has compiled so far
+ * (scripts/train-code-cache.mjs).
+ */
 function runCli() {
   const script = compileCli(readCodeCache());
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE));
+  return script;
 }
 
 module.exports = { BUNDLE, CACHE, compileCli, readCodeCache, runCli };

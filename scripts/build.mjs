@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { trainCodeCache } from './train-code-cache.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -90,6 +91,8 @@ async function cli(rootSubjects) {
     outExtension: { '.js': '.cjs' },
     outdir: 'dist',
     format: 'cjs',
+    // import() of a built-in (node:https for MTA-STS, …) becomes a require() when first called.
+    supported: { 'dynamic-import': false },
     plugins: [lazyChildProcess, rootSubjects],
   });
   const { CACHE, BUNDLE, compileCli } = require('../bin/cli-script.js');
@@ -101,7 +104,16 @@ async function cli(rootSubjects) {
     throw new Error(`${BUNDLE} still holds an import(): bundle the module it loads`);
   }
   writeFileSync(BUNDLE, source);
-  writeFileSync(CACHE, compileCli(undefined).createCachedData());
+  const compiled = compileCli(undefined).createCachedData();
+  writeFileSync(CACHE, compiled);
+  // Then the functions a probe runs (scripts/train-code-cache.mjs). Without them the CLI works
+  // all the same, compiling each on first call.
+  try {
+    await trainCodeCache(process.cwd());
+  } catch (err) {
+    writeFileSync(CACHE, compiled);
+    process.stderr.write(`build: the CLI's code cache holds its top level only (training it failed: ${err.message})\n`);
+  }
   // Whoever ran dist/mxprobe.js (bin/mxprobe.js did, up to 0.1.0) still gets the CLI.
   writeFileSync('dist/mxprobe.js', "// The CLI's entry is bin/mxprobe.js; this file runs it, for whoever runs dist/mxprobe.js.\nimport '../bin/mxprobe.js';\n");
 }
