@@ -11,7 +11,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { rootCertificates } from 'node:tls';
 import { pathToFileURL } from 'node:url';
-import { BIN, ROOT, runCli } from '../helpers/run-cli.ts';
+import { BIN, ROOT, runCli, serverArgs } from '../helpers/run-cli.ts';
+import { startFakeSmtp } from '../helpers/fake-smtp.ts';
+import { makeTestPki } from '../helpers/pki.ts';
 import { anchorFingerprint, anchorId } from '../../src/cert/trust-store.ts';
 import { subjectKeyOf } from '../../src/cert/certificate-fields.ts';
 
@@ -75,6 +77,22 @@ describe('what a run loads', { concurrency: true }, () => {
       assert.equal(r.code, args[0] === '--help' ? 0 : 2, r.stderr);
       assert.ok(r.loaded.includes('vm'), 'the bundle was loaded');
       for (const heavy of ['tls', 'crypto', 'child_process', 'dgram', 'dns', 'https']) assert.ok(!r.loaded.includes(heavy), `${args.join(' ')} loaded node:${heavy}: ${r.loaded.join(' ')}`);
+    }
+  });
+
+  test('a probe of --server IP loads TLS and crypto, but not what other runs need: HTTPS (MTA-STS), DNS, child processes, promise timers (retries)', async () => {
+    const pki = await makeTestPki();
+    const smtp = await startFakeSmtp({ tls: pki.certs.valid });
+    try {
+      const r = await loading([...serverArgs(smtp), '--ca-file', pki.caFile, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).domains[0].level, 'verify');
+      for (const needed of ['net', 'tls', 'crypto']) assert.ok(r.loaded.includes(needed), `node:${needed} loaded`);
+      for (const unneeded of ['https', 'http', 'dns', 'dns/promises', 'child_process', 'dgram', 'timers/promises']) {
+        assert.ok(!r.loaded.includes(unneeded), `a --server probe loaded node:${unneeded}: ${r.loaded.join(' ')}`);
+      }
+    } finally {
+      await smtp.close();
     }
   });
 
