@@ -128,6 +128,26 @@ describe('the code cache of the CLI bundle', () => {
     assert.deepEqual(JSON.parse(r.stdout), { cache: true, rejected: false });
   });
 
+  test('the build trained the cache: a probe (through bin/cli-script.js) compiles next to nothing that it lacks', async () => {
+    const pki = await makeTestPki();
+    const smtp = await startFakeSmtp({ tls: pki.certs.valid });
+    try {
+      const cacheFile = path.join(ROOT, 'dist', 'mxprobe.cjs.cache');
+      const out = path.join(copy, 'after-probe.cache');
+      // The CLI run as bin/mxprobe.js runs it, writing what its script then holds at exit.
+      const args = [...serverArgs(smtp), '--ca-file', pki.caFile, '--json'];
+      const script = `process.argv = [process.argv[0], ${JSON.stringify(BIN)}, ...${JSON.stringify(args)}]; const cli = require(${JSON.stringify(path.join(ROOT, 'bin', 'cli-script.js'))}); const compiled = cli.runCli(); process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, compiled.createCachedData()));`;
+      const r = await run('-e', [script]);
+      assert.equal(r.code, 0, r.stderr);
+      const before = readFileSync(cacheFile).length;
+      const after = readFileSync(out).length;
+      // Untrained, the cache held the bundle's top level only (~150 KB) and a probe grew it ~4-fold.
+      assert.ok(after <= before * 1.05, `a probe grew the trained cache from ${before} to ${after} bytes`);
+    } finally {
+      await smtp.close();
+    }
+  });
+
   test('a cache that does not fit (another Node made it) or none at all: the same help and usage errors, from a compiled bundle', async () => {
     const [help, usage] = await Promise.all([run(BIN, ['--help']), run(BIN, ['--port', '0', 'example.test'])]);
     assert.equal(help.code, 0);
