@@ -25,9 +25,9 @@ export interface TrustStore {
   /**
    * One TLS context for every handshake of a run: these anchors, TLS 1.0 and up, every
    * cipher OpenSSL still has (security level 0), so weak servers yield facts to judge.
-   * Built once: loading ~144 roots into a context costs ~18 ms, too much per address.
+   * Built once, on first use: loading ~144 roots into a context costs ~18 ms, too much per address.
    */
-  secureContext: SecureContext;
+  readonly secureContext: SecureContext;
   /** Is this DER certificate one of the anchors? */
   isAnchor(der: Buffer): boolean;
   /**
@@ -52,6 +52,14 @@ export interface TrustStore {
    * @internal
    */
   anchorPems(): readonly string[];
+  /**
+   * What the first handshake and the first verification path need (the context, the anchors,
+   * their index by subject), which makeTrustStore leaves for first use, as steps of a few ms
+   * each: a caller with time to spare, such as a run waiting for its first server, builds them
+   * then, one step per turn of the event loop (cli/run.ts). Steps already done do nothing.
+   * @internal
+   */
+  preparation(): Array<() => void>;
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -168,33 +176,57 @@ export function nodeExtraCaCerts(env: NodeJS.ProcessEnv = process.env): string[]
 }
 
 /**
+ * A TLS context with Node's default store plus `extraPems`, TLS 1.0 and up, security level 0.
+ * Without `ca` the context uses Node's bundled roots, already parsed (~6 ms). Passing
+ * `ca: [...rootCertificates, ...extra]` would parse all ~144 roots again (~18 ms), so the
+ * extra anchors are added to the default store instead, through the same addCACert() that
+ * `ca` uses; the documented route stays as the fallback.
+ */
+function permissiveContext(extraPems: readonly string[]): SecureContext {
+  const secureContext = createSecureContext({ minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' });
+  if (extraPems.length === 0) return secureContext;
+  const native = (secureContext as { context?: { addCACert?: (pem: string) => void } }).context;
+  if (typeof native?.addCACert !== 'function') return createSecureContext({ ca: [...rootCertificates, ...extraPems], minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' });
+  for (const pem of extraPems) native.addCACert(pem);
+  return secureContext;
+}
+
+/**
  * Node's bundled Mozilla roots, the NODE_EXTRA_CA_CERTS Node has already added to the default
- * store (`nodeExtraPems`), plus `extraPems` (from --ca-file).
+ * store (`nodeExtraPems`, read from the file Node names by default), plus `extraPems` (from
+ * --ca-file). Nothing is read or built here: each part when first used, or all by prepare().
  *
  * @example makeTrustStore(readCaFile('partner-ca.pem')).isAnchor(der)
  */
-export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems: readonly string[] = nodeExtraCaCerts()): TrustStore {
-  bundledAnchors ??= rootCertificates.map(anchorId);
-  // One set, in store order (a Set keeps the first place of a certificate given twice).
-  const anchors = new Set(bundledAnchors);
-  for (const pem of nodeExtraPems) anchors.add(anchorId(pem));
-  for (const pem of extraPems) anchors.add(anchorId(pem));
-  const certificates = new CertificateCache((id) => anchors.has(id));
+export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems?: readonly string[]): TrustStore {
+  let anchorSet: Set<string> | null = null;
+  /** Every anchor's id, in store order (a Set keeps the first place of a certificate given twice). */
+  const anchors = (): Set<string> => {
+    if (anchorSet !== null) return anchorSet;
+    bundledAnchors ??= rootCertificates.map(anchorId);
+    const set = new Set(bundledAnchors);
+    for (const pem of nodeExtraPems ?? nodeExtraCaCerts()) set.add(anchorId(pem));
+    for (const pem of extraPems) set.add(anchorId(pem));
+    return (anchorSet = set);
+  };
+  const certificates = new CertificateCache((id) => anchors().has(id));
   let bySubject: Map<string, string[]> | null = null;
-  const anchorsNamed = (nameKey: string): ParsedCertificate[] => {
-    if (bySubject === null) {
-      bySubject = new Map();
-      rootSubjects ??= new Map(ROOT_SUBJECT_TABLE);
-      for (const id of anchors) {
-        const key = rootSubjects.get(anchorFingerprint(id)) ?? subjectKeyOf(Buffer.from(id, 'base64'));
-        if (key === null) continue;
-        const list = bySubject.get(key);
-        if (list === undefined) bySubject.set(key, [id]);
-        else list.push(id);
-      }
+  const index = (): Map<string, string[]> => {
+    if (bySubject !== null) return bySubject;
+    const map = new Map<string, string[]>();
+    rootSubjects ??= new Map(ROOT_SUBJECT_TABLE);
+    for (const id of anchors()) {
+      const key = rootSubjects.get(anchorFingerprint(id)) ?? subjectKeyOf(Buffer.from(id, 'base64'));
+      if (key === null) continue;
+      const list = map.get(key);
+      if (list === undefined) map.set(key, [id]);
+      else list.push(id);
     }
+    return (bySubject = map);
+  };
+  const anchorsNamed = (nameKey: string): ParsedCertificate[] => {
     const out: ParsedCertificate[] = [];
-    for (const id of bySubject.get(nameKey) ?? []) {
+    for (const id of index().get(nameKey) ?? []) {
       const parsed = certificates.parse(Buffer.from(id, 'base64'), id);
       if (parsed !== null && parsed.fields.subjectKey === nameKey) out.push(parsed);
     }
@@ -202,21 +234,21 @@ export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems:
   };
   let pems: string[] | null = null;
   const anchorPems = (): readonly string[] =>
-    (pems ??= [...anchors].map((id) => `-----BEGIN CERTIFICATE-----\n${id.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`));
-  const common = { isAnchor: (der: Buffer) => anchors.has(der.toString('base64')), anchorsNamed, certificates, anchorPems };
-  // Without `ca` the context uses Node's bundled roots, already parsed (~6 ms). Passing
-  // `ca: [...rootCertificates, ...extra]` would parse all ~144 roots again (~18 ms), so the
-  // extra anchors are added to the default store instead, through the same addCACert()
-  // that `ca` uses; the documented route stays as the fallback.
-  const secureContext = createSecureContext({ minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' });
-  const native = (secureContext as { context?: { addCACert?: (pem: string) => void } }).context;
-  if (extraPems.length > 0 && typeof native?.addCACert === 'function') {
-    for (const pem of extraPems) native.addCACert(pem);
-  } else if (extraPems.length > 0) {
-    return {
-      secureContext: createSecureContext({ ca: [...rootCertificates, ...extraPems], minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }),
-      ...common,
-    };
-  }
-  return { secureContext, ...common };
+    (pems ??= [...anchors()].map((id) => `-----BEGIN CERTIFICATE-----\n${id.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`));
+  let context: SecureContext | null = null;
+  const store: TrustStore = {
+    get secureContext() {
+      return (context ??= permissiveContext(extraPems));
+    },
+    isAnchor: (der: Buffer) => anchors().has(der.toString('base64')),
+    anchorsNamed,
+    certificates,
+    anchorPems,
+    preparation: () => [
+      () => void (context ??= permissiveContext(extraPems)),
+      () => void anchors(),
+      () => void index(),
+    ],
+  };
+  return store;
 }
