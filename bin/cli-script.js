@@ -1,10 +1,11 @@
 // The CLI's bundle, dist/mxprobe.cjs (one CommonJS file: its parts for a batch, a deep probe,
 // the DNS library, the table renderer… run only when needed), compiled as a vm.Script with the
 // V8 code cache the build made of it, dist/mxprobe.cjs.cache: reading V8's compiled code costs
-// less than compiling the ~0.9 MB of JavaScript at every start. V8 checks the cache (its own
+// less than compiling the ~0.9 MB of JavaScript at every start, and the build trained the cache
+// with the functions a probe runs (scripts/train-code-cache.mjs). V8 checks the cache (its own
 // version, its flags, the source) and rejects one that does not fit, e.g. after Node was
-// upgraded: the bundle is then compiled as usual, just more slowly.
-// Used by bin/mxprobe.js to run the CLI and by scripts/build.mjs to make the cache.
+// upgraded or under a V8 flag such as --max-old-space-size: the bundle is then compiled as
+// usual, just more slowly. Used by bin/mxprobe.js to run the CLI and by the build to make the cache.
 'use strict';
 const { readFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
