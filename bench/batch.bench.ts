@@ -30,9 +30,22 @@
 // (derived below and printed); peak RSS < 300 MB at the largest N and growing no faster than
 // linearly; probes ≈ distinct MX addresses (M).
 //
+// Probe workers (issue 11, --workers): with BENCH_WORKERS=W each N runs twice, --workers 1 and
+// --workers W (without it the CLI's default, one worker per core). Measured besides: the CLI's
+// CPU (user + system of every thread, from process.resourceUsage() at its exit through a
+// preloaded module), its main thread's CPU (/proc/self/task/PID/stat at exit), and this
+// process's CPU (the fleet and the fake DNS: on a 2-core machine they share the cores with the
+// CLI). Printed: domains/s, CPU per domain, the client's cores used, and the client's capacity
+// on K free cores, N / max(main-thread CPU, CPU / K): what it would reach if the fleet cost
+// nothing (the main thread does the serial part: DNS, judging, the report; the rest spreads over
+// the cores), and the ratios of W to 1 worker. For a CPU-bound case use BENCH_DISTINCT=1 (every
+// domain its own MX host name, mxI.test.example on the M addresses: a probe per domain) and no
+// delays (BENCH_DELAY_MS=0).
+//
 // Env: BENCH_SIZES (default "1000,10000,100000"), BENCH_MX (M, default 50, at most 253),
 // BENCH_CONCURRENCY (C, default 32), BENCH_DELAY_MS (SMTP reply delay, default 50),
-// BENCH_DNS_DELAY_MS (default: BENCH_DELAY_MS), BENCH_CLI (a JS file to run instead of
+// BENCH_DNS_DELAY_MS (default: BENCH_DELAY_MS), BENCH_WORKERS (W ≥ 2, see above),
+// BENCH_DISTINCT=1 (see above), BENCH_CLI (a JS file to run instead of
 // bin/mxprobe.js, e.g. a stand-in), BENCH_KEEP=1 (keep the temporary files).
 // Exit: 0 after reporting (PASS or MISS), 1 when the set-up or a run failed.
 import { execFileSync, spawn } from 'node:child_process';
@@ -77,6 +90,11 @@ const C = intEnv('BENCH_CONCURRENCY', 32, 1);
 const SMTP_DELAY = intEnv('BENCH_DELAY_MS', 50, 0);
 const DNS_DELAY = intEnv('BENCH_DNS_DELAY_MS', SMTP_DELAY, 0);
 const KEEP = process.env.BENCH_KEEP === '1';
+/** --workers W beside --workers 1; null: one run per N with the CLI's default. */
+const WORKERS = process.env.BENCH_WORKERS !== undefined && process.env.BENCH_WORKERS !== '' ? intEnv('BENCH_WORKERS', 2, 2, 64) : null;
+const DISTINCT = process.env.BENCH_DISTINCT === '1';
+/** Cores the client could use: the capacity is figured for this many. */
+const CORES = os.availableParallelism();
 
 const THROUGHPUT_GOAL = 0.9;
 const RSS_GOAL_BYTES = 300e6;
@@ -163,8 +181,19 @@ async function startDelayedDns(zone: FakeZone, delayMs: number): Promise<Delayed
   };
 }
 
+/** Addresses probed for N domains: one per MX host name (M shared ones, or N with BENCH_DISTINCT). */
+const probed = (n: number) => (DISTINCT ? n : Math.min(M, n));
+
 function zoneFor(n: number): FakeZone {
   const zone: FakeZone = {};
+  if (DISTINCT) {
+    // Each domain its own MX host name (a probe of its own), the names spread over the M servers.
+    for (let i = 0; i < n; i++) {
+      zone[mxName(i)] = { A: [mxIp(i % M)] };
+      zone[domainName(i)] = { MX: [{ preference: 10, exchange: mxName(i) }] };
+    }
+    return zone;
+  }
   for (let k = 0; k < M; k++) zone[mxName(k)] = { A: [mxIp(k)] };
   for (let i = 0; i < n; i++) zone[domainName(i)] = { MX: [{ preference: 10, exchange: mxName(i % M) }] };
   return zone;
@@ -207,11 +236,36 @@ const HAVE_TIME = (() => {
   }
 })();
 
+// Preloaded in the CLI: at its exit, the CPU of the process (every thread, those ended too) and of
+// its main thread (/proc/self/task/PID/stat, utime + stime in clock ticks), on standard error.
+const CPU_MARK = '@@bench-cpu';
+const CPU_HOOK =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    `import { readFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+if (isMainThread) process.on('exit', () => {
+  const u = process.resourceUsage();
+  let main = -1;
+  try {
+    const f = readFileSync('/proc/self/task/' + process.pid + '/stat', 'utf8').split(') ')[1].split(' ');
+    main = (Number(f[11]) + Number(f[12])) / 100;
+  } catch {}
+  process.stderr.write('\\n${CPU_MARK} ' + (u.userCPUTime + u.systemCPUTime) / 1e6 + ' ' + main + '\\n');
+});`,
+  );
+
 interface ChildRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   wallMs: number;
   peakRssKiB: number | null;
+  /** CPU seconds of the CLI, every thread; null when not told. */
+  cpuS: number | null;
+  /** CPU seconds of its main thread; null when not told (no /proc). */
+  mainCpuS: number | null;
+  /** CPU seconds of this process during the run: the fleet and the fake DNS. */
+  benchCpuS: number;
   stderr: string;
   stdout: string;
   killed: boolean;
@@ -241,13 +295,13 @@ function vmHwmKiB(pid: number): number | null {
 const tail = (s: string, max = 4000) => (s.length > max ? s.slice(-max) : s);
 
 /** Runs the CLI once; wall time from spawn to exit, peak RSS of the node process. */
-function runCli(args: string[], tmp: string, killAfterMs: number): Promise<ChildRun> {
+function runCli(args: string[], tmp: string, killAfterMs: number, cpuHook = true): Promise<ChildRun> {
   const rssFile = path.join(tmp, `rss-${Date.now()}.txt`);
-  const [file, argv] = HAVE_TIME
-    ? ['/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, BIN, ...args]]
-    : [process.execPath, [BIN, ...args]];
+  const node = [process.execPath, ...(cpuHook ? ['--import', CPU_HOOK] : []), BIN, ...args];
+  const [file, argv] = HAVE_TIME ? ['/usr/bin/time', ['-f', '%M', '-o', rssFile, ...node]] : [process.execPath, node.slice(1)];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const child = spawn(file, argv, { cwd: ROOT, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     if (child.pid === undefined) {
       child.once('error', reject);
@@ -286,7 +340,12 @@ function runCli(args: string[], tmp: string, killAfterMs: number): Promise<Child
         const status = lines.map((l) => /exited with non-zero status (\d+)/.exec(l)?.[1]).find((s) => s !== undefined);
         if (code !== null && status !== undefined) code = Number(status);
       }
-      resolve({ code, signal, wallMs: (exitedAt || performance.now()) - t0, peakRssKiB: peak, stderr, stdout, killed });
+      const cpu = process.cpuUsage(cpu0);
+      const mark = new RegExp(`\\n?${CPU_MARK} (\\S+) (\\S+)\\n`).exec(stderr);
+      const cpuS = mark !== null ? Number(mark[1]) : null;
+      const mainCpuS = mark !== null && Number(mark[2]) >= 0 ? Number(mark[2]) : null;
+      if (mark !== null) stderr = stderr.replace(mark[0], '');
+      resolve({ code, signal, wallMs: (exitedAt || performance.now()) - t0, peakRssKiB: peak, cpuS, mainCpuS, benchCpuS: (cpu.user + cpu.system) / 1e6, stderr, stdout, killed });
     });
   });
 }
@@ -295,7 +354,7 @@ function runCli(args: string[], tmp: string, killAfterMs: number): Promise<Child
 async function startupMs(tmp: string): Promise<number | null> {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const r = await runCli(['--version'], tmp, 30_000);
+    const r = await runCli(['--version'], tmp, 30_000, false);
     if (r.code !== 0) return null;
     times.push(r.wallMs);
   }
@@ -317,11 +376,12 @@ async function startupMs(tmp: string): Promise<number | null> {
  * C domains in flight the wall time is at least that sum over C. Also, the M domains that
  * trigger a probe each hold one of the C slots for at least 2D + P, so some slot holds
  * ceil(M / C) of them in a row. Process start-up and CPU time are not in the bound (shown apart).
+ * With BENCH_DISTINCT every domain has a host of its own: M becomes N in the above.
  */
 function bound(n: number): { minMs: number; perSecond: number; steadyPerSecond: number; probeMs: number } {
   const probeMs = REPLIES_PER_PROBE * SMTP_DELAY;
-  const work = n * DNS_DELAY + Math.min(M, n) * (DNS_DELAY + probeMs);
-  const minMs = Math.max(work / C, Math.ceil(Math.min(M, n) / C) * (2 * DNS_DELAY + probeMs));
+  const work = n * DNS_DELAY + probed(n) * (DNS_DELAY + probeMs);
+  const minMs = Math.max(work / C, Math.ceil(probed(n) / C) * (2 * DNS_DELAY + probeMs));
   return { minMs, perSecond: minMs > 0 ? (n * 1000) / minMs : Number.POSITIVE_INFINITY, steadyPerSecond: DNS_DELAY > 0 ? (C * 1000) / DNS_DELAY : Number.POSITIVE_INFINITY, probeMs };
 }
 
@@ -329,6 +389,8 @@ function bound(n: number): { minMs: number; perSecond: number; steadyPerSecond: 
 
 interface Measured {
   n: number;
+  /** --workers given; null: the CLI's default. */
+  workers: number | null;
   run: ChildRun;
   rows: number;
   probes: number;
@@ -345,9 +407,11 @@ function table(headers: string[], rows: string[][]): string {
 }
 
 const mb = (kib: number | null) => (kib === null ? '?' : ((kib * 1024) / 1e6).toFixed(1));
+/** The run's label: N, and its --workers when given. */
+const label = (r: Pick<Measured, 'n' | 'workers'>) => (r.workers === null ? String(r.n) : `${r.n} W${r.workers}`);
 const rate = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '∞');
 
-async function measure(n: number, tmp: string, caFile: string, tlsCert: { key: string; cert: string }): Promise<Measured> {
+async function measure(n: number, workers: number | null, tmp: string, caFile: string, tlsCert: { key: string; cert: string }): Promise<Measured> {
   const input = path.join(tmp, `input-${n}.csv`);
   const output = path.join(tmp, `out-${n}.csv`);
   rmSync(output, { force: true });
@@ -361,6 +425,7 @@ async function measure(n: number, tmp: string, caFile: string, tlsCert: { key: s
       '--resolver', dns.address, '--port', String(fleet.port), '--ca-file', caFile,
       '--concurrency', String(C), '--quiet',
       '--allow-special-addresses', // the fleet lives on 127.0.0.x
+      ...(workers !== null ? ['--workers', String(workers)] : []),
     ];
     const run = await runCli(args, tmp, Math.max(120_000, 10 * b.minMs + 60_000));
     const queries = { MX: 0, A: 0, AAAA: 0, TXT: 0, SOA: 0, TLSA: 0, other: 0 };
@@ -371,6 +436,7 @@ async function measure(n: number, tmp: string, caFile: string, tlsCert: { key: s
     const lines = await countLines(output);
     return {
       n,
+      workers,
       run,
       rows: Math.max(0, lines - 1), // minus the header
       probes: fleet.totalConnections(),
@@ -397,7 +463,7 @@ function report(results: Measured[], startup: number | null): boolean {
         const ratio = achieved / r.bound.perSecond;
         const excl = startup !== null && r.run.wallMs > startup ? (r.n * 1000) / (r.run.wallMs - startup) / r.bound.perSecond : null;
         return [
-          String(r.n), (r.run.wallMs / 1000).toFixed(2), (r.bound.minMs / 1000).toFixed(2), ((r.run.wallMs - r.bound.minMs) / 1000).toFixed(2),
+          label(r), (r.run.wallMs / 1000).toFixed(2), (r.bound.minMs / 1000).toFixed(2), ((r.run.wallMs - r.bound.minMs) / 1000).toFixed(2),
           rate(achieved), rate(r.bound.perSecond),
           `${(ratio * 100).toFixed(1)}%`, ratio >= THROUGHPUT_GOAL ? 'PASS' : 'MISS', excl === null ? '?' : `${(excl * 100).toFixed(1)}%`,
         ];
@@ -419,12 +485,12 @@ function report(results: Measured[], startup: number | null): boolean {
   console.log(`\n## Resources\n`);
   console.log(
     table(
-      ['N', 'peak RSS MB', '< 300 MB', 'probes', `≈ M = ${M}`, 'servers used', 'peak conn/IP', 'rows', 'exit', 'DNS MX/A/AAAA', 'TXT/SOA/TLSA/other'],
+      ['N', 'peak RSS MB', '< 300 MB', 'probes', DISTINCT ? '≈ N' : `≈ M = ${M}`, 'servers used', 'peak conn/IP', 'rows', 'exit', 'DNS MX/A/AAAA', 'TXT/SOA/TLSA/other'],
       results.map((r) => {
         const rssOk = r.run.peakRssKiB !== null && r.run.peakRssKiB * 1024 < RSS_GOAL_BYTES;
-        const probesOk = r.probes >= Math.min(M, r.n) && r.probes <= Math.ceil(Math.min(M, r.n) * 1.1);
+        const probesOk = r.probes >= probed(r.n) && r.probes <= Math.ceil(probed(r.n) * 1.1);
         return [
-          String(r.n), mb(r.run.peakRssKiB), rssOk ? 'PASS' : 'MISS', String(r.probes), probesOk ? 'PASS' : 'MISS',
+          label(r), mb(r.run.peakRssKiB), rssOk ? 'PASS' : 'MISS', String(r.probes), probesOk ? 'PASS' : 'MISS',
           String(r.serversUsed), String(r.peakPerIp), String(r.rows), r.run.code === null ? String(r.run.signal) : String(r.run.code),
           `${r.queries.MX}/${r.queries.A}/${r.queries.AAAA}`,
           `${r.queries.TXT}/${r.queries.SOA}/${r.queries.TLSA}/${r.queries.other}`,
@@ -433,9 +499,10 @@ function report(results: Measured[], startup: number | null): boolean {
     ),
   );
   console.log(`\npeak RSS: ${HAVE_TIME ? '/usr/bin/time %M (maximum resident set of the CLI process)' : 'VmHWM of the CLI process, polled every 100 ms'}.`);
-  console.log('probes: connections the fleet accepted (retries included); goal between min(M, N) and 1.1 × that.');
+  console.log(`probes: connections the fleet accepted (retries included); goal between ${DISTINCT ? 'N' : 'min(M, N)'} and 1.1 × that.`);
 
-  const withRss = results.filter((r) => r.run.peakRssKiB !== null);
+  // The growth of one series of runs: the same --workers, N rising.
+  const withRss = results.filter((r) => r.run.peakRssKiB !== null && r.workers === (results.at(-1) as Measured).workers);
   if (withRss.length >= 3) {
     const slopes: string[] = [];
     let growthOk = true;
@@ -466,10 +533,55 @@ function report(results: Measured[], startup: number | null): boolean {
     if (r.rows !== r.n) problems.push(`${r.rows} rows written, expected ${r.n}`);
     if (problems.length > 0) {
       ok = false;
-      console.log(`\nN = ${r.n}: RUN FAILED: ${problems.join('; ')}\n--- stderr (tail)\n${tail(r.run.stderr, 3000)}\n--- stdout (tail)\n${tail(r.run.stdout, 1000)}`);
+      console.log(`\nN = ${label(r)}: RUN FAILED: ${problems.join('; ')}\n--- stderr (tail)\n${tail(r.run.stderr, 3000)}\n--- stdout (tail)\n${tail(r.run.stdout, 1000)}`);
     }
   }
+  if (WORKERS !== null) reportWorkers(results);
   return ok;
+}
+
+/** The --workers W runs beside the --workers 1 ones (see the header): speed, CPU, the client's capacity and the ratios. */
+function reportWorkers(results: Measured[]): void {
+  const secs = (v: number | null) => (v === null ? '?' : v.toFixed(2));
+  const capacity = (r: Measured): number | null => {
+    const { cpuS, mainCpuS } = r.run;
+    if (cpuS === null || mainCpuS === null) return null;
+    return r.n / Math.max(mainCpuS, cpuS / CORES);
+  };
+  console.log(`\n## Probe workers (--workers 1 and ${WORKERS}; ${DISTINCT ? 'a probe per domain' : `${M} shared MX addresses`}; ${CORES} cores)\n`);
+  console.log(
+    table(
+      ['N', 'wall s', 'probes', 'domains/s', 'client CPU s', 'main thread s', 'CPU ms/domain', 'client cores', 'fleet+DNS CPU s', `capacity/s on ${CORES} cores`, 'peak RSS MB'],
+      results.map((r) => {
+        const wallS = r.run.wallMs / 1000;
+        const cap = capacity(r);
+        return [
+          label(r), wallS.toFixed(2), String(r.probes), rate(r.n / wallS), secs(r.run.cpuS), secs(r.run.mainCpuS),
+          r.run.cpuS === null ? '?' : ((r.run.cpuS * 1000) / r.n).toFixed(2),
+          r.run.cpuS === null ? '?' : (r.run.cpuS / wallS).toFixed(2), secs(r.run.benchCpuS),
+          cap === null ? '?' : rate(cap), mb(r.run.peakRssKiB),
+        ];
+      }),
+    ),
+  );
+  for (const n of SIZES) {
+    const one = results.find((r) => r.n === n && r.workers === 1);
+    const many = results.find((r) => r.n === n && r.workers === WORKERS);
+    if (one === undefined || many === undefined) continue;
+    const wallRatio = one.run.wallMs / many.run.wallMs;
+    const [c1, cw] = [capacity(one), capacity(many)];
+    console.log(
+      `N = ${n}: --workers ${WORKERS} / --workers 1: domains/s ${wallRatio.toFixed(2)}×` +
+        (c1 !== null && cw !== null ? `, client capacity ${(cw / c1).toFixed(2)}×` : '') +
+        (one.run.cpuS !== null && many.run.cpuS !== null ? `, CPU per domain ${(many.run.cpuS / one.run.cpuS).toFixed(2)}×` : ''),
+    );
+  }
+  console.log(
+    `\nclient CPU: user + system of every thread of the CLI (process.resourceUsage() at its exit); main thread: its own utime + stime` +
+      `\n  (/proc, 10 ms ticks); fleet+DNS: this process's CPU over the run, which shares the ${CORES} cores with the CLI here.` +
+      `\n  capacity on K cores = domains / max(main-thread CPU, client CPU / K): the rate the client alone would reach on K free cores` +
+      `\n  (the main thread's work is serial, the rest spreads), an upper bound that leaves the fleet's CPU out.`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -489,16 +601,20 @@ async function main(): Promise<number> {
     const pki = await makeTestPki();
     console.log(
       `# mxprobe batch benchmark — node ${process.version}, ${process.platform}/${process.arch}, ${os.cpus().length} CPUs; ` +
-        `N = ${SIZES.join(', ')}; M = ${M} MX servers on 127.0.0.2–127.0.0.${M + 1}; C = ${C}; ` +
+        `N = ${SIZES.join(', ')}; M = ${M} MX servers on 127.0.0.2–127.0.0.${M + 1}${DISTINCT ? ' (a host name of its own per domain)' : ''}; C = ${C}; ` +
         `delays: DNS ${DNS_DELAY} ms per query, SMTP ${SMTP_DELAY} ms per reply${BIN.endsWith(path.join('bin', 'mxprobe.js')) ? '' : `; CLI: ${BIN}`}`,
     );
     const startup = await startupMs(tmp);
     const results: Measured[] = [];
+    const variants: Array<number | null> = WORKERS !== null ? [1, WORKERS] : [null];
     for (const n of SIZES) {
-      process.stderr.write(`bench: N = ${n} (bound ${(bound(n).minMs / 1000).toFixed(1)} s)…\n`);
-      const r = await measure(n, tmp, pki.caFile, pki.certs.wildcard);
-      results.push(r);
-      process.stderr.write(`bench: N = ${n}: ${(r.run.wallMs / 1000).toFixed(2)} s, exit ${r.run.code ?? r.run.signal}, ${r.rows} rows, ${r.probes} probes, peak RSS ${mb(r.run.peakRssKiB)} MB\n`);
+      for (const workers of variants) {
+        const name = label({ n, workers });
+        process.stderr.write(`bench: N = ${name} (bound ${(bound(n).minMs / 1000).toFixed(1)} s)…\n`);
+        const r = await measure(n, workers, tmp, pki.caFile, pki.certs.wildcard);
+        results.push(r);
+        process.stderr.write(`bench: N = ${name}: ${(r.run.wallMs / 1000).toFixed(2)} s, exit ${r.run.code ?? r.run.signal}, ${r.rows} rows, ${r.probes} probes, peak RSS ${mb(r.run.peakRssKiB)} MB\n`);
+      }
     }
     return report(results, startup) ? 0 : 1;
   } catch (err) {

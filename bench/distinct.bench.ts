@@ -27,7 +27,7 @@
 // client's side of the scaling.
 //
 // Goal (issue 11): ≤ 4 ms client CPU per distinct-target probe (--workers 1).
-// Env: BENCH_DISTINCT (domains, default 1000), BENCH_REPEAT (runs per case, default 3: the
+// Env: BENCH_DISTINCT_DOMAINS (domains, default 1000), BENCH_REPEAT (runs per case, default 3: the
 // median is reported), BENCH_WORKERS, BENCH_CLI (another JS file than bin/mxprobe.js),
 // BENCH_PROFILE=DIR (run mxprobe once more with --cpu-prof into DIR), BENCH_KEEP=1.
 // Exit: 0 after reporting (PASS or MISS, or skipped without Postfix), 1 when a run failed.
@@ -41,7 +41,7 @@ import { startPostfix } from '../test/helpers/postfix.ts';
 import { CHILD_ENV, ROOT, intEnv, median, table } from './harness.ts';
 
 const BIN = process.env.BENCH_CLI !== undefined && process.env.BENCH_CLI !== '' ? path.resolve(process.env.BENCH_CLI) : path.join(ROOT, 'bin', 'mxprobe.js');
-const N = intEnv('BENCH_DISTINCT', 1000, 1);
+const N = intEnv('BENCH_DISTINCT_DOMAINS', 1000, 1);
 const REPEAT = intEnv('BENCH_REPEAT', 3, 1);
 const WORKERS = intEnv('BENCH_WORKERS', os.availableParallelism(), 1);
 const CONCURRENCY = 64;

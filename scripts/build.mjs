@@ -93,6 +93,10 @@ async function cli(rootSubjects) {
     format: 'cjs',
     // import() of a built-in (node:https for MTA-STS, …) becomes a require() when first called.
     supported: { 'dynamic-import': false },
+    // A CommonJS file has no import.meta: its URL is the bundle's own (the probe workers' pool
+    // finds dist/probe-worker.js beside it).
+    define: { 'import.meta.url': '__mxprobeBundleUrl' },
+    banner: { js: "var __mxprobeBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     plugins: [lazyChildProcess, rootSubjects],
   });
   const { CACHE, BUNDLE, compileCli } = require('../bin/cli-script.js');
@@ -127,6 +131,16 @@ await Promise.all([
     entryPoints: { index: 'src/index.ts' },
     outdir: 'dist',
     // A CommonJS dependency bundled into it would call require(): give the ES module one.
+    banner: { js: "import { createRequire as __mxprobeCreateRequire } from 'node:module'; const require = __mxprobeCreateRequire(import.meta.url);" },
+    plugins: [rootSubjects],
+  }),
+  // A batch's probe workers (--workers, src/pipeline/probe-workers.ts) run this script, found
+  // beside the CLI's bundle (dist/probe-worker.js): an ES module of its own, loaded per worker.
+  build({
+    ...common,
+    format: 'esm',
+    entryPoints: { 'probe-worker': 'src/pipeline/probe-worker.ts' },
+    outdir: 'dist',
     banner: { js: "import { createRequire as __mxprobeCreateRequire } from 'node:module'; const require = __mxprobeCreateRequire(import.meta.url);" },
     plugins: [rootSubjects],
   }),

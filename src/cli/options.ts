@@ -16,9 +16,9 @@ import { parseServer } from '../dns/server-address.js';
 import { parseShard } from '../batch/shard.js';
 import { FORMATS, isFormat } from '../render/formats.js';
 import type { RowSourceSettings, RunSettings } from '../pipeline/run-settings.js';
-import { MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, type GivenOption, type RawOptions } from './raw-options.js';
+import { MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, defaultWorkers, type GivenOption, type RawOptions } from './raw-options.js';
 
-export { MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, type GivenOption, type RawOptions } from './raw-options.js';
+export { MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, defaultWorkers, type GivenOption, type RawOptions } from './raw-options.js';
 
 /**
  * Options that only a batch (--input) uses: given without --input they are refused, not
@@ -32,6 +32,7 @@ const BATCH_ONLY = {
   shard: '--shard',
   resume: '--resume',
   quiet: '--quiet',
+  workers: '--workers',
 } as const satisfies Partial<Record<keyof RawOptions, string>>;
 
 const MAX_SECONDS = 3600;
@@ -39,11 +40,12 @@ const MAX_SECONDS = 3600;
 /**
  * The runner's values for domains given as arguments and --server, where the batch options
  * are refused: as many domains at once as a person gives in one command, each MX address
- * probed once (shared by the domains that name it), no retry.
+ * probed once (shared by the domains that name it), no retry, every probe in the main thread
+ * (a probe worker's start-up would cost more than a few probes gain).
  *
  * @example checkOptions(['a.example'], raw).concurrency === COMMAND_LINE_RUN.concurrency // true
  */
-export const COMMAND_LINE_RUN = { concurrency: 4, perHost: 8, retries: 0, retryDelayMs: 0 } as const;
+export const COMMAND_LINE_RUN = { concurrency: 4, perHost: 8, retries: 0, retryDelayMs: 0, workers: 1 } as const;
 
 /**
  * This host's name when it is a fully-qualified domain name, else null (the prober then sends an address literal).
@@ -163,7 +165,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
   } else if (raw.name !== undefined) {
     throw new UsageError('--name goes with --server');
   }
-  let run: Pick<RunSettings, 'concurrency' | 'perHost' | 'retries' | 'retryDelayMs'> = COMMAND_LINE_RUN;
+  let run: Pick<RunSettings, 'concurrency' | 'perHost' | 'retries' | 'retryDelayMs' | 'workers'> = COMMAND_LINE_RUN;
   if (raw.input !== undefined) {
     if (source !== null) throw new UsageError('give domains, --server or --input, not several');
     let shard = null;
@@ -177,6 +179,7 @@ export function checkOptions(args: readonly string[], raw: RawOptions, given: Gi
       perHost: count(raw.perHost, '--per-host', 1, 100),
       retries: count(raw.retries, '--retries', 0, 10),
       retryDelayMs: seconds(raw.retryDelay, '--retry-delay', MIN_RETRY_DELAY_SECONDS, true),
+      workers: raw.workers !== undefined ? count(raw.workers, '--workers', 1, MAX_WORKERS) : defaultWorkers(),
     };
   } else {
     for (const [key, flag] of Object.entries(BATCH_ONLY) as Array<[keyof typeof BATCH_ONLY, string]>) {

@@ -26,7 +26,8 @@ import { UsageError } from './raw-options.js';
 import { RowsInFlight, startProgress, type Progress } from './progress.js';
 import { ReportWriter } from './report-writer.js';
 
-function loadTrust(settings: RunSettings): TrustStore | null {
+/** The run's trust store, and the --ca-file PEMs it adds (probe workers make their own from them); null after a one-line error. */
+function loadTrust(settings: RunSettings): { trust: TrustStore; extraCas: string[] } | null {
   let extraCas: string[] = [];
   if (settings.caFile !== null) {
     try {
@@ -37,7 +38,7 @@ function loadTrust(settings: RunSettings): TrustStore | null {
       return null;
     }
   }
-  return makeTrustStore(extraCas);
+  return { trust: makeTrustStore(extraCas), extraCas };
 }
 
 const stdoutColor = (settings: RunSettings) =>
@@ -110,8 +111,9 @@ async function batchSummaryText(summary: SummaryAccumulator, options: Omit<Summa
 export async function run(settings: RunSettings): Promise<number> {
   const startedAt = new Date();
   const started = performance.now();
-  const trust = loadTrust(settings);
-  if (trust === null) return EXIT.USAGE;
+  const anchors = loadTrust(settings);
+  if (anchors === null) return EXIT.USAGE;
+  const { trust, extraCas } = anchors;
   // A batch's summary (it also counts the rows of an earlier output for the exit code), loaded
   // for a batch only: the command line's exit code comes from the report writer's counts.
   const summary = settings.source.kind === 'input' ? new (await import('../judge/batch-summary.js')).SummaryAccumulator() : null;
@@ -168,7 +170,7 @@ export async function run(settings: RunSettings): Promise<number> {
       if (steps.length > 0) setImmediate(prepare);
     };
     setImmediate(prepare);
-    outcome = await runRows(opened.rows, settings, { trust, resolver, stop }, {
+    outcome = await runRows(opened.rows, settings, { trust, extraCas, resolver, stop }, {
       result: (result) => {
         progress.around(() => writer.write(result));
         if (sink.failure === null) summary?.add(result); // only what the output holds

@@ -69,6 +69,11 @@ export interface RunSettings {
   retries: number;
   /** First backoff before a retry, doubled each time. */
   retryDelayMs: number;
+  /**
+   * Threads that probe addresses (--workers): 1 probes in the main thread; more start that
+   * many probe workers (pipeline/probe-workers.ts). Always 1 for the command line.
+   */
+  workers: number;
 
   // Judging.
   /** --require: the sender policies every domain must satisfy (a batch row's `require` cell overrides it). */

@@ -5,7 +5,9 @@
  * connections per IP, transient failures retried) and one cache of domain facts (a domain
  * named on several rows is probed once), judges each row against its own requirement, and
  * hands its result on: in the order of the rows for the command line, as each finishes for a
- * batch. Every row gives exactly one result, unless the run stops first.
+ * batch. Every row gives exactly one result, unless the run stops first. A batch with
+ * `--workers N` > 1 makes its address probes in N worker threads (probe-workers.ts); the rest
+ * of the run, the shared prober included, stays here.
  *
  * Stopping (RunStop, requested by the CLI): a signal starts nothing more (no probe, no retry,
  * every wait woken at once), gives the probes in flight STOP_GRACE_MS, then aborts them and
@@ -44,8 +46,12 @@ export interface RunContext {
   stop: RunStop;
   /** The moment each row is judged at; default: now. */
   now?: () => Date;
-  /** How one address is probed (tests, library users replaying facts); default: probeAddress. */
+  /** How one address is probed (tests, library users replaying facts); default: probeAddress, in probe workers when `settings.workers` > 1. */
   probeAddress?: SharedProberOptions['probeAddress'];
+  /** The --ca-file PEMs `trust` was made with: probe workers build their own trust store from them. */
+  extraCas?: readonly string[];
+  /** The probe workers' script (tests that run the sources); default the built one (ProbeWorkersOptions.entry). */
+  probeWorkerEntry?: URL;
 }
 
 /** What the caller sees of a run as it goes. @example const hooks: RunHooks = { result: (r) => writer.write(r) }; */
@@ -122,11 +128,33 @@ class ResultOrder {
 /**
  * Runs every row of `rows` (see the module comment). Throws when the row source fails (a
  * batch input that becomes unreadable: batch/read-input.ts InputError) or for a bug in
- * mxprobe (in gathering, judging, or a hook handing a result on), after stopping the work in flight.
+ * mxprobe (in gathering, judging, or a hook handing a result on; a probe worker that
+ * fails), after stopping the work in flight.
+ *
+ * With `settings.workers` > 1 (a batch's --workers) and no `probeAddress` of the caller's,
+ * the address probes run in that many probe workers (pipeline/probe-workers.ts, loaded only
+ * then), terminated when the run ends; everything else stays here.
  *
  * @example const outcome = await runRows(argumentRows(domains), settings, { trust, resolver, stop }, { result: (r) => writer.write(r) });
  */
 export async function runRows(rows: AsyncIterable<Row> | Iterable<Row>, settings: RunSettings, context: RunContext, hooks: RunHooks): Promise<RunOutcome> {
+  if (settings.workers <= 1 || context.probeAddress !== undefined) return runWith(rows, settings, context, hooks);
+  const { ProbeWorkers } = await import('./probe-workers.js');
+  const workers = new ProbeWorkers({
+    count: settings.workers,
+    extraCas: context.extraCas ?? [],
+    transcript: settings.transcript,
+    ...(context.probeWorkerEntry !== undefined ? { entry: context.probeWorkerEntry } : {}),
+  });
+  try {
+    return await runWith(rows, settings, { ...context, probeAddress: workers.probeAddress }, hooks);
+  } finally {
+    await workers.close();
+  }
+}
+
+/** runRows with the address probes made by `context.probeAddress` (or in this thread). */
+async function runWith(rows: AsyncIterable<Row> | Iterable<Row>, settings: RunSettings, context: RunContext, hooks: RunHooks): Promise<RunOutcome> {
   const { stop } = context;
   const now = context.now ?? (() => new Date());
   const probe = probeOptionsFor(settings, context.trust, stop.abort);
