@@ -12,7 +12,9 @@
 //             protocol), connections, time.                Goal: same findings in ≤ 0.1× the time, --deep < 2 s
 //
 // Paired runs in alternating order; each time is wall time from spawn to exit of the child.
-// Env: BENCH_RUNS (pairs per comparison, default 20), BENCH_WARMUP (default 3), BENCH_DEEP_RUNS (default 3).
+// Env: BENCH_RUNS (pairs per comparison, default 20), BENCH_WARMUP (default 3), BENCH_DEEP_RUNS (default 3),
+// BENCH_ONLY (comma-separated parts to run, of probe, startup, dane, deep; default all of them:
+// e.g. BENCH_ONLY=probe,startup to iterate on start-up without the slow DANE and deep parts).
 // Exit: 0 after reporting (PASS or MISS), also when Postfix is missing (the comparisons on it are
 // skipped with the reason); 1 when the target could not be set up otherwise or a run failed.
 import { existsSync } from 'node:fs';
@@ -24,6 +26,23 @@ import { DEEP_LISTENER, DEEP_RATIO_GOAL, DEEP_TIME_GOAL_MS, benchDeep } from './
 import { BIN, ROOT, RUNS, RunFailed, WARMUP, expectExit, median, ms, p90, paired, statsRow, table, type Cmd } from './harness.ts';
 
 const GOAL = 1.3;
+
+const PARTS = ['probe', 'startup', 'dane', 'deep'] as const;
+type Part = (typeof PARTS)[number];
+
+/** The parts BENCH_ONLY names (all when unset); exits 2 with a one-line message on an unknown one. */
+function partsToRun(): ReadonlySet<Part> {
+  const raw = process.env.BENCH_ONLY;
+  if (raw === undefined || raw.trim() === '') return new Set(PARTS);
+  const named = raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const unknown = named.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0 || named.length === 0) {
+    process.stderr.write(`bench: BENCH_ONLY must list parts among ${PARTS.join(', ')}, not ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return new Set(named as Part[]);
+}
+const ONLY = partsToRun();
 
 const verdict = (ratio: number) => (ratio <= GOAL ? 'PASS' : 'MISS');
 
@@ -116,14 +135,23 @@ async function main(): Promise<number> {
     process.stderr.write('bench: dist/mxprobe.js is missing: run `npm run bench` (it builds first) or `node scripts/build.mjs`\n');
     return 1;
   }
+  const notRun = `not run (BENCH_ONLY=${process.env.BENCH_ONLY ?? ''})`;
+  if (!ONLY.has('probe') && !ONLY.has('dane') && !ONLY.has('deep')) {
+    // Start-up alone needs no Postfix.
+    console.log(`# mxprobe benchmark — node ${process.version}, ${process.platform}/${process.arch}, start-up only`);
+    const r = ONLY.has('startup') ? await benchVersion() : null;
+    if (r !== null) console.log(`\n## Summary\n\nstart-up: mxprobe --version / node -e 0: ${r.toFixed(2)}×, goal ≤ ${GOAL}×: ${verdict(r)}; the others ${notRun}`);
+    return 0;
+  }
   const pki = await makeTestPki();
   const started = await startPostfix({ certPem: pki.certs.valid.cert, keyPem: pki.certs.valid.key, myhostname: 'mx.test', listeners: { deep: DEEP_LISTENER } });
   // The reasons test/helpers/postfix.ts gives when Postfix cannot run here at all (not a failed start).
   if (!started.ok && /^(Postfix is not installed|a private Postfix instance must be started as root|private Postfix harness supports Linux only)/.test(started.reason)) {
     console.log(`# mxprobe benchmark — node ${process.version}, ${process.platform}/${process.arch}, no Postfix target`);
     console.log(`\nskipped: the probe, DANE + MTA-STS and deep comparisons need the private Postfix: ${started.reason.split('\n')[0]}`);
-    const versionRatio = await benchVersion();
-    console.log(`\n## Summary\n\nstart-up: mxprobe --version / node -e 0: ${versionRatio.toFixed(2)}×, goal ≤ ${GOAL}×: ${verdict(versionRatio)}; the others skipped (no Postfix)`);
+    if (!ONLY.has('startup')) return 0;
+    const r = await benchVersion();
+    console.log(`\n## Summary\n\nstart-up: mxprobe --version / node -e 0: ${r.toFixed(2)}×, goal ≤ ${GOAL}×: ${verdict(r)}; the others skipped (no Postfix)`);
     return 0;
   }
   if (!started.ok) {
@@ -139,26 +167,29 @@ async function main(): Promise<number> {
   process.once('SIGTERM', stop);
   try {
     console.log(`# mxprobe benchmark — node ${process.version}, ${process.platform}/${process.arch}, Postfix on ${pf.host} (tls ${pf.tlsPort})`);
-    const probeRatio = await benchProbe(pf, pki.caFile);
-    const versionRatio = await benchVersion();
-    const dane = await benchDaneMtaSts(pf, pki);
-    const deep = await benchDeep(pf, pki.caFile);
+    const probeRatio = ONLY.has('probe') ? await benchProbe(pf, pki.caFile) : null;
+    const startupRatio = ONLY.has('startup') ? await benchVersion() : null;
+    const dane = ONLY.has('dane') ? await benchDaneMtaSts(pf, pki) : null;
+    const deep = ONLY.has('deep') ? await benchDeep(pf, pki.caFile) : null;
+    const ratioRow = (label: string, r: number | null) => [label, r === null ? notRun : `${r.toFixed(2)}×`, `≤ ${GOAL}×`, r === null ? '-' : verdict(r)];
     console.log('\n## Summary\n');
     console.log(
       table(['comparison', 'median ratio', 'goal', 'verdict'], [
-        ['probe: mxprobe / (openssl + node -e 0)', `${probeRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(probeRatio)],
-        ['start-up: mxprobe --version / node -e 0', `${versionRatio.toFixed(2)}×`, `≤ ${GOAL}×`, verdict(versionRatio)],
-        ['DANE + MTA-STS: mxprobe / posttls-finger -l dane', dane.ratio === null ? 'skipped' : `${dane.ratio.toFixed(2)}×`, 'none', 'information'],
-        ...(deep.skipped !== null
-          ? [['deep: mxprobe --deep / testssl -p -E', 'skipped', `same findings, ≤ ${DEEP_RATIO_GOAL}×`, 'skipped']]
-          : [
-              ['deep: mxprobe --deep / testssl -p -E', `${deep.ratio.toFixed(3)}×${deep.same ? '' : ', findings differ'}`, `same findings, ≤ ${DEEP_RATIO_GOAL}×`, deep.same && deep.ratio <= DEEP_RATIO_GOAL ? 'PASS' : 'MISS'],
-              ['deep: mxprobe --deep wall time (median)', `${ms(deep.mxprobeMs)} ms`, `< ${DEEP_TIME_GOAL_MS} ms`, deep.mxprobeMs < DEEP_TIME_GOAL_MS ? 'PASS' : 'MISS'],
-            ]),
+        ratioRow('probe: mxprobe / (openssl + node -e 0)', probeRatio),
+        ratioRow('start-up: mxprobe --version / node -e 0', startupRatio),
+        ['DANE + MTA-STS: mxprobe / posttls-finger -l dane', dane === null ? notRun : dane.ratio === null ? 'skipped' : `${dane.ratio.toFixed(2)}×`, 'none', 'information'],
+        ...(deep === null
+          ? [['deep: mxprobe --deep / testssl -p -E', notRun, `same findings, ≤ ${DEEP_RATIO_GOAL}×`, '-']]
+          : deep.skipped !== null
+            ? [['deep: mxprobe --deep / testssl -p -E', 'skipped', `same findings, ≤ ${DEEP_RATIO_GOAL}×`, 'skipped']]
+            : [
+                ['deep: mxprobe --deep / testssl -p -E', `${deep.ratio.toFixed(3)}×${deep.same ? '' : ', findings differ'}`, `same findings, ≤ ${DEEP_RATIO_GOAL}×`, deep.same && deep.ratio <= DEEP_RATIO_GOAL ? 'PASS' : 'MISS'],
+                ['deep: mxprobe --deep wall time (median)', `${ms(deep.mxprobeMs)} ms`, `< ${DEEP_TIME_GOAL_MS} ms`, deep.mxprobeMs < DEEP_TIME_GOAL_MS ? 'PASS' : 'MISS'],
+              ]),
       ]),
     );
-    if (dane.ratio === null) console.log(`\nDANE + MTA-STS comparison skipped: ${dane.skipped}`);
-    if (deep.skipped !== null) console.log(`\ndeep comparison skipped: ${deep.skipped}`);
+    if (dane !== null && dane.ratio === null) console.log(`\nDANE + MTA-STS comparison skipped: ${dane.skipped}`);
+    if (deep !== null && deep.skipped !== null) console.log(`\ndeep comparison skipped: ${deep.skipped}`);
     return 0;
   } catch (err) {
     process.stderr.write(`bench: ${err instanceof RunFailed ? err.message : (err as Error).stack ?? String(err)}\n`);

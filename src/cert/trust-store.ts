@@ -2,7 +2,9 @@
  * The trust anchors a probe verifies against: Node's bundled Mozilla roots (and those of
  * NODE_EXTRA_CA_CERTS, which Node adds to them) plus the PEM certificates of --ca-file
  * (private CAs, as some partners use), with an index of them by subject for building
- * verification paths, and the run's certificate cache.
+ * verification paths, and the run's certificate cache. The subjects of Node's bundled roots
+ * come from a table the build computed (root-subject-table.ts): reading ~144 subjects at
+ * every start cost 5-10 ms of a probe's start-up.
  */
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
@@ -10,6 +12,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { quote } from '../render/sanitize.js';
 import { subjectKeyOf } from './certificate-fields.js';
 import { CertificateCache, type ParsedCertificate } from './parsed-certificate.js';
+import { ROOT_SUBJECT_TABLE } from './root-subject-table.js';
 
 /**
  * The trust anchors of a run, made by makeTrustStore and passed to every probe
@@ -22,16 +25,17 @@ export interface TrustStore {
   /**
    * One TLS context for every handshake of a run: these anchors, TLS 1.0 and up, every
    * cipher OpenSSL still has (security level 0), so weak servers yield facts to judge.
-   * Built once: loading ~144 roots into a context costs ~18 ms, too much per address.
+   * Built once, on first use: loading ~144 roots into a context costs ~18 ms, too much per address.
    */
-  secureContext: SecureContext;
+  readonly secureContext: SecureContext;
   /** Is this DER certificate one of the anchors? */
   isAnchor(der: Buffer): boolean;
   /**
    * The anchors whose subject has this name key (der.ts nameKey), in store order: Node's roots,
-   * NODE_EXTRA_CA_CERTS, then --ca-file. The index is built on first use (each anchor's subject
-   * read from its DER, ~1-2 ms for all); an anchor is parsed, into `certificates`, only when it
-   * is a candidate issuer.
+   * NODE_EXTRA_CA_CERTS, then --ca-file. The index is built on first use (each subject from the
+   * build's table of Node's roots, else read from the anchor's DER); an anchor is parsed, into
+   * `certificates`, only when it is a candidate issuer, and kept only when its own subject has
+   * the key (so that a table entry can never make a wrong candidate).
    * @internal
    */
   anchorsNamed(nameKey: string): readonly ParsedCertificate[];
@@ -48,6 +52,14 @@ export interface TrustStore {
    * @internal
    */
   anchorPems(): readonly string[];
+  /**
+   * What the first handshake and the first verification path need (the context, the anchors,
+   * their index by subject), which makeTrustStore leaves for first use, as steps of a few ms
+   * each: a caller with time to spare, such as a run waiting for its first server, builds them
+   * then, one step per turn of the event loop (cli/run.ts). Steps already done do nothing.
+   * @internal
+   */
+  preparation(): Array<() => void>;
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -107,10 +119,42 @@ export function readCaFile(path: string): string[] {
   return pems;
 }
 
-/** A PEM block's DER as base64: the same key as `cert.raw.toString('base64')`, without parsing. */
-function derBase64(pem: string): string {
+/**
+ * A PEM block's DER as base64, without parsing: an anchor's id, the same as `cert.raw.toString('base64')`.
+ *
+ * @example anchorId(rootCertificates[0]) === new X509Certificate(rootCertificates[0]).raw.toString('base64') // true
+ */
+export function anchorId(pem: string): string {
   return pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
 }
+
+/**
+ * A short name for a certificate, from its id: its length and the last 24 characters (18 bytes
+ * of its signature), what the build's table of root subjects is keyed by.
+ *
+ * @example anchorFingerprint(anchorId(pem)) // '1856:…'
+ */
+export function anchorFingerprint(id: string): string {
+  return `${id.length}:${id.slice(-24)}`;
+}
+
+/**
+ * [fingerprint, subject name key] of each certificate that has both: what the build stores in
+ * root-subject-table.ts for Node's bundled roots.
+ *
+ * @example rootSubjectEntries(rootCertificates).length // 144 (Node 20.20)
+ */
+export function rootSubjectEntries(pems: readonly string[]): Array<[string, string]> {
+  const entries: Array<[string, string]> = [];
+  for (const pem of pems) {
+    const id = anchorId(pem);
+    const key = subjectKeyOf(Buffer.from(id, 'base64'));
+    if (key !== null) entries.push([anchorFingerprint(id), key]);
+  }
+  return entries;
+}
+
+let rootSubjects: Map<string, string> | null = null;
 
 let bundledAnchors: string[] | null = null;
 
@@ -132,52 +176,79 @@ export function nodeExtraCaCerts(env: NodeJS.ProcessEnv = process.env): string[]
 }
 
 /**
+ * A TLS context with Node's default store plus `extraPems`, TLS 1.0 and up, security level 0.
+ * Without `ca` the context uses Node's bundled roots, already parsed (~6 ms). Passing
+ * `ca: [...rootCertificates, ...extra]` would parse all ~144 roots again (~18 ms), so the
+ * extra anchors are added to the default store instead, through the same addCACert() that
+ * `ca` uses; the documented route stays as the fallback.
+ */
+function permissiveContext(extraPems: readonly string[]): SecureContext {
+  const secureContext = createSecureContext({ minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' });
+  if (extraPems.length === 0) return secureContext;
+  const native = (secureContext as { context?: { addCACert?: (pem: string) => void } }).context;
+  if (typeof native?.addCACert !== 'function') return createSecureContext({ ca: [...rootCertificates, ...extraPems], minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' });
+  for (const pem of extraPems) native.addCACert(pem);
+  return secureContext;
+}
+
+/**
  * Node's bundled Mozilla roots, the NODE_EXTRA_CA_CERTS Node has already added to the default
- * store (`nodeExtraPems`), plus `extraPems` (from --ca-file).
+ * store (`nodeExtraPems`, read from the file Node names by default), plus `extraPems` (from
+ * --ca-file). Nothing is read or built here: each part when first used, or all by prepare().
  *
  * @example makeTrustStore(readCaFile('partner-ca.pem')).isAnchor(der)
  */
-export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems: readonly string[] = nodeExtraCaCerts()): TrustStore {
-  bundledAnchors ??= rootCertificates.map(derBase64);
-  const ordered = [...new Set([...bundledAnchors, ...nodeExtraPems.map(derBase64), ...extraPems.map(derBase64)])];
-  const anchors = new Set(ordered);
-  const certificates = new CertificateCache((id) => anchors.has(id));
+export function makeTrustStore(extraPems: readonly string[] = [], nodeExtraPems?: readonly string[]): TrustStore {
+  let anchorSet: Set<string> | null = null;
+  /** Every anchor's id, in store order (a Set keeps the first place of a certificate given twice). */
+  const anchors = (): Set<string> => {
+    if (anchorSet !== null) return anchorSet;
+    bundledAnchors ??= rootCertificates.map(anchorId);
+    const set = new Set(bundledAnchors);
+    for (const pem of nodeExtraPems ?? nodeExtraCaCerts()) set.add(anchorId(pem));
+    for (const pem of extraPems) set.add(anchorId(pem));
+    return (anchorSet = set);
+  };
+  const certificates = new CertificateCache((id) => anchors().has(id));
   let bySubject: Map<string, string[]> | null = null;
-  const anchorsNamed = (nameKey: string): ParsedCertificate[] => {
-    if (bySubject === null) {
-      bySubject = new Map();
-      for (const id of ordered) {
-        const key = subjectKeyOf(Buffer.from(id, 'base64'));
-        if (key === null) continue;
-        const list = bySubject.get(key);
-        if (list === undefined) bySubject.set(key, [id]);
-        else list.push(id);
-      }
+  const index = (): Map<string, string[]> => {
+    if (bySubject !== null) return bySubject;
+    const map = new Map<string, string[]>();
+    rootSubjects ??= new Map(ROOT_SUBJECT_TABLE);
+    for (const id of anchors()) {
+      const key = rootSubjects.get(anchorFingerprint(id)) ?? subjectKeyOf(Buffer.from(id, 'base64'));
+      if (key === null) continue;
+      const list = map.get(key);
+      if (list === undefined) map.set(key, [id]);
+      else list.push(id);
     }
+    return (bySubject = map);
+  };
+  const anchorsNamed = (nameKey: string): ParsedCertificate[] => {
     const out: ParsedCertificate[] = [];
-    for (const id of bySubject.get(nameKey) ?? []) {
+    for (const id of index().get(nameKey) ?? []) {
       const parsed = certificates.parse(Buffer.from(id, 'base64'), id);
-      if (parsed !== null) out.push(parsed);
+      if (parsed !== null && parsed.fields.subjectKey === nameKey) out.push(parsed);
     }
     return out;
   };
   let pems: string[] | null = null;
   const anchorPems = (): readonly string[] =>
-    (pems ??= ordered.map((id) => `-----BEGIN CERTIFICATE-----\n${id.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`));
-  const common = { isAnchor: (der: Buffer) => anchors.has(der.toString('base64')), anchorsNamed, certificates, anchorPems };
-  // Without `ca` the context uses Node's bundled roots, already parsed (~6 ms). Passing
-  // `ca: [...rootCertificates, ...extra]` would parse all ~144 roots again (~18 ms), so the
-  // extra anchors are added to the default store instead, through the same addCACert()
-  // that `ca` uses; the documented route stays as the fallback.
-  const secureContext = createSecureContext({ minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' });
-  const native = (secureContext as { context?: { addCACert?: (pem: string) => void } }).context;
-  if (extraPems.length > 0 && typeof native?.addCACert === 'function') {
-    for (const pem of extraPems) native.addCACert(pem);
-  } else if (extraPems.length > 0) {
-    return {
-      secureContext: createSecureContext({ ca: [...rootCertificates, ...extraPems], minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }),
-      ...common,
-    };
-  }
-  return { secureContext, ...common };
+    (pems ??= [...anchors()].map((id) => `-----BEGIN CERTIFICATE-----\n${id.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`));
+  let context: SecureContext | null = null;
+  const store: TrustStore = {
+    get secureContext() {
+      return (context ??= permissiveContext(extraPems));
+    },
+    isAnchor: (der: Buffer) => anchors().has(der.toString('base64')),
+    anchorsNamed,
+    certificates,
+    anchorPems,
+    preparation: () => [
+      () => void (context ??= permissiveContext(extraPems)),
+      () => void anchors(),
+      () => void index(),
+    ],
+  };
+  return store;
 }

@@ -1,7 +1,7 @@
 /**
- * mxprobe's command line: parses and checks options, then hands over to run.ts (probe) or
- * run-headers.ts (`mxprobe headers`), loaded only when there is work to do so that --help
- * and --version start fast.
+ * mxprobe's command line: parses options, then hands over to options.ts (the checks) and
+ * run.ts (probe) or run-headers.ts (`mxprobe headers`), loaded only when there is work to do
+ * so that --help and a parse error start fast (bin/mxprobe.js answers --version alone).
  */
 import { errorLine } from './error-line.js';
 import { Command, CommanderError, Option } from 'commander';
@@ -9,19 +9,9 @@ import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from './exit-codes.js';
 import { guardUnsettled } from './unsettled-guard.js';
 import { FORMATS } from '../render/formats.js';
-import { GUIDELINE_PROFILE_IDS } from '../model/tls-guidelines.js';
+import { GUIDELINE_PROFILE_IDS } from '../model/guideline-profile-ids.js';
 import { guardStandardOutput } from './output.js';
-import {
-  checkOptions,
-  defaultWorkers,
-  MAX_WORKERS,
-  MIN_RETRY_DELAY_SECONDS,
-  MIN_TIMEOUT_SECONDS,
-  OPTION_DEFAULTS as D,
-  UsageError,
-  type GivenOption,
-  type RawOptions,
-} from './options.js';
+import { defaultWorkers, MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS as D, UsageError, type GivenOption, type RawOptions } from './raw-options.js';
 
 const HELP_AFTER = `
 Exit codes:
@@ -148,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
       return source !== undefined && source !== 'default';
     };
     task = async () => {
+      const { checkOptions } = await import('./options.js');
       const settings = checkOptions(domains, opts, given);
       const { run } = await import('./run.js');
       return run(settings);

@@ -12,7 +12,7 @@ import { batchRows } from '../batch/batch-rows.js';
 import { isSameFile } from '../batch/same-file.js';
 import { isAppendable } from '../render/formats.js';
 import { checkOutputPath, OutputError } from './output.js';
-import { UsageError } from './options.js';
+import { UsageError } from './raw-options.js';
 import type { OpenedRows } from './open-rows.js';
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;

@@ -1,79 +1,24 @@
 /**
  * Validates the command line at the edge: every bad value becomes a one-line UsageError,
  * and the rest of the program receives the run's settings (pipeline/run-settings.ts), built
- * here once, typed and checked.
+ * here once, typed and checked. What main.ts needs before that (the options' raw shape,
+ * defaults and minimums, the usage error) is in raw-options.ts, so that --help and a parse
+ * error load none of the checks' modules.
  */
 import os from 'node:os';
 import { normalizeDomain } from '../input/normalize-domain.js';
 import { ipFamily } from '../input/ip-family.js';
 import { quote } from '../render/sanitize.js';
 import { parseRequirementSpec, requirementNames } from '../judge/sender-policies.js';
-import { GUIDELINE_PROFILE_IDS, type GuidelineProfileId } from '../model/tls-guidelines.js';
+import { GUIDELINE_PROFILE_IDS, type GuidelineProfileId } from '../model/guideline-profile-ids.js';
 import type { Requirement } from '../model/policy.js';
 import { parseServer } from '../dns/server-address.js';
 import { parseShard } from '../batch/shard.js';
 import { FORMATS, isFormat } from '../render/formats.js';
 import type { RowSourceSettings, RunSettings } from '../pipeline/run-settings.js';
+import { MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, defaultWorkers, type GivenOption, type RawOptions } from './raw-options.js';
 
-export class UsageError extends Error {}
-
-export interface RawOptions {
-  server?: string;
-  name?: string;
-  port: string;
-  '4'?: boolean;
-  '6'?: boolean;
-  resolver?: string;
-  allowSpecialAddresses?: boolean;
-  mtaStsPort?: string;
-  ehloName?: string;
-  tls?: string;
-  timeout: string;
-  connectTimeout: string;
-  dnsTimeout: string;
-  caFile?: string;
-  require: string;
-  deep?: boolean;
-  deepDelay: string;
-  profile: string;
-  warnDays: string;
-  format: string;
-  json?: boolean;
-  transcript?: boolean;
-  color: boolean;
-  input?: string;
-  output?: string;
-  concurrency: string;
-  perHost: string;
-  retries: string;
-  retryDelay: string;
-  shard?: string;
-  resume?: boolean;
-  quiet?: boolean;
-  /** --workers; default: defaultWorkers(). */
-  workers?: string;
-}
-
-/**
- * Defaults of the options that have one, as commander shows them in --help.
- *
- * @example program.option('--timeout <seconds>', 'overall deadline per address', OPTION_DEFAULTS.timeout)
- */
-export const OPTION_DEFAULTS = {
-  port: '25',
-  timeout: '30',
-  connectTimeout: '10',
-  dnsTimeout: '3',
-  require: 'encrypt',
-  deepDelay: '0',
-  profile: 'ncsc',
-  warnDays: '30',
-  format: 'text',
-  concurrency: '32',
-  perHost: '2',
-  retries: '1',
-  retryDelay: '1',
-} as const satisfies Partial<RawOptions>;
+export { MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, defaultWorkers, type GivenOption, type RawOptions } from './raw-options.js';
 
 /**
  * Options that only a batch (--input) uses: given without --input they are refused, not
@@ -90,39 +35,7 @@ const BATCH_ONLY = {
   workers: '--workers',
 } as const satisfies Partial<Record<keyof RawOptions, string>>;
 
-/** Did the person give this option (rather than it having its default)? */
-export type GivenOption = (key: keyof RawOptions) => boolean;
-
-/**
- * Shortest deadlines, in seconds. Below them a deadline is no deadline at all (0.0004 s used
- * to round to 0 ms, and everything timed out); a real SMTP or DNS round trip needs more.
- *
- * @example `--timeout <seconds>: overall deadline per address (at least ${MIN_TIMEOUT_SECONDS})`
- */
-export const MIN_TIMEOUT_SECONDS = 0.1;
-/**
- * Shortest retry backoff in seconds; 0 (retry at once) is allowed too.
- *
- * @example `--retry-delay <seconds>: 0, or at least ${MIN_RETRY_DELAY_SECONDS}`
- */
-export const MIN_RETRY_DELAY_SECONDS = 0.01;
 const MAX_SECONDS = 3600;
-
-/**
- * Most probe workers a batch may start (--workers).
- *
- * @example `--workers <n>: 1 to ${MAX_WORKERS}`
- */
-export const MAX_WORKERS = 64;
-
-/**
- * The default of --workers: one probe worker per core this process may use.
- *
- * @example defaultWorkers() // 2 on a machine with two cores
- */
-export function defaultWorkers(): number {
-  return Math.min(MAX_WORKERS, Math.max(1, os.availableParallelism()));
-}
 
 /**
  * The runner's values for domains given as arguments and --server, where the batch options

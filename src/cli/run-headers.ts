@@ -12,7 +12,7 @@ import { combineInputs, HeadersAnalyser, headersExitStatus } from '../headers/an
 import { HeadersJsonStream } from '../render/headers-json.js';
 import type { HeadersInput, MessageResult } from '../model/headers.js';
 import { colorLevel } from './color-level.js';
-import { UsageError } from './options.js';
+import { UsageError } from './raw-options.js';
 import { exitForFailure, streamSink, type Sink } from './output.js';
 
 /** Bytes read from an input at a time. */

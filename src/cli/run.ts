@@ -12,7 +12,7 @@ import { rowName, type Row } from '../pipeline/row.js';
 import { RunStop } from '../pipeline/run-stop.js';
 import { runRows, type RunOutcome } from '../pipeline/runner.js';
 import type { Resolver } from '../dns/resolver-api.js';
-import { ipFamily } from '../input/ip-family.js';
+import { ipFamily, prepareIpv6Check } from '../input/ip-family.js';
 import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
 import type { SummaryAccumulator } from '../judge/batch-summary.js';
 import { loadRenderer } from '../render/formats.js';
@@ -22,7 +22,7 @@ import { colorLevel } from './color-level.js';
 import { EXIT, exitCodeForCounts } from './exit-codes.js';
 import { exitForFailure, fileSink, OutputError, streamSink, type Sink } from './output.js';
 import { openRows, type OpenedRows } from './open-rows.js';
-import { UsageError } from './options.js';
+import { UsageError } from './raw-options.js';
 import { RowsInFlight, startProgress, type Progress } from './progress.js';
 import { ReportWriter } from './report-writer.js';
 
@@ -158,6 +158,18 @@ export async function run(settings: RunSettings): Promise<number> {
   let outcome: RunOutcome;
   try {
     const resolver = await resolverFor(settings);
+    // What the first handshake would do on its own (the first use of Node's IPv6 regex in
+    // tls.connect, the trust store's context and anchor index), done while the first connections
+    // wait for their servers instead: a step per turn of the event loop, so that a reply that came
+    // is answered between steps, in the order the handshake needs them. The first step runs once
+    // runRows has started (its synchronous part and its promise jobs, which for --server reach
+    // the connect).
+    const steps = [prepareIpv6Check, ...trust.preparation()];
+    const prepare = () => {
+      steps.shift()?.();
+      if (steps.length > 0) setImmediate(prepare);
+    };
+    setImmediate(prepare);
     outcome = await runRows(opened.rows, settings, { trust, extraCas, resolver, stop }, {
       result: (result) => {
         progress.around(() => writer.write(result));

@@ -3,14 +3,15 @@
  * wire.ts. Node's own `dns` module hides the DNSSEC AD flag (NODE-FACTS), and a later DANE
  * check needs both the flag and TLSA records, so mxprobe speaks the wire format itself.
  * Every exchange is bounded: one timeout per attempt, TCP answers of at most 64 KiB (their
- * 2-byte length), and an AbortSignal that closes the socket at once. Never throws: every outcome is an Exchange.
+ * 2-byte length), and an AbortSignal that ends the query at once. UDP goes out on shared, long-lived
+ * sockets (udp-sockets.ts); TCP on a connection per query. Never throws: every outcome is an Exchange.
  */
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { encodeQuery, readAnswer, type QueryOptions, type QueryType, type ReadResult, type WireAnswer } from './wire.js';
 import { formatServer, type DnsServer } from './server-address.js';
 import { abortReason } from './abort-reason.js';
+import { udpSockets } from './udp-sockets.js';
 
 export type { DnsServer } from './server-address.js';
 export type { WireAnswer } from './wire.js';
@@ -74,21 +75,24 @@ function exchange(query: Query, what: string, start: (done: (result: Exchange) =
   });
 }
 
-function queryUdp(query: Query, message: Buffer, id: number): Promise<Exchange> {
+function queryUdp(query: Query, message: Buffer): Promise<Exchange> {
   const { server, name, type } = query;
   return exchange(query, 'answer', (done) => {
-    const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
-    socket.on('error', (err) => done(failed('NETWORK_ERROR', err.message, server)));
-    socket.on('message', (msg, from) => {
-      // Only the server asked, from the port asked (RFC 5452 §9.1).
-      if ((from.address !== server.host && from.address !== `::ffff:${server.host}`) || from.port !== server.port) return;
-      const read = readAnswer(msg, id, name, type);
-      if (read.kind !== 'not-ours') done(fromRead(read, server));
-    });
-    socket.send(message, server.port, server.host, (err) => {
+    const lease = udpSockets.open(
+      net.isIPv6(server.host) ? 'udp6' : 'udp4',
+      (msg, from) => {
+        // Only the server asked, from the port asked (RFC 5452 §9.1).
+        if ((from.address !== server.host && from.address !== `::ffff:${server.host}`) || from.port !== server.port) return;
+        const read = readAnswer(msg, lease.id, name, type);
+        if (read.kind !== 'not-ours') done(fromRead(read, server));
+      },
+      (err) => done(failed('NETWORK_ERROR', err.message, server)),
+    );
+    message.writeUInt16BE(lease.id, 0);
+    lease.send(message, server.port, server.host, (err) => {
       if (err) done(failed('NETWORK_ERROR', err.message, server));
     });
-    return () => socket.close();
+    return () => lease.close();
   });
 }
 
@@ -125,7 +129,8 @@ function queryTcp(query: Query, message: Buffer, id: number): Promise<Exchange> 
  * @example await queryServers([{ host: '127.0.0.1', port: 53 }], 'example.com', 'MX', 3000)
  */
 export async function queryServers(servers: readonly DnsServer[], name: string, type: QueryType, timeoutMs: number, signal?: AbortSignal, options: QueryOptions = {}): Promise<Exchange> {
-  // One message for every attempt, with a fresh ID each time (the previous send is over by then).
+  // One message for every attempt, with a fresh ID each time (the previous send is over by then):
+  // over UDP the shared socket's pool draws it (udp-sockets.ts), over TCP a random one.
   const message = encodeQuery(0, name, type, options);
   if (typeof message === 'string') return failed('MALFORMED', `the name cannot be put in a query: ${message}`, null);
   if (servers.length === 0) return failed('NETWORK_ERROR', 'no DNS server configured', null);
@@ -138,11 +143,9 @@ export async function queryServers(servers: readonly DnsServer[], name: string, 
       if (garbled.has(server)) continue;
       if (aborted()) return stopped(signal as AbortSignal, server);
       const query: Query = { server, name, type, timeoutMs, signal };
-      let id = randomInt(0, 65536);
-      message.writeUInt16BE(id, 0);
-      let result = await queryUdp(query, message, id);
+      let result = await queryUdp(query, message);
       if (result.ok && result.answer.truncated) {
-        id = randomInt(0, 65536);
+        const id = randomInt(0, 65536);
         message.writeUInt16BE(id, 0);
         result = await queryTcp(query, message, id);
       }

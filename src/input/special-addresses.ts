@@ -146,24 +146,50 @@ export function parseIpv6(text: string): Uint8Array | null {
   return bytes;
 }
 
-function compile([block, name, rfc, globallyReachable]: Entry): Compiled {
-  const [address = '', bits = ''] = block.split('/');
+const rangeOf = ([block, name, rfc, globallyReachable]: Entry): SpecialRange => ({ block, name, rfc, globallyReachable });
+
+function compile(range: SpecialRange): Compiled {
+  const [address = '', bits = ''] = range.block.split('/');
   const bytes = address.includes(':') ? parseIpv6(address) : parseIpv4(address);
-  if (bytes === null) throw new Error(`special-addresses: bad block ${block}`);
-  return { range: { block, name, rfc, globallyReachable }, bytes, bits: Number(bits) };
+  if (bytes === null) throw new Error(`special-addresses: bad block ${range.block}`);
+  return { range, bytes, bits: Number(bits) };
 }
 
-/** Each registry entry compiled once, in the registry's order. */
-const V4_ENTRIES = IPV4.map(compile);
-const V6_ENTRIES = IPV6.map(compile);
-/** Most specific first, so that the first match is the registry's answer for an address. */
-const bySpecificity = (a: Compiled, b: Compiled) => b.bits - a.bits;
-const V4 = [...V4_ENTRIES].sort(bySpecificity);
-const V6 = [...V6_ENTRIES].sort(bySpecificity);
-const V6_GLOBAL = compile(GLOBAL_UNICAST);
-const named = (name: string) => V6_ENTRIES.find((e) => e.range.name === name) as Compiled;
-/** The blocks whose addresses carry an IPv4 address in their last 4 bytes. */
-const CARRIERS = [named('ipv4-mapped'), named('ipv4-ipv6-translation')];
+/**
+ * Every registry entry, as written above (for tests and documentation).
+ *
+ * @example SPECIAL_RANGES.ipv4.find((r) => r.name === 'loopback')?.block // '127.0.0.0/8'
+ */
+export const SPECIAL_RANGES: { ipv4: readonly SpecialRange[]; ipv6: readonly SpecialRange[] } = {
+  ipv4: IPV4.map(rangeOf),
+  ipv6: IPV6.map(rangeOf),
+};
+
+interface Tables {
+  /** Most specific first, so that the first match is the registry's answer for an address. */
+  v4: Compiled[];
+  v6: Compiled[];
+  v6Global: Compiled;
+  /** The blocks whose addresses carry an IPv4 address in their last 4 bytes. */
+  carriers: Compiled[];
+}
+
+let tables: Tables | null = null;
+
+/** The registries compiled once, at the first address checked: a run that checks none (--server) never parses them. */
+function compiled(): Tables {
+  if (tables !== null) return tables;
+  const bySpecificity = (a: Compiled, b: Compiled) => b.bits - a.bits;
+  const v6 = SPECIAL_RANGES.ipv6.map(compile);
+  const named = (name: string) => v6.find((e) => e.range.name === name) as Compiled;
+  tables = {
+    v4: SPECIAL_RANGES.ipv4.map(compile).sort(bySpecificity),
+    v6: [...v6].sort(bySpecificity),
+    v6Global: compile(rangeOf(GLOBAL_UNICAST)),
+    carriers: [named('ipv4-mapped'), named('ipv4-ipv6-translation')],
+  };
+  return tables;
+}
 
 function within(bytes: Uint8Array, entry: Compiled): boolean {
   const whole = entry.bits >> 3;
@@ -174,15 +200,6 @@ function within(bytes: Uint8Array, entry: Compiled): boolean {
   return ((bytes[whole] as number) & mask) === ((entry.bytes[whole] as number) & mask);
 }
 
-/**
- * Every registry entry, as written above (for tests and documentation).
- *
- * @example SPECIAL_RANGES.ipv4.find((r) => r.name === 'loopback')?.block // '127.0.0.0/8'
- */
-export const SPECIAL_RANGES: { ipv4: readonly SpecialRange[]; ipv6: readonly SpecialRange[] } = {
-  ipv4: V4_ENTRIES.map((e) => e.range),
-  ipv6: V6_ENTRIES.map((e) => e.range),
-};
 
 /**
  * The most specific registry entry holding these address bytes (4 or 16), or null.
@@ -190,7 +207,7 @@ export const SPECIAL_RANGES: { ipv4: readonly SpecialRange[]; ipv6: readonly Spe
  * @example registryEntry(new Uint8Array([192, 0, 2, 1]))?.name // 'documentation'
  */
 export function registryEntry(bytes: Uint8Array): SpecialRange | null {
-  const table = bytes.length === 4 ? V4 : V6;
+  const table = bytes.length === 4 ? compiled().v4 : compiled().v6;
   for (const entry of table) if (within(bytes, entry)) return entry.range;
   return null;
 }
@@ -216,7 +233,7 @@ export function specialPurpose(ip: string): SpecialRange | null {
   }
   const bytes = parseIpv6(ip);
   if (bytes === null) return null;
-  for (const carrier of CARRIERS) {
+  for (const carrier of compiled().carriers) {
     if (!within(bytes, carrier)) continue;
     const inner = judgeV4(bytes.subarray(12));
     if (inner === null) return null;
@@ -224,5 +241,5 @@ export function specialPurpose(ip: string): SpecialRange | null {
   }
   const entry = registryEntry(bytes);
   if (entry !== null) return entry.globallyReachable ? null : entry;
-  return within(bytes, V6_GLOBAL) ? null : OUTSIDE_GLOBAL_UNICAST;
+  return within(bytes, compiled().v6Global) ? null : OUTSIDE_GLOBAL_UNICAST;
 }

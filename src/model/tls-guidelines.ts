@@ -22,6 +22,7 @@
  *   insufficient.
  */
 import { TLS_PROTOCOLS, tlsProtocol } from './tls-protocols.js';
+import { GUIDELINE_PROFILE_IDS, type GuidelineProfileId } from './guideline-profile-ids.js';
 
 /**
  * The tiers, best first: the order "worst" is read from.
@@ -49,12 +50,7 @@ export function worstTier(tiers: Iterable<Tier>): Tier | null {
   return worst;
 }
 
-/**
- * A profile's id, as `--profile` names it.
- *
- * @example const id: GuidelineProfileId = 'mozilla-intermediate';
- */
-export type GuidelineProfileId = 'ncsc' | 'mozilla-intermediate';
+export { GUIDELINE_PROFILE_IDS, type GuidelineProfileId } from './guideline-profile-ids.js';
 
 /**
  * A tier from a lower bound: the first row whose `min` the value reaches.
@@ -285,20 +281,13 @@ export const GUIDELINE_PROFILES: Readonly<Record<GuidelineProfileId, GuidelinePr
 };
 
 /**
- * The profile ids, `--profile`'s choices (the first is the default).
- *
- * @example GUIDELINE_PROFILE_IDS // ['ncsc', 'mozilla-intermediate']
- */
-export const GUIDELINE_PROFILE_IDS = Object.keys(GUIDELINE_PROFILES) as GuidelineProfileId[];
-
-/**
  * A profile id from its text (without regard to case); null when it names none.
  *
  * @example parseProfile('NCSC') // 'ncsc'
  */
 export function parseProfile(text: string): GuidelineProfileId | null {
   const id = text.trim().toLowerCase();
-  return (GUIDELINE_PROFILE_IDS as string[]).includes(id) ? (id as GuidelineProfileId) : null;
+  return (GUIDELINE_PROFILE_IDS as readonly string[]).includes(id) ? (id as GuidelineProfileId) : null;
 }
 
 const listed = (lists: GuidelineProfile['ciphers'], key: string): Tier => {

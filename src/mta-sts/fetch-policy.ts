@@ -8,7 +8,7 @@
  * body is read as strict UTF-8 (RFC 8461 §3.2). Never throws for a remote problem: every
  * failure is a fact with its own message.
  */
-import { request, type RequestOptions } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
 import { quote, sanitize } from '../render/sanitize.js';
@@ -102,7 +102,9 @@ export function mediaType(header: string): string {
  *
  * @example const fetched = await fetchPolicy('example.com', { trust: makeTrustStore() }); // fetched.body: 'version: STSv1\n…' | null
  */
-export function fetchPolicy(domain: string, options: FetchPolicyOptions): Promise<PolicyFetchFacts> {
+export async function fetchPolicy(domain: string, options: FetchPolicyOptions): Promise<PolicyFetchFacts> {
+  // node:https (and node:http under it) loads with the first fetch: a probe of --server never needs it.
+  const { request } = await import('node:https');
   const host = `mta-sts.${domain}`;
   const url = `https://${host}${POLICY_PATH}`;
   const maxBytes = options.maxBytes ?? POLICY_FETCH_LIMITS.maxBytes;

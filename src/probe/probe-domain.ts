@@ -12,7 +12,6 @@
  * is started, and each address left unfinished is reported as a timeout. The MTA-STS policy
  * fetch is no look-up: it has its own deadline and stops early only with the run.
  */
-import dns from 'node:dns/promises';
 import { setMaxListeners } from 'node:events';
 import { ipFamily } from '../input/ip-family.js';
 import { lookupFailed } from '../model/dns-rcode.js';
@@ -299,8 +298,10 @@ export async function probeServer(server: ServerTarget, options: DomainProbeOpti
       found.push(...result.records.map((ip) => ({ ip, family: fam })));
     }
   } else {
+    // The system's resolver, loaded here only: a --server IP address (the usual case) never needs it.
+    const { lookup } = await import('node:dns/promises');
     try {
-      const all = await dns.lookup(server.host, { all: true, verbatim: true });
+      const all = await lookup(server.host, { all: true, verbatim: true });
       for (const a of all) if (a.family === 4 || a.family === 6) found.push({ ip: a.address, family: a.family });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -7,7 +7,6 @@
  * starts and none is retried: a wait for a free connection or a backoff gives up at once,
  * with {@link ProbeStopped}, so the rows that needed it stay unfinished (and unwritten).
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressFacts } from '../model/address.js';
 import { Slots } from '../concurrency/slots.js';
 import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
@@ -139,6 +138,7 @@ export class SharedProber {
       // A retry was due: after a stop there is none, and the row is not finished.
       if (stop?.aborted === true) throw new ProbeStopped(target);
       const backoff = this.options.retryDelayMs * 2 ** (attempt - 1);
+      const { setTimeout: delay } = await import('node:timers/promises'); // loaded for a retry only
       try {
         await delay(backoff * (0.8 + Math.random() * 0.4), undefined, stop !== undefined ? { signal: stop } : {});
       } catch {

@@ -38,7 +38,10 @@ export class SmtpConnection {
   private waiter: (() => void) | null = null;
   private received = 0;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
-  private readonly onEnd = () => this.fail(new StageError('closed', 'server closed the connection'));
+  // 'end' and then 'close' both come after every QUIT: one StageError (and its stack trace) is enough.
+  private readonly onEnd = () => {
+    if (this.failure === null) this.fail(new StageError('closed', 'server closed the connection'));
+  };
   private readonly onError = (err: Error) => this.fail(new StageError('closed', `connection error: ${err.message}`));
 
   /**

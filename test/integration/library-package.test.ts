@@ -145,7 +145,7 @@ test('npm pack holds the bundles, the declarations, the CLI and the docs, and no
   // Every entry point package.json names is in the tarball.
   const targets = [PACKAGE.main, PACKAGE.types, ...Object.values(PACKAGE.bin), ...Object.values(PACKAGE.exports).flatMap((e) => (typeof e === 'string' ? [e] : Object.values(e)))];
   for (const target of targets) assert.ok(files.includes(path.posix.normalize(target)), `${target} is packed`);
-  assert.ok(files.includes('dist/mxprobe.js') && files.some((f) => f.startsWith('dist/chunks/')), 'the CLI bundle and its chunks');
+  for (const cli of ['bin/mxprobe.js', 'bin/cli-script.js', 'bin/package.json', 'dist/mxprobe.cjs', 'dist/mxprobe.cjs.cache']) assert.ok(files.includes(cli), `${cli} (the CLI) is packed`);
   assert.ok(files.filter((f) => f.startsWith('dist/types/')).every((f) => f.endsWith('.d.ts')), 'dist/types holds declarations only');
 });
 

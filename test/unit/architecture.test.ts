@@ -124,6 +124,7 @@ test('a probe of domains given as arguments or of one --server loads no batch mo
     for (const next of valueImportsOf(`${module}.ts`)) visit(next);
   };
   visit(path.join('cli', 'main'));
+  visit(path.join('cli', 'options'));
   visit(path.join('cli', 'run'));
   // batch/shard.ts parses --shard at the edge (options.ts), with every other option.
   const batchModules = [...loaded].filter(
@@ -140,4 +141,32 @@ test('MTA-STS is gathered one way: the policy fetch has one caller, the probe\'s
     .filter((m) => folderOf(m) === 'mta-sts' && m !== path.join('mta-sts', 'fetch-policy.ts'))
     .flatMap((m) => [...importsOf(m).filter((i) => GATHERING.includes(folderOf(i)) || i.endsWith('fetch-policy')), ...packagesOf(m).filter((p) => p.startsWith('node:'))].map((i) => `${m} imports ${i}`));
   assert.deepEqual(impure, []);
+});
+
+/** Every module `roots` load statically for their values, and the packages (node: and npm) they import. */
+function staticClosure(...roots: string[]): { modules: Set<string>; packages: Set<string> } {
+  const modules = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (module: string) => {
+    if (modules.has(module)) return;
+    modules.add(module);
+    const text = readFileSync(path.join(SRC, `${module}.ts`), 'utf8');
+    for (const m of text.matchAll(/^import\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?'([^'.][^']*)'/gm)) packages.add(m[1] as string);
+    for (const next of valueImportsOf(`${module}.ts`)) visit(next);
+  };
+  for (const root of roots) visit(root);
+  return { modules, packages };
+}
+
+test('start-up (cli/main.ts: what --help and a parse error load) holds only the command line: no check of the options, no judge, table, gathering or renderer, no node: module but fs', () => {
+  const { modules, packages } = staticClosure(path.join('cli', 'main'));
+  const unix = [...modules].map((m) => m.split(path.sep).join('/')).sort();
+  // Loaded when there is work to do: options.ts (the checks, with the sender policies, MTA-STS
+  // and the problem catalogue), run.ts, run-headers.ts; the guideline tables are not needed
+  // for --profile's choices (model/guideline-profile-ids.ts).
+  assert.deepEqual(
+    unix.filter((m) => !/^cli\/(main|raw-options|output|error-line|exit-codes|unsettled-guard)$/.test(m) && !['render/formats', 'render/sanitize', 'model/guideline-profile-ids'].includes(m)),
+    [],
+  );
+  assert.deepEqual([...packages].sort(), ['commander', 'node:fs']);
 });

@@ -80,6 +80,11 @@ test('the suite table holds every kind a deep scan offers: RC4, 3DES, DES, EXPOR
   for (const code of [0x1301, 0x1302, 0x1303, 0x1304, 0x1305]) assert.ok(cipherSuite(code) !== null, code.toString(16));
 });
 
+test('the profile ids (model/guideline-profile-ids.ts, read by --profile without the tables) are the profiles, in order, each with its own id', () => {
+  assert.deepEqual(Object.keys(GUIDELINE_PROFILES), [...GUIDELINE_PROFILE_IDS]);
+  for (const id of GUIDELINE_PROFILE_IDS) assert.equal(GUIDELINE_PROFILES[id].id, id);
+});
+
 test('every suite of the table is graded under every profile, and every name a profile lists is a suite of the table, in one tier only', () => {
   for (const id of PROFILES) {
     const profile = GUIDELINE_PROFILES[id];
