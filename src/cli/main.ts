@@ -11,7 +11,7 @@ import { guardUnsettled } from './unsettled-guard.js';
 import { FORMATS } from '../render/formats.js';
 import { GUIDELINE_PROFILE_IDS } from '../model/guideline-profile-ids.js';
 import { guardStandardOutput } from './output.js';
-import { defaultWorkers, MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS as D, UsageError, type GivenOption, type RawOptions } from './raw-options.js';
+import { MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS as D, UsageError, type GivenOption, type RawOptions } from './raw-options.js';
 
 const HELP_AFTER = `
 Exit codes:
@@ -99,7 +99,7 @@ function program(): Command {
     .option('--shard <k/n>', 'batch: probe only part K of N of the input (a stable hash of the domain)')
     .option('--resume', 'batch: skip the domains already in --output (csv or ndjson) and append the rest')
     .option('-q, --quiet', 'batch: no progress and no summary on stderr')
-    .option('--workers <n>', `batch: threads that probe addresses (1: all in the main thread; at most ${MAX_WORKERS})`, String(defaultWorkers()))
+    .option('--workers <n>', `batch: threads that probe addresses (1: all in the main thread; at most ${MAX_WORKERS}) (default: one per core)`)
     .option('--dns-timeout <seconds>', `deadline for one DNS query attempt (two attempts per server; at least ${MIN_TIMEOUT_SECONDS})`, D.dnsTimeout)
     .addHelpText('after', HELP_AFTER)
     .configureOutput(ONE_LINE_ERRORS)

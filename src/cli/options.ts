@@ -16,9 +16,18 @@ import { parseServer } from '../dns/server-address.js';
 import { parseShard } from '../batch/shard.js';
 import { FORMATS, isFormat } from '../render/formats.js';
 import type { RowSourceSettings, RunSettings } from '../pipeline/run-settings.js';
-import { MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, defaultWorkers, type GivenOption, type RawOptions } from './raw-options.js';
+import { MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, type GivenOption, type RawOptions } from './raw-options.js';
 
-export { MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, defaultWorkers, type GivenOption, type RawOptions } from './raw-options.js';
+export { MAX_WORKERS, MIN_RETRY_DELAY_SECONDS, MIN_TIMEOUT_SECONDS, OPTION_DEFAULTS, UsageError, type GivenOption, type RawOptions } from './raw-options.js';
+
+/**
+ * The default of --workers: one probe worker per core this process may use.
+ *
+ * @example defaultWorkers() // 2 on a machine with two cores
+ */
+export function defaultWorkers(): number {
+  return Math.min(MAX_WORKERS, Math.max(1, os.availableParallelism()));
+}
 
 /**
  * Options that only a batch (--input) uses: given without --input they are refused, not

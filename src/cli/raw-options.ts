@@ -3,8 +3,6 @@
  * options' shape, their defaults and minimums as --help shows them, and the usage error.
  * Light on purpose: main.ts loads it at every start, --help and --version included.
  */
-import os from 'node:os';
-
 /**
  * A bad command line, in one line for the person (exit 2).
  *
@@ -102,12 +100,3 @@ export const MIN_RETRY_DELAY_SECONDS = 0.01;
  * @example `--workers <n>: 1 to ${MAX_WORKERS}`
  */
 export const MAX_WORKERS = 64;
-
-/**
- * The default of --workers: one probe worker per core this process may use.
- *
- * @example defaultWorkers() // 2 on a machine with two cores
- */
-export function defaultWorkers(): number {
-  return Math.min(MAX_WORKERS, Math.max(1, os.availableParallelism()));
-}
