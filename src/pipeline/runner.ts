@@ -35,7 +35,7 @@ import { domainOptionsFor, inRowOrder, judgePolicyFor, probeOptionsFor, proberOp
  */
 export const STOP_GRACE_MS = 3000;
 /** Domains whose facts are remembered for later rows naming them again (least recently used forgotten). */
-const DOMAIN_FACTS_ENTRIES = 10_000;
+const DOMAIN_FACTS_ENTRIES = 2048;
 
 /** @example const context: RunContext = { trust: makeTrustStore([]), resolver: new DnsResolver(), stop: new RunStop() }; */
 export interface RunContext {

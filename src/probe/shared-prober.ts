@@ -22,7 +22,7 @@ export interface SharedProberOptions {
   retryDelayMs: number;
   /** Keep the SMTP transcript in the shared facts. */
   transcript: boolean;
-  /** Most probe results remembered; the oldest are forgotten beyond it. */
+  /** Most probe results remembered; the least recently asked for are forgotten beyond it. */
   cacheSize: number;
   /** Injected for tests; default: probeAddress. */
   probeAddress?: (target: AddressTarget, options: ProbeOptions) => Promise<AddressFacts>;
@@ -112,7 +112,12 @@ export class SharedProber {
     // The DANE SNI is part of what is probed: another name may be shown another certificate.
     const key = `${target.host}|${target.ip}|${target.port}|${target.daneServerName ?? ''}`;
     const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      // Least recently used first out: a big provider's hosts, asked for all along, stay.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
     const facts = this.withRetries(target);
     facts.catch(() => undefined); // a stopped probe nobody awaits any more must not be an unhandled rejection
     if (this.cache.size >= this.options.cacheSize) this.cache.delete(this.cache.keys().next().value as string);

@@ -190,3 +190,23 @@ test('a stopped probe that nobody awaits is no unhandled rejection', async () =>
   }
   assert.equal(unhandled, 0);
 });
+
+test('beyond cacheSize the least recently asked-for address is forgotten: a host asked for all along stays', async () => {
+  const probed: string[] = [];
+  const prober = new SharedProber({
+    probe: PROBE, perHost: 2, retries: 0, retryDelayMs: 0, transcript: false, cacheSize: 3,
+    probeAddress: async (t) => {
+      probed.push(t.ip);
+      return addressFacts({ ip: t.ip, host: t.host });
+    },
+  });
+  const hot = target('192.0.2.1');
+  await prober.probe(hot);
+  for (const ip of ['192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5']) {
+    await prober.probe(target(ip));
+    await prober.probe(hot); // a big provider: between every other domain
+  }
+  assert.deepEqual(probed, ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5'], 'the hot host was probed once');
+  await prober.probe(target('192.0.2.2'));
+  assert.equal(probed.at(-1), '192.0.2.2', 'a cold one, forgotten, is probed again');
+});
