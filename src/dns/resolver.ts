@@ -140,7 +140,11 @@ export class DnsResolver implements Resolver {
     if (this.cacheSize === 0) return lookUp(this.ask, name, kind, signal, this.validates);
     const key = `${kind.type} ${name.toLowerCase()}`;
     let entry = this.cache.get(key);
-    if (entry === undefined) {
+    if (entry !== undefined) {
+      // Least recently used first out: the mail hosts many domains share stay.
+      this.cache.delete(key);
+      this.cache.set(key, entry);
+    } else {
       const controller = new AbortController();
       const created: Shared = { promise: Promise.resolve(null as never), controller, waiters: 0, pinned: false, settled: false };
       created.promise = lookUp(this.ask, name, kind, controller.signal, this.validates).then((result) => {
@@ -148,7 +152,7 @@ export class DnsResolver implements Resolver {
         if (TRANSIENT.has(result.facts.rcode) && this.cache.get(key) === created) this.cache.delete(key);
         return result;
       });
-      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string); // oldest first
+      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string); // least recently used first
       this.cache.set(key, created);
       entry = created;
     }
