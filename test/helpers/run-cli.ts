@@ -39,6 +39,8 @@ export interface RunOptions {
   stdio?: StdioOptions;
   /** Sees the child once spawned: to signal it, feed or close its standard input, close its stdout… */
   onStart?: (child: ChildProcess) => void;
+  /** Node options before the CLI's script, e.g. ['--import', hook] to preload a module. */
+  nodeArgs?: readonly string[];
 }
 
 const RSS_MARK = '\n@@mxprobe-test-maxrss=';
@@ -58,7 +60,7 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
   delete env.NODE_TEST_CONTEXT;
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const nodeArgs = options.measureRss === true ? ['--import', RSS_HOOK] : [];
+    const nodeArgs = [...(options.nodeArgs ?? []), ...(options.measureRss === true ? ['--import', RSS_HOOK] : [])];
     const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: ROOT, env, stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

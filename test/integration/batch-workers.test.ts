@@ -6,7 +6,7 @@
 // the rows written so far kept) and --resume completes it. Workers are counted by a preloaded
 // module that signs every Worker the process starts (on standard error, removed from it here).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { startFakeDns, type FakeDnsServer, type FakeZone } from '../helpers/fake-dns.ts';
 import { startSmtpFleet, type SmtpFleet } from '../helpers/smtp-fleet.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { BIN, ROOT } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { readCsvFile } from '../helpers/batch.ts';
 import { STOP_GRACE_MS } from '../../src/pipeline/runner.ts';
 
@@ -70,27 +70,16 @@ interface Run {
 }
 
 /** The built CLI with `preload` modules; `onStart` sees the child (to signal it). */
-function cli(args: readonly string[], preload: readonly string[] = [countWorkers], onStart?: (child: ChildProcess) => void): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: 'true' };
-  delete env.NODE_OPTIONS;
-  delete env.NODE_TEST_CONTEXT;
-  delete env.MXPROBE_DEBUG;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...preload.flatMap((p) => ['--import', p]), BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    // A run that does not end by itself (a worker holding the process open) fails here.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const marks = stderr.split('\n').filter((l) => l === WORKER_MARK).length;
-      resolve({ code, stdout, workers: marks, stderr: stderr.split('\n').filter((l) => l !== WORKER_MARK).join('\n') });
-    });
-    onStart?.(child);
+async function cli(args: readonly string[], preload: readonly string[] = [countWorkers], onStart?: (child: ChildProcess) => void): Promise<Run> {
+  // A run that does not end by itself (a worker holding the process open) fails at the kill.
+  const run = await runCli(args, {
+    env: { MXPROBE_DEBUG: undefined },
+    nodeArgs: preload.flatMap((p) => ['--import', p]),
+    killAfterMs: 60_000,
+    ...(onStart !== undefined ? { onStart } : {}),
   });
+  const lines = run.stderr.split('\n');
+  return { code: run.code, stdout: run.stdout, workers: lines.filter((l) => l === WORKER_MARK).length, stderr: lines.filter((l) => l !== WORKER_MARK).join('\n') };
 }
 
 /** The rows of a CSV output, by input line, without what depends on the moment. */
