@@ -31,11 +31,23 @@ function ask(pool: UdpSocketPool, port: number): { lease: UdpLease; answer: Prom
   return { lease, answer };
 }
 
+/** Runs `fn` with an echo server (answering after `delayMs`) and a pool of these limits; the server is closed after. */
+async function withEcho(
+  delayMs: number,
+  limits: { maxQueries: number; maxAgeMs: number },
+  fn: (server: Awaited<ReturnType<typeof echoServer>>, pool: UdpSocketPool) => Promise<void>,
+): Promise<void> {
+  const server = await echoServer(delayMs);
+  try {
+    await fn(server, new UdpSocketPool(limits));
+  } finally {
+    await server.close();
+  }
+}
+
 describe('UDP sockets for DNS', () => {
-  test('queries share a socket until it has carried its quota; then a fresh one, from another port', async () => {
-    const server = await echoServer();
-    const pool = new UdpSocketPool({ maxQueries: 3, maxAgeMs: 60_000 });
-    try {
+  test('queries share a socket until it has carried its quota; then a fresh one, from another port', () =>
+    withEcho(0, { maxQueries: 3, maxAgeMs: 60_000 }, async (server, pool) => {
       for (let i = 0; i < 7; i++) {
         const { lease, answer } = await Promise.resolve(ask(pool, server.port));
         assert.equal((await answer).readUInt16BE(0), lease.id, 'each query hears its own answer');
@@ -46,15 +58,10 @@ describe('UDP sockets for DNS', () => {
       assert.deepEqual(server.ports.slice(0, 3), Array(3).fill(server.ports[0]), 'the first three from one port');
       assert.ok(pool.openSockets <= 1, 'retired sockets with nothing pending are closed');
       assert.equal(pool.pendingQueries, 0);
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
-  test('many queries at once on one socket: every ID distinct, every answer to its own query', async () => {
-    const server = await echoServer(5);
-    const pool = new UdpSocketPool({ maxQueries: 1000, maxAgeMs: 60_000 });
-    try {
+  test('many queries at once on one socket: every ID distinct, every answer to its own query', () =>
+    withEcho(5, { maxQueries: 1000, maxAgeMs: 60_000 }, async (server, pool) => {
       const asked = Array.from({ length: 200 }, () => ask(pool, server.port));
       assert.equal(new Set(asked.map((a) => a.lease.id)).size, 200, 'IDs unique among pending queries');
       assert.equal(pool.pendingQueries, 200);
@@ -63,15 +70,10 @@ describe('UDP sockets for DNS', () => {
       for (const a of asked) a.lease.close();
       assert.equal(pool.opened, 1);
       assert.equal(pool.pendingQueries, 0);
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
-  test('an old socket takes no new query; it closes when its last query is done', async () => {
-    const server = await echoServer();
-    const pool = new UdpSocketPool({ maxQueries: 1000, maxAgeMs: 50 });
-    try {
+  test('an old socket takes no new query; it closes when its last query is done', () =>
+    withEcho(0, { maxQueries: 1000, maxAgeMs: 50 }, async (server, pool) => {
       const first = ask(pool, server.port);
       await first.answer;
       await new Promise((resolve) => setTimeout(resolve, 80));
@@ -83,15 +85,10 @@ describe('UDP sockets for DNS', () => {
       assert.equal(pool.openSockets, 1);
       second.lease.close();
       assert.notEqual(server.ports[0], server.ports[1]);
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
-  test('a closed lease hears nothing more, and an answer to nobody is dropped', async () => {
-    const server = await echoServer(30);
-    const pool = new UdpSocketPool({ maxQueries: 1000, maxAgeMs: 60_000 });
-    try {
+  test('a closed lease hears nothing more, and an answer to nobody is dropped', () =>
+    withEcho(30, { maxQueries: 1000, maxAgeMs: 60_000 }, async (server, pool) => {
       let heard = 0;
       const lease = pool.open('udp4', () => (heard += 1), () => undefined);
       const message = Buffer.alloc(12);
@@ -103,10 +100,7 @@ describe('UDP sockets for DNS', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(heard, 0);
       after.lease.close();
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
   test('queryServers through the shared sockets: concurrent look-ups all answered, on far fewer sockets than queries', async () => {
     const zone = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`d${i}.test`, { A: [`192.0.2.${i + 1}`] }]));
