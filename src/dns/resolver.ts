@@ -17,6 +17,7 @@ import { checkValidation, ROOT_PROBE, type ValidationProbe } from './resolver-va
 import type { LookupResult, MxRecord, Resolver } from './resolver-api.js';
 import type { ResolverValidation } from '../model/dns.js';
 import type { TlsaRecord } from '../model/dane.js';
+import { LruMap } from '../concurrency/lru-map.js';
 
 export type { LookupResult, MxRecord } from './resolver-api.js';
 
@@ -70,7 +71,7 @@ export class DnsResolver implements Resolver {
   /** Deadline of one query attempt, in ms (--dns-timeout). */
   readonly timeoutMs: number;
   private readonly cacheSize: number;
-  private readonly cache = new Map<string, Shared>();
+  private readonly cache: LruMap<string, Shared>;
   private readonly slots: Slots;
   private readonly probe: ValidationProbe;
   private checked: Promise<ResolverValidation> | null = null;
@@ -82,6 +83,7 @@ export class DnsResolver implements Resolver {
     this.servers = texts.map((text) => parseServer(text)).filter((s): s is DnsServer => s !== null);
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.cacheSize = options.cacheSize ?? 0;
+    this.cache = new LruMap(this.cacheSize);
     this.slots = new Slots(Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
     this.probe = options.validationProbe ?? ROOT_PROBE;
   }
@@ -139,20 +141,15 @@ export class DnsResolver implements Resolver {
   private shared<T>(kind: RecordKind<T>, name: string, signal: AbortSignal | undefined): Promise<LookupResult<T>> {
     if (this.cacheSize === 0) return lookUp(this.ask, name, kind, signal, this.validates);
     const key = `${kind.type} ${name.toLowerCase()}`;
-    let entry = this.cache.get(key);
-    if (entry !== undefined) {
-      // Least recently used first out: the mail hosts many domains share stay.
-      this.cache.delete(key);
-      this.cache.set(key, entry);
-    } else {
+    let entry = this.cache.get(key); // least recently used first out: the mail hosts many domains share stay
+    if (entry === undefined) {
       const controller = new AbortController();
       const created: Shared = { promise: Promise.resolve(null as never), controller, waiters: 0, pinned: false, settled: false };
       created.promise = lookUp(this.ask, name, kind, controller.signal, this.validates).then((result) => {
         created.settled = true;
-        if (TRANSIENT.has(result.facts.rcode) && this.cache.get(key) === created) this.cache.delete(key);
+        if (TRANSIENT.has(result.facts.rcode) && this.cache.peek(key) === created) this.cache.delete(key);
         return result;
       });
-      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string); // least recently used first
       this.cache.set(key, created);
       entry = created;
     }
@@ -174,7 +171,7 @@ export class DnsResolver implements Resolver {
     } finally {
       entry.waiters -= 1;
       if (signal.aborted && entry.waiters === 0 && !entry.pinned && !entry.settled) {
-        if (this.cache.get(key) === entry) this.cache.delete(key);
+        if (this.cache.peek(key) === entry) this.cache.delete(key);
         entry.controller.abort(signal.reason);
       }
     }

@@ -6,6 +6,7 @@
  * by the SharedProber's own cache).
  */
 import type { DomainFacts } from '../model/domain.js';
+import { LruMap } from '../concurrency/lru-map.js';
 
 /**
  * @example
@@ -13,26 +14,21 @@ import type { DomainFacts } from '../model/domain.js';
  * const facts = await cache.get('example.com', () => probeDomain(…));
  */
 export class DomainFactsCache {
-  private readonly entries = new Map<string, Promise<DomainFacts>>();
+  private readonly entries: LruMap<string, Promise<DomainFacts>>;
   /** Domains probed (each probe counted once, however many rows share it). */
   probed = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.entries = new LruMap(capacity);
+  }
 
   /** The facts of `domain`: the remembered (or in-flight) ones, else `probe()`'s, remembered. */
   get(domain: string, probe: () => Promise<DomainFacts>): Promise<DomainFacts> {
     const hit = this.entries.get(domain);
-    if (hit !== undefined) {
-      // Most recently used last: a Map keeps insertion order.
-      this.entries.delete(domain);
-      this.entries.set(domain, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     const facts = probe();
     facts.catch(() => undefined); // a stopped probe nobody awaits any more must not be an unhandled rejection
     this.probed += 1;
-    if (this.capacity <= 0) return facts;
-    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(domain, facts);
     return facts;
   }

@@ -9,6 +9,7 @@
  */
 import type { AddressFacts } from '../model/address.js';
 import { Slots } from '../concurrency/slots.js';
+import { LruMap } from '../concurrency/lru-map.js';
 import { probeAddress, type AddressTarget, type ProbeOptions } from './probe-address.js';
 
 /** @example new SharedProber({ probe, perHost: 2, retries: 1, retryDelayMs: 1000, transcript: false, cacheSize: 10_000, stop: stop.stopping }) */
@@ -91,7 +92,7 @@ class KeyedLimiter {
  * @example const prober = new SharedProber({ probe, perHost: 2, retries: 1, retryDelayMs: 1000, transcript: false, cacheSize: 10_000 }); await prober.probe(target)
  */
 export class SharedProber {
-  private readonly cache = new Map<string, Promise<AddressFacts>>();
+  private readonly cache: LruMap<string, Promise<AddressFacts>>;
   private readonly limiter: KeyedLimiter;
   private readonly probeOne: NonNullable<SharedProberOptions['probeAddress']>;
   /** Connections opened (every attempt counts). */
@@ -100,6 +101,7 @@ export class SharedProber {
   distinct = 0;
 
   constructor(private readonly options: SharedProberOptions) {
+    this.cache = new LruMap(options.cacheSize);
     this.limiter = new KeyedLimiter(Math.max(1, options.perHost));
     this.probeOne = options.probeAddress ?? probeAddress;
   }
@@ -112,15 +114,9 @@ export class SharedProber {
     // The DANE SNI is part of what is probed: another name may be shown another certificate.
     const key = `${target.host}|${target.ip}|${target.port}|${target.daneServerName ?? ''}`;
     const hit = this.cache.get(key);
-    if (hit !== undefined) {
-      // Least recently used first out: a big provider's hosts, asked for all along, stay.
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit; // least recently used first out: a big provider's hosts, asked for all along, stay
     const facts = this.withRetries(target);
     facts.catch(() => undefined); // a stopped probe nobody awaits any more must not be an unhandled rejection
-    if (this.cache.size >= this.options.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, facts);
     this.distinct += 1;
     return facts;
