@@ -15,11 +15,17 @@
 #   nsd/unbound services of packages installed by THIS run are stopped and disabled, so
 #   nothing is left listening on port 53 (or taking over the machine's resolver at boot);
 #   an nsd/unbound that was installed before is left alone (a developer's own resolver).
+# - The HTML report's browser test (test/integration/html-report-browser.test.ts): chromium,
+#   driven headless by playwright-core from npm (never Playwright's own browser download).
+# - The OpenMetrics check: promtool, which Debian ships only in the prometheus package. The
+#   Prometheus server itself is not wanted: its service is stopped and disabled like nsd's.
 set -euo pipefail
 
-PACKAGES=(postfix openssl nsd unbound ldnsutils)
+PACKAGES=(postfix openssl nsd unbound ldnsutils chromium prometheus)
 # Services that would bind port 53 if started: disabled when their package is installed here.
 DNS_SERVICES=(nsd unbound unbound-resolvconf)
+# The Prometheus server the prometheus package would start (the tests use only its promtool).
+OTHER_SERVICES=(prometheus)
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -85,9 +91,26 @@ for p in "${PACKAGES[@]}"; do
 done
 [ -x /usr/sbin/postfix ] || die "/usr/sbin/postfix missing"
 command -v openssl >/dev/null 2>&1 || die "openssl CLI missing"
-for b in /usr/sbin/nsd /usr/sbin/unbound /usr/bin/ldns-keygen /usr/bin/ldns-signzone; do
+for b in /usr/sbin/nsd /usr/sbin/unbound /usr/bin/ldns-keygen /usr/bin/ldns-signzone /usr/bin/chromium /usr/bin/promtool; do
   [ -x "$b" ] || die "$b missing"
 done
+
+# Stops a system service now (systemd or SysV init) and disables it for later boots in both
+# worlds (`systemctl disable` also works while systemd is not running, e.g. in a container).
+stop_and_disable() {
+  local svc=$1
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    as_root systemctl stop "$svc.service" >/dev/null 2>&1 || true
+  elif [ -x "/etc/init.d/$svc" ]; then
+    as_root "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+  fi
+  if command -v systemctl >/dev/null 2>&1; then
+    as_root systemctl disable "$svc.service" >/dev/null 2>&1 || true
+  fi
+  if [ -e "/etc/init.d/$svc" ] && command -v update-rc.d >/dev/null 2>&1; then
+    as_root update-rc.d "$svc" disable >/dev/null 2>&1 || true
+  fi
+}
 
 # The DNS daemons just installed must not run as system services: the tests start their own.
 # (policy-rc.d kept them from starting during the install; disable them for later boots too.)
@@ -101,19 +124,7 @@ if [ "${#newly_installed_dns[@]}" -gt 0 ]; then
       nsd) printf '%s\n' "${newly_installed_dns[@]}" | grep -qx nsd || continue ;;
       *) printf '%s\n' "${newly_installed_dns[@]}" | grep -qx unbound || continue ;;
     esac
-    # Stop it if it runs (systemd or SysV init), then disable it for later boots in both
-    # worlds (`systemctl disable` also works while systemd is not running, e.g. in a container).
-    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-      as_root systemctl stop "$svc.service" >/dev/null 2>&1 || true
-    elif [ -x "/etc/init.d/$svc" ]; then
-      as_root "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
-    fi
-    if command -v systemctl >/dev/null 2>&1; then
-      as_root systemctl disable "$svc.service" >/dev/null 2>&1 || true
-    fi
-    if [ -e "/etc/init.d/$svc" ] && command -v update-rc.d >/dev/null 2>&1; then
-      as_root update-rc.d "$svc" disable >/dev/null 2>&1 || true
-    fi
+    stop_and_disable "$svc"
     log "system service $svc stopped and disabled (the tests run private instances)"
   done
   if command -v ss >/dev/null 2>&1; then
@@ -122,6 +133,12 @@ if [ "${#newly_installed_dns[@]}" -gt 0 ]; then
       die "a system ${newly_installed_dns[*]} still listens on port 53"
     fi
   fi
+fi
+if printf '%s\n' "${missing[@]}" | grep -qx prometheus; then
+  for svc in "${OTHER_SERVICES[@]}"; do
+    stop_and_disable "$svc"
+    log "system service $svc stopped and disabled (the tests use only promtool)"
+  done
 fi
 getent passwd postfix >/dev/null || die "user 'postfix' missing"
 getent group postdrop >/dev/null || die "group 'postdrop' missing"
@@ -153,3 +170,4 @@ fi
 
 log "ok: $(/usr/sbin/postconf -d -h mail_version 2>/dev/null | sed 's/^/postfix /'), $(openssl version)"
 log "ok: $(/usr/sbin/nsd -v 2>&1 | head -n 1), $(/usr/sbin/unbound -V 2>&1 | head -n 1), $(ldns-signzone -v 2>&1 | head -n 1)"
+log "ok: $(/usr/bin/chromium --version 2>/dev/null | head -n 1), $(/usr/bin/promtool --version 2>&1 | head -n 1)"

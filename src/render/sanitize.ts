@@ -34,3 +34,29 @@ export function quote(text: string, maxLength = 80): string {
   }
   return `"${shown}"`;
 }
+
+const HTML_SPECIAL: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * Text for an HTML page, in an element or a quoted attribute: sanitize()d (controls and bidi
+ * overrides shown escaped, cut to `maxLength`), then `& < > " '` as character references, so
+ * that a banner or a certificate name holding `<script>` or `" onerror=` stays text. The one
+ * HTML escape: every string a report page shows goes through it.
+ *
+ * @example htmlText('<script>alert(1)</script>') // '&lt;script&gt;alert(1)&lt;/script&gt;'
+ */
+export function htmlText(text: string, maxLength = 1000): string {
+  return sanitize(text, maxLength).replace(/[&<>"']/g, (ch) => HTML_SPECIAL[ch] ?? ch);
+}
+
+/**
+ * A value as JSON that can sit inside an HTML `<script type="application/json">` element
+ * (data a report page's own script reads): `<`, `>` and `&` as \u escapes, so no string can
+ * close the element (`</script>`) or open a comment (`<!--`), and U+2028/U+2029 escaped too.
+ * Strings are kept whole (the page shows them through textContent, never as HTML).
+ *
+ * @example jsonInHtml({ banner: '</script><script>alert(1)' }) // '{"banner":"\\u003c/script\\u003e\\u003cscript\\u003ealert(1)"}'
+ */
+export function jsonInHtml(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
