@@ -3,9 +3,14 @@
 // where it is installed, by `promtool check metrics` (Prometheus' own parser and lint; CI must
 // have it); hostile label values (quotes, backslashes, line feeds, ANSI, bidi overrides, very
 // long) kept inside their label and shown escaped; undetermined as no sample, never NaN; a
-// domain on several rows as one series; the expiry as the leaf's notAfter in Unix seconds.
+// domain on several rows as one series; the expiry as the leaf's notAfter in Unix seconds; the
+// README's alert rules valid, and its expiry alert firing for a certificate 10 days from expiry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { openMetricsRenderer, OPENMETRICS_FAMILIES } from '../../src/render/openmetrics.ts';
 import { renderAll } from '../../src/render/report-renderer.ts';
 import { sanitize } from '../../src/render/sanitize.ts';
@@ -15,6 +20,7 @@ import { everyKindOfResult, goodResult, invalidResult, mixedResult, undetermined
 import { daneMixedResult, daneValidResult } from '../helpers/mail-tls-results.ts';
 import { addressFacts, certFacts, certInfo, daysFromNow, domainFacts, intermediate, mxHost, NOW, root } from '../helpers/facts.ts';
 import { golden } from '../helpers/golden.ts';
+import { ROOT } from '../helpers/run-cli.ts';
 import { findPromtool, namingBreaches, parseOpenMetrics, promtoolCheck, type OmFamily } from '../helpers/openmetrics.ts';
 
 const TIME = { startedAt: NOW, durationMs: 1500 };
@@ -155,4 +161,42 @@ test('promtool check metrics takes every output (Prometheus\' parser and lint)',
   }
   // It does refuse what it should: a raw line feed in a label value.
   assert.notEqual(promtoolCheck(PROMTOOL, '# TYPE a gauge\n# HELP a x\na{l="x\ny"} 1\n# EOF\n').code, 0);
+});
+
+test('the README\'s alert rules: valid, and the expiry alert fires below 14 days only (promtool test rules)', { skip: noPromtool }, () => {
+  assert.ok(PROMTOOL !== null, 'promtool missing in CI');
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const rules = /\*\*Alert rules\*\*:\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(rules !== undefined, 'README has an "Alert rules" yaml block');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-rules-'));
+  try {
+    writeFileSync(path.join(dir, 'rules.yml'), rules);
+    const check = spawnSync(PROMTOOL, ['check', 'rules', path.join(dir, 'rules.yml')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+    // Rule-test time starts at the Unix epoch: one certificate expires 10 days after it, one 100 days.
+    const at = (domain: string) => `mxprobe_certificate_expiry_timestamp_seconds{domain="${domain}",mx="mx.${domain}",ip="192.0.2.1"}`;
+    const unit = [
+      'rule_files: [rules.yml]',
+      'evaluation_interval: 1m',
+      'tests:',
+      '  - interval: 1h',
+      '    input_series:',
+      `      - series: '${at('soon.example')}'`,
+      `        values: '${10 * 86400}x3'`,
+      `      - series: '${at('later.example')}'`,
+      `        values: '${100 * 86400}x3'`,
+      '    alert_rule_test:',
+      '      - eval_time: 1h',
+      '        alertname: PartnerMxCertificateExpiresSoon',
+      '        exp_alerts:',
+      '          - exp_labels: { severity: warning, domain: soon.example, mx: mx.soon.example, ip: 192.0.2.1 }',
+      "            exp_annotations: { summary: 'Certificate of mx.soon.example [192.0.2.1], MX of partner soon.example, expires in 10 days' }",
+      '',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'rules.test.yml'), unit);
+    const run = spawnSync(PROMTOOL, ['test', 'rules', path.join(dir, 'rules.test.yml')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
