@@ -10,8 +10,8 @@
  *   row's samples by family until the end and writes the families one after another, `# EOF`
  *   last.
  * - A label set is unique within a family: one domain is one record (the row's key), so a
- *   domain on several input rows is measured by its first row; within a row a repeated label
- *   set is written once.
+ *   domain on several input rows is measured by the first of them written (a batch writes rows
+ *   as they finish); within a row a repeated label set is written once.
  * - Undetermined is no sample, not NaN (OpenMetrics: NaN is no missing value): `pass` and
  *   `satisfied` are left out then, `mxprobe_domain_undetermined` says so.
  * - Expiry is a Unix time in seconds (base unit; the textfile may be read hours after it was
