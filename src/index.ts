@@ -63,7 +63,7 @@ export { PROBLEMS, problem, type ProblemKind } from './judge/problem-catalogue.j
 export { renderJson, type JsonOptions } from './render/json.js';
 export { renderText, type TextOptions } from './render/text.js';
 export { FORMATS, APPENDABLE_FORMATS, isAppendable, isFormat, loadRenderer, type Format } from './render/formats.js';
-export { renderAll, type ReportRenderer, type StreamedRenderer, type TotalsFirstRenderer, type RenderOptions, type ReportTotals, type ReportLayout } from './render/report-renderer.js';
+export { renderAll, type ReportRenderer, type StreamedRenderer, type TotalsFirstRenderer, type SectionedRenderer, type RowParts, type RenderOptions, type ReportTotals, type ReportLayout } from './render/report-renderer.js';
 export { sanitize } from './render/sanitize.js';
 export * from './model/headers.js';
 export { analyseMessages, headersExitStatus } from './headers/analyse.js';

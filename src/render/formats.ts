@@ -11,7 +11,7 @@ import type { RenderOptions, ReportRenderer } from './report-renderer.js';
  *
  * @example FORMATS.includes('csv') // true
  */
-export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit'] as const;
+export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit', 'openmetrics'] as const;
 
 /** @example const format: Format = 'csv'; */
 export type Format = (typeof FORMATS)[number];
@@ -28,6 +28,7 @@ const SPECS: Record<Format, FormatSpec> = {
   csv: { appendable: true, load: () => import('./csv.js').then((m) => m.csvRenderer) },
   ndjson: { appendable: true, load: () => import('./ndjson.js').then((m) => m.ndjsonRenderer) },
   junit: { appendable: false, load: () => import('./junit.js').then((m) => m.junitRenderer) },
+  openmetrics: { appendable: false, load: () => import('./openmetrics.js').then((m) => m.openMetricsRenderer) },
 };
 
 /**

@@ -3,7 +3,7 @@
 // readable in its format with one record per result, transcripts only on request; and the
 // one writer (cli/report-writer.ts) that streams them: the header just before the first row,
 // nothing for a run that fails before one, no header when appending, JUnit's rows kept for
-// its counts.
+// its counts, OpenMetrics' kept by metric family (one record per domain: its first row).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { APPENDABLE_FORMATS, FORMATS, isAppendable, loadRenderer, type Format } from '../../src/render/formats.ts';
@@ -16,6 +16,7 @@ import type { DomainResult } from '../../src/model/domain.ts';
 import { everyKindOfResult, mixedResult, readAll } from '../helpers/batch.ts';
 import { findAll, parseXml } from '../helpers/mini-xml.ts';
 import { NOW } from '../helpers/facts.ts';
+import { parseOpenMetrics } from '../helpers/openmetrics.ts';
 
 const LAYOUTS: ReportLayout[] = ['report', 'rows'];
 const TIME = { startedAt: NOW, durationMs: 1500 };
@@ -49,6 +50,9 @@ async function records(format: Format, layout: ReportLayout, text: string): Prom
     }
     case 'junit':
       return findAll(parseXml(text), 'testcase').map((c) => ({ domain: c.attrs.name ?? '', transcript: false }));
+    case 'openmetrics':
+      // Every row has a sample of mxprobe_domain_undetermined, labelled with its domain.
+      return (parseOpenMetrics(text).get('mxprobe_domain_undetermined')?.samples ?? []).map((s) => ({ domain: s.labels.domain ?? '', transcript: false }));
     case 'text': {
       const lines = text.split('\n').filter((l) => /^(PASS|FAIL|UNKNOWN) /.test(l));
       if (layout === 'rows') assert.equal(lines.length, text.split('\n').filter(Boolean).length, 'rows: one verdict line per result, nothing else');
@@ -58,7 +62,7 @@ async function records(format: Format, layout: ReportLayout, text: string): Prom
 }
 
 test('the one list of formats: what --format accepts, which --resume can continue', () => {
-  assert.deepEqual([...FORMATS], ['text', 'json', 'csv', 'ndjson', 'junit']);
+  assert.deepEqual([...FORMATS], ['text', 'json', 'csv', 'ndjson', 'junit', 'openmetrics']);
   assert.deepEqual(APPENDABLE_FORMATS, ['csv', 'ndjson']);
   assert.deepEqual(FORMATS.filter(isAppendable), ['csv', 'ndjson']);
 });
@@ -73,7 +77,9 @@ for (const format of FORMATS) {
       assert.equal(renderAll(renderer, input, TIME), once, 'the same text twice');
       assert.deepEqual(input, before, 'the results untouched');
       const got = await records(format, layout, once);
-      const want = input.map((r) => (r.outcome === 'invalid-input' ? r.input : r.domain));
+      const names = input.map((r) => (r.outcome === 'invalid-input' ? r.input : r.domain));
+      // OpenMetrics: a series per domain, so a domain on several rows is one record (its first row).
+      const want = format === 'openmetrics' ? [...new Set(names)] : names;
       assert.deepEqual(got.map((r) => r.domain), want);
       assert.ok(got.every((r) => !r.transcript), 'no transcript without --transcript');
       const empty = renderAll(renderer, [], TIME);
@@ -159,4 +165,20 @@ test('the writer: JUnit keeps its rendered rows until the end, then opens with t
   const fail = input.filter((r) => r.pass === false).length;
   const undetermined = input.filter((r) => r.pass === null).length;
   assert.deepEqual([suite?.attrs.tests, suite?.attrs.failures, suite?.attrs.errors, suite?.attrs.time], [String(input.length), String(fail), String(undetermined), '1.500']);
+});
+
+test('the writer: OpenMetrics keeps its rows by metric family until the end, each family whole, the first row of a domain only', async () => {
+  const sink = memorySink();
+  const renderer = await loadRenderer('openmetrics', options('rows'));
+  const writer = new ReportWriter(sink, renderer, { header: true });
+  const input = results();
+  for (const result of input) writer.write(result);
+  assert.equal(sink.text, '', 'a family is written whole: nothing before the end');
+  await writer.end(TIME);
+  assert.equal(sink.text, renderAll(renderer, input, TIME), 'the same text as the whole report at once');
+  const families = parseOpenMetrics(sink.text);
+  const rows = families.get('mxprobe_run_rows')?.samples.map((s) => [s.labels.verdict, s.value]);
+  const fail = input.filter((r) => r.pass === false).length;
+  const undetermined = input.filter((r) => r.pass === null).length;
+  assert.deepEqual(rows, [['pass', input.length - fail - undetermined], ['fail', fail], ['undetermined', undetermined]], 'the run counts every row, a domain listed twice too');
 });
