@@ -121,6 +121,10 @@ describe('batch audits', () => {
     assert.deepEqual([...union].sort(), [...all].sort());
     for (const p of parts) assert.ok(keys(p.stdout).length > 10, 'each shard takes a share');
     assert.equal(whole.stderr, '', '--quiet: nothing on stderr');
+    // Each shard's rows say which K/N they are (the invalid row too); the whole run's say none.
+    const shards = (stdout: string) => new Set(stdout.trim().split('\n').map((l) => JSON.stringify(JSON.parse(l).source.shard ?? null)));
+    parts.forEach((p, i) => assert.deepEqual([...shards(p.stdout)], [JSON.stringify({ index: i + 1, count: 3 })]));
+    assert.deepEqual([...shards(whole.stdout)], ['null']);
   });
 
   test('JUnit: one test case per domain, failures below the required level, well-formed XML', async () => {
