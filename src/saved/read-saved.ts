@@ -54,6 +54,8 @@ export interface SavedRow {
   line: number | null;
   /** `source.shard` (`--shard K/N`); null without. */
   shard: { index: number; count: number } | null;
+  /** The names of the input's carried columns (`source.columns`), in order. */
+  columns: string[];
 }
 
 /**
@@ -151,7 +153,7 @@ function savedRow(value: unknown, text: string, file: string, where: string): Sa
   if (bad !== null) throw new SavedInputError(`${file} ${where}: ${bad}`);
   const result = value as DomainResult;
   const source = result.source;
-  return { file, where, text, domain: result.domain, input: result.input, line: source?.line ?? null, shard: source?.shard ?? null };
+  return { file, where, text, domain: result.domain, input: result.input, line: source?.line ?? null, shard: source?.shard ?? null, columns: Object.keys(source?.columns ?? {}) };
 }
 
 /** A row object of NDJSON or a document, as text to keep: its own JSON, or the line it came from. */

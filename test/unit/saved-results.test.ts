@@ -199,7 +199,7 @@ function file(name: string, rows: Array<Partial<{ domain: string; input: string;
   return {
     name,
     warnings: [],
-    rows: rows.map((r, i) => ({ file: name, where: `line ${i + 1}`, text: '{}', domain: r.domain ?? `d${i}.example`, input: r.input ?? r.domain ?? `d${i}.example`, line: r.line === undefined ? i + 2 : r.line, shard: r.shard ?? null })),
+    rows: rows.map((r, i) => ({ file: name, where: `line ${i + 1}`, text: '{}', domain: r.domain ?? `d${i}.example`, input: r.input ?? r.domain ?? `d${i}.example`, line: r.line === undefined ? i + 2 : r.line, shard: r.shard ?? null, columns: [] })),
   };
 }
 
