@@ -35,6 +35,7 @@ Examples:
   mxprobe --input partners.csv --format csv --output audit.csv       batch audit
   mxprobe --input partners.csv --format csv --output audit.csv --resume
   mxprobe report part-*.ndjson --format html --output audit.html   saved results, merged, re-rendered
+  mxprobe diff jan.ndjson feb.ndjson       what changed since the last audit (exit 1: a regression)
   mxprobe help headers                     help on the headers command
 `;
 
@@ -68,6 +69,22 @@ Examples:
   mxprobe report audit.ndjson --format html --output audit.html
   mxprobe report part-*.ndjson --format csv --output audit.csv     merge the shards of one audit
   mxprobe report audit.ndjson --days-ahead 30                      what will have expired in 30 days
+`;
+
+const DIFF_HELP_AFTER = `
+Compares two saved audits (NDJSON or JSON of earlier runs, schema version 2) row by row: by
+domain, or by an input column the audits carried (--key, e.g. a partner id). Lists, regressions
+first: rows that passed in OLD and do not in NEW; what got worse (level down, a new problem, a
+certificate now inside --warn-days as NEW judged it); what changed (domains added or removed, a
+certificate replaced, MX hosts or addresses); what got better.
+
+Exit codes: 0 no regression; 1 some row passed in OLD and does not in NEW; 2 a file could not
+be read or is not a saved result; 74 the report could not be written; 141 standard output was
+closed early.
+
+Examples:
+  mxprobe diff jan.ndjson feb.ndjson                    the monthly audit: what got worse?
+  mxprobe diff jan.ndjson feb.ndjson --key partner_id --format html --output changes.html
 `;
 
 /**
@@ -168,12 +185,35 @@ function reportCommand(onRun: (task: Task) => void): Command {
     });
 }
 
+function diffCommand(onRun: (task: Task) => void): Command {
+  return new Command('diff')
+    .description('what changed between two saved audits (NDJSON or JSON of earlier runs): regressions first')
+    .argument('<old>', "the earlier audit (NDJSON or JSON); '-' for standard input")
+    .argument('<new>', "the later audit (NDJSON or JSON); '-' for standard input")
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'html']).default('text'))
+    .option('--json', 'same as --format json')
+    .option('-o, --output <file>', 'write the diff to this file instead of standard output')
+    .option('--warn-days <days>', 'list certificates that now expire within this many days (as NEW judged them)', D.warnDays)
+    .option('--key <column>', 'match rows by this input column (a partner id …) instead of by domain')
+    .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .addHelpText('after', DIFF_HELP_AFTER)
+    .configureOutput(ONE_LINE_ERRORS)
+    .exitOverride()
+    .action((oldFile: string, newFile: string, opts: Record<string, unknown>) => {
+      onRun(async () => {
+        const { checkDiffOptions, runDiff } = await import('./run-diff.js');
+        return runDiff(checkDiffOptions(oldFile, newFile, opts as unknown as Parameters<typeof checkDiffOptions>[2]));
+      });
+    });
+}
+
 async function main(argv: string[]): Promise<number> {
   let task: Task | null = null;
   // Positional options: `mxprobe headers --json` gives --json to headers, not to the probe.
   const cli = program().enablePositionalOptions();
   cli.addCommand(headersCommand((t) => (task = t)));
   cli.addCommand(reportCommand((t) => (task = t)));
+  cli.addCommand(diffCommand((t) => (task = t)));
   // `mxprobe help [command]` shows help; without it, "help" would be probed as a domain.
   cli.helpCommand(true);
   cli.action((domains: string[], opts: RawOptions) => {
