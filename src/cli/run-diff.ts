@@ -93,7 +93,7 @@ function digestsOf(file: SavedFile, key: DiffKey, warnings: string[]): DiffDiges
     }
     byKey.set(digest.key, { digest, where: row.where });
   }
-  if (repeated > 0) warnings.push(`${file.name}: ${repeated} row${repeated === 1 ? '' : 's'} name a domain an earlier row names: compared once by domain (--key COLUMN compares input rows)`);
+  if (repeated > 0) warnings.push(`${file.name}: ${repeated === 1 ? '1 row names' : `${repeated} rows name`} a domain an earlier row names: compared once by domain (--key COLUMN compares input rows)`);
   return [...byKey.values()].map((v) => v.digest);
 }
 

@@ -121,6 +121,8 @@ export type DiffGroup = 'regression' | 'worse' | 'changed' | 'better';
 export type DiffChange = { group: DiffGroup; key: string; domain: string } & (
   | { kind: 'added' | 'removed'; pass: boolean | null; level: Level | null }
   | { kind: 'pass'; old: boolean | null; new: boolean | null }
+  /** Matched by a column (--key): the row's domain changed. */
+  | { kind: 'domain'; old: string; new: string }
   | { kind: 'level'; old: Level | null; new: Level | null }
   | ({ kind: 'problem-appeared' | 'problem-gone' } & DigestProblem)
   | { kind: 'certificate-replaced'; host: string; old: string[]; new: string[]; notAfter: string | null }
@@ -147,6 +149,7 @@ const KIND_ORDER: DiffChange['kind'][] = [
   'level',
   'removed',
   'added',
+  'domain',
   'problem-appeared',
   'expires-soon',
   'problem-gone',
@@ -159,16 +162,16 @@ const KIND_ORDER: DiffChange['kind'][] = [
 
 /** Levels ranked, undetermined lowest: a level that can no longer be told is worse. */
 const rank = (level: Level | null) => (level === null ? -1 : levelRank(level));
-/** Pass ranked: true over null over false. */
-const passRank = (pass: boolean | null) => (pass === true ? 2 : pass === null ? 1 : 0);
 
 function rowChanges(old: DiffDigest, now: DiffDigest, warnDays: number): DiffChange[] {
   const changes: DiffChange[] = [];
   const row = { key: now.key, domain: now.domain };
   if (old.pass !== now.pass) {
-    const group: DiffGroup = old.pass === true ? 'regression' : passRank(now.pass) > passRank(old.pass) ? 'better' : 'worse';
+    // Lost: a regression. Gained: better. Failed, now undetermined: changed (not known to be better). Undetermined, now failed: worse.
+    const group: DiffGroup = old.pass === true ? 'regression' : now.pass === true ? 'better' : now.pass === null ? 'changed' : 'worse';
     changes.push({ ...row, group, kind: 'pass', old: old.pass, new: now.pass });
   }
+  if (old.domain !== now.domain) changes.push({ ...row, group: 'changed', kind: 'domain', old: old.domain, new: now.domain });
   if (old.level !== now.level) changes.push({ ...row, group: rank(now.level) < rank(old.level) ? 'worse' : 'better', kind: 'level', old: old.level, new: now.level });
   for (const [id, p] of now.problems) if (!old.problems.has(id)) changes.push({ ...row, group: p.severity === 'info' ? 'changed' : 'worse', kind: 'problem-appeared', ...p });
   for (const [id, p] of old.problems) if (!now.problems.has(id)) changes.push({ ...row, group: p.severity === 'info' ? 'changed' : 'better', kind: 'problem-gone', ...p });

@@ -52,6 +52,8 @@ export function changeText(c: DiffChange): string {
       return `not in NEW (was level ${levelWord(c.level)}, ${passWord(c.pass)})`;
     case 'pass':
       return `${passWord(c.old)} → ${passWord(c.new)}`;
+    case 'domain':
+      return `domain ${c.old} → ${c.new}`;
     case 'level':
       return `level ${levelWord(c.old)} → ${levelWord(c.new)}`;
     case 'problem-appeared':

@@ -140,3 +140,54 @@ describe('mxprobe report', () => {
     assert.match(full.stderr, /^mxprobe: cannot write --output \/dev\/full: ENOSPC/);
   });
 });
+
+describe('mxprobe diff', () => {
+  test('the monthly audit: exit 1 on a regression, 0 without; text, JSON and an HTML file', async () => {
+    const jan = file('jan.ndjson', ndjson([goodResult({ id: 'P-1' }, 2), { ...mixedResult({ id: 'P-2' }) }]));
+    const same = await runCli(['diff', jan, jan]);
+    assert.equal(same.code, 0, same.stderr);
+    assert.equal(same.stdout, 'no change; 2 rows in OLD, 2 in NEW\n');
+    const worse = { ...mixedResult({ id: 'P-1' }), domain: 'example.com', input: 'example.com', source: { line: 2, columns: { id: 'P-1' } } };
+    const feb = file('feb.ndjson', ndjson([worse, { ...mixedResult({ id: 'P-2' }) }]));
+    const text = await runCli(['diff', jan, feb]);
+    assert.equal(text.code, 1, text.stderr);
+    assert.match(text.stdout, /^Regressions: passed in OLD, not in NEW \(1\)\n {2}example\.com {2}pass → fail\n/);
+    const json = await runCli(['diff', jan, feb, '--json', '--key', 'id']);
+    assert.equal(json.code, 1);
+    assert.equal(json.json().format, 'mxprobe-diff');
+    assert.deepEqual(json.json().key, { column: 'id' });
+    assert.equal(json.json().changes[0].key, 'P-1');
+    const better = await runCli(['diff', feb, jan]);
+    assert.equal(better.code, 0, 'better only: no regression');
+    assert.match(better.stdout, /^Better \(/m);
+    const page = path.join(dir, 'changes.html');
+    const html = await runCli(['diff', jan, feb, '--format', 'html', '--output', page]);
+    assert.equal(html.code, 1);
+    assert.equal(html.stdout, '');
+    const { readFileSync } = await import('node:fs');
+    assert.match(readFileSync(page, 'utf8'), /^<!DOCTYPE html>[\s\S]*Regressions: passed in OLD, not in NEW \(1\)/);
+  });
+
+  test('bad input: one line and exit 2 (a missing file, a hostile file, a --key column the rows lack or repeat)', async () => {
+    const jan = file('jan2.ndjson', ndjson([goodResult({ id: 'P-1' }, 2), goodResult({ id: 'P-1' }, 3)]));
+    const cases: Array<[string[], RegExp]> = [
+      [['diff', jan, path.join(dir, 'missing.ndjson')], /^mxprobe: cannot read .*missing\.ndjson: ENOENT\n$/],
+      [['diff', jan, file('garbage.ndjson', '\u001b[2J<html>\n')], /^mxprobe: .*garbage\.ndjson line 1: not JSON/],
+      [['diff', jan, jan, '--key', 'partner'], /line 1: no input column "partner" to match rows by \(--key\)\n$/],
+      [['diff', jan, jan, '--key', 'id'], /line 2: "P-1" of --key "id" is also on line 1: --key needs a column that names one row\n$/],
+      [['diff', jan, jan, '--warn-days', 'soon'], /^mxprobe: --warn-days must be a whole number/],
+      [['diff', jan], /missing required argument 'new'/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.equal(run.stderr.split('\n').length, 2, 'one line');
+      assert.ok(!run.stderr.includes('\u001b'), 'no raw escape');
+    }
+    // A domain on two rows (two partners) is compared once, with a warning.
+    const twice = await runCli(['diff', jan, jan]);
+    assert.equal(twice.code, 0);
+    assert.match(twice.stderr, /^mxprobe: warning: .*jan2\.ndjson: 1 row names a domain an earlier row names: compared once by domain/);
+  });
+});
