@@ -16,11 +16,23 @@ import { SCHEMA_VERSION } from '../model/report.js';
 import type { DomainResult } from '../model/domain.js';
 import { savedResultProblem } from './result-shape.js';
 
-/** Longest line read (one row): a probe's row with --deep and --transcript is a few hundred KB. */
+/**
+ * Longest line read (one row): a probe's row with --deep and --transcript is a few hundred KB.
+ *
+ * @example MAX_LINE_BYTES // 8 MiB
+ */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
-/** Largest JSON document read whole (the indented report of domains given as arguments). */
+/**
+ * Largest JSON document read whole (the indented report of domains given as arguments).
+ *
+ * @example MAX_DOCUMENT_BYTES // 64 MiB
+ */
 export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
-/** Every file a command reads, together: the rows are held until the report or the diff is made. */
+/**
+ * Every file a command reads, together: the rows are held until the report or the diff is made.
+ *
+ * @example const budget: ReadBudget = { remaining: MAX_TOTAL_BYTES };
+ */
 export const MAX_TOTAL_BYTES = 1024 * 1024 * 1024;
 
 const MIB = 1024 * 1024;
