@@ -152,7 +152,8 @@ export async function runReport(settings: ReportSettings): Promise<number> {
     ...(toTerminal && process.stdout.columns > 0 ? { columns: process.stdout.columns } : {}),
   });
   const writer = new ReportWriter(sink, renderer, { header: true });
-  const summary = layout === 'rows' ? new SummaryAccumulator() : null;
+  // Every row counted: the summary text (more than one row), and the footer of a format that shows the summary (HTML).
+  const summary = new SummaryAccumulator();
   for (const row of rows) {
     let result: DomainResult;
     try {
@@ -165,20 +166,27 @@ export async function runReport(settings: ReportSettings): Promise<number> {
       return EXIT.USAGE;
     }
     if (sink.failure !== null) break;
-    summary?.add(result);
+    summary.add(result);
     await sink.ready();
   }
 
   // The summary, as the probe prints a batch's: after text rows on standard output, else on standard error.
   let summaryText: ((level: 0 | 1 | 2 | 3) => string) | null = null;
-  if (summary !== null && !settings.quiet) {
+  if (layout === 'rows' && !settings.quiet) {
     const { renderSummary } = await import('../render/batch-summary-text.js');
     const saved = { files: settings.files.length, judgedAt: settings.rejudge?.at ?? null };
     summaryText = (level) => renderSummary(summary.summary(), { colorLevel: level, elapsedMs: 0, probesMade: 0, saved });
   }
   const textToStdout = settings.format === 'text' && settings.output === null;
   const trailer = summaryText !== null && textToStdout && sink.failure === null ? summaryText(stdoutColor) : undefined;
-  await writer.end({ startedAt, durationMs: performance.now() - started, ...(trailer !== undefined ? { trailer } : {}) });
+  // The summary goes to the writer too: a format that shows it in its footer takes it from the totals.
+  const end: Parameters<ReportWriter['end']>[0] & { summary?: ReturnType<SummaryAccumulator['summary']> } = {
+    startedAt,
+    durationMs: performance.now() - started,
+    ...(trailer !== undefined ? { trailer } : {}),
+    summary: summary.summary(),
+  };
+  await writer.end(end);
   if (summaryText !== null && trailer === undefined && sink.failure === null) {
     const stderrTty = process.stderr.isTTY === true;
     process.stderr.write(summaryText(colorLevel(settings.color, process.env, stderrTty, stderrTty ? process.stderr.getColorDepth() : 1)));
