@@ -1,8 +1,8 @@
 /**
  * `mxprobe diff OLD NEW`: what changed between two saved audits (src/saved/ reads them, as
  * hostile input; judge/audit-diff.ts compares them; render/diff-*.ts writes text, JSON or a
- * static HTML page). Each row is parsed once and reduced to its digest at once, so only the
- * digests of both audits are held. Wires options, files, output and the exit code: 1 when a
+ * static HTML page). One file at a time is read, each row parsed once and reduced to its
+ * digest, so the rows of one audit are held at most, and the digests of both. Wires options, files, output and the exit code: 1 when a
  * row passed in OLD and does not in NEW, else 0; 2 bad input; 74 / 141 for the output.
  */
 import { errorLine } from './error-line.js';
@@ -107,9 +107,10 @@ export async function runDiff(settings: DiffSettings): Promise<number> {
   let now: DiffDigest[];
   const warnings: string[] = [];
   try {
-    const [oldFile, newFile] = await readSavedFiles([settings.old, settings.new]);
-    old = digestsOf(oldFile!, settings.key, warnings);
-    now = digestsOf(newFile!, settings.key, warnings);
+    // One file at a time, reduced to its digests before the next is read: the rows' text of one audit is held at most.
+    if (settings.old === '-' && settings.new === '-') throw new UsageError("standard input ('-') can be read only once");
+    old = digestsOf((await readSavedFiles([settings.old]))[0]!, settings.key, warnings);
+    now = digestsOf((await readSavedFiles([settings.new]))[0]!, settings.key, warnings);
   } catch (err) {
     if (!(err instanceof UsageError) && !(err instanceof SavedInputError)) throw err;
     process.stderr.write(errorLine(err.message));
