@@ -195,7 +195,6 @@ function diffCommand(onRun: (task: Task) => void): Command {
     .option('-o, --output <file>', 'write the diff to this file instead of standard output')
     .option('--warn-days <days>', 'list certificates that now expire within this many days (as NEW judged them)', D.warnDays)
     .option('--key <column>', 'match rows by this input column (a partner id …) instead of by domain')
-    .option('--no-color', 'no colours (also NO_COLOR=1)')
     .addHelpText('after', DIFF_HELP_AFTER)
     .configureOutput(ONE_LINE_ERRORS)
     .exitOverride()

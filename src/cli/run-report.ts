@@ -162,7 +162,7 @@ export async function runReport(settings: ReportSettings): Promise<number> {
     } catch (err) {
       // The shape was checked; a field of a shape no renderer expects is still input, not a bug of the run.
       await writer.abandon();
-      process.stderr.write(errorLine(`${row.file} ${row.where}: cannot be reported (${err instanceof Error ? err.message : String(err)})`));
+      process.stderr.write(errorLine(`${row.file} ${row.where}: a field of a shape mxprobe does not write: cannot be reported (${err instanceof Error ? err.message : String(err)})`));
       return EXIT.USAGE;
     }
     if (sink.failure !== null) break;

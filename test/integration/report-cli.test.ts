@@ -106,6 +106,11 @@ describe('mxprobe report', () => {
       ['a huge line', `${good}{"domain":"${'x'.repeat(10 * 1024 * 1024)}"}\n`, /line 2: longer than 8 MiB/],
       ['duplicate with a hostile domain', `${ndjsonRow({ ...goodResult(), domain: evil, input: evil })}${ndjsonRow({ ...goodResult(), domain: evil, input: evil })}`, /line 2: the input row of line 2 \(.*red.*evil\) is also in/],
       ['empty', '', /no result in /],
+      [
+        'deep facts of no shape a renderer knows',
+        ndjsonRow({ ...goodResult(), mx: [{ ...goodResult().mx[0]!, addresses: [{ ...goodResult().mx[0]!.addresses[0]!, deep: {} as never }] }] }),
+        /line 1: a field of a shape mxprobe does not write: cannot be reported \(/,
+      ],
     ];
     for (const [name, text, message] of hostile) {
       const run = await runCli(['report', file(`hostile-${name.replace(/ /g, '-')}.ndjson`, text)]);
