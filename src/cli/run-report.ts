@@ -72,8 +72,9 @@ export function checkReportOptions(files: readonly string[], raw: RawReportOptio
   if (!isFormat(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not ${quote(format)}`);
   let at: Date | null = null;
   if (raw.at !== undefined) {
-    const time = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(raw.at.trim()) ? Date.parse(raw.at.trim()) : Number.NaN;
-    if (Number.isNaN(time)) throw new UsageError(`--at must be an ISO 8601 date or time (2027-01-31, 2027-01-31T12:00:00Z), not ${quote(raw.at)}`);
+    // A date is midnight UTC; a time needs its zone (Z or ±hh:mm), so that the moment does not depend on the machine's.
+    const time = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/.test(raw.at.trim()) ? Date.parse(raw.at.trim()) : Number.NaN;
+    if (Number.isNaN(time)) throw new UsageError(`--at must be an ISO 8601 date or a time with its zone (2027-01-31, 2027-01-31T12:00:00Z), not ${quote(raw.at)}`);
     at = new Date(time);
   }
   if (raw.daysAhead !== undefined) {

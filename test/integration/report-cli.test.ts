@@ -63,7 +63,7 @@ describe('mxprobe report', () => {
     const warn = await runCli(['report', saved, '--format', 'json', '--warn-days', '90', '-q']);
     const codes = warn.json().domains[0].mx[0].addresses[0].problems.map((p: { code: string }) => p.code);
     assert.deepEqual(codes, ['CERT_EXPIRES_SOON'], 'judged as of its probe, with 90 warning days');
-    for (const [flag, value] of [['--at', 'tomorrow'], ['--at', '2027-13-45'], ['--days-ahead', '-1'], ['--warn-days', 'x']]) {
+    for (const [flag, value] of [['--at', 'tomorrow'], ['--at', '2027-13-45'], ['--at', '2027-01-31T12:00:00'], ['--days-ahead', '-1'], ['--warn-days', 'x']]) {
       const bad = await runCli(['report', saved, flag!, value!]);
       assert.equal(bad.code, 2, `${flag} ${value}`);
       assert.match(bad.stderr, new RegExp(`^mxprobe: ${flag} must be `));
