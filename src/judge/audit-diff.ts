@@ -188,7 +188,9 @@ function rowChanges(old: DiffDigest, now: DiffDigest, warnDays: number): DiffCha
     }
     // Inside the warning window now, and was not (or the host is new).
     const inside = (e: DigestHost['expiry'] | undefined) => e !== null && e !== undefined && e.daysLeft < warnDays;
-    if (h.expiry !== null && inside(h.expiry) && !inside(before?.expiry)) {
+    // An expired leaf whose CERT_EXPIRED appeared at the host is said once, by the problem.
+    const saidExpired = h.expiry !== null && h.expiry.daysLeft < 0 && changes.some((c) => c.kind === 'problem-appeared' && c.code === 'CERT_EXPIRED' && c.host === host);
+    if (h.expiry !== null && inside(h.expiry) && !inside(before?.expiry) && !saidExpired) {
       changes.push({ ...row, group: 'worse', kind: 'expires-soon', host, notAfter: h.expiry.notAfter, daysLeft: h.expiry.daysLeft });
     }
   }

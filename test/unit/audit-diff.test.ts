@@ -93,6 +93,16 @@ const CASES: Array<{ name: string; old: DomainResult[]; new: DomainResult[]; exp
     expected: [{ group: 'worse', kind: 'expires-soon', host: 'mx.example.com', notAfter: daysFromNow(45), daysLeft: 15 }],
   },
   {
+    name: 'expired since: said once, by the new CERT_EXPIRED',
+    old: [result('a.example', [host('mx.example.com', { certificate: leaf('AA:AA', 45) })], { facts: {} })],
+    new: [result('a.example', [host('mx.example.com', { certificate: leaf('AA:AA', 45) })], { now: new Date(NOW.getTime() + 50 * DAY) })],
+    expected: [
+      { group: 'regression', kind: 'pass', old: true, new: false },
+      { group: 'worse', kind: 'level', old: 'verify', new: 'encrypt' },
+      { group: 'worse', kind: 'problem-appeared', code: 'CERT_EXPIRED', scope: 'address', host: 'mx.example.com', ip: '192.0.2.10' },
+    ],
+  },
+  {
     name: 'inside the window in OLD already: nothing new',
     old: [result('a.example', [host('mx.example.com', { certificate: leaf('AA:AA', 45) })], { now: new Date(NOW.getTime() + 20 * DAY) })],
     new: [result('a.example', [host('mx.example.com', { certificate: leaf('AA:AA', 45) })], { now: new Date(NOW.getTime() + 30 * DAY) })],
