@@ -22,6 +22,7 @@ export async function* batchRows(rows: AsyncIterable<InputRow>, options: { shard
       warning: row.warning,
       required: row.required,
       columns: row.columns,
+      ...(shard !== null ? { shard: { index: shard.index, count: shard.count } } : {}),
     };
   }
 }

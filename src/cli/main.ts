@@ -34,6 +34,8 @@ Examples:
   mxprobe headers message.eml              did every hop of a delivered message use TLS?
   mxprobe --input partners.csv --format csv --output audit.csv       batch audit
   mxprobe --input partners.csv --format csv --output audit.csv --resume
+  mxprobe report part-*.ndjson --format html --output audit.html   saved results, merged, re-rendered
+  mxprobe diff jan.ndjson feb.ndjson       what changed since the last audit (exit 1: a regression)
   mxprobe help headers                     help on the headers command
 `;
 
@@ -47,6 +49,42 @@ Exit codes: 0 every network hop of every message used TLS and everything was rea
 hop did not, could not be told (unknown format), or was left unread by a cap; 2 an input
 could not be read, or no input held a message header; 74 the report could not be written;
 141 standard output was closed early.
+`;
+
+const REPORT_HELP_AFTER = `
+Reads the NDJSON or JSON an earlier run wrote (schema version 2), a file at a time ('-' for
+standard input), and writes the report again in any format, with the batch summary when there
+is more than one domain. Several files are one audit: the outputs of --shard 1/N … N/N merge
+into one report; the same input row in two files, or a missing shard, is an error. Without
+--at or --days-ahead the saved verdicts stand; with them the saved facts are judged again as
+of that moment, against the requirement each row was judged against (--warn-days, default 30).
+A last line cut short (a run killed while writing) is skipped with a warning.
+
+Exit codes: 0 every row meets its requirement; 1 some row is below it; 3 some row is
+undetermined, none failed; 2 a file could not be read or is not a saved result (one line
+naming the file and the line); 74 the report could not be written; 141 standard output was
+closed early.
+
+Examples:
+  mxprobe report audit.ndjson --format html --output audit.html
+  mxprobe report part-*.ndjson --format csv --output audit.csv     merge the shards of one audit
+  mxprobe report audit.ndjson --days-ahead 30                      what will have expired in 30 days
+`;
+
+const DIFF_HELP_AFTER = `
+Compares two saved audits (NDJSON or JSON of earlier runs, schema version 2) row by row: by
+domain, or by an input column the audits carried (--key, e.g. a partner id). Lists, regressions
+first: rows that passed in OLD and do not in NEW; what got worse (level down, a new problem, a
+certificate now inside --warn-days as NEW judged it); what changed (domains added or removed, a
+certificate replaced, MX hosts or addresses); what got better.
+
+Exit codes: 0 no regression; 1 some row passed in OLD and does not in NEW; 2 a file could not
+be read or is not a saved result; 74 the report could not be written; 141 standard output was
+closed early.
+
+Examples:
+  mxprobe diff jan.ndjson feb.ndjson                    the monthly audit: what got worse?
+  mxprobe diff jan.ndjson feb.ndjson --key partner_id --format html --output changes.html
 `;
 
 /**
@@ -124,11 +162,57 @@ function headersCommand(onRun: (task: Task) => void): Command {
     });
 }
 
+function reportCommand(onRun: (task: Task) => void): Command {
+  return new Command('report')
+    .description('re-render saved results (NDJSON or JSON of earlier runs) in any format, merge the parts of a sharded audit, judge them again as of another moment')
+    .argument('<files...>', "saved results (NDJSON or JSON, schema version 2); '-' for standard input")
+    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
+    .option('--json', 'same as --format json')
+    .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .option('--at <date>', 'judge the saved facts again as of this moment (ISO 8601: 2027-01-31 or 2027-01-31T12:00:00Z)')
+    .option('--days-ahead <days>', 'judge the saved facts again this many days after now (or after --at)')
+    .option('--warn-days <days>', 'judging again: warn when a certificate expires within this many days (default 30)')
+    .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .addHelpText('after', REPORT_HELP_AFTER)
+    .configureOutput(ONE_LINE_ERRORS)
+    .exitOverride()
+    .action((files: string[], opts: Record<string, unknown>) => {
+      onRun(async () => {
+        const { checkReportOptions, runReport } = await import('./run-report.js');
+        return runReport(checkReportOptions(files, opts as unknown as Parameters<typeof checkReportOptions>[1]));
+      });
+    });
+}
+
+function diffCommand(onRun: (task: Task) => void): Command {
+  return new Command('diff')
+    .description('what changed between two saved audits (NDJSON or JSON of earlier runs): regressions first')
+    .argument('<old>', "the earlier audit (NDJSON or JSON); '-' for standard input")
+    .argument('<new>', "the later audit (NDJSON or JSON); '-' for standard input")
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'html']).default('text'))
+    .option('--json', 'same as --format json')
+    .option('-o, --output <file>', 'write the diff to this file instead of standard output')
+    .option('--warn-days <days>', 'list certificates that now expire within this many days (as NEW judged them)', D.warnDays)
+    .option('--key <column>', 'match rows by this input column (a partner id …) instead of by domain')
+    .addHelpText('after', DIFF_HELP_AFTER)
+    .configureOutput(ONE_LINE_ERRORS)
+    .exitOverride()
+    .action((oldFile: string, newFile: string, opts: Record<string, unknown>) => {
+      onRun(async () => {
+        const { checkDiffOptions, runDiff } = await import('./run-diff.js');
+        return runDiff(checkDiffOptions(oldFile, newFile, opts as unknown as Parameters<typeof checkDiffOptions>[2]));
+      });
+    });
+}
+
 async function main(argv: string[]): Promise<number> {
   let task: Task | null = null;
   // Positional options: `mxprobe headers --json` gives --json to headers, not to the probe.
   const cli = program().enablePositionalOptions();
   cli.addCommand(headersCommand((t) => (task = t)));
+  cli.addCommand(reportCommand((t) => (task = t)));
+  cli.addCommand(diffCommand((t) => (task = t)));
   // `mxprobe help [command]` shows help; without it, "help" would be probed as a domain.
   cli.helpCommand(true);
   cli.action((domains: string[], opts: RawOptions) => {

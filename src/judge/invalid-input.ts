@@ -13,6 +13,8 @@ export interface InvalidRow {
   input: string;
   error: string;
   columns: Record<string, string>;
+  /** `--shard K/N` the row was read under; absent without --shard. */
+  shard?: { index: number; count: number };
 }
 
 /** @example invalidInputResult({ line: 3, input: 'bad..name', error: '…', columns: {} }, ['tls-required'], new Date()) */
@@ -31,7 +33,7 @@ export function invalidInputResult(row: InvalidRow, required: Requirement, now: 
     pass: false,
     problems: [problem('INVALID_INPUT', `Line ${row.line}: ${row.error}.`, { scope: 'input' })],
     policies: judgePolicies({ domain: row.input, outcome: 'invalid-input', mx: [], dns: [] }, []),
-    source: { line: row.line, columns: row.columns },
+    source: { line: row.line, columns: row.columns, ...(row.shard !== undefined ? { shard: row.shard } : {}) },
   };
 }
 

@@ -206,4 +206,9 @@ export interface BatchSource {
   line: number;
   /** The row's other columns by header name (none for a plain list). */
   columns: Record<string, string>;
+  /**
+   * `--shard K/N`: which part of the input the run took (K counts from 1), so that the outputs
+   * of N shards can be merged and checked for a missing one (`mxprobe report`); absent without --shard.
+   */
+  shard?: { index: number; count: number };
 }

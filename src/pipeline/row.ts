@@ -28,6 +28,8 @@ export interface Row {
   required: Requirement | null;
   /** The input's other columns by header name (none for the command line). */
   columns: Record<string, string>;
+  /** `--shard K/N` of a batch row (results carry it in `source.shard`); absent otherwise. */
+  shard?: { index: number; count: number };
 }
 
 /**

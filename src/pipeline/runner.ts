@@ -15,7 +15,7 @@
  * output stops the same way without the grace. No stdio, no signal handler, no exit here:
  * cli/ owns them.
  */
-import type { DomainResult } from '../model/domain.js';
+import type { BatchSource, DomainResult } from '../model/domain.js';
 import type { RunStopReason } from '../model/run.js';
 import type { Resolver } from '../dns/resolver-api.js';
 import type { TrustStore } from '../cert/trust-store.js';
@@ -75,6 +75,9 @@ export interface RunOutcome {
 }
 
 const STOPPED = Symbol('stopped');
+
+/** Where a batch row's result came from: its line, its other columns, its shard (`--shard`). */
+const sourceOf = (row: Row, line: number): BatchSource => ({ line, columns: row.columns, ...(row.shard !== undefined ? { shard: row.shard } : {}) });
 
 /** A promise that resolves to STOPPED when `signal` aborts; `cancel` removes its listener. */
 function untilAborted(signal: AbortSignal): { promise: Promise<typeof STOPPED>; cancel: () => void } {
@@ -198,7 +201,7 @@ async function runWith(rows: AsyncIterable<Row> | Iterable<Row>, settings: RunSe
     const found = await gather(row);
     const judged = judgeDomain({ ...found, input: row.input }, judgePolicyFor(settings, row.required), now());
     if (row.line === null) return judged;
-    return withInputWarning({ ...judged, source: { line: row.line, columns: row.columns } }, row.line, row.warning);
+    return withInputWarning({ ...judged, source: sourceOf(row, row.line) }, row.line, row.warning);
   };
 
   const inflight = new Set<Promise<void>>();
@@ -255,7 +258,7 @@ async function runWith(rows: AsyncIterable<Row> | Iterable<Row>, settings: RunSe
       if (item === STOPPED || item.done === true || fatal !== null) break;
       const row = item.value;
       if (row.target.kind === 'invalid') {
-        const invalid = { line: row.line ?? 0, input: row.input, error: row.target.error, columns: row.columns };
+        const invalid = { line: row.line ?? 0, input: row.input, error: row.target.error, columns: row.columns, ...(row.shard !== undefined ? { shard: row.shard } : {}) };
         handOn(index++, invalidInputResult(invalid, judgePolicyFor(settings, row.required).required, now()));
         continue;
       }

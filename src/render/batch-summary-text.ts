@@ -26,6 +26,11 @@ export interface SummaryTextOptions {
   earlier?: number;
   /** The renewal calendar leaves out the earlier rows (a CSV keeps no certificate fingerprints). */
   calendarWithoutEarlier?: boolean;
+  /**
+   * `mxprobe report`: the rows come from this many saved files, nothing was probed (no speed,
+   * no probes); `judgedAt` when they were judged again as of that moment (--at, --days-ahead).
+   */
+  saved?: { files: number; judgedAt: Date | null };
 }
 
 export interface ProgressState {
@@ -107,7 +112,11 @@ export function renderSummary(summary: BatchSummary, options: SummaryTextOptions
   const here = summary.total - earlier;
   const speed = formatRate(rate(here, options.elapsedMs));
   const done = earlier > 0 ? `${summary.total} (${earlier} from the earlier output, ${here} in this run)` : String(summary.total);
-  lines.push(`  domains   ${done} in ${formatDuration(options.elapsedMs)} (${speed}), ${options.probesMade} probes`);
+  if (options.saved !== undefined) {
+    const { files, judgedAt } = options.saved;
+    const when = judgedAt !== null ? `, judged as of ${judgedAt.toISOString().replace(/\.000Z$/, 'Z')}` : '';
+    lines.push(`  domains   ${summary.total} from ${files} saved file${files === 1 ? '' : 's'}${when}`);
+  } else lines.push(`  domains   ${done} in ${formatDuration(options.elapsedMs)} (${speed}), ${options.probesMade} probes`);
   lines.push(`  levels    ${levelCounts(c, summary.byLevel, summary.noMail, summary.invalid)}`);
   const why = [summary.noMail > 0 ? `${summary.noMail} accept no mail` : '', summary.invalid > 0 ? `${summary.invalid} invalid input` : ''].filter((x) => x !== '');
   lines.push(

@@ -121,6 +121,29 @@ describe('batch audits', () => {
     assert.deepEqual([...union].sort(), [...all].sort());
     for (const p of parts) assert.ok(keys(p.stdout).length > 10, 'each shard takes a share');
     assert.equal(whole.stderr, '', '--quiet: nothing on stderr');
+    // Each shard's rows say which K/N they are (the invalid row too); the whole run's say none.
+    const shards = (stdout: string) => new Set(stdout.trim().split('\n').map((l) => JSON.stringify(JSON.parse(l).source.shard ?? null)));
+    parts.forEach((p, i) => assert.deepEqual([...shards(p.stdout)], [JSON.stringify({ index: i + 1, count: 3 })]));
+    assert.deepEqual([...shards(whole.stdout)], ['null']);
+    // `mxprobe report` merges the parts into the whole run's rows (as of their own probes: compare what was found and judged).
+    const partFiles = parts.map((p, i) => {
+      const file = path.join(dir, `part-${i + 1}.ndjson`);
+      writeFileSync(file, p.stdout);
+      return file;
+    });
+    const merged = await runCli(['report', ...partFiles, '--format', 'ndjson', '--quiet']);
+    assert.equal(merged.code, whole.code, merged.stderr);
+    const stable = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((r) => ({ line: r.source.line, columns: r.source.columns, domain: r.domain, input: r.input, level: r.level, pass: r.pass, problems: r.problems.map((p: { code: string }) => p.code) }))
+        .sort((a, b) => a.line - b.line);
+    assert.deepEqual(stable(merged.stdout), stable(whole.stdout));
+    const missing = await runCli(['report', partFiles[0]!, partFiles[2]!]);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, 'mxprobe: no row of shard 2/3 in the files given: a part of the audit is missing\n');
   });
 
   test('JUnit: one test case per domain, failures below the required level, well-formed XML', async () => {
