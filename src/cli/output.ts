@@ -201,6 +201,16 @@ export function fileSink(path: string, append: boolean): Sink {
 }
 
 /**
+ * The sink of a report: `--output`'s file (appended to when `append`), or standard output when
+ * none was given. Throws an OutputError (its one line) when the file cannot be opened.
+ *
+ * @example const sink = reportSink(settings.output, false); // settings.output: 'audit.html' or null
+ */
+export function reportSink(output: string | null, append: boolean): Sink {
+  return output !== null ? fileSink(output, append) : streamSink(process.stdout);
+}
+
+/**
  * A stream such as standard output. Its errors arrive as events or write callbacks (see
  * {@link streamFailure}); after the first, nothing more is written. `ready()` waits for
  * 'drain' when the stream's buffer is full, so a long report (mxprobe headers of a 64 MiB

@@ -7,7 +7,7 @@
  */
 import { errorLine } from './error-line.js';
 import { EXIT } from './exit-codes.js';
-import { exitForFailure, fileSink, OutputError, streamSink, type Sink } from './output.js';
+import { exitForFailure, OutputError, reportSink, type Sink } from './output.js';
 import { UsageError } from './raw-options.js';
 import { fileName, readSavedFiles } from './read-saved-files.js';
 import { isSameFile } from '../batch/same-file.js';
@@ -105,14 +105,16 @@ function digestsOf(file: SavedFile, key: DiffKey, warnings: string[]): DiffDiges
 export async function runDiff(settings: DiffSettings): Promise<number> {
   let old: DiffDigest[];
   let now: DiffDigest[];
+  let sink: Sink;
   const warnings: string[] = [];
   try {
     // One file at a time, reduced to its digests before the next is read: the rows' text of one audit is held at most.
     if (settings.old === '-' && settings.new === '-') throw new UsageError("standard input ('-') can be read only once");
     old = digestsOf((await readSavedFiles([settings.old]))[0]!, settings.key, warnings);
     now = digestsOf((await readSavedFiles([settings.new]))[0]!, settings.key, warnings);
+    sink = reportSink(settings.output, false);
   } catch (err) {
-    if (!(err instanceof UsageError) && !(err instanceof SavedInputError)) throw err;
+    if (!(err instanceof UsageError) && !(err instanceof SavedInputError) && !(err instanceof OutputError)) throw err;
     process.stderr.write(errorLine(err.message));
     return EXIT.USAGE;
   }
@@ -124,14 +126,6 @@ export async function runDiff(settings: DiffSettings): Promise<number> {
   else if (settings.format === 'html') text = (await import('../render/diff-html.js')).renderDiffHtml(diff, about);
   else text = (await import('../render/diff-text.js')).renderDiffText(diff);
 
-  let sink: Sink;
-  try {
-    sink = settings.output !== null ? fileSink(settings.output, false) : streamSink(process.stdout);
-  } catch (err) {
-    if (!(err instanceof OutputError)) throw err;
-    process.stderr.write(errorLine(err.message));
-    return EXIT.USAGE;
-  }
   sink.write(text);
   await sink.close();
   if (sink.failure !== null) return exitForFailure(sink.failure, process.stderr);

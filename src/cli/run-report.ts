@@ -9,7 +9,7 @@
  */
 import { errorLine } from './error-line.js';
 import { EXIT, exitCodeForCounts } from './exit-codes.js';
-import { exitForFailure, fileSink, OutputError, streamSink, type Sink } from './output.js';
+import { exitForFailure, OutputError, reportSink, type Sink } from './output.js';
 import { colorLevel } from './color-level.js';
 import { UsageError } from './raw-options.js';
 import { fileName, readSavedFiles } from './read-saved-files.js';
@@ -123,25 +123,19 @@ export async function runReport(settings: ReportSettings): Promise<number> {
   const started = performance.now();
   const startedAt = new Date();
   let rows: SavedRow[];
+  let sink: Sink;
   try {
     const merged = mergeSaved(await readSavedFiles(settings.files));
     for (const warning of merged.warnings) process.stderr.write(errorLine(`warning: ${warning}`));
     rows = merged.rows;
     if (rows.length === 0) throw new UsageError(`no result in ${settings.files.map(fileName).join(', ')}`);
+    sink = reportSink(settings.output, false);
   } catch (err) {
-    if (!(err instanceof UsageError) && !(err instanceof SavedInputError)) throw err;
+    if (!(err instanceof UsageError) && !(err instanceof SavedInputError) && !(err instanceof OutputError)) throw err;
     process.stderr.write(errorLine(err.message));
     return EXIT.USAGE;
   }
 
-  let sink: Sink;
-  try {
-    sink = settings.output !== null ? fileSink(settings.output, false) : streamSink(process.stdout);
-  } catch (err) {
-    if (!(err instanceof OutputError)) throw err;
-    process.stderr.write(errorLine(err.message));
-    return EXIT.USAGE;
-  }
   const toTerminal = settings.output === null && process.stdout.isTTY === true;
   const stdoutColor = colorLevel(settings.color, process.env, toTerminal, toTerminal ? process.stdout.getColorDepth() : 1);
   const layout = rows.length > 1 ? 'rows' : 'report';

@@ -20,7 +20,7 @@ import { probingText } from '../render/probing-text.js';
 import type { SummaryTextOptions } from '../render/batch-summary-text.js';
 import { colorLevel } from './color-level.js';
 import { EXIT, exitCodeForCounts } from './exit-codes.js';
-import { exitForFailure, fileSink, OutputError, streamSink, type Sink } from './output.js';
+import { exitForFailure, OutputError, reportSink, type Sink } from './output.js';
 import { openRows, type OpenedRows } from './open-rows.js';
 import { UsageError } from './raw-options.js';
 import { RowsInFlight, startProgress, type Progress } from './progress.js';
@@ -127,7 +127,7 @@ export async function run(settings: RunSettings): Promise<number> {
       if (row.result !== null) summary?.addCertificates(row.result);
     });
     try {
-      sink = settings.output !== null ? fileSink(settings.output, opened.append) : streamSink(process.stdout);
+      sink = reportSink(settings.output, opened.append);
     } catch (err) {
       if (err instanceof OutputError) throw new UsageError(err.message);
       throw err;
