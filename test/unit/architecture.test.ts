@@ -71,10 +71,11 @@ test('TLS bytes are read in tls/wire/ alone: the rest of tls/ reads no integer o
   assert.deepEqual(readers, []);
 });
 
-test('render/ is pure: no node: module, no terminal library, no process (the spinner and the writing live in cli/)', () => {
+test('render/ is pure: no node: module (but node:crypto in the HTML page shell, for its CSP hashes), no terminal library, no process (the spinner and the writing live in cli/)', () => {
   const render = modules().filter((m) => folderOf(m) === 'render');
+  const allowed = (m: string, p: string) => ['chalk', 'cli-table3'].includes(p) || (p === 'node:crypto' && m === path.join('render', 'html-page.ts'));
   const breaches = render.flatMap((m) => [
-    ...packagesOf(m).filter((p) => !['chalk', 'cli-table3'].includes(p)).map((p) => `${m} imports ${p}`),
+    ...packagesOf(m).filter((p) => !allowed(m, p)).map((p) => `${m} imports ${p}`),
     ...(/\bprocess\./.test(codeOf(m)) ? [`${m} uses process`] : []),
   ]);
   assert.deepEqual(breaches, []);
