@@ -13,6 +13,7 @@ import { PROBLEMS } from './problem-catalogue.js';
 import { allProblems } from './all-problems.js';
 import { SENDER_POLICIES } from './sender-policies.js';
 import type { PolicyLetter, SenderPolicyId } from '../model/policy.js';
+import { TLS_PROTOCOLS } from '../model/tls-protocols.js';
 
 export interface SummaryCounts {
   /**
@@ -111,6 +112,23 @@ export interface PolicyCount {
   count: number;
 }
 
+/**
+ * The TLS versions negotiated, by address: each reached address of each domain counts once
+ * (an address serving several domains counts for each). `version` is a name of the protocol
+ * table (model/tls-protocols.ts), `other` for a name not in it, `no TLS` for an address that
+ * was reached (greeted) and gave no TLS session.
+ */
+export interface TlsVersionCount {
+  version: TlsVersionSeen;
+  count: number;
+}
+
+/** A row of {@link TlsVersionCount}: a closed list, so the counts stay bounded. */
+export type TlsVersionSeen = (typeof TLS_PROTOCOLS)[number]['name'] | 'other' | 'no TLS';
+
+/** The order the TLS version counts are listed in: newest first, then the others. */
+const TLS_VERSIONS_SHOWN: readonly TlsVersionSeen[] = [...TLS_PROTOCOLS.map((p) => p.name).reverse(), 'other', 'no TLS'];
+
 export interface BatchSummary {
   total: number;
   byLevel: { none: number; encrypt: number; verify: number; unknown: number };
@@ -126,6 +144,11 @@ export interface BatchSummary {
   topProblems: ProblemCount[];
   /** Soonest expiry first; one entry per (MX host, leaf fingerprint). */
   renewals: RenewalEntry[];
+  /**
+   * TLS versions seen over the results added with their facts (not over rows read back by
+   * `--resume`), newest first, only those seen; absent in summaries made before it existed.
+   */
+  tlsVersions?: TlsVersionCount[];
 }
 
 export interface SummaryOptions {
@@ -171,6 +194,8 @@ export class SummaryAccumulator {
   private n = 0;
   /** Domains per problem code: bounded by the closed list of codes. */
   private readonly problems = new Map<ProblemCode, { severity: Severity; count: number }>();
+  /** Addresses per TLS version: bounded by the closed list {@link TlsVersionSeen}. */
+  private readonly versions = new Map<TlsVersionSeen, number>();
   /**
    * The `capacity` soonest distinct certificates seen so far, by `${host}\n${fingerprint}`.
    * A certificate outside them is later than `capacity` others already seen; since the
@@ -206,6 +231,19 @@ export class SummaryAccumulator {
   add(result: DomainResult): void {
     this.addRecorded(recordOf(result));
     this.addCertificates(result);
+    this.addTlsVersions(result);
+  }
+
+  /** Counts the TLS version of each reached address of a result. */
+  private addTlsVersions(result: Pick<DomainResult, 'mx'>): void {
+    for (const host of result.mx) {
+      for (const address of host.addresses) {
+        if (address.tls === null && address.banner === null) continue; // not reached
+        const name = address.tls?.protocol;
+        const version: TlsVersionSeen = name === undefined ? 'no TLS' : (TLS_PROTOCOLS.find((p) => p.name === name)?.name ?? 'other');
+        this.versions.set(version, (this.versions.get(version) ?? 0) + 1);
+      }
+    }
   }
 
   /**
@@ -308,6 +346,7 @@ export class SummaryAccumulator {
       satisfied: SENDER_POLICIES.map((p): PolicyCount => ({ id: p.id, policy: p.letter, name: p.name, count: c.satisfied[p.id] })),
       topProblems: problems,
       renewals,
+      tlsVersions: TLS_VERSIONS_SHOWN.filter((v) => this.versions.has(v)).map((version): TlsVersionCount => ({ version, count: this.versions.get(version) ?? 0 })),
     };
   }
 }

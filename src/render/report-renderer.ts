@@ -7,6 +7,7 @@
  * rendered rows until the end.
  */
 import type { DomainResult } from '../model/domain.js';
+import type { BatchSummary } from '../judge/batch-summary.js';
 
 /**
  * How rows are laid out: `report` for a few domains a person reads (the full text report of
@@ -45,6 +46,8 @@ export interface ReportTotals {
   undetermined: number;
   startedAt: Date;
   durationMs: number;
+  /** The run's summary (counts, problems, renewal calendar), when the format shows it (HTML); filled by cli/run.ts. */
+  summary?: BatchSummary;
 }
 
 /**

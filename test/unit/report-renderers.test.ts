@@ -49,6 +49,8 @@ async function records(format: Format, layout: ReportLayout, text: string): Prom
     }
     case 'junit':
       return findAll(parseXml(text), 'testcase').map((c) => ({ domain: c.attrs.name ?? '', transcript: false }));
+    case 'html':
+      return [...text.matchAll(/<script type="application\/json" class="r">(.*?)<\/script>/g)].map((m) => JSON.parse(m[1] as string)).map((d: any) => ({ domain: d.outcome === 'invalid-input' ? (d.input ?? d.domain) : d.domain, transcript: false }));
     case 'text': {
       const lines = text.split('\n').filter((l) => /^(PASS|FAIL|UNKNOWN) /.test(l));
       if (layout === 'rows') assert.equal(lines.length, text.split('\n').filter(Boolean).length, 'rows: one verdict line per result, nothing else');
@@ -58,7 +60,7 @@ async function records(format: Format, layout: ReportLayout, text: string): Prom
 }
 
 test('the one list of formats: what --format accepts, which --resume can continue', () => {
-  assert.deepEqual([...FORMATS], ['text', 'json', 'csv', 'ndjson', 'junit']);
+  assert.deepEqual([...FORMATS], ['text', 'json', 'csv', 'ndjson', 'junit', 'html']);
   assert.deepEqual(APPENDABLE_FORMATS, ['csv', 'ndjson']);
   assert.deepEqual(FORMATS.filter(isAppendable), ['csv', 'ndjson']);
 });
