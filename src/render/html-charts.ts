@@ -16,8 +16,8 @@ export interface Bar {
   note?: string;
 }
 
-const LABEL_WIDTH = 230;
-const BAR_WIDTH = 300;
+const LABEL_WIDTH = 190;
+const BAR_WIDTH = 260;
 const ROW = 22;
 
 const num = (n: number) => (Number.isFinite(n) ? Number(n.toFixed(1)) : 0);
@@ -30,7 +30,7 @@ const num = (n: number) => (Number.isFinite(n) ? Number(n.toFixed(1)) : 0);
 export function barChart(title: string, bars: readonly Bar[], options: { max?: number } = {}): string {
   const max = Math.max(options.max ?? 0, ...bars.map((b) => b.value), 1);
   const height = bars.length * ROW + 4;
-  const width = LABEL_WIDTH + BAR_WIDTH + 110;
+  const width = LABEL_WIDTH + BAR_WIDTH + 90;
   const rows = bars.map((b, i) => {
     const y = i * ROW + 2;
     const w = num((b.value / max) * BAR_WIDTH);
@@ -55,6 +55,8 @@ export interface TimelineMark {
   /** How many domains rely on it (the mark's size). */
   weight: number;
   note: string;
+  /** A domain that relies on it (shown in the mark's tooltip). */
+  example?: string;
 }
 
 /** The day ticks of the timeline. */
@@ -68,11 +70,12 @@ const TICKS = [0, 7, 14, 30, 60, 90];
  * @example timeline([{ label: 'mx.example', daysLeft: 12, weight: 3, note: '3 domains' }])
  */
 export function timeline(marks: readonly TimelineMark[], span = 90): string {
-  const left = Math.min(0, ...marks.map((m) => m.daysLeft));
-  const from = Math.max(left, -30);
+  // Expired certificates left of 0: at least a week of room, at most 30 days (older ones at the edge).
+  const expired = marks.some((m) => m.daysLeft < 0);
+  const from = expired ? Math.max(Math.min(-7, ...marks.map((m) => m.daysLeft)), -30) : 0;
   const x = (days: number) => num(LABEL_WIDTH + ((Math.min(Math.max(days, from), span) - from) / (span - from)) * BAR_WIDTH);
   const height = marks.length * ROW + 24;
-  const width = LABEL_WIDTH + BAR_WIDTH + 240;
+  const width = LABEL_WIDTH + BAR_WIDTH + 320;
   const maxWeight = Math.max(1, ...marks.map((m) => m.weight));
   const ticks = [...(from < 0 ? [from] : []), ...TICKS].map(
     (d) =>
@@ -85,7 +88,7 @@ export function timeline(marks: readonly TimelineMark[], span = 90): string {
     const colour = m.daysLeft < 0 ? '#b71c1c' : m.daysLeft < 14 ? '#e65100' : m.daysLeft < 30 ? '#f9a825' : '#2e7d32';
     const beyond = m.daysLeft > span ? ' →' : '';
     return (
-      `<g><title>${htmlText(`${m.label}: ${m.daysLeft} days left, ${m.note}`)}</title>` +
+      `<g><title>${htmlText(`${m.label}: ${m.daysLeft} days left, ${m.note}${m.example === undefined ? '' : `, e.g. ${m.example}`}`)}</title>` +
       `<text x="${LABEL_WIDTH - 6}" y="${y + 15}" text-anchor="end">${htmlText(m.label, 60)}</text>` +
       `<circle cx="${x(m.daysLeft)}" cy="${y + 11}" r="${r}" fill="${colour}"/>` +
       `<text x="${LABEL_WIDTH + BAR_WIDTH + 16}" y="${y + 15}">${htmlText(`${m.daysLeft} d${beyond} · ${m.note}`)}</text></g>`

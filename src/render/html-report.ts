@@ -118,7 +118,8 @@ function charts(s: BatchSummary): string[] {
       label: r.host,
       daysLeft: r.daysLeft,
       weight: r.domains,
-      note: `expires ${day(r.notAfter)}, ${r.domains} domain${r.domains === 1 ? '' : 's'} (${r.domain})`,
+      note: `expires ${day(r.notAfter)}, ${r.domains} domain${r.domains === 1 ? '' : 's'}`,
+      example: r.domain,
     }));
     out.push(figure('Renewal calendar: certificates by days left', timeline(marks)));
   }
