@@ -41,7 +41,7 @@ function start() {
   var top = document.getElementById('top');
   ['audit-complete', 'summary'].forEach(function (id) { var n = document.getElementById(id); if (n && top) top.parentNode.insertBefore(n, top.nextSibling); });
   var count = document.getElementById('interrupted-count');
-  if (!complete && count) count.textContent = ': ' + rows.length + ' rows written';
+  if (!complete && count) count.textContent = ': ' + rows.length + (rows.length === 1 ? ' row' : ' rows') + ' written';
 
   var columnNames = [], seenColumn = {}, codes = {};
   rows.forEach(function (r, i) {
@@ -103,8 +103,12 @@ function start() {
     head.appendChild(h);
   });
 
+  var applied = null;
   function apply() {
     var text = q.value.trim().toLowerCase(), level = fLevel.value, pass = fPass.value, code = fCode.value;
+    var state = JSON.stringify([text, level, pass, code, sortKey, sortDir]);
+    if (state === applied) return;
+    applied = state;
     var col = columns.filter(function (c) { return c.key === sortKey; })[0] || columns[0];
     var key = col.sort || col.value;
     order = rows.filter(function (r) {
@@ -120,6 +124,7 @@ function start() {
       return (x < y ? -1 : x > y ? 1 : a._i - b._i) * sortDir;
     });
     shown.textContent = order.length + ' of ' + rows.length + ' domains';
+    viewport.scrollTop = 0;
     spacer.style.height = (order.length * ROW_HEIGHT) + 'px';
     draw(true);
   }
@@ -162,7 +167,8 @@ function start() {
     requestAnimationFrame(function () { pending = false; draw(false); });
   });
   window.addEventListener('resize', function () { draw(true); });
-  [q, fLevel, fPass, fCode].forEach(function (c) { c.addEventListener('input', apply); c.addEventListener('change', apply); });
+  q.addEventListener('input', apply);
+  [fLevel, fPass, fCode].forEach(function (c) { c.addEventListener('change', apply); });
 
   function field(dl, name, value) {
     if (value === undefined || value === null || value === '') return;
@@ -205,6 +211,7 @@ function start() {
           if (a.nameMatch !== undefined) words.push(a.nameMatch ? 'name matches' : 'name does not match');
           if (a.dane) words.push('DANE ' + a.dane);
           ali.appendChild(el('span', 'addr', words.join(' · ')));
+          if (a.banner) ali.appendChild(el('div', 'muted banner', 'banner: ' + a.banner));
           if (a.failure) ali.appendChild(el('div', 'failure', a.failure));
           if (a.chain.length > 0) {
             var ol = el('ol', 'chain');

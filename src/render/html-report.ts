@@ -38,7 +38,7 @@ export function htmlHeader(): string {
   return [
     htmlPageStart({ title: 'mxprobe audit report', style: HTML_REPORT_STYLE, script: HTML_REPORT_SCRIPT }),
     '<header id="top"><h1>mxprobe audit report</h1>',
-    '<p class="interrupted" id="interrupted" role="alert">This audit was interrupted: the report has no summary<span id="interrupted-count"></span>.</p></header>',
+    '<p class="interrupted" id="interrupted" role="alert">This audit was interrupted<span id="interrupted-count"></span>. It has no summary; the table lists the rows written before it stopped.</p></header>',
     '<main id="app">',
     '<noscript><p>The table of domains needs JavaScript; the summary above does not.</p></noscript>',
     '<div id="controls" class="controls" hidden>',

@@ -38,6 +38,8 @@ export interface HtmlAddress {
   /** The TLS protocol negotiated; null without a TLS session. */
   tls: string | null;
   cipher: string | null;
+  /** The server's greeting, its first line (server text: shown as text, cut). */
+  banner?: string;
   /** Why the probe stopped, in words; absent when it did not. */
   failure?: string;
   /** The certificate chain as sent, leaf first; [] without one. */
@@ -114,6 +116,8 @@ function addressOf(a: AddressResult): HtmlAddress {
       fingerprint: text(c.fingerprint256),
     })),
   };
+  const greeting = a.banner?.lines[0];
+  if (greeting !== undefined) out.banner = text(`${a.banner?.code ?? ''} ${greeting}`.trim(), 200);
   if (a.failure !== null) out.failure = text(a.failure.message);
   if (cert !== null) {
     out.trusted = cert.trusted;
