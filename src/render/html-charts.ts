@@ -16,8 +16,8 @@ export interface Bar {
   note?: string;
 }
 
-const LABEL_WIDTH = 190;
-const BAR_WIDTH = 260;
+const LABEL_WIDTH = 220;
+const BAR_WIDTH = 240;
 const ROW = 22;
 
 const num = (n: number) => (Number.isFinite(n) ? Number(n.toFixed(1)) : 0);

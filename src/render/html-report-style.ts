@@ -43,7 +43,7 @@ figcaption { font-weight: 600; margin-bottom: .2rem; }
 .th .td { cursor: pointer; user-select: none; }
 .th .td[aria-sort=ascending]::after { content: " ▲"; } .th .td[aria-sort=descending]::after { content: " ▼"; }
 .td { padding: 0 .5rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.viewport { height: 60vh; min-height: 14rem; overflow-y: auto; position: relative; }
+.viewport { max-height: 60vh; overflow-y: auto; position: relative; }
 #spacer { position: relative; }
 #rows { position: absolute; top: 0; left: 0; right: 0; will-change: transform; }
 .level-verify, .pass-pass { color: #2e7d32; } .level-encrypt { color: #8a5a00; } .level-none, .pass-fail { color: #b71c1c; } .level-unknown, .pass-undetermined { color: var(--muted); }
