@@ -8,7 +8,6 @@
  */
 import type { DomainResult } from '../model/domain.js';
 import type { ReportRenderer, ReportTotals } from '../render/report-renderer.js';
-import type { BatchSummary } from '../judge/batch-summary.js';
 import type { Sink } from './output.js';
 
 /** Kept rows written at once. */
@@ -58,9 +57,10 @@ export class ReportWriter {
    * Ends the report (the header too, if no row came), then writes `trailer` (a batch's summary
    * when it goes to the same place as the text rows), then flushes and closes the sink.
    */
-  async end(meta: { startedAt: Date; durationMs: number; trailer?: string; summary?: BatchSummary }): Promise<void> {
+  async end(meta: { startedAt: Date; durationMs: number; trailer?: string } & Pick<ReportTotals, 'summary' | 'stopped'>): Promise<void> {
     const totals: ReportTotals = { rows: this.rows, fail: this.fail, undetermined: this.undetermined, startedAt: meta.startedAt, durationMs: meta.durationMs };
     if (meta.summary !== undefined) totals.summary = meta.summary;
+    if (meta.stopped !== undefined) totals.stopped = meta.stopped;
     if (this.renderer.totalsFirst) {
       this.sink.write(this.renderer.header(totals));
       // A few large writes rather than one per row, and never one string of the whole report.

@@ -212,6 +212,7 @@ export async function run(settings: RunSettings): Promise<number> {
     durationMs: performance.now() - started,
     ...(trailer !== undefined ? { trailer } : {}),
     ...(footerSummary && accumulator !== null ? { summary: accumulator.summary() } : {}),
+    ...(outcome.stopped === 'signal' ? { stopped: { unfinished: outcome.unfinished } } : {}),
   });
   if (summaryText !== null && trailer === undefined) process.stderr.write(summaryText(stderrColor(settings)));
 

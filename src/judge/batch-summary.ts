@@ -78,6 +78,7 @@ export function recordOf(result: Pick<DomainResult, 'outcome' | 'level' | 'pass'
   };
 }
 
+/** @example const worst = (s: BatchSummary) => s.topProblems.map((p: ProblemCount) => `${p.code} ${p.count}`); // ['CERT_EXPIRED 12'] */
 export interface ProblemCount {
   code: ProblemCode;
   severity: Severity;
@@ -85,7 +86,7 @@ export interface ProblemCount {
   count: number;
 }
 
-/** One leaf certificate, as served by one MX host, with the domains that rely on it. */
+/** One leaf certificate, as served by one MX host, with the domains that rely on it. @example const lapsing = (s: BatchSummary) => s.renewals.filter((r: RenewalEntry) => r.daysLeft < 14); */
 export interface RenewalEntry {
   /** The first domain seen using it (an example; `domains` says how many). */
   domain: string;
@@ -103,7 +104,7 @@ export interface RenewalEntry {
   domains: number;
 }
 
-/** How many domains satisfy one sender policy. */
+/** How many domains satisfy one sender policy. @example const line = (p: PolicyCount) => `(${p.policy}) ${p.count}`; // '(d) 900' */
 export interface PolicyCount {
   id: SenderPolicyId;
   /** The FAQs' letter. */
@@ -117,18 +118,26 @@ export interface PolicyCount {
  * (an address serving several domains counts for each). `version` is a name of the protocol
  * table (model/tls-protocols.ts), `other` for a name not in it, `no TLS` for an address that
  * was reached (greeted) and gave no TLS session.
+ *
+ * @example const legacy = (s: BatchSummary) => (s.tlsVersions ?? []).filter((v: TlsVersionCount) => v.version === 'TLSv1' || v.version === 'TLSv1.1');
  */
 export interface TlsVersionCount {
   version: TlsVersionSeen;
   count: number;
 }
 
-/** A row of {@link TlsVersionCount}: a closed list, so the counts stay bounded. */
+/** A row of {@link TlsVersionCount}: a closed list, so the counts stay bounded. @example const seen: TlsVersionSeen = 'no TLS'; */
 export type TlsVersionSeen = (typeof TLS_PROTOCOLS)[number]['name'] | 'other' | 'no TLS';
 
 /** The order the TLS version counts are listed in: newest first, then the others. */
 const TLS_VERSIONS_SHOWN: readonly TlsVersionSeen[] = [...TLS_PROTOCOLS.map((p) => p.name).reverse(), 'other', 'no TLS'];
 
+/**
+ * The end-of-run summary ({@link SummaryAccumulator}.summary()): counts, top problems, the
+ * renewal calendar, TLS versions; what the batch's summary text and the HTML report show.
+ *
+ * @example const failed = (s: BatchSummary) => `${s.fail} of ${s.total} failed`;
+ */
 export interface BatchSummary {
   total: number;
   byLevel: { none: number; encrypt: number; verify: number; unknown: number };

@@ -17,6 +17,7 @@ body { margin: 0; padding: 1rem 1.5rem; font: 14px/1.4 system-ui, -apple-system,
 #top { order: -3; }
 #summary { order: -2; }
 #audit-complete { order: -1; color: var(--muted); }
+#audit-complete.stopped { color: #7a2e00; font-weight: 600; }
 #app { order: 0; }
 h1 { font-size: 1.4rem; margin: 0; }
 h2 { font-size: 1.15rem; margin: .2rem 0 .6rem; }

@@ -74,6 +74,8 @@ function figure(caption: string, svg: string): string {
   return `<figure><figcaption>${htmlText(caption)}</figcaption>${svg}</figure>`;
 }
 
+const domains = (n: number) => `${n} domain${n === 1 ? '' : 's'}`;
+
 const day = (iso: string) => (/^\d{4}-\d{2}-\d{2}/.exec(iso)?.[0] ?? iso);
 
 /** The charts of a summary. */
@@ -152,7 +154,9 @@ export function htmlFooter(totals: ReportTotals): string {
     `<ul class="cards">${cards.join('')}</ul>`,
     ...(s === undefined ? [] : [`<div class="charts">${charts(s).join('\n')}</div>`]),
     '</section>',
-    `<p id="audit-complete" data-rows="${totals.rows}">Audit complete: ${totals.rows} domain${totals.rows === 1 ? '' : 's'}, started ${htmlText(totals.startedAt.toISOString())}, took ${seconds} s.</p>`,
+    totals.stopped === undefined
+      ? `<p id="audit-complete" data-rows="${totals.rows}">Audit complete: ${domains(totals.rows)}, started ${htmlText(totals.startedAt.toISOString())}, took ${seconds} s.</p>`
+      : `<p id="audit-complete" class="stopped" data-rows="${totals.rows}">Audit stopped by a signal: ${domains(totals.rows)} written, ${totals.stopped.unfinished} unfinished (not in this report); started ${htmlText(totals.startedAt.toISOString())}, took ${seconds} s.</p>`,
     HTML_PAGE_END,
   ].join('\n');
 }

@@ -48,6 +48,8 @@ export interface ReportTotals {
   durationMs: number;
   /** The run's summary (counts, problems, renewal calendar), when the format shows it (HTML); filled by cli/run.ts. */
   summary?: BatchSummary;
+  /** Set when a signal stopped the run before its rows were done: how many rows were left unfinished (not in the report). */
+  stopped?: { unfinished: number };
 }
 
 /**

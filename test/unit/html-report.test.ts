@@ -120,6 +120,8 @@ test('the footer shows the counts of its summary; without one (renderAll), the t
   assert.deepEqual([card('total'), card('pass'), card('fail'), card('undetermined'), card('noMail'), card('invalid')], [12, 5, 6, 1, 3, 1]);
   assert.match(footer, /Renewal calendar/);
   assert.match(footer, /TLS versions/);
+  const stopped = htmlFooter({ rows: 12, fail: s.fail, undetermined: s.undetermined, ...REPORT_TIME, summary: s, stopped: { unfinished: 4 } });
+  assert.match(stopped, /<p id="audit-complete" class="stopped" data-rows="12">Audit stopped by a signal: 12 domains written, 4 unfinished \(not in this report\); started 2026-06-01T12:00:00\.000Z, took 61\.5 s\.<\/p>/);
   const bare = htmlFooter({ rows: 3, fail: 1, undetermined: 1, ...REPORT_TIME });
   assert.match(bare, /data-key="pass"><span class="n">1<\/span>/);
   assert.doesNotMatch(bare, /<svg/);
