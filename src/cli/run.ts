@@ -127,7 +127,7 @@ export async function run(settings: RunSettings): Promise<number> {
   try {
     opened = await openRows(settings, (row) => {
       accumulator?.addRecorded(row.record);
-      if (row.result !== null) accumulator?.addCertificates(row.result);
+      if (row.result !== null) accumulator?.addFacts(row.result);
     });
     try {
       sink = settings.output !== null ? fileSink(settings.output, opened.append) : streamSink(process.stdout);

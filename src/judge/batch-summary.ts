@@ -154,8 +154,8 @@ export interface BatchSummary {
   /** Soonest expiry first; one entry per (MX host, leaf fingerprint). */
   renewals: RenewalEntry[];
   /**
-   * TLS versions seen over the results added with their facts (not over rows read back by
-   * `--resume`), newest first, only those seen; absent in summaries made before it existed.
+   * TLS versions seen over the results added with their facts (not over CSV rows read back
+   * by `--resume`), newest first, only those seen; absent in summaries made before it existed.
    */
   tlsVersions?: TlsVersionCount[];
 }
@@ -239,6 +239,14 @@ export class SummaryAccumulator {
 
   add(result: DomainResult): void {
     this.addRecorded(recordOf(result));
+    this.addFacts(result);
+  }
+
+  /**
+   * What only a result's facts tell (not a CSV row): its certificates for the renewal calendar
+   * and its TLS versions. For a row read back whole (NDJSON, `--resume`), after addRecorded.
+   */
+  addFacts(result: Pick<DomainResult, 'domain' | 'mx'>): void {
     this.addCertificates(result);
     this.addTlsVersions(result);
   }
