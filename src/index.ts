@@ -65,6 +65,7 @@ export { renderText, type TextOptions } from './render/text.js';
 export { FORMATS, APPENDABLE_FORMATS, isAppendable, isFormat, loadRenderer, type Format } from './render/formats.js';
 export { renderAll, type ReportRenderer, type StreamedRenderer, type TotalsFirstRenderer, type SectionedRenderer, type RowParts, type RenderOptions, type ReportTotals, type ReportLayout } from './render/report-renderer.js';
 export { sanitize } from './render/sanitize.js';
+export type { BatchSummary, ProblemCount, RenewalEntry, PolicyCount, TlsVersionCount, TlsVersionSeen } from './judge/batch-summary.js';
 export * from './model/headers.js';
 export { analyseMessages, headersExitStatus } from './headers/analyse.js';
 export { HEADER_LIMITS, type HeaderLimits } from './headers/read-message.js';

@@ -67,8 +67,10 @@ export class ReportWriter {
    * Ends the report (the header too, if no row came), then writes `trailer` (a batch's summary
    * when it goes to the same place as the text rows), then flushes and closes the sink.
    */
-  async end(meta: { startedAt: Date; durationMs: number; trailer?: string }): Promise<void> {
+  async end(meta: { startedAt: Date; durationMs: number; trailer?: string } & Pick<ReportTotals, 'summary' | 'stopped'>): Promise<void> {
     const totals: ReportTotals = { rows: this.rows, fail: this.fail, undetermined: this.undetermined, startedAt: meta.startedAt, durationMs: meta.durationMs };
+    if (meta.summary !== undefined) totals.summary = meta.summary;
+    if (meta.stopped !== undefined) totals.stopped = meta.stopped;
     const renderer = this.renderer;
     if ('sections' in renderer) {
       // Each section whole, in a few large writes, and never one string of the whole report.

@@ -175,13 +175,12 @@ export async function runReport(settings: ReportSettings): Promise<number> {
   const textToStdout = settings.format === 'text' && settings.output === null;
   const trailer = summaryText !== null && textToStdout && sink.failure === null ? summaryText(stdoutColor) : undefined;
   // The summary goes to the writer too: a format that shows it in its footer takes it from the totals.
-  const end: Parameters<ReportWriter['end']>[0] & { summary?: ReturnType<SummaryAccumulator['summary']> } = {
+  await writer.end({
     startedAt,
     durationMs: performance.now() - started,
     ...(trailer !== undefined ? { trailer } : {}),
     summary: summary.summary(),
-  };
-  await writer.end(end);
+  });
   if (summaryText !== null && trailer === undefined && sink.failure === null) {
     const stderrTty = process.stderr.isTTY === true;
     process.stderr.write(summaryText(colorLevel(settings.color, process.env, stderrTty, stderrTty ? process.stderr.getColorDepth() : 1)));

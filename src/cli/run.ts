@@ -15,7 +15,7 @@ import type { Resolver } from '../dns/resolver-api.js';
 import { ipFamily, prepareIpv6Check } from '../input/ip-family.js';
 import { makeTrustStore, readCaFile, TrustStoreError, type TrustStore } from '../cert/trust-store.js';
 import type { SummaryAccumulator } from '../judge/batch-summary.js';
-import { loadRenderer } from '../render/formats.js';
+import { formatShowsSummary, loadRenderer } from '../render/formats.js';
 import { probingText } from '../render/probing-text.js';
 import type { SummaryTextOptions } from '../render/batch-summary-text.js';
 import { colorLevel } from './color-level.js';
@@ -116,15 +116,18 @@ export async function run(settings: RunSettings): Promise<number> {
   const { trust, extraCas } = anchors;
   // A batch's summary (it also counts the rows of an earlier output for the exit code), loaded
   // for a batch only: the command line's exit code comes from the report writer's counts.
-  const summary = settings.source.kind === 'input' ? new (await import('../judge/batch-summary.js')).SummaryAccumulator() : null;
+  // A format that shows the summary in its footer (HTML) gets it for any run, a single domain too.
+  const footerSummary = formatShowsSummary(settings.format);
+  const accumulator = settings.source.kind === 'input' || footerSummary ? new (await import('../judge/batch-summary.js')).SummaryAccumulator() : null;
+  const summary = settings.source.kind === 'input' ? accumulator : null;
 
   // The rows, then the output: a file that cannot be written must not cost the probes.
   let opened: OpenedRows;
   let sink: Sink;
   try {
     opened = await openRows(settings, (row) => {
-      summary?.addRecorded(row.record);
-      if (row.result !== null) summary?.addCertificates(row.result);
+      accumulator?.addRecorded(row.record);
+      if (row.result !== null) accumulator?.addFacts(row.result);
     });
     try {
       sink = reportSink(settings.output, opened.append);
@@ -173,7 +176,7 @@ export async function run(settings: RunSettings): Promise<number> {
     outcome = await runRows(opened.rows, settings, { trust, extraCas, resolver, stop }, {
       result: (result) => {
         progress.around(() => writer.write(result));
-        if (sink.failure === null) summary?.add(result); // only what the output holds
+        if (sink.failure === null) accumulator?.add(result); // only what the output holds
       },
       started: (row: Row) => inFlight.start(rowName(row)),
       ended: (row: Row) => inFlight.end(rowName(row)),
@@ -204,7 +207,13 @@ export async function run(settings: RunSettings): Promise<number> {
       : null;
   const textToStdout = layout === 'rows' && settings.format === 'text' && settings.output === null;
   const trailer = summaryText !== null && textToStdout && sink.failure === null ? summaryText(stdoutColor(settings)) : undefined;
-  await writer.end({ startedAt, durationMs: performance.now() - started, ...(trailer !== undefined ? { trailer } : {}) });
+  await writer.end({
+    startedAt,
+    durationMs: performance.now() - started,
+    ...(trailer !== undefined ? { trailer } : {}),
+    ...(footerSummary && accumulator !== null ? { summary: accumulator.summary() } : {}),
+    ...(outcome.stopped === 'signal' ? { stopped: { unfinished: outcome.unfinished } } : {}),
+  });
   if (summaryText !== null && trailer === undefined) process.stderr.write(summaryText(stderrColor(settings)));
 
   if (sink.failure !== null) return exitForFailure(sink.failure, process.stderr);

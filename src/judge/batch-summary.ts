@@ -13,6 +13,7 @@ import { PROBLEMS } from './problem-catalogue.js';
 import { allProblems } from './all-problems.js';
 import { SENDER_POLICIES } from './sender-policies.js';
 import type { PolicyLetter, SenderPolicyId } from '../model/policy.js';
+import { TLS_PROTOCOLS } from '../model/tls-protocols.js';
 
 export interface SummaryCounts {
   /**
@@ -77,6 +78,7 @@ export function recordOf(result: Pick<DomainResult, 'outcome' | 'level' | 'pass'
   };
 }
 
+/** @example const worst = (s: BatchSummary) => s.topProblems.map((p: ProblemCount) => `${p.code} ${p.count}`); // ['CERT_EXPIRED 12'] */
 export interface ProblemCount {
   code: ProblemCode;
   severity: Severity;
@@ -84,7 +86,7 @@ export interface ProblemCount {
   count: number;
 }
 
-/** One leaf certificate, as served by one MX host, with the domains that rely on it. */
+/** One leaf certificate, as served by one MX host, with the domains that rely on it. @example const lapsing = (s: BatchSummary) => s.renewals.filter((r: RenewalEntry) => r.daysLeft < 14); */
 export interface RenewalEntry {
   /** The first domain seen using it (an example; `domains` says how many). */
   domain: string;
@@ -102,7 +104,7 @@ export interface RenewalEntry {
   domains: number;
 }
 
-/** How many domains satisfy one sender policy. */
+/** How many domains satisfy one sender policy. @example const line = (p: PolicyCount) => `(${p.policy}) ${p.count}`; // '(d) 900' */
 export interface PolicyCount {
   id: SenderPolicyId;
   /** The FAQs' letter. */
@@ -111,6 +113,31 @@ export interface PolicyCount {
   count: number;
 }
 
+/**
+ * The TLS versions negotiated, by address: each reached address of each domain counts once
+ * (an address serving several domains counts for each). `version` is a name of the protocol
+ * table (model/tls-protocols.ts), `other` for a name not in it, `no TLS` for an address that
+ * was reached (greeted) and gave no TLS session.
+ *
+ * @example const legacy = (s: BatchSummary) => (s.tlsVersions ?? []).filter((v: TlsVersionCount) => v.version === 'TLSv1' || v.version === 'TLSv1.1');
+ */
+export interface TlsVersionCount {
+  version: TlsVersionSeen;
+  count: number;
+}
+
+/** A row of {@link TlsVersionCount}: a closed list, so the counts stay bounded. @example const seen: TlsVersionSeen = 'no TLS'; */
+export type TlsVersionSeen = (typeof TLS_PROTOCOLS)[number]['name'] | 'other' | 'no TLS';
+
+/** The order the TLS version counts are listed in: newest first, then the others. */
+const TLS_VERSIONS_SHOWN: readonly TlsVersionSeen[] = [...TLS_PROTOCOLS.map((p) => p.name).reverse(), 'other', 'no TLS'];
+
+/**
+ * The end-of-run summary ({@link SummaryAccumulator}.summary()): counts, top problems, the
+ * renewal calendar, TLS versions; what the batch's summary text and the HTML report show.
+ *
+ * @example const failed = (s: BatchSummary) => `${s.fail} of ${s.total} failed`;
+ */
 export interface BatchSummary {
   total: number;
   byLevel: { none: number; encrypt: number; verify: number; unknown: number };
@@ -126,6 +153,11 @@ export interface BatchSummary {
   topProblems: ProblemCount[];
   /** Soonest expiry first; one entry per (MX host, leaf fingerprint). */
   renewals: RenewalEntry[];
+  /**
+   * TLS versions seen over the results added with their facts (not over CSV rows read back
+   * by `--resume`), newest first, only those seen; absent in summaries made before it existed.
+   */
+  tlsVersions?: TlsVersionCount[];
 }
 
 export interface SummaryOptions {
@@ -171,6 +203,8 @@ export class SummaryAccumulator {
   private n = 0;
   /** Domains per problem code: bounded by the closed list of codes. */
   private readonly problems = new Map<ProblemCode, { severity: Severity; count: number }>();
+  /** Addresses per TLS version: bounded by the closed list {@link TlsVersionSeen}. */
+  private readonly versions = new Map<TlsVersionSeen, number>();
   /**
    * The `capacity` soonest distinct certificates seen so far, by `${host}\n${fingerprint}`.
    * A certificate outside them is later than `capacity` others already seen; since the
@@ -205,7 +239,28 @@ export class SummaryAccumulator {
 
   add(result: DomainResult): void {
     this.addRecorded(recordOf(result));
+    this.addFacts(result);
+  }
+
+  /**
+   * What only a result's facts tell (not a CSV row): its certificates for the renewal calendar
+   * and its TLS versions. For a row read back whole (NDJSON, `--resume`), after addRecorded.
+   */
+  addFacts(result: Pick<DomainResult, 'domain' | 'mx'>): void {
     this.addCertificates(result);
+    this.addTlsVersions(result);
+  }
+
+  /** Counts the TLS version of each reached address of a result. */
+  private addTlsVersions(result: Pick<DomainResult, 'mx'>): void {
+    for (const host of result.mx) {
+      for (const address of host.addresses) {
+        if (address.tls === null && address.banner === null) continue; // not reached
+        const name = address.tls?.protocol;
+        const version: TlsVersionSeen = name === undefined ? 'no TLS' : (TLS_PROTOCOLS.find((p) => p.name === name)?.name ?? 'other');
+        this.versions.set(version, (this.versions.get(version) ?? 0) + 1);
+      }
+    }
   }
 
   /**
@@ -308,6 +363,7 @@ export class SummaryAccumulator {
       satisfied: SENDER_POLICIES.map((p): PolicyCount => ({ id: p.id, policy: p.letter, name: p.name, count: c.satisfied[p.id] })),
       topProblems: problems,
       renewals,
+      tlsVersions: TLS_VERSIONS_SHOWN.filter((v) => this.versions.has(v)).map((version): TlsVersionCount => ({ version, count: this.versions.get(version) ?? 0 })),
     };
   }
 }

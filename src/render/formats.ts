@@ -11,7 +11,7 @@ import type { RenderOptions, ReportRenderer } from './report-renderer.js';
  *
  * @example FORMATS.includes('csv') // true
  */
-export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit', 'openmetrics'] as const;
+export const FORMATS = ['text', 'json', 'csv', 'ndjson', 'junit', 'html', 'openmetrics'] as const;
 
 /** @example const format: Format = 'csv'; */
 export type Format = (typeof FORMATS)[number];
@@ -19,6 +19,8 @@ export type Format = (typeof FORMATS)[number];
 interface FormatSpec {
   /** One self-contained record a line, so that `--resume` can append to an earlier output. */
   appendable: boolean;
+  /** Its footer shows the run's summary (ReportTotals.summary), for a single domain too. */
+  summary?: true;
   load(): Promise<(options: RenderOptions) => ReportRenderer>;
 }
 
@@ -28,6 +30,7 @@ const SPECS: Record<Format, FormatSpec> = {
   csv: { appendable: true, load: () => import('./csv.js').then((m) => m.csvRenderer) },
   ndjson: { appendable: true, load: () => import('./ndjson.js').then((m) => m.ndjsonRenderer) },
   junit: { appendable: false, load: () => import('./junit.js').then((m) => m.junitRenderer) },
+  html: { appendable: false, summary: true, load: () => import('./html-report.js').then((m) => m.htmlRenderer) },
   openmetrics: { appendable: false, load: () => import('./openmetrics.js').then((m) => m.openMetricsRenderer) },
 };
 
@@ -45,6 +48,15 @@ export function isFormat(text: string): text is Format {
  */
 export function isAppendable(format: Format): boolean {
   return SPECS[format].appendable;
+}
+
+/**
+ * Does the format's footer show the run's summary (so the run fills ReportTotals.summary)?
+ *
+ * @example formatShowsSummary('html') // true
+ */
+export function formatShowsSummary(format: Format): boolean {
+  return SPECS[format].summary === true;
 }
 
 /**

@@ -8,6 +8,7 @@
  * whole), whose rows each give a part to several sections (SectionedRenderer, KeptSections).
  */
 import type { DomainResult } from '../model/domain.js';
+import type { BatchSummary } from '../judge/batch-summary.js';
 
 /**
  * How rows are laid out: `report` for a few domains a person reads (the full text report of
@@ -46,6 +47,10 @@ export interface ReportTotals {
   undetermined: number;
   startedAt: Date;
   durationMs: number;
+  /** The run's summary (counts, problems, renewal calendar), when the format shows it (HTML); filled by cli/run.ts. */
+  summary?: BatchSummary;
+  /** Set when a signal stopped the run before its rows were done: how many rows were left unfinished (not in the report). */
+  stopped?: { unfinished: number };
 }
 
 /**

@@ -50,6 +50,8 @@ async function records(format: Format, layout: ReportLayout, text: string): Prom
     }
     case 'junit':
       return findAll(parseXml(text), 'testcase').map((c) => ({ domain: c.attrs.name ?? '', transcript: false }));
+    case 'html':
+      return [...text.matchAll(/<script type="application\/json" class="r">(.*?)<\/script>/g)].map((m) => JSON.parse(m[1] as string)).map((d: any) => ({ domain: d.outcome === 'invalid-input' ? (d.input ?? d.domain) : d.domain, transcript: false }));
     case 'openmetrics':
       // Every row has a sample of mxprobe_domain_undetermined, labelled with its domain.
       return (parseOpenMetrics(text).get('mxprobe_domain_undetermined')?.samples ?? []).map((s) => ({ domain: s.labels.domain ?? '', transcript: false }));
@@ -62,7 +64,7 @@ async function records(format: Format, layout: ReportLayout, text: string): Prom
 }
 
 test('the one list of formats: what --format accepts, which --resume can continue', () => {
-  assert.deepEqual([...FORMATS], ['text', 'json', 'csv', 'ndjson', 'junit', 'openmetrics']);
+  assert.deepEqual([...FORMATS], ['text', 'json', 'csv', 'ndjson', 'junit', 'html', 'openmetrics']);
   assert.deepEqual(APPENDABLE_FORMATS, ['csv', 'ndjson']);
   assert.deepEqual(FORMATS.filter(isAppendable), ['csv', 'ndjson']);
 });
