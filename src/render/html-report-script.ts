@@ -27,6 +27,9 @@ function el(tag, cls, text) {
   return e;
 }
 function passWord(p) { return p === true ? 'pass' : p === false ? 'fail' : 'undetermined'; }
+// As the summary counts them: a level, or why there is none (no mail accepted, not a domain, unknown).
+var NO_MAIL = { nxdomain: true, 'null-mx': true, 'no-mail-host': true };
+function levelWord(r) { return r.level || (r.outcome === 'invalid-input' ? 'not a domain' : NO_MAIL[r.outcome] ? 'no mail' : 'unknown'); }
 function start() {
   var rows = [];
   var nodes = document.querySelectorAll('script.r');
@@ -60,7 +63,7 @@ function start() {
 
   var columns = [
     { key: 'domain', label: 'Domain', value: function (r) { return r.domain; } },
-    { key: 'level', label: 'Level', value: function (r) { return r.level || 'unknown'; }, sort: function (r) { return LEVELS[r.level] || 0; } },
+    { key: 'level', label: 'Level', value: function (r) { return levelWord(r); }, sort: function (r) { return LEVELS[r.level] || 0; } },
     { key: 'pass', label: 'Pass', value: function (r) { return passWord(r.pass); }, sort: function (r) { return r.pass === true ? 2 : r.pass === null ? 1 : 0; } },
     { key: 'required', label: 'Required', value: function (r) { return r.required; } },
     { key: 'satisfied', label: 'Policies', value: function (r) { return r.satisfied || '-'; } },
@@ -112,7 +115,7 @@ function start() {
     var col = columns.filter(function (c) { return c.key === sortKey; })[0] || columns[0];
     var key = col.sort || col.value;
     order = rows.filter(function (r) {
-      if (level && (r.level || 'unknown') !== level) return false;
+      if (level && levelWord(r) !== level) return false;
       if (pass && String(r.pass) !== pass) return false;
       if (code && r._codes.indexOf(code) < 0) return false;
       if (text && r._text.indexOf(text) < 0) return false;
@@ -191,7 +194,7 @@ function start() {
     field(dl, 'Line', r.line);
     if (r.columns) Object.keys(r.columns).forEach(function (k) { field(dl, k, r.columns[k]); });
     field(dl, 'Outcome', r.outcome);
-    field(dl, 'Level', r.level || 'unknown');
+    field(dl, 'Level', levelWord(r));
     field(dl, 'Pass', passWord(r.pass) + ' (required: ' + r.required + ')');
     field(dl, 'Policies satisfied', r.satisfied || 'none');
     field(dl, 'DNSSEC', r.dnssec);

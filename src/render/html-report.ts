@@ -34,7 +34,7 @@ function hintsByCode(): Record<string, string> {
  * @example htmlHeader().includes('id="interrupted"') // true
  */
 export function htmlHeader(): string {
-  const level = ['none', 'encrypt', 'verify', 'unknown'].map((l) => `<option value="${l}">${l}</option>`).join('');
+  const level = ['none', 'encrypt', 'verify', 'unknown', 'no mail', 'not a domain'].map((l) => `<option value="${l}">${l}</option>`).join('');
   return [
     htmlPageStart({ title: 'mxprobe audit report', style: HTML_REPORT_STYLE, script: HTML_REPORT_SCRIPT }),
     '<header id="top"><h1>mxprobe audit report</h1>',

@@ -169,6 +169,15 @@ describe('the HTML report in a real browser', { skip: HAVE_CHROMIUM ? false : `n
     await page.screenshot({ path: path.join(dir, 'batch-open-row.png') });
     await page.fill('#q', '');
     await page.locator('#detail .close').click();
+
+    // Rows without a level say why, as the summary counts them: no mail accepted, or not a domain.
+    await page.selectOption('#f-level', 'no mail');
+    assert.equal(await shown(page), `${domains.filter((d) => ['nxdomain', 'null-mx', 'no-mail-host'].includes(d.outcome)).length} of ${domains.length} domains`);
+    assert.equal(await card(page, 'noMail'), domains.filter((d) => ['nxdomain', 'null-mx', 'no-mail-host'].includes(d.outcome)).length);
+    await page.selectOption('#f-level', 'not a domain');
+    assert.equal(await shown(page), `${domains.filter((d) => d.outcome === 'invalid-input').length} of ${domains.length} domains`);
+    assert.match((await page.locator('#rows .tr').first().textContent()) ?? '', /not a domain/);
+    await page.selectOption('#f-level', '');
     await assertClean(page, trouble);
 
     await page.evaluate(() => window.scrollTo(0, 0));
