@@ -74,6 +74,7 @@ export function senderVerdict(obs: SenderObservations): SenderVerdict {
   const r2 = obs[2];
   const r3 = obs[3];
   let refusedValid = false;
+  let verifies = false;
   if (r1 !== null) {
     if (!r1.tls) {
       policies = ['a'];
@@ -91,7 +92,8 @@ export function senderVerdict(obs: SenderObservations): SenderVerdict {
       }
     }
   }
-  if (!decided && r2 !== null) {
+  // A round is read only after the rounds before it (they are offered in order).
+  if (!decided && r1 !== null && r2 !== null) {
     if (!r2.tls) {
       if (r2.delivered) {
         policies = ['a'];
@@ -102,15 +104,16 @@ export function senderVerdict(obs: SenderObservations): SenderVerdict {
       policies = only(policies, ['b', 'c']);
       notes.push('delivered over TLS to a certificate that does not name the host: it does not verify');
     } else if (!refusedValid) {
+      verifies = true;
       policies = only(policies, ['b', 'd']);
       notes.push(r2.handshakeFailed ? 'failed the handshake with the wrong-name certificate: it verifies' : 'left without a message after the handshake with the wrong-name certificate: it verifies');
     }
   }
-  if (!decided && r3 !== null) {
+  if (!decided && r1 !== null && r2 !== null && r3 !== null) {
     decided = true;
     if (r3.delivered) {
       const fit = only(policies, ['a', 'b']);
-      if (fit.length === 0) notes.push('it verifies a certificate when STARTTLS is offered but delivers in plaintext when it is not: no better than (b)');
+      if (verifies) notes.push('it verifies a certificate when STARTTLS is offered but delivers in plaintext when it is not: no better than (b)');
       else notes.push('delivered in plaintext when STARTTLS was not offered');
       policies = fit.length === 0 ? ['b'] : fit;
     } else {

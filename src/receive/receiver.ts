@@ -260,11 +260,16 @@ export class Receiver {
       ders.push(c.raw);
       c = c.issuerCertificate as typeof peer | undefined;
     }
-    const error = tls.authorizationError;
-    return {
-      chain: this.options.describeChain?.(ders) ?? [],
-      trusted: tls.authorized,
-      error: tls.authorized ? null : error === undefined || error === null ? 'not verified' : String(error),
-    };
+    // A TLSSocket made outside a tls.Server is not given `authorized`: OpenSSL's verdict on the
+    // chain (against Node's roots and --ca-file, the context's `ca`) is read from the handle.
+    const handle = (tls as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+    let error: string | null;
+    try {
+      const e = handle?.verifyError?.();
+      error = e === null ? null : e === undefined ? 'not verified' : (e as NodeJS.ErrnoException).code ?? e.message;
+    } catch {
+      error = 'not verified';
+    }
+    return { chain: this.options.describeChain?.(ders) ?? [], trusted: error === null, error };
   }
 }
