@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { after, before, test, type TestContext } from 'node:test';
 import { makeTestPki, type TestCert, type TestPki } from './pki.ts';
-import { startPostfixSender, type PostfixSender, type PostfixSenderOptions } from './postfix-sender.ts';
+import { senderLogs, startPostfixSender, type PostfixSender, type PostfixSenderOptions } from './postfix-sender.ts';
 
 /** Generous: both cores may be busy with other tests. */
 const WAIT_MS = 60_000;
@@ -207,8 +207,7 @@ async function withLogs(list: PostfixSender[], body: () => Promise<void>): Promi
   try {
     await body();
   } catch (e) {
-    const logs = await Promise.all(list.map(async (s) => `--- Postfix ${s.level} (${s.bindAddress}) log (last 80 lines) ---\n${await s.log(80)}`));
-    if (e instanceof Error) e.message += `\n${logs.join('\n')}`;
+    if (e instanceof Error) e.message += `\n${await senderLogs(list)}`;
     throw e;
   } finally {
     await Promise.all(list.map(async (s) => {

@@ -296,3 +296,12 @@ export async function startPostfixSender(options: PostfixSenderOptions): Promise
   };
   return { ok: true, sender };
 }
+
+/**
+ * The last `lines` lines of each sender's log, one block per sender: for a failing test's message.
+ * @example catch (e) { if (e instanceof Error) e.message += `\n${await senderLogs(senders)}`; throw e; }
+ */
+export async function senderLogs(senders: readonly PostfixSender[], lines = 80): Promise<string> {
+  const blocks = await Promise.all(senders.map(async (s) => `--- Postfix ${s.level} (${s.bindAddress}) log, last ${lines} lines ---\n${await s.log(lines)}`));
+  return blocks.join('\n');
+}
