@@ -4,10 +4,14 @@
 // seconds, that a 550 ends it without anything else arriving, and that verify refuses a certificate
 // of the right CA for the wrong name. Without a usable Postfix this file skips, except in CI (CI=true).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, renameSync, utimesSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, test, type TestContext } from 'node:test';
 import { makeTestPki, type TestCert, type TestPki } from './pki.ts';
+import { findPostfix } from './postfix.ts';
 import { senderLogs, startPostfixSender, type PostfixSender, type PostfixSenderOptions } from './postfix-sender.ts';
 
 /** Generous: both cores may be busy with other tests. */
@@ -37,6 +41,7 @@ interface TinyReceiver {
 }
 
 interface TinyOptions {
+  port?: number; // default 0: any free port
   tls?: TestCert; // STARTTLS offered with this chain; none: not offered
   dataReply?: (s: Seen) => string; // default '250 2.0.0 accepted'
 }
@@ -159,7 +164,7 @@ async function startTinyReceiver(options: TinyOptions): Promise<TinyReceiver> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
+    server.listen({ host: '127.0.0.1', port: options.port ?? 0 }, () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
   return {
@@ -273,7 +278,7 @@ test('a 451 after DATA brings the message back within seconds; a 550 ends it, an
       await waitFor('the first session', () => of(rx, s.bindAddress).some((x) => x.dataReply !== null));
       const first = Date.now();
       await waitFor('the retry (no flush: backoff and queue run every second)', () => of(rx, s.bindAddress).some((x) => x.nth === 1 && x.dataReply !== null));
-      t.diagnostic(`retry came ${Date.now() - first} ms after the 451`);
+      t.diagnostic(`retry came ${Date.now() - first} ms after the 451 (watcher flushes: ${s.unstuck})`);
       await waitFor('the bounce, discarded', async () => /status=sent \(this test instance sends only to its receiver\)/.test(await s.log()));
       await waitFor('an empty queue', async () => (await s.queue()).length === 0);
       await new Promise((r) => setTimeout(r, 3000)); // anything else would come within the 1 s retry cycle
@@ -348,4 +353,35 @@ test('STARTTLS not offered: none and may send in plaintext, encrypt and verify d
   } finally {
     await rx.close();
   }
+});
+
+test('a message qmgr parked in the incoming queue for 60 s (after "skipped, still being delivered") is flushed by the watcher within seconds', { timeout: 120_000 }, async (t) => {
+  // The relay's port, free for now: the first attempts are refused and the message is deferred.
+  const probe = await startTinyReceiver({});
+  const port = probe.port;
+  await probe.close();
+  const list = await senders(t, port, [{ level: 'may', bindAddress: '127.0.0.23' }]);
+  if (!list) return;
+  const [s] = list as [PostfixSender];
+  let rx: TinyReceiver | undefined;
+  await withLogs(list, async () => {
+    await s.submit();
+    await waitFor('the message deferred (connection refused)', async () => (await s.queue()).some((m) => m.queueName === 'deferred'));
+    // What qmgr_active_defer() does to a locked message, by hand: held first so that qmgr leaves it alone,
+    // then into the incoming queue with a time stamp 60 s ahead.
+    const bin = path.dirname(findPostfix() ?? '/usr/sbin/postfix');
+    execFileSync(path.join(bin, 'postsuper'), ['-c', s.configDir, '-h', 'ALL'], { stdio: 'pipe' });
+    const queueDir = path.join(path.dirname(s.configDir), 'queue');
+    await waitFor('the message on hold', async () => readdirSync(path.join(queueDir, 'hold')).length === 1);
+    const [id] = readdirSync(path.join(queueDir, 'hold')) as [string];
+    rx = await startTinyReceiver({ port });
+    const parkedAt = Date.now();
+    renameSync(path.join(queueDir, 'hold', id), path.join(queueDir, 'incoming', id));
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(path.join(queueDir, 'incoming', id), later, later);
+    await waitFor('the parked message delivered', () => rx!.sessions.some((x) => x.message !== null), 45_000);
+    t.diagnostic(`delivered ${Date.now() - parkedAt} ms after it was parked for 60 s`);
+    assert.ok(s.unstuck >= 1, 'the watcher flushed the queue');
+    await waitFor('an empty queue', async () => (await s.queue()).length === 0);
+  }).finally(() => rx?.close());
 });

@@ -10,6 +10,12 @@
 // backoff 1 s); there is no TLS session cache and no connection cache, so every attempt is a new
 // connection with a full handshake.
 //
+// One race of such fast retries is handled here: when qmgr picks a deferred message up again while
+// the smtp process that deferred it still holds its lock (a busy machine), it logs "skipped, still
+// being delivered" and parks the message in the incoming queue for a hard-coded 60 s. A watcher
+// (every UNSTICK_MS) flushes the queue (`postqueue -f`, which ignores time stamps) when it sees the
+// same message in the incoming queue twice in a row; `unstuck` counts those flushes.
+//
 // Nothing leaves 127.0.0.0/8 and nothing is delivered locally: no smtpd listens, any other
 // destination (bounces to the sender included) goes to the `discard` transport, local delivery is
 // the `error` transport, no notices go to the postmaster. Messages are injected with Postfix's own
@@ -76,12 +82,15 @@ export interface PostfixSender {
   log(lines?: number): Promise<string>;
   /** Stops the instance and removes its temp dir; idempotent. */
   stop(): Promise<void>;
+  /** How often the watcher flushed a message parked in the incoming queue (see the header). */
+  readonly unstuck: number;
 }
 
 export type PostfixSenderStart = { ok: true; sender: PostfixSender } | { ok: false; reason: string };
 
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 const START_TIMEOUT_MS = 15_000;
+const UNSTICK_MS = 1500;
 
 const isLoopbackV4 = (ip: string): boolean => net.isIPv4(ip) && ip.startsWith('127.');
 
@@ -256,6 +265,25 @@ export async function startPostfixSender(options: PostfixSenderOptions): Promise
   if (ready.code !== 0) return fail(`Postfix started but \`postqueue -p\` failed: ${ready.stderr.trim() || ready.stdout.trim()}`);
 
   let stopping: Promise<void> | undefined;
+  let unstuck = 0;
+  let watching = false;
+  let lastIncoming = new Set<string>();
+  const watcher = setInterval(() => {
+    if (watching || stopping !== undefined) return;
+    watching = true;
+    void (async () => {
+      const incoming = new Set((await sender.queue()).filter((m) => m.queueName === 'incoming').map((m) => m.queueId));
+      const parked = [...incoming].some((id) => lastIncoming.has(id));
+      lastIncoming = incoming;
+      if (parked && stopping === undefined) {
+        unstuck += 1;
+        await sender.flush();
+      }
+    })()
+      .catch(() => undefined) // stopped meanwhile
+      .finally(() => (watching = false));
+  }, UNSTICK_MS);
+  watcher.unref();
   const sender: PostfixSender = {
     level: o.level,
     bindAddress: o.bindAddress,
@@ -292,7 +320,13 @@ export async function startPostfixSender(options: PostfixSenderOptions): Promise
         });
     },
     log: async (lines?: number) => (lines === undefined ? fsp.readFile(logFile, 'utf8').catch(() => '(no log)') : logTail(logFile, lines)),
-    stop: () => (stopping ??= stopInstance(entry, queue)),
+    stop: () => {
+      clearInterval(watcher);
+      return (stopping ??= stopInstance(entry, queue));
+    },
+    get unstuck() {
+      return unstuck;
+    },
   };
   return { ok: true, sender };
 }

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { senderLogs, startPostfixSender, type PostfixSender, type SenderTlsLevel } from '../helpers/postfix-sender.ts';
 import { runCli, type CliRun } from '../helpers/run-cli.ts';
@@ -84,12 +84,21 @@ function tlsSessionsInLog(log: string): Array<{ trust: string; protocol: string;
   }));
 }
 
-test('four real Postfix senders at once (none, may, encrypt, verify): mxprobe receive says (a), (b), (c), (d), with each session\'s facts', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  let child: ChildProcess | undefined;
+/** A running `mxprobe receive`: its port, its output so far, the run (resolves at exit). */
+interface Receive {
+  port: number;
+  live: { stdout: string; stderr: string };
+  child: ChildProcess;
+  run: Promise<CliRun>;
+}
+
+/** Starts the built CLI on 127.0.0.1:0 with the valid chain for mx.test, and reads the port from its first stderr line. */
+async function startReceive(extra: string[]): Promise<Receive> {
   const live = { stdout: '', stderr: '' };
-  const run: Promise<CliRun> = runCli(
+  let child: ChildProcess | undefined;
+  const run = runCli(
     ['receive', '--listen', '127.0.0.1:0', '--cert', path.join(dir, 'cert.pem'), '--key', path.join(dir, 'key.pem'), '--name', NAME,
-      '--until-decided', '--duration', String(DURATION_S), '--format', 'ndjson', '--require', 'c', '--no-reverse'],
+      '--duration', String(DURATION_S), '--format', 'ndjson', '--no-reverse', ...extra],
     {
       killAfterMs: (DURATION_S + 30) * 1000,
       onStart: (c) => {
@@ -99,25 +108,56 @@ test('four real Postfix senders at once (none, may, encrypt, verify): mxprobe re
       },
     },
   );
-  let senders: PostfixSender[] = [];
+  let exited = false;
+  void run.then(() => (exited = true), () => (exited = true));
+  await waitFor('"mxprobe: listening on HOST:PORT" on stderr', () => exited || /\n/.test(live.stderr), 20_000);
+  const port = Number(/^mxprobe: listening on 127\.0\.0\.1:(\d+)\n/.exec(live.stderr)?.[1]);
+  assert.ok(port > 0 && child !== undefined, `the first line on stderr names the port bound:\n${live.stderr}`);
+  return { port, live, child, run };
+}
+
+/**
+ * Starts Postfix senders relaying to `port`, trusting the test root and matching mx.test; undefined
+ * after skipping (failing in CI) when Postfix is unusable, with `receive` stopped.
+ */
+async function startSenders(t: TestContext, receive: Receive, specs: typeof SENDERS): Promise<PostfixSender[] | undefined> {
+  const starts = await Promise.all(specs.map((s) => startPostfixSender({ ...s, relay: { host: '127.0.0.1', port: receive.port }, caPem: pki.rootPem, verifyName: NAME })));
+  const senders = starts.flatMap((s) => (s.ok ? [s.sender] : []));
+  started.push(...senders);
+  const failed = starts.find((s) => !s.ok);
+  if (failed === undefined || failed.ok) return senders;
+  await Promise.all(senders.map((s) => s.stop()));
+  receive.child.kill('SIGTERM');
+  await receive.run.catch(() => undefined);
+  if (process.env['CI'] === 'true') assert.fail(`Postfix sender harness unavailable in CI: ${failed.reason}`);
+  t.skip(`Postfix sender harness unavailable: ${failed.reason}`);
+  return undefined;
+}
+
+/** Adds the senders' logs (and the CLI's output, while it still runs) to a failing test's error; stops everything. */
+async function rethrowWithLogs(error: unknown, receive: Receive, senders: PostfixSender[], cli: CliRun | undefined): Promise<never> {
+  if (error instanceof Error) {
+    error.message += `\n${await senderLogs(senders)}`;
+    if (cli === undefined) error.message += `\n--- mxprobe stderr so far\n${receive.live.stderr}\n--- stdout so far\n${receive.live.stdout.slice(0, 20_000)}`;
+  }
+  throw error;
+}
+
+async function stopAll(t: TestContext, receive: Receive, senders: PostfixSender[]): Promise<void> {
+  const unstuck = senders.filter((s) => s.unstuck > 0);
+  if (unstuck.length > 0) t.diagnostic(`queue flushes after "still being delivered": ${unstuck.map((s) => `${s.level} ${s.unstuck}`).join(', ')}`);
+  if (receive.child.exitCode === null) receive.child.kill('SIGTERM');
+  await receive.run.catch(() => undefined);
+  await Promise.all(senders.map((s) => s.stop()));
+}
+
+test('four real Postfix senders at once (none, may, encrypt, verify): mxprobe receive says (a), (b), (c), (d), with each session\'s facts', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const receive = await startReceive(['--until-decided', '--require', 'c']);
+  const live = receive.live;
+  const senders = await startSenders(t, receive, SENDERS);
+  if (senders === undefined) return;
   let cli: CliRun | undefined;
   try {
-    await waitFor('"mxprobe: listening on HOST:PORT" on stderr', () => /^mxprobe: listening on 127\.0\.0\.1:\d+\n/.test(live.stderr) || child?.exitCode !== null && child !== undefined, 20_000);
-    const port = Number(/^mxprobe: listening on 127\.0\.0\.1:(\d+)\n/.exec(live.stderr)?.[1]);
-    assert.ok(port > 0, `the first line on stderr names the port bound:\n${live.stderr}`);
-
-    const starts = await Promise.all(SENDERS.map((s) =>
-      startPostfixSender({ ...s, relay: { host: '127.0.0.1', port }, caPem: pki.rootPem, verifyName: NAME })));
-    senders = starts.flatMap((s) => (s.ok ? [s.sender] : []));
-    started.push(...senders);
-    const failed = starts.find((s) => !s.ok);
-    if (failed !== undefined && !failed.ok) {
-      child?.kill('SIGTERM');
-      await run;
-      if (process.env['CI'] === 'true') assert.fail(`Postfix sender harness unavailable in CI: ${failed.reason}`);
-      t.skip(`Postfix sender harness unavailable: ${failed.reason}`);
-      return;
-    }
     const by = Object.fromEntries(senders.map((s) => [s.level, s])) as Record<SenderTlsLevel, PostfixSender>;
     const sessionsOf = (s: PostfixSender): any[] => ndjson(live.stdout).filter((r) => r.record === 'session' && r.ip === s.bindAddress);
 
@@ -129,7 +169,7 @@ test('four real Postfix senders at once (none, may, encrypt, verify): mxprobe re
     await waitFor('round 1 of may, encrypt and verify', () => others.every((s) => sessionsOf(s).length > 0));
     await by.none.submit({ subject: 'policy test none' });
 
-    cli = await run;
+    cli = await receive.run;
     t.diagnostic(`mxprobe receive ran ${Math.round(cli.ms)} ms`);
     const records = ndjson(cli.stdout);
     const why = `exit ${cli.code}\n--- stderr\n${cli.stderr}\n--- stdout\n${cli.stdout.slice(0, 20_000)}`;
@@ -220,14 +260,61 @@ test('four real Postfix senders at once (none, may, encrypt, verify): mxprobe re
       if (expected.steps.some(([, , , reply]) => reply === '451')) assert.match(log, /status=deferred \(host 127\.0\.0\.1\[127\.0\.0\.1\] said: 451 /, `${label}: the 451 brings it back`);
     }
   } catch (e) {
-    if (e instanceof Error) {
-      e.message += `\n${await senderLogs(senders)}`;
-      if (cli === undefined) e.message += `\n--- mxprobe stderr so far\n${live.stderr}\n--- stdout so far\n${live.stdout.slice(0, 20_000)}`;
-    }
-    throw e;
+    await rethrowWithLogs(e, receive, senders, cli);
   } finally {
-    if (child !== undefined && child.exitCode === null) child.kill('SIGTERM');
-    await run.catch(() => undefined);
-    await Promise.all(senders.map((s) => s.stop()));
+    await stopAll(t, receive, senders);
+  }
+});
+
+test('a decided sender that comes back is turned away for good: real Postfix (encrypt, verify) bounces on the 550 and stops; SIGINT ends the run with the report', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const receive = await startReceive([]);
+  const specs: typeof SENDERS = [
+    { level: 'encrypt', bindAddress: '127.0.0.45' },
+    { level: 'verify', bindAddress: '127.0.0.46' },
+  ];
+  const senders = await startSenders(t, receive, specs);
+  if (senders === undefined) return;
+  let cli: CliRun | undefined;
+  try {
+    await Promise.all(senders.map((s) => s.submit()));
+    // Rounds 1-3, then a fourth session: round 1 again, whose message gets the 550.
+    await waitFor('both messages bounced by the 550 and gone from the queues', () => {
+      const sessions = ndjson(receive.live.stdout);
+      return senders.every((s) => sessions.some((r) => r.ip === s.bindAddress && r.counted === false && r.dataReply === '550'));
+    });
+    for (const s of senders) {
+      const until = Date.now() + STEP_MS;
+      while ((await s.queue()).length > 0) {
+        assert.ok(Date.now() < until, `${s.level}: the queue empties after the 550`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.match(await s.log(), /status=bounced \(host 127\.0\.0\.1\[127\.0\.0\.1\] said: 550 /, `${s.level}: bounced on the 550`);
+    }
+    const before = ndjson(receive.live.stdout).length;
+    await new Promise((r) => setTimeout(r, 3000)); // a retry would come within ~1 s
+    assert.equal(ndjson(receive.live.stdout).length, before, 'no session after the bounce');
+
+    receive.child.kill('SIGINT');
+    cli = await receive.run;
+    const why = `exit ${cli.code}\n--- stderr\n${cli.stderr}\n--- stdout\n${cli.stdout.slice(0, 20_000)}`;
+    assert.equal(cli.code, 0, `SIGINT: the report, exit 0 (senders observed, nothing required)\n${why}`);
+    const records = ndjson(cli.stdout);
+    const senderRecords = records.filter((r) => r.record === 'sender');
+    assert.deepEqual(senderRecords.map((r) => [r.ip, r.policies, r.decided, r.sessions]).sort(), [
+      ['127.0.0.45', ['c'], true, 4],
+      ['127.0.0.46', ['d'], true, 4],
+    ], why);
+    for (const s of senders) {
+      const sessions = records.filter((r) => r.record === 'session' && r.ip === s.bindAddress);
+      assert.deepEqual(
+        sessions.map((r) => [r.round, r.counted, r.startedTls, r.outcome, r.dataReply]),
+        [...EXPECTED[s.level].steps.map(([round, tls, outcome, reply]) => [round, true, tls, outcome, reply]), [1, false, true, 'message', '550']],
+        `${s.level}: three rounds, then turned away\n${JSON.stringify(sessions, null, 1)}`,
+      );
+    }
+  } catch (e) {
+    await rethrowWithLogs(e, receive, senders, cli);
+  } finally {
+    await stopAll(t, receive, senders);
   }
 });
