@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { runCli, type CliRun } from '../helpers/run-cli.ts';
-import { attempt, deliverUntilFinal, selfSigned } from '../helpers/smtp-sender.ts';
+import { attempt, connect, deliverUntilFinal, selfSigned } from '../helpers/smtp-sender.ts';
 
 const valid = selfSigned('mx.test');
 const BASE = ['receive', '--listen', '127.0.0.1:0', '--cert', valid.certFile, '--key', valid.keyFile, '--no-reverse'];
@@ -127,4 +127,18 @@ test('swaks as a sender: without --tls it is (a); with --tls it goes through rou
   const senders = run.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.record === 'sender');
   assert.deepEqual(senders.map((s) => `${s.ip}:${s.policies.join('')}`), ['127.0.0.34:a', '127.0.0.35:c']);
   assert.equal(run.code, 0);
+});
+
+test('SIGTERM with a silent client connected: the session is cut after the grace period and recorded, the run ends (exit 3: nothing observed)', async () => {
+  const { port, child, done } = await startReceive(['--format', 'ndjson']);
+  const silent = await connect(port, '127.0.0.36');
+  await silent.reply();
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  const run = await done;
+  silent.close();
+  assert.equal(run.code, 3, run.stderr);
+  assert.ok(Date.now() - t0 < 20_000, 'ends after the 2 s grace, not at the idle deadline (60 s)');
+  const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(records.map((r) => [r.record, r.ip, r.counted, r.ehlo]), [['session', '127.0.0.36', false, null]]);
 });
