@@ -282,7 +282,10 @@ export async function runReceive(settings: ReceiveSettings): Promise<number> {
   const senders = receiver.senders(settings.required);
   if (settings.format === 'text') out.write(text.receiveSummaryText(senders, settings.required));
   else if (settings.format === 'ndjson') for (const s of senders) out.write(json.receiveNdjsonLine(s));
-  else out.write(json.receiveJson({ schemaVersion: RECEIVE_SCHEMA_VERSION, sessions: receiver.sessions(), senders }));
+  else {
+    const leftOut = receiver.sessionsLeftOut();
+    out.write(json.receiveJson({ schemaVersion: RECEIVE_SCHEMA_VERSION, sessions: receiver.sessions(), ...(leftOut > 0 ? { sessionsLeftOut: leftOut } : {}), senders }));
+  }
   await out.close();
   if (out.failure !== null) return exitForFailure(out.failure, process.stderr);
   return receiveExitCode(senders, settings.required);

@@ -159,6 +159,9 @@ export interface SenderRecord {
 /** The whole report (`--format json`). @example const report: ReceiveReport = { schemaVersion: 1, sessions: [], senders: [] }; */
 export interface ReceiveReport {
   schemaVersion: number;
+  /** The first 10,000 sessions (a flood cannot grow the report without bound); NDJSON has them all. */
   sessions: SessionRecord[];
+  /** Sessions past the first 10,000, left out of `sessions`; absent when none. */
+  sessionsLeftOut?: number;
   senders: SenderRecord[];
 }

@@ -52,6 +52,9 @@ export interface Bound {
   port: number;
 }
 
+/** Session records kept for the JSON report: a flood of connections cannot grow memory without bound. @example MAX_KEPT_SESSIONS // 10000 */
+export const MAX_KEPT_SESSIONS = 10_000;
+
 /** '::ffff:127.0.0.2' → '127.0.0.2'. */
 const plainIp = (ip: string | undefined) => (ip ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
@@ -81,6 +84,8 @@ export class Receiver {
   private readonly allSessions: SessionRecord[] = [];
   private nextId = 1;
   private closing = false;
+  /** Session records past MAX_KEPT_SESSIONS, not kept for the JSON report (they were handed to onSession). */
+  private leftOut = 0;
 
   constructor(private readonly options: ReceiverOptions) {
     this.limits = { ...SESSION_LIMITS, ...options.limits };
@@ -103,9 +108,19 @@ export class Receiver {
     });
   }
 
-  /** The sessions that ended, in order. @example receiver.sessions().length */
+  /** The sessions that ended, in order (the first MAX_KEPT_SESSIONS). @example receiver.sessions().length */
   sessions(): SessionRecord[] {
     return [...this.allSessions];
+  }
+
+  /** Sessions that ended past MAX_KEPT_SESSIONS (not in sessions()). @example receiver.sessionsLeftOut() // 0 */
+  sessionsLeftOut(): number {
+    return this.leftOut;
+  }
+
+  private keep(record: SessionRecord): void {
+    if (this.allSessions.length < MAX_KEPT_SESSIONS) this.allSessions.push(record);
+    else this.leftOut += 1;
   }
 
   /** The verdict per sender. @example receiver.senders('c')[0]?.meets */
@@ -176,7 +191,7 @@ export class Receiver {
       dataReply: null, mailFrom: null, rcptTo: [], message: null, badCommands: 0, injectionRefused: false,
       timings: { startedAt: new Date().toISOString(), tlsMs: null, dataMs: null, totalMs: 0 },
     };
-    this.allSessions.push(record);
+    this.keep(record);
     this.options.onSession?.(record);
   }
 
@@ -217,7 +232,7 @@ export class Receiver {
       const left = (this.perIp.get(ip) ?? 1) - 1;
       if (left <= 0) this.perIp.delete(ip);
       else this.perIp.set(ip, left);
-      this.allSessions.push(record);
+      this.keep(record);
       this.options.onSession?.(record);
     });
   }

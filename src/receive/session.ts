@@ -10,6 +10,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { ClientCertificate, Offered, ReceivedTls, Round, SessionOutcome, SessionRecord } from '../model/receive.js';
+import { TLS13 } from '../model/tls-protocols.js';
 
 /** The bounds of one session (README "mxprobe receive", Safety). @example const strict: SessionLimits = { ...SESSION_LIMITS, idleMs: 5000 }; */
 export interface SessionLimits {
@@ -59,7 +60,7 @@ const CRLF = '\r\n';
 
 /** A TLS 1.2 suite's key exchange from its OpenSSL name; null for TLS 1.3 (the server side is not told the group). */
 function keyExchangeOf(protocol: string | null, cipher: string | null): string | null {
-  if (cipher === null || protocol === 'TLSv1.3') return null;
+  if (cipher === null || protocol === TLS13) return null;
   if (cipher.startsWith('ECDHE')) return 'ECDHE';
   if (cipher.startsWith('DHE') || cipher.startsWith('EDH')) return 'DHE';
   return 'RSA';

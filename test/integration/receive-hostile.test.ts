@@ -198,3 +198,27 @@ test('after a 451 that moves the sender to its next round, more mail in the same
     assert.equal(sessions.length, 2);
   });
 });
+
+test('the end of DATA cut by the network (".", "\\r", "\\n" apart) is still the end; commands pipelined after it in the same write are answered', async () => {
+  await withReceiver(async (port, sessions) => {
+    const c = await connect(port, '127.0.0.30');
+    await c.reply();
+    await c.command('EHLO split.test');
+    c.socket.write('MAIL FROM:<a@split.test>\r\nRCPT TO:<b@bank.test>\r\nDATA\r\n');
+    assert.equal((await c.reply())?.code, 250);
+    assert.equal((await c.reply())?.code, 250);
+    assert.equal((await c.reply())?.code, 354);
+    for (const piece of ['Subject: split\r\n\r\n..dot\r\n', '.', '\r', '\n']) {
+      c.socket.write(piece);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal((await c.reply())?.code, 550, 'plaintext in round 1: decided');
+    c.socket.write('RSET\r\nNOOP\r\nQUIT\r\n');
+    assert.deepEqual([(await c.reply())?.code, (await c.reply())?.code, (await c.reply())?.code], [250, 250, 221]);
+    await closedWithin(c, 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const s = sessions.find((x) => x.ip === '127.0.0.30');
+    assert.equal(s?.message?.size, 'Subject: split\r\n\r\n.dot\r\n'.length, 'dot-unstuffed, the end mark not in the message');
+    assert.equal(s?.outcome, 'message');
+  });
+});
