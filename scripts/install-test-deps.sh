@@ -17,11 +17,13 @@
 #   an nsd/unbound that was installed before is left alone (a developer's own resolver).
 # - The HTML report's browser test (test/integration/html-report-browser.test.ts): chromium,
 #   driven headless by playwright-core from npm (never Playwright's own browser download).
+# - mxprobe receive's tests (test/integration/receive-*.test.ts): swaks as a sender, with
+#   libnet-ssleay-perl for its --tls (a Recommends, which --no-install-recommends leaves out).
 # - The OpenMetrics check: promtool, which Debian ships only in the prometheus package. The
 #   Prometheus server itself is not wanted: its service is stopped and disabled like nsd's.
 set -euo pipefail
 
-PACKAGES=(postfix openssl nsd unbound ldnsutils chromium prometheus)
+PACKAGES=(postfix openssl nsd unbound ldnsutils chromium prometheus swaks libnet-ssleay-perl)
 # Services that would bind port 53 if started: disabled when their package is installed here.
 DNS_SERVICES=(nsd unbound unbound-resolvconf)
 # The Prometheus server the prometheus package would start (the tests use only its promtool).
@@ -91,7 +93,7 @@ for p in "${PACKAGES[@]}"; do
 done
 [ -x /usr/sbin/postfix ] || die "/usr/sbin/postfix missing"
 command -v openssl >/dev/null 2>&1 || die "openssl CLI missing"
-for b in /usr/sbin/nsd /usr/sbin/unbound /usr/bin/ldns-keygen /usr/bin/ldns-signzone /usr/bin/chromium /usr/bin/promtool; do
+for b in /usr/sbin/nsd /usr/sbin/unbound /usr/bin/ldns-keygen /usr/bin/ldns-signzone /usr/bin/chromium /usr/bin/promtool /usr/bin/swaks; do
   [ -x "$b" ] || die "$b missing"
 done
 

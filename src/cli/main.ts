@@ -36,6 +36,7 @@ Examples:
   mxprobe --input partners.csv --format csv --output audit.csv --resume
   mxprobe report part-*.ndjson --format html --output audit.html   saved results, merged, re-rendered
   mxprobe diff jan.ndjson feb.ndjson       what changed since the last audit (exit 1: a regression)
+  mxprobe receive --listen :2525 --cert c.pem --key k.pem --require c   test a partner's sending side
   mxprobe help headers                     help on the headers command
 `;
 
@@ -206,6 +207,60 @@ function diffCommand(onRun: (task: Task) => void): Command {
     });
 }
 
+const RECEIVE_HELP_AFTER = `
+Runs a small SMTP receiver for a partner's SENDING gateway (point an MX or a test route at it):
+it never relays and never delivers. Per sender IP it changes what it offers between sessions
+(rounds: 1 STARTTLS with --cert; 2 STARTTLS with a self-signed certificate that does not name
+the host; 3 no STARTTLS), answers 451 after DATA to bring the sender back, and 550 once decided.
+The verdict per sender: the policies (a) plain, (b) TLS if offered, (c) TLS required, (d) TLS
+required with the name verified, consistent with what it did.
+
+The first line on standard error is "mxprobe: listening on HOST:PORT" (the port bound).
+The run ends at --duration, when every sender seen is decided (--until-decided), or on
+SIGINT/SIGTERM: the report is written either way (a second signal exits at once, 130).
+
+Exit codes: 0 every sender observed meets --require (without --require: some sender observed);
+1 a sender is below --require; 3 no sender observed, or one not yet known for --require;
+2 usage error, or the address cannot be listened on; 74 the report could not be written;
+141 standard output was closed early.
+
+Examples:
+  mxprobe receive --listen :2525 --cert cert.pem --key key.pem --require c --duration 3600
+  mxprobe receive --listen 127.0.0.1:0 --cert c.pem --key k.pem --until-decided --format ndjson
+`;
+
+function receiveCommand(onRun: (task: Task) => void): Command {
+  return new Command('receive')
+    .description("test a partner's SENDING gateway: does it use TLS, does it require it, does it verify the certificate? (a test SMTP receiver)")
+    .option('--listen <addr:port>', 'the address and port to listen on: 127.0.0.1:2525, [::1]:2525, :2525 (every IPv4 address); port 0: any free port')
+    .option('--cert <pem>', 'the certificate (chain) STARTTLS presents in round 1: one the sender trusts, naming this host')
+    .option('--key <pem>', 'its private key')
+    .option('--name <fqdn>', "the host name in the greeting (default: --cert's first DNS name, else this host's name)")
+    .option('--ca-file <pem>', 'also trust these CA certificates for client certificates')
+    .option('--duration <seconds>', 'end the run after this long (default: no limit)')
+    .option('--until-decided', 'end as soon as every sender seen is decided')
+    .option('--require <letter>', 'the sender policy every sender must meet: a, b, c or d (plain, opportunistic, encrypt, verify)')
+    .option('--max-sessions <n>', 'sessions at once, over all senders (beyond: 421)', '20')
+    .option('--max-sessions-per-ip <n>', 'sessions at once from one IP address (beyond: 421)', '5')
+    .option('--max-message-size <bytes>', 'largest message read (beyond: 552 and the session ends)', String(10 * 1024 * 1024))
+    .option('--idle-timeout <seconds>', 'longest wait for a client (a command, the handshake, message data)', '60')
+    .option('--session-timeout <seconds>', 'longest session', '600')
+    .option('--save <dir>', 'keep each message received as an .eml file in this folder (names made by mxprobe)')
+    .option('--no-reverse', 'do not look up the reverse name of client addresses')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'ndjson']).default('text'))
+    .option('--json', 'same as --format json')
+    .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .addHelpText('after', RECEIVE_HELP_AFTER)
+    .configureOutput(ONE_LINE_ERRORS)
+    .exitOverride()
+    .action((opts: Record<string, unknown>) => {
+      onRun(async () => {
+        const { checkReceiveOptions, runReceive } = await import('./run-receive.js');
+        return runReceive(await checkReceiveOptions(opts as Parameters<typeof checkReceiveOptions>[0]));
+      });
+    });
+}
+
 async function main(argv: string[]): Promise<number> {
   let task: Task | null = null;
   // Positional options: `mxprobe headers --json` gives --json to headers, not to the probe.
@@ -213,6 +268,7 @@ async function main(argv: string[]): Promise<number> {
   cli.addCommand(headersCommand((t) => (task = t)));
   cli.addCommand(reportCommand((t) => (task = t)));
   cli.addCommand(diffCommand((t) => (task = t)));
+  cli.addCommand(receiveCommand((t) => (task = t)));
   // `mxprobe help [command]` shows help; without it, "help" would be probed as a domain.
   cli.helpCommand(true);
   cli.action((domains: string[], opts: RawOptions) => {

@@ -55,14 +55,19 @@ const READY_TIMEOUT_MS = 15_000;
 const CMD_TIMEOUT_MS = 20_000;
 const MAX_START_ATTEMPTS = 3;
 
-interface CmdResult {
+/** What a command run by {@link run} gave: exit code (null on a signal or timeout), output, and the error if any. */
+export interface CmdResult {
   code: number | null;
   stdout: string;
   stderr: string;
   error?: Error;
 }
 
-function run(cmd: string, args: string[], timeoutMs = CMD_TIMEOUT_MS): Promise<CmdResult> {
+/**
+ * Runs a Postfix tool (or any command) without MAIL_CONFIG from the environment; never rejects.
+ * @example const r = await run('/usr/sbin/postfix', ['-c', etc, 'stop']); r.code === 0
+ */
+export function run(cmd: string, args: string[], timeoutMs = CMD_TIMEOUT_MS): Promise<CmdResult> {
   return new Promise((resolve) => {
     const env = { ...process.env };
     delete env['MAIL_CONFIG'];
@@ -74,7 +79,11 @@ function run(cmd: string, args: string[], timeoutMs = CMD_TIMEOUT_MS): Promise<C
   });
 }
 
-function findPostfix(): string | undefined {
+/**
+ * The path of the `postfix` command (its siblings postqueue, sendmail… live in the same directory), if installed.
+ * @example const postfix = findPostfix(); if (!postfix) t.skip('Postfix is not installed');
+ */
+export function findPostfix(): string | undefined {
   const dirs = ['/usr/sbin', '/usr/local/sbin', '/sbin', ...(process.env['PATH'] ?? '').split(path.delimiter)];
   for (const d of dirs) {
     if (!d) continue;
@@ -97,7 +106,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/**
+ * Resolves after `ms` milliseconds.
+ * @example await sleep(100);
+ */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Connects and waits for a complete 220 greeting; resolves with the greeting text or rejects. */
 function readGreeting(port: number, timeoutMs: number): Promise<string> {
@@ -151,7 +164,11 @@ async function waitReady(ports: number[], deadline: number): Promise<string | nu
   return null;
 }
 
-function pidAlive(pid: number): boolean {
+/**
+ * Whether a process runs (a zombie counts as gone).
+ * @example while (pidAlive(pid)) await sleep(50);
+ */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -167,7 +184,11 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-async function readMasterPid(queueDir: string): Promise<number | undefined> {
+/**
+ * The master's pid from QUEUE/pid/master.pid, if the instance wrote one.
+ * @example const pid = await readMasterPid(path.join(dir, 'queue'));
+ */
+export async function readMasterPid(queueDir: string): Promise<number | undefined> {
   try {
     const n = Number.parseInt((await fsp.readFile(path.join(queueDir, 'pid', 'master.pid'), 'utf8')).trim(), 10);
     return Number.isInteger(n) && n > 1 ? n : undefined;
@@ -176,7 +197,11 @@ async function readMasterPid(queueDir: string): Promise<number | undefined> {
   }
 }
 
-async function logTail(logFile: string, lines = 15): Promise<string> {
+/**
+ * The last lines of an instance's log file, or '(no log)'.
+ * @example assert.fail(`not started\n${await logTail(logFile)}`);
+ */
+export async function logTail(logFile: string, lines = 15): Promise<string> {
   try {
     const all = (await fsp.readFile(logFile, 'utf8')).trimEnd().split('\n');
     return all.slice(-lines).join('\n');
@@ -262,9 +287,73 @@ scache    unix - - n - 1 scache
 `;
 }
 
+/** A private instance for the exit hook: the postfix command, its config dir, its temp dir, its master's pid once known. */
+export interface TrackedInstance {
+  postfix: string;
+  etc: string;
+  dir: string;
+  pid?: number;
+}
+
 // Best-effort cleanup if the test process exits without calling stop().
-const live = new Map<string, { postfix: string; etc: string; dir: string; pid?: number }>();
+const live = new Map<string, TrackedInstance>();
 let exitHookInstalled = false;
+
+/**
+ * Registers an instance to be aborted and its temp dir removed if the process exits before its stop();
+ * `entry.pid` may be set later (the hook reads it at exit).
+ * @example const entry: TrackedInstance = { postfix, etc, dir }; trackInstance(entry); … entry.pid = pid;
+ */
+export function trackInstance(entry: TrackedInstance): void {
+  live.set(entry.dir, entry);
+  installExitHook();
+}
+
+/**
+ * Stops a started instance (`postfix stop`, then SIGKILL to the master's group after 5 s) and removes its temp dir.
+ * @example await stopInstance(entry, path.join(entry.dir, 'queue'));
+ */
+export async function stopInstance(entry: TrackedInstance, queue: string): Promise<void> {
+  await run(entry.postfix, ['-c', entry.etc, 'stop'], 15_000);
+  const masterPid = entry.pid ?? (await readMasterPid(queue));
+  if (masterPid !== undefined) {
+    const until = Date.now() + 5000;
+    while (pidAlive(masterPid) && Date.now() < until) await sleep(50);
+    if (pidAlive(masterPid)) {
+      try {
+        process.kill(-masterPid, 'SIGKILL'); // master is a process group leader
+      } catch {
+        /* ignore */
+      }
+      const until2 = Date.now() + 2000;
+      while (pidAlive(masterPid) && Date.now() < until2) await sleep(50);
+    }
+  }
+  live.delete(entry.dir);
+  await fsp.rm(entry.dir, { recursive: true, force: true });
+}
+
+/**
+ * Cleans up after a start that failed: aborts the master if it runs, forgets the instance, removes its temp dir.
+ * @example if (res.code !== 0) { await abortInstance(entry, queue); return { ok: false, reason }; }
+ */
+export async function abortInstance(entry: TrackedInstance, queue: string): Promise<void> {
+  const pid = await readMasterPid(queue);
+  if (pid !== undefined && pidAlive(pid)) {
+    await run(entry.postfix, ['-c', entry.etc, 'abort'], 5000);
+    await sleep(200);
+  }
+  if (pid !== undefined && pidAlive(pid)) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* ignore */
+    }
+  }
+  live.delete(entry.dir);
+  await fsp.rm(entry.dir, { recursive: true, force: true });
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -322,26 +411,10 @@ export async function startPostfix(options: StartPostfixOptions): Promise<Postfi
   const queue = path.join(dir, 'queue');
   const data = path.join(dir, 'data');
   const logFile = path.join(dir, 'maillog');
-  const entry: { postfix: string; etc: string; dir: string; pid?: number } = { postfix, etc, dir };
-  live.set(dir, entry);
-  installExitHook();
+  const entry: TrackedInstance = { postfix, etc, dir };
+  trackInstance(entry);
 
-  const cleanupAfterFailure = async (): Promise<void> => {
-    const pid = await readMasterPid(queue);
-    if (pid !== undefined && pidAlive(pid)) {
-      await run(postfix, ['-c', etc, 'abort'], 5000);
-      await sleep(200);
-    }
-    if (pid !== undefined && pidAlive(pid)) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        /* ignore */
-      }
-    }
-    live.delete(dir);
-    await fsp.rm(dir, { recursive: true, force: true });
-  };
+  const cleanupAfterFailure = (): Promise<void> => abortInstance(entry, queue);
 
   try {
     // Postfix daemons drop to the postfix user; they must be able to traverse the tree.
@@ -423,25 +496,7 @@ export async function startPostfix(options: StartPostfixOptions): Promise<Postfi
 
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
-      stopping ??= (async () => {
-        await run(postfix, ['-c', etc, 'stop'], 15_000);
-        const masterPid = entry.pid ?? (await readMasterPid(queue));
-        if (masterPid !== undefined) {
-          const until = Date.now() + 5000;
-          while (pidAlive(masterPid) && Date.now() < until) await sleep(50);
-          if (pidAlive(masterPid)) {
-            try {
-              process.kill(-masterPid, 'SIGKILL'); // master is a process group leader
-            } catch {
-              /* ignore */
-            }
-            const until2 = Date.now() + 2000;
-            while (pidAlive(masterPid) && Date.now() < until2) await sleep(50);
-          }
-        }
-        live.delete(dir);
-        await fsp.rm(dir, { recursive: true, force: true });
-      })();
+      stopping ??= stopInstance(entry, queue);
       return stopping;
     };
 

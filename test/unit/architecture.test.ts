@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ROOT } from '../helpers/run-cli.ts';
 
 const SRC = path.join(ROOT, 'src');
-const GATHERING = ['dns', 'smtp', 'tls', 'cert', 'probe'];
+const GATHERING = ['dns', 'smtp', 'tls', 'cert', 'probe', 'receive'];
 
 /** Every .ts file under src/, as a path relative to src/ ('judge/judge-address.ts'). */
 function modules(dir = SRC): string[] {
@@ -45,7 +45,7 @@ function packagesOf(file: string): string[] {
   return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)'([^'.][^']*)'/gm)].map((m) => m[1] as string);
 }
 
-test('judge/ and render/ import nothing from a gathering folder (dns, smtp, tls, cert, probe)', () => {
+test('judge/ and render/ import nothing from a gathering folder (dns, smtp, tls, cert, probe, receive)', () => {
   const breaches = modules()
     .filter((m) => ['judge', 'render'].includes(folderOf(m)))
     .flatMap((m) => importsOf(m).filter((i) => GATHERING.includes(folderOf(i))).map((i) => `${m} imports ${i}`));

@@ -105,8 +105,8 @@ function sources(dir = SRC): Array<{ file: string; text: string }> {
 
 test('one copy: no judge, reader, renderer, deep scan or hello builder keeps its own list of protocol versions or weak ciphers', () => {
   // They speak the protocol (minVersion, wire checks): no judgement. tls/wire/ is not among them:
-  // the hand-built hellos read their versions and wire numbers from the one table.
-  const gatherers = /^(?:dns|smtp|probe|cert)\/|^tls\/(?!wire\/)/;
+  // They speak the protocol (minVersion, wire checks): no judgement. tls/wire/ is not among them:
+  const gatherers = /^(?:dns|smtp|probe|cert|receive)\/|^tls\/(?!wire\/)/;
   const checked = sources().map((s) => s.file).filter((file) => !gatherers.test(file));
   for (const folder of ['deep/', 'tls/wire/']) assert.ok(checked.some((file) => file.startsWith(folder)), `the rule covers ${folder}`);
   // model/cipher-suites.ts: the IANA registry of suites (code point, names, cipher), a table of facts the others are read with.
