@@ -20,12 +20,11 @@
 // destination (bounces to the sender included) goes to the `discard` transport, local delivery is
 // the `error` transport, no notices go to the postmaster. Messages are injected with Postfix's own
 // `sendmail -C DIR/etc` (postdrop → pickup → cleanup → qmgr).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { abortInstance, findPostfix, logTail, readMasterPid, run, stopInstance, trackInstance, type TrackedInstance } from './postfix.ts';
+import { abortInstance, logTail, newInstanceTree, readMasterPid, run, stopInstance } from './postfix.ts';
 
 /** Postfix's `smtp_tls_security_level` values the sender tests use, weakest first. */
 export type SenderTlsLevel = 'none' | 'may' | 'encrypt' | 'verify';
@@ -197,17 +196,8 @@ function messageText(from: string, to: string, subject: string, body: string, my
  * try { await s.sender.submit(); } finally { await s.sender.stop(); }
  */
 export async function startPostfixSender(options: PostfixSenderOptions): Promise<PostfixSenderStart> {
-  if (process.platform !== 'linux') return { ok: false, reason: `private Postfix harness supports Linux only (platform ${process.platform})` };
   const bad = checkOptions(options);
   if (bad) return { ok: false, reason: `startPostfixSender: ${bad}` };
-  const postfix = findPostfix();
-  if (!postfix) {
-    return { ok: false, reason: 'Postfix is not installed (no `postfix` binary in /usr/sbin or PATH); run scripts/install-test-deps.sh' };
-  }
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    return { ok: false, reason: `a private Postfix instance must be started as root (running as uid ${process.getuid()})` };
-  }
-  const bin = path.dirname(postfix);
   const o = {
     level: options.level,
     relay: options.relay,
@@ -218,18 +208,10 @@ export async function startPostfixSender(options: PostfixSenderOptions): Promise
     recipientDomain: options.recipientDomain ?? 'receiver.test',
   };
 
-  let dir: string;
-  try {
-    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mxprobe-postfix-sender-'));
-  } catch (e) {
-    return { ok: false, reason: `cannot create temp dir: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const etc = path.join(dir, 'etc');
-  const queue = path.join(dir, 'queue');
-  const data = path.join(dir, 'data');
-  const logFile = path.join(dir, 'maillog');
-  const entry: TrackedInstance = { postfix, etc, dir };
-  trackInstance(entry);
+  const tree = await newInstanceTree('mxprobe-postfix-sender-');
+  if (typeof tree === 'string') return { ok: false, reason: tree };
+  const { postfix, dir, etc, queue, logFile, entry } = tree;
+  const bin = path.dirname(postfix);
   const fail = async (reason: string): Promise<PostfixSenderStart> => {
     const tail = await logTail(logFile);
     await abortInstance(entry, queue);
@@ -237,12 +219,7 @@ export async function startPostfixSender(options: PostfixSenderOptions): Promise
   };
 
   try {
-    // Postfix daemons drop to the postfix user; they must be able to traverse the tree and read the CA.
-    await fsp.chmod(dir, 0o755);
-    await fsp.mkdir(etc, { mode: 0o755 });
-    await fsp.mkdir(queue, { mode: 0o755 });
-    await fsp.mkdir(data, { mode: 0o700 });
-    execFileSync('chown', ['postfix', data], { stdio: 'pipe' });
+    // Postfix daemons drop to the postfix user; they must be able to read the CA.
     await fsp.writeFile(path.join(etc, 'ca.pem'), options.caPem.trimEnd() + '\n', { mode: 0o644 });
     await fsp.writeFile(path.join(etc, 'transport'), `${o.recipientDomain} smtp:[${o.relay.host}]:${o.relay.port}\n`, { mode: 0o644 });
     await fsp.writeFile(path.join(etc, 'main.cf'), mainCf(dir, o), { mode: 0o644 });

@@ -381,16 +381,60 @@ function installExitHook(): void {
 }
 
 /** Starts a private Postfix instance; ok:false with a clear reason when Postfix is not installed or cannot start. */
+/** A private instance's temp tree (DIR/etc, DIR/queue, DIR/data, DIR/maillog), made and tracked for the exit hook. */
+export interface InstanceTree {
+  postfix: string;
+  dir: string;
+  etc: string;
+  queue: string;
+  data: string;
+  logFile: string;
+  entry: TrackedInstance;
+}
+
+/**
+ * Finds Postfix and checks that a private instance can run here (Linux, root), then makes its
+ * temp tree: DIR traversable by the postfix user, DIR/etc and DIR/queue, DIR/data owned by
+ * postfix; tracked so that the exit hook removes it. A string says why not (nothing is left).
+ *
+ * @example const tree = await newInstanceTree('mxprobe-postfix-'); if (typeof tree === 'string') return { ok: false, reason: tree };
+ */
+export async function newInstanceTree(prefix: string): Promise<InstanceTree | string> {
+  if (process.platform !== 'linux') return `private Postfix harness supports Linux only (platform ${process.platform})`;
+  const postfix = findPostfix();
+  if (!postfix) return 'Postfix is not installed (no `postfix` binary in /usr/sbin or PATH); run scripts/install-test-deps.sh';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    return `a private Postfix instance must be started as root (running as uid ${process.getuid()})`;
+  }
+  let dir: string;
+  try {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+  } catch (e) {
+    return `cannot create temp dir: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  const tree: InstanceTree = { postfix, dir, etc: path.join(dir, 'etc'), queue: path.join(dir, 'queue'), data: path.join(dir, 'data'), logFile: path.join(dir, 'maillog'), entry: { postfix, etc: path.join(dir, 'etc'), dir } };
+  trackInstance(tree.entry);
+  try {
+    // Postfix daemons drop to the postfix user; they must be able to traverse the tree.
+    await fsp.chmod(dir, 0o755);
+    await fsp.mkdir(tree.etc, { mode: 0o755 });
+    await fsp.mkdir(tree.queue, { mode: 0o755 });
+    await fsp.mkdir(tree.data, { mode: 0o700 });
+  } catch (e) {
+    await abortInstance(tree.entry, tree.queue);
+    return `cannot prepare instance dir ${dir}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  try {
+    execFileSync('chown', ['postfix', tree.data], { stdio: 'pipe' });
+  } catch (e) {
+    await abortInstance(tree.entry, tree.queue);
+    return `cannot chown data_directory to user postfix (is the postfix package installed?): ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return tree;
+}
+
 export async function startPostfix(options: StartPostfixOptions): Promise<PostfixStart> {
   const myhostname = options.myhostname ?? 'mx.test';
-  if (process.platform !== 'linux') return { ok: false, reason: `private Postfix harness supports Linux only (platform ${process.platform})` };
-  const postfix = findPostfix();
-  if (!postfix) {
-    return { ok: false, reason: 'Postfix is not installed (no `postfix` binary in /usr/sbin or PATH); run scripts/install-test-deps.sh' };
-  }
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    return { ok: false, reason: `a private Postfix instance must be started as root (running as uid ${process.getuid()})` };
-  }
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(myhostname)) {
     return { ok: false, reason: `invalid myhostname: ${JSON.stringify(myhostname)}` };
   }
@@ -401,33 +445,13 @@ export async function startPostfix(options: StartPostfixOptions): Promise<Postfi
     if (bad) return { ok: false, reason: `${name}: ${bad}` };
   }
 
-  let dir: string;
-  try {
-    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mxprobe-postfix-'));
-  } catch (e) {
-    return { ok: false, reason: `cannot create temp dir: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const etc = path.join(dir, 'etc');
-  const queue = path.join(dir, 'queue');
-  const data = path.join(dir, 'data');
-  const logFile = path.join(dir, 'maillog');
-  const entry: TrackedInstance = { postfix, etc, dir };
-  trackInstance(entry);
+  const tree = await newInstanceTree('mxprobe-postfix-');
+  if (typeof tree === 'string') return { ok: false, reason: tree };
+  const { postfix, dir, etc, queue, logFile, entry } = tree;
 
   const cleanupAfterFailure = (): Promise<void> => abortInstance(entry, queue);
 
   try {
-    // Postfix daemons drop to the postfix user; they must be able to traverse the tree.
-    await fsp.chmod(dir, 0o755);
-    await fsp.mkdir(etc, { mode: 0o755 });
-    await fsp.mkdir(queue, { mode: 0o755 });
-    await fsp.mkdir(data, { mode: 0o700 });
-    try {
-      execFileSync('chown', ['postfix', data], { stdio: 'pipe' });
-    } catch (e) {
-      await cleanupAfterFailure();
-      return { ok: false, reason: `cannot chown data_directory to user postfix (is the postfix package installed?): ${e instanceof Error ? e.message : String(e)}` };
-    }
     await fsp.writeFile(path.join(etc, 'key.pem'), options.keyPem.trimEnd() + '\n', { mode: 0o600 });
     await fsp.writeFile(path.join(etc, 'cert.pem'), options.certPem.trimEnd() + '\n', { mode: 0o644 });
     // texthash with the SNI map's flag reads each value as files of a key and its chain, in order.
