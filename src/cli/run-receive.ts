@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { errorLine } from './error-line.js';
 import { EXIT } from './exit-codes.js';
-import { exitForFailure, fileSink, OutputError, streamSink, type Sink } from './output.js';
+import { exitForFailure, OutputError, reportSink, type Sink } from './output.js';
 import { UsageError } from './raw-options.js';
 import { quote } from '../render/sanitize.js';
 import { parseSendingLetter } from '../judge/sender-verdict.js';
@@ -220,7 +220,7 @@ export async function runReceive(settings: ReceiveSettings): Promise<number> {
   ]);
   let out: Sink;
   try {
-    out = settings.output === null ? streamSink(process.stdout) : fileSink(settings.output, false);
+    out = reportSink(settings.output, false);
   } catch (err) {
     if (err instanceof OutputError) throw new UsageError(err.message);
     throw err;
