@@ -6,12 +6,12 @@
 // of the last run: it holds what each run compiled. Each run starts from the cache the one
 // before wrote (V8 takes it), so the runs add up.
 //
-// The server's certificates are made here (a CA and a leaf for mx.train.test, RSA 2048, with
-// Node's crypto and a small DER writer: Node cannot create certificates), so the runs build a
+// The server's certificates are made here (a CA and a leaf for mx.train.test, RSA 2048: Node's
+// crypto makes the keys, node-forge signs the certificates, as Node cannot), so the runs build a
 // verification path as a probe of a real server does. Nothing leaves loopback; no mail is sent
 // (the CLI says EHLO, STARTTLS, EHLO, QUIT).
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -19,66 +19,27 @@ import path from 'node:path';
 import tls from 'node:tls';
 
 // ---------------------------------------------------------------------------------------------
-// DER, as much as two certificates need (X.690)
+// Two certificates: Node makes the keys, node-forge (loaded here only) signs the certificates
 
-const length = (n) => (n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]);
-const tlv = (tag, ...parts) => {
-  const body = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([tag, ...length(body.length)]), body]);
-};
-const seq = (...parts) => tlv(0x30, ...parts);
-const set = (...parts) => tlv(0x31, ...parts);
-const explicit = (n, ...parts) => tlv(0xa0 + n, ...parts);
-const integer = (bytes) => tlv(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
-const utf8 = (text) => tlv(0x0c, Buffer.from(text, 'utf8'));
-const octets = (bytes) => tlv(0x04, bytes);
-/** A BIT STRING of whole bytes; `unused` trailing bits of the last one are not part of it. */
-const bits = (bytes, unused = 0) => tlv(0x03, Buffer.from([unused]), bytes);
-const bool = (value) => tlv(0x01, Buffer.from([value ? 0xff : 0]));
-const time = (date) => tlv(0x17, Buffer.from(date.toISOString().replace(/[-:T]|\.\d+/g, '').slice(2), 'latin1')); // UTCTime YYMMDDHHMMSSZ (RFC 5280 §4.1.2.5.1)
-
-function oid(dotted) {
-  const [a, b, ...rest] = dotted.split('.').map(Number);
-  const out = [40 * a + b];
-  for (const n of rest) {
-    const chunk = [n & 0x7f];
-    for (let v = n >> 7; v > 0; v >>= 7) chunk.unshift((v & 0x7f) | 0x80);
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-const SHA256_RSA = seq(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
-const name = (cn) => seq(set(seq(oid('2.5.4.3'), utf8(cn))));
-const extension = (id, critical, value) => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
-
-/** A positive serial number of 8 bytes, minimal in DER (its first byte neither 0 nor ≥ 0x80). */
-function serial() {
-  const bytes = randomBytes(8);
-  bytes[0] = (bytes[0] & 0x7f) | 0x01;
-  return bytes;
-}
-
-/** A certificate for `subject`'s key, issued by `issuer` (its name and private key), valid from yesterday for a year. */
-function certificate({ subject, publicKey, issuer, issuerKey, ca, dnsName }) {
+/** A certificate for `subjectKey`'s key, issued by `issuer` (its name and private key), valid from yesterday for a year. */
+async function certificate({ subject, subjectKey, issuer, issuerKey, ca, dnsName }) {
+  const forgeModule = await import('node-forge');
+  const forge = forgeModule.default ?? forgeModule;
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(subjectKey.publicKey.export({ type: 'spki', format: 'pem' }));
+  cert.serialNumber = `01${randomBytes(15).toString('hex')}`; // positive, 16 bytes (RFC 5280 §4.1.2.2)
   const now = Date.now();
-  const extensions = [
-    extension('2.5.29.19', true, seq(...(ca ? [bool(true)] : []))), // basicConstraints
-    extension('2.5.29.15', true, ca ? bits(Buffer.from([0x06]), 1) : bits(Buffer.from([0xa0]), 5)), // keyUsage: keyCertSign+cRLSign, or digitalSignature+keyEncipherment
-    ...(dnsName !== undefined ? [extension('2.5.29.17', false, seq(tlv(0x82, Buffer.from(dnsName, 'latin1'))))] : []), // subjectAltName
-  ];
-  const tbs = seq(
-    explicit(0, integer(Buffer.from([2]))),
-    integer(serial()),
-    SHA256_RSA,
-    name(issuer),
-    seq(time(new Date(now - 86_400_000)), time(new Date(now + 365 * 86_400_000))),
-    name(subject),
-    publicKey.export({ type: 'spki', format: 'der' }),
-    explicit(3, seq(...extensions)),
-  );
-  const der = seq(tbs, SHA256_RSA, bits(sign('sha256', tbs, issuerKey)));
-  return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+  cert.validity.notBefore = new Date(now - 86_400_000);
+  cert.validity.notAfter = new Date(now + 365 * 86_400_000);
+  cert.setSubject([{ name: 'commonName', value: subject }]);
+  cert.setIssuer([{ name: 'commonName', value: issuer }]);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: ca, critical: true },
+    ca ? { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true } : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    ...(dnsName !== undefined ? [{ name: 'subjectAltName', altNames: [{ type: 2, value: dnsName }] }] : []),
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(issuerKey.privateKey.export({ type: 'pkcs8', format: 'pem' })), forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,8 +112,8 @@ function trainingRun(root, args) {
 export async function trainCodeCache(root) {
   const caKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const leafKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const caPem = certificate({ subject: 'mxprobe training CA', publicKey: caKey.publicKey, issuer: 'mxprobe training CA', issuerKey: caKey.privateKey, ca: true });
-  const leafPem = certificate({ subject: 'mx.train.test', publicKey: leafKey.publicKey, issuer: 'mxprobe training CA', issuerKey: caKey.privateKey, ca: false, dnsName: 'mx.train.test' });
+  const caPem = await certificate({ subject: 'mxprobe training CA', subjectKey: caKey, issuer: 'mxprobe training CA', issuerKey: caKey, ca: true });
+  const leafPem = await certificate({ subject: 'mx.train.test', subjectKey: leafKey, issuer: 'mxprobe training CA', issuerKey: caKey, ca: false, dnsName: 'mx.train.test' });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mxprobe-train-'));
   const caFile = path.join(dir, 'ca.pem');
   writeFileSync(caFile, caPem);
