@@ -6,7 +6,6 @@
 // Before, each of these was reported as the server's SMTP_PROTOCOL_ERROR or a TLS failure.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,7 @@ import { SmtpConnection } from '../../src/smtp/connection.ts';
 import { startFakeSmtp, type FakeSmtpOptions } from '../helpers/fake-smtp.ts';
 import { withFakeDns } from '../helpers/fake-dns.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
-import { BIN, ROOT, serverArgs } from '../helpers/run-cli.ts';
+import { runCli, serverArgs, type CliRun } from '../helpers/run-cli.ts';
 
 const FAULT = 'injected fault';
 
@@ -99,26 +98,10 @@ test('SmtpConnection: a bug in reading a reply rejects the read with it (before,
 });
 
 /** Runs the built CLI with tls.connect made to throw (a preloaded module), as a bug would. */
-function runBroken(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBroken(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const hook = path.join(dir, 'break-tls.mjs');
   writeFileSync(hook, `import tls from 'node:tls';\ntls.connect = () => { throw new TypeError(${JSON.stringify(FAULT)}); };\n`);
-  const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: 'true', ...env };
-  delete childEnv.NODE_OPTIONS;
-  delete childEnv.NODE_TEST_CONTEXT;
-  if (env.MXPROBE_DEBUG === undefined) delete childEnv.MXPROBE_DEBUG;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', hook, BIN, ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { nodeArgs: ['--import', hook], env: { MXPROBE_DEBUG: undefined, ...env } });
 }
 
 describe('the CLI: an internal error is exit 70, one line, the stack only with MXPROBE_DEBUG=1', { concurrency: true }, () => {
