@@ -238,7 +238,7 @@ function receiveCommand(onRun: (task: Task) => void): Command {
     .option('--name <fqdn>', "the host name in the greeting (default: --cert's first DNS name, else this host's name)")
     .option('--ca-file <pem>', 'also trust these CA certificates for client certificates')
     .option('--duration <seconds>', 'end the run after this long (default: no limit)')
-    .option('--until-decided', 'end as soon as every sender seen is decided')
+    .option('--until-decided', 'end as soon as every sender seen is decided (one partner at a time: with several, the first decided could end the run before the others come; use --duration)')
     .option('--require <letter>', 'the sender policy every sender must meet: a, b, c or d (plain, opportunistic, encrypt, verify)')
     .option('--max-sessions <n>', 'sessions at once, over all senders (beyond: 421)', '20')
     .option('--max-sessions-per-ip <n>', 'sessions at once from one IP address (beyond: 421)', '5')
