@@ -49,7 +49,12 @@ export interface DnsResolverOptions {
 /** A look-up shared by every caller that asks for the same name and type while it runs. */
 interface Shared {
   promise: Promise<LookupResult<unknown>>;
-  controller: AbortController;
+  /**
+   * Stops the look-up while it is in flight; null once it settled. A settled entry may stay in
+   * the cache for the rest of the run (16,384 of them in a batch): an AbortController with its
+   * signal (an EventTarget and its listener maps) weighs more than the answer it kept.
+   */
+  controller: AbortController | null;
   /** Callers with a signal still waiting for it; when the last gives up, the look-up stops. */
   waiters: number;
   /** A caller without a signal waits for it: it is never stopped. */
@@ -147,6 +152,7 @@ export class DnsResolver implements Resolver {
       const created: Shared = { promise: Promise.resolve(null as never), controller, waiters: 0, pinned: false, settled: false };
       created.promise = lookUp(this.ask, name, kind, controller.signal, this.validates).then((result) => {
         created.settled = true;
+        created.controller = null; // nothing left to stop: only the answer stays cached
         if (TRANSIENT.has(result.facts.rcode) && this.cache.peek(key) === created) this.cache.delete(key);
         return result;
       });
@@ -172,7 +178,7 @@ export class DnsResolver implements Resolver {
       entry.waiters -= 1;
       if (signal.aborted && entry.waiters === 0 && !entry.pinned && !entry.settled) {
         if (this.cache.peek(key) === entry) this.cache.delete(key);
-        entry.controller.abort(signal.reason);
+        entry.controller?.abort(signal.reason);
       }
     }
   }

@@ -40,6 +40,21 @@ describe('bounds and sharing', { concurrency: true }, () => {
       assert.equal(dns.queries.length, 1, 'one query for both');
     });
   });
+  test('a settled cached look-up keeps its answer, not the AbortController that could have stopped it (issue 11: 16,384 entries in a batch)', async () => {
+    await withFakeDns({ 'kept.test': { A: ['192.0.2.9'] } }, async (dns) => {
+      const resolver = new DnsResolver({ servers: [dns.address], timeoutMs: 5000, cacheSize: 10 });
+      const caller = new AbortController();
+      assert.deepEqual((await resolver.addresses('kept.test', 'A', caller.signal)).records, ['192.0.2.9']);
+      // The cache is private: read through Reflect, as nothing outside may reach it.
+      const cache = Reflect.get(resolver, 'cache') as { peek(key: string): { settled: boolean; controller: AbortController | null } | undefined };
+      const entry = cache.peek('A kept.test');
+      assert.ok(entry !== undefined, 'the answer is cached');
+      assert.equal(entry.settled, true);
+      assert.equal(entry.controller, null, 'no controller kept past the look-up');
+      assert.deepEqual((await resolver.addresses('kept.test', 'A', caller.signal)).records, ['192.0.2.9'], 'still served from the cache');
+      assert.equal(dns.queries.length, 1, 'one query for both calls');
+    });
+  });
 });
 
 // Counting open sockets of this process needs nothing else running in it: these two run alone.
