@@ -5,6 +5,8 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { MAX_TOTAL_BYTES, readSaved, SavedInputError, type ReadBudget, type SavedFile } from '../saved/read-saved.js';
+import { isSameFile } from '../batch/same-file.js';
+import { quote } from '../render/sanitize.js';
 import { UsageError } from './raw-options.js';
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
@@ -50,4 +52,25 @@ export async function readSavedFiles(paths: readonly string[]): Promise<SavedFil
   const files: SavedFile[] = [];
   for (const path of paths) files.push(await readOne(path, budget));
   return files;
+}
+
+/**
+ * A whole number of days from 0 to 3650 given to `option` (`--warn-days`, `--days-ahead` of
+ * report and diff), else a UsageError.
+ *
+ * @example savedDaysOption('--warn-days', '14') // 14
+ */
+export function savedDaysOption(option: string, text: string): number {
+  if (!/^\d{1,4}$/.test(text) || Number(text) > 3650) throw new UsageError(`${option} must be a whole number of days from 0 to 3650, not ${quote(text)}`);
+  return Number(text);
+}
+
+/**
+ * Refuses an --output that is one of the saved files read (writing it would destroy it).
+ *
+ * @example refuseOutputOverSaved('audit.ndjson', ['audit.ndjson']) // throws a UsageError
+ */
+export function refuseOutputOverSaved(output: string | null, files: readonly string[]): void {
+  if (output === null) return;
+  for (const file of files) if (isSameFile(file, output)) throw new UsageError(`--output ${output} is the saved file ${fileName(file)}: writing it would destroy it; choose another output file`);
 }

@@ -9,8 +9,7 @@ import { errorLine } from './error-line.js';
 import { EXIT } from './exit-codes.js';
 import { exitForFailure, OutputError, reportSink, type Sink } from './output.js';
 import { UsageError } from './raw-options.js';
-import { fileName, readSavedFiles } from './read-saved-files.js';
-import { isSameFile } from '../batch/same-file.js';
+import { fileName, readSavedFiles, refuseOutputOverSaved, savedDaysOption } from './read-saved-files.js';
 import { quote } from '../render/sanitize.js';
 import { mergeSaved } from '../saved/merge-saved.js';
 import { parseSavedRow, SavedInputError, type SavedFile } from '../saved/read-saved.js';
@@ -58,16 +57,16 @@ export interface DiffSettings {
 export function checkDiffOptions(oldFile: string, newFile: string, raw: RawDiffOptions): DiffSettings {
   const format = raw.json === true ? 'json' : raw.format;
   if (!(DIFF_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${DIFF_FORMATS.join(', ')}, not ${quote(format)}`);
-  if (!/^\d{1,4}$/.test(raw.warnDays) || Number(raw.warnDays) > 3650) throw new UsageError(`--warn-days must be a whole number of days from 0 to 3650, not ${quote(raw.warnDays)}`);
+  const warnDays = savedDaysOption('--warn-days', raw.warnDays);
   if (raw.key !== undefined && raw.key.trim() === '') throw new UsageError('--key must name an input column (as the input\'s header names it)');
   const output = raw.output ?? null;
-  if (output !== null) for (const file of [oldFile, newFile]) if (isSameFile(file, output)) throw new UsageError(`--output ${output} is the saved file ${fileName(file)}: writing it would destroy it; choose another output file`);
+  refuseOutputOverSaved(output, [oldFile, newFile]);
   return {
     old: oldFile,
     new: newFile,
     format: format as DiffSettings['format'],
     output,
-    warnDays: Number(raw.warnDays),
+    warnDays,
     key: raw.key === undefined ? 'domain' : { column: raw.key },
   };
 }

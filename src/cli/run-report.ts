@@ -11,10 +11,9 @@ import { errorLine } from './error-line.js';
 import { EXIT, exitCodeForCounts } from './exit-codes.js';
 import { exitForFailure, OutputError, reportSink, type Sink } from './output.js';
 import { colorLevel } from './color-level.js';
-import { UsageError } from './raw-options.js';
-import { fileName, readSavedFiles } from './read-saved-files.js';
+import { OPTION_DEFAULTS, UsageError } from './raw-options.js';
+import { fileName, readSavedFiles, refuseOutputOverSaved, savedDaysOption } from './read-saved-files.js';
 import { ReportWriter } from './report-writer.js';
-import { isSameFile } from '../batch/same-file.js';
 import { FORMATS, isFormat, loadRenderer, type Format } from '../render/formats.js';
 import { quote } from '../render/sanitize.js';
 import { mergeSaved } from '../saved/merge-saved.js';
@@ -58,8 +57,6 @@ export interface ReportSettings {
 }
 
 const DAY_MS = 86_400_000;
-/** The probe's own --warn-days default (raw-options.ts), for --at without --warn-days. */
-const DEFAULT_WARN_DAYS = 30;
 
 /**
  * Checks `mxprobe report`'s command line; a UsageError (one line) for anything wrong.
@@ -78,21 +75,17 @@ export function checkReportOptions(files: readonly string[], raw: RawReportOptio
     at = new Date(time);
   }
   if (raw.daysAhead !== undefined) {
-    if (!/^\d{1,4}$/.test(raw.daysAhead) || Number(raw.daysAhead) > 3650) throw new UsageError(`--days-ahead must be a whole number of days from 0 to 3650, not ${quote(raw.daysAhead)}`);
-    at = new Date((at ?? new Date()).getTime() + Number(raw.daysAhead) * DAY_MS);
+    at = new Date((at ?? new Date()).getTime() + savedDaysOption('--days-ahead', raw.daysAhead) * DAY_MS);
   }
   let warnDays: number | null = null;
-  if (raw.warnDays !== undefined) {
-    if (!/^\d{1,4}$/.test(raw.warnDays) || Number(raw.warnDays) > 3650) throw new UsageError(`--warn-days must be a whole number of days from 0 to 3650, not ${quote(raw.warnDays)}`);
-    warnDays = Number(raw.warnDays);
-  }
+  if (raw.warnDays !== undefined) warnDays = savedDaysOption('--warn-days', raw.warnDays);
   const output = raw.output ?? null;
-  if (output !== null) for (const file of files) if (isSameFile(file, output)) throw new UsageError(`--output ${output} is the saved file ${fileName(file)}: writing it would destroy it; choose another output file`);
+  refuseOutputOverSaved(output, files);
   return {
     files: [...files],
     format,
     output,
-    rejudge: at === null && warnDays === null ? null : { at, warnDays: warnDays ?? DEFAULT_WARN_DAYS },
+    rejudge: at === null && warnDays === null ? null : { at, warnDays: warnDays ?? Number(OPTION_DEFAULTS.warnDays) },
     color: raw.color,
     quiet: raw.quiet === true,
   };
