@@ -16,3 +16,15 @@ export function colorLevel(flagColor: boolean, env: NodeJS.ProcessEnv, isTTY: bo
   if (!isTTY || env.TERM === 'dumb') return 0;
   return colorDepth >= 24 ? 3 : colorDepth >= 8 ? 2 : 1;
 }
+
+/**
+ * The colour level for text written to `stream` (standard output or standard error), from
+ * --color, the environment and the stream; `toStream` false when the text goes to a file
+ * instead (--output), where only FORCE_COLOR colours it.
+ *
+ * @example const level = streamColorLevel(settings.color, process.stderr);
+ */
+export function streamColorLevel(flagColor: boolean, stream: NodeJS.WriteStream, toStream = true): ColorLevel {
+  const tty = stream.isTTY === true;
+  return colorLevel(flagColor, process.env, toStream && tty, tty ? stream.getColorDepth() : 1);
+}

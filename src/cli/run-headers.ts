@@ -11,7 +11,7 @@ import { errorLine } from './error-line.js';
 import { combineInputs, HeadersAnalyser, headersExitStatus } from '../headers/analyse.js';
 import { HeadersJsonStream } from '../render/headers-json.js';
 import type { HeadersInput, MessageResult } from '../model/headers.js';
-import { colorLevel } from './color-level.js';
+import { streamColorLevel } from './color-level.js';
 import { UsageError } from './raw-options.js';
 import { exitForFailure, streamSink, type Sink } from './output.js';
 
@@ -37,7 +37,7 @@ interface HeadersWriter {
 
 async function textWriter(out: Sink, settings: HeadersSettings): Promise<HeadersWriter> {
   const { HeadersTextStream } = await import('../render/headers-text.js');
-  const level = colorLevel(settings.color, process.env, process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1);
+  const level = streamColorLevel(settings.color, process.stdout);
   const text = new HeadersTextStream({ colorLevel: level, headings: settings.files.length > 1 });
   return {
     start: () => {},

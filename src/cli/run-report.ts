@@ -10,7 +10,7 @@
 import { errorLine } from './error-line.js';
 import { EXIT, exitCodeForCounts } from './exit-codes.js';
 import { exitForFailure, OutputError, reportSink, type Sink } from './output.js';
-import { colorLevel } from './color-level.js';
+import { streamColorLevel } from './color-level.js';
 import { OPTION_DEFAULTS, UsageError } from './raw-options.js';
 import { fileName, readSavedFiles, refuseOutputOverSaved, savedDaysOption } from './read-saved-files.js';
 import { ReportWriter } from './report-writer.js';
@@ -130,7 +130,7 @@ export async function runReport(settings: ReportSettings): Promise<number> {
   }
 
   const toTerminal = settings.output === null && process.stdout.isTTY === true;
-  const stdoutColor = colorLevel(settings.color, process.env, toTerminal, toTerminal ? process.stdout.getColorDepth() : 1);
+  const stdoutColor = streamColorLevel(settings.color, process.stdout, settings.output === null);
   const layout = rows.length > 1 ? 'rows' : 'report';
   const renderer = await loadRenderer(settings.format, {
     layout,
@@ -175,8 +175,7 @@ export async function runReport(settings: ReportSettings): Promise<number> {
     summary: summary.summary(),
   });
   if (summaryText !== null && trailer === undefined && sink.failure === null) {
-    const stderrTty = process.stderr.isTTY === true;
-    process.stderr.write(summaryText(colorLevel(settings.color, process.env, stderrTty, stderrTty ? process.stderr.getColorDepth() : 1)));
+    process.stderr.write(summaryText(streamColorLevel(settings.color, process.stderr)));
   }
   if (sink.failure !== null) return exitForFailure(sink.failure, process.stderr);
   const counts = writer.counts;

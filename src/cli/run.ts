@@ -18,7 +18,7 @@ import type { SummaryAccumulator } from '../judge/batch-summary.js';
 import { formatShowsSummary, loadRenderer } from '../render/formats.js';
 import { probingText } from '../render/probing-text.js';
 import type { SummaryTextOptions } from '../render/batch-summary-text.js';
-import { colorLevel } from './color-level.js';
+import { streamColorLevel } from './color-level.js';
 import { EXIT, exitCodeForCounts } from './exit-codes.js';
 import { exitForFailure, OutputError, reportSink, type Sink } from './output.js';
 import { openRows, type OpenedRows } from './open-rows.js';
@@ -41,13 +41,11 @@ function loadTrust(settings: RunSettings): { trust: TrustStore; extraCas: string
   return { trust: makeTrustStore(extraCas), extraCas };
 }
 
-const stdoutColor = (settings: RunSettings) =>
-  colorLevel(settings.color, process.env, settings.output === null && process.stdout.isTTY === true, process.stdout.isTTY ? process.stdout.getColorDepth() : 1);
+const stdoutColor = (settings: RunSettings) => streamColorLevel(settings.color, process.stdout, settings.output === null);
 /** The terminal's width for the text report; undefined (the renderer's default) for a file, a pipe or a terminal of unknown width. */
 const stdoutColumns = (settings: RunSettings): number | undefined =>
   settings.output === null && process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined;
-const stderrColor = (settings: RunSettings) =>
-  colorLevel(settings.color, process.env, process.stderr.isTTY === true, process.stderr.isTTY ? process.stderr.getColorDepth() : 1);
+const stderrColor = (settings: RunSettings) => streamColorLevel(settings.color, process.stderr);
 
 /**
  * The resolver the rows need: domains always one; --server one only for a host name with
