@@ -74,9 +74,12 @@ export const MAX_CA_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
  * A local text file read whole, but never more than `maxBytes` of it: a FIFO, a device or a
- * huge file given by mistake costs at most that. Returns null when it is larger.
+ * huge file given by mistake costs at most that. Returns null when it is larger; throws the
+ * file system's error (ENOENT, EACCES, …) when it cannot be read.
+ *
+ * @example readBoundedText('cert.pem', 1024 * 1024) // the PEM text, or null when over 1 MiB
  */
-function readBoundedText(path: string, maxBytes: number): string | null {
+export function readBoundedText(path: string, maxBytes: number): string | null {
   const fd = openSync(path, 'r');
   try {
     const stat = fstatSync(fd);

@@ -8,7 +8,7 @@
  * render/receive-*.ts.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
@@ -16,6 +16,7 @@ import { errorLine } from './error-line.js';
 import { EXIT } from './exit-codes.js';
 import { exitForFailure, OutputError, reportSink, type Sink } from './output.js';
 import { UsageError } from './raw-options.js';
+import { readBoundedText, readCaFile, TrustStoreError } from '../cert/trust-store.js';
 import { quote } from '../render/sanitize.js';
 import { parseSendingLetter } from '../judge/sender-verdict.js';
 import { RECEIVE_SCHEMA_VERSION, type SenderRecord, type SendingLetter, type SessionRecord } from '../model/receive.js';
@@ -69,14 +70,13 @@ const MAX_PEM_BYTES = 1024 * 1024;
 
 function readPem(option: string, file: string | undefined): string {
   if (file === undefined) throw new UsageError(`receive needs ${option} (a PEM file)`);
-  let text: string;
+  let text: string | null;
   try {
-    if (statSync(file).size > MAX_PEM_BYTES) throw new UsageError(`${option} ${quote(file, 200)} is larger than 1 MiB: not a PEM file`);
-    text = readFileSync(file, 'utf8');
+    text = readBoundedText(file, MAX_PEM_BYTES);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read ${option} ${quote(file, 200)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  if (text === null) throw new UsageError(`${option} ${quote(file, 200)} is larger than 1 MiB: not a PEM file`);
   return text;
 }
 
@@ -143,7 +143,6 @@ export async function checkReceiveOptions(raw: RawReceiveOptions): Promise<Recei
   }
   let caPems: string[] = [];
   if (raw.caFile !== undefined) {
-    const { readCaFile, TrustStoreError } = await import('../cert/trust-store.js');
     try {
       caPems = readCaFile(raw.caFile);
     } catch (err) {

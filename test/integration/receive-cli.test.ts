@@ -82,13 +82,15 @@ test('SIGINT ends the run with the report; the exit code is the verdict (text: a
   assert.match(run.stdout, /\nsender 127\.0\.0\.33: \(a\) plain {2}\[rounds seen 1; decided\]\n/);
 });
 
-test('usage errors are one line with exit 2: no --listen, a bad --listen, an unknown --require, a missing --cert, a key that is no key', async () => {
+test('usage errors are one line with exit 2: no --listen, a bad --listen, an unknown --require, a missing --cert, a key that is no key, an endless --cert', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['receive', '--cert', valid.certFile, '--key', valid.keyFile], /needs --listen/],
     [['receive', '--listen', 'nowhere:25x', '--cert', valid.certFile, '--key', valid.keyFile], /--listen "nowhere:25x"/],
     [[...BASE, '--require', 'z\x1b[31m'], /--require "z\\x1b\[31m"/],
     [['receive', '--listen', '127.0.0.1:0', '--cert', '/nonexistent/c.pem', '--key', valid.keyFile], /cannot read --cert/],
     [['receive', '--listen', '127.0.0.1:0', '--cert', valid.certFile, '--key', valid.certFile], /--key .* holds no private key/],
+    // A device that never ends is read no further than the cap, like a huge file.
+    [['receive', '--listen', '127.0.0.1:0', '--cert', '/dev/zero', '--key', valid.keyFile], /--cert "\/dev\/zero" is larger than 1 MiB/],
   ];
   for (const [args, message] of cases) {
     const run = await runCli(args);
