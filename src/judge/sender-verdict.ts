@@ -15,20 +15,27 @@
  * nothing about verification in round 2; the verdict says so and keeps both letters.
  */
 import type { Round, RoundObservation, SenderObservations, SendingLetter, SessionRecord } from '../model/receive.js';
+import { parseRequirement, SENDER_POLICIES } from './sender-policies.js';
 
 /** The letters, weakest first: a sender "meets" a letter when it is at least as strict. @example SENDING_LETTERS.indexOf('c') // 2 */
 export const SENDING_LETTERS: readonly SendingLetter[] = ['a', 'b', 'c', 'd'];
 
+/** The letters `receive` tells apart. */
+const RECEIVE_LETTERS: ReadonlySet<string> = new Set(SENDING_LETTERS);
+
 /**
- * A --require value as a letter, or null when it is none (also the level names: plain,
- * opportunistic, tls-required / encrypt, verify).
+ * A --require value as a letter, or null when it is none: one name of a sender policy (a)–(d)
+ * as the probe's --require reads it (letter, id or level name: plain, opportunistic,
+ * tls-required / encrypt, verify; judge/sender-policies.ts), or Postfix's `may` for (b).
  *
  * @example parseSendingLetter('encrypt') // 'c'
  */
 export function parseSendingLetter(text: string): SendingLetter | null {
-  const t = text.trim().toLowerCase();
-  const byName: Record<string, SendingLetter> = { a: 'a', b: 'b', c: 'c', d: 'd', plain: 'a', none: 'a', opportunistic: 'b', may: 'b', 'tls-required': 'c', encrypt: 'c', verify: 'd' };
-  return byName[t] ?? null;
+  const name = text.trim().toLowerCase();
+  if (name.includes(',')) return null; // one policy, not a list
+  const ids = parseRequirement(name === 'may' ? 'opportunistic' : name);
+  const letter = ids?.length === 1 ? SENDER_POLICIES.find((p) => p.id === ids[0])?.letter : undefined;
+  return letter !== undefined && RECEIVE_LETTERS.has(letter) ? (letter as SendingLetter) : null;
 }
 
 /**
